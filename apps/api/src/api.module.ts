@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AlertingModule, redisHealthCheck } from '@kanshi/alerting';
+import { AppConfig, ConfigModule } from '@kanshi/config';
+import { PersistenceModule, postgresHealthCheck } from '@kanshi/persistence';
+import { HealthModule } from '@kanshi/runtime';
+
+/** The risk-officer and admin API. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule.forRoot('kanshi-api'),
+        AlertingModule.forApi(),
+        HealthModule.forRoot({
+          inject: [DataSource, AppConfig],
+          useFactory: (dataSource: DataSource, c: AppConfig) => [postgresHealthCheck(dataSource), redisHealthCheck(c.values.redisUrl)],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { loadConfig, type AppConfig } from '@kanshi/config';
+import { runMain, startHttpApp } from '@kanshi/runtime';
+import { IngestGatewayModule } from './ingest-gateway.module';
+
+export async function startIngestGateway(config: AppConfig = loadConfig()): Promise<INestApplication> {
+  return startHttpApp(IngestGatewayModule.forRoot(config), {
+    name: 'ingest-gateway',
+    port: config.values.gatewayPort,
+    config,
+    bodyLimitBytes: config.values.gatewayBodyLimitBytes,
+  });
+}
+
+if (require.main === module) runMain('ingest-gateway', startIngestGateway);

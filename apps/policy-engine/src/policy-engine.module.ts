@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@kanshi/config';
+import { ModelRepository, PersistenceModule } from '@kanshi/persistence';
+import { MODEL_INVENTORY_SOURCE, PolicyCoreModule } from '@kanshi/policy-core';
+import { GeneralSectorModule } from '@kanshi/sector-general';
+
+/** The sector modules this engine loads. Plug-ins are added here. */
+export const SECTOR_MODULES = [GeneralSectorModule];
+
+/** Consumes telemetry, evaluates the sector rules and raises alerts. */
+@Module({})
+export class PolicyEngineModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PolicyEngineModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule.forRoot('kanshi-policy-engine'),
+        PolicyCoreModule.forRoot({
+          sectorModules: SECTOR_MODULES,
+          inject: [AppConfig],
+          useFactory: (c: AppConfig) => ({
+            inventoryRefreshMs: c.values.inventoryRefreshMs,
+            maxEventBytes: c.values.maxEventBytes,
+          }),
+          inventorySource: { provide: MODEL_INVENTORY_SOURCE, useExisting: ModelRepository },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+// Type-aware lint. The import rules keep the layering of ARCHITECTURE.md and STYLE.md:
+// other code reaches a lib only through its public index (`@kanshi/<lib>`), sector modules
+// depend on the policy SDK alone, and the SDK on the contracts alone.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const deepImport = {
+  group: ['@kanshi/*/*', '**/libs/**', '../../libs/**'],
+  message: 'Import a lib through its public index (@kanshi/<lib>), never a file inside it.',
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-extraneous-class': 'off',
+      'no-restricted-imports': ['error', { patterns: [deepImport] }],
+    },
+  },
+  {
+    files: ['libs/policy-sdk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [deepImport, { regex: '^@kanshi/(?!contracts$)', message: 'policy-sdk depends on @kanshi/contracts only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['libs/sectors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            deepImport,
+            { regex: '^@kanshi/(?!policy-sdk$|contracts$)', message: 'Sector modules are built on @kanshi/policy-sdk alone.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

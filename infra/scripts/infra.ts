@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { Redis } from 'ioredis';
+import { loadConfig, type AppConfig } from '@kanshi/config';
+import { createKafkaClient, ensureTopics, kanshiTopics } from '@kanshi/messaging';
+import { ensureDatabase, migrate } from '@kanshi/persistence';
+import { ensurePostgres, ensureRedis, InfraError, step, stopIfStartedByUs } from './local-services';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const KAFKA_SCRIPT = join(REPO_ROOT, 'infra', 'kafka', 'kafka.sh');
+
+/** The database the tests use: the configured one with `_test` appended. */
+export function testDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.pathname.endsWith('_test')) parsed.pathname = `${parsed.pathname}_test`;
+  return parsed.toString();
+}
+
+function isLocalBroker(brokers: readonly string[]): boolean {
+  return brokers.every((b) => /^(127\.0\.0\.1|localhost):\d+$/.test(b));
+}
+
+function kafkaScript(command: string): void {
+  const result = spawnSync('bash', [KAFKA_SCRIPT, command], { stdio: 'inherit' });
+  if (result.status !== 0) throw new InfraError(`infra/kafka/kafka.sh ${command} failed (exit ${result.status ?? 'signal'})`);
+}
+
+async function waitForKafka(config: AppConfig): Promise<void> {
+  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-infra`);
+  const admin = kafka.admin();
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      step(`Kafka cluster ${cluster.clusterId} ready (${cluster.brokers.length} broker, controller ${cluster.controller ?? '?'})`);
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw new InfraError(`Kafka did not answer describeCluster in 90s: ${String(error)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  const partitions = await ensureTopics(kafka, kanshiTopics(config.values.telemetryPartitions));
+  for (const [topic, count] of partitions) step(`topic ${topic}: ${count} partitions`);
+  await admin.disconnect();
+}
+
+async function prepareDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (await ensureDatabase(url)) step(`database ${name} created`);
+  const ran = await migrate(url);
+  step(`database ${name}: ${ran.length === 0 ? 'schema up to date' : `ran ${ran.join(', ')}`}`);
+}
+
+async function up(config: AppConfig): Promise<void> {
+  const { databaseUrl, redisUrl, kafkaBrokers } = config.values;
+  await ensurePostgres(databaseUrl);
+  await ensureRedis(redisUrl);
+  if (isLocalBroker(kafkaBrokers)) kafkaScript('start');
+  else step(`Kafka at ${kafkaBrokers.join(',')} is not local; not starting a broker`);
+  await waitForKafka(config);
+  await prepareDatabase(databaseUrl);
+  await prepareDatabase(testDatabaseUrl(databaseUrl));
+  step('infrastructure is up');
+}
+
+function down(config: AppConfig): void {
+  if (isLocalBroker(config.values.kafkaBrokers)) kafkaScript('stop');
+  stopIfStartedByUs('redis', config.values.redisUrl);
+  stopIfStartedByUs('postgres', config.values.databaseUrl);
+}
+
+/** Deletes Kafka's data, both databases and the queue keys: a clean slate for the next `up`. */
+async function reset(config: AppConfig): Promise<void> {
+  const { databaseUrl, redisUrl, queuePrefix, kafkaBrokers } = config.values;
+  if (isLocalBroker(kafkaBrokers)) kafkaScript('reset');
+  for (const url of [databaseUrl, testDatabaseUrl(databaseUrl)]) {
+    const name = new URL(url).pathname.slice(1);
+    const admin = new URL(url);
+    admin.pathname = '/postgres';
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
+    step(`database ${name} dropped`);
+  }
+  const redis = new Redis(redisUrl);
+  let removed = 0;
+  for (const pattern of [`${queuePrefix}:*`, `${queuePrefix}-test*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) removed += await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+  redis.disconnect();
+  step(`Redis: ${removed} queue keys removed`);
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2];
+  const config = loadConfig();
+  switch (command) {
+    case 'up':
+      return up(config);
+    case 'down':
+      down(config);
+      return;
+    case 'reset':
+      return reset(config);
+    default:
+      throw new InfraError(`usage: infra.sh up|down|reset (got "${command ?? ''}")`);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`\n✖ ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,182 @@
+/** How one environment variable is read. */
+export interface ConfigVariable<T> {
+  readonly name: string;
+  readonly description: string;
+  /** Used when the variable is unset or empty; absent = optional with no value. */
+  readonly default?: string;
+  /** Never logged or echoed back (it may hold a password or a key). */
+  readonly sensitive?: boolean;
+  /** Returns the value or throws an Error whose message says what is expected. */
+  readonly parse: (raw: string) => T;
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
+      throw new Error(`expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function url(...protocols: string[]) {
+  return (raw: string): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error(`expected a URL such as ${protocols[0]}//host:port`);
+    }
+    if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.join(' or ')} URL`);
+    return raw;
+  };
+}
+
+function oneOf<const T extends string>(...values: T[]) {
+  return (raw: string): T => {
+    if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+const text = (raw: string): string => raw;
+
+function brokers(raw: string): string[] {
+  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  if (list.length === 0 || list.some((b) => !/^[^\s:]+:\d{1,5}$/.test(b))) {
+    throw new Error('expected a comma-separated list of host:port');
+  }
+  return list;
+}
+
+function identifier(raw: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(raw)) throw new Error('expected letters, digits, ".", "_" or "-"');
+  return raw;
+}
+
+/**
+ * Every environment variable Kanshi reads, in one place. The README's configuration table
+ * lists exactly these (a test checks it).
+ */
+export const CONFIG_VARIABLES = {
+  nodeEnv: {
+    name: 'NODE_ENV',
+    description: '`production` refuses the dev API key and demo defaults; `development` or `test` otherwise.',
+    default: 'development',
+    parse: oneOf('development', 'production', 'test'),
+  },
+  bindHost: {
+    name: 'KANSHI_BIND_HOST',
+    description: 'Address the HTTP apps listen on (`0.0.0.0` in containers).',
+    default: '127.0.0.1',
+    parse: text,
+  },
+  apiPort: { name: 'KANSHI_API_PORT', description: 'Port of the `api` app.', default: '3000', parse: integer(0, 65535) },
+  gatewayPort: {
+    name: 'KANSHI_GATEWAY_PORT',
+    description: 'Port of the `ingest-gateway` app.',
+    default: '3001',
+    parse: integer(0, 65535),
+  },
+  kafkaBrokers: {
+    name: 'KANSHI_KAFKA_BROKERS',
+    description: 'Kafka bootstrap servers, comma-separated `host:port`.',
+    default: '127.0.0.1:9092',
+    parse: brokers,
+  },
+  kafkaClientId: {
+    name: 'KANSHI_KAFKA_CLIENT_ID',
+    description: 'Kafka client id prefix; each app appends its name.',
+    default: 'kanshi',
+    parse: identifier,
+  },
+  engineGroupId: {
+    name: 'KANSHI_ENGINE_GROUP_ID',
+    description: 'Consumer group of the policy engine; instances sharing it split the partitions.',
+    default: 'kanshi-policy-engine',
+    parse: identifier,
+  },
+  telemetryPartitions: {
+    name: 'KANSHI_TELEMETRY_PARTITIONS',
+    description: 'Partitions of `kanshi.telemetry.v1` when the topic is created (the most engine instances that share work).',
+    default: '6',
+    parse: integer(1, 1000),
+  },
+  databaseUrl: {
+    name: 'KANSHI_DATABASE_URL',
+    description: 'PostgreSQL connection URL.',
+    default: 'postgres://postgres@127.0.0.1:5432/kanshi',
+    sensitive: true,
+    parse: url('postgres:', 'postgresql:'),
+  },
+  redisUrl: {
+    name: 'KANSHI_REDIS_URL',
+    description: 'Redis connection URL (BullMQ queues). Redis must run with `maxmemory-policy noeviction`.',
+    default: 'redis://127.0.0.1:6379',
+    sensitive: true,
+    parse: url('redis:', 'rediss:'),
+  },
+  queuePrefix: {
+    name: 'KANSHI_QUEUE_PREFIX',
+    description: 'Redis key prefix of the BullMQ queues; separate installations on one Redis use different prefixes.',
+    default: 'kanshi',
+    parse: identifier,
+  },
+  devApiKey: {
+    name: 'KANSHI_DEV_API_KEY',
+    description: 'Admin key the dev seed creates for the demo tenant (random when unset). Refused when `NODE_ENV=production`.',
+    sensitive: true,
+    parse: (raw: string): string => {
+      if (!/^kanshi_[a-f0-9]{12}_[A-Za-z0-9_-]{32,}$/.test(raw)) {
+        throw new Error('expected a key of the form kanshi_<12 hex>_<at least 32 url-safe characters>');
+      }
+      return raw;
+    },
+  },
+  logLevel: {
+    name: 'KANSHI_LOG_LEVEL',
+    description: 'Least severe log level printed.',
+    default: 'log',
+    parse: oneOf('fatal', 'error', 'warn', 'log', 'debug', 'verbose'),
+  },
+  inventoryRefreshMs: {
+    name: 'KANSHI_INVENTORY_REFRESH_MS',
+    description: 'How often the engine reloads the model inventory into memory.',
+    default: '2000',
+    parse: integer(100, 3_600_000),
+  },
+  maxEventBytes: {
+    name: 'KANSHI_MAX_EVENT_BYTES',
+    description: 'Largest accepted telemetry event; larger ones are rejected (HTTP 413) or dead-lettered.',
+    default: '262144',
+    parse: integer(1024, 10_485_760),
+  },
+  gatewayMaxBatch: {
+    name: 'KANSHI_GATEWAY_MAX_BATCH',
+    description: 'Most events in one `POST /v1/telemetry` batch.',
+    default: '1000',
+    parse: integer(1, 100_000),
+  },
+  gatewayBodyLimitBytes: {
+    name: 'KANSHI_GATEWAY_BODY_LIMIT_BYTES',
+    description: 'Largest `POST /v1/telemetry` body.',
+    default: '5242880',
+    parse: integer(1024, 104_857_600),
+  },
+  workerConcurrency: {
+    name: 'KANSHI_WORKER_CONCURRENCY',
+    description: 'Jobs the alert worker runs at once per queue.',
+    default: '16',
+    parse: integer(1, 1000),
+  },
+} as const satisfies Record<string, ConfigVariable<unknown>>;
+
+export type ConfigKey = keyof typeof CONFIG_VARIABLES;
+
+type ValueOf<K extends ConfigKey> = ReturnType<(typeof CONFIG_VARIABLES)[K]['parse']>;
+
+/** The parsed configuration: one typed value per variable (`undefined` when optional and unset). */
+export type ConfigValues = {
+  readonly [K in ConfigKey]: (typeof CONFIG_VARIABLES)[K] extends { default: string } ? ValueOf<K> : ValueOf<K> | undefined;
+};

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { Sector } from './sectors';
+import type { Severity } from './severity';
+
+/** One rule firing on one event. `finding_id` is stable across redeliveries of that event. */
+export interface FindingRecord {
+  readonly finding_id: string;
+  readonly event_id: string;
+  /** Event time of the evidence, ISO 8601. */
+  readonly occurred_at: string;
+  readonly severity: Severity;
+  readonly observed: unknown;
+}
+
+/**
+ * Payload of the `alert.raise` job: the findings of one batch that share a fingerprint.
+ * Persisted in Redis while queued: add fields, never rename or remove them.
+ */
+export interface RaiseAlertJob {
+  readonly fingerprint: string;
+  readonly tenant_id: string;
+  readonly model_id: string;
+  readonly rule_id: string;
+  readonly module_id: string;
+  readonly sector: Sector;
+  /** What the alert is about inside the model (`model`, a feature name, a segment …). */
+  readonly scope: string;
+  readonly title: string;
+  readonly source: string;
+  /** The rule arguments in force when the findings were made. */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** Regulatory deadline, ISO 8601, for clock rules. */
+  readonly due_at: string | null;
+  readonly findings: readonly FindingRecord[];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Alert identity: tenant + model + rule + scope. Persisted as the alert's unique key. */
+export function alertFingerprint(tenantId: string, modelId: string, ruleId: string, scope: string): string {
+  return sha256([tenantId, modelId, ruleId, scope].join('\n'));
+}
+
+/** Stable id of one rule firing on one event, so a redelivered event is recognised. */
+export function findingId(fingerprint: string, eventId: string): string {
+  return sha256(`${fingerprint}\n${eventId}`).slice(0, 40);
+}
+
+/**
+ * Deterministic BullMQ job id for a set of findings (BullMQ ids must not contain `:` nor be
+ * integers): the same findings enqueued twice are one job.
+ */
+export function raiseAlertJobId(job: Pick<RaiseAlertJob, 'fingerprint' | 'findings'>): string {
+  const ids = job.findings.map((f) => f.finding_id).sort();
+  return `raise-${sha256([job.fingerprint, ...ids].join('\n')).slice(0, 48)}`;
+}

@@ -1,0 +1,32 @@
+import type { RaiseAlertJob } from './alert-job';
+
+/**
+ * BullMQ queue names. Persisted as Redis key prefixes that hold jobs across restarts:
+ * never rename.
+ */
+export const QUEUES = {
+  alerts: 'alerts',
+  notifications: 'notifications',
+  escalations: 'escalations',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Job names. Persisted with every job in Redis: never rename. */
+export const JOBS = {
+  raiseAlert: 'alert.raise',
+} as const;
+
+export type JobName = (typeof JOBS)[keyof typeof JOBS];
+
+/** Every job name mapped to its payload type. */
+export interface JobPayloads {
+  [JOBS.raiseAlert]: RaiseAlertJob;
+}
+
+/** Which queue carries which jobs; a worker checks at boot that each has exactly one handler. */
+export const QUEUE_JOBS: { readonly [Q in QueueName]: readonly JobName[] } = {
+  alerts: [JOBS.raiseAlert],
+  notifications: [],
+  escalations: [],
+};

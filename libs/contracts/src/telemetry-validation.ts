@@ -1,0 +1,129 @@
+import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { TelemetryEventSchema, TELEMETRY_SCHEMA_MAJOR, type TelemetryEvent } from './telemetry-event';
+import type { DeadLetterReason } from './topics';
+
+/** One reason an event was refused, precise enough for a producer to fix it. */
+export interface ValidationIssue {
+  /** JSON pointer to the offending value (`''` is the whole event). */
+  readonly pointer: string;
+  /** The schema rule that failed (`required`, `pattern`, `type` …). */
+  readonly rule: string;
+  readonly message: string;
+  /** What the rule expected, when the rule says. */
+  readonly expected?: unknown;
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly event: TelemetryEvent }
+  | { readonly ok: false; readonly reason: DeadLetterReason; readonly issues: readonly ValidationIssue[] };
+
+/** Default limit for one encoded event; larger records go to the dead-letter topic. */
+export const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats(ajv, ['date-time']);
+const validateEnvelope = ajv.compile<TelemetryEvent>(TelemetryEventSchema);
+
+function toIssue(error: ErrorObject): ValidationIssue {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    const field = String(params['missingProperty']);
+    return { pointer: `${error.instancePath}/${field}`, rule: 'required', message: `${field} is required` };
+  }
+  const expected =
+    params['allowedValue'] ?? params['allowedValues'] ?? params['pattern'] ?? params['format'] ?? params['type'] ??
+    params['limit'];
+  return {
+    pointer: error.instancePath,
+    rule: error.keyword,
+    message: error.message ?? 'is invalid',
+    ...(expected === undefined ? {} : { expected }),
+  };
+}
+
+/** Collapses ajv's per-branch union errors into one issue per pointer and rule. */
+function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
+  const byKey = new Map<string, ValidationIssue>();
+  for (const issue of issues) {
+    const key = `${issue.pointer}\u0000${issue.rule}`;
+    const seen = byKey.get(key);
+    if (seen && issue.rule === 'const') {
+      const values: unknown[] = Array.isArray(seen.expected) ? (seen.expected as unknown[]) : [seen.expected];
+      byKey.set(key, { ...seen, message: 'must be one of the allowed values', expected: [...values, issue.expected] });
+    } else if (!seen) {
+      byKey.set(key, issue);
+    }
+  }
+  // A failed union repeats itself as `anyOf`; the per-branch detail above says more.
+  return [...byKey.values()].filter((i) => i.rule !== 'anyOf' || !byKey.has(`${i.pointer}\u0000const`));
+}
+
+/**
+ * Checks an already-parsed value against the v1 envelope. Versions with another major are
+ * refused with `UNSUPPORTED_VERSION` before any other check, so a producer on a newer contract
+ * gets the one reason that matters.
+ */
+export function validateTelemetryEvent(value: unknown): DecodeResult {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const version = (value as Record<string, unknown>)['schema_version'];
+    if (typeof version === 'string' && /^[0-9]+\.[0-9]+$/.test(version)) {
+      const major = Number(version.split('.')[0]);
+      if (major !== TELEMETRY_SCHEMA_MAJOR) {
+        return {
+          ok: false,
+          reason: 'UNSUPPORTED_VERSION',
+          issues: [
+            {
+              pointer: '/schema_version',
+              rule: 'major',
+              message: `schema_version ${version} has major ${major}; this Kanshi reads major ${TELEMETRY_SCHEMA_MAJOR}`,
+              expected: `${TELEMETRY_SCHEMA_MAJOR}.x`,
+            },
+          ],
+        };
+      }
+    }
+  }
+  if (validateEnvelope(value)) return { ok: true, event: value };
+  return { ok: false, reason: 'SCHEMA_INVALID', issues: dedupe((validateEnvelope.errors ?? []).map(toIssue)) };
+}
+
+/**
+ * Decodes one encoded event (a Kafka record value or one HTTP item): size limit, JSON parse
+ * with the error position, then {@link validateTelemetryEvent}.
+ */
+export function decodeTelemetryEvent(
+  raw: Buffer | string | null,
+  maxBytes: number = DEFAULT_MAX_EVENT_BYTES,
+): DecodeResult {
+  if (raw === null) {
+    return { ok: false, reason: 'NOT_JSON', issues: [{ pointer: '', rule: 'json', message: 'record has no value (tombstone)' }] };
+  }
+  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (size > maxBytes) {
+    return {
+      ok: false,
+      reason: 'TOO_LARGE',
+      issues: [{ pointer: '', rule: 'maxBytes', message: `event is ${size} bytes; the limit is ${maxBytes}`, expected: maxBytes }],
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'NOT_JSON',
+      issues: [{ pointer: '', rule: 'json', message: `not valid JSON: ${(error as Error).message}` }],
+    };
+  }
+  return validateTelemetryEvent(parsed);
+}
+
+/** One line a human can read, for logs and the DLQ error header. */
+export function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues
+    .map((i) => `${i.pointer || '(event)'}: ${i.message}${i.expected === undefined ? '' : ` (expected ${JSON.stringify(i.expected)})`}`)
+    .join('; ');
+}

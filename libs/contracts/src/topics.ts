@@ -1,0 +1,41 @@
+/**
+ * Kafka topic names. These values are persisted in brokers, consumer offsets and producers'
+ * configuration outside this repository: they must never change. Version the contract
+ * (`.v2`) instead of renaming.
+ */
+export const TOPICS = {
+  /** Model telemetry, keyed `tenant:model`. */
+  telemetry: 'kanshi.telemetry.v1',
+  /** Records the policy engine could not use, with the reason in headers. */
+  telemetryDeadLetter: 'kanshi.telemetry.dlq.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Kafka record key for telemetry: all events of one model land on one partition, in order. */
+export function telemetryKey(tenantId: string, modelId: string): string {
+  return `${tenantId}:${modelId}`;
+}
+
+/**
+ * Header names on dead-letter records. Persisted with every DLQ record: never rename.
+ */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'kanshi-dlq-reason',
+  error: 'kanshi-dlq-error',
+  originalTopic: 'kanshi-dlq-original-topic',
+  originalPartition: 'kanshi-dlq-original-partition',
+  originalOffset: 'kanshi-dlq-original-offset',
+  failedAt: 'kanshi-dlq-failed-at',
+} as const;
+
+/** Why a record went to the dead-letter topic. Persisted in DLQ headers: never rename a code. */
+export const DEAD_LETTER_REASONS = [
+  'NOT_JSON',
+  'SCHEMA_INVALID',
+  'UNSUPPORTED_VERSION',
+  'TOO_LARGE',
+  'TENANT_MISMATCH',
+] as const;
+
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

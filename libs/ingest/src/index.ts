@@ -1,0 +1,2 @@
+export { IngestModule } from './ingest.module';
+export { TelemetryIntakeService, type EventFate, type IntakeResult } from './telemetry-intake.service';

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@kanshi/auth';
+import { MessagingModule } from '@kanshi/messaging';
+import { TelemetryIntakeService } from './telemetry-intake.service';
+import { TelemetryController } from './telemetry.controller';
+
+/** HTTP intake of telemetry for producers that do not speak Kafka. */
+@Module({
+  imports: [AuthModule, MessagingModule.forRoot('ingest-gateway')],
+  controllers: [TelemetryController],
+  providers: [TelemetryIntakeService],
+  exports: [MessagingModule],
+})
+export class IngestModule {}

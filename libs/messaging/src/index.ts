@@ -1,0 +1,5 @@
+export { createKafkaClient, kafkaHealthCheck, TELEMETRY_PARTITIONER } from './kafka-client';
+export { KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
+export { KAFKA_CLIENT, KafkaProducer, type OutgoingRecord } from './kafka-producer.service';
+export { ensureTopics, kanshiTopics, type TopicPlan } from './kafka-topics';
+export { MessagingModule } from './messaging.module';

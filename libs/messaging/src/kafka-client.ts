@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry } from 'kafkajs';
+
+/**
+ * The one partitioner Kanshi uses: Java-compatible murmur2 on the record key, so
+ * `tenant:model` lands on the same partition whichever client (Java, Python, kafkajs) produced
+ * it. Chosen explicitly because kafkajs 2.x changed its default.
+ */
+export const TELEMETRY_PARTITIONER: ICustomPartitioner = Partitioners.DefaultPartitioner;
+
+function kafkaLogCreator() {
+  return ({ namespace, level, log }: LogEntry) => {
+    const logger = new Logger(`kafka:${namespace}`);
+    const { message, ...extra } = log;
+    const detail = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
+    switch (level) {
+      case logLevel.ERROR:
+        logger.error(`${message}${detail}`);
+        break;
+      case logLevel.WARN:
+        logger.warn(`${message}${detail}`);
+        break;
+      case logLevel.INFO:
+        logger.log(message);
+        break;
+      case logLevel.DEBUG:
+      case logLevel.NOTHING:
+        logger.debug(message);
+        break;
+    }
+  };
+}
+
+/** A kafkajs client with Kanshi's logging and retry settings. */
+export function createKafkaClient(brokers: readonly string[], clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10000 },
+  });
+}
+
+/** Health check: the cluster answers a metadata request (one admin connection, kept open). */
+export function kafkaHealthCheck(kafka: Kafka) {
+  const admin = kafka.admin();
+  let connected: Promise<void> | undefined;
+  return {
+    name: 'kafka',
+    check: async (): Promise<void> => {
+      connected ??= admin.connect().catch((error: unknown) => {
+        connected = undefined;
+        throw error;
+      });
+      await connected;
+      await admin.describeCluster();
+    },
+    close: async (): Promise<void> => {
+      if (connected) await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { CompressionTypes, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { TELEMETRY_PARTITIONER } from './kafka-client';
+
+export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
+
+export interface OutgoingRecord {
+  readonly key: string | null;
+  readonly value: string | Buffer | null;
+  readonly headers?: IHeaders;
+}
+
+/**
+ * An idempotent producer that waits for every in-sync replica (`acks=all`), so a record is
+ * durable when `send` resolves. Retries are bounded: during a Kafka outage `send` fails
+ * instead of hanging, and the caller decides (retry the batch, or answer 503).
+ */
+@Injectable()
+export class KafkaProducer implements OnApplicationShutdown {
+  private readonly producer: Producer;
+  private connecting: Promise<void> | undefined;
+
+  constructor(@Inject(KAFKA_CLIENT) kafka: Kafka) {
+    this.producer = kafka.producer({
+      createPartitioner: TELEMETRY_PARTITIONER,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.connect();
+    await this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.connecting) await this.producer.disconnect();
+  }
+}

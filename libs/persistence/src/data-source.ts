@@ -1,0 +1,31 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { AlertFindingEntity } from './entities/alert-finding.entity';
+import { AlertEntity } from './entities/alert.entity';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { ModelEntity } from './entities/model.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity];
+
+/** Every migration, oldest first. Never edit one that has been merged; add a new one. */
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+/** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */
+export function dataSourceOptions(url: string, applicationName: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    applicationName,
+    extra: { max: 10 },
+  };
+}
+
+export function createDataSource(url: string, applicationName: string): DataSource {
+  return new DataSource(dataSourceOptions(url, applicationName));
+}

@@ -1,0 +1,40 @@
+import { Client } from 'pg';
+import { createDataSource } from './data-source';
+
+/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) {
+    throw new Error(`database name "${name}" in the URL must be letters, digits and "_"`);
+  }
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    await client.query(`CREATE DATABASE "${name}"`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs pending migrations and returns their names. */
+export async function migrate(url: string): Promise<string[]> {
+  const dataSource = createDataSource(url, 'kanshi-migrate');
+  await dataSource.initialize();
+  try {
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Health check: the database answers a query. */
+export function postgresHealthCheck(dataSource: import('typeorm').DataSource) {
+  return { name: 'postgres', check: async (): Promise<void> => void (await dataSource.query('SELECT 1')) };
+}

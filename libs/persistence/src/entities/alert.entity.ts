@@ -1,0 +1,75 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+
+export const ALERT_STATUSES = ['firing', 'acknowledged', 'resolved', 'silenced'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** One alert per fingerprint (tenant + model + rule + scope); repeated findings update it. */
+@Entity({ name: 'alerts' })
+@Unique('uq_alerts_tenant_fingerprint', ['tenantId', 'fingerprint'])
+export class AlertEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'text' })
+  tenantId!: string;
+
+  @Column({ type: 'text' })
+  fingerprint!: string;
+
+  @Column({ name: 'model_id', type: 'text' })
+  modelId!: string;
+
+  @Column({ name: 'rule_id', type: 'text' })
+  ruleId!: string;
+
+  @Column({ name: 'module_id', type: 'text' })
+  moduleId!: string;
+
+  @Column({ type: 'text' })
+  sector!: string;
+
+  @Column({ type: 'text' })
+  scope!: string;
+
+  @Column({ type: 'text' })
+  title!: string;
+
+  @Column({ type: 'text' })
+  source!: string;
+
+  /** The highest severity seen while the alert is open. */
+  @Column({ type: 'text' })
+  severity!: string;
+
+  @Column({ type: 'text' })
+  status!: AlertStatus;
+
+  /** Distinct findings (rule firing on distinct events); a redelivered event does not count. */
+  @Column({ name: 'occurrence_count', type: 'integer' })
+  occurrenceCount!: number;
+
+  @Column({ name: 'first_seen_at', type: 'timestamptz' })
+  firstSeenAt!: Date;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz' })
+  lastSeenAt!: Date;
+
+  @Column({ type: 'jsonb' })
+  args!: Record<string, unknown>;
+
+  @Column({ type: 'jsonb', nullable: true })
+  observed!: unknown;
+
+  /** The most recent evidence event ids (at most 20; every one is in alert_findings). */
+  @Column({ name: 'evidence_event_ids', type: 'text', array: true })
+  evidenceEventIds!: string[];
+
+  @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
+  dueAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

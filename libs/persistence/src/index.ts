@@ -1,0 +1,19 @@
+export { createDataSource, dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source';
+export { ensureDatabase, migrate, postgresHealthCheck } from './database-admin';
+export { ALERT_STATUSES, AlertEntity, type AlertStatus } from './entities/alert.entity';
+export { AlertFindingEntity } from './entities/alert-finding.entity';
+export { ApiKeyEntity } from './entities/api-key.entity';
+export { ModelEntity } from './entities/model.entity';
+export { TenantEntity } from './entities/tenant.entity';
+export { PersistenceModule } from './persistence.module';
+export {
+  ALERT_EVIDENCE_SAMPLE,
+  AlertRepository,
+  InvalidCursorError,
+  type AlertFilter,
+  type AlertPage,
+  type RecordFindingsResult,
+} from './repositories/alert.repository';
+export { ApiKeyRepository, type NewApiKey } from './repositories/api-key.repository';
+export { ModelRepository } from './repositories/model.repository';
+export { TenantRepository } from './repositories/tenant.repository';

@@ -1,0 +1,49 @@
+import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@kanshi/config';
+import { createDataSource } from './data-source';
+import { AlertRepository } from './repositories/alert.repository';
+import { ApiKeyRepository } from './repositories/api-key.repository';
+import { ModelRepository } from './repositories/model.repository';
+import { TenantRepository } from './repositories/tenant.repository';
+
+const REPOSITORIES = [AlertRepository, ApiKeyRepository, ModelRepository, TenantRepository];
+
+/** The PostgreSQL connection and the repositories over it. The schema must be migrated already. */
+@Global()
+@Module({})
+export class PersistenceModule implements OnApplicationShutdown {
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  static forRoot(applicationName: string): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        {
+          provide: DataSource,
+          inject: [AppConfig],
+          useFactory: async (config: AppConfig) => {
+            const dataSource = createDataSource(config.values.databaseUrl, applicationName);
+            await dataSource.initialize();
+            const pending = await dataSource.showMigrations();
+            if (pending) {
+              await dataSource.destroy();
+              throw new Error('The database schema is behind this release: run `npm run infra:up` (it runs the migrations).');
+            }
+            return dataSource;
+          },
+        },
+        ...REPOSITORIES,
+      ],
+      exports: [DataSource, ...REPOSITORIES],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const dataSource = this.moduleRef.get(DataSource, { strict: false });
+    if (dataSource.isInitialized) {
+      await dataSource.destroy().catch((error: unknown) => new Logger(PersistenceModule.name).warn(String(error)));
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { maxSeverity, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
+
+/** How many evidence event ids an alert keeps inline; all of them stay in `alert_findings`. */
+export const ALERT_EVIDENCE_SAMPLE = 20;
+
+export interface RecordFindingsResult {
+  readonly alertId: string;
+  /** True when this call created the alert. */
+  readonly created: boolean;
+  /** Findings not seen before; redelivered ones are not counted again. */
+  readonly newFindings: number;
+}
+
+export interface AlertFilter {
+  readonly status?: AlertStatus;
+  readonly severity?: Severity;
+  readonly sector?: string;
+  readonly modelId?: string;
+  readonly ruleId?: string;
+}
+
+export interface AlertPage {
+  readonly items: AlertEntity[];
+  /** Pass as `cursor` to read the next page; `null` on the last page. */
+  readonly nextCursor: string | null;
+}
+
+function encodeCursor(alert: AlertEntity): string {
+  return Buffer.from(`${alert.lastSeenAt.toISOString()}|${alert.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { lastSeenAt: Date; id: string } | undefined {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const lastSeenAt = new Date(at ?? '');
+  if (!id || Number.isNaN(lastSeenAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+  return { lastSeenAt, id };
+}
+
+@Injectable()
+export class AlertRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Creates or updates the alert of a fingerprint from a batch of findings, idempotently: the
+   * alert row is unique per tenant and fingerprint, each finding is recorded once by id, and
+   * only findings not seen before change the count, last-seen time and evidence.
+   */
+  async recordFindings(job: RaiseAlertJob): Promise<RecordFindingsResult> {
+    if (job.findings.length === 0) throw new Error(`alert job ${job.fingerprint} carries no findings`);
+    const occurred = job.findings.map((f) => f.occurred_at).sort();
+    const first = occurred[0] as string;
+    const severity = job.findings.map((f) => f.severity).reduce(maxSeverity);
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await manager.query<{ id: string }[]>(
+        `INSERT INTO alerts (tenant_id, fingerprint, model_id, rule_id, module_id, sector, scope, title, source,
+                             severity, status, occurrence_count, first_seen_at, last_seen_at, args, due_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'firing',0,$11,$11,$12,$13)
+         ON CONFLICT (tenant_id, fingerprint) DO NOTHING
+         RETURNING id`,
+        [job.tenant_id, job.fingerprint, job.model_id, job.rule_id, job.module_id, job.sector, job.scope, job.title,
+          job.source, severity, first, JSON.stringify(job.args), job.due_at],
+      );
+      const [alert] = await manager.query<{ id: string; severity: Severity }[]>(
+        `SELECT id, severity FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
+        [job.tenant_id, job.fingerprint],
+      );
+      if (!alert) throw new Error(`alert ${job.fingerprint} vanished inside its own transaction`);
+
+      const fresh = await manager.query<{ event_id: string; occurred_at: Date; severity: Severity; observed: unknown }[]>(
+        `INSERT INTO alert_findings (finding_id, alert_id, tenant_id, event_id, occurred_at, severity, observed)
+         SELECT f.finding_id, $1, $2, f.event_id, f.occurred_at, f.severity, f.observed
+           FROM jsonb_to_recordset($3::jsonb)
+             AS f(finding_id text, event_id text, occurred_at timestamptz, severity text, observed jsonb)
+         ON CONFLICT (finding_id) DO NOTHING
+         RETURNING event_id, occurred_at, severity, observed`,
+        [alert.id, job.tenant_id, JSON.stringify(job.findings)],
+      );
+
+      if (fresh.length > 0) {
+        fresh.sort((a, b) => b.occurred_at.getTime() - a.occurred_at.getTime());
+        const latest = fresh[0] as (typeof fresh)[number];
+        const newSeverity = fresh.map((f) => f.severity).reduce(maxSeverity, alert.severity);
+        await manager.query(
+          `UPDATE alerts
+              SET occurrence_count = occurrence_count + $2,
+                  first_seen_at = LEAST(first_seen_at, $3),
+                  last_seen_at = GREATEST(last_seen_at, $4),
+                  severity = $5,
+                  observed = CASE WHEN $4 >= last_seen_at THEN $6::jsonb ELSE observed END,
+                  evidence_event_ids = ($7::text[] || evidence_event_ids)[1:${ALERT_EVIDENCE_SAMPLE}],
+                  args = $8::jsonb,
+                  due_at = COALESCE($9, due_at),
+                  updated_at = now()
+            WHERE id = $1`,
+          [alert.id, fresh.length, fresh[fresh.length - 1]?.occurred_at, latest.occurred_at, newSeverity,
+            JSON.stringify(latest.observed ?? null), fresh.map((f) => f.event_id).slice(0, ALERT_EVIDENCE_SAMPLE), JSON.stringify(job.args), job.due_at],
+        );
+      }
+      return { alertId: alert.id, created: inserted.length > 0, newFindings: fresh.length };
+    });
+  }
+
+  async list(tenantId: string, filter: AlertFilter, limit: number, cursor?: string): Promise<AlertPage> {
+    const query = this.dataSource
+      .getRepository(AlertEntity)
+      .createQueryBuilder('a')
+      .where('a.tenant_id = :tenantId', { tenantId })
+      .orderBy('a.last_seen_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(limit + 1);
+    if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
+    if (filter.severity) query.andWhere('a.severity = :severity', { severity: filter.severity });
+    if (filter.sector) query.andWhere('a.sector = :sector', { sector: filter.sector });
+    if (filter.modelId) query.andWhere('a.model_id = :modelId', { modelId: filter.modelId });
+    if (filter.ruleId) query.andWhere('a.rule_id = :ruleId', { ruleId: filter.ruleId });
+    if (cursor) {
+      const after = decodeCursor(cursor);
+      if (!after) throw new InvalidCursorError();
+      query.andWhere('(a.last_seen_at, a.id) < (:at, :id)', { at: after.lastSeenAt, id: after.id });
+    }
+    const rows = await query.getMany();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** The alert if it belongs to the tenant; another tenant's alert is as absent as a missing one. */
+  async findForTenant(tenantId: string, id: string): Promise<AlertEntity | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    return this.dataSource.getRepository(AlertEntity).findOneBy({ tenantId, id });
+  }
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  constructor() {
+    super('cursor is not one this API returned; pass nextCursor from the previous page');
+  }
+}

@@ -1,0 +1,18 @@
+export { InventoryCache } from './inventory-cache.service';
+export {
+  MODEL_INVENTORY_SOURCE,
+  StaticModelInventory,
+  type ModelInventory,
+  type ModelInventorySource,
+} from './model-inventory';
+export { FindingCollector, PolicyEvaluator, type RuleFailure } from './policy-evaluator';
+export { PolicyCoreModule } from './policy-core.module';
+export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';
+export { SectorModuleError, SectorModuleRegistry, type RegisteredRule } from './sector-module-registry';
+export {
+  TelemetryBatchProcessor,
+  type BatchOutcome,
+  type DeadLetter,
+  type TelemetryRecord,
+} from './telemetry-batch.processor';
+export { TelemetryConsumer } from './telemetry.consumer';

@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { ModelProfile } from '@kanshi/policy-sdk';
+import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelInventory, type ModelInventorySource } from './model-inventory';
+import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.options';
+
+/**
+ * The inventory held in memory and refreshed in the background, so evaluating an event never
+ * waits on the database. A failed refresh keeps the last good copy and is logged.
+ */
+@Injectable()
+export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(InventoryCache.name);
+  private current = new StaticModelInventory([]);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(MODEL_INVENTORY_SOURCE) private readonly source: ModelInventorySource,
+    @Inject(POLICY_CORE_OPTIONS) private readonly options: PolicyCoreOptions,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.logger.error(`inventory refresh failed: ${String(error)}`));
+    }, this.options.inventoryRefreshMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async refresh(): Promise<void> {
+    const models: readonly ModelProfile[] = await this.source.loadModels();
+    this.current = new StaticModelInventory(models);
+  }
+
+  get size(): number {
+    return this.current.size;
+  }
+
+  get(tenantId: string, modelId: string): ModelProfile | undefined {
+    return this.current.get(tenantId, modelId);
+  }
+}

@@ -1,0 +1,52 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AlertingModule } from '@kanshi/alerting';
+import { MessagingModule } from '@kanshi/messaging';
+import { InventoryCache } from './inventory-cache.service';
+import { PolicyEvaluator } from './policy-evaluator';
+import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';
+import { SectorModuleRegistry } from './sector-module-registry';
+import { TelemetryBatchProcessor } from './telemetry-batch.processor';
+import { TelemetryConsumer } from './telemetry.consumer';
+
+/**
+ * The engine side of policies: module registry, inventory cache, the batch processor and the
+ * Kafka consumer that feeds it.
+ */
+@Module({})
+export class PolicyCoreModule {
+  static forRoot(options: PolicyCoreModuleOptions): DynamicModule {
+    return {
+      module: PolicyCoreModule,
+      imports: [
+        ...(options.imports ?? []),
+        // Sector modules are Nest modules too, so a plug-in can bring providers of its own.
+        ...(options.sectorModules as Type<unknown>[]),
+        MessagingModule.forRoot('policy-engine'), AlertingModule.forProducer()],
+      controllers: [TelemetryConsumer],
+      providers: [
+        options.inventorySource,
+        {
+          provide: POLICY_CORE_OPTIONS,
+          inject: [...(options.inject ?? [])],
+          useFactory: (...deps: never[]): PolicyCoreOptions => ({
+            ...options.useFactory(...deps),
+            sectorModules: options.sectorModules,
+          }),
+        },
+        {
+          provide: SectorModuleRegistry,
+          inject: [POLICY_CORE_OPTIONS],
+          useFactory: (o: PolicyCoreOptions) => SectorModuleRegistry.load(o.sectorModules),
+        },
+        InventoryCache,
+        {
+          provide: TelemetryBatchProcessor,
+          inject: [SectorModuleRegistry, InventoryCache, POLICY_CORE_OPTIONS],
+          useFactory: (registry: SectorModuleRegistry, inventory: InventoryCache, o: PolicyCoreOptions) =>
+            new TelemetryBatchProcessor(new PolicyEvaluator(registry), inventory, o.maxEventBytes),
+        },
+      ],
+      exports: [SectorModuleRegistry, InventoryCache, TelemetryBatchProcessor, MessagingModule],
+    };
+  }
+}

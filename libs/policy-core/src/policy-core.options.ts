@@ -1,0 +1,21 @@
+import type { Provider } from '@nestjs/common';
+
+export interface PolicyCoreOptions {
+  /** Sector module classes (decorated with `@SectorModule`) the engine loads. */
+  readonly sectorModules: readonly unknown[];
+  readonly inventoryRefreshMs: number;
+  readonly maxEventBytes: number;
+}
+
+export const POLICY_CORE_OPTIONS = Symbol('POLICY_CORE_OPTIONS');
+
+/** How the host supplies the options and the inventory source. */
+export interface PolicyCoreModuleOptions {
+  readonly sectorModules: readonly unknown[];
+  /** Modules that export what `useFactory` and the inventory source inject. */
+  readonly imports?: Parameters<typeof import('@nestjs/common').Module>[0]['imports'];
+  readonly inject?: readonly (string | symbol | Function)[]; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  readonly useFactory: (...deps: never[]) => Omit<PolicyCoreOptions, 'sectorModules'>;
+  /** Provider of `MODEL_INVENTORY_SOURCE`. */
+  readonly inventorySource: Provider;
+}

@@ -1,0 +1,77 @@
+import {
+  decodeTelemetryEvent,
+  describeIssues,
+  type DeadLetterReason,
+  type RaiseAlertJob,
+} from '@kanshi/contracts';
+import type { ModelInventory } from './model-inventory';
+import { FindingCollector, type PolicyEvaluator, type RuleFailure } from './policy-evaluator';
+
+/** One Kafka record as the engine receives it. */
+export interface TelemetryRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+/** A record the engine cannot use, and why, for the dead-letter topic. */
+export interface DeadLetter {
+  readonly record: TelemetryRecord;
+  readonly reason: DeadLetterReason;
+  readonly error: string;
+}
+
+/** What one batch produced: records to dead-letter, alert jobs to enqueue, and counts. */
+export interface BatchOutcome {
+  readonly evaluated: number;
+  readonly findings: number;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly alertJobs: readonly RaiseAlertJob[];
+  readonly ruleFailures: readonly RuleFailure[];
+}
+
+/**
+ * The engine's pure core: decodes, validates, routes and evaluates a batch of records. It never
+ * throws on bad input; a bad record becomes a dead letter and the rest of the batch goes on.
+ */
+export class TelemetryBatchProcessor {
+  constructor(
+    private readonly evaluator: PolicyEvaluator,
+    private readonly inventory: ModelInventory,
+    private readonly maxEventBytes: number,
+  ) {}
+
+  process(records: readonly TelemetryRecord[]): BatchOutcome {
+    const collector = new FindingCollector();
+    const deadLetters: DeadLetter[] = [];
+    let evaluated = 0;
+    for (const record of records) {
+      const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
+      if (!decoded.ok) {
+        deadLetters.push({ record, reason: decoded.reason, error: describeIssues(decoded.issues) });
+        continue;
+      }
+      const { event } = decoded;
+      const keyTenant = record.key?.toString('utf8').split(':')[0];
+      if (keyTenant !== undefined && keyTenant !== event.tenant_id) {
+        deadLetters.push({
+          record,
+          reason: 'TENANT_MISMATCH',
+          error: `record key names tenant "${keyTenant}" but the event's tenant_id is "${event.tenant_id}"; key records "tenant_id:model_id"`,
+        });
+        continue;
+      }
+      this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector);
+      evaluated += 1;
+    }
+    return {
+      evaluated,
+      findings: collector.findingCount,
+      deadLetters,
+      alertJobs: collector.toJobs(),
+      ruleFailures: collector.failures,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { DEAD_LETTER_HEADERS, TOPICS } from '@kanshi/contracts';
+import { AlertQueue } from '@kanshi/alerting';
+import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
+import { TelemetryBatchProcessor, type DeadLetter } from './telemetry-batch.processor';
+
+function toDeadLetterRecord({ record, reason, error }: DeadLetter): OutgoingRecord {
+  return {
+    key: record.key ? record.key.toString('utf8') : null,
+    value: record.value,
+    headers: {
+      [DEAD_LETTER_HEADERS.reason]: reason,
+      [DEAD_LETTER_HEADERS.error]: error.slice(0, 4000),
+      [DEAD_LETTER_HEADERS.originalTopic]: record.topic,
+      [DEAD_LETTER_HEADERS.originalPartition]: String(record.partition),
+      [DEAD_LETTER_HEADERS.originalOffset]: record.offset,
+      [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+    },
+  };
+}
+
+/**
+ * The engine's hot path for one batch: evaluate, dead-letter what cannot be used, enqueue the
+ * alert jobs. Returning lets the transport commit the batch's offsets; throwing makes Kafka
+ * redeliver it, so a finding is never lost between the two.
+ */
+@Controller()
+export class TelemetryConsumer {
+  private readonly logger = new Logger(TelemetryConsumer.name);
+
+  constructor(
+    private readonly processor: TelemetryBatchProcessor,
+    private readonly producer: KafkaProducer,
+    private readonly alerts: AlertQueue,
+  ) {}
+
+  @EventPattern(TOPICS.telemetry)
+  async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
+    const outcome = this.processor.process(batch.records);
+    for (const failure of outcome.ruleFailures) {
+      this.logger.error(
+        `rule ${failure.ruleId} of module "${failure.moduleId}" threw on event ${failure.eventId}: ${String(failure.error)}`,
+      );
+    }
+    for (const dead of outcome.deadLetters) {
+      this.logger.warn(`dead-lettered ${dead.record.topic}/${dead.record.partition}@${dead.record.offset}: ${dead.reason}: ${dead.error}`);
+    }
+    await this.producer.send(TOPICS.telemetryDeadLetter, outcome.deadLetters.map(toDeadLetterRecord));
+    await this.alerts.enqueue(outcome.alertJobs);
+    this.logger.debug(
+      `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
+        `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,
+    );
+  }
+}

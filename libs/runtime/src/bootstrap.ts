@@ -1,0 +1,50 @@
+import { ConsoleLogger, type DynamicModule, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, type AppConfig } from '@kanshi/config';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** A logger that prints the configured level and the more severe ones, named after the app. */
+export function createLogger(appName: string, config: AppConfig): ConsoleLogger {
+  const upTo = LEVELS.indexOf(config.values.logLevel);
+  return new ConsoleLogger(appName, { logLevels: LEVELS.slice(0, upTo + 1), prefix: `kanshi` });
+}
+
+export interface HttpAppOptions {
+  readonly name: string;
+  readonly port: number;
+  readonly config: AppConfig;
+  /** Largest JSON body accepted; larger ones get 413. */
+  readonly bodyLimitBytes?: number;
+}
+
+/** Creates, configures and starts an HTTP app; shut it down with `app.close()`. */
+export async function startHttpApp(
+  rootModule: Type<unknown> | DynamicModule,
+  options: HttpAppOptions,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+    logger: createLogger(options.name, options.config),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useBodyParser('json', { limit: options.bodyLimitBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  await app.listen(options.port, options.config.values.bindHost);
+  return app;
+}
+
+/**
+ * Runs an app's start function from `main.ts`: a bad configuration or a failed start prints one
+ * clear message and exits 1; SIGINT and SIGTERM close the app (Nest shutdown hooks) quietly.
+ */
+export function runMain(appName: string, start: () => Promise<INestApplicationContext>): void {
+  start().catch((error: unknown) => {
+    const message = error instanceof ConfigError || !(error instanceof Error) ? String(error) : (error.stack ?? error.message);
+    process.stderr.write(`kanshi ${appName} could not start: ${error instanceof ConfigError ? error.message : message}\n`);
+    process.exit(1);
+  });
+}

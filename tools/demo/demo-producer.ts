@@ -1,0 +1,50 @@
+import { TOPICS, telemetryKey } from '@kanshi/contracts';
+import { loadConfig } from '@kanshi/config';
+import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { demoEvent } from './demo-events';
+import { DEMO_MODELS } from './demo-models';
+
+const EVENTS_PER_SECOND = 20;
+const MALFORMED_EVERY = 200;
+
+/**
+ * Streams demo telemetry into Kafka with a plain kafkajs producer, like an MLOps team would:
+ * the registered models, a shadow model nobody registered (G1), and now and then a malformed
+ * record (dead-lettered). Stops on SIGINT or SIGTERM.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-demo-producer`);
+  const producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let sent = 0;
+  let stopping = false;
+  const tick = async (): Promise<void> => {
+    const messages = Array.from({ length: EVENTS_PER_SECOND / 4 }, () => {
+      sent += 1;
+      if (sent % MALFORMED_EVERY === 0) return { key: 'demo:broken-exporter', value: '{"event_type": "prediction", "oops": ' };
+      const event = demoEvent(DEMO_MODELS[Math.floor(Math.random() * DEMO_MODELS.length)] ?? DEMO_MODELS[0]!);
+      return { key: telemetryKey(event.tenant_id, event.model_id), value: JSON.stringify(event) };
+    });
+    await producer.send({ topic: TOPICS.telemetry, acks: -1, messages });
+  };
+  const timer = setInterval(() => {
+    if (!stopping) tick().catch((error: unknown) => process.stderr.write(`demo producer: ${String(error)}\n`));
+  }, 250);
+  const report = setInterval(() => process.stdout.write(`demo producer: ${sent} events sent\n`), 30_000);
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    clearInterval(report);
+    void producer.disconnect().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdout.write(`demo producer: streaming ~${EVENTS_PER_SECOND} events/s to ${TOPICS.telemetry}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo producer could not start: ${String(error)}\n`);
+  process.exit(1);
+});

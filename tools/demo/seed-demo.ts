@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { generateApiKey, hashSecret, parseApiKey } from '@kanshi/auth';
+import { createDataSource, ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
+import { DEMO_MODELS, DEMO_TENANT } from './demo-models';
+import { randomBytes } from 'node:crypto';
+
+export interface DemoSeed {
+  readonly tenantId: string;
+  readonly adminKey: string;
+}
+
+/**
+ * The dev key: `KANSHI_DEV_API_KEY` when set, otherwise one generated on the first start and
+ * kept in the cache directory so the key stays the same across restarts.
+ */
+function devKey(cacheDir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  const file = join(cacheDir, 'dev-api-key');
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (parseApiKey(saved)) return saved;
+  }
+  const { token } = generateApiKey();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** Seeds the demo tenant, its inventory (all but the unregistered model) and the admin dev key. */
+export async function seedDemo(databaseUrl: string, cacheDir: string, configuredKey: string | undefined): Promise<DemoSeed> {
+  const dataSource = createDataSource(databaseUrl, 'kanshi-seed');
+  await dataSource.initialize();
+  try {
+    await new TenantRepository(dataSource).ensure(DEMO_TENANT.id, DEMO_TENANT.name);
+    const models = new ModelRepository(dataSource);
+    for (const m of DEMO_MODELS.filter((model) => model.registered)) {
+      await models.upsert({
+        tenantId: DEMO_TENANT.id,
+        modelId: m.modelId,
+        name: m.name,
+        sectors: m.sectors,
+        riskTier: m.riskTier,
+        owner: m.owner,
+        intendedUse: m.intendedUse,
+      });
+    }
+    const token = devKey(cacheDir, configuredKey);
+    const key = parseApiKey(token);
+    if (!key) throw new Error('dev API key is malformed');
+    const salt = randomBytes(16).toString('base64url');
+    await new ApiKeyRepository(dataSource).insertIfAbsent({
+      tenantId: DEMO_TENANT.id,
+      keyId: key.keyId,
+      name: 'demo admin (dev only)',
+      roles: ['admin'],
+      salt,
+      secretHash: hashSecret(key.secret, salt),
+      isDev: true,
+    });
+    return { tenantId: DEMO_TENANT.id, adminKey: token };
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -18,6 +18,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,infra,tools}/**/*.int-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-real-servers.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup-timeouts.ts'],
       slowTestThreshold: 30,
     },
     {
@@ -25,6 +26,7 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-real-servers.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup-timeouts.ts'],
       slowTestThreshold: 60,
     },
   ],

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const reset = process.stdout.isTTY ? RESET : '';
 
   const launch = (name: string, script: string, index: number): void => {
-    const child = spawn(process.execPath, ['--enable-source-maps', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: Ctrl-C reaches only this supervisor, which stops each app once, cleanly.
+    const child = spawn(process.execPath, ['--enable-source-maps', script], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const tag = `${colour(index)}${name.padEnd(15)}${reset}| `;
     for (const stream of [child.stdout, child.stderr]) {
       let partial = '';

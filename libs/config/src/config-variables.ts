@@ -148,7 +148,7 @@ export const CONFIG_VARIABLES = {
   },
   maxEventBytes: {
     name: 'KANSHI_MAX_EVENT_BYTES',
-    description: 'Largest accepted telemetry event; larger ones are rejected (HTTP 413) or dead-lettered.',
+    description: 'Largest telemetry record the engine reads; larger ones are dead-lettered as `TOO_LARGE`.',
     default: '262144',
     parse: integer(1024, 10_485_760),
   },

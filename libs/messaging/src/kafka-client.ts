@@ -12,6 +12,9 @@ function kafkaLogCreator() {
   return ({ namespace, level, log }: LogEntry) => {
     const logger = new Logger(`kafka:${namespace}`);
     const { message, ...extra } = log;
+    // Our producers bound their retries on purpose (fail fast, let the caller retry or answer
+    // 503); kafkajs warns about that at every start.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
     const detail = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : '';
     switch (level) {
       case logLevel.ERROR:

@@ -43,8 +43,10 @@ export async function startHttpApp(
  */
 export function runMain(appName: string, start: () => Promise<INestApplicationContext>): void {
   start().catch((error: unknown) => {
-    const message = error instanceof ConfigError || !(error instanceof Error) ? String(error) : (error.stack ?? error.message);
-    process.stderr.write(`kanshi ${appName} could not start: ${error instanceof ConfigError ? error.message : message}\n`);
+    // One line a person can act on; the stack only when asked for (KANSHI_LOG_LEVEL=debug).
+    const verbose = ['debug', 'verbose'].includes(process.env['KANSHI_LOG_LEVEL'] ?? '');
+    const message = error instanceof Error ? (verbose && !(error instanceof ConfigError) ? (error.stack ?? error.message) : error.message) : String(error);
+    process.stderr.write(`kanshi ${appName} could not start: ${message}\n`);
     process.exit(1);
   });
 }

@@ -1,0 +1,102 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { alertFingerprint, findingId, JOBS, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
+import { ConfigModule, loadConfig } from '@kanshi/config';
+import { PersistenceModule } from '@kanshi/persistence';
+import { createTenantFixture, uniqueId, waitFor } from '@kanshi/testing';
+import { AlertQueue } from './alert-queue.service';
+import { AlertingModule } from './alerting.module';
+import { JobHandler } from './job-handler.decorator';
+
+const prefix = uniqueId('kanshi-test-q');
+const config = loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: prefix });
+
+function raiseJob(tenantId: string, eventIds: string[]): RaiseAlertJob {
+  const fingerprint = alertFingerprint(tenantId, 'model-q', 'G1', 'model');
+  return {
+    fingerprint,
+    tenant_id: tenantId,
+    model_id: 'model-q',
+    rule_id: 'G1',
+    module_id: 'general',
+    sector: 'general',
+    scope: 'model',
+    title: 'Model has no inventory entry',
+    source: 'test',
+    args: {},
+    due_at: null,
+    findings: eventIds.map((id) => ({
+      finding_id: findingId(fingerprint, id),
+      event_id: id,
+      occurred_at: new Date().toISOString(),
+      severity: 'high',
+      observed: null,
+    })),
+  };
+}
+
+describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
+  const redis = new Redis(config.values.redisUrl);
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('stores a job enqueued twice once, and the worker turns it into one alert', async () => {
+    const producer = new AlertQueue(config);
+    const queue = new Queue(QUEUES.alerts, { connection: redis, prefix });
+    const job = raiseJob(uniqueId('t'), ['e1', 'e2', 'e3']);
+
+    await producer.enqueue([job]);
+    await producer.enqueue([{ ...job, findings: [...job.findings].reverse() }]);
+    const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'delayed');
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
+
+    const worker = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot('kanshi-int-test'), AlertingModule.forWorker()],
+    }).compile();
+    const app = worker.createNestApplication();
+    const dataSource = app.get(DataSource);
+    await createTenantFixture(dataSource, job.tenant_id);
+    await app.init();
+    try {
+      const row = await waitFor('the alert', async () => {
+        const [found] = await dataSource.query<{ occurrence_count: number }[]>(
+          'SELECT occurrence_count FROM alerts WHERE tenant_id = $1',
+          [job.tenant_id],
+        );
+        return found;
+      });
+      expect(row.occurrence_count).toBe(3);
+      await waitFor('the job to complete', async () => ((await queue.getJobCounts('completed')).completed === 1 ? true : undefined));
+    } finally {
+      await app.close();
+      await producer.onApplicationShutdown();
+      await queue.close();
+    }
+  });
+
+  it('refuses to start a worker when a job type has two handlers', async () => {
+    @Injectable()
+    @JobHandler(JOBS.raiseAlert)
+    class SecondRaiseHandler {
+      handle(): Promise<void> {
+        return Promise.resolve();
+      }
+    }
+    @Module({ providers: [SecondRaiseHandler] })
+    class ExtraModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot('kanshi-int-test'), AlertingModule.forWorker(), ExtraModule],
+    }).compile();
+    const app = moduleRef.createNestApplication();
+    await expect(app.init()).rejects.toThrow(/job "alert\.raise" has 2 handlers/);
+    await app.close();
+  });
+});

@@ -1,0 +1,46 @@
+import type { ModelProfile } from '@kanshi/policy-sdk';
+import { StaticModelInventory } from './model-inventory';
+
+function profile(tenantId: string, modelId: string, name = modelId): ModelProfile {
+  return { tenantId, modelId, name, sectors: ['general'], riskTier: null, owner: null, intendedUse: null };
+}
+
+describe('StaticModelInventory', () => {
+  it('finds a model by tenant and model id', () => {
+    const credit = profile('acme', 'credit-score');
+    const inventory = new StaticModelInventory([credit, profile('acme', 'churn')]);
+
+    expect(inventory.get('acme', 'credit-score')).toBe(credit);
+    expect(inventory.size).toBe(2);
+  });
+
+  it('answers undefined for an unknown model', () => {
+    const inventory = new StaticModelInventory([profile('acme', 'credit-score')]);
+
+    expect(inventory.get('acme', 'other')).toBeUndefined();
+  });
+
+  it('keeps tenants apart: one model id in two tenants is two models', () => {
+    const acme = profile('acme', 'shared');
+    const globex = profile('globex', 'shared');
+    const inventory = new StaticModelInventory([acme, globex]);
+
+    expect(inventory.get('acme', 'shared')).toBe(acme);
+    expect(inventory.get('globex', 'shared')).toBe(globex);
+    expect(inventory.get('initech', 'shared')).toBeUndefined();
+  });
+
+  it('does not confuse ids whose concatenation is the same', () => {
+    const inventory = new StaticModelInventory([profile('ab', 'c')]);
+
+    expect(inventory.get('a', 'bc')).toBeUndefined();
+    expect(inventory.get('ab', 'c')).toBeDefined();
+  });
+
+  it('is empty without models', () => {
+    const inventory = new StaticModelInventory([]);
+
+    expect(inventory.size).toBe(0);
+    expect(inventory.get('acme', 'credit-score')).toBeUndefined();
+  });
+});

@@ -1,0 +1,240 @@
+import { alertFingerprint, findingId, type Sector, type TelemetryEvent } from '@kanshi/contracts';
+import { defineRule, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
+import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
+import { SectorModuleRegistry } from './sector-module-registry';
+
+function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
+  return {
+    schema_version: '1.0',
+    event_id: 'evt-1',
+    event_type: 'prediction',
+    timestamp: '2025-10-01T00:00:00Z',
+    tenant_id: 'acme',
+    model_id: 'credit-score',
+    payload: {},
+    ...overrides,
+  };
+}
+
+function rule(id: string, overrides: Partial<RuleDefinition> = {}): RuleDefinition {
+  return defineRule({
+    id,
+    title: `Rule ${id}`,
+    rationale: 'For the test.',
+    source: `Source of ${id}`,
+    defaultSeverity: 'medium',
+    reads: 'all',
+    args: Type.Object({}),
+    evaluate: ({ event: e }) => ({ observed: e.event_id }),
+    ...overrides,
+  });
+}
+
+function sectorModule(overrides: Partial<SectorModuleOptions>): new () => object {
+  @SectorModule({ id: 'test-module', description: 'Test', sectors: 'all', rules: [], compatibility: '^0.1.0', ...overrides })
+  class TestSectorModule {}
+  return TestSectorModule;
+}
+
+function model(sectors: readonly Sector[]): ModelProfile {
+  return { tenantId: 'acme', modelId: 'credit-score', name: 'Credit score', sectors, riskTier: 'T1', owner: 'risk', intendedUse: 'credit' };
+}
+
+/** Evaluates the events against the given modules and returns the collector. */
+function evaluateAll(
+  modules: readonly unknown[],
+  events: readonly TelemetryEvent[],
+  profile: ModelProfile | undefined = undefined,
+): FindingCollector {
+  const evaluator = new PolicyEvaluator(SectorModuleRegistry.load(modules));
+  const collector = new FindingCollector();
+  for (const e of events) evaluator.evaluate(e, profile, collector);
+  return collector;
+}
+
+describe('PolicyEvaluator with FindingCollector', () => {
+  it('groups the findings of many events for one fingerprint into one job', () => {
+    const collector = evaluateAll(
+      [sectorModule({ id: 'general-test', rules: [rule('R1')] })],
+      [event({ event_id: 'evt-1' }), event({ event_id: 'evt-2' }), event({ event_id: 'evt-3' })],
+    );
+
+    const jobs = collector.toJobs();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.findings.map((f) => f.event_id)).toEqual(['evt-1', 'evt-2', 'evt-3']);
+    expect(collector.findingCount).toBe(3);
+  });
+
+  it('fills the job from the event, the rule and the module', () => {
+    const collector = evaluateAll(
+      [sectorModule({ id: 'general-test', rules: [rule('R1', { defaultSeverity: 'high' })] })],
+      [event({ event_id: 'evt-9', timestamp: '2025-10-02T03:04:05Z' })],
+    );
+
+    const fingerprint = alertFingerprint('acme', 'credit-score', 'R1', 'model');
+    expect(collector.toJobs()).toEqual([
+      {
+        fingerprint,
+        tenant_id: 'acme',
+        model_id: 'credit-score',
+        rule_id: 'R1',
+        module_id: 'general-test',
+        sector: 'general',
+        scope: 'model',
+        title: 'Rule R1',
+        source: 'Source of R1',
+        args: {},
+        due_at: null,
+        findings: [
+          {
+            finding_id: findingId(fingerprint, 'evt-9'),
+            event_id: 'evt-9',
+            occurred_at: '2025-10-02T03:04:05Z',
+            severity: 'high',
+            observed: 'evt-9',
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('makes one job per model: events of two models are two alerts', () => {
+    const collector = evaluateAll(
+      [sectorModule({ rules: [rule('R1')] })],
+      [event({ model_id: 'a', event_id: 'e1' }), event({ model_id: 'b', event_id: 'e2' })],
+    );
+
+    expect(collector.toJobs().map((j) => j.model_id).sort()).toEqual(['a', 'b']);
+  });
+
+  it('gives the same event twice one finding', () => {
+    const collector = evaluateAll([sectorModule({ rules: [rule('R1')] })], [event(), event()]);
+
+    expect(collector.findingCount).toBe(1);
+    expect(collector.toJobs()[0]?.findings).toHaveLength(1);
+  });
+
+  it('keeps the higher severity when the same event is seen twice', () => {
+    let calls = 0;
+    const escalating = rule('R1', {
+      evaluate: () => {
+        calls += 1;
+        return { observed: calls, severity: calls === 1 ? 'critical' : 'low' };
+      },
+    });
+
+    const collector = evaluateAll([sectorModule({ rules: [escalating] })], [event(), event()]);
+
+    expect(collector.toJobs()[0]?.findings[0]?.severity).toBe('critical');
+  });
+
+  it('reports a rule that throws in failures and still runs the other rules', () => {
+    const boom = new Error('plug-in bug');
+    const throwing = rule('BAD', {
+      evaluate: () => {
+        throw boom;
+      },
+    });
+
+    const collector = evaluateAll(
+      [sectorModule({ id: 'buggy', rules: [throwing, rule('GOOD')] })],
+      [event({ event_id: 'evt-7' })],
+    );
+
+    expect(collector.failures).toEqual([{ ruleId: 'BAD', moduleId: 'buggy', eventId: 'evt-7', error: boom }]);
+    expect(collector.toJobs().map((j) => j.rule_id)).toEqual(['GOOD']);
+  });
+
+  it('keeps going with the next events after a rule threw', () => {
+    const throwsOnFirst = rule('FLAKY', {
+      evaluate: ({ event: e }) => {
+        if (e.event_id === 'e1') throw new Error('nope');
+        return { observed: e.event_id };
+      },
+    });
+
+    const collector = evaluateAll([sectorModule({ rules: [throwsOnFirst] })], [event({ event_id: 'e1' }), event({ event_id: 'e2' })]);
+
+    expect(collector.failures.map((f) => f.eventId)).toEqual(['e1']);
+    expect(collector.toJobs()[0]?.findings.map((f) => f.event_id)).toEqual(['e2']);
+  });
+
+  it('uses the severity a result gives over the rule default', () => {
+    const overriding = rule('R1', { defaultSeverity: 'low', evaluate: () => ({ observed: 1, severity: 'critical' }) });
+
+    const collector = evaluateAll([sectorModule({ rules: [overriding] })], [event()]);
+
+    expect(collector.toJobs()[0]?.findings[0]?.severity).toBe('critical');
+  });
+
+  it('uses the rule default severity when the result gives none', () => {
+    const collector = evaluateAll([sectorModule({ rules: [rule('R1', { defaultSeverity: 'high' })] })], [event()]);
+
+    expect(collector.toJobs()[0]?.findings[0]?.severity).toBe('high');
+  });
+
+  it('defaults the scope to "model" and groups by scope when a rule gives one', () => {
+    const perFeature = rule('R2', {
+      evaluate: () => [{ observed: 0.3, scope: 'feature:income' }, { observed: 0.4, scope: 'feature:age' }],
+    });
+
+    const collector = evaluateAll([sectorModule({ rules: [rule('R1'), perFeature] })], [event()]);
+
+    const scopes = collector.toJobs().map((j) => `${j.rule_id}/${j.scope}`);
+    expect(scopes.sort()).toEqual(['R1/model', 'R2/feature:age', 'R2/feature:income']);
+    const r2Age = collector.toJobs().find((j) => j.scope === 'feature:age');
+    expect(r2Age?.fingerprint).toBe(alertFingerprint('acme', 'credit-score', 'R2', 'feature:age'));
+  });
+
+  it('adds no finding when a rule returns nothing or an empty list', () => {
+    const quiet = rule('Q1', { evaluate: () => undefined });
+    const empty = rule('Q2', { evaluate: () => [] });
+
+    const collector = evaluateAll([sectorModule({ rules: [quiet, empty] })], [event()]);
+
+    expect(collector.toJobs()).toEqual([]);
+    expect(collector.findingCount).toBe(0);
+  });
+
+  it('records a deadline given by a clock rule', () => {
+    const clock = rule('C1', { evaluate: () => ({ observed: 'incident', dueAt: new Date('2025-10-16T00:00:00Z') }) });
+
+    const collector = evaluateAll([sectorModule({ rules: [clock] })], [event()]);
+
+    expect(collector.toJobs()[0]?.due_at).toBe('2025-10-16T00:00:00.000Z');
+  });
+
+  it('passes the resolved default arguments to the rule and records them on the job', () => {
+    const seen: unknown[] = [];
+    const thresholds = rule('T1', {
+      args: Type.Object({ threshold: Type.Number({ default: 0.25 }) }),
+      evaluate: ({ args }) => {
+        seen.push(args);
+        return { observed: 0.3 };
+      },
+    });
+
+    const collector = evaluateAll([sectorModule({ rules: [thresholds] })], [event()]);
+
+    expect(seen).toEqual([{ threshold: 0.25 }]);
+    expect(collector.toJobs()[0]?.args).toEqual({ threshold: 0.25 });
+  });
+
+  it('records the sector of the model that the module matched', () => {
+    const collector = evaluateAll(
+      [sectorModule({ id: 'fin-med', sectors: ['finance', 'medical'], rules: [rule('FM1')] })],
+      [event()],
+      model(['medical']),
+    );
+
+    expect(collector.toJobs()[0]?.sector).toBe('medical');
+  });
+
+  it('only calls a rule for the event types it reads', () => {
+    const predictionsOnly = rule('P1', { reads: ['prediction'] });
+
+    const collector = evaluateAll([sectorModule({ rules: [predictionsOnly] })], [event({ event_type: 'drift_metric' })]);
+
+    expect(collector.findingCount).toBe(0);
+  });
+});

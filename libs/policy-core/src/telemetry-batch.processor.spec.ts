@@ -1,0 +1,172 @@
+import type { TelemetryEvent } from '@kanshi/contracts';
+import { defineRule, SectorModule, Type, type ModelProfile } from '@kanshi/policy-sdk';
+import { StaticModelInventory } from './model-inventory';
+import { PolicyEvaluator } from './policy-evaluator';
+import { SectorModuleRegistry } from './sector-module-registry';
+import { TelemetryBatchProcessor, type TelemetryRecord } from './telemetry-batch.processor';
+
+/** Fires on every event of a model missing from the inventory (like G1). */
+const unregistered = defineRule({
+  id: 'U1',
+  title: 'Unregistered model',
+  rationale: 'For the test.',
+  source: 'Test guideline',
+  defaultSeverity: 'high',
+  reads: 'all',
+  args: Type.Object({}),
+  evaluate: ({ event, model }) => (model === undefined ? { observed: event.model_id } : undefined),
+});
+
+const throwing = defineRule({
+  id: 'X1',
+  title: 'Always throws',
+  rationale: 'For the test.',
+  source: 'Test guideline',
+  defaultSeverity: 'low',
+  reads: ['incident'],
+  args: Type.Object({}),
+  evaluate: () => {
+    throw new Error('plug-in bug');
+  },
+});
+
+@SectorModule({ id: 'test-general', description: 'Test', sectors: 'all', rules: [unregistered, throwing], compatibility: '^0.1.0' })
+class TestGeneralModule {}
+
+const knownModel: ModelProfile = {
+  tenantId: 'acme',
+  modelId: 'known',
+  name: 'Known model',
+  sectors: ['finance'],
+  riskTier: 'T2',
+  owner: 'risk',
+  intendedUse: 'credit',
+};
+
+function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
+  return {
+    schema_version: '1.0',
+    event_id: 'evt-1',
+    event_type: 'prediction',
+    timestamp: '2025-10-01T00:00:00Z',
+    tenant_id: 'acme',
+    model_id: 'unknown',
+    payload: {},
+    ...overrides,
+  };
+}
+
+let nextOffset = 0;
+
+function record(value: unknown, key: string | null = null): TelemetryRecord {
+  nextOffset += 1;
+  return {
+    topic: 'kanshi.telemetry.v1',
+    partition: 0,
+    offset: String(nextOffset),
+    key: key === null ? null : Buffer.from(key, 'utf8'),
+    value: value === null ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8'),
+  };
+}
+
+function processor(maxEventBytes = 4096): TelemetryBatchProcessor {
+  const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]));
+  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel]), maxEventBytes);
+}
+
+describe('TelemetryBatchProcessor', () => {
+  it('evaluates a good batch and counts events and findings', () => {
+    const outcome = processor().process([
+      record(event({ event_id: 'e1' }), 'acme:unknown'),
+      record(event({ event_id: 'e2' }), 'acme:unknown'),
+      record(event({ event_id: 'e3', model_id: 'known' }), 'acme:known'),
+    ]);
+
+    expect(outcome.evaluated).toBe(3);
+    expect(outcome.findings).toBe(2);
+    expect(outcome.deadLetters).toEqual([]);
+    expect(outcome.alertJobs).toHaveLength(1);
+    expect(outcome.alertJobs[0]).toMatchObject({ rule_id: 'U1', model_id: 'unknown', tenant_id: 'acme' });
+  });
+
+  it('dead-letters each bad record with its reason and still evaluates the good record after it', () => {
+    const notJson = record('{oops', 'acme:unknown');
+    const tombstone = record(null, 'acme:unknown');
+    const tooLarge = record(event({ payload: { blob: 'x'.repeat(5000) } }), 'acme:unknown');
+    const invalid = record({ ...event(), event_type: 'guess' }, 'acme:unknown');
+    const futureVersion = record(event({ schema_version: '2.0' }), 'acme:unknown');
+    const good = record(event({ event_id: 'after-the-bad-ones' }), 'acme:unknown');
+
+    const outcome = processor().process([notJson, tombstone, tooLarge, invalid, futureVersion, good]);
+
+    expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual([
+      [notJson.offset, 'NOT_JSON'],
+      [tombstone.offset, 'NOT_JSON'],
+      [tooLarge.offset, 'TOO_LARGE'],
+      [invalid.offset, 'SCHEMA_INVALID'],
+      [futureVersion.offset, 'UNSUPPORTED_VERSION'],
+    ]);
+    expect(outcome.evaluated).toBe(1);
+    expect(outcome.alertJobs[0]?.findings.map((f) => f.event_id)).toEqual(['after-the-bad-ones']);
+  });
+
+  it('keeps the original record and a readable error on a dead letter', () => {
+    const invalid = record({ ...event(), event_type: 'guess' }, 'acme:unknown');
+
+    const [dead] = processor().process([invalid]).deadLetters;
+
+    expect(dead?.record).toBe(invalid);
+    expect(dead?.error).toContain('/event_type');
+  });
+
+  it('dead-letters an event whose tenant differs from the record key with TENANT_MISMATCH', () => {
+    const outcome = processor().process([record(event({ tenant_id: 'acme' }), 'globex:unknown')]);
+
+    expect(outcome.evaluated).toBe(0);
+    expect(outcome.alertJobs).toEqual([]);
+    expect(outcome.deadLetters).toHaveLength(1);
+    expect(outcome.deadLetters[0]?.reason).toBe('TENANT_MISMATCH');
+    expect(outcome.deadLetters[0]?.error).toContain('"globex"');
+    expect(outcome.deadLetters[0]?.error).toContain('"acme"');
+  });
+
+  it('evaluates a record without a key', () => {
+    const outcome = processor().process([record(event(), null)]);
+
+    expect(outcome.evaluated).toBe(1);
+    expect(outcome.deadLetters).toEqual([]);
+  });
+
+  it('looks the model up in the inventory: a known model raises no G1-like finding', () => {
+    const outcome = processor().process([record(event({ model_id: 'known' }), 'acme:known')]);
+
+    expect(outcome.evaluated).toBe(1);
+    expect(outcome.findings).toBe(0);
+  });
+
+  it('does not share the inventory across tenants', () => {
+    const outcome = processor().process([record(event({ tenant_id: 'globex', model_id: 'known' }), 'globex:known')]);
+
+    expect(outcome.findings).toBe(1);
+  });
+
+  it('reports rule failures without dead-lettering the event', () => {
+    const outcome = processor().process([record(event({ event_type: 'incident', event_id: 'inc-1' }), 'acme:unknown')]);
+
+    expect(outcome.evaluated).toBe(1);
+    expect(outcome.deadLetters).toEqual([]);
+    expect(outcome.ruleFailures).toEqual([expect.objectContaining({ ruleId: 'X1', moduleId: 'test-general', eventId: 'inc-1' })]);
+    expect(outcome.findings).toBe(1);
+  });
+
+  it('counts a redelivered event once', () => {
+    const outcome = processor().process([record(event(), 'acme:unknown'), record(event(), 'acme:unknown')]);
+
+    expect(outcome.evaluated).toBe(2);
+    expect(outcome.findings).toBe(1);
+  });
+
+  it('returns an empty outcome for an empty batch', () => {
+    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], ruleFailures: [] });
+  });
+});

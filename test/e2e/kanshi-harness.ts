@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import type { INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { TOPICS } from '@kanshi/contracts';
+import { loadConfig, type AppConfig } from '@kanshi/config';
+import { createKafkaClient } from '@kanshi/messaging';
+import { startGroupAtEnd, uniqueId } from '@kanshi/testing';
+import { startAlertWorker } from '../../apps/alert-worker/src/main';
+import { startApi } from '../../apps/api/src/main';
+import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
+import { startPolicyEngine } from '../../apps/policy-engine/src/main';
+
+/** The four apps started in this process against the real servers, as `npm start` runs them. */
+export interface RunningKanshi {
+  readonly config: AppConfig;
+  readonly kafka: Kafka;
+  readonly dataSource: DataSource;
+  readonly api: INestApplication;
+  readonly gateway: INestApplication;
+  readonly engine: INestMicroservice;
+  /** HTTP servers of the api and the gateway, for supertest. */
+  readonly apiHttp: Server;
+  readonly gatewayHttp: Server;
+  readonly worker: INestApplicationContext;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the apps with a consumer group of their own that begins at the end of the telemetry
+ * topic, HTTP on free ports, the test database and a queue prefix of their own.
+ */
+export async function startKanshi(): Promise<RunningKanshi> {
+  const run = uniqueId('e2e');
+  const config = loadConfig({
+    ...process.env,
+    KANSHI_ENGINE_GROUP_ID: `kanshi-policy-engine-${run}`,
+    KANSHI_QUEUE_PREFIX: `kanshi-test-${run}`,
+    KANSHI_API_PORT: '0',
+    KANSHI_GATEWAY_PORT: '0',
+    KANSHI_INVENTORY_REFRESH_MS: '300',
+  });
+  const kafka = createKafkaClient(config.values.kafkaBrokers, `kanshi-${run}`);
+  await startGroupAtEnd(kafka, config.values.engineGroupId, TOPICS.telemetry);
+  const [engine, worker, api, gateway] = await Promise.all([
+    startPolicyEngine(config),
+    startAlertWorker(config),
+    startApi(config),
+    startIngestGateway(config),
+  ]);
+  return {
+    config,
+    kafka,
+    dataSource: api.get(DataSource),
+    api,
+    gateway,
+    apiHttp: api.getHttpServer() as Server,
+    gatewayHttp: gateway.getHttpServer() as Server,
+    engine,
+    worker,
+    async stop() {
+      await Promise.all([engine.close(), worker.close(), api.close(), gateway.close()]);
+    },
+  };
+}

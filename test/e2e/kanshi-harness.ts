@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { TOPICS } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
 import { createKafkaClient } from '@kanshi/messaging';
-import { startGroupAtEnd, uniqueId } from '@kanshi/testing';
+import { InventoryCache } from '@kanshi/policy-core';
+import { startGroupAtEnd, uniqueId, waitFor } from '@kanshi/testing';
 import { startAlertWorker } from '../../apps/alert-worker/src/main';
 import { startApi } from '../../apps/api/src/main';
 import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
@@ -23,6 +24,8 @@ export interface RunningKanshi {
   readonly apiHttp: Server;
   readonly gatewayHttp: Server;
   readonly worker: INestApplicationContext;
+  /** Resolves once the engine's in-memory inventory knows the tenant (it refreshes in the background). */
+  engineKnowsTenant(tenantId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +61,10 @@ export async function startKanshi(): Promise<RunningKanshi> {
     gatewayHttp: gateway.getHttpServer() as Server,
     engine,
     worker,
+    async engineKnowsTenant(tenantId: string) {
+      const inventory = engine.get(InventoryCache);
+      await waitFor(`the engine to load tenant ${tenantId}`, () => Promise.resolve(inventory.hasTenant(tenantId) || undefined));
+    },
     async stop() {
       await Promise.all([engine.close(), worker.close(), api.close(), gateway.close()]);
     },

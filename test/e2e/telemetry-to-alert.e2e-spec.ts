@@ -55,6 +55,7 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
     tenant = await createTenantFixture(kanshi.dataSource, uniqueId('acme'), [
       { modelId: 'known-model', name: 'Registered', sectors: ['finance'], riskTier: 'T1', owner: 'o', intendedUse: 'u' },
     ]);
+    await kanshi.engineKnowsTenant(tenant.tenantId);
     producer = kanshi.kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER });
     await producer.connect();
   });
@@ -107,15 +108,19 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
   it('sends a malformed record to the dead-letter topic once, with its reason, and goes on', async () => {
     const modelId = uniqueId('after-bad');
     const badKey = telemetryKey(tenant.tenantId, modelId);
+    const stranger = telemetryEvent({ tenant_id: uniqueId('no-such-tenant'), model_id: modelId });
+    const strangerKey = telemetryKey(stranger.tenant_id, stranger.model_id);
     const consumer = kanshi.kafka.consumer({ groupId: uniqueId('dlq-reader') });
-    const dead: { reason: string; error: string; offset: string }[] = [];
+    const dead: { key: string; reason: string; error: string; offset: string }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic: TOPICS.telemetryDeadLetter, fromBeginning: false });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       eachMessage: ({ message }) => {
-        if (message.key?.toString() === badKey) {
+        const key = message.key?.toString() ?? '';
+        if (key === badKey || key === strangerKey) {
           dead.push({
+            key,
             reason: String(message.headers?.[DEAD_LETTER_HEADERS.reason]),
             error: String(message.headers?.[DEAD_LETTER_HEADERS.error]),
             offset: String(message.headers?.[DEAD_LETTER_HEADERS.originalOffset]),
@@ -132,17 +137,20 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
         { key: badKey, value: JSON.stringify({ tenant_id: tenant.tenantId, model_id: modelId }) },
         record(event(modelId)),
       ]);
+      await produce([record(stranger)]);
 
       await g1AlertFor(modelId);
       await engineCaughtUp();
-      await waitFor('two dead letters', () => Promise.resolve(dead.length >= 2 ? true : undefined));
+      await waitFor('three dead letters', () => Promise.resolve(dead.length >= 3 ? true : undefined));
       // A later record proves the DLQ reader has seen everything the engine wrote before it.
       await produce([{ key: badKey, value: 'not json at all' }]);
-      await waitFor('the third dead letter', () => Promise.resolve(dead.length >= 3 ? true : undefined));
+      await waitFor('the fourth dead letter', () => Promise.resolve(dead.filter((d) => d.key === badKey).length >= 3 ? true : undefined));
 
-      expect(dead.map((d) => d.reason)).toEqual(['NOT_JSON', 'SCHEMA_INVALID', 'NOT_JSON']);
-      expect(dead[1]?.error).toContain('/event_id: event_id is required');
-      expect(new Set(dead.map((d) => d.offset)).size).toBe(3);
+      const ofBadKey = dead.filter((d) => d.key === badKey);
+      expect(ofBadKey.map((d) => d.reason)).toEqual(['NOT_JSON', 'SCHEMA_INVALID', 'NOT_JSON']);
+      expect(ofBadKey[1]?.error).toContain('/event_id: event_id is required');
+      expect(new Set(ofBadKey.map((d) => d.offset)).size).toBe(3);
+      expect(dead.filter((d) => d.key === strangerKey).map((d) => d.reason)).toEqual(['UNKNOWN_TENANT']);
     } finally {
       await consumer.disconnect();
     }

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { loadConfig } from '@kanshi/config';
 import { generateApiKey, hashSecret, parseApiKey } from '@kanshi/auth';
 import { createDataSource, ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
 import { DEMO_MODELS, DEMO_TENANT } from './demo-models';
-import { randomBytes } from 'node:crypto';
 
 export interface DemoSeed {
   readonly tenantId: string;
@@ -62,4 +64,17 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** `node dist/tools/demo/seed-demo.js`: seeds the demo tenant and prints its admin key (containers). */
+if (require.main === module) {
+  const config = loadConfig();
+  const cacheDir = process.env['KANSHI_CACHE_DIR'] || join(homedir(), '.cache', 'kanshi');
+  seedDemo(config.values.databaseUrl, cacheDir, config.values.devApiKey).then(
+    (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\n`),
+    (error: unknown) => {
+      process.stderr.write(`demo seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

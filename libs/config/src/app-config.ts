@@ -26,7 +26,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       problems.push(`${variable.name}=${shown}: ${(error as Error).message}`);
     }
   }
-  if (problems.length === 0 && values['nodeEnv'] === 'production' && values['devApiKey'] !== undefined) {
+  if (values['nodeEnv'] === 'production' && values['devApiKey'] !== undefined) {
     problems.push(
       `${CONFIG_VARIABLES.devApiKey.name} is set but NODE_ENV=production: the dev key is for local demos only. ` +
         'Unset it and create a real key.',

@@ -128,8 +128,8 @@ export const CONFIG_VARIABLES = {
     description: 'Admin key the dev seed creates for the demo tenant (random when unset). Refused when `NODE_ENV=production`.',
     sensitive: true,
     parse: (raw: string): string => {
-      if (!/^kanshi_[a-f0-9]{12}_[A-Za-z0-9_-]{32,}$/.test(raw)) {
-        throw new Error('expected a key of the form kanshi_<12 hex>_<at least 32 url-safe characters>');
+      if (!/^kanshi_[a-f0-9]{12}_[A-Za-z0-9_-]{32,128}$/.test(raw)) {
+        throw new Error('expected a key of the form kanshi_<12 hex>_<32 to 128 url-safe characters>');
       }
       return raw;
     },

@@ -1,5 +1,7 @@
 import { alertFingerprint, findingId, raiseAlertJobId, type FindingRecord } from './alert-job';
 
+type Identity = [tenantId: string, modelId: string, ruleId: string, scope: string];
+
 function finding(findingIdValue: string): FindingRecord {
   return {
     finding_id: findingIdValue,
@@ -24,7 +26,7 @@ describe('alertFingerprint', () => {
     ['model', ['acme', 'other', 'G1', 'model']],
     ['rule', ['acme', 'credit-score', 'G2', 'model']],
     ['scope', ['acme', 'credit-score', 'G1', 'feature:income']],
-  ] as const)('differs when only the %s differs', (_component, [tenant, model, rule, scope]) => {
+  ] satisfies [string, Identity][])('differs when only the %s differs', (_component, [tenant, model, rule, scope]) => {
     expect(alertFingerprint(tenant, model, rule, scope)).not.toBe(alertFingerprint('acme', 'credit-score', 'G1', 'model'));
   });
 
@@ -42,7 +44,7 @@ describe('alertFingerprint', () => {
     [['acme', 'bankG', '1', 'model'], ['acme', 'bank', 'G1', 'model']],
     [['acme', 'bank', 'G1m', 'odel'], ['acme', 'bank', 'G1', 'model']],
     [['acme', 'bank', 'G1', 'a b'], ['acme', 'bank', 'G1 a', 'b']],
-  ] as const)('cannot be made to collide by moving a component boundary: %j vs %j', (left, right) => {
+  ] satisfies [Identity, Identity][])('cannot be made to collide by moving a component boundary: %j vs %j', (left, right) => {
     expect(alertFingerprint(...left)).not.toBe(alertFingerprint(...right));
   });
 

@@ -40,12 +40,13 @@ function sha256(text: string): string {
 
 /** Alert identity: tenant + model + rule + scope. Persisted as the alert's unique key. */
 export function alertFingerprint(tenantId: string, modelId: string, ruleId: string, scope: string): string {
-  return sha256([tenantId, modelId, ruleId, scope].join('\n'));
+  // JSON keeps the parts apart whatever characters a scope holds.
+  return sha256(JSON.stringify([tenantId, modelId, ruleId, scope]));
 }
 
 /** Stable id of one rule firing on one event, so a redelivered event is recognised. */
 export function findingId(fingerprint: string, eventId: string): string {
-  return sha256(`${fingerprint}\n${eventId}`).slice(0, 40);
+  return sha256(JSON.stringify([fingerprint, eventId])).slice(0, 40);
 }
 
 /**

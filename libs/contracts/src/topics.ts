@@ -36,6 +36,7 @@ export const DEAD_LETTER_REASONS = [
   'UNSUPPORTED_VERSION',
   'TOO_LARGE',
   'TENANT_MISMATCH',
+  'UNKNOWN_TENANT',
 ] as const;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

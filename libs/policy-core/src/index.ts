@@ -2,6 +2,7 @@ export { InventoryCache } from './inventory-cache.service';
 export {
   MODEL_INVENTORY_SOURCE,
   StaticModelInventory,
+  type InventorySnapshot,
   type ModelInventory,
   type ModelInventorySource,
 } from './model-inventory';

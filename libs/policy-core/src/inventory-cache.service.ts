@@ -4,7 +4,7 @@ import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelInventory, type
 import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.options';
 
 /**
- * The inventory held in memory and refreshed in the background, so evaluating an event never
+ * Tenants and the inventory held in memory and refreshed in the background, so evaluating an event never
  * waits on the database. A failed refresh keeps the last good copy and is logged.
  */
 @Injectable()
@@ -31,12 +31,16 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   }
 
   async refresh(): Promise<void> {
-    const models: readonly ModelProfile[] = await this.source.loadModels();
-    this.current = new StaticModelInventory(models);
+    const { models, tenantIds } = await this.source.loadInventory();
+    this.current = new StaticModelInventory(models, tenantIds);
   }
 
   get size(): number {
     return this.current.size;
+  }
+
+  hasTenant(tenantId: string): boolean {
+    return this.current.hasTenant(tenantId);
   }
 
   get(tenantId: string, modelId: string): ModelProfile | undefined {

@@ -42,5 +42,21 @@ describe('StaticModelInventory', () => {
 
     expect(inventory.size).toBe(0);
     expect(inventory.get('acme', 'credit-score')).toBeUndefined();
+    expect(inventory.hasTenant('acme')).toBe(false);
+  });
+
+  it('knows the tenants of its models when no tenant list is given', () => {
+    const inventory = new StaticModelInventory([profile('acme', 'credit-score')]);
+
+    expect(inventory.hasTenant('acme')).toBe(true);
+    expect(inventory.hasTenant('globex')).toBe(false);
+  });
+
+  it('knows a tenant that has no models yet when the tenant list names it', () => {
+    const inventory = new StaticModelInventory([profile('acme', 'credit-score')], ['acme', 'globex']);
+
+    expect(inventory.hasTenant('globex')).toBe(true);
+    expect(inventory.get('globex', 'credit-score')).toBeUndefined();
+    expect(inventory.hasTenant('initech')).toBe(false);
   });
 });

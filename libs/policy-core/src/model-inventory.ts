@@ -1,8 +1,14 @@
 import type { ModelProfile } from '@kanshi/policy-sdk';
 
-/** Where the engine reads the model inventory from (PostgreSQL in production). */
+/** The tenants and the model inventory at one moment. */
+export interface InventorySnapshot {
+  readonly tenantIds: readonly string[];
+  readonly models: readonly ModelProfile[];
+}
+
+/** Where the engine reads tenants and the model inventory from (PostgreSQL in production). */
 export interface ModelInventorySource {
-  loadModels(): Promise<readonly ModelProfile[]>;
+  loadInventory(): Promise<InventorySnapshot>;
 }
 
 /** Injection token of the {@link ModelInventorySource}. */
@@ -10,6 +16,8 @@ export const MODEL_INVENTORY_SOURCE = Symbol('MODEL_INVENTORY_SOURCE');
 
 /** Answers inventory look-ups from memory; the hot path never waits on the database. */
 export interface ModelInventory {
+  /** Whether the tenant exists; telemetry of unknown tenants is dead-lettered. */
+  hasTenant(tenantId: string): boolean;
   get(tenantId: string, modelId: string): ModelProfile | undefined;
 }
 
@@ -17,16 +25,23 @@ function inventoryKey(tenantId: string, modelId: string): string {
   return `${tenantId}\u0000${modelId}`;
 }
 
-/** A {@link ModelInventory} over a fixed list, for tests and for each refresh of the cache. */
+/** A {@link ModelInventory} over fixed lists, for tests and for each refresh of the cache. */
 export class StaticModelInventory implements ModelInventory {
   private readonly models: ReadonlyMap<string, ModelProfile>;
+  private readonly tenants: ReadonlySet<string>;
 
-  constructor(models: readonly ModelProfile[]) {
+  /** `tenantIds` defaults to the tenants of `models`. */
+  constructor(models: readonly ModelProfile[], tenantIds: readonly string[] = models.map((m) => m.tenantId)) {
     this.models = new Map(models.map((m) => [inventoryKey(m.tenantId, m.modelId), m]));
+    this.tenants = new Set(tenantIds);
   }
 
   get size(): number {
     return this.models.size;
+  }
+
+  hasTenant(tenantId: string): boolean {
+    return this.tenants.has(tenantId);
   }
 
   get(tenantId: string, modelId: string): ModelProfile | undefined {

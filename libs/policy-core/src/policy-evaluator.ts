@@ -29,7 +29,7 @@ function findingSector(registered: RegisteredRule, model: ModelProfile | undefin
  * fingerprint, so a burst of events for one broken model is one job, not thousands.
  */
 export class FindingCollector {
-  private readonly jobs = new Map<string, { job: Omit<RaiseAlertJob, 'findings'>; findings: Map<string, FindingRecord> }>();
+  private readonly jobs = new Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>();
   readonly failures: RuleFailure[] = [];
 
   add(event: TelemetryEvent, model: ModelProfile | undefined, registered: RegisteredRule, result: RuleResult): void {
@@ -56,6 +56,11 @@ export class FindingCollector {
         findings: new Map(),
       };
       this.jobs.set(fingerprint, entry);
+    }
+    // Of several deadlines for one alert, the earliest is the one that matters.
+    if (result.dueAt) {
+      const due = result.dueAt.toISOString();
+      if (entry.job.due_at === null || due < entry.job.due_at) entry.job = { ...entry.job, due_at: due };
     }
     const id = findingId(fingerprint, event.event_id);
     const previous = entry.findings.get(id);

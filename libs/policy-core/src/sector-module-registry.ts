@@ -10,6 +10,8 @@ import {
   type SectorModuleOptions,
 } from '@kanshi/policy-sdk';
 
+const RULE_ID = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/;
+
 /** A sector module that cannot be loaded; the engine refuses to start with this message. */
 export class SectorModuleError extends Error {
   override readonly name = 'SectorModuleError';
@@ -65,7 +67,7 @@ export class SectorModuleRegistry {
       if (!options) {
         throw new SectorModuleError(`${className} is not a sector module: decorate it with @SectorModule({ ... }).`);
       }
-      if (!validRange(options.compatibility)) {
+      if (options.compatibility.trim() === '' || !validRange(options.compatibility)) {
         throw new SectorModuleError(
           `Sector module "${options.id}" declares compatibility "${options.compatibility}", which is not a semver range.`,
         );
@@ -81,6 +83,11 @@ export class SectorModuleRegistry {
       }
       moduleIds.add(options.id);
       for (const rule of options.rules) {
+        if (!RULE_ID.test(rule.id)) {
+          throw new SectorModuleError(
+            `Rule id "${rule.id}" of "${options.id}" is not valid: use letters, digits, ".", "_" or "-" (at most 32), starting with a letter.`,
+          );
+        }
         const owner = ruleOwners.get(rule.id);
         if (owner !== undefined) {
           throw new SectorModuleError(

@@ -71,7 +71,8 @@ function record(value: unknown, key: string | null = null): TelemetryRecord {
 
 function processor(maxEventBytes = 4096): TelemetryBatchProcessor {
   const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]));
-  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel]), maxEventBytes);
+  // globex is a tenant with no models yet.
+  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme', 'globex']), maxEventBytes);
 }
 
 describe('TelemetryBatchProcessor', () => {
@@ -130,6 +131,18 @@ describe('TelemetryBatchProcessor', () => {
     expect(outcome.deadLetters[0]?.error).toContain('"acme"');
   });
 
+  it('dead-letters an event of a tenant that does not exist with UNKNOWN_TENANT and goes on', () => {
+    const stranger = record(event({ tenant_id: 'initech', event_id: 'x1' }), 'initech:unknown');
+    const good = record(event({ event_id: 'after' }), 'acme:unknown');
+
+    const outcome = processor().process([stranger, good]);
+
+    expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual([[stranger.offset, 'UNKNOWN_TENANT']]);
+    expect(outcome.deadLetters[0]?.error).toContain('"initech"');
+    expect(outcome.evaluated).toBe(1);
+    expect(outcome.alertJobs.map((j) => j.tenant_id)).toEqual(['acme']);
+  });
+
   it('evaluates a record without a key', () => {
     const outcome = processor().process([record(event(), null)]);
 
@@ -144,7 +157,7 @@ describe('TelemetryBatchProcessor', () => {
     expect(outcome.findings).toBe(0);
   });
 
-  it('does not share the inventory across tenants', () => {
+  it('does not share the model inventory across tenants', () => {
     const outcome = processor().process([record(event({ tenant_id: 'globex', model_id: 'known' }), 'globex:known')]);
 
     expect(outcome.findings).toBe(1);

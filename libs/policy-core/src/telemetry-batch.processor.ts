@@ -63,6 +63,14 @@ export class TelemetryBatchProcessor {
         });
         continue;
       }
+      if (!this.inventory.hasTenant(event.tenant_id)) {
+        deadLetters.push({
+          record,
+          reason: 'UNKNOWN_TENANT',
+          error: `tenant_id "${event.tenant_id}" is not a Kanshi tenant; fix tenant_id or create the tenant first`,
+        });
+        continue;
+      }
       this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector);
       evaluated += 1;
     }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { SECTORS, type Sector } from '@kanshi/contracts';
 import type { ModelProfile } from '@kanshi/policy-sdk';
 import { ModelEntity } from '../entities/model.entity';
+import { TenantEntity } from '../entities/tenant.entity';
 
 function toProfile(row: ModelEntity): ModelProfile {
   return {
@@ -21,9 +22,13 @@ function toProfile(row: ModelEntity): ModelProfile {
 export class ModelRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async loadModels(): Promise<readonly ModelProfile[]> {
-    const rows = await this.dataSource.getRepository(ModelEntity).find();
-    return rows.map(toProfile);
+  /** Every tenant id and every model: what the engine's in-memory inventory holds. */
+  async loadInventory(): Promise<{ tenantIds: string[]; models: ModelProfile[] }> {
+    const [tenants, rows] = await Promise.all([
+      this.dataSource.getRepository(TenantEntity).find({ select: { id: true } }),
+      this.dataSource.getRepository(ModelEntity).find(),
+    ]);
+    return { tenantIds: tenants.map((t) => t.id), models: rows.map(toProfile) };
   }
 
   async upsert(model: ModelProfile): Promise<void> {

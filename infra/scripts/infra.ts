@@ -21,8 +21,10 @@ function isLocalBroker(brokers: readonly string[]): boolean {
   return brokers.every((b) => /^(127\.0\.0\.1|localhost):\d+$/.test(b));
 }
 
-function kafkaScript(command: string): void {
-  const result = spawnSync('bash', [KAFKA_SCRIPT, command], { stdio: 'inherit' });
+/** Runs infra/kafka/kafka.sh with the broker port taken from KANSHI_KAFKA_BROKERS. */
+function kafkaScript(command: string, brokers: readonly string[]): void {
+  const port = brokers[0]?.split(':')[1] ?? '9092';
+  const result = spawnSync('bash', [KAFKA_SCRIPT, command], { stdio: 'inherit', env: { ...process.env, KANSHI_KAFKA_PORT: port } });
   if (result.status !== 0) throw new InfraError(`infra/kafka/kafka.sh ${command} failed (exit ${result.status ?? 'signal'})`);
 }
 
@@ -57,7 +59,7 @@ async function up(config: AppConfig): Promise<void> {
   const { databaseUrl, redisUrl, kafkaBrokers } = config.values;
   await ensurePostgres(databaseUrl);
   await ensureRedis(redisUrl);
-  if (isLocalBroker(kafkaBrokers)) kafkaScript('start');
+  if (isLocalBroker(kafkaBrokers)) kafkaScript('start', kafkaBrokers);
   else step(`Kafka at ${kafkaBrokers.join(',')} is not local; not starting a broker`);
   await waitForKafka(config);
   await prepareDatabase(databaseUrl);
@@ -66,7 +68,7 @@ async function up(config: AppConfig): Promise<void> {
 }
 
 function down(config: AppConfig): void {
-  if (isLocalBroker(config.values.kafkaBrokers)) kafkaScript('stop');
+  if (isLocalBroker(config.values.kafkaBrokers)) kafkaScript('stop', config.values.kafkaBrokers);
   stopIfStartedByUs('redis', config.values.redisUrl);
   stopIfStartedByUs('postgres', config.values.databaseUrl);
 }
@@ -74,7 +76,7 @@ function down(config: AppConfig): void {
 /** Deletes Kafka's data, both databases and the queue keys: a clean slate for the next `up`. */
 async function reset(config: AppConfig): Promise<void> {
   const { databaseUrl, redisUrl, queuePrefix, kafkaBrokers } = config.values;
-  if (isLocalBroker(kafkaBrokers)) kafkaScript('reset');
+  if (isLocalBroker(kafkaBrokers)) kafkaScript('reset', kafkaBrokers);
   for (const url of [databaseUrl, testDatabaseUrl(databaseUrl)]) {
     const name = new URL(url).pathname.slice(1);
     const admin = new URL(url);

@@ -3,10 +3,10 @@ import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { alertFingerprint, findingId, JOBS, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
+import { JOBS, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
 import { ConfigModule, loadConfig } from '@kanshi/config';
 import { PersistenceModule } from '@kanshi/persistence';
-import { createTenantFixture, uniqueId, waitFor } from '@kanshi/testing';
+import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertQueue } from './alert-queue.service';
 import { AlertingModule } from './alerting.module';
 import { JobHandler } from './job-handler.decorator';
@@ -14,28 +14,9 @@ import { JobHandler } from './job-handler.decorator';
 const prefix = uniqueId('kanshi-test-q');
 const config = loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: prefix });
 
-function raiseJob(tenantId: string, eventIds: string[]): RaiseAlertJob {
-  const fingerprint = alertFingerprint(tenantId, 'model-q', 'G1', 'model');
-  return {
-    fingerprint,
-    tenant_id: tenantId,
-    model_id: 'model-q',
-    rule_id: 'G1',
-    module_id: 'general',
-    sector: 'general',
-    scope: 'model',
-    title: 'Model has no inventory entry',
-    source: 'test',
-    args: {},
-    due_at: null,
-    findings: eventIds.map((id) => ({
-      finding_id: findingId(fingerprint, id),
-      event_id: id,
-      occurred_at: new Date().toISOString(),
-      severity: 'high',
-      observed: null,
-    })),
-  };
+function raiseJob(tenantId: string, count: number): RaiseAlertJob {
+  const fingerprint = g1Fingerprint(tenantId, 'model-q');
+  return raiseAlertJob(tenantId, 'model-q', Array.from({ length: count }, () => findingRecord(fingerprint)));
 }
 
 describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
@@ -50,7 +31,7 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
   it('stores a job enqueued twice once, and the worker turns it into one alert', async () => {
     const producer = new AlertQueue(config);
     const queue = new Queue(QUEUES.alerts, { connection: redis, prefix });
-    const job = raiseJob(uniqueId('t'), ['e1', 'e2', 'e3']);
+    const job = raiseJob(uniqueId('t'), 3);
 
     await producer.enqueue([job]);
     await producer.enqueue([{ ...job, findings: [...job.findings].reverse() }]);

@@ -1,34 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { alertFingerprint, findingId, type FindingRecord, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { alertFingerprint } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createTenantFixture, uniqueId } from '@kanshi/testing';
+import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
 import { ALERT_EVIDENCE_SAMPLE, AlertRepository } from './alert.repository';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
 const alerts = new AlertRepository(dataSource);
-
-function finding(fingerprint: string, severity: Severity = 'high', at = new Date()): FindingRecord {
-  const eventId = randomUUID();
-  return { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: at.toISOString(), severity, observed: { n: eventId } };
-}
-
-function job(tenantId: string, modelId: string, findings: FindingRecord[]): RaiseAlertJob {
-  return {
-    fingerprint: alertFingerprint(tenantId, modelId, 'G1', 'model'),
-    tenant_id: tenantId,
-    model_id: modelId,
-    rule_id: 'G1',
-    module_id: 'general',
-    sector: 'general',
-    scope: 'model',
-    title: 'Model has no inventory entry',
-    source: 'test',
-    args: {},
-    due_at: null,
-    findings,
-  };
-}
 
 async function alertRows(tenantId: string) {
   return dataSource.query<{ id: string; occurrence_count: number; severity: string; evidence_event_ids: string[] }[]>(
@@ -53,7 +30,7 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
 
   it('creates one alert and counts each finding once when the same job is recorded again', async () => {
     const fp = alertFingerprint(tenantId, 'm1', 'G1', 'model');
-    const first = job(tenantId, 'm1', [finding(fp), finding(fp)]);
+    const first = raiseAlertJob(tenantId, 'm1', [findingRecord(fp), findingRecord(fp)]);
 
     const a = await alerts.recordFindings(first);
     const b = await alerts.recordFindings(first);
@@ -67,9 +44,9 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
 
   it('keeps one alert and exact counts under concurrent, overlapping deliveries', async () => {
     const fp = alertFingerprint(tenantId, 'm2', 'G1', 'model');
-    const pool = Array.from({ length: 30 }, () => finding(fp));
+    const pool = Array.from({ length: 30 }, () => findingRecord(fp));
     // 12 deliveries, each a random overlapping slice of the pool, all at once.
-    const deliveries = Array.from({ length: 12 }, (_, i) => job(tenantId, 'm2', pool.slice(i % 5, (i % 5) + 20)));
+    const deliveries = Array.from({ length: 12 }, (_, i) => raiseAlertJob(tenantId, 'm2', pool.slice(i % 5, (i % 5) + 20)));
 
     const results = await Promise.all(deliveries.map((d) => alerts.recordFindings(d)));
 
@@ -89,11 +66,11 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
   it('keeps the highest severity and a bounded, newest-first evidence sample', async () => {
     const fp = alertFingerprint(tenantId, 'm3', 'G1', 'model');
     const base = Date.now() - 60_000;
-    const older = Array.from({ length: 25 }, (_, i) => finding(fp, 'medium', new Date(base + i * 1000)));
-    const critical = finding(fp, 'critical', new Date(base + 30_000));
-    await alerts.recordFindings(job(tenantId, 'm3', older));
-    await alerts.recordFindings(job(tenantId, 'm3', [critical]));
-    await alerts.recordFindings(job(tenantId, 'm3', [finding(fp, 'low', new Date(base + 40_000))]));
+    const older = Array.from({ length: 25 }, (_, i) => findingRecord(fp, 'medium', new Date(base + i * 1000)));
+    const critical = findingRecord(fp, 'critical', new Date(base + 30_000));
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', older));
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [critical]));
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'low', new Date(base + 40_000))]));
 
     const [row] = await alertRows(tenantId);
     expect(row?.severity).toBe('critical');
@@ -105,8 +82,8 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
   it('separates alerts by tenant even when model and rule are the same', async () => {
     const other = uniqueId('t');
     await createTenantFixture(dataSource, other);
-    await alerts.recordFindings(job(tenantId, 'shared', [finding(alertFingerprint(tenantId, 'shared', 'G1', 'model'))]));
-    await alerts.recordFindings(job(other, 'shared', [finding(alertFingerprint(other, 'shared', 'G1', 'model'))]));
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'shared', [findingRecord(alertFingerprint(tenantId, 'shared', 'G1', 'model'))]));
+    await alerts.recordFindings(raiseAlertJob(other, 'shared', [findingRecord(alertFingerprint(other, 'shared', 'G1', 'model'))]));
 
     const mine = await alerts.list(tenantId, {}, 50);
     const theirs = await alerts.list(other, {}, 50);
@@ -119,7 +96,7 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     for (let i = 0; i < 5; i += 1) {
       const model = `pm${i}`;
       const fp = alertFingerprint(tenantId, model, 'G1', 'model');
-      await alerts.recordFindings(job(tenantId, model, [finding(fp, 'high', new Date(Date.now() - (5 - i) * 1000))]));
+      await alerts.recordFindings(raiseAlertJob(tenantId, model, [findingRecord(fp, 'high', new Date(Date.now() - (5 - i) * 1000))]));
     }
     const first = await alerts.list(tenantId, {}, 2);
     const second = await alerts.list(tenantId, {}, 2, first.nextCursor ?? undefined);

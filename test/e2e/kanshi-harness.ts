@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kanshi/contracts';
@@ -67,6 +68,11 @@ export async function startKanshi(): Promise<RunningKanshi> {
     },
     async stop() {
       await Promise.all([engine.close(), worker.close(), api.close(), gateway.close()]);
+      // The run's queues live under a prefix of their own; leave Redis as it was.
+      const redis = new Redis(config.values.redisUrl);
+      const keys = await redis.keys(`${config.values.queuePrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
     },
   };
 }

@@ -1,0 +1,49 @@
+import { Client } from 'pg';
+import { loadConfig } from '@kanshi/config';
+import { uniqueId } from '@kanshi/testing';
+import { createDataSource, MIGRATIONS } from './data-source';
+import { ensureDatabase, migrate } from './database-admin';
+
+const base = new URL(loadConfig().values.databaseUrl);
+
+async function tables(url: string): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const result = await client.query<{ tablename: string }>(
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'typeorm_migrations' ORDER BY tablename",
+  );
+  await client.end();
+  return result.rows.map((r) => r.tablename);
+}
+
+describe('migrations (real PostgreSQL)', () => {
+  const scratch = new URL(base);
+  scratch.pathname = `/${uniqueId('kanshi_migrations').replace(/-/g, '_')}`;
+  const url = scratch.toString();
+
+  afterAll(async () => {
+    const admin = new URL(base);
+    admin.pathname = '/postgres';
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
+    await client.end();
+  });
+
+  it('creates the database once, migrates up, reverts every migration with down, and migrates again', async () => {
+    expect(await ensureDatabase(url)).toBe(true);
+    expect(await ensureDatabase(url)).toBe(false);
+
+    expect(await migrate(url)).toHaveLength(MIGRATIONS.length);
+    expect(await tables(url)).toEqual(['alert_findings', 'alerts', 'api_keys', 'models', 'tenants']);
+    expect(await migrate(url)).toEqual([]);
+
+    const dataSource = createDataSource(url, 'kanshi-migration-test');
+    await dataSource.initialize();
+    for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
+    await dataSource.destroy();
+    expect(await tables(url)).toEqual([]);
+
+    expect(await migrate(url)).toHaveLength(MIGRATIONS.length);
+  });
+});

@@ -5,7 +5,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const deepImport = {
-  group: ['@kanshi/*/*', '**/libs/**', '../../libs/**'],
+  // `@kanshi/x/...`, any path through libs/, and relative paths that climb into a sibling
+  // package's src/ (libs/a/src/f.ts -> ../../b/src/g).
+  group: ['@kanshi/*/*', '**/libs/**', '../../*/src', '../../*/src/**', '../../../*/src', '../../../*/src/**'],
   message: 'Import a lib through its public index (@kanshi/<lib>), never a file inside it.',
 };
 
@@ -47,6 +49,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // End-to-end tests start the apps through their main files.
+    files: ['test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },
   },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],

@@ -67,8 +67,10 @@ export async function ensurePostgres(url: string): Promise<void> {
     step(`PostgreSQL ${where} is up`);
     return;
   } catch (error) {
-    if (!LOCAL_HOSTS.has(hostname)) {
-      throw new InfraError(`PostgreSQL at ${where} does not answer (${String(error)}). Start it, or fix KANSHI_DATABASE_URL.`);
+    const code = (error as { code?: unknown }).code;
+    // Only "nobody listens" means stopped; anything else (auth, missing role) is for a person.
+    if (!LOCAL_HOSTS.has(hostname) || (code !== 'ECONNREFUSED' && code !== 'ENOENT')) {
+      throw new InfraError(`PostgreSQL at ${where} does not accept the connection (${String(error)}). Start it, or fix KANSHI_DATABASE_URL.`);
     }
   }
   const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
@@ -121,7 +123,7 @@ export async function ensureRedis(url: string): Promise<void> {
     step(`Redis ${where} is stopped; starting redis-server`);
     execFileSync(
       'redis-server',
-      ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port || 6379), '--save', '', '--appendonly', 'no',
+      ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port || 6379), '--save', '', '--appendonly', 'yes',
         '--maxmemory-policy', 'noeviction', '--dir', dir, '--logfile', join(dir, 'redis.log')],
       { stdio: 'inherit' },
     );
@@ -141,6 +143,13 @@ export async function ensureRedis(url: string): Promise<void> {
         `Redis maxmemory-policy was "${policy ?? '?'}"; set it to "noeviction" (BullMQ loses jobs otherwise). ` +
           'Put `maxmemory-policy noeviction` in redis.conf to keep it after a restart.',
       );
+    }
+    // Queued alert jobs sit in Redis after their Kafka offsets are committed: without an
+    // append-only file a Redis restart would lose them.
+    const [, appendOnly] = (await redis.config('GET', 'appendonly')) as string[];
+    if (appendOnly !== 'yes') {
+      await redis.config('SET', 'appendonly', 'yes');
+      step('Redis appendonly was "no"; turned it on so queued alert jobs survive a Redis restart (set `appendonly yes` in redis.conf to keep it).');
     }
   } finally {
     redis.disconnect();

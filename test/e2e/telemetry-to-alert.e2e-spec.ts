@@ -118,7 +118,9 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
     await consumer.run({
       eachMessage: ({ message }) => {
         const key = message.key?.toString() ?? '';
-        if (key === badKey || key === strangerKey) {
+        // Another engine on this Kafka (a running `npm start`) dead-letters the same records.
+        const group = String(message.headers?.[DEAD_LETTER_HEADERS.consumerGroup]);
+        if ((key === badKey || key === strangerKey) && group === kanshi.config.values.engineGroupId) {
           dead.push({
             key,
             reason: String(message.headers?.[DEAD_LETTER_HEADERS.reason]),
@@ -169,6 +171,14 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
     expect((response.body as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
     const alert = await g1AlertFor(modelId);
     expect(alert.evidence_event_ids).toEqual([e.event_id]);
+
+    const huge = { ...event(modelId), payload: { blob: 'x'.repeat(kanshi.config.values.maxEventBytes) } };
+    const tooLarge = await request(kanshi.gatewayHttp)
+      .post('/v1/telemetry')
+      .set('Authorization', `Bearer ${tenant.keys.producer}`)
+      .send({ events: [huge] });
+    expect(tooLarge.status).toBe(400);
+    expect(tooLarge.body).toMatchObject({ accepted: 0, results: [{ status: 'rejected', errors: [{ rule: 'maxBytes' }] }] });
   });
 
   it('refuses requests without a valid key (401) and keeps tenants apart', async () => {

@@ -59,10 +59,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGHUP', () => shutdown(0));
+  // The apps run in process groups of their own; never leave them behind.
+  process.on('exit', () => {
+    for (const child of children.values()) child.kill('SIGKILL');
+  });
 
   APPS.forEach((app, i) => launch(app, join(DIST, 'apps', app, 'src', 'main.js'), i));
-  await waitForHealth(`http://127.0.0.1:${config.values.apiPort}/health`);
-  await waitForHealth(`http://127.0.0.1:${config.values.gatewayPort}/health`);
+  try {
+    await waitForHealth(`http://127.0.0.1:${config.values.apiPort}/health`);
+    await waitForHealth(`http://127.0.0.1:${config.values.gatewayPort}/health`);
+  } catch (error) {
+    process.stderr.write(`kanshi could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    shutdown(1);
+    return;
+  }
   if (stopping) return;
   launch('demo-producer', join(DIST, 'tools', 'demo', 'demo-producer.js'), APPS.length);
 

@@ -5,13 +5,23 @@ import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contr
 import { AppConfig } from '@kanshi/config';
 import { createRedisConnection } from './redis-connection';
 
+/** Backoff type of alert jobs: exponential from one second, capped at one minute. */
+export const CAPPED_BACKOFF = 'kanshi-capped';
+
+/** Delay before the next attempt of a job that failed `attemptsMade` times. */
+export function cappedBackoff(attemptsMade: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+}
+
 /**
- * How long finished jobs stay in Redis. While a job is kept, adding the same job id again is a
- * no-op; after that the database's unique keys still make a replay harmless.
+ * Alert jobs retry until the database takes them: their Kafka offsets are already committed,
+ * so giving up would lose the alert. Only data the database can never store fails for good
+ * (see the worker). While a finished job is kept, adding the same job id again is a no-op;
+ * after that the database's unique keys still make a replay harmless.
  */
 export const RAISE_ALERT_JOB_OPTIONS: JobsOptions = {
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 1000 },
+  attempts: Number.MAX_SAFE_INTEGER,
+  backoff: { type: CAPPED_BACKOFF },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 };

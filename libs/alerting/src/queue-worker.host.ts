@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUE_JOBS, type JobName, type QueueName } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
+import { cappedBackoff } from './alert-queue.service';
 import { JOB_HANDLER_METADATA, type JobHandlerOf } from './job-handler.decorator';
 import { assertNoEviction, createRedisConnection } from './redis-connection';
 
@@ -54,6 +55,10 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
     const { redisUrl, queuePrefix, workerConcurrency } = this.config.values;
     this.connection = createRedisConnection(redisUrl, 'worker', 'kanshi-alert-worker');
     await assertNoEviction(this.connection);
+    const [, appendOnly] = (await this.connection.config('GET', 'appendonly')) as string[];
+    if (appendOnly !== 'yes') {
+      this.logger.warn('Redis runs without appendonly: queued alert jobs would be lost if Redis restarted. Set `appendonly yes`.');
+    }
     for (const [queue, jobNames] of Object.entries(QUEUE_JOBS) as [QueueName, readonly JobName[]][]) {
       if (jobNames.length === 0) continue;
       const worker = new Worker(queue, (job: Job) => this.process(handlers, job), {
@@ -61,6 +66,7 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
         prefix: queuePrefix,
         concurrency: workerConcurrency,
         maxStalledCount: 3,
+        settings: { backoffStrategy: cappedBackoff },
       });
       worker.on('failed', (job, error) =>
         this.logger.warn(`job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed on attempt ${job?.attemptsMade ?? '?'}: ${error.message}`),
@@ -75,7 +81,18 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
   private async process(handlers: Map<JobName, JobHandlerOf<JobName>>, job: Job): Promise<void> {
     const handler = handlers.get(job.name as JobName);
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+    try {
+      await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+    } catch (error) {
+      // PostgreSQL class 22 (data exception): this payload can never be stored; retrying it
+      // forever would only hide it. Everything else (outages, deadlocks) is retried.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('22')) {
+        this.logger.error(`job ${job.id ?? '?'} (${job.name}) holds data the database rejects, giving up: ${(error as Error).message}`);
+        throw new UnrecoverableError((error as Error).message);
+      }
+      throw error;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

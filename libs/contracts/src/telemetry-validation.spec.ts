@@ -243,4 +243,30 @@ describe('describeIssues', () => {
 
     expect(line).toContain('/tenant_id: tenant_id is required');
   });
+
+  describe('values the store cannot keep', () => {
+    const base = {
+      schema_version: '1.0',
+      event_id: 'e-1',
+      event_type: 'prediction',
+      timestamp: '2026-01-01T00:00:00Z',
+      tenant_id: 'acme',
+      model_id: 'm',
+      payload: {},
+    };
+
+    it.each(['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z'])('refuses the timestamp %s with a range issue', (timestamp) => {
+      const result = validateTelemetryEvent({ ...base, timestamp });
+      expect(result).toMatchObject({ ok: false, reason: 'SCHEMA_INVALID', issues: [{ pointer: '/timestamp', rule: 'range' }] });
+    });
+
+    it('refuses a NUL character anywhere and points at it', () => {
+      const result = validateTelemetryEvent({ ...base, payload: { segment: { name: 'a\u0000b' } } });
+      expect(result).toMatchObject({ ok: false, issues: [{ pointer: '/payload/segment/name', rule: 'nul' }] });
+    });
+
+    it('accepts a timestamp with microseconds and an offset', () => {
+      expect(validateTelemetryEvent({ ...base, timestamp: '2026-01-01T09:00:00.123456+09:00' }).ok).toBe(true);
+    });
+  });
 });

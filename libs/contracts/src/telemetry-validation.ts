@@ -59,6 +59,33 @@ function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
   return [...byKey.values()].filter((i) => i.rule !== 'anyOf' || !byKey.has(`${i.pointer}\u0000const`));
 }
 
+/** Event times Kanshi stores: from the Unix epoch to the end of year 9999. */
+const EARLIEST_EVENT_TIME = Date.UTC(1970, 0, 1);
+const LATEST_EVENT_TIME = Date.UTC(10000, 0, 1);
+
+/** JSON pointer of the first string (key or value) holding a NUL character, which PostgreSQL cannot store. */
+function findNul(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const path = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (key.includes('\u0000')) return path;
+    const found = findNul(child, path);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** What the schema allows but the store does not: times outside 1970–9999 and NUL characters. */
+function checkStorable(event: TelemetryEvent): ValidationIssue | undefined {
+  const time = Date.parse(event.timestamp);
+  if (!(time >= EARLIEST_EVENT_TIME && time < LATEST_EVENT_TIME)) {
+    return { pointer: '/timestamp', rule: 'range', message: 'timestamp must be between 1970-01-01 and 9999-12-31', expected: '1970..9999' };
+  }
+  const nul = findNul(event, '');
+  return nul === undefined ? undefined : { pointer: nul, rule: 'nul', message: 'strings must not contain the NUL character (\\u0000)' };
+}
+
 /**
  * Checks an already-parsed value against the v1 envelope. Versions with another major are
  * refused with `UNSUPPORTED_VERSION` before any other check, so a producer on a newer contract
@@ -85,7 +112,10 @@ export function validateTelemetryEvent(value: unknown): DecodeResult {
       }
     }
   }
-  if (validateEnvelope(value)) return { ok: true, event: value };
+  if (validateEnvelope(value)) {
+    const issue = checkStorable(value);
+    return issue ? { ok: false, reason: 'SCHEMA_INVALID', issues: [issue] } : { ok: true, event: value };
+  }
   return { ok: false, reason: 'SCHEMA_INVALID', issues: dedupe((validateEnvelope.errors ?? []).map(toIssue)) };
 }
 

@@ -27,6 +27,8 @@ export const DEAD_LETTER_HEADERS = {
   originalPartition: 'kanshi-dlq-original-partition',
   originalOffset: 'kanshi-dlq-original-offset',
   failedAt: 'kanshi-dlq-failed-at',
+  /** Consumer group of the engine that dead-lettered the record. */
+  consumerGroup: 'kanshi-dlq-consumer-group',
 } as const;
 
 /** Why a record went to the dead-letter topic. Persisted in DLQ headers: never rename a code. */
@@ -37,6 +39,8 @@ export const DEAD_LETTER_REASONS = [
   'TOO_LARGE',
   'TENANT_MISMATCH',
   'UNKNOWN_TENANT',
+  /** Kanshi itself failed on the record (a bug); the record is kept so it can be replayed. */
+  'PROCESSING_FAILED',
 ] as const;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];

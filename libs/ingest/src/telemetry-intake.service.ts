@@ -3,10 +3,10 @@ import {
   TOPICS,
   telemetryKey,
   validateTelemetryEvent,
-  type TelemetryEvent,
   type ValidationIssue,
 } from '@kanshi/contracts';
-import { KafkaProducer } from '@kanshi/messaging';
+import { AppConfig } from '@kanshi/config';
+import { KafkaProducer, type OutgoingRecord } from '@kanshi/messaging';
 
 export type EventFate =
   | { readonly index: number; readonly event_id: string | null; readonly status: 'accepted' }
@@ -41,34 +41,64 @@ function eventIdOf(value: unknown): string | null {
 export class TelemetryIntakeService {
   private readonly logger = new Logger(TelemetryIntakeService.name);
 
-  constructor(private readonly producer: KafkaProducer) {}
+  constructor(
+    private readonly producer: KafkaProducer,
+    private readonly config: AppConfig,
+  ) {}
 
   async submit(tenantId: string, items: readonly unknown[]): Promise<IntakeResult> {
+    const maxBytes = this.config.values.maxEventBytes;
     const results: EventFate[] = [];
-    const accepted: TelemetryEvent[] = [];
+    const accepted: OutgoingRecord[] = [];
     items.forEach((item, index) => {
       const checked = validateTelemetryEvent(item);
       if (!checked.ok) {
         results.push({ index, event_id: eventIdOf(item), status: 'rejected', errors: checked.issues });
         return;
       }
-      if (checked.event.tenant_id !== tenantId) {
-        throw new TenantMismatchError(
-          `events[${index}].tenant_id is "${checked.event.tenant_id}" but the API key belongs to tenant "${tenantId}"`,
+      const { event } = checked;
+      if (event.tenant_id !== tenantId) {
+        throw new TenantMismatchError(`events[${index}].tenant_id is "${event.tenant_id}" but the API key belongs to tenant "${tenantId}"`);
+      }
+      const value = JSON.stringify(event);
+      const size = Buffer.byteLength(value);
+      if (size > maxBytes) {
+        const issue = { pointer: '', rule: 'maxBytes', message: `event is ${size} bytes; the limit is ${maxBytes}`, expected: maxBytes };
+        results.push({ index, event_id: event.event_id, status: 'rejected', errors: [issue] });
+        return;
+      }
+      accepted.push({ key: telemetryKey(event.tenant_id, event.model_id), value });
+      results.push({ index, event_id: event.event_id, status: 'accepted' });
+    });
+    for (const chunk of chunksOf(accepted, SEND_CHUNK_BYTES)) {
+      try {
+        await this.producer.send(TOPICS.telemetry, chunk);
+      } catch (error) {
+        this.logger.error(`could not write ${chunk.length} events to Kafka: ${String(error)}`);
+        throw new TelemetryUnavailableError(
+          'Kafka did not accept the events. Retry the whole request: events already stored are recognised by event_id and not counted twice.',
         );
       }
-      accepted.push(checked.event);
-      results.push({ index, event_id: checked.event.event_id, status: 'accepted' });
-    });
-    try {
-      await this.producer.send(
-        TOPICS.telemetry,
-        accepted.map((e) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) })),
-      );
-    } catch (error) {
-      this.logger.error(`could not write ${accepted.length} events to Kafka: ${String(error)}`);
-      throw new TelemetryUnavailableError('Kafka did not accept the events; none were stored. Retry later.');
     }
     return { accepted: accepted.length, rejected: results.length - accepted.length, results };
   }
+}
+
+/** Bytes per Kafka request, well under the broker's default 1 MiB message-set limit. */
+const SEND_CHUNK_BYTES = 512 * 1024;
+
+function* chunksOf(records: readonly OutgoingRecord[], maxBytes: number): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = typeof record.value === 'string' ? Buffer.byteLength(record.value) : (record.value?.length ?? 0);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }

@@ -63,9 +63,16 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30000 },
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, ({ payload }) =>
-      this.log.error(`consumer crashed (restart: ${String(payload.restart)}): ${payload.error.message}`),
-    );
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.log.error(`consumer crashed (restart: ${String(payload.restart)}): ${payload.error.message}`);
+      if (!payload.restart) {
+        // A consumer that will not restart leaves the process alive but idle; exit so the
+        // supervisor (npm start, Kubernetes, compose) starts a fresh one.
+        this.log.fatal('the Kafka consumer stopped for good; exiting');
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      }
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
     await consumer.run({
@@ -94,7 +101,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       heartbeat: () => payload.heartbeat(),
     };
     await lastValueFrom(this.transformToObservable(await handler(input)), { defaultValue: undefined });
-    // A partition revoked while we worked belongs to another member now; it will redo the batch.
+    // Stopping (shutdown) or a partition revoked while we worked: leave the batch uncommitted;
+    // whoever owns the partition next processes it again, which the idempotent alert path allows.
     if (!payload.isRunning() || payload.isStale()) return;
     // Resolving moves kafkajs' fetch position past the batch; committing makes it durable.
     payload.resolveOffset(batch.lastOffset());

@@ -12,6 +12,7 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   private readonly logger = new Logger(InventoryCache.name);
   private current = new StaticModelInventory([]);
   private timer: NodeJS.Timeout | undefined;
+  private loadedAt = 0;
 
   constructor(
     @Inject(MODEL_INVENTORY_SOURCE) private readonly source: ModelInventorySource,
@@ -33,6 +34,14 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   async refresh(): Promise<void> {
     const { models, tenantIds } = await this.source.loadInventory();
     this.current = new StaticModelInventory(models, tenantIds);
+    this.loadedAt = Date.now();
+  }
+
+  /** Reloads now unless the copy in memory is younger than `maxAgeMs`; true when it reloaded. */
+  async refreshIfOlderThan(maxAgeMs: number): Promise<boolean> {
+    if (Date.now() - this.loadedAt < maxAgeMs) return false;
+    await this.refresh();
+    return true;
   }
 
   get size(): number {

@@ -89,7 +89,7 @@ describe('PolicyEvaluator with FindingCollector', () => {
           {
             finding_id: findingId(fingerprint, 'evt-9'),
             event_id: 'evt-9',
-            occurred_at: '2025-10-02T03:04:05Z',
+            occurred_at: '2025-10-02T03:04:05.000Z',
             severity: 'high',
             observed: 'evt-9',
           },
@@ -228,6 +228,32 @@ describe('PolicyEvaluator with FindingCollector', () => {
     );
 
     expect(collector.toJobs()[0]?.sector).toBe('medical');
+  });
+
+  it.each([
+    ['a string', 'oops'],
+    ['a list holding null', [null]],
+    ['an unknown severity', { observed: 1, severity: 'urgent' }],
+    ['an invalid deadline', { observed: 1, dueAt: new Date('not a date') }],
+    ['an empty scope', { observed: 1, scope: '' }],
+    ['an observed value JSON cannot encode', { observed: 10n }],
+    ['an observed value over the size limit', { observed: 'x'.repeat(20_000) }],
+  ])('reports a rule that returns %s as that rule failing, and keeps the other rules', (_label, bad) => {
+    const broken = rule('R1', { evaluate: () => bad as never });
+    const collector = evaluateAll([sectorModule({ id: 'general-test', rules: [broken, rule('R2')] })], [event({ event_id: 'e1' })]);
+
+    expect(collector.failures.map((f) => f.ruleId)).toEqual(['R1']);
+    expect(collector.toJobs().map((j) => j.rule_id)).toEqual(['R2']);
+  });
+
+  it('keeps the earliest deadline of several findings for one alert', () => {
+    const dues = { e1: '2026-01-10T00:00:00.000Z', e2: '2026-01-05T00:00:00.000Z', e3: '2026-01-20T00:00:00.000Z' };
+    const clock = rule('M7', { evaluate: ({ event: e }) => ({ observed: 1, dueAt: new Date(dues[e.event_id as keyof typeof dues]) }) });
+    const collector = evaluateAll(
+      [sectorModule({ id: 'general-test', rules: [clock] })],
+      [event({ event_id: 'e1' }), event({ event_id: 'e2' }), event({ event_id: 'e3' })],
+    );
+    expect(collector.toJobs()[0]?.due_at).toBe('2026-01-05T00:00:00.000Z');
   });
 
   it('only calls a rule for the event types it reads', () => {

@@ -6,6 +6,7 @@ import {
   type Sector,
   type Severity,
   type TelemetryEvent,
+  isSeverity,
   maxSeverity,
 } from '@kanshi/contracts';
 import type { ModelProfile, RuleResult } from '@kanshi/policy-sdk';
@@ -67,7 +68,8 @@ export class FindingCollector {
     entry.findings.set(id, {
       finding_id: id,
       event_id: event.event_id,
-      occurred_at: event.timestamp,
+      // Millisecond UTC, the precision PostgreSQL and JavaScript agree on.
+      occurred_at: new Date(event.timestamp).toISOString(),
       severity: previous ? maxSeverity(previous.severity, severity) : severity,
       observed: result.observed,
     });
@@ -84,22 +86,54 @@ export class FindingCollector {
   }
 }
 
+/** Largest `observed` value a finding may carry, encoded as JSON. */
+export const MAX_OBSERVED_BYTES = 16 * 1024;
+
+/** Why a rule's result cannot become a finding, or `undefined` when it can. */
+export function checkResult(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null) return `returned ${String(result)} instead of a result object`;
+  const { scope, severity, dueAt, observed } = result as Record<string, unknown>;
+  if (scope !== undefined && (typeof scope !== 'string' || scope.length === 0 || scope.length > 200)) {
+    return 'scope must be a non-empty string of at most 200 characters';
+  }
+  if (severity !== undefined && !isSeverity(severity)) return `severity ${JSON.stringify(severity)} is not one of low, medium, high, critical`;
+  if (dueAt !== undefined && !(dueAt instanceof Date && !Number.isNaN(dueAt.getTime()))) return 'dueAt must be a valid Date';
+  let encoded: string | undefined;
+  try {
+    encoded = JSON.stringify(observed ?? null);
+  } catch (error) {
+    return `observed cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (encoded.length > MAX_OBSERVED_BYTES) return `observed is ${encoded.length} bytes as JSON; the limit is ${MAX_OBSERVED_BYTES}`;
+  if (encoded.includes('\\u0000')) return 'observed contains a NUL character';
+  return undefined;
+}
+
 /** Runs the routed rules of the registry over events. Pure apart from the rules themselves. */
 export class PolicyEvaluator {
   constructor(private readonly registry: SectorModuleRegistry) {}
 
   evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector): void {
     for (const registered of this.registry.rulesFor(event.event_type, model)) {
-      let outcome: RuleResult | readonly RuleResult[] | undefined;
+      let outcome: RuleResult | readonly RuleResult[] | undefined | null;
       try {
         outcome = registered.rule.evaluate({ event, model, args: registered.defaultArgs });
       } catch (error) {
         into.failures.push({ ruleId: registered.rule.id, moduleId: registered.moduleId, eventId: event.event_id, error });
         continue;
       }
-      if (outcome === undefined) continue;
-      const results: readonly RuleResult[] = Array.isArray(outcome) ? outcome : [outcome as RuleResult];
-      for (const result of results) into.add(event, model, registered, result);
+      if (outcome === undefined || outcome === null) continue;
+      const results: readonly unknown[] = Array.isArray(outcome) ? outcome : [outcome];
+      for (const result of results) {
+        // A plug-in's result is checked before use: a malformed one is the rule's failure,
+        // never an exception that would stop the partition.
+        const problem = checkResult(result);
+        if (problem) {
+          into.failures.push({ ruleId: registered.rule.id, moduleId: registered.moduleId, eventId: event.event_id, error: new Error(problem) });
+        } else {
+          into.add(event, model, registered, result as RuleResult);
+        }
+      }
     }
   }
 }

@@ -43,36 +43,43 @@ export class TelemetryBatchProcessor {
     private readonly maxEventBytes: number,
   ) {}
 
+  /** Evaluates one record into the collector, or returns why it must be dead-lettered. */
+  private evaluate(record: TelemetryRecord, collector: FindingCollector): DeadLetter | undefined {
+    const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
+    if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
+    const { event } = decoded;
+    const keyTenant = record.key?.toString('utf8').split(':')[0];
+    if (keyTenant !== undefined && keyTenant !== event.tenant_id) {
+      return {
+        record,
+        reason: 'TENANT_MISMATCH',
+        error: `record key names tenant "${keyTenant}" but the event's tenant_id is "${event.tenant_id}"; key records "tenant_id:model_id"`,
+      };
+    }
+    if (!this.inventory.hasTenant(event.tenant_id)) {
+      return {
+        record,
+        reason: 'UNKNOWN_TENANT',
+        error: `tenant_id "${event.tenant_id}" is not a Kanshi tenant; fix tenant_id or create the tenant first`,
+      };
+    }
+    this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector);
+    return undefined;
+  }
+
   process(records: readonly TelemetryRecord[]): BatchOutcome {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
     let evaluated = 0;
     for (const record of records) {
-      const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
-      if (!decoded.ok) {
-        deadLetters.push({ record, reason: decoded.reason, error: describeIssues(decoded.issues) });
-        continue;
+      try {
+        const dead = this.evaluate(record, collector);
+        if (dead) deadLetters.push(dead);
+        else evaluated += 1;
+      } catch (error) {
+        // A bug of ours must not block the partition: keep the record for a replay after the fix.
+        deadLetters.push({ record, reason: 'PROCESSING_FAILED', error: error instanceof Error ? error.message : String(error) });
       }
-      const { event } = decoded;
-      const keyTenant = record.key?.toString('utf8').split(':')[0];
-      if (keyTenant !== undefined && keyTenant !== event.tenant_id) {
-        deadLetters.push({
-          record,
-          reason: 'TENANT_MISMATCH',
-          error: `record key names tenant "${keyTenant}" but the event's tenant_id is "${event.tenant_id}"; key records "tenant_id:model_id"`,
-        });
-        continue;
-      }
-      if (!this.inventory.hasTenant(event.tenant_id)) {
-        deadLetters.push({
-          record,
-          reason: 'UNKNOWN_TENANT',
-          error: `tenant_id "${event.tenant_id}" is not a Kanshi tenant; fix tenant_id or create the tenant first`,
-        });
-        continue;
-      }
-      this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector);
-      evaluated += 1;
     }
     return {
       evaluated,

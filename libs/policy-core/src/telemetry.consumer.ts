@@ -3,9 +3,11 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { DEAD_LETTER_HEADERS, TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/alerting';
 import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
+import { AppConfig } from '@kanshi/config';
+import { InventoryCache } from './inventory-cache.service';
 import { TelemetryBatchProcessor, type DeadLetter } from './telemetry-batch.processor';
 
-function toDeadLetterRecord({ record, reason, error }: DeadLetter): OutgoingRecord {
+function toDeadLetterRecord({ record, reason, error }: DeadLetter, consumerGroup: string): OutgoingRecord {
   return {
     key: record.key ? record.key.toString('utf8') : null,
     value: record.value,
@@ -16,6 +18,7 @@ function toDeadLetterRecord({ record, reason, error }: DeadLetter): OutgoingReco
       [DEAD_LETTER_HEADERS.originalPartition]: String(record.partition),
       [DEAD_LETTER_HEADERS.originalOffset]: record.offset,
       [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+      [DEAD_LETTER_HEADERS.consumerGroup]: consumerGroup,
     },
   };
 }
@@ -33,11 +36,17 @@ export class TelemetryConsumer {
     private readonly processor: TelemetryBatchProcessor,
     private readonly producer: KafkaProducer,
     private readonly alerts: AlertQueue,
+    private readonly inventory: InventoryCache,
+    private readonly config: AppConfig,
   ) {}
 
   @EventPattern(TOPICS.telemetry)
   async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
-    const outcome = this.processor.process(batch.records);
+    let outcome = this.processor.process(batch.records);
+    // A tenant created a moment ago may not be in memory yet: reload once before refusing.
+    if (outcome.deadLetters.some((d) => d.reason === 'UNKNOWN_TENANT') && (await this.inventory.refreshIfOlderThan(1000))) {
+      outcome = this.processor.process(batch.records);
+    }
     for (const failure of outcome.ruleFailures) {
       this.logger.error(
         `rule ${failure.ruleId} of module "${failure.moduleId}" threw on event ${failure.eventId}: ${String(failure.error)}`,
@@ -46,7 +55,10 @@ export class TelemetryConsumer {
     for (const dead of outcome.deadLetters) {
       this.logger.warn(`dead-lettered ${dead.record.topic}/${dead.record.partition}@${dead.record.offset}: ${dead.reason}: ${dead.error}`);
     }
-    await this.producer.send(TOPICS.telemetryDeadLetter, outcome.deadLetters.map(toDeadLetterRecord));
+    await this.producer.send(
+      TOPICS.telemetryDeadLetter,
+      outcome.deadLetters.map((d) => toDeadLetterRecord(d, this.config.values.engineGroupId)),
+    );
     await this.alerts.enqueue(outcome.alertJobs);
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +

@@ -92,7 +92,7 @@ export class AlertRepository {
                   observed = CASE WHEN $4 >= last_seen_at THEN $6::jsonb ELSE observed END,
                   evidence_event_ids = ($7::text[] || evidence_event_ids)[1:${ALERT_EVIDENCE_SAMPLE}],
                   args = $8::jsonb,
-                  due_at = COALESCE($9, due_at),
+                  due_at = LEAST(due_at, $9::timestamptz),  -- LEAST skips NULLs: the earliest deadline wins
                   updated_at = now()
             WHERE id = $1`,
           [alert.id, fresh.length, fresh[fresh.length - 1]?.occurred_at, latest.occurred_at, newSeverity,

@@ -148,8 +148,13 @@ export async function ensureRedis(url: string): Promise<void> {
     // append-only file a Redis restart would lose them.
     const [, appendOnly] = (await redis.config('GET', 'appendonly')) as string[];
     if (appendOnly !== 'yes') {
-      await redis.config('SET', 'appendonly', 'yes');
-      step('Redis appendonly was "no"; turned it on so queued alert jobs survive a Redis restart (set `appendonly yes` in redis.conf to keep it).');
+      try {
+        await redis.config('SET', 'appendonly', 'yes');
+        step('Redis appendonly was "no"; turned it on so queued alert jobs survive a Redis restart (set `appendonly yes` in redis.conf to keep it).');
+      } catch (error) {
+        // Not fatal: Kanshi runs, but a Redis restart would lose queued jobs.
+        step(`warning: could not turn on Redis appendonly (${String(error)}); queued alert jobs would not survive a Redis restart.`);
+      }
     }
   } finally {
     redis.disconnect();

@@ -3,5 +3,7 @@ export * from './queues';
 export * from './sectors';
 export * from './severity';
 export * from './telemetry-event';
+export * from './telemetry-json-schema';
+export * from './telemetry-payloads';
 export * from './telemetry-validation';
 export * from './topics';

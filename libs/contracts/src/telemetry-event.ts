@@ -36,8 +36,9 @@ const ShortText = Type.String({ minLength: 1, maxLength: 256 });
 export const TelemetryEventSchema = Type.Object(
   {
     schema_version: Type.String({
-      pattern: '^[0-9]+\\.[0-9]+$',
-      description: 'Contract version "MAJOR.MINOR"; this release reads major 1.',
+      // Major 1 only, so a producer validating with the plain JSON file also catches a wrong major.
+      pattern: '^1\\.[0-9]+$',
+      description: 'Contract version "MAJOR.MINOR"; this schema is major 1.',
     }),
     event_id: Type.String({ minLength: 1, maxLength: 128, description: 'Unique per event; redeliveries keep it.' }),
     event_type: Type.Union(
@@ -55,7 +56,7 @@ export const TelemetryEventSchema = Type.Object(
     jurisdiction: Type.Optional(ShortText),
     trace_id: Type.Optional(ShortText),
     payload: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'Type-specific fields of the event.',
+      description: 'Type-specific fields of the event; their schema depends on event_type (telemetry-payloads.ts).',
     }),
   },
   {

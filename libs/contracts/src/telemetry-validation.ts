@@ -1,6 +1,7 @@
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { TelemetryEventSchema, TELEMETRY_SCHEMA_MAJOR, type TelemetryEvent } from './telemetry-event';
+import { EVENT_TYPES, TelemetryEventSchema, TELEMETRY_SCHEMA_MAJOR, type EventType, type TelemetryEvent } from './telemetry-event';
+import { TELEMETRY_PAYLOAD_SCHEMAS } from './telemetry-payloads';
 import type { DeadLetterReason } from './topics';
 
 /** One reason an event was refused, precise enough for a producer to fix it. */
@@ -22,20 +23,25 @@ export type DecodeResult =
 export const DEFAULT_MAX_EVENT_BYTES = 256 * 1024;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv, ['date-time']);
+addFormats(ajv, ['date-time', 'date']);
 const validateEnvelope = ajv.compile<TelemetryEvent>(TelemetryEventSchema);
+/** One compiled payload validator per event type, built once at load. */
+const payloadValidators: ReadonlyMap<string, ValidateFunction> = new Map(
+  EVENT_TYPES.map((type): [EventType, ValidateFunction] => [type, ajv.compile(TELEMETRY_PAYLOAD_SCHEMAS[type])]),
+);
 
-function toIssue(error: ErrorObject): ValidationIssue {
+/** `prefix` is the pointer of the validated value inside the event (`/payload` for a payload). */
+function toIssue(error: ErrorObject, prefix = ''): ValidationIssue {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') {
     const field = String(params['missingProperty']);
-    return { pointer: `${error.instancePath}/${field}`, rule: 'required', message: `${field} is required` };
+    return { pointer: `${prefix}${error.instancePath}/${field}`, rule: 'required', message: `${field} is required` };
   }
   const expected =
     params['allowedValue'] ?? params['allowedValues'] ?? params['pattern'] ?? params['format'] ?? params['type'] ??
     params['limit'];
   return {
-    pointer: error.instancePath,
+    pointer: `${prefix}${error.instancePath}`,
     rule: error.keyword,
     message: error.message ?? 'is invalid',
     ...(expected === undefined ? {} : { expected }),
@@ -76,18 +82,32 @@ function findNul(value: unknown, pointer: string): string | undefined {
   return undefined;
 }
 
+/** Whether any string (key or value) holds a NUL: the cheap check run on every event. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasNul);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key.includes('\u0000') || hasNul(record[key])) return true;
+  }
+  return false;
+}
+
 /** What the schema allows but the store does not: times outside 1970–9999 and NUL characters. */
 function checkStorable(event: TelemetryEvent): ValidationIssue | undefined {
   const time = Date.parse(event.timestamp);
   if (!(time >= EARLIEST_EVENT_TIME && time < LATEST_EVENT_TIME)) {
     return { pointer: '/timestamp', rule: 'range', message: 'timestamp must be between 1970-01-01 and 9999-12-31', expected: '1970..9999' };
   }
-  const nul = findNul(event, '');
+  // The pointer is built only for the rare event that has a NUL.
+  const nul = hasNul(event) ? findNul(event, '') : undefined;
   return nul === undefined ? undefined : { pointer: nul, rule: 'nul', message: 'strings must not contain the NUL character (\\u0000)' };
 }
 
 /**
- * Checks an already-parsed value against the v1 envelope. Versions with another major are
+ * Checks an already-parsed value against the v1 envelope and the payload schema of its
+ * `event_type` (issues inside the payload point below `/payload`). Versions with another major are
  * refused with `UNSUPPORTED_VERSION` before any other check, so a producer on a newer contract
  * gets the one reason that matters.
  */
@@ -112,11 +132,22 @@ export function validateTelemetryEvent(value: unknown): DecodeResult {
       }
     }
   }
-  if (validateEnvelope(value)) {
+  const envelopeOk = validateEnvelope(value);
+  const issues = envelopeOk ? [] : (validateEnvelope.errors ?? []).map((e) => toIssue(e));
+  // The payload is checked against its type's schema even when the envelope failed elsewhere,
+  // so a producer sees every problem at once.
+  const record = value as Record<string, unknown> | null;
+  const validatePayload =
+    typeof record === 'object' && record !== null ? payloadValidators.get(record['event_type'] as string) : undefined;
+  const payload = validatePayload ? record?.['payload'] : undefined;
+  if (validatePayload && typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !validatePayload(payload)) {
+    issues.push(...(validatePayload.errors ?? []).map((e) => toIssue(e, '/payload')));
+  }
+  if (envelopeOk && issues.length === 0) {
     const issue = checkStorable(value);
     return issue ? { ok: false, reason: 'SCHEMA_INVALID', issues: [issue] } : { ok: true, event: value };
   }
-  return { ok: false, reason: 'SCHEMA_INVALID', issues: dedupe((validateEnvelope.errors ?? []).map(toIssue)) };
+  return { ok: false, reason: 'SCHEMA_INVALID', issues: dedupe(issues) };
 }
 
 /**

@@ -29,6 +29,8 @@ export const DEAD_LETTER_HEADERS = {
   failedAt: 'kanshi-dlq-failed-at',
   /** Consumer group of the engine that dead-lettered the record. */
   consumerGroup: 'kanshi-dlq-consumer-group',
+  /** On a telemetry record replayed from the DLQ: `<dlq topic>/<partition>/<offset>` it came from. */
+  replayedFrom: 'kanshi-replayed-from',
 } as const;
 
 /** Why a record went to the dead-letter topic. Persisted in DLQ headers: never rename a code. */

@@ -164,7 +164,14 @@ describe('TelemetryBatchProcessor', () => {
   });
 
   it('reports rule failures without dead-lettering the event', () => {
-    const outcome = processor().process([record(event({ event_type: 'incident', event_id: 'inc-1' }), 'acme:unknown')]);
+    const outcome = processor().process([record(
+        event({
+          event_type: 'incident',
+          event_id: 'inc-1',
+          payload: { incident_id: 'INC-1', type: 'malfunction', severity: 'high', awareness_time: '2026-03-03T11:05:00+09:00' },
+        }),
+        'acme:unknown',
+      )]);
 
     expect(outcome.evaluated).toBe(1);
     expect(outcome.deadLetters).toEqual([]);

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TelemetryEvent } from '@kanshi/contracts';
+import type { PredictionPayload, TelemetryEvent } from '@kanshi/contracts';
 
-/** A valid v1 prediction event; override any field. */
+/** The prediction payload the factory sends by default. */
+const PREDICTION: PredictionPayload = { input_hash: 'a3f1c2d4e5b6', score: 0.42, decision: 'approve' };
+
+/**
+ * A valid v1 prediction event; override any field. An event of another type needs a payload
+ * valid for that type (see libs/contracts/examples).
+ */
 export function telemetryEvent(overrides: Partial<TelemetryEvent> & Pick<TelemetryEvent, 'tenant_id' | 'model_id'>): TelemetryEvent {
   return {
     schema_version: '1.0',
@@ -9,7 +15,7 @@ export function telemetryEvent(overrides: Partial<TelemetryEvent> & Pick<Telemet
     event_type: 'prediction',
     timestamp: new Date().toISOString(),
     model_version: '1.0.0',
-    payload: { score: 0.42, decision: 'approve' },
+    payload: { ...PREDICTION },
     ...overrides,
   };
 }

@@ -1,0 +1,210 @@
+import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
+import type { IHeaders } from 'kafkajs';
+
+/** Header on a replayed record, so a replay is traceable (persisted: see @kanshi/contracts). */
+export const REPLAYED_FROM_HEADER = DEAD_LETTER_HEADERS.replayedFrom;
+
+/** Reason shown for a record that carries no reason header. */
+export const NO_REASON = '(none)';
+
+/** One record of the dead-letter topic, headers decoded. */
+export interface DeadLetter {
+  readonly partition: number;
+  readonly offset: string;
+  /** Kafka record timestamp, epoch milliseconds. */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly reason: string;
+  readonly error?: string;
+  readonly originalTopic?: string;
+  readonly originalPartition?: string;
+  readonly originalOffset?: string;
+  readonly failedAt?: string;
+}
+
+/** The plain shape of a Kafka record as kafkajs hands it over. */
+export interface RawRecord {
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: IHeaders;
+}
+
+function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (first === undefined) return undefined;
+  return typeof first === 'string' ? first : first.toString('utf8');
+}
+
+export function toDeadLetter(partition: number, record: RawRecord): DeadLetter {
+  const h = record.headers;
+  const optional = (field: keyof DeadLetter, name: string) => {
+    const text = headerText(h, name);
+    return text === undefined ? {} : { [field]: text };
+  };
+  return {
+    partition,
+    offset: record.offset,
+    timestamp: Number(record.timestamp),
+    key: record.key,
+    value: record.value,
+    reason: headerText(h, DEAD_LETTER_HEADERS.reason) ?? NO_REASON,
+    ...optional('error', DEAD_LETTER_HEADERS.error),
+    ...optional('originalTopic', DEAD_LETTER_HEADERS.originalTopic),
+    ...optional('originalPartition', DEAD_LETTER_HEADERS.originalPartition),
+    ...optional('originalOffset', DEAD_LETTER_HEADERS.originalOffset),
+    ...optional('failedAt', DEAD_LETTER_HEADERS.failedAt),
+  };
+}
+
+/** `topic/partition/offset` of the record the engine dead-lettered, when the headers say. */
+export function originalCoordinates(record: DeadLetter): string | undefined {
+  const { originalTopic, originalPartition, originalOffset } = record;
+  if (originalTopic === undefined || originalPartition === undefined || originalOffset === undefined) return undefined;
+  return `${originalTopic}/${originalPartition}/${originalOffset}`;
+}
+
+export function keyText(record: DeadLetter): string | null {
+  return record.key === null ? null : record.key.toString('utf8');
+}
+
+/** Which dead letters a command looks at; every given field must match. */
+export interface DeadLetterFilter {
+  readonly reason?: string;
+  readonly keyPrefix?: string;
+  /** Record timestamp at or after, epoch milliseconds. */
+  readonly since?: number;
+  /** Record timestamp before, epoch milliseconds. */
+  readonly until?: number;
+}
+
+export function matchesFilter(record: DeadLetter, filter: DeadLetterFilter): boolean {
+  if (filter.reason !== undefined && record.reason !== filter.reason) return false;
+  if (filter.keyPrefix !== undefined && !(keyText(record) ?? '').startsWith(filter.keyPrefix)) return false;
+  if (filter.since !== undefined && record.timestamp < filter.since) return false;
+  if (filter.until !== undefined && record.timestamp >= filter.until) return false;
+  return true;
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Counts by reason and original topic, with the first few records of each reason as samples. */
+export class DeadLetterSummary {
+  total = 0;
+  readonly byReason = new Map<string, number>();
+  readonly byOriginalTopic = new Map<string, number>();
+  readonly samples = new Map<string, DeadLetter[]>();
+  /** Original records seen; one original dead-lettered twice (a redelivered batch) counts once. */
+  readonly originals = new Set<string>();
+  oldest: number | undefined;
+  newest: number | undefined;
+
+  constructor(private readonly samplesPerReason: number) {}
+
+  add(record: DeadLetter): void {
+    this.total += 1;
+    increment(this.byReason, record.reason);
+    increment(this.byOriginalTopic, record.originalTopic ?? '(unknown)');
+    this.originals.add(originalCoordinates(record) ?? `dlq/${record.partition}/${record.offset}`);
+    const samples = this.samples.get(record.reason) ?? [];
+    if (samples.length < this.samplesPerReason) {
+      // Drop the value: samples are for the error header, and a value may be large.
+      samples.push({ ...record, value: null });
+      this.samples.set(record.reason, samples);
+    }
+    if (Number.isFinite(record.timestamp)) {
+      this.oldest = Math.min(this.oldest ?? record.timestamp, record.timestamp);
+      this.newest = Math.max(this.newest ?? record.timestamp, record.timestamp);
+    }
+  }
+}
+
+function sortedCounts(counts: ReadonlyMap<string, number>): [string, number][] {
+  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+}
+
+function table(counts: ReadonlyMap<string, number>): string[] {
+  const rows = sortedCounts(counts);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const countWidth = Math.max(...rows.map(([, n]) => String(n).length));
+  return rows.map(([name, n]) => `  ${name.padEnd(width)}  ${String(n).padStart(countWidth)}`);
+}
+
+function isoTime(ms: number | undefined): string {
+  return ms === undefined || !Number.isFinite(ms) ? '?' : new Date(ms).toISOString();
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function formatSample(record: DeadLetter): string {
+  const key = keyText(record);
+  const origin = `${record.originalTopic ?? '?'}/${record.originalPartition ?? '?'}@${record.originalOffset ?? '?'}`;
+  const at = record.failedAt ?? isoTime(record.timestamp);
+  return (
+    `    key ${key === null ? '(null)' : JSON.stringify(oneLine(key, 80))}, from ${origin}, at ${at}` +
+    ` (dlq ${record.partition}@${record.offset})\n      ${oneLine(record.error ?? '(no error header)', 300)}`
+  );
+}
+
+/** The `inspect` report as printed. */
+export function formatSummary(summary: DeadLetterSummary, topic: string, scope: string): string {
+  if (summary.total === 0) return `${topic}: no dead letters${scope}.`;
+  const lines = [
+    `${topic}: ${summary.total} dead letter${summary.total === 1 ? '' : 's'}${scope}, written ${isoTime(summary.oldest)} .. ${isoTime(summary.newest)}`,
+    `${summary.originals.size} distinct original record${summary.originals.size === 1 ? '' : 's'}` +
+      (summary.originals.size < summary.total ? ' (some were dead-lettered more than once)' : ''),
+    '',
+    'By reason:',
+    ...table(summary.byReason),
+    '',
+    'By original topic:',
+    ...table(summary.byOriginalTopic),
+  ];
+  const withSamples = sortedCounts(summary.byReason).filter(([reason]) => (summary.samples.get(reason) ?? []).length > 0);
+  if (withSamples.length > 0) {
+    lines.push('', 'Samples:');
+    for (const [reason] of withSamples) {
+      lines.push(`  ${reason}`, ...(summary.samples.get(reason) ?? []).map(formatSample));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** What a replay does with each selected record, decided without I/O. */
+export type ReplayDecision =
+  | { readonly action: 'skip-filter' }
+  | { readonly action: 'skip-null-value' }
+  | { readonly action: 'skip-duplicate' }
+  | { readonly action: 'replay' };
+
+/**
+ * `seen` holds the original coordinates already replayed in this run: an original the engine
+ * dead-lettered twice goes back once. Records without original headers are never deduplicated.
+ */
+export function replayDecision(record: DeadLetter, filter: DeadLetterFilter, seen?: Set<string>): ReplayDecision {
+  if (!matchesFilter(record, filter)) return { action: 'skip-filter' };
+  if (record.value === null) return { action: 'skip-null-value' };
+  const original = originalCoordinates(record);
+  if (seen && original !== undefined) {
+    if (seen.has(original)) return { action: 'skip-duplicate' };
+    seen.add(original);
+  }
+  return { action: 'replay' };
+}
+
+/** The record produced back to the telemetry topic: original key and value, plus provenance. */
+export function replayRecord(record: DeadLetter, dlqTopic: string): { key: Buffer | null; value: Buffer | null; headers: IHeaders } {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: { [REPLAYED_FROM_HEADER]: `${dlqTopic}/${record.partition}/${record.offset}` },
+  };
+}

@@ -1,0 +1,173 @@
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { DeadLetterSummary, formatSummary, replayDecision, replayRecord, type DeadLetterFilter } from './dead-letter';
+import { connectAdmin, readDeadLetters, type BatchVerdict, type ReadOptions } from './dead-letter.reader';
+
+/** Topic names are parameters so tests run on temporary topics; the CLI passes the real ones. */
+export interface InspectOptions extends Pick<ReadOptions, 'idleTimeoutMs' | 'onProgress' | 'onWarning'> {
+  readonly dlqTopic: string;
+  readonly since?: number;
+  readonly reason?: string;
+  readonly samples: number;
+}
+
+export interface InspectResult {
+  readonly missing: boolean;
+  readonly summary: DeadLetterSummary;
+  /** The report as printed. */
+  readonly report: string;
+}
+
+function describeScope(filter: DeadLetterFilter): string {
+  const parts = [
+    filter.reason !== undefined ? `reason ${filter.reason}` : undefined,
+    filter.keyPrefix !== undefined ? `key prefix ${JSON.stringify(filter.keyPrefix)}` : undefined,
+    filter.since !== undefined ? `since ${new Date(filter.since).toISOString()}` : undefined,
+    filter.until !== undefined ? `until ${new Date(filter.until).toISOString()}` : undefined,
+  ].filter((p) => p !== undefined);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+export async function inspectDeadLetters(kafka: Kafka, options: InspectOptions): Promise<InspectResult> {
+  const summary = new DeadLetterSummary(options.samples);
+  const filter: DeadLetterFilter = {
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ...(options.since !== undefined ? { since: options.since } : {}),
+  };
+  const result = await readDeadLetters(
+    kafka,
+    { ...options, topic: options.dlqTopic, groupPrefix: 'kanshi-dlq-inspect' },
+    (records): BatchVerdict => {
+      for (const record of records) {
+        if (replayDecision(record, filter).action !== 'skip-filter') summary.add(record);
+      }
+      return 'continue';
+    },
+  );
+  if (result.status === 'missing') {
+    return { missing: true, summary, report: `${options.dlqTopic} does not exist yet: nothing has been dead-lettered.` };
+  }
+  return { missing: false, summary, report: formatSummary(summary, options.dlqTopic, describeScope(filter)) };
+}
+
+export interface ReplayOptions extends Pick<ReadOptions, 'idleTimeoutMs' | 'onProgress' | 'onWarning'> {
+  readonly dlqTopic: string;
+  readonly targetTopic: string;
+  readonly filter: DeadLetterFilter;
+  readonly dryRun: boolean;
+  readonly limit?: number;
+}
+
+export interface ReplayResult {
+  readonly missing: boolean;
+  /** Dead letters read. */
+  readonly scanned: number;
+  /** Matching the filter, null values included. */
+  readonly matched: number;
+  /** Produced to the target (or that would be, in a dry run). */
+  readonly replayed: number;
+  readonly skippedNullValue: number;
+  /** Second and later dead letters of one original record. */
+  readonly skippedDuplicate: number;
+  readonly stoppedAtLimit: boolean;
+  readonly report: string;
+}
+
+/** Refuses an empty selection: replaying the whole DLQ is never what a fixed producer needs. */
+export function assertSelective(filter: DeadLetterFilter): void {
+  if (filter.reason === undefined && filter.keyPrefix === undefined) {
+    throw new Error('replay needs a reason or a key prefix to select records');
+  }
+}
+
+export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): Promise<ReplayResult> {
+  assertSelective(options.filter);
+  const { dlqTopic, targetTopic, filter, dryRun, limit } = options;
+  let producer: Producer | undefined;
+  if (!dryRun) {
+    const admin = await connectAdmin(kafka);
+    try {
+      if (!(await admin.listTopics()).includes(targetTopic)) throw new Error(`target topic ${targetTopic} does not exist`);
+    } finally {
+      await admin.disconnect();
+    }
+    producer = kafka.producer({
+      createPartitioner: TELEMETRY_PARTITIONER,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    await producer.connect();
+  }
+  let scanned = 0;
+  let matched = 0;
+  let replayed = 0;
+  let skippedNullValue = 0;
+  let skippedDuplicate = 0;
+  let stoppedAtLimit = false;
+  const seen = new Set<string>();
+  try {
+    const result = await readDeadLetters(
+      kafka,
+      { ...options, topic: dlqTopic, ...(filter.since !== undefined ? { since: filter.since } : {}), groupPrefix: 'kanshi-dlq-replay' },
+      async (records): Promise<BatchVerdict> => {
+        scanned += records.length;
+        const outgoing = [];
+        for (const record of records) {
+          if (limit !== undefined && replayed + outgoing.length >= limit) {
+            stoppedAtLimit = true;
+            break;
+          }
+          const decision = replayDecision(record, filter, seen);
+          switch (decision.action) {
+            case 'skip-filter':
+              break;
+            case 'skip-null-value':
+              matched += 1;
+              skippedNullValue += 1;
+              break;
+            case 'skip-duplicate':
+              matched += 1;
+              skippedDuplicate += 1;
+              break;
+            case 'replay':
+              matched += 1;
+              outgoing.push(replayRecord(record, dlqTopic));
+              break;
+          }
+        }
+        if (producer && outgoing.length > 0) {
+          await producer.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages: outgoing });
+        }
+        replayed += outgoing.length;
+        if (limit !== undefined && replayed >= limit) stoppedAtLimit = true;
+        return stoppedAtLimit ? 'stop' : 'continue';
+      },
+    );
+    const lines: string[] = [];
+    if (result.status === 'missing') {
+      lines.push(`${dlqTopic} does not exist yet: nothing to replay.`);
+    } else {
+      lines.push(
+        `${dlqTopic}: ${scanned} dead letters read, ${matched} selected${describeScope(filter)}.`,
+        dryRun ? `Dry run: would replay ${replayed} to ${targetTopic}; nothing written.` : `Replayed ${replayed} to ${targetTopic}.`,
+      );
+      if (skippedNullValue > 0) lines.push(`Skipped ${skippedNullValue} with a null value (nothing to replay).`);
+      if (skippedDuplicate > 0) lines.push(`Skipped ${skippedDuplicate} repeated dead letters of an original already replayed.`);
+      if (stoppedAtLimit) lines.push(`Reached --limit ${limit}: stopped there.`);
+    }
+    return {
+      missing: result.status === 'missing',
+      scanned,
+      matched,
+      replayed,
+      skippedNullValue,
+      skippedDuplicate,
+      stoppedAtLimit,
+      report: lines.join('\n'),
+    };
+  } finally {
+    await producer?.disconnect();
+  }
+}

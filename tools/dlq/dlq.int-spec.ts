@@ -1,0 +1,147 @@
+import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
+import { loadConfig } from '@kanshi/config';
+import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { uniqueId, waitFor } from '@kanshi/testing';
+import { logLevel, type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { REPLAYED_FROM_HEADER } from './dead-letter';
+import { inspectDeadLetters, replayDeadLetters } from './dlq-commands';
+
+interface Sent {
+  readonly key: string;
+  readonly value: string | null;
+  readonly reason: string;
+}
+
+function deadLetterHeaders(reason: string, offset: number): IHeaders {
+  return {
+    [DEAD_LETTER_HEADERS.reason]: reason,
+    [DEAD_LETTER_HEADERS.error]: `${reason} error for offset ${offset}`,
+    [DEAD_LETTER_HEADERS.originalTopic]: 'kanshi.telemetry.v1',
+    [DEAD_LETTER_HEADERS.originalPartition]: '0',
+    [DEAD_LETTER_HEADERS.originalOffset]: String(offset),
+    [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+    [DEAD_LETTER_HEADERS.consumerGroup]: 'kanshi-policy-engine',
+  };
+}
+
+async function topicSize(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+}
+
+describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const dlqTopic = uniqueId('test.dlq');
+  const targetTopic = uniqueId('test.telemetry');
+  const sent: Sent[] = [];
+
+  beforeAll(async () => {
+    kafka = createKafkaClient(loadConfig().values.kafkaBrokers, uniqueId('dlq-int'));
+    kafka.logger().setLogLevel(logLevel.ERROR);
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: dlqTopic, numPartitions: 3, replicationFactor: 1 },
+        { topic: targetTopic, numPartitions: 2, replicationFactor: 1 },
+      ],
+    });
+    const tenant = uniqueId('tenant');
+    const plan: [string, number, string][] = [
+      ['NOT_JSON', 5, 'broken'],
+      ['SCHEMA_INVALID', 3, tenant],
+      ['UNKNOWN_TENANT', 2, 'ghost'],
+    ];
+    let offset = 0;
+    for (const [reason, count, keyPrefix] of plan) {
+      for (let i = 0; i < count; i += 1) {
+        sent.push({ key: `${keyPrefix}:model-${i}`, value: JSON.stringify({ reason, i }), reason });
+      }
+    }
+    // A dead letter without a value cannot be replayed: counted, never produced.
+    sent.push({ key: `${tenant}:model-null`, value: null, reason: 'SCHEMA_INVALID' });
+    producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic: dlqTopic,
+      acks: -1,
+      messages: sent.map((s) => ({ key: s.key, value: s.value, headers: deadLetterHeaders(s.reason, (offset += 1)) })),
+    });
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await admin?.deleteTopics({ topics: [dlqTopic, targetTopic] }).catch(() => undefined);
+    await admin?.disconnect();
+  });
+
+  it('counts every dead letter by reason and original topic, with samples', async () => {
+    const { missing, summary, report } = await inspectDeadLetters(kafka, { dlqTopic, samples: 2 });
+    expect(missing).toBe(false);
+    expect(summary.total).toBe(11);
+    expect(Object.fromEntries(summary.byReason)).toEqual({ NOT_JSON: 5, SCHEMA_INVALID: 4, UNKNOWN_TENANT: 2 });
+    expect(Object.fromEntries(summary.byOriginalTopic)).toEqual({ 'kanshi.telemetry.v1': 11 });
+    expect(summary.samples.get('NOT_JSON')).toHaveLength(2);
+    expect(summary.originals.size).toBe(11);
+    expect(report).toContain('NOT_JSON error for offset');
+
+    const filtered = await inspectDeadLetters(kafka, { dlqTopic, samples: 0, reason: 'UNKNOWN_TENANT' });
+    expect(Object.fromEntries(filtered.summary.byReason)).toEqual({ UNKNOWN_TENANT: 2 });
+    const future = await inspectDeadLetters(kafka, { dlqTopic, samples: 0, since: Date.now() + 60_000 });
+    expect(future.report).toMatch(/: no dead letters \(since /);
+    expect(future.summary.total).toBe(0);
+  });
+
+  it('says so when the dead-letter topic does not exist', async () => {
+    const result = await inspectDeadLetters(kafka, { dlqTopic: uniqueId('test.no-such-dlq'), samples: 1 });
+    expect(result.missing).toBe(true);
+    expect(result.report).toMatch(/does not exist yet/);
+  });
+
+  it('a dry run counts the selection and writes nothing', async () => {
+    const result = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { reason: 'SCHEMA_INVALID' }, dryRun: true });
+    expect(result).toMatchObject({ scanned: 11, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
+    expect(result.report).toMatch(/Dry run: would replay 3/);
+    expect(await topicSize(admin, targetTopic)).toBe(0);
+  });
+
+  it('replays exactly the selected records with their original key and value, traceably', async () => {
+    const result = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { reason: 'SCHEMA_INVALID' }, dryRun: false });
+    expect(result).toMatchObject({ scanned: 11, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
+    expect(await topicSize(admin, targetTopic)).toBe(3);
+
+    const received: { key: string; value: string; replayedFrom: string }[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueId('dlq-int-check'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [targetTopic], fromBeginning: true });
+      await consumer.run({
+        eachMessage: ({ message }) => {
+          received.push({
+            key: message.key?.toString() ?? '',
+            value: message.value?.toString() ?? '',
+            replayedFrom: message.headers?.[REPLAYED_FROM_HEADER]?.toString() ?? '',
+          });
+          return Promise.resolve();
+        },
+      });
+      await waitFor('3 replayed records', () => Promise.resolve(received.length >= 3 ? true : undefined), 15_000);
+    } finally {
+      await consumer.disconnect();
+    }
+    const expected = sent.filter((s) => s.reason === 'SCHEMA_INVALID' && s.value !== null);
+    expect(received.map(({ key, value }) => ({ key, value })).sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      expected.map(({ key, value }) => ({ key, value })).sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    for (const r of received) expect(r.replayedFrom).toMatch(new RegExp(`^${dlqTopic.replace(/\./g, '\\.')}/[0-2]/\\d+$`));
+  });
+
+  it('stops at --limit and refuses a replay without a selector', async () => {
+    const limited = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { keyPrefix: 'broken:' }, dryRun: true, limit: 2 });
+    expect(limited).toMatchObject({ replayed: 2, stoppedAtLimit: true });
+    await expect(replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: {}, dryRun: true })).rejects.toThrow(/reason or a key prefix/);
+  });
+});

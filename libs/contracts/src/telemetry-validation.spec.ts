@@ -270,4 +270,13 @@ describe('describeIssues', () => {
       expect(validateTelemetryEvent({ ...base, timestamp: '2026-01-01T09:00:00.123456+09:00' }).ok).toBe(true);
     });
   });
+
+  it('refuses an event nested deeper than the limit without overflowing the stack', () => {
+    const deep = `${'['.repeat(100_000)}"leaf"${']'.repeat(100_000)}`;
+    const raw =
+      '{"schema_version":"1.0","event_id":"e-deep","event_type":"prediction","timestamp":"2026-01-01T00:00:00Z",' +
+      `"tenant_id":"acme","model_id":"m","payload":{"extra":${deep}}}`;
+    const result = decodeTelemetryEvent(raw, raw.length);
+    expect(result).toMatchObject({ ok: false, reason: 'SCHEMA_INVALID', issues: [{ rule: 'maxDepth' }] });
+  });
 });

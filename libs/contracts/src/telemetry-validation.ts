@@ -82,16 +82,21 @@ function findNul(value: unknown, pointer: string): string | undefined {
   return undefined;
 }
 
-/** Whether any string (key or value) holds a NUL: the cheap check run on every event. */
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasNul);
+/** Deepest nesting accepted; deeper documents are refused before anything recurses into them. */
+export const MAX_EVENT_DEPTH = 32;
+
+/** Whether any string (key or value) holds a NUL, or the nesting is too deep: the cheap check run on every event. */
+function scan(value: unknown, depth: number): 'nul' | 'deep' | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? 'nul' : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth > MAX_EVENT_DEPTH) return 'deep';
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (key.includes('\u0000') || hasNul(record[key])) return true;
+    if (key.includes('\u0000')) return 'nul';
+    const found = scan(record[key], depth + 1);
+    if (found) return found;
   }
-  return false;
+  return undefined;
 }
 
 /** What the schema allows but the store does not: times outside 1970–9999 and NUL characters. */
@@ -100,8 +105,12 @@ function checkStorable(event: TelemetryEvent): ValidationIssue | undefined {
   if (!(time >= EARLIEST_EVENT_TIME && time < LATEST_EVENT_TIME)) {
     return { pointer: '/timestamp', rule: 'range', message: 'timestamp must be between 1970-01-01 and 9999-12-31', expected: '1970..9999' };
   }
+  const found = scan(event, 0);
+  if (found === 'deep') {
+    return { pointer: '', rule: 'maxDepth', message: `objects and arrays nest more than ${MAX_EVENT_DEPTH} levels deep`, expected: MAX_EVENT_DEPTH };
+  }
   // The pointer is built only for the rare event that has a NUL.
-  const nul = hasNul(event) ? findNul(event, '') : undefined;
+  const nul = found === 'nul' ? findNul(event, '') : undefined;
   return nul === undefined ? undefined : { pointer: nul, rule: 'nul', message: 'strings must not contain the NUL character (\\u0000)' };
 }
 

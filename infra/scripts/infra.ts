@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@kanshi/config';
 import { createKafkaClient, ensureTopics, kanshiTopics } from '@kanshi/messaging';
-import { ensureDatabase, migrate } from '@kanshi/persistence';
+import { dropDatabase, ensureDatabase, migrate } from '@kanshi/persistence';
 import { ensurePostgres, ensureRedis, InfraError, step, stopIfStartedByUs } from './local-services';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -78,14 +77,8 @@ async function reset(config: AppConfig): Promise<void> {
   const { databaseUrl, redisUrl, queuePrefix, kafkaBrokers } = config.values;
   if (isLocalBroker(kafkaBrokers)) kafkaScript('reset', kafkaBrokers);
   for (const url of [databaseUrl, testDatabaseUrl(databaseUrl)]) {
-    const name = new URL(url).pathname.slice(1);
-    const admin = new URL(url);
-    admin.pathname = '/postgres';
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-    step(`database ${name} dropped`);
+    await dropDatabase(url);
+    step(`database ${new URL(url).pathname.slice(1)} dropped`);
   }
   const redis = new Redis(redisUrl);
   let removed = 0;

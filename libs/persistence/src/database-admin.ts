@@ -1,17 +1,39 @@
 import { Client } from 'pg';
 import { createDataSource } from './data-source';
 
-/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
-export async function ensureDatabase(url: string): Promise<boolean> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+/** The database name of `url`, checked so it can be quoted safely in DDL. */
+function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]+$/.test(name)) {
     throw new Error(`database name "${name}" in the URL must be letters, digits and "_"`);
   }
+  return name;
+}
+
+/** A client on the server's `postgres` database, for creating and dropping others. */
+async function adminClient(url: string): Promise<Client> {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
+  return client;
+}
+
+/** Drops the database named in `url` (closing its connections) if it exists. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  const client = await adminClient(url);
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const name = databaseName(url);
+  const client = await adminClient(url);
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount) return false;

@@ -1,5 +1,5 @@
 export { createDataSource, dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source';
-export { ensureDatabase, migrate, postgresHealthCheck } from './database-admin';
+export { dropDatabase, ensureDatabase, migrate, postgresHealthCheck } from './database-admin';
 export { ALERT_STATUSES, AlertEntity, type AlertStatus } from './entities/alert.entity';
 export { AlertFindingEntity } from './entities/alert-finding.entity';
 export { ApiKeyEntity } from './entities/api-key.entity';

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { loadConfig } from '@kanshi/config';
 import { uniqueId } from '@kanshi/testing';
 import { createDataSource, MIGRATIONS } from './data-source';
-import { ensureDatabase, migrate } from './database-admin';
+import { dropDatabase, ensureDatabase, migrate } from './database-admin';
 
 const base = new URL(loadConfig().values.databaseUrl);
 
@@ -22,12 +22,7 @@ describe('migrations (real PostgreSQL)', () => {
   const url = scratch.toString();
 
   afterAll(async () => {
-    const admin = new URL(base);
-    admin.pathname = '/postgres';
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${scratch.pathname.slice(1)}" WITH (FORCE)`);
-    await client.end();
+    await dropDatabase(url);
   });
 
   it('creates the database once, migrates up, reverts every migration with down, and migrates again', async () => {

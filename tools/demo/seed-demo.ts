@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
-import { generateApiKey, hashSecret, parseApiKey } from '@kanshi/auth';
+import { ApiKeyService, generateApiKey, parseApiKey } from '@kanshi/auth';
 import { createDataSource, ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
 import { DEMO_MODELS, DEMO_TENANT } from './demo-models';
 
@@ -47,20 +46,14 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
         intendedUse: m.intendedUse,
       });
     }
-    const token = devKey(cacheDir, configuredKey);
-    const key = parseApiKey(token);
-    if (!key) throw new Error('dev API key is malformed');
-    const salt = randomBytes(16).toString('base64url');
-    await new ApiKeyRepository(dataSource).insertIfAbsent({
+    const adminKey = await new ApiKeyService(new ApiKeyRepository(dataSource)).create({
       tenantId: DEMO_TENANT.id,
-      keyId: key.keyId,
       name: 'demo admin (dev only)',
       roles: ['admin'],
-      salt,
-      secretHash: hashSecret(key.secret, salt),
       isDev: true,
+      token: devKey(cacheDir, configuredKey),
     });
-    return { tenantId: DEMO_TENANT.id, adminKey: token };
+    return { tenantId: DEMO_TENANT.id, adminKey };
   } finally {
     await dataSource.destroy();
   }

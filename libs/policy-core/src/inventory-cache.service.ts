@@ -44,10 +44,6 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
     return true;
   }
 
-  get size(): number {
-    return this.current.size;
-  }
-
   hasTenant(tenantId: string): boolean {
     return this.current.hasTenant(tenantId);
   }

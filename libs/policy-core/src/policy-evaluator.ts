@@ -52,7 +52,7 @@ export class FindingCollector {
           title: rule.title,
           source: rule.source,
           args: registered.defaultArgs,
-          due_at: result.dueAt ? result.dueAt.toISOString() : null,
+          due_at: null,
         },
         findings: new Map(),
       };

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { generateApiKey, hashSecret, type Role } from '@kanshi/auth';
+import { ApiKeyService, ROLES, type Role } from '@kanshi/auth';
 import { ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
 import type { ModelProfile } from '@kanshi/policy-sdk';
 
@@ -18,21 +17,10 @@ export async function createTenantFixture(
   options: { devKey?: boolean } = {},
 ): Promise<TenantFixture> {
   await new TenantRepository(dataSource).ensure(tenantId, `Test tenant ${tenantId}`);
-  const apiKeys = new ApiKeyRepository(dataSource);
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(dataSource));
   const keys = {} as Record<Role, string>;
-  for (const role of ['admin', 'risk_officer', 'producer', 'viewer'] as const) {
-    const key = generateApiKey();
-    const salt = randomBytes(16).toString('base64url');
-    await apiKeys.insertIfAbsent({
-      tenantId,
-      keyId: key.keyId,
-      name: `${role} key`,
-      roles: [role],
-      salt,
-      secretHash: hashSecret(key.secret, salt),
-      isDev: role === 'admin' && options.devKey === true,
-    });
-    keys[role] = key.token;
+  for (const role of ROLES) {
+    keys[role] = await apiKeys.create({ tenantId, name: `${role} key`, roles: [role], isDev: role === 'admin' && options.devKey === true });
   }
   const inventory = new ModelRepository(dataSource);
   for (const model of models) await inventory.upsert({ ...model, tenantId });

@@ -1,10 +1,9 @@
-import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@kanshi/contracts';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { ALERT_STATUSES, AlertRepository, InvalidCursorError, type AlertEntity } from '@kanshi/persistence';
 import { requestValidator } from '@kanshi/runtime';
-import { BadRequestException } from '@nestjs/common';
 
 const listQuery = requestValidator(
   Type.Object(

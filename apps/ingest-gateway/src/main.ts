@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig, type AppConfig } from '@kanshi/config';
 import { runMain, startHttpApp } from '@kanshi/runtime';
+import { ingestGatewayOpenApi } from '@kanshi/ingest';
 import { IngestGatewayModule } from './ingest-gateway.module';
 
 export async function startIngestGateway(config: AppConfig = loadConfig()): Promise<INestApplication> {
@@ -10,6 +11,7 @@ export async function startIngestGateway(config: AppConfig = loadConfig()): Prom
     port: config.values.gatewayPort,
     config,
     bodyLimitBytes: config.values.gatewayBodyLimitBytes,
+    openApi: ingestGatewayOpenApi(),
   });
 }
 

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       maxEventBytes: 262_144,
       gatewayMaxBatch: 1000,
       gatewayBodyLimitBytes: 5_242_880,
+      gatewayKafkaTimeoutMs: 10_000,
       workerConcurrency: 16,
     });
     expect(config.isProduction).toBe(false);

@@ -164,6 +164,12 @@ export const CONFIG_VARIABLES = {
     default: '5242880',
     parse: integer(1024, 104_857_600),
   },
+  gatewayKafkaTimeoutMs: {
+    name: 'KANSHI_GATEWAY_KAFKA_TIMEOUT_MS',
+    description: 'Longest `POST /v1/telemetry` waits for Kafka to store the events before it answers `503` with `Retry-After`.',
+    default: '10000',
+    parse: integer(500, 120_000),
+  },
   workerConcurrency: {
     name: 'KANSHI_WORKER_CONCURRENCY',
     description: 'Jobs the alert worker runs at once per queue.',

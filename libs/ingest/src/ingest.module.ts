@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@kanshi/auth';
-import { MessagingModule } from '@kanshi/messaging';
+import { MessagingModule, REQUEST_PATH_RETRY } from '@kanshi/messaging';
 import { TelemetryIntakeService } from './telemetry-intake.service';
 import { TelemetryController } from './telemetry.controller';
 
 /** HTTP intake of telemetry for producers that do not speak Kafka. */
 @Module({
-  imports: [AuthModule, MessagingModule.forRoot('ingest-gateway')],
+  imports: [AuthModule, MessagingModule.forRoot('ingest-gateway', REQUEST_PATH_RETRY)],
   controllers: [TelemetryController],
   providers: [TelemetryIntakeService],
   exports: [MessagingModule],

@@ -70,9 +70,11 @@ export class TelemetryIntakeService {
       accepted.push({ key: telemetryKey(event.tenant_id, event.model_id), value });
       results.push({ index, event_id: event.event_id, status: 'accepted' });
     });
+    // One deadline for the whole request, so a Kafka outage answers 503 instead of hanging.
+    const deadline = Date.now() + this.config.values.gatewayKafkaTimeoutMs;
     for (const chunk of chunksOf(accepted, SEND_CHUNK_BYTES)) {
       try {
-        await this.producer.send(TOPICS.telemetry, chunk);
+        await this.producer.send(TOPICS.telemetry, chunk, { timeoutMs: Math.max(1, deadline - Date.now()) });
       } catch (error) {
         this.logger.error(`could not write ${chunk.length} events to Kafka: ${String(error)}`);
         throw new TelemetryUnavailableError(

@@ -13,7 +13,9 @@ import {
   PayloadTooLargeException,
   BadRequestException,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiProblemResponse, schemaRef } from '@kanshi/runtime';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { AppConfig } from '@kanshi/config';
 import { TelemetryIntakeService, TelemetryUnavailableError, TenantMismatchError } from './telemetry-intake.service';
@@ -22,6 +24,8 @@ import { TelemetryIntakeService, TelemetryUnavailableError, TenantMismatchError 
 const RETRY_AFTER_SECONDS = 5;
 
 /** `POST /v1/telemetry`: one event, or `{"events": [...]}`. */
+@ApiTags('telemetry')
+@ApiBearerAuth('api-key')
 @Controller('v1/telemetry')
 @UseGuards(ApiKeyGuard)
 @RequireRoles('producer', 'admin')
@@ -33,6 +37,28 @@ export class TelemetryController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    operationId: 'submitTelemetry',
+    summary: 'Send telemetry events',
+    description:
+      'Validates each event against the telemetry contract v1 and writes the valid ones to Kafka (acks=all) before answering. ' +
+      'The answer gives every event’s fate. Retrying a request is safe: events are recognised by `event_id`. ' +
+      'Roles: `producer` or `admin`; every event’s `tenant_id` must be the key’s tenant.',
+  })
+  @ApiConsumes('application/json')
+  @ApiBody({ required: true, schema: { oneOf: [schemaRef('TelemetryEvent'), schemaRef('TelemetryBatch')] } })
+  @ApiResponse({ status: 202, description: 'At least one event was accepted; each event’s fate is listed.', schema: schemaRef('IntakeResult') })
+  @ApiProblemResponse(400, 'Malformed JSON (with its position), an empty or ill-formed batch, or no valid event (with each event’s errors).', schemaRef('IntakeProblem'))
+  @ApiProblemResponse(401, 'Missing or unknown API key.')
+  @ApiProblemResponse(403, 'The key lacks the `producer` role, or an event names another tenant (nothing is accepted).')
+  @ApiProblemResponse(413, 'The body or the batch is larger than the configured limit.')
+  @ApiProblemResponse(415, 'The body is not `application/json`.')
+  @ApiResponse({
+    status: 503,
+    description: 'Kafka did not store the events in time. Nothing is acknowledged; retry after `Retry-After` seconds.',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
+    content: { 'application/problem+json': { schema: schemaRef('ProblemDetails') } },
+  })
   async submit(@CurrentPrincipal() principal: Principal, @Req() request: Request, @Body() body: unknown) {
     if (!request.is('application/json') && !request.is('application/*+json')) {
       throw new UnsupportedMediaTypeException('Send telemetry as Content-Type: application/json.');

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, type RetryOptions } from 'kafkajs';
 
 /**
  * The one partitioner Kanshi uses: Java-compatible murmur2 on the record key, so
@@ -34,8 +34,18 @@ function kafkaLogCreator() {
   };
 }
 
+/** Retries of background work (consumers, workers): ride out a broker restart of about 40 s. */
+export const PATIENT_RETRY: RetryOptions = { initialRetryTime: 200, retries: 8, maxRetryTime: 10000 };
+
+/**
+ * Retries of a client on a request path (the gateway): give up within about 3 s, because the
+ * caller answers 503 and the producer retries; a later request connects afresh. Also bounds how
+ * long a closed app keeps retrying a broker that is down.
+ */
+export const REQUEST_PATH_RETRY: RetryOptions = { initialRetryTime: 200, retries: 3, maxRetryTime: 1500 };
+
 /** A kafkajs client with Kanshi's logging and retry settings. */
-export function createKafkaClient(brokers: readonly string[], clientId: string): Kafka {
+export function createKafkaClient(brokers: readonly string[], clientId: string, retry: RetryOptions = PATIENT_RETRY): Kafka {
   return new Kafka({
     clientId,
     brokers: [...brokers],
@@ -43,7 +53,7 @@ export function createKafkaClient(brokers: readonly string[], clientId: string):
     logCreator: kafkaLogCreator,
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10000 },
+    retry,
   });
 }
 

@@ -4,6 +4,14 @@ import { TELEMETRY_PARTITIONER } from './kafka-client';
 
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 
+/** Kafka did not confirm a send within the caller's time limit. */
+export class KafkaSendTimeoutError extends Error {
+  override readonly name = 'KafkaSendTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`Kafka did not confirm the records within ${timeoutMs} ms`);
+  }
+}
+
 export interface OutgoingRecord {
   readonly key: string | null;
   readonly value: string | Buffer | null;
@@ -38,15 +46,37 @@ export class KafkaProducer implements OnApplicationShutdown {
     return this.connecting;
   }
 
-  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  /**
+   * Resolves once every record is stored. With `timeoutMs`, rejects with {@link KafkaSendTimeoutError}
+   * when Kafka has not confirmed by then; the records may still be stored later, so a caller that
+   * retries must tolerate duplicates (telemetry is deduplicated by `event_id`).
+   */
+  async send(topic: string, records: readonly OutgoingRecord[], options: { readonly timeoutMs?: number } = {}): Promise<void> {
     if (records.length === 0) return;
-    await this.connect();
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.GZIP,
-      messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })),
+    const sending = this.connect().then(() =>
+      this.producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })),
+      }),
+    );
+    const { timeoutMs } = options;
+    if (timeoutMs === undefined) {
+      await sending;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KafkaSendTimeoutError(timeoutMs)), timeoutMs);
     });
+    try {
+      await Promise.race([sending, timeout]);
+    } finally {
+      clearTimeout(timer);
+      // The abandoned send settles later; its failure is already reported as the timeout.
+      sending.catch(() => undefined);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { RetryOptions } from 'kafkajs';
 import { AppConfig } from '@kanshi/config';
-import { createKafkaClient } from './kafka-client';
+import { createKafkaClient, PATIENT_RETRY } from './kafka-client';
 import { KAFKA_CLIENT, KafkaProducer } from './kafka-producer.service';
 
 /** Kafka for one app: a client named after the app and an idempotent producer. */
 @Module({})
 export class MessagingModule {
-  static forRoot(appName: string): DynamicModule {
+  static forRoot(appName: string, retry: RetryOptions = PATIENT_RETRY): DynamicModule {
     return {
       module: MessagingModule,
       providers: [
@@ -14,7 +15,7 @@ export class MessagingModule {
           provide: KAFKA_CLIENT,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-${appName}`),
+            createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-${appName}`, retry),
         },
         KafkaProducer,
       ],

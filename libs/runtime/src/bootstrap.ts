@@ -2,7 +2,12 @@ import { ConsoleLogger, type DynamicModule, type INestApplicationContext, type L
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type AppConfig } from '@kanshi/config';
+import { bodyParserErrors } from './body-errors';
+import { serveOpenApi, type OpenApiOptions } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
+
+/** Kanshi's release, as in the root `package.json` (a spec keeps them equal). */
+export const KANSHI_VERSION = '0.1.0';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -18,6 +23,8 @@ export interface HttpAppOptions {
   readonly config: AppConfig;
   /** Largest JSON body accepted; larger ones get 413. */
   readonly bodyLimitBytes?: number;
+  /** Serve the app's OpenAPI document at `/openapi.json` and interactive docs at `/docs`. */
+  readonly openApi?: OpenApiOptions;
 }
 
 /** Creates, configures and starts an HTTP app; shut it down with `app.close()`. */
@@ -31,8 +38,10 @@ export async function startHttpApp(
     abortOnError: false,
   });
   app.useBodyParser('json', { limit: options.bodyLimitBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] });
+  app.use(bodyParserErrors);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
+  if (options.openApi) serveOpenApi(app, options.openApi, KANSHI_VERSION);
   await app.listen(options.port, options.config.values.bindHost);
   return app;
 }

@@ -11,33 +11,20 @@ export interface ProblemDetails {
   readonly [extension: string]: unknown;
 }
 
-function titleOf(status: number): string {
+export function titleOf(status: number): string {
   const name = HttpStatus[status];
   return typeof name === 'string' ? name.toLowerCase().replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase()) : 'Error';
 }
 
 interface ClientError {
   readonly status: number;
-  readonly type?: string;
   readonly message: string;
-  readonly limit?: number;
-  readonly length?: number;
 }
 
+/** A 4xx error of Express or its body parser that was not turned into an HttpException. */
 function isClientError(error: unknown): error is ClientError {
   const status = (error as { status?: unknown } | null)?.status;
   return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
-}
-
-function describeClientError(error: ClientError): string {
-  switch (error.type) {
-    case 'entity.too.large':
-      return `The body is ${error.length ?? 'more than'} bytes; the limit is ${error.limit ?? '?'} bytes.`;
-    case 'entity.parse.failed':
-      return `The body is not valid JSON: ${error.message}`;
-    default:
-      return error.message;
-  }
 }
 
 /** Turns every exception into `application/problem+json`; unexpected ones are logged, not leaked. */
@@ -66,14 +53,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
       if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     } else if (isClientError(exception)) {
-      // Errors of the body parser (too large, malformed JSON) carry their own 4xx status.
-      problem = {
-        type: 'about:blank',
-        title: titleOf(exception.status),
-        status: exception.status,
-        detail: describeClientError(exception),
-        instance: request.originalUrl,
-      };
+      problem = { type: 'about:blank', title: titleOf(exception.status), status: exception.status, detail: exception.message, instance: request.originalUrl };
     } else {
       this.logger.error(`${request.method} ${request.originalUrl} failed`, exception instanceof Error ? exception.stack : String(exception));
       problem = { type: 'about:blank', title: 'Internal server error', status: 500, instance: request.originalUrl };

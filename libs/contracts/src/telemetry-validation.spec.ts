@@ -200,6 +200,21 @@ describe('decodeTelemetryEvent', () => {
     expect(decodeTelemetryEvent(text, 1024)).toMatchObject({ ok: false, reason: 'TOO_LARGE' });
   });
 
+  it('refuses bytes that are not UTF-8 with NOT_JSON and the offset, instead of replacing them', () => {
+    const text = Buffer.from(JSON.stringify(wireEvent({ model_version: 'v1 \uFFFD ok', system: 'MARK' })), 'utf8');
+    const at = text.indexOf('MARK');
+    // A lone continuation byte, an overlong "/", an encoded surrogate, a byte never used in UTF-8.
+    for (const bad of [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff]]) {
+      const raw = Buffer.concat([text.subarray(0, at), Buffer.from(bad), text.subarray(at + 4)]);
+      const result = decodeTelemetryEvent(raw);
+
+      expect(result.ok ? undefined : result.reason).toBe('NOT_JSON');
+      expect(issuesOf(result)).toEqual([expect.objectContaining({ pointer: '', rule: 'utf8', message: expect.stringContaining(`at byte ${at}`) })]);
+    }
+    // A real U+FFFD (bytes EF BF BD) is valid UTF-8 and stays accepted.
+    expect(decodeTelemetryEvent(Buffer.concat([text.subarray(0, at), Buffer.from('\uFFFD'), text.subarray(at + 4)])).ok).toBe(true);
+  });
+
   it('accepts an event of exactly the limit', () => {
     const text = JSON.stringify(wireEvent());
 

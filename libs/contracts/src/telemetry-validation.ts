@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { EVENT_TYPES, TelemetryEventSchema, TELEMETRY_SCHEMA_MAJOR, type EventType, type TelemetryEvent } from './telemetry-event';
@@ -159,6 +160,20 @@ export function validateTelemetryEvent(value: unknown): DecodeResult {
   return { ok: false, reason: 'SCHEMA_INVALID', issues: dedupe(issues) };
 }
 
+/** Byte offset of the first invalid UTF-8 sequence in `raw` (which must hold one). */
+function invalidUtf8Offset(raw: Buffer): number {
+  const text = raw.toString('utf8');
+  let offset = 0;
+  let from = 0;
+  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
+    offset += Buffer.byteLength(text.slice(from, i));
+    from = i;
+    // A U+FFFD the producer really sent is encoded EF BF BD; anything else is where decoding failed.
+    if (raw[offset] !== 0xef || raw[offset + 1] !== 0xbf || raw[offset + 2] !== 0xbd) return offset;
+  }
+  return -1;
+}
+
 /**
  * Decodes one encoded event (a Kafka record value or one HTTP item): size limit, JSON parse
  * with the error position, then {@link validateTelemetryEvent}.
@@ -176,6 +191,16 @@ export function decodeTelemetryEvent(
       ok: false,
       reason: 'TOO_LARGE',
       issues: [{ pointer: '', rule: 'maxBytes', message: `event is ${size} bytes; the limit is ${maxBytes}`, expected: maxBytes }],
+    };
+  }
+  // Decoding replaces bad bytes with U+FFFD without a word: an event would pass with its text
+  // silently altered. JSON exchanged between systems must be UTF-8 (RFC 8259, section 8.1).
+  if (typeof raw !== 'string' && !isUtf8(raw)) {
+    const at = invalidUtf8Offset(raw);
+    return {
+      ok: false,
+      reason: 'NOT_JSON',
+      issues: [{ pointer: '', rule: 'utf8', message: `not valid UTF-8: bad byte sequence at byte ${at}; encode JSON as UTF-8` }],
     };
   }
   let parsed: unknown;

@@ -27,6 +27,11 @@ export const DEAD_LETTER_HEADERS = {
   originalPartition: 'kanshi-dlq-original-partition',
   originalOffset: 'kanshi-dlq-original-offset',
   failedAt: 'kanshi-dlq-failed-at',
+  /**
+   * On a dead letter whose value was too large to keep whole (reason `TOO_LARGE`): the original
+   * size in bytes. The value holds only the start of the record, enough to see what it was.
+   */
+  truncatedFrom: 'kanshi-dlq-truncated-from',
   /** Consumer group of the engine that dead-lettered the record. */
   consumerGroup: 'kanshi-dlq-consumer-group',
   /** On a telemetry record replayed from the DLQ: `<dlq topic>/<partition>/<offset>` it came from. */

@@ -1,27 +1,12 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { DEAD_LETTER_HEADERS, TOPICS } from '@kanshi/contracts';
+import { TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/alerting';
-import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
+import { KafkaProducer, type KafkaBatch } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
-import { TelemetryBatchProcessor, type DeadLetter } from './telemetry-batch.processor';
-
-function toDeadLetterRecord({ record, reason, error }: DeadLetter, consumerGroup: string): OutgoingRecord {
-  return {
-    key: record.key ? record.key.toString('utf8') : null,
-    value: record.value,
-    headers: {
-      [DEAD_LETTER_HEADERS.reason]: reason,
-      [DEAD_LETTER_HEADERS.error]: error.slice(0, 4000),
-      [DEAD_LETTER_HEADERS.originalTopic]: record.topic,
-      [DEAD_LETTER_HEADERS.originalPartition]: String(record.partition),
-      [DEAD_LETTER_HEADERS.originalOffset]: record.offset,
-      [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
-      [DEAD_LETTER_HEADERS.consumerGroup]: consumerGroup,
-    },
-  };
-}
+import { sendChunks, toDeadLetterRecord } from './dead-letter-records';
+import { TelemetryBatchProcessor } from './telemetry-batch.processor';
 
 /**
  * The engine's hot path for one batch: evaluate, dead-letter what cannot be used, enqueue the
@@ -55,10 +40,9 @@ export class TelemetryConsumer {
     for (const dead of outcome.deadLetters) {
       this.logger.warn(`dead-lettered ${dead.record.topic}/${dead.record.partition}@${dead.record.offset}: ${dead.reason}: ${dead.error}`);
     }
-    await this.producer.send(
-      TOPICS.telemetryDeadLetter,
-      outcome.deadLetters.map((d) => toDeadLetterRecord(d, this.config.values.engineGroupId)),
-    );
+    const { engineGroupId, maxEventBytes } = this.config.values;
+    const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
+    for (const chunk of sendChunks(deadLetters)) await this.producer.send(TOPICS.telemetryDeadLetter, chunk);
     await this.alerts.enqueue(outcome.alertJobs);
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +

@@ -1,5 +1,19 @@
-export { committedOffsets, startGroupAtEnd } from './kafka-fixture';
+export { committedOffsets, groupCaughtUp, startGroupAtEnd, topicMaxMessageBytes } from './kafka-fixture';
+export { tapDeadLetters, type DeadLetterTap, type TappedDeadLetter } from './dead-letter-tap';
 export { telemetryEvent } from './telemetry-factory';
 export { createTenantFixture, type TenantFixture } from './tenant-fixture';
 export { uniqueId, waitFor } from './wait-for';
+export { alertTally, expectedTally, waitForAlertTally, type AlertTally } from './alert-tally';
 export { findingRecord, g1Fingerprint, raiseAlertJob } from './alert-factory';
+export {
+  fuzzSeed,
+  INVALID_EVENT_KINDS,
+  MALFORMED_RECORD_KINDS,
+  SeededRandom,
+  TelemetryFuzzer,
+  type InvalidEvent,
+  type InvalidEventKind,
+  type MalformedRecord,
+  type MalformedRecordKind,
+  type TelemetryFuzzerOptions,
+} from './telemetry-fuzzer';

@@ -1,4 +1,5 @@
-import type { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import { waitFor } from './wait-for';
 
 /**
  * Commits the group's offsets at the topic's current end, so a consumer started for a test
@@ -22,6 +23,43 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
   try {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the group has committed every record the topic holds now; on a timeout the error
+ * names the partitions still behind.
+ */
+export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs = 30_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  await waitFor(
+    `group ${groupId} to commit every record of ${topic}`,
+    async () => {
+      const committed = await committedOffsets(kafka, groupId, topic);
+      const behind = ends.filter((p) => (committed.get(p.partition) ?? -1n) < BigInt(p.high));
+      if (behind.length === 0) return true;
+      throw new Error(`behind on ${behind.map((p) => `partition ${p.partition} (committed ${committed.get(p.partition) ?? 'none'}, end ${p.high})`).join(', ')}`);
+    },
+    timeoutMs,
+  );
+}
+
+/** The topic's `max.message.bytes`: the largest record batch the broker stores in it. */
+export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const value = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+    if (value === undefined) throw new Error(`the broker did not report max.message.bytes of ${topic}`);
+    return Number(value);
   } finally {
     await admin.disconnect();
   }

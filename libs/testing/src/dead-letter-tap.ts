@@ -1,0 +1,93 @@
+import type { IHeaders, Kafka } from 'kafkajs';
+import { DEAD_LETTER_HEADERS, TOPICS } from '@kanshi/contracts';
+import { startGroupAtEnd } from './kafka-fixture';
+import { uniqueId, waitFor } from './wait-for';
+
+/** A record of the dead-letter topic, headers decoded. */
+export interface TappedDeadLetter {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly reason: string;
+  readonly error: string;
+  readonly originalTopic: string;
+  readonly originalPartition: number;
+  readonly originalOffset: string;
+  /** Set when the engine kept only the start of a value too large to dead-letter whole. */
+  readonly truncatedFrom: number | undefined;
+}
+
+function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** Reads the dead-letter topic from where it ended when the tap started. */
+export interface DeadLetterTap {
+  /** Dead letters written by the engine of `engineGroupId`, in arrival order. */
+  readonly records: readonly TappedDeadLetter[];
+  /** Resolves once the tap has read everything the topic holds now. */
+  caughtUp(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts reading the dead-letter topic with a consumer group pinned to the topic's end, so a
+ * test sees only what is dead-lettered after this resolves. Keeps the records the engine of
+ * `engineGroupId` wrote (another engine on the same Kafka dead-letters the same records).
+ */
+export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promise<DeadLetterTap> {
+  const topic = TOPICS.telemetryDeadLetter;
+  const groupId = uniqueId('kanshi-dlq-tap');
+  await startGroupAtEnd(kafka, groupId, topic);
+  const admin = kafka.admin();
+  await admin.connect();
+  /** Next offset to read, per partition; starts at the pinned end. */
+  const next = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  const records: TappedDeadLetter[] = [];
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachMessage: ({ partition, message }) => {
+      const h = message.headers;
+      if (header(h, DEAD_LETTER_HEADERS.consumerGroup) === engineGroupId) {
+        const truncated = header(h, DEAD_LETTER_HEADERS.truncatedFrom);
+        records.push({
+          partition,
+          offset: message.offset,
+          key: message.key === null ? null : message.key.toString('utf8'),
+          value: message.value,
+          reason: header(h, DEAD_LETTER_HEADERS.reason) ?? '',
+          error: header(h, DEAD_LETTER_HEADERS.error) ?? '',
+          originalTopic: header(h, DEAD_LETTER_HEADERS.originalTopic) ?? '',
+          originalPartition: Number(header(h, DEAD_LETTER_HEADERS.originalPartition)),
+          originalOffset: header(h, DEAD_LETTER_HEADERS.originalOffset) ?? '',
+          truncatedFrom: truncated === undefined ? undefined : Number(truncated),
+        });
+      }
+      next.set(partition, BigInt(message.offset) + 1n);
+      return Promise.resolve();
+    },
+  });
+  await waitFor('the dead-letter tap to join its group', () => joined.then(() => true), 30_000);
+  return {
+    records,
+    async caughtUp(timeoutMs = 30_000) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await waitFor(
+        'the dead-letter tap to read to the end of the topic',
+        () => Promise.resolve(ends.every((p) => (next.get(p.partition) ?? 0n) >= BigInt(p.high)) ? true : undefined),
+        timeoutMs,
+      );
+    },
+    async stop() {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}

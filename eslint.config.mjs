@@ -51,6 +51,24 @@ export default tseslint.config(
     },
   },
   {
+    // The producer SDK ships as an npm package on its own: the contracts are its only Kanshi
+    // dependency, and it must run without NestJS.
+    files: ['libs/telemetry-client/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            deepImport,
+            { regex: '^@kanshi/(?!contracts$|telemetry-client$)', message: 'The telemetry client depends on @kanshi/contracts only.' },
+            { group: ['@nestjs/*'], message: 'The telemetry client runs without NestJS.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // End-to-end tests start the apps through their main files.
     files: ['test/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },

@@ -8,6 +8,8 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   rootDir: __dirname,
+  // dist/ holds build output and packed npm packages whose package.json names repeat the libs'.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 
 module.exports = {

@@ -21,6 +21,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** The major version of the telemetry contract this code reads. */
 export const TELEMETRY_SCHEMA_MAJOR = 1;
 
+/** The `schema_version` producers built on this code write: the newest minor of the major above. */
+export const TELEMETRY_SCHEMA_VERSION = `${TELEMETRY_SCHEMA_MAJOR}.0`;
+
 /**
  * Identifiers of tenants and models. No `:` because the record key is `tenant:model`, and
  * no whitespace so they are safe in URLs, logs and metric labels.

@@ -11,6 +11,8 @@ hash=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
 marker=node_modules/.kanshi-deps
 if [ "${CI:-}" = "true" ] || [ ! -f "$marker" ] || [ "$(cat "$marker")" != "$hash" ]; then
   echo "• installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # A dependency of the API docs (swagger-ui-dist) pulls in an install-time usage beacon; it is
+  # switched off here and in package.json, so installing only talks to the npm registry.
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
   echo "$hash" > "$marker"
 fi

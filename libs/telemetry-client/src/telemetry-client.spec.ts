@@ -265,6 +265,17 @@ describe('TelemetryClient send, capacity and close', () => {
     expect(transport.sizes).toEqual([2]);
   });
 
+  it('after close({ discardQueued }) nothing is sent later, not even when the linger time passes', async () => {
+    jest.useFakeTimers();
+    const transport = new FakeTransport();
+    const client = new TelemetryClient({ transport, batch: { lingerMs: 1000 }, logger: silent });
+    void client.send(event());
+    expect(await client.close({ discardQueued: true })).toEqual({ accepted: 0, rejected: 0, failed: 1 });
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(transport.batches).toEqual([]);
+    expect(transport.closedAfter).toBe(0);
+  });
+
   it('with flushOnSignals, a SIGTERM drains the queue, then the signal is raised again', async () => {
     const target = Object.assign(new EventEmitter(), { pid: 4242, kill: jest.fn() });
     const { transport, client } = setUp({ flushOnSignals: true, signalTarget: target, batch: { lingerMs: 60_000 } });

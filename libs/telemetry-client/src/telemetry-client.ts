@@ -290,9 +290,9 @@ export class TelemetryClient {
     });
   }
 
-  /** Sends batches one after another (order per model is kept) while one is due. */
+  /** Sends batches one after another (order per model is kept): the first at once, then while one is due. */
   private async drain(): Promise<void> {
-    do {
+    for (let first = true; this.queue.length > 0 && (first || this.batchIsDue()); first = false) {
       const batch = this.takeBatch();
       this.inFlight = batch;
       try {
@@ -305,7 +305,7 @@ export class TelemetryClient {
         this.inFlight = [];
         this.releaseCapacityWaiters();
       }
-    } while (this.queue.length > 0 && this.batchIsDue());
+    }
   }
 
   private takeBatch(): Entry[] {
@@ -375,6 +375,10 @@ export class TelemetryClient {
   }
 
   private discardQueue(): void {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
     const discarded = this.queue;
     this.queue = [];
     this.queuedBytes = 0;

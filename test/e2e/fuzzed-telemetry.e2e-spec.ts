@@ -81,8 +81,10 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
   });
 
   it('straight to Kafka: dead-letters every malformed record once with its reason and evaluates every valid event', async () => {
-    // Oversized records go up to what the broker stores in one batch, less room for the key and framing.
-    const { tenant, fuzzer } = await fuzzerFor('fuzz-kafka', seed, brokerLimit - 256);
+    // Oversized records go up to what the broker stores in one batch, less room for the key, the
+    // batch framing and the broker's gzip, which makes incompressible bytes a little longer (about
+    // 450 bytes in all): so close that the same value with dead-letter headers added would not fit.
+    const { tenant, fuzzer } = await fuzzerFor('fuzz-kafka', seed, brokerLimit - 512);
     const r = fuzzer.random;
     const { maxEventBytes } = kanshi.config.values;
     const models = Array.from({ length: r.int(20, 60) }, (_, i) => `kafka-model-${i}`);
@@ -103,12 +105,9 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
       // The engine is still running: an event sent after the batch is evaluated.
       const after = fuzzer.validEvent('kafka-after-the-batch');
       await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: [{ key: telemetryKey(after.tenant_id, after.model_id), value: JSON.stringify(after) }] });
-      const expected = expectedTally([...valid, after]);
-      const tally = await waitForAlertTally(kanshi.dataSource, tenant.tenantId, 'G1', expected);
-
       // Every valid event counted once, on the alert of its model; nothing for a malformed one.
-      expect(new Map([...tally].map(([model, t]) => [model, t.eventIds]))).toEqual(expected);
-      for (const [model, t] of tally) expect({ model, occurrences: t.occurrences }).toEqual({ model, occurrences: expected.get(model)?.length });
+      const expected = expectedTally([...valid, after]);
+      expect(await waitForAlertTally(kanshi.dataSource, tenant.tenantId, 'G1', expected)).toEqual(expected);
 
       // Every malformed record on the dead-letter topic exactly once, with its reason and origin.
       const ours = new Set(malformed.map((m) => m.key));
@@ -197,9 +196,7 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
 
       // Exactly the accepted events are evaluated; nothing refused reached Kafka.
       const expected = expectedTally(accepted);
-      const tally = await waitForAlertTally(kanshi.dataSource, tenant.tenantId, 'G1', expected);
-      expect(new Map([...tally].map(([model, t]) => [model, t.eventIds]))).toEqual(expected);
-      for (const [model, t] of tally) expect({ model, occurrences: t.occurrences }).toEqual({ model, occurrences: expected.get(model)?.length });
+      expect(await waitForAlertTally(kanshi.dataSource, tenant.tenantId, 'G1', expected)).toEqual(expected);
       await groupCaughtUp(kanshi.kafka, kanshi.config.values.engineGroupId, TOPICS.telemetry);
       await tap.caughtUp();
       expect(tap.records.filter((d) => d.key?.startsWith(`${tenant.tenantId}:`))).toEqual([]);

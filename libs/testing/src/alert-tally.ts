@@ -22,37 +22,33 @@ export async function alertTally(dataSource: DataSource, tenantId: string, ruleI
 }
 
 /**
- * Waits until every model in `expected` (model → event ids) has an alert of `ruleId` counting at
- * least that many events, and returns the tally then, for the caller to compare exactly.
+ * Waits until every model of `expected` has an alert of `ruleId` counting at least its
+ * occurrences, and returns the tally then: compare it whole with `expected`, so a count too high
+ * or an alert too many shows too.
  */
 export async function waitForAlertTally(
   dataSource: DataSource,
   tenantId: string,
   ruleId: string,
-  expected: ReadonlyMap<string, readonly string[]>,
+  expected: ReadonlyMap<string, AlertTally>,
   timeoutMs = 30_000,
 ): Promise<Map<string, AlertTally>> {
   return waitFor(
     `${ruleId} alerts for ${expected.size} models of tenant ${tenantId}`,
     async () => {
       const tally = await alertTally(dataSource, tenantId, ruleId);
-      const short = [...expected].filter(([model, events]) => (tally.get(model)?.occurrences ?? 0) < events.length);
+      const short = [...expected].filter(([model, want]) => (tally.get(model)?.occurrences ?? 0) < want.occurrences);
       if (short.length === 0) return tally;
-      const sample = short.slice(0, 5).map(([model, events]) => `${model} ${tally.get(model)?.occurrences ?? 0}/${events.length}`);
+      const sample = short.slice(0, 5).map(([model, want]) => `${model} ${tally.get(model)?.occurrences ?? 0}/${want.occurrences}`);
       throw new Error(`${short.length} models short, e.g. ${sample.join(', ')}`);
     },
     timeoutMs,
   );
 }
 
-/** The tally `waitForAlertTally` should find for these events: model → sorted event ids. */
-export function expectedTally(events: readonly { readonly model_id: string; readonly event_id: string }[]): Map<string, string[]> {
-  const byModel = new Map<string, string[]>();
-  for (const e of events) {
-    const ids = byModel.get(e.model_id) ?? [];
-    ids.push(e.event_id);
-    byModel.set(e.model_id, ids);
-  }
-  for (const ids of byModel.values()) ids.sort();
-  return byModel;
+/** The tally one alert per model with one occurrence per distinct event gives for these events. */
+export function expectedTally(events: readonly { readonly model_id: string; readonly event_id: string }[]): Map<string, AlertTally> {
+  const byModel = new Map<string, Set<string>>();
+  for (const e of events) byModel.set(e.model_id, (byModel.get(e.model_id) ?? new Set<string>()).add(e.event_id));
+  return new Map([...byModel].map(([model, ids]) => [model, { occurrences: ids.size, eventIds: [...ids].sort() }]));
 }

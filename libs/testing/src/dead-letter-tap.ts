@@ -73,7 +73,19 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
       return Promise.resolve();
     },
   });
-  await waitFor('the dead-letter tap to join its group', () => joined.then(() => true), 30_000);
+  let timer: NodeJS.Timeout | undefined;
+  const joinTimeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the dead-letter tap did not join group ${groupId} within 30 s`)), 30_000);
+  });
+  try {
+    await Promise.race([joined, joinTimeout]);
+  } catch (error) {
+    await consumer.disconnect();
+    await admin.disconnect();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     records,
     async caughtUp(timeoutMs = 30_000) {

@@ -1,5 +1,5 @@
 import type { Sector } from '@kanshi/contracts';
-import { defineRule, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
+import { defineRule, modelProfile, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
 import { GeneralSectorModule } from '@kanshi/sector-general';
 import { SectorModuleError, SectorModuleRegistry } from './sector-module-registry';
 
@@ -32,7 +32,7 @@ function sectorModule(overrides: Partial<SectorModuleOptions> = {}): new () => o
 }
 
 function model(sectors: readonly Sector[], modelId = 'm1'): ModelProfile {
-  return { tenantId: 'acme', modelId, name: modelId, sectors, riskTier: 'T1', owner: 'risk@acme', intendedUse: 'test' };
+  return modelProfile({ tenantId: 'acme', modelId, name: modelId, sectors, riskTier: 'T1', owner: 'risk@acme', intendedUse: 'test' });
 }
 
 function loadError(moduleClasses: readonly unknown[]): SectorModuleError {

@@ -49,7 +49,7 @@ export class TelemetryConsumer {
     }
     for (const failure of outcome.ruleFailures) {
       this.logger.error(
-        `rule ${failure.ruleId} of module "${failure.moduleId}" threw on event ${failure.eventId}: ${String(failure.error)}`,
+        `rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`,
       );
     }
     for (const dead of outcome.deadLetters) {

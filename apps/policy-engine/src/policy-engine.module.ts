@@ -2,10 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { ModelRepository, PersistenceModule } from '@kanshi/persistence';
 import { MODEL_INVENTORY_SOURCE, PolicyCoreModule } from '@kanshi/policy-core';
+import { FinanceFsaSectorModule } from '@kanshi/sector-finance-fsa';
 import { GeneralSectorModule } from '@kanshi/sector-general';
+import { MedicalPmdaSectorModule } from '@kanshi/sector-medical-pmda';
+import { PrivacyAppiSectorModule } from '@kanshi/sector-privacy-appi';
 
-/** The sector modules this engine loads. Plug-ins are added here. */
-export const SECTOR_MODULES = [GeneralSectorModule];
+/** The sector modules built into the engine. */
+export const SECTOR_MODULES = [GeneralSectorModule, FinanceFsaSectorModule, MedicalPmdaSectorModule, PrivacyAppiSectorModule];
 
 /** Consumes telemetry, evaluates the sector rules and raises alerts. */
 @Module({})

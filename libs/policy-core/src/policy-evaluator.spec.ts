@@ -31,7 +31,7 @@ function rule(id: string, overrides: Partial<RuleDefinition> = {}): RuleDefiniti
 }
 
 function sectorModule(overrides: Partial<SectorModuleOptions>): new () => object {
-  @SectorModule({ id: 'test-module', description: 'Test', sectors: 'all', rules: [], compatibility: '^0.1.0', ...overrides })
+  @SectorModule({ id: 'test-module', description: 'Test', sectors: 'all', rules: [], compatibility: '^0.2.0', ...overrides })
   class TestSectorModule {}
   return TestSectorModule;
 }

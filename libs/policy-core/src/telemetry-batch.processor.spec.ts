@@ -30,7 +30,7 @@ const throwing = defineRule({
   },
 });
 
-@SectorModule({ id: 'test-general', description: 'Test', sectors: 'all', rules: [unregistered, throwing], compatibility: '^0.1.0' })
+@SectorModule({ id: 'test-general', description: 'Test', sectors: 'all', rules: [unregistered, throwing], compatibility: '^0.2.0' })
 class TestGeneralModule {}
 
 const knownModel: ModelProfile = modelProfile({

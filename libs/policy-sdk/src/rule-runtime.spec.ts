@@ -31,7 +31,7 @@ const overrideShare = defineRule({
   },
 });
 
-@SectorModule({ id: 'acme-windows', description: 'test', sectors: 'all', rules: [overrideShare], compatibility: '^0.1.0' })
+@SectorModule({ id: 'acme-windows', description: 'test', sectors: 'all', rules: [overrideShare], compatibility: '^0.2.0' })
 class WindowModule {}
 
 const START = Date.parse('2026-01-05T00:00:00Z');
@@ -125,7 +125,7 @@ describe('RuleRuntime, directly', () => {
     },
   });
 
-  @SectorModule({ id: 'buggy', description: 'b', sectors: 'all', rules: [failing], compatibility: '^0.1.0' })
+  @SectorModule({ id: 'buggy', description: 'b', sectors: 'all', rules: [failing], compatibility: '^0.2.0' })
   class BuggyModule {}
 
   const event = (id: string) => ({

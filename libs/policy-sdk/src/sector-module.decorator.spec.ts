@@ -23,7 +23,7 @@ const options: SectorModuleOptions = {
   description: 'ACME Bank internal model standards',
   sectors: ['finance'],
   rules: [sampleRule],
-  compatibility: '^0.1.0',
+  compatibility: '^0.2.0',
 };
 
 @SectorModule(options)

@@ -7,6 +7,6 @@ import { g1ModelNotInInventory } from './g1-model-not-in-inventory.rule';
   description: 'AI Promotion Act and AI Guidelines for Business: checks for every model',
   sectors: 'all',
   rules: [g1ModelNotInInventory],
-  compatibility: '^0.1.0',
+  compatibility: '^0.2.0',
 })
 export class GeneralSectorModule {}

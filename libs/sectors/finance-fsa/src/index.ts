@@ -1,0 +1,1 @@
+export { FinanceFsaSectorModule } from './finance-fsa-sector.module';

@@ -1,0 +1,1 @@
+export { MedicalPmdaSectorModule } from './medical-pmda-sector.module';

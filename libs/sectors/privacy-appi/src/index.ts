@@ -1,0 +1,1 @@
+export { PrivacyAppiSectorModule } from './privacy-appi-sector.module';

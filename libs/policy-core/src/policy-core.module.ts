@@ -6,6 +6,7 @@ import { PolicyEvaluator } from './policy-evaluator';
 import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';
 import { SectorModuleRegistry } from './sector-module-registry';
 import { TelemetryBatchProcessor } from './telemetry-batch.processor';
+import { RuleClock } from './rule-clock.service';
 import { TelemetryConsumer } from './telemetry.consumer';
 
 /**
@@ -40,13 +41,19 @@ export class PolicyCoreModule {
         },
         InventoryCache,
         {
-          provide: TelemetryBatchProcessor,
-          inject: [SectorModuleRegistry, InventoryCache, POLICY_CORE_OPTIONS],
-          useFactory: (registry: SectorModuleRegistry, inventory: InventoryCache, o: PolicyCoreOptions) =>
-            new TelemetryBatchProcessor(new PolicyEvaluator(registry), inventory, o.maxEventBytes),
+          provide: PolicyEvaluator,
+          inject: [SectorModuleRegistry],
+          useFactory: (registry: SectorModuleRegistry) => new PolicyEvaluator(registry),
         },
+        {
+          provide: TelemetryBatchProcessor,
+          inject: [PolicyEvaluator, InventoryCache, POLICY_CORE_OPTIONS],
+          useFactory: (evaluator: PolicyEvaluator, inventory: InventoryCache, o: PolicyCoreOptions) =>
+            new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes),
+        },
+        RuleClock,
       ],
-      exports: [SectorModuleRegistry, InventoryCache, TelemetryBatchProcessor, MessagingModule],
+      exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule],
     };
   }
 }

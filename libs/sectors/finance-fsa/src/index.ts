@@ -1,1 +1,4 @@
 export { FinanceFsaSectorModule } from './finance-fsa-sector.module';
+export { f1UnapprovedVersionDeployed } from './f1-unapproved-version-deployed.rule';
+export { f2ValidationOverdue } from './f2-validation-overdue.rule';
+export { f3ExplanationCoverage } from './f3-explanation-coverage.rule';

@@ -1,5 +1,5 @@
 import { CountWindow, defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { closedWindow, durationArg, FSA_AI_PAPER, FSA_MRM, iso, norm, scheduleClose, text, windowIn, type WindowedState } from './finance-rule-helpers';
+import { closeWindow, durationArg, fallsBelow, FSA_AI_PAPER, FSA_MRM, iso, norm, scheduleClose, text, windowIn, type WindowedState } from './finance-rule-helpers';
 
 interface PendingDecision {
   /** Start of the window the decision counts in. */
@@ -80,12 +80,9 @@ export const f3ExplanationCoverage = defineRule({
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const closed = closedWindow(timer.name);
-    const window = state.window;
-    if (!closed || !window) return undefined;
-    const start = closed.start;
-    const end = start + window.bucketMs;
-    CountWindow.close(window, end);
+    const closed = closeWindow(state.window, timer.name);
+    if (!closed) return undefined;
+    const { window, start, end } = closed;
     const unexplainedAdverse: string[] = [];
     for (const [trace, decision] of Object.entries(state.pending)) {
       if (decision.b >= end) continue;
@@ -101,7 +98,7 @@ export const f3ExplanationCoverage = defineRule({
     if (decisions >= args.minSamples) {
       const coverage = explained / decisions;
       results.push(
-        coverage < args.minCoverage
+        fallsBelow(coverage, args.minCoverage)
           ? { scope: ALL, occurrence: iso(start), observed: { coverage, decisions, explained, ...span } }
           : { kind: 'clear', scope: ALL },
       );

@@ -90,3 +90,28 @@ export function closedWindow(timerName: string): { start: number; key: string | 
   if (!Number.isFinite(start)) return undefined;
   return { start, key: colon < 0 ? undefined : rest.slice(colon + 1) };
 }
+
+/** Differences smaller than this are rounding, not a breach: 0.8 − 0.75 is 0.05, not 0.05000000000000004. */
+const EPSILON = 1e-9;
+
+/** `value > limit`, ignoring floating-point rounding. */
+export function exceeds(value: number, limit: number): boolean {
+  return value - limit > EPSILON;
+}
+
+/** `value < limit`, ignoring floating-point rounding. */
+export function fallsBelow(value: number, limit: number): boolean {
+  return limit - value > EPSILON;
+}
+
+/**
+ * For a close timer: the window it names, marked judged (later events for it count as late),
+ * with the bucket's start and end. `undefined` for another timer or an empty state.
+ */
+export function closeWindow(window: CountWindowState | null, timerName: string): { window: CountWindowState; start: number; end: number; key: string | undefined } | undefined {
+  const closed = closedWindow(timerName);
+  if (!closed || !window) return undefined;
+  const end = closed.start + window.bucketMs;
+  CountWindow.close(window, end);
+  return { window, start: closed.start, end, key: closed.key };
+}

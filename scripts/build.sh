@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 rm -rf dist
-npx --no-install swc apps libs infra tools -d dist --copy-files --quiet
+npx --no-install swc apps libs infra tools examples -d dist --copy-files --quiet

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { ModelRepository, PersistenceModule } from '@kanshi/persistence';
-import { MODEL_INVENTORY_SOURCE, PolicyCoreModule } from '@kanshi/policy-core';
+import { loadSectorModulePlugins, MODEL_INVENTORY_SOURCE, PolicyCoreModule, SectorModuleRegistry } from '@kanshi/policy-core';
 import { FinanceFsaSectorModule } from '@kanshi/sector-finance-fsa';
 import { GeneralSectorModule } from '@kanshi/sector-general';
 import { MedicalPmdaSectorModule } from '@kanshi/sector-medical-pmda';
@@ -14,13 +14,16 @@ export const SECTOR_MODULES = [GeneralSectorModule, FinanceFsaSectorModule, Medi
 @Module({})
 export class PolicyEngineModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const sectorModules = [...SECTOR_MODULES, ...loadSectorModulePlugins(config.values.sectorModules)];
+    // Refuse an unloadable or incompatible module before anything connects.
+    SectorModuleRegistry.load(sectorModules);
     return {
       module: PolicyEngineModule,
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule.forRoot('kanshi-policy-engine'),
         PolicyCoreModule.forRoot({
-          sectorModules: SECTOR_MODULES,
+          sectorModules,
           inject: [AppConfig],
           useFactory: (c: AppConfig) => ({
             inventoryRefreshMs: c.values.inventoryRefreshMs,

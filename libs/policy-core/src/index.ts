@@ -10,6 +10,7 @@ export { FindingCollector, PolicyEvaluator, type RuleFailure } from './policy-ev
 export { PolicyCoreModule } from './policy-core.module';
 export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
 export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';
+export { loadSectorModulePlugins } from './sector-module-loader';
 export { SectorModuleError, SectorModuleRegistry, type RegisteredRule } from './sector-module-registry';
 export {
   TelemetryBatchProcessor,

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AlertingModule } from '@kanshi/alerting';
 import { MessagingModule } from '@kanshi/messaging';
 import { InventoryCache } from './inventory-cache.service';
@@ -37,7 +37,12 @@ export class PolicyCoreModule {
         {
           provide: SectorModuleRegistry,
           inject: [POLICY_CORE_OPTIONS],
-          useFactory: (o: PolicyCoreOptions) => SectorModuleRegistry.load(o.sectorModules),
+          useFactory: (o: PolicyCoreOptions) => {
+            const registry = SectorModuleRegistry.load(o.sectorModules);
+            const loaded = registry.modules.map((m) => `${m.id} (${m.rules.length} rules)`).join(', ');
+            new Logger('SectorModuleRegistry').log(`sector modules: ${loaded}`);
+            return registry;
+          },
         },
         InventoryCache,
         {

@@ -60,13 +60,17 @@ export const emptyWindowedState = (): WindowedState => ({ win: null });
 export function windowOf(state: WindowedState, size: string, lateness: string, keepWindows = 1): CountWindowState {
   const bucketMs = durationMs(size);
   const retainMs = bucketMs * keepWindows + durationMs(lateness);
-  if (!state.win || state.win.bucketMs !== bucketMs || state.win.retainMs < retainMs) {
-    const win = CountWindow.create(`${bucketMs}ms`, `${retainMs}ms`);
-    // Keep what was judged judged, so a changed size never judges a window twice.
-    if (state.win) win.closedUntil = state.win.closedUntil;
-    state.win = win;
+  const old = state.win;
+  if (old && old.bucketMs === bucketMs && old.retainMs === retainMs) return old;
+  const win = CountWindow.create(`${bucketMs}ms`, `${retainMs}ms`);
+  if (old) {
+    // Keep what was judged judged, so a changed size never judges a window twice; keep the
+    // counts too when only the history kept changed (e.g. a longer baseline).
+    win.closedUntil = old.closedUntil;
+    if (old.bucketMs === bucketMs) Object.assign(win, { buckets: old.buckets, watermark: old.watermark, late: old.late });
   }
-  return state.win;
+  state.win = win;
+  return win;
 }
 
 const CLOSE = 'close@';

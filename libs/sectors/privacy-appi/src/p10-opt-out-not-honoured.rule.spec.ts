@@ -101,6 +101,14 @@ describe('P10 opt-out not honoured', () => {
       expect(findingsOf(env, 'P10')).toEqual([]);
     });
 
+    it('does not count an opt-out requested after the snapshot', () => {
+      const env = privacyEnv();
+      env.send(optOut({ action_time: at(START + DAY_MS), applied_time: at(START + DAY_MS) }));
+      env.send(dataUsage({ subject_pseudo_ids: ['u-1'] }));
+
+      expect(findingsOf(env, 'P10')).toEqual([]);
+    });
+
     it('remembers opt-outs across a restart', () => {
       const env = privacyEnv();
       env.send(optOut({ applied_time: at(START) }));

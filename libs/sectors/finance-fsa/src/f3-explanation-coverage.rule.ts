@@ -1,5 +1,5 @@
 import { CountWindow, defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { closeWindow, durationArg, fallsBelow, FSA_AI_PAPER, FSA_MRM, iso, norm, scheduleClose, text, windowIn, type WindowedState } from './finance-rule-helpers';
+import { closeWindow, durationArg, fallsBelow, latenessArg, FSA_AI_PAPER, FSA_MRM, iso, norm, scheduleClose, text, windowIn, type WindowedState } from './finance-rule-helpers';
 
 interface PendingDecision {
   /** Start of the window the decision counts in. */
@@ -46,7 +46,7 @@ export const f3ExplanationCoverage = defineRule({
       description: 'Decision values that are adverse to the customer and must all be explained (case-insensitive).',
     }),
     window: durationArg('1h', 'Window the coverage is judged over.'),
-    lateness: durationArg('15m', 'How long after the window closes an explanation (or decision) still counts.'),
+    lateness: latenessArg('15m'),
     minSamples: Type.Integer({ default: 20, minimum: 1, description: 'Fewest decisions in a window before coverage is judged.' }),
   }),
   window: { kind: 'tumbling', size: '1h', lateness: '15m', minSamples: 20 },

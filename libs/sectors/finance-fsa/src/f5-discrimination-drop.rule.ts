@@ -1,5 +1,5 @@
 import { CountWindow, DAY_MS, defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { closeWindow, durationArg, exceeds, FSA_MRM, iso, norm, num, scheduleClose, scopeOf, text, windowIn, type WindowedState } from './finance-rule-helpers';
+import { closeWindow, countInWindow, durationArg, exceeds, FSA_MRM, iso, latenessArg, norm, num, scopeOf, text, type WindowedState } from './finance-rule-helpers';
 
 /**
  * F5: the discriminatory power (AUC, Gini) reported in `performance_metric` events has fallen
@@ -22,7 +22,7 @@ export const f5DiscriminationDrop = defineRule({
     metrics: Type.Array(Type.String(), { default: ['auc', 'gini'], description: 'Metric names judged (case-insensitive).' }),
     maxDrop: Type.Number({ default: 0.05, minimum: 0, description: 'Largest allowed drop, baseline minus observed mean, in absolute units.' }),
     window: durationArg('30d', 'Trailing window the mean value and baseline are taken over.'),
-    lateness: durationArg('1h', 'How long after a day closes its reports still count.'),
+    lateness: latenessArg('1h'),
     minSamples: Type.Integer({ default: 1, minimum: 1, description: 'Fewest reports of a metric in the window before it is judged.' }),
   }),
   window: { kind: 'sliding', size: '30d', lateness: '1h', minSamples: 1 },
@@ -36,9 +36,8 @@ export const f5DiscriminationDrop = defineRule({
     if (text(event.payload, 'subgroup') !== undefined || event.payload['dataset_ref'] === 'locked_reference') return undefined;
     const metric = norm(name);
     if (!args.metrics.some((m) => norm(m) === metric)) return undefined;
-    const window = windowIn(state, '1d', durationMs(args.window) + DAY_MS + durationMs(args.lateness));
-    if (!CountWindow.add(window, time, { [`${metric}:n`]: 1, [`${metric}:value`]: value, [`${metric}:baseline`]: baseline })) return undefined;
-    scheduleClose(timers, window, time, args.lateness);
+    const retainMs = durationMs(args.window) + DAY_MS + durationMs(args.lateness);
+    countInWindow(state, { bucket: '1d', retainMs, lateness: args.lateness }, time, { [`${metric}:n`]: 1, [`${metric}:value`]: value, [`${metric}:baseline`]: baseline }, timers);
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {

@@ -1,5 +1,5 @@
 import { CountWindow, DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { durationArg, exceeds, fallsBelow, FSA_MRM, iso, norm, num, text, windowIn, type WindowedState } from './finance-rule-helpers';
+import { exceeds, latenessArg, fallsBelow, FSA_MRM, iso, norm, num, text, windowIn, type WindowedState } from './finance-rule-helpers';
 
 /** Start of the calendar quarter (UTC) holding `time`. */
 export function quarterStart(time: number): number {
@@ -38,7 +38,7 @@ export const f6CalibrationRatio = defineRule({
     observedMetric: Type.String({ default: 'observed_default_rate', description: 'performance_metric name of the realised default rate.' }),
     predictedMetric: Type.String({ default: 'predicted_default_rate', description: 'performance_metric name of the predicted (mean PD) default rate.' }),
     ratioMetric: Type.String({ default: 'calibration_ratio', description: 'performance_metric name of a ratio computed by the producer.' }),
-    lateness: durationArg('7d', 'How long after the quarter ends its reports still count.'),
+    lateness: latenessArg('7d'),
     minSamples: Type.Integer({ default: 1, minimum: 1, description: 'Fewest reports in the quarter before it is judged.' }),
   }),
   window: { kind: 'calendar', size: '90d', lateness: '7d', minSamples: 1 },

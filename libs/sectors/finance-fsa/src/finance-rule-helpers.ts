@@ -115,3 +115,25 @@ export function closeWindow(window: CountWindowState | null, timerName: string):
   CountWindow.close(window, end);
   return { window, start: closed.start, end, key: closed.key };
 }
+
+/** The `lateness` argument of a windowed rule. */
+export function latenessArg(value: Duration) {
+  return durationArg(value, 'How long after a window (or day) closes its events still count.');
+}
+
+/**
+ * Counts `tallies` at `time` in the window kept in `holder` and arms the timer that judges the
+ * bucket; `false` when the event came too late to count.
+ */
+export function countInWindow(
+  holder: WindowedState,
+  window: { bucket: string; retainMs: number; lateness: string },
+  time: number,
+  tallies: Readonly<Record<string, number>>,
+  timers: RuleTimers,
+): boolean {
+  const counted = windowIn(holder, window.bucket, window.retainMs);
+  if (!CountWindow.add(counted, time, tallies)) return false;
+  scheduleClose(timers, counted, time, window.lateness);
+  return true;
+}

@@ -23,7 +23,6 @@ interface AvailabilityState {
   closedUntil: number;
   /** When the fallback became active, or `null` while the primary model serves. */
   fallbackSince: number | null;
-  fallbackEventId: string | null;
 }
 
 /** Start and end (epoch ms) of the calendar month containing `time`, at `offsetMinutes` from UTC. */
@@ -56,7 +55,7 @@ export const g10ServingAvailability = defineRule({
   // A calendar month, not a fixed duration; 30d stands for it in the reference.
   window: { kind: 'calendar', size: '30d', minSamples: 1, lateness: '1d' },
   recovery: { clearFor: '1h' },
-  initialState: (): AvailabilityState => ({ months: {}, closedUntil: 0, fallbackSince: null, fallbackEventId: null }),
+  initialState: (): AvailabilityState => ({ months: {}, closedUntil: 0, fallbackSince: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
     const metric = textField(event.payload, 'metric');
     const value = numberField(event.payload, 'value');
@@ -64,12 +63,10 @@ export const g10ServingAvailability = defineRule({
     if (metric === a.fallbackMetric) {
       if (value > 0 && state.fallbackSince === null) {
         state.fallbackSince = time;
-        state.fallbackEventId = event.event_id;
         return { scope: 'fallback', occurrence: `fallback@${iso(time)}`, observed: { fallback_active: true, since: iso(time) } };
       }
       if (value <= 0 && state.fallbackSince !== null) {
         state.fallbackSince = null;
-        state.fallbackEventId = null;
         return { kind: 'clear', scope: 'fallback' };
       }
       return undefined;

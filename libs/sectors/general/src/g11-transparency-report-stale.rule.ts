@@ -48,7 +48,10 @@ export const g11TransparencyReportStale = defineRule({
       state.version = textField(event.payload, 'version') ?? null;
       if (!a.participates) return undefined;
       timers.set(TIMER, published + maxAgeMs);
-      return published + maxAgeMs > time ? { kind: 'clear' } : undefined;
+      // A fresh report ends a staleness that was reported.
+      if (published + maxAgeMs <= time || state.reportedSince === null) return undefined;
+      state.reportedSince = null;
+      return { kind: 'clear' };
     }
     // Arms the clock when the tenant starts participating, or for a model without any report yet.
     const since = state.lastPublished ?? state.firstSeen;

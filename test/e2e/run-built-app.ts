@@ -55,3 +55,40 @@ export function runApp(
     });
   });
 }
+
+/** A built app left running, to be stopped (or killed) by the test. */
+export interface RunningBuiltApp {
+  output(): string;
+  /** Resolves when `pattern` has appeared in the app's output (bounded by 60 s). */
+  waitForOutput(pattern: RegExp): Promise<void>;
+  /** Sends `signal` and resolves when the process has exited. */
+  stop(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts a built app in the background. */
+export function startBuiltApp(app: string, env: Record<string, string>): RunningBuiltApp {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    output: () => output,
+    async waitForOutput(pattern) {
+      const deadline = Date.now() + 60_000;
+      while (!pattern.test(output)) {
+        if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}) before printing ${pattern}: ${output.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`${app} did not print ${pattern} within 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async stop(signal) {
+      if (child.exitCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
-import { ModelRepository, PersistenceModule } from '@kanshi/persistence';
-import { loadSectorModulePlugins, MODEL_INVENTORY_SOURCE, PolicyCoreModule, SectorModuleRegistry } from '@kanshi/policy-core';
+import { ModelRepository, PersistenceModule, RuleStateRepository } from '@kanshi/persistence';
+import { loadSectorModulePlugins, MODEL_INVENTORY_SOURCE, PolicyCoreModule, RULE_STATE_STORE, SectorModuleRegistry } from '@kanshi/policy-core';
 import { FinanceFsaSectorModule } from '@kanshi/sector-finance-fsa';
 import { GeneralSectorModule } from '@kanshi/sector-general';
 import { MedicalPmdaSectorModule } from '@kanshi/sector-medical-pmda';
@@ -14,7 +14,7 @@ export const SECTOR_MODULES = [GeneralSectorModule, FinanceFsaSectorModule, Medi
 @Module({})
 export class PolicyEngineModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const sectorModules = [...SECTOR_MODULES, ...loadSectorModulePlugins(config.values.sectorModules)];
+    const sectorModules = [...SECTOR_MODULES, ...loadSectorModulePlugins(config.values.sectorModules ?? [])];
     // Refuse an unloadable or incompatible module before anything connects.
     SectorModuleRegistry.load(sectorModules);
     return {
@@ -28,8 +28,10 @@ export class PolicyEngineModule {
           useFactory: (c: AppConfig) => ({
             inventoryRefreshMs: c.values.inventoryRefreshMs,
             maxEventBytes: c.values.maxEventBytes,
+            consumerGroup: c.values.engineGroupId,
           }),
           inventorySource: { provide: MODEL_INVENTORY_SOURCE, useExisting: ModelRepository },
+          ruleStateStore: { provide: RULE_STATE_STORE, useExisting: RuleStateRepository },
         }),
       ],
     };

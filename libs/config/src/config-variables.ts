@@ -180,7 +180,6 @@ export const CONFIG_VARIABLES = {
     name: 'KANSHI_SECTOR_MODULES',
     description:
       'Sector-module plug-ins the engine loads besides the built-in four: comma-separated module paths (relative to the working directory) or package names, each exporting a class decorated with `@SectorModule`.',
-    default: '',
     parse: moduleList,
   },
   workerConcurrency: {

@@ -6,6 +6,7 @@ import { PolicyEvaluator } from './policy-evaluator';
 import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';
 import { SectorModuleRegistry } from './sector-module-registry';
 import { TelemetryBatchProcessor } from './telemetry-batch.processor';
+import { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
 import { RuleClock } from './rule-clock.service';
 import { TelemetryConsumer } from './telemetry.consumer';
 
@@ -26,6 +27,7 @@ export class PolicyCoreModule {
       controllers: [TelemetryConsumer],
       providers: [
         options.inventorySource,
+        options.ruleStateStore,
         {
           provide: POLICY_CORE_OPTIONS,
           inject: [...(options.inject ?? [])],
@@ -55,6 +57,11 @@ export class PolicyCoreModule {
           inject: [PolicyEvaluator, InventoryCache, POLICY_CORE_OPTIONS],
           useFactory: (evaluator: PolicyEvaluator, inventory: InventoryCache, o: PolicyCoreOptions) =>
             new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes),
+        },
+        {
+          provide: RuleCheckpoints,
+          inject: [RULE_STATE_STORE, PolicyEvaluator, POLICY_CORE_OPTIONS],
+          useFactory: (store: RuleStateStore, evaluator: PolicyEvaluator, o: PolicyCoreOptions) => new RuleCheckpoints(store, evaluator, o.consumerGroup),
         },
         RuleClock,
       ],

@@ -98,8 +98,8 @@ export class PolicyEvaluator {
     this.runtime = new RuleRuntime(registry.rules, argsFor);
   }
 
-  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector): void {
-    this.runtime.evaluate(event, model, into.output);
+  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector, owner?: number): void {
+    this.runtime.evaluate(event, model, into.output, owner);
   }
 
   /** Fires the rules' timers due by `now`. */

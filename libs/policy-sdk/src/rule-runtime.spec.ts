@@ -19,7 +19,8 @@ const overrideShare = defineRule({
   initialState: () => CountWindow.create('1h', '2h'),
   evaluate: ({ event, time, state, timers }) => {
     CountWindow.add(state, time, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
-    timers.set('close', CountWindow.bucketEnd(state, time) + durationMs('5m'));
+    // One timer per window: an event of the next hour must not move this hour's close.
+    timers.set(`close:${CountWindow.bucketStart(state, time)}`, CountWindow.bucketEnd(state, time) + durationMs('5m'));
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
@@ -97,6 +98,16 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
     expect(strict.findings[0]?.args).toEqual({ maxShare: 0.05, minSamples: 100 });
   });
 
+  it('judges an hour whose lateness overlaps events of the next hour', () => {
+    const env = createTestSectorEnvironment(WindowModule);
+    hourOfTraffic(env, START, 100, 11);
+    // Two minutes into the next hour, inside the first hour's lateness.
+    env.send({ event_type: 'prediction', timestamp: new Date(START + HOUR_MS + 120_000).toISOString() });
+    env.advance('3h');
+
+    expect(env.findings.map((f) => f.occurrence)).toEqual(['2026-01-05T00:00:00.000Z']);
+  });
+
   it('keeps state per model', () => {
     const env = createTestSectorEnvironment(WindowModule);
     for (let i = 0; i < 100; i++) {
@@ -154,7 +165,7 @@ describe('RuleRuntime, directly', () => {
     const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!]));
     runtime.evaluate({ ...event('e1'), tenant_id: 't' }, undefined);
     const changed = runtime.takeChanges();
-    expect(changed.map((c) => [c.tenantId, c.modelId, c.ruleId, Object.keys(c.timers)])).toEqual([['t', 'm', 'X2', ['close']]]);
+    expect(changed.map((c) => [c.tenantId, c.modelId, c.ruleId, Object.keys(c.timers)])).toEqual([['t', 'm', 'X2', ['close:1767571200000']]]);
     expect(runtime.takeChanges()).toEqual([]);
 
     const copy = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!]));

@@ -67,6 +67,8 @@ export interface RuleStateRecord {
   readonly ruleId: string;
   readonly state: unknown;
   readonly timers: Readonly<Record<string, number>>;
+  /** Who owns the record (the engine: the Kafka partition whose events made it), if tagged. */
+  readonly owner?: number;
 }
 
 /** Largest `observed` value a finding may carry, encoded as JSON. */
@@ -123,6 +125,7 @@ interface KeyState {
   readonly ruleId: string;
   state: unknown;
   timers: Record<string, number>;
+  owner?: number;
 }
 
 function stateKey(tenantId: string, modelId: string, ruleId: string): string {
@@ -176,8 +179,11 @@ export class RuleRuntime {
     return matched;
   }
 
-  /** Judges one event with every rule routed to it. */
-  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput()): RuntimeOutput {
+  /**
+   * Judges one event with every rule routed to it. `owner` tags the state the event touches
+   * (the engine passes the Kafka partition), so checkpoints can be taken per owner.
+   */
+  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput(), owner?: number): RuntimeOutput {
     const time = Date.parse(event.timestamp);
     for (const runtimeRule of this.rulesFor(event.event_type, model)) {
       const { rule } = runtimeRule;
@@ -199,7 +205,11 @@ export class RuleRuntime {
         into.failures.push({ ruleId: rule.id, moduleId: runtimeRule.moduleId, trigger: event.event_id, error });
         continue;
       }
-      if (key) this.dirty.add(stateKey(event.tenant_id, event.model_id, rule.id));
+      const touched = this.states.get(stateKey(event.tenant_id, event.model_id, rule.id));
+      if (touched) {
+        this.dirty.add(stateKey(event.tenant_id, event.model_id, rule.id));
+        if (owner !== undefined) touched.owner = owner;
+      }
       this.collect(outcome, { runtimeRule, tenantId: event.tenant_id, modelId: event.model_id, model, args, time, occurrence: event.event_id, evidence: [event.event_id], trigger: event.event_id }, into);
     }
     return into;
@@ -260,20 +270,21 @@ export class RuleRuntime {
     return into;
   }
 
-  /** The state records changed since the last call, for a checkpoint. */
-  takeChanges(): RuleStateRecord[] {
+  /** The state records changed since the last call (of `owner` only, when given), for a checkpoint. */
+  takeChanges(owner?: number): RuleStateRecord[] {
     const changed: RuleStateRecord[] = [];
     for (const key of this.dirty) {
       const entry = this.states.get(key);
-      if (entry) changed.push({ tenantId: entry.tenantId, modelId: entry.modelId, ruleId: entry.ruleId, state: entry.state, timers: { ...entry.timers } });
+      if (entry && owner !== undefined && entry.owner !== owner) continue;
+      this.dirty.delete(key);
+      if (entry) changed.push(recordOf(entry));
     }
-    this.dirty.clear();
     return changed;
   }
 
   /** Every state record held, for a full checkpoint. */
   snapshot(): RuleStateRecord[] {
-    return [...this.states.values()].map((e) => ({ tenantId: e.tenantId, modelId: e.modelId, ruleId: e.ruleId, state: e.state, timers: { ...e.timers } }));
+    return [...this.states.values()].map(recordOf);
   }
 
   /** Loads checkpointed state (replacing what is held for those keys); unknown rule ids are ignored. */
@@ -281,7 +292,14 @@ export class RuleRuntime {
     for (const record of records) {
       if (!this.byId.has(record.ruleId)) continue;
       const key = stateKey(record.tenantId, record.modelId, record.ruleId);
-      this.states.set(key, { tenantId: record.tenantId, modelId: record.modelId, ruleId: record.ruleId, state: record.state, timers: { ...record.timers } });
+      this.states.set(key, {
+        tenantId: record.tenantId,
+        modelId: record.modelId,
+        ruleId: record.ruleId,
+        state: record.state,
+        timers: { ...record.timers },
+        ...(record.owner !== undefined ? { owner: record.owner } : {}),
+      });
       if (Object.keys(record.timers).length > 0) {
         this.withTimers.add(key);
         for (const at of Object.values(record.timers)) this.earliestTimer = Math.min(this.earliestTimer, at);
@@ -289,10 +307,10 @@ export class RuleRuntime {
     }
   }
 
-  /** Forgets the state of the models `drop` selects (a partition moved to another instance). */
-  forget(drop: (tenantId: string, modelId: string) => boolean): void {
+  /** Forgets the state `drop` selects (the engine: of a partition moved to another instance). */
+  forget(drop: (tenantId: string, modelId: string, owner: number | undefined) => boolean): void {
     for (const [key, entry] of this.states) {
-      if (!drop(entry.tenantId, entry.modelId)) continue;
+      if (!drop(entry.tenantId, entry.modelId, entry.owner)) continue;
       this.states.delete(key);
       this.withTimers.delete(key);
       this.dirty.delete(key);
@@ -394,6 +412,11 @@ export class RuleRuntime {
       });
     }
   }
+}
+
+function recordOf(entry: KeyState): RuleStateRecord {
+  const { tenantId, modelId, ruleId, state, owner } = entry;
+  return { tenantId, modelId, ruleId, state, timers: { ...entry.timers }, ...(owner !== undefined ? { owner } : {}) };
 }
 
 /** An empty {@link RuntimeOutput} to collect into. */

@@ -139,7 +139,8 @@ export interface RecoverySpec {
  *   initialState: () => CountWindow.create('1h', '2h'),
  *   evaluate: ({ event, time, state, timers }) => {
  *     CountWindow.add(state, time, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
- *     timers.set('close', CountWindow.bucketEnd(state, time) + durationMs('5m'));
+ *     // One timer per window: an event of the next hour must not move this hour's close.
+ *     timers.set(`close:${CountWindow.bucketStart(state, time)}`, CountWindow.bucketEnd(state, time) + durationMs('5m'));
  *     return undefined;
  *   },
  *   onTimer: ({ timer, state, args }) => {

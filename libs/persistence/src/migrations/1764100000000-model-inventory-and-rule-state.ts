@@ -25,6 +25,8 @@ export class ModelInventoryAndRuleState1764100000000 implements MigrationInterfa
     await q.query(`
       CREATE TABLE rule_states (
         consumer_group text NOT NULL,
+        topic text NOT NULL,
+        partition integer NOT NULL,
         tenant_id text NOT NULL,
         model_id text NOT NULL,
         rule_id text NOT NULL,
@@ -33,6 +35,7 @@ export class ModelInventoryAndRuleState1764100000000 implements MigrationInterfa
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (consumer_group, tenant_id, model_id, rule_id)
       )`);
+    await q.query(`CREATE INDEX ix_rule_states_partition ON rule_states (consumer_group, topic, partition)`);
     await q.query(`
       CREATE TABLE engine_offsets (
         consumer_group text NOT NULL,

@@ -37,7 +37,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/sectors/**/*.ts'],
+    files: ['libs/sectors/**/*.ts', 'examples/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

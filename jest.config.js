@@ -14,7 +14,7 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra,tools,test}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra,tools,test,examples}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
 import { ApiKeyService, generateApiKey, parseApiKey } from '@kanshi/auth';
 import { createDataSource, ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
+import { modelProfile } from '@kanshi/policy-sdk';
 import { DEMO_MODELS, DEMO_TENANT } from './demo-models';
 
 export interface DemoSeed {
@@ -36,15 +37,17 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
     await new TenantRepository(dataSource).ensure(DEMO_TENANT.id, DEMO_TENANT.name);
     const models = new ModelRepository(dataSource);
     for (const m of DEMO_MODELS.filter((model) => model.registered)) {
-      await models.upsert({
-        tenantId: DEMO_TENANT.id,
-        modelId: m.modelId,
-        name: m.name,
-        sectors: m.sectors,
-        riskTier: m.riskTier,
-        owner: m.owner,
-        intendedUse: m.intendedUse,
-      });
+      await models.upsert(
+        modelProfile({
+          tenantId: DEMO_TENANT.id,
+          modelId: m.modelId,
+          name: m.name,
+          sectors: m.sectors,
+          riskTier: m.riskTier,
+          owner: m.owner,
+          intendedUse: m.intendedUse,
+        }),
+      );
     }
     const adminKey = await new ApiKeyService(new ApiKeyRepository(dataSource)).create({
       tenantId: DEMO_TENANT.id,

@@ -1,29 +1,37 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
-import { ModelRepository, PersistenceModule } from '@kanshi/persistence';
-import { MODEL_INVENTORY_SOURCE, PolicyCoreModule } from '@kanshi/policy-core';
+import { ModelRepository, PersistenceModule, RuleStateRepository } from '@kanshi/persistence';
+import { loadSectorModulePlugins, MODEL_INVENTORY_SOURCE, PolicyCoreModule, RULE_STATE_STORE, SectorModuleRegistry } from '@kanshi/policy-core';
+import { FinanceFsaSectorModule } from '@kanshi/sector-finance-fsa';
 import { GeneralSectorModule } from '@kanshi/sector-general';
+import { MedicalPmdaSectorModule } from '@kanshi/sector-medical-pmda';
+import { PrivacyAppiSectorModule } from '@kanshi/sector-privacy-appi';
 
-/** The sector modules this engine loads. Plug-ins are added here. */
-export const SECTOR_MODULES = [GeneralSectorModule];
+/** The sector modules built into the engine. */
+export const SECTOR_MODULES = [GeneralSectorModule, FinanceFsaSectorModule, MedicalPmdaSectorModule, PrivacyAppiSectorModule];
 
 /** Consumes telemetry, evaluates the sector rules and raises alerts. */
 @Module({})
 export class PolicyEngineModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const sectorModules = [...SECTOR_MODULES, ...loadSectorModulePlugins(config.values.sectorModules ?? [])];
+    // Refuse an unloadable or incompatible module before anything connects.
+    SectorModuleRegistry.load(sectorModules);
     return {
       module: PolicyEngineModule,
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule.forRoot('kanshi-policy-engine'),
         PolicyCoreModule.forRoot({
-          sectorModules: SECTOR_MODULES,
+          sectorModules,
           inject: [AppConfig],
           useFactory: (c: AppConfig) => ({
             inventoryRefreshMs: c.values.inventoryRefreshMs,
             maxEventBytes: c.values.maxEventBytes,
+            consumerGroup: c.values.engineGroupId,
           }),
           inventorySource: { provide: MODEL_INVENTORY_SOURCE, useExisting: ModelRepository },
+          ruleStateStore: { provide: RULE_STATE_STORE, useExisting: RuleStateRepository },
         }),
       ],
     };

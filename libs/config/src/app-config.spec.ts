@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       logLevel: 'log',
       inventoryRefreshMs: 2000,
       maxEventBytes: 262_144,
+      sectorModules: undefined,
       gatewayMaxBatch: 1000,
       gatewayBodyLimitBytes: 5_242_880,
       gatewayKafkaTimeoutMs: 10_000,

@@ -50,6 +50,12 @@ function brokers(raw: string): string[] {
   return list;
 }
 
+function moduleList(raw: string): string[] {
+  const list = raw.split(',').map((m) => m.trim()).filter(Boolean);
+  if (list.some((m) => /\s/.test(m))) throw new Error('expected a comma-separated list of module paths or package names');
+  return list;
+}
+
 function identifier(raw: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(raw)) throw new Error('expected letters, digits, ".", "_" or "-"');
   return raw;
@@ -169,6 +175,12 @@ export const CONFIG_VARIABLES = {
     description: 'Longest `POST /v1/telemetry` waits for Kafka to store the events before it answers `503` with `Retry-After`.',
     default: '10000',
     parse: integer(500, 120_000),
+  },
+  sectorModules: {
+    name: 'KANSHI_SECTOR_MODULES',
+    description:
+      'Sector-module plug-ins the engine loads besides the built-in four: comma-separated module paths (relative to the working directory) or package names, each exporting a class decorated with `@SectorModule`.',
+    parse: moduleList,
   },
   workerConcurrency: {
     name: 'KANSHI_WORKER_CONCURRENCY',

@@ -2,14 +2,20 @@ import { createHash } from 'node:crypto';
 import type { Sector } from './sectors';
 import type { Severity } from './severity';
 
-/** One rule firing on one event. `finding_id` is stable across redeliveries of that event. */
+/**
+ * One rule firing: on one event, at a window's close or on a timer. `finding_id` is stable
+ * across redeliveries and replays of the same events.
+ */
 export interface FindingRecord {
   readonly finding_id: string;
+  /** The event behind the finding; for a window or timer finding, the name of its occurrence. */
   readonly event_id: string;
   /** Event time of the evidence, ISO 8601. */
   readonly occurred_at: string;
   readonly severity: Severity;
   readonly observed: unknown;
+  /** Ids of the events that show the finding (added in 0.2; older jobs lack it). */
+  readonly evidence_event_ids?: readonly string[];
 }
 
 /**
@@ -44,9 +50,12 @@ export function alertFingerprint(tenantId: string, modelId: string, ruleId: stri
   return sha256(JSON.stringify([tenantId, modelId, ruleId, scope]));
 }
 
-/** Stable id of one rule firing on one event, so a redelivered event is recognised. */
-export function findingId(fingerprint: string, eventId: string): string {
-  return sha256(JSON.stringify([fingerprint, eventId])).slice(0, 40);
+/**
+ * Stable id of one rule firing, from the alert and the occurrence (an event id, a window start,
+ * a timer), so a redelivered event or a replayed window is recognised.
+ */
+export function findingId(fingerprint: string, occurrence: string): string {
+  return sha256(JSON.stringify([fingerprint, occurrence])).slice(0, 40);
 }
 
 /**

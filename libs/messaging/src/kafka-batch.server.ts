@@ -17,6 +17,8 @@ export interface KafkaBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly BatchRecord[];
+  /** Counts the group's partition assignments; a new value means partitions may have moved. */
+  readonly assignment: number;
   /** Tells the group coordinator the consumer is alive; call it during long work. */
   readonly heartbeat: () => Promise<void>;
 }
@@ -40,6 +42,7 @@ export interface KafkaBatchServerOptions {
 export class KafkaBatchServer extends Server implements CustomTransportStrategy {
   private consumer: Consumer | undefined;
   private readonly log = new Logger(KafkaBatchServer.name);
+  private assignment = 0;
 
   constructor(private readonly options: KafkaBatchServerOptions) {
     super();
@@ -73,6 +76,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         process.kill(process.pid, 'SIGTERM');
       }
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.assignment++;
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
     await consumer.run({
@@ -98,6 +104,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         key: m.key,
         value: m.value,
       })),
+      assignment: this.assignment,
       heartbeat: () => payload.heartbeat(),
     };
     await lastValueFrom(this.transformToObservable(await handler(input)), { defaultValue: undefined });

@@ -5,11 +5,12 @@ import { ApiKeyEntity } from './entities/api-key.entity';
 import { ModelEntity } from './entities/model.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { ModelInventoryAndRuleState1764100000000 } from './migrations/1764100000000-model-inventory-and-rule-state';
 
 export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity];
 
 /** Every migration, oldest first. Never edit one that has been merged; add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, ModelInventoryAndRuleState1764100000000];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */
 export function dataSourceOptions(url: string, applicationName: string): DataSourceOptions {

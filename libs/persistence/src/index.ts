@@ -16,4 +16,5 @@ export {
 } from './repositories/alert.repository';
 export { ApiKeyRepository, type NewApiKey } from './repositories/api-key.repository';
 export { ModelRepository } from './repositories/model.repository';
+export { RuleStateRepository, type PartitionCheckpoint } from './repositories/rule-state.repository';
 export { TenantRepository } from './repositories/tenant.repository';

@@ -6,9 +6,10 @@ import { createDataSource } from './data-source';
 import { AlertRepository } from './repositories/alert.repository';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { ModelRepository } from './repositories/model.repository';
+import { RuleStateRepository } from './repositories/rule-state.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 
-const REPOSITORIES = [AlertRepository, ApiKeyRepository, ModelRepository, TenantRepository];
+const REPOSITORIES = [AlertRepository, ApiKeyRepository, ModelRepository, RuleStateRepository, TenantRepository];
 
 /** The PostgreSQL connection and the repositories over it. The schema must be migrated already. */
 @Global()

@@ -8,7 +8,10 @@ export {
 } from './model-inventory';
 export { FindingCollector, PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 export { PolicyCoreModule } from './policy-core.module';
+export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
 export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';
+export { loadSectorModulePlugins } from './sector-module-loader';
 export { SectorModuleError, SectorModuleRegistry, type RegisteredRule } from './sector-module-registry';
 export {
   TelemetryBatchProcessor,

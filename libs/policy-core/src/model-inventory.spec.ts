@@ -1,8 +1,8 @@
-import type { ModelProfile } from '@kanshi/policy-sdk';
+import { modelProfile, type ModelProfile } from '@kanshi/policy-sdk';
 import { StaticModelInventory } from './model-inventory';
 
 function profile(tenantId: string, modelId: string, name = modelId): ModelProfile {
-  return { tenantId, modelId, name, sectors: ['general'], riskTier: null, owner: null, intendedUse: null };
+  return modelProfile({ tenantId, modelId, name, sectors: ['general'] });
 }
 
 describe('StaticModelInventory', () => {

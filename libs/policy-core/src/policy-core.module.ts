@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AlertingModule } from '@kanshi/alerting';
 import { MessagingModule } from '@kanshi/messaging';
 import { InventoryCache } from './inventory-cache.service';
@@ -6,6 +6,8 @@ import { PolicyEvaluator } from './policy-evaluator';
 import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';
 import { SectorModuleRegistry } from './sector-module-registry';
 import { TelemetryBatchProcessor } from './telemetry-batch.processor';
+import { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+import { RuleClock } from './rule-clock.service';
 import { TelemetryConsumer } from './telemetry.consumer';
 
 /**
@@ -25,6 +27,7 @@ export class PolicyCoreModule {
       controllers: [TelemetryConsumer],
       providers: [
         options.inventorySource,
+        options.ruleStateStore,
         {
           provide: POLICY_CORE_OPTIONS,
           inject: [...(options.inject ?? [])],
@@ -36,17 +39,33 @@ export class PolicyCoreModule {
         {
           provide: SectorModuleRegistry,
           inject: [POLICY_CORE_OPTIONS],
-          useFactory: (o: PolicyCoreOptions) => SectorModuleRegistry.load(o.sectorModules),
+          useFactory: (o: PolicyCoreOptions) => {
+            const registry = SectorModuleRegistry.load(o.sectorModules);
+            const loaded = registry.modules.map((m) => `${m.id} (${m.rules.length} rules)`).join(', ');
+            new Logger('SectorModuleRegistry').log(`sector modules: ${loaded}`);
+            return registry;
+          },
         },
         InventoryCache,
         {
-          provide: TelemetryBatchProcessor,
-          inject: [SectorModuleRegistry, InventoryCache, POLICY_CORE_OPTIONS],
-          useFactory: (registry: SectorModuleRegistry, inventory: InventoryCache, o: PolicyCoreOptions) =>
-            new TelemetryBatchProcessor(new PolicyEvaluator(registry), inventory, o.maxEventBytes),
+          provide: PolicyEvaluator,
+          inject: [SectorModuleRegistry],
+          useFactory: (registry: SectorModuleRegistry) => new PolicyEvaluator(registry),
         },
+        {
+          provide: TelemetryBatchProcessor,
+          inject: [PolicyEvaluator, InventoryCache, POLICY_CORE_OPTIONS],
+          useFactory: (evaluator: PolicyEvaluator, inventory: InventoryCache, o: PolicyCoreOptions) =>
+            new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes),
+        },
+        {
+          provide: RuleCheckpoints,
+          inject: [RULE_STATE_STORE, PolicyEvaluator, POLICY_CORE_OPTIONS],
+          useFactory: (store: RuleStateStore, evaluator: PolicyEvaluator, o: PolicyCoreOptions) => new RuleCheckpoints(store, evaluator, o.consumerGroup),
+        },
+        RuleClock,
       ],
-      exports: [SectorModuleRegistry, InventoryCache, TelemetryBatchProcessor, MessagingModule],
+      exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule],
     };
   }
 }

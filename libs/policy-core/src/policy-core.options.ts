@@ -5,6 +5,8 @@ export interface PolicyCoreOptions {
   readonly sectorModules: readonly unknown[];
   readonly inventoryRefreshMs: number;
   readonly maxEventBytes: number;
+  /** The engine's consumer group: rule state checkpoints belong to it. */
+  readonly consumerGroup: string;
 }
 
 export const POLICY_CORE_OPTIONS = Symbol('POLICY_CORE_OPTIONS');
@@ -18,4 +20,6 @@ export interface PolicyCoreModuleOptions {
   readonly useFactory: (...deps: never[]) => Omit<PolicyCoreOptions, 'sectorModules'>;
   /** Provider of `MODEL_INVENTORY_SOURCE`. */
   readonly inventorySource: Provider;
+  /** Provider of `RULE_STATE_STORE`. */
+  readonly ruleStateStore: Provider;
 }

@@ -1,5 +1,5 @@
 import { alertFingerprint, findingId, type Sector, type TelemetryEvent } from '@kanshi/contracts';
-import { defineRule, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
+import { defineRule, modelProfile, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
 import { SectorModuleRegistry } from './sector-module-registry';
 
@@ -31,13 +31,13 @@ function rule(id: string, overrides: Partial<RuleDefinition> = {}): RuleDefiniti
 }
 
 function sectorModule(overrides: Partial<SectorModuleOptions>): new () => object {
-  @SectorModule({ id: 'test-module', description: 'Test', sectors: 'all', rules: [], compatibility: '^0.1.0', ...overrides })
+  @SectorModule({ id: 'test-module', description: 'Test', sectors: 'all', rules: [], compatibility: '^0.2.0', ...overrides })
   class TestSectorModule {}
   return TestSectorModule;
 }
 
 function model(sectors: readonly Sector[]): ModelProfile {
-  return { tenantId: 'acme', modelId: 'credit-score', name: 'Credit score', sectors, riskTier: 'T1', owner: 'risk', intendedUse: 'credit' };
+  return modelProfile({ tenantId: 'acme', modelId: 'credit-score', name: 'Credit score', sectors, riskTier: 'T1', owner: 'risk', intendedUse: 'credit' });
 }
 
 /** Evaluates the events against the given modules and returns the collector. */
@@ -92,6 +92,7 @@ describe('PolicyEvaluator with FindingCollector', () => {
             occurred_at: '2025-10-02T03:04:05.000Z',
             severity: 'high',
             observed: 'evt-9',
+            evidence_event_ids: ['evt-9'],
           },
         ],
       },
@@ -141,7 +142,7 @@ describe('PolicyEvaluator with FindingCollector', () => {
       [event({ event_id: 'evt-7' })],
     );
 
-    expect(collector.failures).toEqual([{ ruleId: 'BAD', moduleId: 'buggy', eventId: 'evt-7', error: boom }]);
+    expect(collector.failures).toEqual([{ ruleId: 'BAD', moduleId: 'buggy', trigger: 'evt-7', error: boom }]);
     expect(collector.toJobs().map((j) => j.rule_id)).toEqual(['GOOD']);
   });
 
@@ -155,7 +156,7 @@ describe('PolicyEvaluator with FindingCollector', () => {
 
     const collector = evaluateAll([sectorModule({ rules: [throwsOnFirst] })], [event({ event_id: 'e1' }), event({ event_id: 'e2' })]);
 
-    expect(collector.failures.map((f) => f.eventId)).toEqual(['e1']);
+    expect(collector.failures.map((f) => f.trigger)).toEqual(['e1']);
     expect(collector.toJobs()[0]?.findings.map((f) => f.event_id)).toEqual(['e2']);
   });
 

@@ -1,139 +1,109 @@
+import { alertFingerprint, findingId, maxSeverity, type FindingRecord, type RaiseAlertJob, type Sector, type TelemetryEvent } from '@kanshi/contracts';
 import {
-  alertFingerprint,
-  findingId,
-  type FindingRecord,
-  type RaiseAlertJob,
-  type Sector,
-  type Severity,
-  type TelemetryEvent,
-  isSeverity,
-  maxSeverity,
-} from '@kanshi/contracts';
-import type { ModelProfile, RuleResult } from '@kanshi/policy-sdk';
-import type { RegisteredRule, SectorModuleRegistry } from './sector-module-registry';
+  emptyOutput,
+  RuleRuntime,
+  type ArgsResolver,
+  type ModelProfile,
+  type RuntimeFailure,
+  type RuntimeFinding,
+  type RuntimeOutput,
+  type RuntimeRule,
+} from '@kanshi/policy-sdk';
+import type { SectorModuleRegistry } from './sector-module-registry';
 
-/** A rule that threw instead of answering: a plug-in bug, reported, never fatal to the stream. */
-export interface RuleFailure {
-  readonly ruleId: string;
-  readonly moduleId: string;
-  readonly eventId: string;
-  readonly error: unknown;
-}
+/** A rule that threw or answered something malformed: a plug-in bug, reported, never fatal to the stream. */
+export type RuleFailure = RuntimeFailure;
 
-function findingSector(registered: RegisteredRule, model: ModelProfile | undefined): Sector {
-  if (registered.moduleSectors === 'all') return 'general';
-  return registered.moduleSectors.find((s) => model?.sectors.includes(s)) ?? registered.moduleSectors[0] ?? 'general';
+function findingSector(rule: RuntimeRule, model: ModelProfile | undefined): Sector {
+  if (rule.moduleSectors === 'all') return 'general';
+  return rule.moduleSectors.find((s) => model?.sectors.includes(s)) ?? rule.moduleSectors[0] ?? 'general';
 }
 
 /**
- * Collects the findings of many events and groups them into one `alert.raise` job per alert
- * fingerprint, so a burst of events for one broken model is one job, not thousands.
+ * Collects the findings of many events and timers and groups them into one `alert.raise` job
+ * per alert fingerprint, so a burst of events for one broken model is one job, not thousands.
  */
 export class FindingCollector {
-  private readonly jobs = new Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>();
-  readonly failures: RuleFailure[] = [];
+  /** What the runtime produced; read through {@link toJobs}. */
+  readonly output: RuntimeOutput = emptyOutput();
 
-  add(event: TelemetryEvent, model: ModelProfile | undefined, registered: RegisteredRule, result: RuleResult): void {
-    const scope = result.scope ?? 'model';
-    const { rule } = registered;
-    const fingerprint = alertFingerprint(event.tenant_id, event.model_id, rule.id, scope);
-    const severity: Severity = result.severity ?? rule.defaultSeverity;
-    let entry = this.jobs.get(fingerprint);
-    if (!entry) {
-      entry = {
-        job: {
-          fingerprint,
-          tenant_id: event.tenant_id,
-          model_id: event.model_id,
-          rule_id: rule.id,
-          module_id: registered.moduleId,
-          sector: findingSector(registered, model),
-          scope,
-          title: rule.title,
-          source: rule.source,
-          args: registered.defaultArgs,
-          due_at: null,
-        },
-        findings: new Map(),
-      };
-      this.jobs.set(fingerprint, entry);
-    }
-    // Of several deadlines for one alert, the earliest is the one that matters.
-    if (result.dueAt) {
-      const due = result.dueAt.toISOString();
-      if (entry.job.due_at === null || due < entry.job.due_at) entry.job = { ...entry.job, due_at: due };
-    }
-    const id = findingId(fingerprint, event.event_id);
-    const previous = entry.findings.get(id);
-    entry.findings.set(id, {
-      finding_id: id,
-      event_id: event.event_id,
-      // Millisecond UTC, the precision PostgreSQL and JavaScript agree on.
-      occurred_at: new Date(event.timestamp).toISOString(),
-      severity: previous ? maxSeverity(previous.severity, severity) : severity,
-      observed: result.observed,
-    });
+  get failures(): readonly RuleFailure[] {
+    return this.output.failures;
   }
 
+  private jobs: { readonly from: number; readonly jobs: RaiseAlertJob[] } | undefined;
+
+  /** Distinct findings: the same event (or window) seen twice is one. */
   get findingCount(): number {
-    let n = 0;
-    for (const { findings } of this.jobs.values()) n += findings.size;
-    return n;
+    return this.toJobs().reduce((n, job) => n + job.findings.length, 0);
   }
 
   toJobs(): RaiseAlertJob[] {
-    return [...this.jobs.values()].map(({ job, findings }) => ({ ...job, findings: [...findings.values()] }));
+    if (this.jobs?.from === this.output.findings.length) return this.jobs.jobs;
+    const grouped = new Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>();
+    for (const finding of this.output.findings) add(grouped, finding);
+    const jobs = [...grouped.values()].map(({ job, findings }) => ({ ...job, findings: [...findings.values()] }));
+    this.jobs = { from: this.output.findings.length, jobs };
+    return jobs;
   }
 }
 
-/** Largest `observed` value a finding may carry, encoded as JSON. */
-export const MAX_OBSERVED_BYTES = 16 * 1024;
-
-/** Why a rule's result cannot become a finding, or `undefined` when it can. */
-export function checkResult(result: unknown): string | undefined {
-  if (typeof result !== 'object' || result === null) return `returned ${String(result)} instead of a result object`;
-  const { scope, severity, dueAt, observed } = result as Record<string, unknown>;
-  if (scope !== undefined && (typeof scope !== 'string' || scope.length === 0 || scope.length > 200)) {
-    return 'scope must be a non-empty string of at most 200 characters';
+function add(jobs: Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>, finding: RuntimeFinding): void {
+  const { rule } = finding.rule;
+  const fingerprint = alertFingerprint(finding.tenantId, finding.modelId, rule.id, finding.scope);
+  let entry = jobs.get(fingerprint);
+  if (!entry) {
+    entry = {
+      job: {
+        fingerprint,
+        tenant_id: finding.tenantId,
+        model_id: finding.modelId,
+        rule_id: rule.id,
+        module_id: finding.rule.moduleId,
+        sector: findingSector(finding.rule, finding.model),
+        scope: finding.scope,
+        title: rule.title,
+        source: rule.source,
+        args: finding.args,
+        due_at: null,
+      },
+      findings: new Map(),
+    };
+    jobs.set(fingerprint, entry);
   }
-  if (severity !== undefined && !isSeverity(severity)) return `severity ${JSON.stringify(severity)} is not one of low, medium, high, critical`;
-  if (dueAt !== undefined && !(dueAt instanceof Date && !Number.isNaN(dueAt.getTime()))) return 'dueAt must be a valid Date';
-  let encoded: string | undefined;
-  try {
-    encoded = JSON.stringify(observed ?? null);
-  } catch (error) {
-    return `observed cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`;
+  // Of several deadlines for one alert, the earliest is the one that matters.
+  if (finding.dueAt) {
+    const due = finding.dueAt.toISOString();
+    if (entry.job.due_at === null || due < entry.job.due_at) entry.job = { ...entry.job, due_at: due };
   }
-  if (encoded.length > MAX_OBSERVED_BYTES) return `observed is ${encoded.length} bytes as JSON; the limit is ${MAX_OBSERVED_BYTES}`;
-  if (encoded.includes('\\u0000')) return 'observed contains a NUL character';
-  return undefined;
+  const id = findingId(fingerprint, finding.occurrence);
+  const previous = entry.findings.get(id);
+  entry.findings.set(id, {
+    finding_id: id,
+    // The event behind the finding; a window or timer finding names its occurrence instead.
+    event_id: finding.evidence[0] ?? finding.occurrence,
+    // Millisecond UTC, the precision PostgreSQL and JavaScript agree on.
+    occurred_at: new Date(finding.time).toISOString(),
+    severity: previous ? maxSeverity(previous.severity, finding.severity) : finding.severity,
+    observed: finding.observed,
+    evidence_event_ids: finding.evidence,
+  });
 }
 
-/** Runs the routed rules of the registry over events. Pure apart from the rules themselves. */
+/** Runs the routed rules of the registry over events and timers, keeping each rule's state per model. */
 export class PolicyEvaluator {
-  constructor(private readonly registry: SectorModuleRegistry) {}
+  readonly runtime: RuleRuntime;
 
-  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector): void {
-    for (const registered of this.registry.rulesFor(event.event_type, model)) {
-      let outcome: RuleResult | readonly RuleResult[] | undefined | null;
-      try {
-        outcome = registered.rule.evaluate({ event, model, args: registered.defaultArgs });
-      } catch (error) {
-        into.failures.push({ ruleId: registered.rule.id, moduleId: registered.moduleId, eventId: event.event_id, error });
-        continue;
-      }
-      if (outcome === undefined || outcome === null) continue;
-      const results: readonly unknown[] = Array.isArray(outcome) ? outcome : [outcome];
-      for (const result of results) {
-        // A plug-in's result is checked before use: a malformed one is the rule's failure,
-        // never an exception that would stop the partition.
-        const problem = checkResult(result);
-        if (problem) {
-          into.failures.push({ ruleId: registered.rule.id, moduleId: registered.moduleId, eventId: event.event_id, error: new Error(problem) });
-        } else {
-          into.add(event, model, registered, result as RuleResult);
-        }
-      }
-    }
+  constructor(registry: SectorModuleRegistry, argsFor?: ArgsResolver) {
+    this.runtime = new RuleRuntime(registry.rules, argsFor);
+  }
+
+  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector, owner?: number): void {
+    this.runtime.evaluate(event, model, into.output, owner);
+  }
+
+  /** Fires the rules' timers due by `now`. */
+  tick(now: number, lookupModel: (tenantId: string, modelId: string) => ModelProfile | undefined, into: FindingCollector): void {
+    this.runtime.advanceTo(now, lookupModel, into.output);
   }
 }

@@ -1,5 +1,5 @@
 import type { Sector } from '@kanshi/contracts';
-import { defineRule, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
+import { defineRule, modelProfile, POLICY_SDK_VERSION, SectorModule, Type, type ModelProfile, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
 import { GeneralSectorModule } from '@kanshi/sector-general';
 import { SectorModuleError, SectorModuleRegistry } from './sector-module-registry';
 
@@ -24,7 +24,7 @@ function sectorModule(overrides: Partial<SectorModuleOptions> = {}): new () => o
     description: 'Test sector module',
     sectors: 'all',
     rules: [],
-    compatibility: '^0.1.0',
+    compatibility: '^0.2.0',
     ...overrides,
   })
   class TestSectorModule {}
@@ -32,7 +32,7 @@ function sectorModule(overrides: Partial<SectorModuleOptions> = {}): new () => o
 }
 
 function model(sectors: readonly Sector[], modelId = 'm1'): ModelProfile {
-  return { tenantId: 'acme', modelId, name: modelId, sectors, riskTier: 'T1', owner: 'risk@acme', intendedUse: 'test' };
+  return modelProfile({ tenantId: 'acme', modelId, name: modelId, sectors, riskTier: 'T1', owner: 'risk@acme', intendedUse: 'test' });
 }
 
 function loadError(moduleClasses: readonly unknown[]): SectorModuleError {
@@ -67,7 +67,7 @@ describe('SectorModuleRegistry.load', () => {
 
     expect(error.message).toContain('"future-finance"');
     expect(error.message).toContain('^2.0.0');
-    expect(error.message).toContain('0.1.0');
+    expect(error.message).toContain(POLICY_SDK_VERSION);
   });
 
   it('checks the range against the SDK version it is given', () => {

@@ -1,5 +1,5 @@
 import type { TelemetryEvent } from '@kanshi/contracts';
-import { defineRule, SectorModule, Type, type ModelProfile } from '@kanshi/policy-sdk';
+import { defineRule, modelProfile, SectorModule, Type, type ModelProfile } from '@kanshi/policy-sdk';
 import { StaticModelInventory } from './model-inventory';
 import { PolicyEvaluator } from './policy-evaluator';
 import { SectorModuleRegistry } from './sector-module-registry';
@@ -30,10 +30,10 @@ const throwing = defineRule({
   },
 });
 
-@SectorModule({ id: 'test-general', description: 'Test', sectors: 'all', rules: [unregistered, throwing], compatibility: '^0.1.0' })
+@SectorModule({ id: 'test-general', description: 'Test', sectors: 'all', rules: [unregistered, throwing], compatibility: '^0.2.0' })
 class TestGeneralModule {}
 
-const knownModel: ModelProfile = {
+const knownModel: ModelProfile = modelProfile({
   tenantId: 'acme',
   modelId: 'known',
   name: 'Known model',
@@ -41,7 +41,7 @@ const knownModel: ModelProfile = {
   riskTier: 'T2',
   owner: 'risk',
   intendedUse: 'credit',
-};
+});
 
 function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
   return {
@@ -175,7 +175,7 @@ describe('TelemetryBatchProcessor', () => {
 
     expect(outcome.evaluated).toBe(1);
     expect(outcome.deadLetters).toEqual([]);
-    expect(outcome.ruleFailures).toEqual([expect.objectContaining({ ruleId: 'X1', moduleId: 'test-general', eventId: 'inc-1' })]);
+    expect(outcome.ruleFailures).toEqual([expect.objectContaining({ ruleId: 'X1', moduleId: 'test-general', trigger: 'inc-1' })]);
     expect(outcome.findings).toBe(1);
   });
 

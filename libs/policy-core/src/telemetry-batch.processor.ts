@@ -44,7 +44,7 @@ export class TelemetryBatchProcessor {
   ) {}
 
   /** Evaluates one record into the collector, or returns why it must be dead-lettered. */
-  private evaluate(record: TelemetryRecord, collector: FindingCollector): DeadLetter | undefined {
+  private evaluate(record: TelemetryRecord, collector: FindingCollector, owner: number | undefined): DeadLetter | undefined {
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
     const { event } = decoded;
@@ -63,17 +63,22 @@ export class TelemetryBatchProcessor {
         error: `tenant_id "${event.tenant_id}" is not a Kanshi tenant; fix tenant_id or create the tenant first`,
       };
     }
-    this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector);
+    this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector, owner);
     return undefined;
   }
 
-  process(records: readonly TelemetryRecord[]): BatchOutcome {
+  /**
+   * Evaluates the records in order. `owner` (the partition) tags the rule state they touch, for
+   * checkpoints. Records dead-lettered as `UNKNOWN_TENANT` were not evaluated and may be
+   * processed again once the tenant is known.
+   */
+  process(records: readonly TelemetryRecord[], owner?: number): BatchOutcome {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
     let evaluated = 0;
     for (const record of records) {
       try {
-        const dead = this.evaluate(record, collector);
+        const dead = this.evaluate(record, collector, owner);
         if (dead) deadLetters.push(dead);
         else evaluated += 1;
       } catch (error) {

@@ -6,7 +6,18 @@ import { KafkaProducer, type KafkaBatch } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
 import { sendChunks, toDeadLetterRecord } from './dead-letter-records';
-import { TelemetryBatchProcessor } from './telemetry-batch.processor';
+import { RuleCheckpoints } from './rule-checkpoints';
+import { TelemetryBatchProcessor, type BatchOutcome } from './telemetry-batch.processor';
+
+function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome {
+  return {
+    evaluated: first.evaluated + second.evaluated,
+    findings: first.findings + second.findings,
+    deadLetters: [...first.deadLetters, ...second.deadLetters],
+    alertJobs: [...first.alertJobs, ...second.alertJobs],
+    ruleFailures: [...first.ruleFailures, ...second.ruleFailures],
+  };
+}
 
 /**
  * The engine's hot path for one batch: evaluate, dead-letter what cannot be used, enqueue the
@@ -23,18 +34,29 @@ export class TelemetryConsumer {
     private readonly alerts: AlertQueue,
     private readonly inventory: InventoryCache,
     private readonly config: AppConfig,
+    private readonly checkpoints: RuleCheckpoints,
   ) {}
 
   @EventPattern(TOPICS.telemetry)
   async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
-    let outcome = this.processor.process(batch.records);
-    // A tenant created a moment ago may not be in memory yet: reload once before refusing.
-    if (outcome.deadLetters.some((d) => d.reason === 'UNKNOWN_TENANT') && (await this.inventory.refreshIfOlderThan(1000))) {
-      outcome = this.processor.process(batch.records);
+    const last = batch.records.at(-1);
+    if (!last) return;
+    // Records the partition's checkpointed state already counts (redelivered after a crash) are skipped.
+    const resumeAt = await this.checkpoints.resume(batch.topic, batch.partition, batch.assignment);
+    const records = resumeAt === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= resumeAt);
+    let outcome = this.processor.process(records, batch.partition);
+    // A tenant created a moment ago may not be in memory yet: reload once, and evaluate the
+    // records refused for it (they were not evaluated, so nothing is counted twice).
+    const unknown = outcome.deadLetters.filter((d) => d.reason === 'UNKNOWN_TENANT');
+    if (unknown.length > 0 && (await this.inventory.refreshIfOlderThan(1000))) {
+      outcome = mergeOutcomes(
+        { ...outcome, deadLetters: outcome.deadLetters.filter((d) => d.reason !== 'UNKNOWN_TENANT') },
+        this.processor.process(unknown.map((d) => d.record), batch.partition),
+      );
     }
     for (const failure of outcome.ruleFailures) {
       this.logger.error(
-        `rule ${failure.ruleId} of module "${failure.moduleId}" threw on event ${failure.eventId}: ${String(failure.error)}`,
+        `rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`,
       );
     }
     for (const dead of outcome.deadLetters) {
@@ -44,6 +66,7 @@ export class TelemetryConsumer {
     const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
     for (const chunk of sendChunks(deadLetters)) await this.producer.send(TOPICS.telemetryDeadLetter, chunk);
     await this.alerts.enqueue(outcome.alertJobs);
+    await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
         `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,

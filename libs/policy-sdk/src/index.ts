@@ -5,7 +5,39 @@
 export { Type } from '@sinclair/typebox';
 export type { Static, TObject } from '@sinclair/typebox';
 export type { EventType, Sector, Severity, TelemetryEvent } from '@kanshi/contracts';
-export type { ModelProfile } from './model-profile';
-export { defineRule, type RuleContext, type RuleDefinition, type RuleResult } from './rule';
+export { checkSectorModule, createTestSectorEnvironment, type TestEvent, type TestSectorEnvironment, type TestSectorEnvironmentOptions } from './conformance';
+export { DAY_MS, durationMs, HOUR_MS, type Duration } from './duration';
+export { modelProfile, type ApprovedVersion, type ChangePlan, type ModelProfile } from './model-profile';
+export {
+  defineRule,
+  type RecoverySpec,
+  type RuleClear,
+  type RuleContext,
+  type RuleDefinition,
+  type RuleFinding,
+  type RuleOutcome,
+  type RuleResult,
+  type RuleScope,
+  type RuleTimers,
+  type TimerContext,
+  type WindowSpec,
+} from './rule';
+export {
+  checkRuleResult,
+  defaultArgsOf,
+  emptyOutput,
+  MAX_EVIDENCE,
+  MAX_OBSERVED_BYTES,
+  RuleRuntime,
+  runtimeRules,
+  type ArgsResolver,
+  type RuleStateRecord,
+  type RuntimeClear,
+  type RuntimeFailure,
+  type RuntimeFinding,
+  type RuntimeOutput,
+  type RuntimeRule,
+} from './rule-runtime';
 export { SectorModule, getSectorModuleOptions, type SectorModuleOptions } from './sector-module.decorator';
+export { CountWindow, QuantileSketch, Stats, type CountWindowState } from './windows';
 export { POLICY_SDK_VERSION } from './version';

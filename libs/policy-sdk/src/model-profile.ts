@@ -1,16 +1,77 @@
 import type { Sector } from '@kanshi/contracts';
 
+/** A model version the tenant approved (or confirmed under a change plan), with its artefact hash. */
+export interface ApprovedVersion {
+  readonly version: string;
+  /** Artefact hash as the producer reports it (`sha256:…`); `null` when only the version is approved. */
+  readonly hash: string | null;
+}
+
+/** A change plan confirmed with the regulator (PMD Act IDATEN route): what may change without a new approval. */
+export interface ChangePlan {
+  readonly ref: string;
+  /** Change types inside the plan (`retraining`, `threshold`, …), as `model_deployment.change_type` reports them. */
+  readonly scope: readonly string[];
+}
+
 /**
- * What the model inventory knows about a model, as rules see it. Read-only: rules judge,
- * they never change the inventory.
+ * What the model inventory knows about a model, as rules see it. Read-only: rules judge, they
+ * never change the inventory. Fields the tenant has not filled in are `null` or empty, and a
+ * rule that needs one must say so in its finding rather than guess.
  */
 export interface ModelProfile {
   readonly tenantId: string;
   readonly modelId: string;
   readonly name: string;
   readonly sectors: readonly Sector[];
-  /** Risk tier as rated by the tenant (for example `T1`). */
+  /** Risk tier as rated by the tenant: `T1` (highest) to `T3`. */
   readonly riskTier: string | null;
   readonly owner: string | null;
   readonly intendedUse: string | null;
+  /** Segments, products or use scopes the model is approved for (F10); empty means not recorded. */
+  readonly approvedUseScope: readonly string[];
+  /** Versions (and hashes) approved for deployment (F1, M1); empty means not recorded. */
+  readonly approvedVersions: readonly ApprovedVersion[];
+  readonly changePlan: ChangePlan | null;
+  /** Date of the last independent validation, ISO 8601 (F2). */
+  readonly lastValidatedAt: string | null;
+  /** Built or supplied by a third party (F9). */
+  readonly thirdParty: boolean;
+  readonly vendor: string | null;
+  /** Reference of the vendor's validation evidence (F9). */
+  readonly vendorValidationRef: string | null;
+  /** References of privacy (DPIA) assessments covering the model (P2). */
+  readonly privacyAssessmentRefs: readonly string[];
+  /** The version and hash last reported by a `model_deployment` event, or `null`. */
+  readonly deployedVersion: string | null;
+  readonly deployedHash: string | null;
+}
+
+/**
+ * A complete profile from the fields a test cares about: everything else empty or `null`.
+ *
+ * @example
+ * ```ts
+ * const model = modelProfile({ tenantId: 'acme', modelId: 'credit', sectors: ['finance'], riskTier: 'T1' });
+ * ```
+ */
+export function modelProfile(fields: Partial<ModelProfile> & Pick<ModelProfile, 'tenantId' | 'modelId'>): ModelProfile {
+  return {
+    name: fields.modelId,
+    sectors: [],
+    riskTier: null,
+    owner: null,
+    intendedUse: null,
+    approvedUseScope: [],
+    approvedVersions: [],
+    changePlan: null,
+    lastValidatedAt: null,
+    thirdParty: false,
+    vendor: null,
+    vendorValidationRef: null,
+    privacyAssessmentRefs: [],
+    deployedVersion: null,
+    deployedHash: null,
+    ...fields,
+  };
 }

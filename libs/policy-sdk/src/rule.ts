@@ -1,18 +1,54 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { EventType, Severity, TelemetryEvent } from '@kanshi/contracts';
+import type { Duration } from './duration';
 import type { ModelProfile } from './model-profile';
 
-/** What a rule sees when it evaluates one event. */
-export interface RuleContext<Args> {
-  readonly event: TelemetryEvent;
+/**
+ * Named timers of one rule for one model. A timer fires once, when the engine's clock passes
+ * it, and calls the rule's `onTimer`. Setting a name again moves it.
+ */
+export interface RuleTimers {
+  /** Fire `name` at `at` (epoch milliseconds). */
+  set(name: string, at: number): void;
+  clear(name: string): void;
+  /** When `name` fires, or `undefined` when it is not set. */
+  get(name: string): number | undefined;
+}
+
+/** What every call of a rule sees. */
+export interface RuleScope<Args, State> {
   /** The model's inventory entry; `undefined` when the model is not in the inventory. */
   readonly model: ModelProfile | undefined;
+  readonly tenantId: string;
+  readonly modelId: string;
   /** The rule's arguments in force for this tenant and model (defaults filled in). */
   readonly args: Args;
+  /**
+   * The rule's memory for this tenant and model, made by `initialState()`. Change it in place;
+   * the engine keeps it across events, checkpoints it with the consumer offsets and restores it
+   * after a restart. Keep it plain JSON (numbers, strings, arrays, objects) and small.
+   */
+  readonly state: State;
+  readonly timers: RuleTimers;
+}
+
+/** What a rule sees when it evaluates one event. */
+export interface RuleContext<Args, State = undefined> extends RuleScope<Args, State> {
+  readonly event: TelemetryEvent;
+  /** The event's time (its `timestamp`) in epoch milliseconds: rules work in event time. */
+  readonly time: number;
+}
+
+/** What a rule sees when one of its timers fires. */
+export interface TimerContext<Args, State = undefined> extends RuleScope<Args, State> {
+  readonly timer: { readonly name: string; readonly at: number };
+  /** The engine's clock when the timer fired, in epoch milliseconds. */
+  readonly time: number;
 }
 
 /** What a rule reports when its condition holds. The engine turns it into a finding. */
-export interface RuleResult {
+export interface RuleFinding {
+  readonly kind?: 'finding';
   /**
    * What inside the model the finding is about (a feature, a segment). Findings with the same
    * rule and scope group into one alert. Defaults to `model`.
@@ -24,12 +60,51 @@ export interface RuleResult {
   readonly severity?: Severity;
   /** Regulatory deadline for clock rules. */
   readonly dueAt?: Date;
+  /**
+   * Names this occurrence so that replaying the same events gives the same finding (a window's
+   * start, a timer's name and time). Defaults to the event id, or the timer's name and time.
+   */
+  readonly occurrence?: string;
+  /** Ids of the events that show the finding (at most 20 are kept). Defaults to the current event. */
+  readonly evidence?: readonly string[];
 }
 
 /**
- * A policy rule: data plus a pure function. Tenants override the arguments, never the code.
+ * The condition of a rule that declares `recovery` is clear for this scope: the alert may
+ * auto-resolve once it has stayed clear for the recovery period.
+ */
+export interface RuleClear {
+  readonly kind: 'clear';
+  readonly scope?: string;
+}
+
+export type RuleResult = RuleFinding | RuleClear;
+
+/** What `evaluate` and `onTimer` return: nothing when compliant, or one or more results. */
+export type RuleOutcome = RuleResult | readonly RuleResult[] | undefined;
+
+/** The window a rule counts over, for the rules reference and the engine's lateness bound. */
+export interface WindowSpec {
+  readonly kind: 'tumbling' | 'sliding' | 'calendar';
+  readonly size: Duration;
+  /** Fewest samples before the rule judges; fewer means "not enough data", never a finding. */
+  readonly minSamples?: number;
+  /** How late an event may arrive (event time behind the newest seen) and still count. */
+  readonly lateness?: Duration;
+}
+
+/** When an open alert of the rule may auto-resolve. */
+export interface RecoverySpec {
+  /** How long the condition must stay clear. */
+  readonly clearFor: Duration;
+}
+
+/**
+ * A policy rule: data plus pure functions. Tenants override the arguments, never the code.
+ * Pure means: no I/O, no clock, no randomness. Time comes from the event (`time`) or the
+ * engine (`onTimer`); memory lives in `state`.
  *
- * @example
+ * @example A stateless rule
  * ```ts
  * import { defineRule, Type } from '@kanshi/policy-sdk';
  *
@@ -47,8 +122,38 @@ export interface RuleResult {
  *   },
  * });
  * ```
+ *
+ * @example A windowed rule: judged once per hour when the hour closes
+ * ```ts
+ * import { CountWindow, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+ *
+ * export const overrideShare = defineRule({
+ *   id: 'X2',
+ *   title: 'Too many manual overrides in an hour',
+ *   rationale: 'Frequent overrides mean the model no longer fits the cases it sees.',
+ *   source: 'Internal model policy §7',
+ *   defaultSeverity: 'medium',
+ *   reads: ['prediction', 'human_override'],
+ *   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), minSamples: Type.Integer({ default: 100 }) }),
+ *   window: { kind: 'tumbling', size: '1h', lateness: '5m' },
+ *   initialState: () => CountWindow.create('1h', '2h'),
+ *   evaluate: ({ event, time, state, timers }) => {
+ *     CountWindow.add(state, time, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
+ *     // One timer per window: an event of the next hour must not move this hour's close.
+ *     timers.set(`close:${CountWindow.bucketStart(state, time)}`, CountWindow.bucketEnd(state, time) + durationMs('5m'));
+ *     return undefined;
+ *   },
+ *   onTimer: ({ timer, state, args }) => {
+ *     const start = timer.at - durationMs('5m') - durationMs('1h');
+ *     const { decisions = 0, overrides = 0 } = CountWindow.bucket(state, start);
+ *     if (decisions < args.minSamples) return undefined;
+ *     const share = overrides / decisions;
+ *     return share > args.maxShare ? { observed: { share, decisions }, occurrence: new Date(start).toISOString() } : { kind: 'clear' };
+ *   },
+ * });
+ * ```
  */
-export interface RuleDefinition<ArgsSchema extends TObject = TObject> {
+export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = unknown> {
   /** Stable id cited by alerts, evidence and docs (G1, F3 …). Never reuse or rename. */
   readonly id: string;
   readonly title: string;
@@ -61,15 +166,25 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject> {
   readonly reads: readonly EventType[] | 'all';
   /** Argument schema with a `default` on every property, so a rule runs without configuration. */
   readonly args: ArgsSchema;
-  /** Pure: no I/O, no clock, no randomness. Return nothing when the event is compliant. */
-  // Method syntax on purpose: a rule with specific arguments is usable where any rule is expected.
-  evaluate(context: RuleContext<Static<ArgsSchema>>): RuleResult | readonly RuleResult[] | undefined;
+  /** The window the rule counts over, if any (documentation and lateness bound). */
+  readonly window?: WindowSpec;
+  /** Declared by rules whose alerts may auto-resolve. */
+  readonly recovery?: RecoverySpec;
+  /** Fresh memory for one tenant and model; omit for a rule that needs none. */
+  initialState?(): State;
+  // Method syntax on purpose: a rule with specific arguments and state is usable where any rule is expected.
+  /** Judges one event. */
+  evaluate(context: RuleContext<Static<ArgsSchema>, State>): RuleOutcome;
+  /** Called when one of the rule's timers fires. */
+  onTimer?(context: TimerContext<Static<ArgsSchema>, State>): RuleOutcome;
 }
 
 /**
- * Declares a rule with its argument types inferred from the schema.
- * See {@link RuleDefinition} for an example.
+ * Declares a rule with its argument and state types inferred.
+ * See {@link RuleDefinition} for examples.
  */
-export function defineRule<ArgsSchema extends TObject>(definition: RuleDefinition<ArgsSchema>): RuleDefinition<ArgsSchema> {
+export function defineRule<ArgsSchema extends TObject, State = undefined>(
+  definition: RuleDefinition<ArgsSchema, State>,
+): RuleDefinition<ArgsSchema, State> {
   return Object.freeze(definition);
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { createTestSectorEnvironment } from './conformance';
 import { defineRule, type RuleDefinition } from './rule';
 import { getSectorModuleOptions, SectorModule, type SectorModuleOptions } from './sector-module.decorator';
 import { POLICY_SDK_VERSION } from './version';
@@ -22,7 +23,7 @@ const options: SectorModuleOptions = {
   description: 'ACME Bank internal model standards',
   sectors: ['finance'],
   rules: [sampleRule],
-  compatibility: '^0.1.0',
+  compatibility: '^0.2.0',
 };
 
 @SectorModule(options)
@@ -57,19 +58,16 @@ describe('defineRule', () => {
     expect(Object.isFrozen(sampleRule)).toBe(true);
   });
 
-  it('keeps evaluate working with typed arguments', () => {
-    const event = {
-      schema_version: '1.0',
-      event_id: 'evt-1',
-      event_type: 'prediction' as const,
-      timestamp: '2025-10-01T00:00:00Z',
-      tenant_id: 'acme',
-      model_id: 'credit-score',
-      payload: { score: 0.995 },
-    };
+  it('keeps evaluate working with typed arguments, defaults and overrides', () => {
+    const credit = { modelId: 'credit', sectors: ['finance'] as const };
+    const withDefaults = createTestSectorEnvironment(AcmeBankSectorModule, { models: [credit] });
+    withDefaults.send({ event_type: 'prediction', payload: { score: 0.995 } });
+    withDefaults.send({ event_type: 'prediction', payload: { score: 0.98 } });
+    expect(withDefaults.findings.map((f) => [f.observed, f.args])).toEqual([[0.995, { maxScore: 0.99 }]]);
 
-    expect(sampleRule.evaluate({ event, model: undefined, args: { maxScore: 0.99 } })).toEqual({ observed: 0.995 });
-    expect(sampleRule.evaluate({ event, model: undefined, args: { maxScore: 1 } })).toBeUndefined();
+    const overridden = createTestSectorEnvironment(AcmeBankSectorModule, { models: [credit], args: { X1: { maxScore: 1 } } });
+    overridden.send({ event_type: 'prediction', payload: { score: 0.995 } });
+    expect(overridden.findings).toEqual([]);
   });
 });
 

@@ -31,7 +31,7 @@ export interface SectorModuleOptions {
  *   description: 'ACME Bank internal model standards',
  *   sectors: ['finance'],
  *   rules: [highScore],
- *   compatibility: '^0.1.0',
+ *   compatibility: '^0.2.0',
  * })
  * export class AcmeBankSectorModule {}
  * ```

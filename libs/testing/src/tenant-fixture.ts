@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ApiKeyService, ROLES, type Role } from '@kanshi/auth';
 import { ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
-import type { ModelProfile } from '@kanshi/policy-sdk';
+import { modelProfile, type ModelProfile } from '@kanshi/policy-sdk';
 
 export interface TenantFixture {
   readonly tenantId: string;
@@ -13,7 +13,7 @@ export interface TenantFixture {
 export async function createTenantFixture(
   dataSource: DataSource,
   tenantId: string,
-  models: readonly Omit<ModelProfile, 'tenantId'>[] = [],
+  models: readonly (Partial<Omit<ModelProfile, 'tenantId'>> & Pick<ModelProfile, 'modelId'>)[] = [],
   options: { devKey?: boolean } = {},
 ): Promise<TenantFixture> {
   await new TenantRepository(dataSource).ensure(tenantId, `Test tenant ${tenantId}`);
@@ -23,6 +23,6 @@ export async function createTenantFixture(
     keys[role] = await apiKeys.create({ tenantId, name: `${role} key`, roles: [role], isDev: role === 'admin' && options.devKey === true });
   }
   const inventory = new ModelRepository(dataSource);
-  for (const model of models) await inventory.upsert({ ...model, tenantId });
+  for (const model of models) await inventory.upsert(modelProfile({ ...model, tenantId }));
   return { tenantId, keys };
 }

@@ -24,6 +24,37 @@ export class ModelEntity {
   @Column({ name: 'intended_use', type: 'text', nullable: true })
   intendedUse!: string | null;
 
+  @Column({ name: 'approved_use_scope', type: 'text', array: true, default: () => "'{}'" })
+  approvedUseScope!: string[];
+
+  @Column({ name: 'approved_versions', type: 'jsonb', default: () => "'[]'" })
+  approvedVersions!: { version: string; hash: string | null }[];
+
+  @Column({ name: 'change_plan', type: 'jsonb', nullable: true })
+  changePlan!: { ref: string; scope: string[] } | null;
+
+  /** `YYYY-MM-DD` (a `date` column, read as text so no time zone shifts it). */
+  @Column({ name: 'last_validated_at', type: 'date', nullable: true })
+  lastValidatedAt!: string | null;
+
+  @Column({ name: 'third_party', type: 'boolean', default: false })
+  thirdParty!: boolean;
+
+  @Column({ type: 'text', nullable: true })
+  vendor!: string | null;
+
+  @Column({ name: 'vendor_validation_ref', type: 'text', nullable: true })
+  vendorValidationRef!: string | null;
+
+  @Column({ name: 'privacy_assessment_refs', type: 'text', array: true, default: () => "'{}'" })
+  privacyAssessmentRefs!: string[];
+
+  @Column({ name: 'deployed_version', type: 'text', nullable: true })
+  deployedVersion!: string | null;
+
+  @Column({ name: 'deployed_hash', type: 'text', nullable: true })
+  deployedHash!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

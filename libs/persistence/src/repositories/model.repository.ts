@@ -14,6 +14,16 @@ function toProfile(row: ModelEntity): ModelProfile {
     riskTier: row.riskTier,
     owner: row.owner,
     intendedUse: row.intendedUse,
+    approvedUseScope: row.approvedUseScope,
+    approvedVersions: row.approvedVersions,
+    changePlan: row.changePlan,
+    lastValidatedAt: row.lastValidatedAt,
+    thirdParty: row.thirdParty,
+    vendor: row.vendor,
+    vendorValidationRef: row.vendorValidationRef,
+    privacyAssessmentRefs: row.privacyAssessmentRefs,
+    deployedVersion: row.deployedVersion,
+    deployedHash: row.deployedHash,
   };
 }
 
@@ -36,13 +46,12 @@ export class ModelRepository {
       .getRepository(ModelEntity)
       .upsert(
         {
-          tenantId: model.tenantId,
-          modelId: model.modelId,
-          name: model.name,
+          ...model,
           sectors: [...model.sectors],
-          riskTier: model.riskTier,
-          owner: model.owner,
-          intendedUse: model.intendedUse,
+          approvedUseScope: [...model.approvedUseScope],
+          approvedVersions: model.approvedVersions.map((v) => ({ ...v })),
+          changePlan: model.changePlan ? { ref: model.changePlan.ref, scope: [...model.changePlan.scope] } : null,
+          privacyAssessmentRefs: [...model.privacyAssessmentRefs],
         },
         ['tenantId', 'modelId'],
       );

@@ -1,5 +1,5 @@
 import { satisfies } from 'semver';
-import { getSectorModuleOptions, POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
+import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
 import { g1ModelNotInInventory } from './g1-model-not-in-inventory.rule';
 import { GeneralSectorModule } from './general-sector.module';
 
@@ -12,17 +12,27 @@ describe('GeneralSectorModule', () => {
     expect(options).toMatchObject({ id: 'general', sectors: 'all' });
   });
 
-  it('declares G1', () => {
+  it('passes the conformance check the engine runs at boot', () => {
+    expect(checkSectorModule(GeneralSectorModule)).toEqual([]);
+  });
+
+  it('declares every G rule of the brief exactly once', () => {
+    const ids = options?.rules.map((r) => r.id) ?? [];
+
     expect(options?.rules).toContain(g1ModelNotInInventory);
+    expect([...ids].sort()).toEqual(['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9', 'G10', 'G11'].sort());
+  });
+
+  it("gives every rule a source, a rationale and an argument schema whose properties all carry a default and a description", () => {
+    for (const rule of options?.rules ?? []) {
+      expect([rule.id, rule.source.length > 0, rule.rationale.length > 0]).toEqual([rule.id, true, true]);
+      for (const [name, schema] of Object.entries(rule.args.properties)) {
+        expect([rule.id, name, 'default' in schema, typeof schema.description]).toEqual([rule.id, name, true, 'string']);
+      }
+    }
   });
 
   it('is compatible with the SDK it is built with', () => {
     expect(satisfies(POLICY_SDK_VERSION, options?.compatibility ?? '')).toBe(true);
-  });
-
-  it('declares each rule id once', () => {
-    const ids = options?.rules.map((r) => r.id) ?? [];
-
-    expect(new Set(ids).size).toBe(ids.length);
   });
 });

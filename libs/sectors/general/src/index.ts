@@ -1,2 +1,12 @@
 export { GeneralSectorModule } from './general-sector.module';
 export { g1ModelNotInInventory } from './g1-model-not-in-inventory.rule';
+export { g2FeatureDriftPsi } from './g2-feature-drift-psi.rule';
+export { g3PrimaryMetricDrop } from './g3-primary-metric-drop.rule';
+export { g4SubgroupOutcomeDisparity } from './g4-subgroup-outcome-disparity.rule';
+export { g5GeneratedContentUnlabelled } from './g5-generated-content-unlabelled.rule';
+export { g6PredictionTraceability } from './g6-prediction-traceability.rule';
+export { g7HighImpactWithoutReview } from './g7-high-impact-without-review.rule';
+export { g8IncidentResponseOverdue } from './g8-incident-response-overdue.rule';
+export { g9GuardrailViolationRate } from './g9-guardrail-violation-rate.rule';
+export { g10ServingAvailability } from './g10-serving-availability.rule';
+export { g11TransparencyReportStale } from './g11-transparency-report-stale.rule';

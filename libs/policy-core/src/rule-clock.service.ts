@@ -1,0 +1,59 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { AlertQueue } from '@kanshi/alerting';
+import { InventoryCache } from './inventory-cache.service';
+import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
+
+/** How often the engine fires the rules' due timers (window closes, deadlines, absence checks). */
+export const RULE_CLOCK_INTERVAL_MS = 1000;
+
+/**
+ * Drives the rules' timers with the wall clock: every second, fires the timers now due and
+ * enqueues what they found. A tick that fails (Redis down) keeps its findings for the next tick
+ * rather than losing them.
+ */
+@Injectable()
+export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RuleClock.name);
+  private timer: NodeJS.Timeout | undefined;
+  private pending = new FindingCollector();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly evaluator: PolicyEvaluator,
+    private readonly inventory: InventoryCache,
+    private readonly alerts: AlertQueue,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.tick(Date.now()).finally(() => (this.running = undefined));
+    }, RULE_CLOCK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Fires the timers due by `now` and enqueues the findings; resolves when they are queued. */
+  async tick(now: number): Promise<void> {
+    this.evaluator.tick(now, (tenantId, modelId) => this.inventory.get(tenantId, modelId), this.pending);
+    for (const failure of this.pending.failures) {
+      this.logger.error(`rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`);
+    }
+    const jobs = this.pending.toJobs();
+    if (jobs.length === 0) {
+      this.pending = new FindingCollector();
+      return;
+    }
+    try {
+      await this.alerts.enqueue(jobs);
+      this.pending = new FindingCollector();
+    } catch (error) {
+      // Keep the findings: the next tick enqueues them again (job ids are deterministic).
+      this.pending.output.failures.length = 0;
+      this.logger.error(`could not enqueue ${jobs.length} alert jobs from rule timers; retrying next tick: ${String(error)}`);
+    }
+  }
+}

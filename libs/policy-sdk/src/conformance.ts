@@ -1,0 +1,222 @@
+import { satisfies, validRange } from 'semver';
+import {
+  describeIssues,
+  TELEMETRY_SCHEMA_MAJOR,
+  validateTelemetryEvent,
+  type EventType,
+  type TelemetryEvent,
+} from '@kanshi/contracts';
+import { durationMs, type Duration } from './duration';
+import { modelProfile, type ModelProfile } from './model-profile';
+import {
+  defaultArgsOf,
+  emptyOutput,
+  RuleRuntime,
+  runtimeRules,
+  type RuntimeClear,
+  type RuntimeFailure,
+  type RuntimeFinding,
+  type RuntimeOutput,
+  type RuntimeRule,
+} from './rule-runtime';
+import { getSectorModuleOptions, type SectorModuleOptions } from './sector-module.decorator';
+import { POLICY_SDK_VERSION } from './version';
+
+const RULE_ID = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/;
+
+/**
+ * What is wrong with a sector module, as the engine checks it at boot: the decorator, the SDK
+ * range, rule ids, argument defaults, windows, and initial states that survive a checkpoint.
+ * Empty when the module is sound.
+ *
+ * @example In the module's own tests
+ * ```ts
+ * expect(checkSectorModule(AcmeBankSectorModule)).toEqual([]);
+ * ```
+ */
+export function checkSectorModule(moduleClass: unknown, sdkVersion: string = POLICY_SDK_VERSION): string[] {
+  const options = getSectorModuleOptions(moduleClass);
+  const className = typeof moduleClass === 'function' ? moduleClass.name : String(moduleClass);
+  if (!options) return [`${className} is not a sector module: decorate it with @SectorModule({ ... }).`];
+  const problems: string[] = [];
+  const name = `Sector module "${options.id}"`;
+  if (options.compatibility.trim() === '' || !validRange(options.compatibility)) {
+    problems.push(`${name} declares compatibility "${options.compatibility}", which is not a semver range.`);
+  } else if (!satisfies(sdkVersion, options.compatibility)) {
+    problems.push(
+      `${name} requires @kanshi/policy-sdk ${options.compatibility}, but this engine provides ${sdkVersion}. ` +
+        'Upgrade the module or the engine so the versions match.',
+    );
+  }
+  const ids = new Set<string>();
+  for (const rule of options.rules) {
+    const where = `Rule ${rule.id} of "${options.id}"`;
+    if (!RULE_ID.test(rule.id)) {
+      problems.push(`Rule id "${rule.id}" of "${options.id}" is not valid: use letters, digits, ".", "_" or "-" (at most 32), starting with a letter.`);
+    }
+    if (ids.has(rule.id)) problems.push(`${name} declares rule ${rule.id} twice.`);
+    ids.add(rule.id);
+    try {
+      defaultArgsOf(rule);
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+    }
+    if (rule.reads !== 'all' && rule.reads.length === 0) problems.push(`${where} reads no event type; list them, or 'all'.`);
+    for (const [field, duration] of [
+      ['window.size', rule.window?.size],
+      ['window.lateness', rule.window?.lateness],
+      ['recovery.clearFor', rule.recovery?.clearFor],
+    ] as const) {
+      if (duration === undefined) continue;
+      try {
+        durationMs(duration);
+      } catch (error) {
+        problems.push(`${where}: ${field}: ${(error as Error).message}`);
+      }
+    }
+    if (rule.initialState) {
+      const state: unknown = rule.initialState();
+      if (JSON.stringify(JSON.parse(JSON.stringify(state ?? null))) !== JSON.stringify(state ?? null)) {
+        problems.push(`${where}: initialState() is not plain JSON, so it would not survive a checkpoint.`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** An event for a test: the envelope is filled in, the payload is yours. */
+export type TestEvent = { readonly event_type: EventType; readonly payload?: Readonly<Record<string, unknown>> } & Partial<Omit<TelemetryEvent, 'event_type' | 'payload'>>;
+
+export interface TestSectorEnvironmentOptions {
+  /** Models in the inventory (tenant defaults to the environment's). */
+  readonly models?: readonly (Partial<ModelProfile> & Pick<ModelProfile, 'modelId'>)[];
+  /** Argument overrides per rule id, as a tenant would set them. */
+  readonly args?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Where the clock starts (default 2026-01-05T00:00:00Z, a Monday). */
+  readonly start?: string | number | Date;
+  readonly tenantId?: string;
+  /** Model id of events that name none (default: the first model, else `test-model`). */
+  readonly modelId?: string;
+}
+
+/**
+ * A sector module running as the engine runs it, with a clock you move: the conformance kit a
+ * plug-in author uses in their own tests. Events are checked against the telemetry contract
+ * first, `restart()` round-trips every state through JSON as a checkpoint would, and a rule
+ * that throws or answers something malformed fails the test.
+ */
+export interface TestSectorEnvironment {
+  /** The clock, epoch milliseconds. Sending an event moves it forward to the event's time. */
+  readonly now: number;
+  /** Every finding, clear and failure so far. */
+  readonly findings: readonly RuntimeFinding[];
+  readonly clears: readonly RuntimeClear[];
+  readonly failures: readonly RuntimeFailure[];
+  /** Sends one event (timestamp defaults to the clock), fires timers due up to it, returns what it caused. */
+  send(event: TestEvent): RuntimeOutput;
+  /** Moves the clock forward, firing due timers. */
+  advance(by: Duration | number): RuntimeOutput;
+  advanceTo(time: string | number | Date): RuntimeOutput;
+  /** Replaces or adds a model in the inventory. */
+  setModel(model: Partial<ModelProfile> & Pick<ModelProfile, 'modelId'>): void;
+  /** Checkpoints every state through JSON into a fresh runtime, as an engine restart does. */
+  restart(): void;
+  /** The state a rule keeps for a model. */
+  stateOf(ruleId: string, modelId?: string): unknown;
+}
+
+/**
+ * Runs a sector module in memory, without Kafka or a database.
+ *
+ * @example
+ * ```ts
+ * const env = createTestSectorEnvironment(AcmeBankSectorModule, {
+ *   models: [{ modelId: 'credit', sectors: ['finance'], riskTier: 'T1' }],
+ * });
+ * env.send({ event_type: 'prediction', payload: { score: 0.995 } });
+ * expect(env.findings.map((f) => f.rule.rule.id)).toEqual(['X1']);
+ * ```
+ */
+export function createTestSectorEnvironment(moduleClass: unknown, options: TestSectorEnvironmentOptions = {}): TestSectorEnvironment {
+  const problems = checkSectorModule(moduleClass);
+  if (problems.length > 0) throw new Error(`the module does not conform:\n- ${problems.join('\n- ')}`);
+  const module = getSectorModuleOptions(moduleClass) as SectorModuleOptions;
+  const tenantId = options.tenantId ?? 'test-tenant';
+  const models = new Map<string, ModelProfile>();
+  for (const model of options.models ?? []) models.set(model.modelId, modelProfile({ tenantId, ...model }));
+  const defaultModelId = options.modelId ?? options.models?.[0]?.modelId ?? 'test-model';
+  const rules = runtimeRules([module]);
+  const argsFor = (rule: RuntimeRule) => ({ ...rule.defaultArgs, ...options.args?.[rule.rule.id] });
+  let runtime = new RuleRuntime(rules, argsFor);
+  let now = new Date(options.start ?? '2026-01-05T00:00:00Z').getTime();
+  let sequence = 0;
+  const all = emptyOutput();
+  const lookup = (tenant: string, modelId: string) => (tenant === tenantId ? models.get(modelId) : undefined);
+
+  const record = (output: RuntimeOutput): RuntimeOutput => {
+    all.findings.push(...output.findings);
+    all.clears.push(...output.clears);
+    all.failures.push(...output.failures);
+    if (output.failures.length > 0) {
+      const first = output.failures[0] as RuntimeFailure;
+      throw new Error(`rule ${first.ruleId} failed on ${first.trigger}: ${first.error instanceof Error ? first.error.message : String(first.error)}`);
+    }
+    return output;
+  };
+
+  const advanceTo = (time: number): RuntimeOutput => {
+    if (time < now) throw new Error(`the clock only moves forward: ${new Date(time).toISOString()} is before ${new Date(now).toISOString()}`);
+    now = time;
+    return record(runtime.advanceTo(now, lookup));
+  };
+
+  return {
+    get now() {
+      return now;
+    },
+    findings: all.findings,
+    clears: all.clears,
+    failures: all.failures,
+    send(input) {
+      sequence++;
+      const candidate = {
+        schema_version: `${TELEMETRY_SCHEMA_MAJOR}.0`,
+        event_id: `test-event-${sequence}`,
+        timestamp: new Date(now).toISOString(),
+        tenant_id: tenantId,
+        model_id: defaultModelId,
+        ...input,
+        payload: input.payload ?? {},
+      };
+      const checked = validateTelemetryEvent(candidate);
+      if (!checked.ok) throw new Error(`the test event breaks the telemetry contract: ${describeIssues(checked.issues)}`);
+      const event = checked.event;
+      const time = Date.parse(event.timestamp);
+      // Timers due before the event fire first, as they would in a live engine.
+      const fired = time > now ? record(runtime.advanceTo((now = time) - 1, lookup)) : emptyOutput();
+      const judged = record(runtime.evaluate(event, lookup(event.tenant_id, event.model_id)));
+      return {
+        findings: [...fired.findings, ...judged.findings],
+        clears: [...fired.clears, ...judged.clears],
+        failures: [...fired.failures, ...judged.failures],
+      };
+    },
+    advance(by) {
+      return advanceTo(now + (typeof by === 'number' ? by : durationMs(by)));
+    },
+    advanceTo(time) {
+      return advanceTo(new Date(time).getTime());
+    },
+    setModel(model) {
+      models.set(model.modelId, modelProfile({ tenantId, ...model }));
+    },
+    restart() {
+      const checkpoint = JSON.parse(JSON.stringify(runtime.snapshot())) as ReturnType<RuleRuntime['snapshot']>;
+      runtime = new RuleRuntime(rules, argsFor);
+      runtime.restore(checkpoint);
+    },
+    stateOf(ruleId, modelId = defaultModelId) {
+      return runtime.stateOf(tenantId, modelId, ruleId);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * A span of time as rules write it: a whole number and a unit, `ms`, `s`, `m`, `h` or `d`
+ * (`'1h'`, `'24h'`, `'7d'`). Calendar months are not durations; write `'30d'`.
+ */
+export type Duration = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+
+/** One hour, one day: for arithmetic on event times in rules. */
+export const HOUR_MS = UNIT_MS.h;
+export const DAY_MS = UNIT_MS.d;
+
+/**
+ * Milliseconds in a {@link Duration}.
+ *
+ * @example
+ * ```ts
+ * durationMs('24h'); // 86_400_000
+ * ```
+ * @throws Error naming the value when it is not a duration.
+ */
+export function durationMs(duration: string): number {
+  const match = DURATION.exec(duration);
+  if (!match) throw new Error(`"${duration}" is not a duration: write a whole number and a unit (ms, s, m, h, d), e.g. "24h".`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}

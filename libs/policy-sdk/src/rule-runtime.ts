@@ -1,0 +1,425 @@
+import { Value } from '@sinclair/typebox/value';
+import { isSeverity, type EventType, type Sector, type Severity, type TelemetryEvent } from '@kanshi/contracts';
+import type { ModelProfile } from './model-profile';
+import type { RuleDefinition, RuleOutcome, RuleTimers } from './rule';
+import type { SectorModuleOptions } from './sector-module.decorator';
+
+/** A rule as the runtime runs it: with its module and its default arguments resolved. */
+export interface RuntimeRule {
+  readonly moduleId: string;
+  /** The module's sectors: findings record the model's sector the module matched, or `general`. */
+  readonly moduleSectors: readonly Sector[] | 'all';
+  readonly rule: RuleDefinition;
+  readonly defaultArgs: Readonly<Record<string, unknown>>;
+}
+
+/** The arguments in force for a rule and a model: defaults, or a tenant's overrides. */
+export type ArgsResolver = (rule: RuntimeRule, tenantId: string, modelId: string, model: ModelProfile | undefined) => Readonly<Record<string, unknown>>;
+
+/** A finding the runtime produced, with everything the engine needs to raise an alert. */
+export interface RuntimeFinding {
+  readonly kind: 'finding';
+  readonly rule: RuntimeRule;
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly model: ModelProfile | undefined;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly scope: string;
+  readonly severity: Severity;
+  readonly observed: unknown;
+  readonly dueAt: Date | undefined;
+  /** Same events, same occurrence: what makes a replayed finding the same finding. */
+  readonly occurrence: string;
+  readonly evidence: readonly string[];
+  /** When it happened: the event's time, or the timer's. */
+  readonly time: number;
+}
+
+/** A rule's condition is clear for a scope (rules that declare `recovery`). */
+export interface RuntimeClear {
+  readonly kind: 'clear';
+  readonly rule: RuntimeRule;
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly scope: string;
+  readonly time: number;
+}
+
+/** A rule that threw or answered something malformed: a plug-in bug, reported, never fatal. */
+export interface RuntimeFailure {
+  readonly ruleId: string;
+  readonly moduleId: string;
+  /** The event, or `timer <name>`. */
+  readonly trigger: string;
+  readonly error: unknown;
+}
+
+export interface RuntimeOutput {
+  readonly findings: RuntimeFinding[];
+  readonly clears: RuntimeClear[];
+  readonly failures: RuntimeFailure[];
+}
+
+/** One rule's memory for one tenant and model, as checkpointed. Plain JSON. */
+export interface RuleStateRecord {
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly ruleId: string;
+  readonly state: unknown;
+  readonly timers: Readonly<Record<string, number>>;
+  /** Who owns the record (the engine: the Kafka partition whose events made it), if tagged. */
+  readonly owner?: number;
+}
+
+/** Largest `observed` value a finding may carry, encoded as JSON. */
+export const MAX_OBSERVED_BYTES = 16 * 1024;
+/** Evidence event ids kept per finding. */
+export const MAX_EVIDENCE = 20;
+
+/** Why a rule's result cannot be used, or `undefined` when it can. */
+export function checkRuleResult(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null) return `returned ${String(result)} instead of a result object`;
+  const { kind, scope, severity, dueAt, observed, occurrence, evidence } = result as Record<string, unknown>;
+  if (kind !== undefined && kind !== 'finding' && kind !== 'clear') return `kind ${JSON.stringify(kind)} is not "finding" or "clear"`;
+  if (scope !== undefined && (typeof scope !== 'string' || scope.length === 0 || scope.length > 200)) {
+    return 'scope must be a non-empty string of at most 200 characters';
+  }
+  if (kind === 'clear') return undefined;
+  if (severity !== undefined && !isSeverity(severity)) return `severity ${JSON.stringify(severity)} is not one of low, medium, high, critical`;
+  if (dueAt !== undefined && !(dueAt instanceof Date && !Number.isNaN(dueAt.getTime()))) return 'dueAt must be a valid Date';
+  if (occurrence !== undefined && (typeof occurrence !== 'string' || occurrence.length === 0 || occurrence.length > 200)) {
+    return 'occurrence must be a non-empty string of at most 200 characters';
+  }
+  if (evidence !== undefined && !(Array.isArray(evidence) && evidence.every((id) => typeof id === 'string'))) return 'evidence must be an array of event ids';
+  let encoded: string | undefined;
+  try {
+    encoded = JSON.stringify(observed ?? null);
+  } catch (error) {
+    return `observed cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (encoded.length > MAX_OBSERVED_BYTES) return `observed is ${encoded.length} bytes as JSON; the limit is ${MAX_OBSERVED_BYTES}`;
+  if (encoded.includes('\\u0000')) return 'observed contains a NUL character';
+  return undefined;
+}
+
+/** The rules of some modules, with their default arguments, checked to be valid. */
+export function runtimeRules(modules: readonly SectorModuleOptions[]): RuntimeRule[] {
+  return modules.flatMap((options) =>
+    options.rules.map((rule) => ({ moduleId: options.id, moduleSectors: options.sectors, rule, defaultArgs: Object.freeze(defaultArgsOf(rule)) })),
+  );
+}
+
+/** A rule's arguments with every default filled in; throws naming the argument without a valid default. */
+export function defaultArgsOf(rule: RuleDefinition): Record<string, unknown> {
+  const defaults = Value.Default(rule.args, {}) as Record<string, unknown>;
+  const first = Value.Errors(rule.args, defaults).First();
+  if (first) {
+    throw new Error(`rule ${rule.id} has arguments without valid defaults (${first.path || '/'}: ${first.message}); give every argument a default.`);
+  }
+  return defaults;
+}
+
+interface KeyState {
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly ruleId: string;
+  state: unknown;
+  timers: Record<string, number>;
+  owner?: number;
+}
+
+function stateKey(tenantId: string, modelId: string, ruleId: string): string {
+  return `${tenantId}\u0000${modelId}\u0000${ruleId}`;
+}
+
+/**
+ * Runs sector-module rules over events and timers: routing, arguments, per-model state and
+ * timers, result checks. Pure apart from the rules it runs; the engine adds Kafka, the
+ * inventory and checkpoints, the conformance kit adds a clock you control.
+ */
+export class RuleRuntime {
+  private readonly forEveryModel: RuntimeRule[] = [];
+  private readonly bySector = new Map<Sector, RuntimeRule[]>();
+  private readonly routes = new Map<string, readonly RuntimeRule[]>();
+  private readonly byId = new Map<string, RuntimeRule>();
+  private readonly states = new Map<string, KeyState>();
+  private readonly withTimers = new Set<string>();
+  private readonly dirty = new Set<string>();
+  /** No timer is due before this time (a lower bound, so ticks without due timers are cheap). */
+  private earliestTimer = Infinity;
+
+  constructor(
+    rules: readonly RuntimeRule[],
+    private readonly argsFor: ArgsResolver = (rule) => rule.defaultArgs,
+  ) {
+    for (const rule of rules) {
+      this.byId.set(rule.rule.id, rule);
+      if (rule.moduleSectors === 'all') {
+        this.forEveryModel.push(rule);
+      } else {
+        for (const sector of rule.moduleSectors) this.bySector.set(sector, [...(this.bySector.get(sector) ?? []), rule]);
+      }
+    }
+  }
+
+  /**
+   * The rules that judge an event of this type for this model: every rule of the modules for
+   * all models, plus the rules of the modules of the model's sectors. Unknown models get the
+   * former only.
+   */
+  rulesFor(eventType: EventType, model: ModelProfile | undefined): readonly RuntimeRule[] {
+    const sectors = model?.sectors ?? [];
+    const cacheKey = `${eventType}|${sectors.join(',')}`;
+    const cached = this.routes.get(cacheKey);
+    if (cached) return cached;
+    const matched = [...new Set([this.forEveryModel, ...sectors.map((s) => this.bySector.get(s) ?? [])].flat())].filter(
+      ({ rule }) => rule.reads === 'all' || rule.reads.includes(eventType),
+    );
+    this.routes.set(cacheKey, matched);
+    return matched;
+  }
+
+  /**
+   * Judges one event with every rule routed to it. `owner` tags the state the event touches
+   * (the engine passes the Kafka partition), so checkpoints can be taken per owner.
+   */
+  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput(), owner?: number): RuntimeOutput {
+    const time = Date.parse(event.timestamp);
+    for (const runtimeRule of this.rulesFor(event.event_type, model)) {
+      const { rule } = runtimeRule;
+      const args = this.argsFor(runtimeRule, event.tenant_id, event.model_id, model);
+      const key = this.keyState(event.tenant_id, event.model_id, runtimeRule);
+      let outcome: RuleOutcome;
+      try {
+        outcome = rule.evaluate({
+          event,
+          time,
+          model,
+          tenantId: event.tenant_id,
+          modelId: event.model_id,
+          args,
+          state: key?.state,
+          timers: this.timersOf(event.tenant_id, event.model_id, rule.id),
+        });
+      } catch (error) {
+        into.failures.push({ ruleId: rule.id, moduleId: runtimeRule.moduleId, trigger: event.event_id, error });
+        continue;
+      }
+      const touched = this.states.get(stateKey(event.tenant_id, event.model_id, rule.id));
+      if (touched) {
+        this.dirty.add(stateKey(event.tenant_id, event.model_id, rule.id));
+        if (owner !== undefined) touched.owner = owner;
+      }
+      this.collect(outcome, { runtimeRule, tenantId: event.tenant_id, modelId: event.model_id, model, args, time, occurrence: event.event_id, evidence: [event.event_id], trigger: event.event_id }, into);
+    }
+    return into;
+  }
+
+  /**
+   * Fires every timer due at or before `now`, oldest first, with the model as the inventory
+   * knows it now. Call it with the engine's clock.
+   */
+  advanceTo(now: number, lookupModel: (tenantId: string, modelId: string) => ModelProfile | undefined, into: RuntimeOutput = emptyOutput()): RuntimeOutput {
+    if (now < this.earliestTimer) return into;
+    const due: { key: string; name: string; at: number }[] = [];
+    let next = Infinity;
+    for (const key of this.withTimers) {
+      const entry = this.states.get(key);
+      if (!entry) continue;
+      for (const [name, at] of Object.entries(entry.timers)) {
+        if (at <= now) due.push({ key, name, at });
+        else next = Math.min(next, at);
+      }
+    }
+    due.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key) || a.name.localeCompare(b.name));
+    this.earliestTimer = next;
+    for (const { key, name, at } of due) {
+      const entry = this.states.get(key);
+      if (!entry || entry.timers[name] !== at) continue;
+      delete entry.timers[name];
+      this.dirty.add(key);
+      const runtimeRule = this.byId.get(entry.ruleId);
+      if (!runtimeRule?.rule.onTimer) continue;
+      const { tenantId, modelId } = entry;
+      const model = lookupModel(tenantId, modelId);
+      const args = this.argsFor(runtimeRule, tenantId, modelId, model);
+      let outcome: RuleOutcome;
+      try {
+        outcome = runtimeRule.rule.onTimer({
+          timer: { name, at },
+          time: now,
+          model,
+          tenantId,
+          modelId,
+          args,
+          state: entry.state,
+          timers: this.timersOf(tenantId, modelId, entry.ruleId),
+        });
+      } catch (error) {
+        into.failures.push({ ruleId: entry.ruleId, moduleId: runtimeRule.moduleId, trigger: `timer ${name}`, error });
+        continue;
+      }
+      const occurrence = `timer:${name}@${new Date(at).toISOString()}`;
+      this.collect(outcome, { runtimeRule, tenantId, modelId, model, args, time: at, occurrence, evidence: [], trigger: `timer ${name}` }, into);
+    }
+    for (const key of this.withTimers) {
+      const entry = this.states.get(key);
+      if (!entry || Object.keys(entry.timers).length === 0) this.withTimers.delete(key);
+      else for (const at of Object.values(entry.timers)) this.earliestTimer = Math.min(this.earliestTimer, at);
+    }
+    return into;
+  }
+
+  /** The state records changed since the last call (of `owner` only, when given), for a checkpoint. */
+  takeChanges(owner?: number): RuleStateRecord[] {
+    const changed: RuleStateRecord[] = [];
+    for (const key of this.dirty) {
+      const entry = this.states.get(key);
+      if (entry && owner !== undefined && entry.owner !== owner) continue;
+      this.dirty.delete(key);
+      if (entry) changed.push(recordOf(entry));
+    }
+    return changed;
+  }
+
+  /** Every state record held, for a full checkpoint. */
+  snapshot(): RuleStateRecord[] {
+    return [...this.states.values()].map(recordOf);
+  }
+
+  /** Loads checkpointed state (replacing what is held for those keys); unknown rule ids are ignored. */
+  restore(records: readonly RuleStateRecord[]): void {
+    for (const record of records) {
+      if (!this.byId.has(record.ruleId)) continue;
+      const key = stateKey(record.tenantId, record.modelId, record.ruleId);
+      this.states.set(key, {
+        tenantId: record.tenantId,
+        modelId: record.modelId,
+        ruleId: record.ruleId,
+        state: record.state,
+        timers: { ...record.timers },
+        ...(record.owner !== undefined ? { owner: record.owner } : {}),
+      });
+      if (Object.keys(record.timers).length > 0) {
+        this.withTimers.add(key);
+        for (const at of Object.values(record.timers)) this.earliestTimer = Math.min(this.earliestTimer, at);
+      }
+    }
+  }
+
+  /** Forgets the state `drop` selects (the engine: of a partition moved to another instance). */
+  forget(drop: (tenantId: string, modelId: string, owner: number | undefined) => boolean): void {
+    for (const [key, entry] of this.states) {
+      if (!drop(entry.tenantId, entry.modelId, entry.owner)) continue;
+      this.states.delete(key);
+      this.withTimers.delete(key);
+      this.dirty.delete(key);
+    }
+  }
+
+  /** The state one rule keeps for one model (tests and diagnostics). */
+  stateOf(tenantId: string, modelId: string, ruleId: string): unknown {
+    return this.states.get(stateKey(tenantId, modelId, ruleId))?.state;
+  }
+
+  private keyState(tenantId: string, modelId: string, runtimeRule: RuntimeRule): KeyState | undefined {
+    const { rule } = runtimeRule;
+    const key = stateKey(tenantId, modelId, rule.id);
+    let entry = this.states.get(key);
+    if (!entry && rule.initialState) {
+      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(), timers: {} };
+      this.states.set(key, entry);
+    }
+    return entry;
+  }
+
+  private timersOf(tenantId: string, modelId: string, ruleId: string): RuleTimers {
+    const key = stateKey(tenantId, modelId, ruleId);
+    const entry = () => {
+      let found = this.states.get(key);
+      if (!found) {
+        found = { tenantId, modelId, ruleId, state: undefined, timers: {} };
+        this.states.set(key, found);
+      }
+      return found;
+    };
+    return {
+      set: (name, at) => {
+        if (!Number.isFinite(at)) throw new RangeError(`timer "${name}" needs a finite time, not ${at}`);
+        entry().timers[name] = at;
+        this.withTimers.add(key);
+        this.dirty.add(key);
+        this.earliestTimer = Math.min(this.earliestTimer, at);
+      },
+      clear: (name) => {
+        const found = this.states.get(key);
+        if (found && name in found.timers) {
+          delete found.timers[name];
+          this.dirty.add(key);
+        }
+      },
+      get: (name) => this.states.get(key)?.timers[name],
+    };
+  }
+
+  private collect(
+    outcome: RuleOutcome,
+    origin: {
+      runtimeRule: RuntimeRule;
+      tenantId: string;
+      modelId: string;
+      model: ModelProfile | undefined;
+      args: Readonly<Record<string, unknown>>;
+      time: number;
+      occurrence: string;
+      evidence: readonly string[];
+      trigger: string;
+    },
+    into: RuntimeOutput,
+  ): void {
+    if (outcome === undefined || outcome === null) return;
+    const { runtimeRule, tenantId, modelId, time } = origin;
+    const results: readonly unknown[] = Array.isArray(outcome) ? outcome : [outcome];
+    for (const result of results) {
+      // A plug-in's result is checked before use: a malformed one is the rule's failure,
+      // never an exception that would stop the stream.
+      const problem = checkRuleResult(result);
+      if (problem) {
+        into.failures.push({ ruleId: runtimeRule.rule.id, moduleId: runtimeRule.moduleId, trigger: origin.trigger, error: new Error(problem) });
+        continue;
+      }
+      const r = result as Record<string, unknown> & { scope?: string };
+      const scope = r.scope ?? 'model';
+      if (r['kind'] === 'clear') {
+        into.clears.push({ kind: 'clear', rule: runtimeRule, tenantId, modelId, scope, time });
+        continue;
+      }
+      const evidence = (r['evidence'] as readonly string[] | undefined) ?? origin.evidence;
+      into.findings.push({
+        kind: 'finding',
+        rule: runtimeRule,
+        tenantId,
+        modelId,
+        model: origin.model,
+        args: origin.args,
+        scope,
+        severity: (r['severity'] as Severity | undefined) ?? runtimeRule.rule.defaultSeverity,
+        observed: r['observed'] ?? null,
+        dueAt: r['dueAt'] as Date | undefined,
+        occurrence: (r['occurrence'] as string | undefined) ?? origin.occurrence,
+        evidence: evidence.slice(0, MAX_EVIDENCE),
+        time,
+      });
+    }
+  }
+}
+
+function recordOf(entry: KeyState): RuleStateRecord {
+  const { tenantId, modelId, ruleId, state, owner } = entry;
+  return { tenantId, modelId, ruleId, state, timers: { ...entry.timers }, ...(owner !== undefined ? { owner } : {}) };
+}
+
+/** An empty {@link RuntimeOutput} to collect into. */
+export function emptyOutput(): RuntimeOutput {
+  return { findings: [], clears: [], failures: [] };
+}

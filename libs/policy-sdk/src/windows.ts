@@ -1,0 +1,215 @@
+import { durationMs, type Duration } from './duration';
+
+/**
+ * Time-bucketed tallies in event time, kept as plain JSON inside a rule's state: the one
+ * building block for tumbling windows (one bucket per window), sliding windows (sum the buckets
+ * of the span), rates, means (sum and count), maxima and "n windows running".
+ */
+export interface CountWindowState {
+  /** Width of one bucket in milliseconds. */
+  readonly bucketMs: number;
+  /** How far behind the newest event buckets are kept (and events still counted). */
+  readonly retainMs: number;
+  /** Buckets by start time (epoch ms, a multiple of `bucketMs`), oldest first. */
+  buckets: { start: number; values: Record<string, number> }[];
+  /** Newest event time seen; `null` before the first. */
+  watermark: number | null;
+  /** Events before this time no longer count: their window was judged (see `close`). */
+  closedUntil: number;
+  /** Events refused because they came too late. */
+  late: number;
+}
+
+function findBucket(state: CountWindowState, start: number) {
+  return state.buckets.find((b) => b.start === start);
+}
+
+function bucketFor(state: CountWindowState, time: number): Record<string, number> | undefined {
+  if (time < state.closedUntil) {
+    state.late++;
+    return undefined;
+  }
+  const watermark = Math.max(state.watermark ?? time, time);
+  if (time < watermark - state.retainMs) {
+    state.late++;
+    return undefined;
+  }
+  state.watermark = watermark;
+  const horizon = watermark - state.retainMs;
+  while (state.buckets.length > 0 && (state.buckets[0] as { start: number }).start + state.bucketMs <= horizon) state.buckets.shift();
+  const start = CountWindow.bucketStart(state, time);
+  // Most events land in the newest bucket: search from the end, insert in order.
+  let at = state.buckets.length;
+  while (at > 0) {
+    const bucket = state.buckets[at - 1] as { start: number; values: Record<string, number> };
+    if (bucket.start === start) return bucket.values;
+    if (bucket.start < start) break;
+    at--;
+  }
+  const bucket = { start, values: {} };
+  state.buckets.splice(at, 0, bucket);
+  return bucket.values;
+}
+
+/**
+ * Operations on a {@link CountWindowState}.
+ *
+ * @example Share of explained decisions per hour
+ * ```ts
+ * const window = CountWindow.create('1h', '3h');
+ * CountWindow.add(window, time, { decisions: 1, explained: hasReasons ? 1 : 0 });
+ * const { decisions = 0, explained = 0 } = CountWindow.bucket(window, CountWindow.bucketStart(window, time));
+ * ```
+ */
+export const CountWindow = {
+  /** An empty window of `bucket`-wide buckets, keeping `retain` of history (at least one bucket). */
+  create(bucket: Duration, retain: Duration = bucket): CountWindowState {
+    const bucketMs = durationMs(bucket);
+    return { bucketMs, retainMs: Math.max(bucketMs, durationMs(retain)), buckets: [], watermark: null, closedUntil: 0, late: 0 };
+  },
+
+  bucketStart(state: CountWindowState, time: number): number {
+    return Math.floor(time / state.bucketMs) * state.bucketMs;
+  },
+
+  bucketEnd(state: CountWindowState, time: number): number {
+    return CountWindow.bucketStart(state, time) + state.bucketMs;
+  },
+
+  /** Adds tallies at `time`; `false` (and `late` counted) when the event is too late to count. */
+  add(state: CountWindowState, time: number, tallies: Readonly<Record<string, number>>): boolean {
+    const values = bucketFor(state, time);
+    if (!values) return false;
+    for (const [name, value] of Object.entries(tallies)) values[name] = (values[name] ?? 0) + value;
+    return true;
+  },
+
+  /** Keeps the largest value seen per name in the bucket of `time`. */
+  max(state: CountWindowState, time: number, values: Readonly<Record<string, number>>): boolean {
+    const bucket = bucketFor(state, time);
+    if (!bucket) return false;
+    for (const [name, value] of Object.entries(values)) bucket[name] = Math.max(bucket[name] ?? -Infinity, value);
+    return true;
+  },
+
+  /** The tallies of the bucket starting at `start` (empty when nothing was counted). */
+  bucket(state: CountWindowState, start: number): Readonly<Record<string, number>> {
+    return findBucket(state, start)?.values ?? {};
+  },
+
+  /** Sums of every bucket overlapping `[from, to)`: a sliding window's totals. */
+  sum(state: CountWindowState, from: number, to: number): Record<string, number> {
+    const totals: Record<string, number> = {};
+    for (const { start, values } of state.buckets) {
+      if (start + state.bucketMs <= from || start >= to) continue;
+      for (const [name, value] of Object.entries(values)) totals[name] = (totals[name] ?? 0) + value;
+    }
+    return totals;
+  },
+
+  /** Buckets starting in `[from, to)`, oldest first, with the empty ones included as `{}`. */
+  series(state: CountWindowState, from: number, to: number): { start: number; values: Readonly<Record<string, number>> }[] {
+    const series = [];
+    for (let start = CountWindow.bucketStart(state, from); start < to; start += state.bucketMs) {
+      series.push({ start, values: CountWindow.bucket(state, start) });
+    }
+    return series;
+  },
+
+  /**
+   * How many buckets in a row, ending with the one starting at `lastStart`, satisfy `test`
+   * ("more than 0.10 seven days running"). A missing bucket breaks the run.
+   */
+  consecutive(state: CountWindowState, lastStart: number, test: (values: Readonly<Record<string, number>>) => boolean): number {
+    let run = 0;
+    for (let start = lastStart; ; start -= state.bucketMs) {
+      const bucket = findBucket(state, start);
+      if (!bucket || !test(bucket.values)) return run;
+      run++;
+    }
+  },
+
+  /** Marks everything before `until` as judged: later events for that time count as late. */
+  close(state: CountWindowState, until: number): void {
+    state.closedUntil = Math.max(state.closedUntil, until);
+  },
+};
+
+/**
+ * Relative-error quantiles over tallies (a DDSketch with 1 % relative accuracy): store
+ * `QuantileSketch.tally(x)` in a {@link CountWindow} and read any quantile of any span of it.
+ * Values must be ≥ 0.
+ *
+ * @example p95 latency over the last hour
+ * ```ts
+ * CountWindow.add(window, time, QuantileSketch.tally(latencyMs));
+ * const p95 = QuantileSketch.quantile(CountWindow.sum(window, time - HOUR_MS, time + 1), 0.95);
+ * ```
+ */
+export const QuantileSketch = {
+  /** The tallies that record one value. */
+  tally(value: number): Record<string, number> {
+    if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`QuantileSketch takes finite values ≥ 0, not ${value}`);
+    return { [value === 0 ? 'q:zero' : `q:${Math.ceil(Math.log(value) / LOG_GAMMA)}`]: 1 };
+  },
+
+  /** Number of values recorded in `tallies`. */
+  count(tallies: Readonly<Record<string, number>>): number {
+    let n = 0;
+    for (const [name, count] of Object.entries(tallies)) if (name.startsWith('q:')) n += count;
+    return n;
+  },
+
+  /** The `q`-quantile (0–1) of the recorded values, within 1 %; `undefined` when there are none. */
+  quantile(tallies: Readonly<Record<string, number>>, q: number): number | undefined {
+    const zero = tallies['q:zero'] ?? 0;
+    const bins = Object.entries(tallies)
+      .filter(([name]) => name.startsWith('q:') && name !== 'q:zero')
+      .map(([name, count]) => [Number(name.slice(2)), count] as const)
+      .sort((a, b) => a[0] - b[0]);
+    const total = zero + bins.reduce((n, [, count]) => n + count, 0);
+    if (total === 0) return undefined;
+    const rank = Math.min(total - 1, Math.max(0, Math.ceil(q * total) - 1));
+    if (rank < zero) return 0;
+    let seen = zero;
+    for (const [key, count] of bins) {
+      seen += count;
+      // The bin (γ^(k-1), γ^k] is represented by the value with equal relative error to both ends.
+      if (seen > rank) return (2 * GAMMA ** key) / (GAMMA + 1);
+    }
+    return undefined;
+  },
+};
+
+const RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+
+/** Small statistics the rules share. */
+export const Stats = {
+  /** `part / whole`, or `undefined` when `whole` is 0. */
+  ratio(part: number, whole: number): number | undefined {
+    return whole === 0 ? undefined : part / whole;
+  },
+
+  /** Mean and (sample) standard deviation; `undefined` for fewer than two values. */
+  meanStd(values: readonly number[]): { mean: number; std: number } | undefined {
+    if (values.length < 2) return undefined;
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
+    return { mean, std: Math.sqrt(variance) };
+  },
+
+  /**
+   * Wilson score interval of a proportion (`successes` of `n`) at confidence `z` (1.96 for
+   * 95 %): the lower bound a sensitivity claim is checked against.
+   */
+  wilson(successes: number, n: number, z = 1.96): { low: number; high: number } | undefined {
+    if (n <= 0) return undefined;
+    const p = successes / n;
+    const z2 = z * z;
+    const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+    const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+    return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  },
+};

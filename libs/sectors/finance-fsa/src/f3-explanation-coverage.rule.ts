@@ -1,0 +1,120 @@
+import { CountWindow, defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
+import { closeWindow, durationArg, fallsBelow, latenessArg, FSA_AI_PAPER, FSA_MRM, iso, norm, scheduleClose, text, windowIn, type WindowedState } from './finance-rule-helpers';
+
+interface PendingDecision {
+  /** Start of the window the decision counts in. */
+  b: number;
+  /** 1 when the decision is adverse. */
+  a: 0 | 1;
+  /** Event id, the evidence of an unexplained adverse decision. */
+  e: string;
+}
+
+interface F3State extends WindowedState {
+  /** Decisions still waiting for an explanation, by trace id. */
+  pending: Record<string, PendingDecision>;
+  /** Explanations that arrived before their decision: trace id → event time. */
+  early: Record<string, number>;
+}
+
+const ALL = 'all-decisions';
+const ADVERSE = 'adverse-decisions';
+
+/**
+ * F3: credit decisions (predictions with a `decision`) that carry no reason code. A decision is
+ * explained by an `explanation` event with at least one reason code and the same trace id
+ * (`payload.trace_id`, else the envelope's). Matching in either order: an explanation that comes
+ * first waits for its decision; a decision waits for its explanation until its window is judged,
+ * at the window's end plus `lateness`. Explanations after that are too late and the decision
+ * stays unexplained. A decision without a trace id can never be matched and counts as
+ * unexplained. Two scopes: `all-decisions` (coverage below `minCoverage`, with `minSamples`)
+ * and `adverse-decisions` (any unexplained adverse decision, however few decisions).
+ */
+export const f3ExplanationCoverage = defineRule({
+  id: 'F3',
+  title: 'Credit decisions without reason codes',
+  rationale:
+    'Customers and supervisors must be able to learn why a credit decision was taken; every adverse ' +
+    'decision needs its reasons and nearly all decisions must carry at least one reason code.',
+  source: `${FSA_AI_PAPER} (explainability); ${FSA_MRM}, principle 5 (ongoing monitoring)`,
+  defaultSeverity: 'high',
+  reads: ['prediction', 'explanation'],
+  args: Type.Object({
+    minCoverage: Type.Number({ default: 0.99, minimum: 0, maximum: 1, description: 'Least share of decisions with ≥1 reason code.' }),
+    adverseDecisions: Type.Array(Type.String(), {
+      default: ['decline', 'reject', 'deny'],
+      description: 'Decision values that are adverse to the customer and must all be explained (case-insensitive).',
+    }),
+    window: durationArg('1h', 'Window the coverage is judged over.'),
+    lateness: latenessArg('15m'),
+    minSamples: Type.Integer({ default: 20, minimum: 1, description: 'Fewest decisions in a window before coverage is judged.' }),
+  }),
+  window: { kind: 'tumbling', size: '1h', lateness: '15m', minSamples: 20 },
+  recovery: { clearFor: '1h' },
+  initialState: (): F3State => ({ window: null, pending: {}, early: {} }),
+  evaluate: ({ event, time, state, args, timers }) => {
+    const window = windowIn(state, args.window, 2 * durationMs(args.window) + durationMs(args.lateness));
+    if (event.event_type === 'explanation') {
+      const codes = event.payload['reason_codes'];
+      const trace = text(event.payload, 'trace_id') ?? event.trace_id;
+      if (!Array.isArray(codes) || codes.length === 0 || trace === undefined) return undefined;
+      const decision = state.pending[trace];
+      if (!decision) {
+        state.early[trace] = time;
+        return undefined;
+      }
+      delete state.pending[trace];
+      CountWindow.add(window, decision.b, { explained: 1, adverseExplained: decision.a });
+      return undefined;
+    }
+    const decision = text(event.payload, 'decision');
+    if (decision === undefined) return undefined;
+    const adverse = args.adverseDecisions.some((d) => norm(d) === norm(decision)) ? 1 : 0;
+    const trace = event.trace_id;
+    const explained = trace !== undefined && state.early[trace] !== undefined ? 1 : 0;
+    if (!CountWindow.add(window, time, { decisions: 1, adverse, explained, adverseExplained: explained * adverse })) return undefined;
+    if (explained && trace !== undefined) delete state.early[trace];
+    // Untraceable decisions are kept (under their event id) only for the evidence of adverse ones.
+    else if (trace !== undefined || adverse) state.pending[trace ?? `event:${event.event_id}`] = { b: CountWindow.bucketStart(window, time), a: adverse, e: event.event_id };
+    scheduleClose(timers, window, time, args.lateness);
+    return undefined;
+  },
+  onTimer: ({ timer, state, args }) => {
+    const closed = closeWindow(state.window, timer.name);
+    if (!closed) return undefined;
+    const { window, start, end } = closed;
+    const unexplainedAdverse: string[] = [];
+    for (const [trace, decision] of Object.entries(state.pending)) {
+      if (decision.b >= end) continue;
+      if (decision.b === start && decision.a === 1) unexplainedAdverse.push(decision.e);
+      delete state.pending[trace];
+    }
+    const horizon = end - window.bucketMs - durationMs(args.lateness);
+    for (const [trace, seen] of Object.entries(state.early)) if (seen < horizon) delete state.early[trace];
+
+    const { decisions = 0, explained = 0, adverse = 0, adverseExplained = 0 } = CountWindow.bucket(window, start);
+    const span = { windowStart: iso(start), windowEnd: iso(end) };
+    const results: RuleResult[] = [];
+    if (decisions >= args.minSamples) {
+      const coverage = explained / decisions;
+      results.push(
+        fallsBelow(coverage, args.minCoverage)
+          ? { scope: ALL, occurrence: iso(start), observed: { coverage, decisions, explained, ...span } }
+          : { kind: 'clear', scope: ALL },
+      );
+    }
+    if (adverse > 0) {
+      results.push(
+        adverse > adverseExplained
+          ? {
+              scope: ADVERSE,
+              occurrence: iso(start),
+              observed: { unexplained: adverse - adverseExplained, adverse, ...span },
+              evidence: unexplainedAdverse.slice(0, 20),
+            }
+          : { kind: 'clear', scope: ADVERSE },
+      );
+    }
+    return results;
+  },
+});

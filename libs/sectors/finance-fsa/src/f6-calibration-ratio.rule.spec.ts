@@ -1,0 +1,74 @@
+import { type TestSectorEnvironment } from '@kanshi/policy-sdk';
+import { quarterEnd, quarterStart } from './f6-calibration-ratio.rule';
+import { clearsOf, financeEnv, findingsOf } from './finance-test-kit';
+
+function metric(env: TestSectorEnvironment, timestamp: string, name: string, value: number, extra: Record<string, unknown> = {}) {
+  env.send({ event_type: 'performance_metric', timestamp, payload: { metric: name, value, ...extra } });
+}
+
+// Q1 2026 ends 2026-04-01; with 7 days of lateness it is judged on 2026-04-08.
+const JUDGED = '2026-04-08T00:00:00Z';
+
+describe('F6 calibration ratio per quarter', () => {
+  it('fires when realised/predicted defaults fall below 0.8, judged after the quarter and lateness', () => {
+    const env = financeEnv();
+    metric(env, '2026-01-31T00:00:00Z', 'observed_default_rate', 0.015, { n: 1000 });
+    metric(env, '2026-01-31T00:00:00Z', 'predicted_default_rate', 0.02, { n: 1000 });
+    env.restart();
+    metric(env, '2026-02-28T00:00:00Z', 'observed_default_rate', 0.0169, { n: 1000 });
+    metric(env, '2026-02-28T00:00:00Z', 'predicted_default_rate', 0.02, { n: 1000 });
+    env.advanceTo('2026-04-07T23:59:59.999Z');
+    expect(findingsOf(env, 'F6')).toEqual([]);
+    env.advanceTo(JUDGED);
+
+    const [finding] = findingsOf(env, 'F6');
+    expect(finding).toMatchObject({ severity: 'medium', scope: 'model', occurrence: '2026-01-01T00:00:00.000Z' });
+    expect(finding?.observed).toMatchObject({ basis: 'default_rates', reports: 2, quarterStart: '2026-01-01T00:00:00.000Z', quarterEnd: '2026-04-01T00:00:00.000Z' });
+    expect((finding?.observed as { ratio: number }).ratio).toBeCloseTo(0.7975, 6);
+  });
+
+  it('accepts the bounds themselves and clears', () => {
+    for (const ratio of [0.8, 1.25]) {
+      const env = financeEnv();
+      metric(env, '2026-02-01T00:00:00Z', 'calibration_ratio', ratio);
+      env.advanceTo(JUDGED);
+      expect(findingsOf(env, 'F6')).toEqual([]);
+      expect(clearsOf(env, 'F6')).toHaveLength(1);
+    }
+  });
+
+  it('fires above 1.25 from producer-computed ratios, n-weighted', () => {
+    const env = financeEnv();
+    metric(env, '2026-01-10T00:00:00Z', 'calibration_ratio', 1.0, { n: 100 });
+    metric(env, '2026-03-10T00:00:00Z', 'Calibration_Ratio', 1.4, { n: 300 });
+    env.advanceTo(JUDGED);
+    expect(findingsOf(env, 'F6')[0]?.observed).toMatchObject({ basis: 'calibration_ratio', ratio: 1.3, reports: 2 });
+  });
+
+  it('keeps quarters apart and refuses reports after the lateness', () => {
+    const env = financeEnv();
+    metric(env, '2026-03-31T23:00:00Z', 'calibration_ratio', 1.0);
+    metric(env, '2026-04-01T01:00:00Z', 'calibration_ratio', 2.0);
+    env.advanceTo(JUDGED);
+    metric(env, '2026-03-15T00:00:00Z', 'calibration_ratio', 3.0);
+    env.advanceTo('2026-07-08T00:00:00Z');
+    expect(findingsOf(env, 'F6').map((f) => f.occurrence)).toEqual(['2026-04-01T00:00:00.000Z']);
+    expect(clearsOf(env, 'F6')).toHaveLength(1);
+  });
+
+  it('does not judge without enough reports, or with predicted rates only, and skips subgroups', () => {
+    const env = financeEnv({ args: { F6: { minSamples: 2 } } });
+    metric(env, '2026-01-10T00:00:00Z', 'calibration_ratio', 2.0);
+    metric(env, '2026-01-10T00:00:00Z', 'calibration_ratio', 2.0, { subgroup: 'sme' });
+    env.advanceTo(JUDGED);
+    const ratesless = financeEnv();
+    metric(ratesless, '2026-01-10T00:00:00Z', 'predicted_default_rate', 0.02);
+    ratesless.advanceTo(JUDGED);
+    expect([findingsOf(env, 'F6'), clearsOf(env, 'F6'), findingsOf(ratesless, 'F6')]).toEqual([[], [], []]);
+  });
+
+  it('computes calendar quarters in UTC', () => {
+    expect(new Date(quarterStart(Date.parse('2026-11-30T12:00:00Z'))).toISOString()).toBe('2026-10-01T00:00:00.000Z');
+    expect(new Date(quarterEnd(Date.parse('2026-10-01T00:00:00Z'))).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+});

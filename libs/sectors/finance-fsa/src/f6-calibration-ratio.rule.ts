@@ -1,0 +1,85 @@
+import { CountWindow, DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { exceeds, latenessArg, fallsBelow, FSA_MRM, iso, norm, num, text, windowIn, type WindowedState } from './finance-rule-helpers';
+
+/** Start of the calendar quarter (UTC) holding `time`. */
+export function quarterStart(time: number): number {
+  const date = new Date(time);
+  return Date.UTC(date.getUTCFullYear(), Math.floor(date.getUTCMonth() / 3) * 3, 1);
+}
+
+export function quarterEnd(start: number): number {
+  const date = new Date(start);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 3, 1);
+}
+
+const QUARTER = 'quarter:';
+
+/**
+ * F6: realised over predicted default rate for a calendar quarter (UTC) outside
+ * [`lower`, `upper`]. Telemetry: `performance_metric` events named `observedMetric` and
+ * `predictedMetric` (default rates, weighted by `n` when given) — the ratio is
+ * Σ observed / Σ predicted — or, when no predicted rate was reported, events named
+ * `ratioMetric` carrying the ratio itself (n-weighted mean). A quarter with neither is not judged. Reports count in the quarter of
+ * their event time; the quarter is judged at its end plus `lateness`. Subgroup reports are
+ * skipped. `minSamples` counts the reports (observed-rate or ratio) in the quarter.
+ */
+export const f6CalibrationRatio = defineRule({
+  id: 'F6',
+  title: 'Calibration: realised/predicted default ratio out of range',
+  rationale:
+    'Predicted default rates feed pricing, provisioning and capital; when realised defaults stray far from ' +
+    'them over a quarter the model is miscalibrated and its outputs misstate risk.',
+  source: `${FSA_MRM}, principle 5 (ongoing monitoring, back-testing)`,
+  defaultSeverity: 'medium',
+  reads: ['performance_metric'],
+  args: Type.Object({
+    lower: Type.Number({ default: 0.8, minimum: 0, description: 'Lowest acceptable realised/predicted ratio.' }),
+    upper: Type.Number({ default: 1.25, minimum: 0, description: 'Highest acceptable realised/predicted ratio.' }),
+    observedMetric: Type.String({ default: 'observed_default_rate', description: 'performance_metric name of the realised default rate.' }),
+    predictedMetric: Type.String({ default: 'predicted_default_rate', description: 'performance_metric name of the predicted (mean PD) default rate.' }),
+    ratioMetric: Type.String({ default: 'calibration_ratio', description: 'performance_metric name of a ratio computed by the producer.' }),
+    lateness: latenessArg('7d'),
+    minSamples: Type.Integer({ default: 1, minimum: 1, description: 'Fewest reports in the quarter before it is judged.' }),
+  }),
+  window: { kind: 'calendar', size: '90d', lateness: '7d', minSamples: 1 },
+  recovery: { clearFor: '1d' },
+  initialState: (): WindowedState => ({ window: null }),
+  evaluate: ({ event, time, state, args, timers }) => {
+    const name = text(event.payload, 'metric');
+    const value = num(event.payload, 'value');
+    if (name === undefined || value === undefined || text(event.payload, 'subgroup') !== undefined) return undefined;
+    const weight = num(event.payload, 'n') ?? 1;
+    const metric = norm(name);
+    const tallies: Record<string, number> | undefined =
+      metric === norm(args.observedMetric)
+        ? { observed: value * weight, observedReports: 1, reports: 1 }
+        : metric === norm(args.predictedMetric)
+          ? { predicted: value * weight }
+          : metric === norm(args.ratioMetric)
+            ? { ratio: value * weight, ratioWeight: weight, reports: 1 }
+            : undefined;
+    if (!tallies) return undefined;
+    // Daily buckets summed over the quarter: a quarter is not a fixed duration.
+    const window = windowIn(state, '1d', 93 * DAY_MS + durationMs(args.lateness));
+    if (!CountWindow.add(window, time, tallies)) return undefined;
+    const start = quarterStart(time);
+    timers.set(`${QUARTER}${start}`, quarterEnd(start) + durationMs(args.lateness));
+    return undefined;
+  },
+  onTimer: ({ timer, state, args }) => {
+    const window = state.window;
+    const start = Number(timer.name.slice(QUARTER.length));
+    if (!window || !timer.name.startsWith(QUARTER) || !Number.isFinite(start)) return undefined;
+    const end = quarterEnd(start);
+    CountWindow.close(window, end);
+    const { observed = 0, observedReports = 0, predicted = 0, ratio = 0, ratioWeight = 0, reports = 0 } = CountWindow.sum(window, start, end);
+    if (reports < args.minSamples) return undefined;
+    const fromRates = predicted > 0 && observedReports > 0;
+    const value = fromRates ? observed / predicted : ratioWeight > 0 ? ratio / ratioWeight : undefined;
+    if (value === undefined) return undefined;
+    const span = { quarterStart: iso(start), quarterEnd: iso(end) };
+    return fallsBelow(value, args.lower) || exceeds(value, args.upper)
+      ? { occurrence: iso(start), observed: { ratio: value, basis: fromRates ? 'default_rates' : 'calibration_ratio', reports, ...span } }
+      : { kind: 'clear' };
+  },
+});

@@ -1,0 +1,12 @@
+export { FinanceFsaSectorModule } from './finance-fsa-sector.module';
+export { f1UnapprovedVersionDeployed } from './f1-unapproved-version-deployed.rule';
+export { f2ValidationOverdue } from './f2-validation-overdue.rule';
+export { f3ExplanationCoverage } from './f3-explanation-coverage.rule';
+export { f4PerformanceMetricMissing } from './f4-performance-metric-missing.rule';
+export { f5DiscriminationDrop } from './f5-discrimination-drop.rule';
+export { f6CalibrationRatio } from './f6-calibration-ratio.rule';
+export { f7PopulationStability } from './f7-population-stability.rule';
+export { f8HumanOverrideRate } from './f8-human-override-rate.rule';
+export { f9VendorModelUnvalidated } from './f9-vendor-model-unvalidated.rule';
+export { f10UseOutsideApprovedScope } from './f10-use-outside-approved-scope.rule';
+export { f11GenerativeGrounding } from './f11-generative-grounding.rule';

@@ -1,0 +1,61 @@
+import { CountWindow, defineRule, Type, type RuleResult } from '@kanshi/policy-sdk';
+import { above, byPrefix, countInWindow, iso, judgeSpan, limited, numberField, rounded, textField, tumbling, windowArgs, windowedState } from './general-rule-support';
+
+const args = Type.Object({
+  alertAbove: Type.Number({ default: 0.25, minimum: 0, description: 'PSI above which a feature has drifted (finding at the rule severity).' }),
+  warnAbove: Type.Number({ default: 0.1, minimum: 0, description: 'PSI above which a feature is drifting (finding at low severity).' }),
+  ...windowArgs({ window: '24h', lateness: '1h', minSamples: 1 }, 'PSI reports of a feature'),
+});
+
+const plan = tumbling;
+
+/**
+ * G2: population stability of each input feature. Producers report PSI in `drift_metric`
+ * events (metric `psi`); the rule keeps the largest value per feature and window and judges
+ * each feature once when the window closes, in its own scope (the feature name). Reports of
+ * other drift metrics (ks, js) are not PSI and are ignored.
+ */
+export const g2FeatureDriftPsi = defineRule({
+  id: 'G2',
+  title: 'Feature distribution drift (PSI) above threshold',
+  rationale:
+    'A feature whose population stability index moved past the threshold no longer looks like the data the model ' +
+    'was validated on, so its outputs may no longer be reliable; lifecycle monitoring must catch it.',
+  source: 'Appropriateness Guideline (Dec 2025): lifecycle monitoring; AI Guidelines for Business v1.1 (safety)',
+  defaultSeverity: 'medium',
+  reads: ['drift_metric'],
+  args,
+  window: { kind: 'tumbling', size: '24h', minSamples: 1, lateness: '1h' },
+  recovery: { clearFor: '24h' },
+  initialState: windowedState,
+  evaluate: ({ event, time, state, timers, args: a }) => {
+    const feature = textField(event.payload, 'feature');
+    const value = numberField(event.payload, 'value');
+    if (event.payload['metric'] !== 'psi' || feature === undefined || value === undefined) return undefined;
+    countInWindow(state, timers, time, plan(a), (window) => CountWindow.max(window, time, { [`max:${feature}`]: value }) && CountWindow.add(window, time, { [`n:${feature}`]: 1 }));
+    return undefined;
+  },
+  onTimer: ({ timer, state, args: a }) => {
+    const judged = judgeSpan(state, timer.name, plan(a));
+    if (!judged) return undefined;
+    const maxima = byPrefix(judged.totals, 'max:');
+    const results: RuleResult[] = [];
+    for (const [feature, n] of byPrefix(judged.totals, 'n:')) {
+      const psi = maxima.get(feature);
+      if (psi === undefined || n < a.minSamples) continue;
+      const scope = limited(feature);
+      if (!above(psi, a.warnAbove) && !above(psi, a.alertAbove)) {
+        results.push({ kind: 'clear', scope });
+        continue;
+      }
+      results.push({
+        scope,
+        // Past the alert threshold the rule's own severity applies; the warning band is reported low.
+        ...(above(psi, a.alertAbove) ? {} : { severity: 'low' as const }),
+        occurrence: iso(judged.start),
+        observed: { feature, psi: rounded(psi), level: above(psi, a.alertAbove) ? 'alert' : 'warn', reports: n, ...judged.bounds },
+      });
+    }
+    return results;
+  },
+});

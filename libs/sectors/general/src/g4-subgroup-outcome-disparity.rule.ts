@@ -1,0 +1,124 @@
+import { CountWindow, defineRule, Type, type RuleResult } from '@kanshi/policy-sdk';
+import { below, byPrefix, countInWindow, dailySliding, DurationArg, iso, judgeSpan, limited, MinSamplesArg, NamesArg, rounded, textField, windowedState } from './general-rule-support';
+
+const args = Type.Object({
+  minRatio: Type.Number({ default: 0.8, minimum: 0, maximum: 1, description: 'Lowest tolerated ratio of the smallest to the largest positive-outcome rate across the groups of one attribute.' }),
+  positiveOutcomes: NamesArg(['approve', 'approved', 'accept', 'accepted'], 'Decision values that count as a positive outcome for the subject.'),
+  window: DurationArg('7d', 'Rolling window the outcome rates are computed over; judged once a day.'),
+  lateness: DurationArg('1h', 'How long after a day ends a prediction still counts.'),
+  minSamples: MinSamplesArg(500, 'Fewest predictions a group needs in the window to be compared; at least two groups must qualify.'),
+  maxGroupsPerAttribute: Type.Integer({ default: 50, minimum: 2, description: 'Distinct values of one attribute tracked per day; further values are not counted (keeps state small).' }),
+});
+
+const plan = dailySliding;
+
+type GroupValue = string | number | boolean;
+
+/** Tally names: JSON of [attribute, value], so any attribute name or value round-trips. */
+function groupKey(attribute: string, value: GroupValue): string {
+  return JSON.stringify([attribute, value]);
+}
+
+function parseGroup(key: string): [string, GroupValue] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(key);
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string') {
+      const value: unknown = parsed[1];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [parsed[0], value];
+    }
+  } catch {
+    // Not a group tally.
+  }
+  return undefined;
+}
+
+interface Group {
+  readonly value: GroupValue;
+  readonly n: number;
+  readonly rate: number;
+}
+
+/**
+ * G4: demographic parity across the restricted subgroup attributes of predictions. Each
+ * prediction with a `decision` and `restricted_attributes` counts once per attribute, in the
+ * group of its value; predictions without either are skipped. At each day's close, per
+ * attribute (its own scope), the groups with at least `minSamples` predictions over the
+ * rolling window are compared: lowest positive rate / highest positive rate.
+ */
+export const g4SubgroupOutcomeDisparity = defineRule({
+  id: 'G4',
+  title: 'Outcome rates differ too much between subgroups',
+  rationale:
+    'When one group receives positive outcomes at well under the rate of another, the model may treat people ' +
+    'unfairly on a restricted attribute; fairness must be monitored in use, not only at validation.',
+  source: 'AI Guidelines for Business v1.1 (fairness); Appropriateness Guideline (Dec 2025): risk-based lifecycle monitoring',
+  defaultSeverity: 'high',
+  reads: ['prediction'],
+  args,
+  window: { kind: 'sliding', size: '7d', minSamples: 500, lateness: '1h' },
+  recovery: { clearFor: '1d' },
+  initialState: windowedState,
+  evaluate: ({ event, time, state, timers, args: a }) => {
+    const decision = textField(event.payload, 'decision');
+    const attributes = event.payload['restricted_attributes'];
+    if (decision === undefined || typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return undefined;
+    const positive = a.positiveOutcomes.includes(decision) ? 1 : 0;
+    countInWindow(state, timers, time, plan(a), (window) => {
+      const day = CountWindow.bucket(window, CountWindow.bucketStart(window, time));
+      const tallies: Record<string, number> = {};
+      for (const [attribute, value] of Object.entries(attributes as Record<string, unknown>)) {
+        if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+        const key = groupKey(attribute, value);
+        // Only a value new to the day can push the attribute past its cap.
+        if (day[`n:${key}`] === undefined) {
+          const groups = Object.keys(day).filter((k) => k.startsWith('n:') && parseGroup(k.slice(2))?.[0] === attribute).length;
+          if (groups >= a.maxGroupsPerAttribute) continue;
+        }
+        tallies[`n:${key}`] = 1;
+        tallies[`p:${key}`] = positive;
+      }
+      return Object.keys(tallies).length === 0 || CountWindow.add(window, time, tallies);
+    });
+    return undefined;
+  },
+  onTimer: ({ timer, state, args: a }) => {
+    const judged = judgeSpan(state, timer.name, plan(a));
+    if (!judged) return undefined;
+    const positives = byPrefix(judged.totals, 'p:');
+    const byAttribute = new Map<string, Group[]>();
+    for (const [key, n] of byPrefix(judged.totals, 'n:')) {
+      const group = parseGroup(key);
+      if (!group || n < a.minSamples) continue;
+      const [attribute, value] = group;
+      byAttribute.set(attribute, [...(byAttribute.get(attribute) ?? []), { value, n, rate: (positives.get(key) ?? 0) / n }]);
+    }
+    const results: RuleResult[] = [];
+    for (const [attribute, groups] of byAttribute) {
+      if (groups.length < 2) continue;
+      groups.sort((x, y) => x.rate - y.rate);
+      const lowest = groups[0] as Group;
+      const highest = groups[groups.length - 1] as Group;
+      // Nobody got a positive outcome: every rate is equal, there is no disparity to measure.
+      if (highest.rate === 0) continue;
+      const ratio = lowest.rate / highest.rate;
+      const scope = limited(attribute);
+      if (!below(ratio, a.minRatio)) {
+        results.push({ kind: 'clear', scope });
+        continue;
+      }
+      results.push({
+        scope,
+        occurrence: iso(judged.start),
+        observed: {
+          attribute,
+          ratio: rounded(ratio),
+          lowest: { value: lowest.value, n: lowest.n, rate: rounded(lowest.rate) },
+          highest: { value: highest.value, n: highest.n, rate: rounded(highest.rate) },
+          groups: groups.slice(0, 20).map((g) => ({ value: g.value, n: g.n, rate: rounded(g.rate) })),
+          ...judged.bounds,
+        },
+      });
+    }
+    return results;
+  },
+});

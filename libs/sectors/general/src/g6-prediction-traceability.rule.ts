@@ -1,0 +1,52 @@
+import { CountWindow, defineRule, Type } from '@kanshi/policy-sdk';
+import { below, countInWindow, iso, judgeSpan, rounded, textField, tumbling, windowArgs, windowedState } from './general-rule-support';
+
+const args = Type.Object({
+  minTracedShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Lowest tolerated share of predictions carrying a trace id, a model version and an input hash.' }),
+  ...windowArgs({ window: '1h', lateness: '5m', minSamples: 100 }, 'predictions'),
+});
+
+const plan = tumbling;
+
+/**
+ * G6: every prediction must be traceable. A prediction counts as traced when the envelope
+ * carries `trace_id` and `model_version` and the payload carries `input_hash`; a missing or
+ * blank field makes it untraced (the check is about those fields being there). `observed`
+ * says which field was missing how often.
+ */
+export const g6PredictionTraceability = defineRule({
+  id: 'G6',
+  title: 'Predictions without trace id, model version or input hash',
+  rationale:
+    'Without a trace id, model version and input hash a decision cannot be reconstructed or explained afterwards, ' +
+    'which defeats accountability and the record that shows reasonable care.',
+  source: 'AI Guidelines for Business v1.1 (accountability, transparency: traceability); Appropriateness Guideline (Dec 2025): governance',
+  defaultSeverity: 'high',
+  reads: ['prediction'],
+  args,
+  window: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+  recovery: { clearFor: '1h' },
+  initialState: windowedState,
+  evaluate: ({ event, time, state, timers, args: a }) => {
+    const noTrace = event.trace_id === undefined || event.trace_id.trim() === '' ? 1 : 0;
+    const noVersion = event.model_version === undefined || event.model_version.trim() === '' ? 1 : 0;
+    const noInputHash = textField(event.payload, 'input_hash') === undefined ? 1 : 0;
+    const traced = noTrace + noVersion + noInputHash === 0 ? 1 : 0;
+    countInWindow(state, timers, time, plan(a), (window) =>
+      CountWindow.add(window, time, { predictions: 1, traced, no_trace_id: noTrace, no_model_version: noVersion, no_input_hash: noInputHash }),
+    );
+    return undefined;
+  },
+  onTimer: ({ timer, state, args: a }) => {
+    const judged = judgeSpan(state, timer.name, plan(a));
+    if (!judged) return undefined;
+    const { predictions = 0, traced = 0, no_trace_id = 0, no_model_version = 0, no_input_hash = 0 } = judged.totals;
+    if (predictions < a.minSamples) return undefined;
+    const share = traced / predictions;
+    if (!below(share, a.minTracedShare)) return { kind: 'clear' };
+    return {
+      occurrence: iso(judged.start),
+      observed: { traced_share: rounded(share), predictions, untraced: predictions - traced, missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash }, ...judged.bounds },
+    };
+  },
+});

@@ -1,0 +1,88 @@
+import { defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { DurationArg, iso, limited, NamesArg, textField } from './general-rule-support';
+
+const args = Type.Object({
+  impactLevels: NamesArg(['high'], 'Values of prediction.decision_impact that require a human review.'),
+  reviewWithin: DurationArg('24h', 'How long after the decision a human review (human_override, confirm or override) must follow.'),
+});
+
+interface PendingDecision {
+  readonly eventId: string;
+  readonly at: number;
+  readonly decision: string | null;
+  readonly impact: string;
+}
+
+interface ReviewState {
+  /** High-impact decisions awaiting review, by trace id; each has a `review:<trace id>` timer. */
+  pending: Record<string, PendingDecision>;
+  /** Reviews that arrived before their decision, by trace id (event time), kept for one review period. */
+  reviewedEarly: Record<string, number>;
+}
+
+const TIMER = 'review:';
+
+/**
+ * G7: high-impact decisions need a human in the loop. A prediction whose `decision_impact` is
+ * one of `impactLevels` opens a review deadline; a `human_override` (confirm or override) with
+ * the same trace id (payload `trace_id`, else the envelope's) within the deadline closes it.
+ * When the deadline passes without one, the decision is reported. A high-impact prediction
+ * without a trace id can never be matched to a review and is reported at once.
+ */
+export const g7HighImpactWithoutReview = defineRule({
+  id: 'G7',
+  title: 'High-impact decision without the required human review',
+  rationale:
+    'Decisions with a high impact on people must be reviewed by a human before or shortly after they take effect; ' +
+    'an unreviewed high-impact decision breaks the human-centric principle and leaves no one accountable.',
+  source: 'AI Guidelines for Business v1.1 (human-centric, accountability); Appropriateness Guideline (Dec 2025): risk-based governance',
+  defaultSeverity: 'high',
+  reads: ['prediction', 'human_override'],
+  args,
+  initialState: (): ReviewState => ({ pending: {}, reviewedEarly: {} }),
+  evaluate: ({ event, time, state, timers, args: a }) => {
+    const reviewMs = durationMs(a.reviewWithin);
+    if (event.event_type === 'human_override') {
+      const trace = textField(event.payload, 'trace_id') ?? event.trace_id;
+      if (trace === undefined) return undefined;
+      const pending = state.pending[trace];
+      if (pending) {
+        // A review after the deadline does not undo the finding the deadline raises.
+        if (time > pending.at + reviewMs) return undefined;
+        delete state.pending[trace];
+        timers.clear(TIMER + trace);
+        return undefined;
+      }
+      for (const [early, at] of Object.entries(state.reviewedEarly)) if (at < time - reviewMs) delete state.reviewedEarly[early];
+      state.reviewedEarly[trace] = time;
+      return undefined;
+    }
+    const impact = textField(event.payload, 'decision_impact');
+    if (impact === undefined || !a.impactLevels.includes(impact)) return undefined;
+    const decision = textField(event.payload, 'decision') ?? null;
+    const trace = event.trace_id;
+    if (trace === undefined || trace.trim() === '') {
+      return { observed: { trace_id: null, decision, decision_impact: impact, decided_at: iso(time), reason: 'no trace id: no review can be matched' } };
+    }
+    if (state.reviewedEarly[trace] !== undefined) {
+      delete state.reviewedEarly[trace];
+      return undefined;
+    }
+    state.pending[trace] = { eventId: event.event_id, at: time, decision, impact };
+    timers.set(TIMER + trace, time + reviewMs);
+    return undefined;
+  },
+  onTimer: ({ timer, state }) => {
+    if (!timer.name.startsWith(TIMER)) return undefined;
+    const trace = timer.name.slice(TIMER.length);
+    const pending = state.pending[trace];
+    if (!pending) return undefined;
+    delete state.pending[trace];
+    return {
+      occurrence: limited(`review:${trace}`),
+      evidence: [pending.eventId],
+      dueAt: new Date(timer.at),
+      observed: { trace_id: trace, decision: pending.decision, decision_impact: pending.impact, decided_at: iso(pending.at), review_due: iso(timer.at) },
+    };
+  },
+});

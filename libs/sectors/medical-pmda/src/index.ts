@@ -1,0 +1,13 @@
+export { MedicalPmdaSectorModule } from './medical-pmda-sector.module';
+export { m1UnapprovedVersionDeployed } from './m1-unapproved-version-deployed.rule';
+export { m2ChangeOutsidePlan } from './m2-change-outside-plan.rule';
+export { m3LockedReferenceBelowClaim } from './m3-locked-reference-below-claim.rule';
+export { m4RealWorldSensitivityBelowClaim } from './m4-real-world-sensitivity-below-claim.rule';
+export { m5RetrainingDataWithoutBasis } from './m5-retraining-data-without-basis.rule';
+export { m6InputsOutsideValidatedPopulation } from './m6-inputs-outside-validated-population.rule';
+export { m7SeriousHarmReportClock } from './m7-serious-harm-report-clock.rule';
+export { m8MalfunctionReportClock } from './m8-malfunction-report-clock.rule';
+export { m9ReportClockRunningOut } from './m9-report-clock-running-out.rule';
+export { m10InferenceAuditTrail } from './m10-inference-audit-trail.rule';
+export { m11ClinicianDisagreementRate } from './m11-clinician-disagreement-rate.rule';
+export { m12SecurityEventDeviceSoftware } from './m12-security-event-device-software.rule';

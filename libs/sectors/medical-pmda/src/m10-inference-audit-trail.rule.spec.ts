@@ -1,0 +1,83 @@
+import type { TestSectorEnvironment } from '@kanshi/policy-sdk';
+import { clearsOf, findingsOf, HOUR, iso, medicalEnv, START } from './medical-spec-support';
+
+const complete = { input_hash: 'sha256:in', output: { finding: 'nodule', score: 0.82 }, clinician_action: 'confirm' };
+
+/** `total` inferences from `from`, the first `incomplete` of them with `broken` as their payload. */
+function traffic(env: TestSectorEnvironment, from: number, total: number, incomplete: number, broken: Record<string, unknown> = { input_hash: 'sha256:in', output: 1 }) {
+  for (let i = 0; i < total; i++) {
+    env.send({ event_type: 'prediction', model_version: '1.1.0', timestamp: iso(from + i * 1000), payload: i < incomplete ? broken : complete });
+  }
+}
+
+/** The first hour is judged at its end plus the five-minute lateness. */
+const JUDGED = START + HOUR + 5 * 60_000;
+
+describe('M10 per-inference audit trail', () => {
+  it('clears at 0.999 and fires high below it, at the close of the window', () => {
+    const at = medicalEnv();
+    traffic(at, START, 1000, 1);
+    at.advanceTo(JUDGED);
+    expect([findingsOf(at, 'M10'), clearsOf(at, 'M10').length]).toEqual([[], 1]);
+
+    const below = medicalEnv();
+    traffic(below, START, 1000, 2);
+    below.advanceTo(JUDGED - 1);
+    expect(findingsOf(below, 'M10')).toEqual([]);
+    below.advanceTo(JUDGED);
+    const [finding] = findingsOf(below, 'M10');
+    expect(finding).toMatchObject({ severity: 'high', occurrence: iso(START) });
+    expect(finding?.observed).toEqual({
+      share: 0.998,
+      n: 1000,
+      complete: 998,
+      missing: { version: 0, inputId: 0, output: 0, clinicianAction: 2 },
+      windowStart: iso(START),
+      windowEnd: iso(START + HOUR),
+    });
+  });
+
+  it('counts each missing part, the version from the envelope and any form of output', () => {
+    const env = medicalEnv();
+    for (let i = 0; i < 100; i++) {
+      const payload = i === 0 ? {} : i === 1 ? { ...complete, output: undefined, decision: 'refer' } : complete;
+      env.send({ event_type: 'prediction', timestamp: iso(START + i), ...(i === 2 ? {} : { model_version: '1.1.0' }), payload });
+    }
+    env.advanceTo(JUDGED);
+
+    // Inference 0 lacks input id, output and action; inference 2 lacks the version; inference 1 has a decision as output.
+    expect(findingsOf(env, 'M10')[0]?.observed).toMatchObject({ n: 100, complete: 98, missing: { version: 1, inputId: 1, output: 1, clinicianAction: 1 } });
+  });
+
+  it('does not judge fewer than the minimum sample', () => {
+    const env = medicalEnv();
+    traffic(env, START, 99, 99);
+    env.advance('3h');
+
+    expect([findingsOf(env, 'M10'), clearsOf(env, 'M10')]).toEqual([[], []]);
+  });
+
+  it('judges each hour on its own, and survives a restart mid-window', () => {
+    const env = medicalEnv();
+    traffic(env, START + HOUR - 50_000, 50, 2);
+    env.restart();
+    traffic(env, START + HOUR, 100, 0);
+    env.restart();
+    traffic(env, START + HOUR + 200_000, 100, 1);
+    env.advance('3h');
+
+    // Hour 0 had 50 inferences (not judged); hour 1 had 200 with one incomplete.
+    expect(findingsOf(env, 'M10').map((f) => [f.occurrence, (f.observed as { n: number }).n])).toEqual([[iso(START + HOUR), 200]]);
+  });
+
+  it('does not count inferences that arrive after their window was judged', () => {
+    const env = medicalEnv();
+    traffic(env, START, 100, 0);
+    env.advanceTo(JUDGED);
+    env.send({ event_type: 'prediction', timestamp: iso(START + 10), payload: {} });
+    env.advance('3h');
+
+    expect(findingsOf(env, 'M10')).toEqual([]);
+    expect(clearsOf(env, 'M10')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,54 @@
+import { defineRule, Type } from '@kanshi/policy-sdk';
+import { countInWindow, closeWindow, DurationArg, emptyWindowedState, text, windowBounds, windowOf } from './medical-rule-support';
+
+/**
+ * M10: too few inferences leave a complete audit record: device software version (envelope
+ * `model_version`), input id (`input_hash`), output (`output`, `score` or `decision`) and the
+ * clinician's action (`clinician_action`, an optional prediction field the contract does not
+ * define yet). The check is about the fields being there, so a missing one makes the inference
+ * incomplete. Judged once per window at its close, with the count of each missing part.
+ */
+export const m10InferenceAuditTrail = defineRule({
+  id: 'M10',
+  title: 'Per-inference audit trail incomplete',
+  rationale:
+    'Every output of AI medical device software must be traceable to the device version, the input ' +
+    'and what the clinician did with it, for post-market surveillance and incident investigation.',
+  source: 'PMD Act post-market safety management (GVP) and quality management (QMS) record duties',
+  defaultSeverity: 'high',
+  reads: ['prediction'],
+  args: Type.Object({
+    minShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Smallest share of inferences with a complete audit record.' }),
+    minSamples: Type.Integer({ default: 100, minimum: 1, description: 'Fewest inferences in a window before judging.' }),
+    window: DurationArg('1h', 'Tumbling window judged at its close.'),
+    lateness: DurationArg('5m', 'How long after a window ends inferences for it still count.'),
+  }),
+  window: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+  recovery: { clearFor: '24h' },
+  initialState: emptyWindowedState,
+  evaluate: ({ event, time, args, state, timers }) => {
+    const { payload } = event;
+    const parts = {
+      missingVersion: event.model_version === undefined || event.model_version.trim() === '',
+      missingInputId: text(payload, 'input_hash') === undefined,
+      missingOutput: payload['output'] === undefined && payload['score'] === undefined && payload['decision'] === undefined,
+      missingClinicianAction: text(payload, 'clinician_action') === undefined,
+    };
+    const tallies: Record<string, number> = { n: 1, complete: Object.values(parts).some(Boolean) ? 0 : 1 };
+    for (const [name, missing] of Object.entries(parts)) tallies[name] = missing ? 1 : 0;
+    countInWindow(windowOf(state, args.window, args.lateness), timers, time, args.lateness, tallies);
+    return undefined;
+  },
+  onTimer: ({ timer, args, state }) => {
+    const window = closeWindow(state, timer.name);
+    if (!window) return undefined;
+    const { n = 0, complete = 0, missingVersion = 0, missingInputId = 0, missingOutput = 0, missingClinicianAction = 0 } = window.values;
+    if (n < args.minSamples) return undefined;
+    const share = complete / n;
+    if (share >= args.minShare) return { kind: 'clear' };
+    return {
+      occurrence: window.occurrence,
+      observed: { share, n, complete, missing: { version: missingVersion, inputId: missingInputId, output: missingOutput, clinicianAction: missingClinicianAction }, ...windowBounds(window.start, window.end) },
+    };
+  },
+});

@@ -1,0 +1,56 @@
+import { findingsOf, medicalEnv } from './medical-spec-support';
+
+const deploy = (payload: Record<string, unknown>) => ({ event_type: 'model_deployment' as const, payload: { version: '1.2.0', ...payload } });
+
+describe('M2 change type outside the change plan', () => {
+  it('passes a change type inside the confirmed plan', () => {
+    const env = medicalEnv();
+    env.send(deploy({ change_type: 'retraining' }));
+
+    expect(findingsOf(env, 'M2')).toEqual([]);
+  });
+
+  it('fires critical for a change type outside the plan recorded in the inventory', () => {
+    const env = medicalEnv();
+    env.send(deploy({ change_type: 'architecture' }));
+
+    const [finding] = findingsOf(env, 'M2');
+    expect(finding).toMatchObject({ severity: 'critical', scope: 'model' });
+    expect(finding?.observed).toEqual({
+      changeType: 'architecture',
+      version: '1.2.0',
+      changePlanRef: 'IDATEN-2025-001',
+      planScope: ['retraining', 'threshold'],
+      planFrom: 'inventory',
+    });
+  });
+
+  it('prefers the inventory plan over the scope a deployment claims', () => {
+    const env = medicalEnv();
+    env.send(deploy({ change_type: 'architecture', change_plan_scope: ['architecture'] }));
+
+    expect(findingsOf(env, 'M2')).toHaveLength(1);
+  });
+
+  it("uses the deployment's plan scope when the inventory has no plan", () => {
+    const env = medicalEnv({ changePlan: null });
+    env.send(deploy({ change_type: 'threshold', change_plan_ref: 'IDATEN-X', change_plan_scope: ['threshold'] }));
+    env.send(deploy({ change_type: 'retraining', change_plan_ref: 'IDATEN-X', change_plan_scope: ['threshold'] }));
+
+    expect(findingsOf(env, 'M2').map((f) => f.observed)).toEqual([expect.objectContaining({ changeType: 'retraining', changePlanRef: 'IDATEN-X', planFrom: 'deployment' })]);
+  });
+
+  it('fires for any change when no plan is known on either side', () => {
+    const env = medicalEnv({ changePlan: null });
+    env.send(deploy({ change_type: 'threshold' }));
+
+    expect(findingsOf(env, 'M2').map((f) => f.observed)).toEqual([expect.objectContaining({ planFrom: 'none', changePlanRef: null, planScope: [] })]);
+  });
+
+  it('skips a deployment that reports no change type', () => {
+    const env = medicalEnv({ changePlan: null });
+    env.send(deploy({}));
+
+    expect(findingsOf(env, 'M2')).toEqual([]);
+  });
+});

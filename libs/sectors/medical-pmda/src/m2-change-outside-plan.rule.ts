@@ -1,0 +1,41 @@
+import { defineRule, Type } from '@kanshi/policy-sdk';
+import { text } from './medical-rule-support';
+
+/**
+ * M2: a deployment reports a change type its change plan does not cover. The plan recorded in
+ * the inventory wins; the deployment's own `change_plan_scope` is used only when the inventory
+ * has none. A change with no plan on either side is outside every plan. A deployment without
+ * `change_type` (a first installation, a redeploy) is not a change and is skipped.
+ */
+export const m2ChangeOutsidePlan = defineRule({
+  id: 'M2',
+  title: 'Deployment change type outside the confirmed change plan',
+  rationale:
+    'Only changes inside a change plan confirmed by PMDA may go the fast route; any other change ' +
+    'needs a partial-change approval or a minor-change notification before use.',
+  source: 'PMD Act Art. 23-2-10-2 (change-plan confirmation, IDATEN); MHLW AI Q&A (Mar 2022)',
+  defaultSeverity: 'critical',
+  reads: ['model_deployment'],
+  args: Type.Object({}),
+  evaluate: ({ event, model }) => {
+    const changeType = text(event.payload, 'change_type');
+    if (changeType === undefined) return undefined;
+    const reported = event.payload['change_plan_scope'];
+    const reportedScope = Array.isArray(reported) ? reported.filter((s): s is string => typeof s === 'string') : undefined;
+    const plan = model?.changePlan
+      ? { ref: model.changePlan.ref, scope: model.changePlan.scope, from: 'inventory' }
+      : reportedScope
+        ? { ref: text(event.payload, 'change_plan_ref') ?? null, scope: reportedScope, from: 'deployment' }
+        : undefined;
+    if (plan && plan.scope.includes(changeType)) return undefined;
+    return {
+      observed: {
+        changeType,
+        version: text(event.payload, 'version') ?? null,
+        changePlanRef: plan?.ref ?? null,
+        planScope: plan?.scope.slice(0, 64) ?? [],
+        planFrom: plan?.from ?? 'none',
+      },
+    };
+  },
+});

@@ -1,0 +1,76 @@
+import { clearsOf, DAY, findingsOf, HOUR, iso, medicalEnv, START } from './medical-spec-support';
+import type { TestSectorEnvironment } from '@kanshi/policy-sdk';
+
+/** `total` judged predictions from `from`, the first `outside` of them with `outsidePayload`. */
+function traffic(env: TestSectorEnvironment, from: number, total: number, outside: number, outsidePayload: Record<string, unknown> = { out_of_distribution: true }) {
+  for (let i = 0; i < total; i++) {
+    env.send({ event_type: 'prediction', timestamp: iso(from + i * 60_000), payload: i < outside ? outsidePayload : { out_of_distribution: false } });
+  }
+}
+
+/** The first day is judged at its end plus the one-hour lateness. */
+const JUDGED = START + DAY + HOUR;
+
+describe('M6 inputs outside the validated population', () => {
+  it('clears at 2% and fires medium above it, once per window at its close', () => {
+    const at = medicalEnv();
+    traffic(at, START, 100, 2);
+    at.advanceTo(JUDGED);
+    expect(findingsOf(at, 'M6')).toEqual([]);
+    expect(clearsOf(at, 'M6')).toHaveLength(1);
+
+    const above = medicalEnv();
+    traffic(above, START, 100, 3);
+    above.advanceTo(JUDGED - 1);
+    expect(findingsOf(above, 'M6')).toEqual([]);
+    above.advanceTo(JUDGED);
+    above.advance('3d');
+    const findings = findingsOf(above, 'M6');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity: 'medium', occurrence: iso(START) });
+    expect(findings[0]?.observed).toEqual({ share: 0.03, n: 100, outside: 3, outOfDistribution: 3, offLabel: 0, windowStart: iso(START), windowEnd: iso(START + DAY) });
+  });
+
+  it('raises the severity to high when the outside inputs include off-label use', () => {
+    const env = medicalEnv();
+    traffic(env, START, 100, 3, { use_scope: 'pediatric_chest_xray' });
+    env.advanceTo(JUDGED);
+
+    expect(findingsOf(env, 'M6')[0]).toMatchObject({ severity: 'high', observed: expect.objectContaining({ offLabel: 3, outOfDistribution: 0 }) });
+  });
+
+  it('does not judge fewer than 100 inputs, and does not count predictions without either signal', () => {
+    const env = medicalEnv();
+    traffic(env, START, 99, 50);
+    for (let i = 0; i < 10; i++) env.send({ event_type: 'prediction', timestamp: iso(START + 2 * HOUR + i) });
+    env.advance('2d');
+
+    expect([findingsOf(env, 'M6'), clearsOf(env, 'M6')]).toEqual([[], []]);
+  });
+
+  it('ignores use_scope when the inventory records no approved scope', () => {
+    const env = medicalEnv({ approvedUseScope: [] });
+    traffic(env, START, 100, 100, { use_scope: 'anything' });
+    env.advance('2d');
+
+    expect(findingsOf(env, 'M6')).toEqual([]);
+  });
+
+  it('keeps windows apart and survives a restart mid-window', () => {
+    const env = medicalEnv();
+    traffic(env, START + DAY - 60 * 60_000, 60, 3);
+    env.restart();
+    traffic(env, START + DAY, 60, 0);
+    env.advance('3d');
+
+    // Each day has 60 inputs, below the minimum: neither is judged.
+    expect(findingsOf(env, 'M6')).toEqual([]);
+
+    const joined = medicalEnv();
+    traffic(joined, START + 10 * HOUR, 60, 3);
+    joined.restart();
+    traffic(joined, START + 12 * HOUR, 40, 0);
+    joined.advance('2d');
+    expect(findingsOf(joined, 'M6').map((f) => f.observed)).toEqual([expect.objectContaining({ n: 100, outside: 3 })]);
+  });
+});

@@ -1,0 +1,62 @@
+import { defineRule, Type } from '@kanshi/policy-sdk';
+import { countInWindow, closeWindow, DurationArg, emptyWindowedState, windowBounds, windowOf, text } from './medical-rule-support';
+
+/**
+ * M6: too many inputs fall outside the population or device specification the device was
+ * validated for. An input is outside when the prediction says `out_of_distribution: true`, or
+ * when its `use_scope` is not among the model's approved use scopes (off-label use; only when
+ * the inventory records them). Predictions that carry neither signal cannot be judged and are
+ * not counted. Judged once per window at its close; any off-label use raises the severity.
+ */
+export const m6InputsOutsideValidatedPopulation = defineRule({
+  id: 'M6',
+  title: 'Inputs outside the validated population or device specification',
+  rationale:
+    'Performance was only shown for the validated population and indicated use; inputs outside it ' +
+    'are unvalidated use of a medical device, and off-label use breaks the approval itself.',
+  source: 'PMD Act (approved intended use and indications); PMDA review of AI-based SaMD',
+  defaultSeverity: 'medium',
+  reads: ['prediction'],
+  args: Type.Object({
+    maxShare: Type.Number({ default: 0.02, minimum: 0, maximum: 1, description: 'Largest share of judged inputs that may be outside.' }),
+    minSamples: Type.Integer({ default: 100, minimum: 1, description: 'Fewest judged inputs in a window before judging.' }),
+    offLabelSeverity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')], {
+      default: 'high',
+      description: 'Severity when some of the outside inputs were off-label.',
+    }),
+    window: DurationArg('24h', 'Tumbling window judged at its close.'),
+    lateness: DurationArg('1h', 'How long after a window ends predictions for it still count.'),
+  }),
+  window: { kind: 'tumbling', size: '24h', minSamples: 100, lateness: '1h' },
+  recovery: { clearFor: '48h' },
+  initialState: emptyWindowedState,
+  evaluate: ({ event, time, model, args, state, timers }) => {
+    const { payload } = event;
+    const ood = payload['out_of_distribution'];
+    const useScope = text(payload, 'use_scope');
+    const approved = model?.approvedUseScope ?? [];
+    const offLabel = useScope !== undefined && approved.length > 0 ? !approved.includes(useScope) : undefined;
+    if (typeof ood !== 'boolean' && offLabel === undefined) return undefined;
+    const win = windowOf(state, args.window, args.lateness);
+    countInWindow(win, timers, time, args.lateness, {
+      judged: 1,
+      outside: ood === true || offLabel === true ? 1 : 0,
+      outOfDistribution: ood === true ? 1 : 0,
+      offLabel: offLabel === true ? 1 : 0,
+    });
+    return undefined;
+  },
+  onTimer: ({ timer, args, state }) => {
+    const window = closeWindow(state, timer.name);
+    if (!window) return undefined;
+    const { judged = 0, outside = 0, outOfDistribution = 0, offLabel = 0 } = window.values;
+    if (judged < args.minSamples) return undefined;
+    const share = outside / judged;
+    if (share <= args.maxShare) return { kind: 'clear' };
+    return {
+      occurrence: window.occurrence,
+      ...(offLabel > 0 ? { severity: args.offLabelSeverity } : {}),
+      observed: { share, n: judged, outside, outOfDistribution, offLabel, ...windowBounds(window.start, window.end) },
+    };
+  },
+});

@@ -1,0 +1,71 @@
+import { DAY, findingsOf, HOUR, incident, iso, medicalEnv, START } from './medical-spec-support';
+
+const report = (id: string, fields: Record<string, unknown> = {}) => ({ event_type: 'incident' as const, payload: incident(id, fields) });
+
+describe('M7 death or serious harm: 15-day clock; unclassified after 48h', () => {
+  it('starts the 15-day clock from awareness for death or serious harm, once per incident', () => {
+    const env = medicalEnv();
+    env.advanceTo(START + 5 * HOUR);
+    env.send(report('INC-1', { patient_harm: 'death' }));
+    env.send(report('INC-1', { patient_harm: 'death', ack_time: iso(START + 6 * HOUR) }));
+    env.send(report('INC-2', { patient_harm: 'serious', awareness_time: iso(START + HOUR) }));
+
+    const findings = findingsOf(env, 'M7');
+    expect(findings.map((f) => [f.scope, f.severity, f.dueAt?.toISOString()])).toEqual([
+      ['incident:INC-1', 'high', iso(START + 15 * DAY)],
+      ['incident:INC-2', 'high', iso(START + HOUR + 15 * DAY)],
+    ]);
+    expect(findings[0]?.observed).toEqual({ incidentId: 'INC-1', patientHarm: 'death', awarenessTime: iso(START), reportDue: iso(START + 15 * DAY) });
+  });
+
+  it('does not start the clock for lesser harm or other incident types', () => {
+    const env = medicalEnv();
+    env.send(report('INC-1', { patient_harm: 'none' }));
+    env.send(report('INC-2', { patient_harm: 'death', type: 'security' }));
+    env.advance('5d');
+
+    expect(findingsOf(env, 'M7')).toEqual([]);
+  });
+
+  it('fires when an incident is still unclassified 48h after awareness, and not before', () => {
+    const env = medicalEnv();
+    env.send(report('INC-1'));
+    env.send(report('INC-1', { patient_harm: 'unknown' }));
+    env.advanceTo(START + 48 * HOUR - 1);
+    expect(findingsOf(env, 'M7')).toEqual([]);
+
+    env.advanceTo(START + 48 * HOUR);
+    env.send(report('INC-1'));
+    env.advance('5d');
+    const findings = findingsOf(env, 'M7');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ scope: 'incident:INC-1/classification', severity: 'high', observed: { incidentId: 'INC-1', reason: 'unclassified', awarenessTime: iso(START) } });
+  });
+
+  it('stops waiting once the incident is classified, across a restart', () => {
+    const env = medicalEnv();
+    env.send(report('INC-1'));
+    env.restart();
+    env.advance('47h');
+    env.send(report('INC-1', { patient_harm: 'serious' }));
+    env.advance('5d');
+
+    expect(findingsOf(env, 'M7').map((f) => f.scope)).toEqual(['incident:INC-1']);
+  });
+
+  it('raises the clock even after the classification deadline passed', () => {
+    const env = medicalEnv();
+    env.send(report('INC-1'));
+    env.advance('3d');
+    env.send(report('INC-1', { patient_harm: 'death' }));
+
+    expect(findingsOf(env, 'M7').map((f) => f.scope)).toEqual(['incident:INC-1/classification', 'incident:INC-1']);
+  });
+
+  it('takes an overridden deadline', () => {
+    const env = medicalEnv({}, { args: { M7: { reportWithin: '10d' } } });
+    env.send(report('INC-1', { patient_harm: 'death' }));
+
+    expect(findingsOf(env, 'M7')[0]?.dueAt?.toISOString()).toBe(iso(START + 10 * DAY));
+  });
+});

@@ -1,0 +1,74 @@
+import { defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { DurationArg, firstTime, incidentOf, incidentScope, NamesArg } from './medical-rule-support';
+
+const CLASSIFY = 'classify:';
+
+interface M7State {
+  /** `clock:`, `classified:` and `late:` marks per incident, so updates never repeat a finding. */
+  done: string[];
+  /** Awareness time of incidents waiting for classification, by incident id. */
+  awareness: Record<string, number>;
+}
+
+/**
+ * M7: an incident involving death or serious harm to a patient starts the 15-day adverse-event
+ * report clock: one finding per incident, `dueAt` = awareness + 15 days. An incident still
+ * without a harm classification (`patient_harm` absent or "unknown") 48 hours after awareness
+ * is a finding of its own (timer), because until it is classified nobody knows which clock
+ * runs. Updates of the same incident (same `incident_id`) never repeat a finding. Incidents
+ * without a parsable `awareness_time` are skipped.
+ */
+export const m7SeriousHarmReportClock = defineRule({
+  id: 'M7',
+  title: 'Death or serious harm: 15-day report clock; incident unclassified after 48h',
+  rationale:
+    'Adverse events with death or unforeseen serious harm must be reported to PMDA within 15 days ' +
+    'of awareness; the clock only runs correctly if incidents are classified promptly.',
+  source: 'PMD Act Art. 68-10 (malfunction and adverse event reports: 15 days)',
+  defaultSeverity: 'high',
+  reads: ['incident'],
+  args: Type.Object({
+    incidentTypes: NamesArg(['harm', 'malfunction', 'safety'], 'Incident types that may involve patient harm.'),
+    harmLevels: NamesArg(['death', 'serious'], 'patient_harm values that start the 15-day clock.'),
+    unclassifiedValues: NamesArg(['unknown', 'unclassified', 'pending'], 'patient_harm values that mean "not classified yet" (as is an absent field).'),
+    reportWithin: DurationArg('15d', 'Reporting deadline from awareness.'),
+    classifyWithin: DurationArg('48h', 'How long after awareness an incident may stay unclassified.'),
+  }),
+  initialState: (): M7State => ({ done: [], awareness: {} }),
+  evaluate: ({ event, args, state, timers }) => {
+    const incident = incidentOf(event.payload);
+    if (!incident || incident.awareness === undefined || incident.type === undefined || !args.incidentTypes.includes(incident.type)) return undefined;
+    const { id, harm, awareness } = incident;
+    const classifyTimer = `${CLASSIFY}${id}`;
+    if (harm === undefined || args.unclassifiedValues.includes(harm)) {
+      if (timers.get(classifyTimer) === undefined && !state.done.includes(`late:${id}`) && !state.done.includes(`classified:${id}`)) {
+        state.awareness[id] = awareness;
+        timers.set(classifyTimer, awareness + durationMs(args.classifyWithin));
+      }
+      return undefined;
+    }
+    timers.clear(classifyTimer);
+    delete state.awareness[id];
+    firstTime(state.done, `classified:${id}`);
+    if (!args.harmLevels.includes(harm) || !firstTime(state.done, `clock:${id}`)) return undefined;
+    const dueAt = new Date(awareness + durationMs(args.reportWithin));
+    return {
+      scope: incidentScope(id),
+      dueAt,
+      occurrence: `clock:${id}`,
+      observed: { incidentId: id, patientHarm: harm, awarenessTime: new Date(awareness).toISOString(), reportDue: dueAt.toISOString() },
+    };
+  },
+  onTimer: ({ timer, state }) => {
+    if (!timer.name.startsWith(CLASSIFY)) return undefined;
+    const id = timer.name.slice(CLASSIFY.length);
+    const awareness = state.awareness[id];
+    delete state.awareness[id];
+    if (!firstTime(state.done, `late:${id}`)) return undefined;
+    return {
+      scope: incidentScope(id, 'classification'),
+      occurrence: `unclassified:${id}`,
+      observed: { incidentId: id, reason: 'unclassified', awarenessTime: awareness === undefined ? null : new Date(awareness).toISOString() },
+    };
+  },
+});

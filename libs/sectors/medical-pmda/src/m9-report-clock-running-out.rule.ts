@@ -1,0 +1,83 @@
+import { DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { DurationArg, firstTime, incidentOf, incidentScope, NamesArg, text, timeOf } from './medical-rule-support';
+
+interface Clock {
+  incidentId: string;
+  regulator: string;
+  kind: string;
+  due: number;
+}
+
+const WARN = 'warn:';
+
+interface M9State {
+  /** Open clocks by timer name. */
+  clocks: Record<string, Clock>;
+  /** Timer names already escalated. */
+  warned: string[];
+}
+
+/**
+ * M9: a PMDA report clock of an incident (`report_clocks[]` with the regulator, kind and
+ * `due_time`) has 3 days or less left and no `submitted_time`. Each clock gets a timer at due
+ * minus 3 days; an incident update that reports the clock submitted cancels it, and a new
+ * `due_time` moves it. A clock reported for the first time with less than 3 days left fires at
+ * once. Clocks of other regulators (the PPC's belong to the privacy module) and clocks without
+ * a parsable `due_time` are skipped.
+ */
+export const m9ReportClockRunningOut = defineRule({
+  id: 'M9',
+  title: 'Report clock with 3 days or less left and not submitted',
+  rationale:
+    'A malfunction or adverse-event report to PMDA that misses its 15- or 30-day deadline is a breach ' +
+    'of the PMD Act; three days is the last moment to escalate.',
+  source: 'PMD Act Art. 68-10 (malfunction and adverse event reports: 15 or 30 days from awareness)',
+  defaultSeverity: 'critical',
+  reads: ['incident'],
+  args: Type.Object({
+    warnBefore: DurationArg('3d', 'How long before the due time an unsubmitted report is escalated.'),
+    regulators: NamesArg(['PMDA', 'MHLW'], 'Regulators whose clocks this rule watches (case-insensitive).'),
+  }),
+  initialState: (): M9State => ({ clocks: {}, warned: [] }),
+  evaluate: ({ event, args, state, timers }) => {
+    const incident = incidentOf(event.payload);
+    const clocks = event.payload['report_clocks'];
+    if (!incident || !Array.isArray(clocks)) return undefined;
+    const regulators = args.regulators.map((r) => r.toUpperCase());
+    for (const entry of clocks as unknown[]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const clock = entry as Readonly<Record<string, unknown>>;
+      const regulator = text(clock, 'regulator');
+      const kind = text(clock, 'kind');
+      const due = timeOf(clock, 'due_time');
+      if (regulator === undefined || kind === undefined || due === undefined || !regulators.includes(regulator.toUpperCase())) continue;
+      const name = `${WARN}${incident.id}|${regulator}|${kind}`;
+      if (timeOf(clock, 'submitted_time') !== undefined) {
+        timers.clear(name);
+        delete state.clocks[name];
+      } else if (!state.warned.includes(name)) {
+        state.clocks[name] = { incidentId: incident.id, regulator, kind, due };
+        timers.set(name, due - durationMs(args.warnBefore));
+      }
+    }
+    return undefined;
+  },
+  onTimer: ({ timer, time, state }) => {
+    const clock = state.clocks[timer.name];
+    delete state.clocks[timer.name];
+    if (!clock || !firstTime(state.warned, timer.name)) return undefined;
+    return {
+      scope: incidentScope(clock.incidentId, clock.kind),
+      dueAt: new Date(clock.due),
+      occurrence: `${timer.name}@${new Date(clock.due).toISOString()}`.slice(0, 200),
+      observed: {
+        incidentId: clock.incidentId,
+        regulator: clock.regulator,
+        kind: clock.kind,
+        dueTime: new Date(clock.due).toISOString(),
+        daysLeft: Math.round(((clock.due - time) / DAY_MS) * 100) / 100,
+        submitted: false,
+      },
+    };
+  },
+});

@@ -1,0 +1,13 @@
+export { PrivacyAppiSectorModule } from './privacy-appi-sector.module';
+export { p1TrainingLegalBasisNotAllowed } from './p1-training-legal-basis-not-allowed.rule';
+export { p2TrainingWithoutPrivacyAssessment } from './p2-training-without-privacy-assessment.rule';
+export { p3PseudonymisedDataSentOutside } from './p3-pseudonymised-data-sent-outside.rule';
+export { p4PseudonymisedDataJoinedWithIdentifiers } from './p4-pseudonymised-data-joined-with-identifiers.rule';
+export { p5StatisticalExceptionWithoutNotice } from './p5-statistical-exception-without-notice.rule';
+export { p6SensitiveFeatureWithoutConsent } from './p6-sensitive-feature-without-consent.rule';
+export { p7MinorDataWithoutGuardianConsent } from './p7-minor-data-without-guardian-consent.rule';
+export { p8BreachWithoutPreliminaryReport } from './p8-breach-without-preliminary-report.rule';
+export { p9OverseasTransferWithoutBasis } from './p9-overseas-transfer-without-basis.rule';
+export { p10OptOutNotHonoured } from './p10-opt-out-not-honoured.rule';
+export { p11RankingParamsNotDisclosed } from './p11-ranking-params-not-disclosed.rule';
+export { p12UndisclosedExternalTransmission } from './p12-undisclosed-external-transmission.rule';

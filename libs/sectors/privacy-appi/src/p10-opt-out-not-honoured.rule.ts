@@ -1,0 +1,126 @@
+import { defineRule, durationMs, Type, type RuleFinding } from '@kanshi/policy-sdk';
+import { APPI, dataUsageOf, dueNowOrLater, DurationArg, firstTime, iso, NamesArg, purposeIn, scopeOf, text, texts, timeOf, TRAINING_PURPOSES } from './privacy-rule-support';
+
+/** An opt-out request of one subject for one scope. */
+interface OptOut {
+  subject: string;
+  scope: string;
+  requestedAt: number;
+  appliedAt: number | null;
+}
+
+interface State {
+  /** By `<scope>|<subject>`, oldest first. */
+  optOuts: Record<string, OptOut>;
+  /** Occurrences already reported. */
+  fired: string[];
+}
+
+const SLA = 'sla|';
+const keyOf = (scope: string, subject: string) => `${scope}|${subject}`;
+const slaOccurrence = (optOut: OptOut) => `sla:${keyOf(optOut.scope, optOut.subject)}@${iso(optOut.requestedAt)}`;
+
+function slaFinding(optOut: OptOut, sla: string): RuleFinding {
+  return {
+    scope: scopeOf('opt_out', optOut.scope),
+    occurrence: slaOccurrence(optOut),
+    dueAt: new Date(optOut.requestedAt + durationMs(sla)),
+    observed: {
+      reason: optOut.appliedAt === null ? 'not_applied' : 'applied_late',
+      subjectPseudoId: optOut.subject,
+      optOutScope: optOut.scope,
+      requestedAt: iso(optOut.requestedAt),
+      appliedAt: optOut.appliedAt === null ? null : iso(optOut.appliedAt),
+    },
+  };
+}
+
+/** Keeps at most `max` opt-outs, dropping the oldest applied ones first, then the oldest. */
+function bound(state: State, max: number): void {
+  const keys = Object.keys(state.optOuts);
+  let excess = keys.length - max;
+  for (const applied of [true, false]) {
+    for (const key of keys) {
+      if (excess <= 0) return;
+      if ((state.optOuts[key]?.appliedAt !== null) === applied) {
+        delete state.optOuts[key];
+        excess--;
+      }
+    }
+  }
+}
+
+/**
+ * P10: an opt-out is not honoured. Two findings:
+ * - SLA: an `opt_out` request (`action: request`, clock from `action_time`, else the event
+ *   time) with no `applied_time` reported within the SLA (7 days): a timer per subject and
+ *   scope fires at the deadline; an `opt_out` event for the same subject and scope carrying
+ *   `applied_time` cancels it (and is a finding itself when applied after the deadline). A
+ *   `revoke` forgets the request. One scope per opt-out scope, `dueAt` = request + SLA.
+ * - Snapshot: a training `data_usage` event lists, in `subject_pseudo_ids` (an optional field
+ *   the contract does not define yet: the pseudo-ids in the training snapshot), a subject
+ *   that opted out of training before the event. One scope per dataset. Events without the
+ *   field are not judged.
+ * State holds one entry per opted-out subject and scope, bounded by `maxTrackedOptOuts`
+ * (oldest applied ones are forgotten first).
+ */
+export const p10OptOutNotHonoured = defineRule({
+  id: 'P10',
+  title: 'Opt-out not applied within the SLA, or opted-out subject in a training snapshot',
+  rationale:
+    'Once a person opts out, their data must stop being used for that purpose promptly; an opt-out that is ' +
+    'not applied, or data of an opted-out person that still reaches a training set, breaks that promise.',
+  source: `${APPI} Art. 27(2) (opt-out) and Art. 35 (cessation of use); Telecommunications Business Act Art. 27-12 (opt-out route)`,
+  defaultSeverity: 'high',
+  reads: ['opt_out', 'data_usage'],
+  args: Type.Object({
+    sla: DurationArg('7d', 'Time from the opt-out request within which it must be applied.'),
+    snapshotPurposes: NamesArg(TRAINING_PURPOSES, 'data_usage purposes that build a training snapshot.'),
+    snapshotScopes: NamesArg(['training'], 'Opt-out scopes whose subjects must not appear in a training snapshot.'),
+    maxTrackedOptOuts: Type.Integer({ default: 10_000, minimum: 1, description: 'Opt-outs kept in memory per model for the snapshot check.' }),
+  }),
+  initialState: (): State => ({ optOuts: {}, fired: [] }),
+  evaluate: ({ event, args, state, timers, time }) => {
+    const { payload } = event;
+    if (event.event_type === 'data_usage') {
+      const usage = dataUsageOf(payload);
+      if (!purposeIn(usage, args.snapshotPurposes)) return undefined;
+      const found = texts(payload, 'subject_pseudo_ids').filter((subject) =>
+        args.snapshotScopes.some((scope) => {
+          const optOut = state.optOuts[keyOf(scope, subject)];
+          return optOut !== undefined && optOut.requestedAt < time;
+        }),
+      );
+      if (found.length === 0) return undefined;
+      return { scope: scopeOf('dataset', usage.datasetId), observed: { reason: 'in_training_snapshot', datasetId: usage.datasetId, subjects: found.slice(0, 20), count: found.length } };
+    }
+    const subject = text(payload, 'subject_pseudo_id');
+    const scope = text(payload, 'scope');
+    if (subject === undefined || scope === undefined) return undefined;
+    const key = keyOf(scope, subject);
+    if (text(payload, 'action') === 'revoke') {
+      delete state.optOuts[key];
+      timers.clear(`${SLA}${key}`);
+      return undefined;
+    }
+    if (text(payload, 'action') !== 'request') return undefined;
+    // A repeated request keeps the first one's clock.
+    const optOut = state.optOuts[key] ?? { subject, scope, requestedAt: timeOf(payload, 'action_time') ?? time, appliedAt: null };
+    state.optOuts[key] = optOut;
+    bound(state, args.maxTrackedOptOuts);
+    const deadline = optOut.requestedAt + durationMs(args.sla);
+    const applied = timeOf(payload, 'applied_time');
+    if (applied !== undefined) {
+      timers.clear(`${SLA}${key}`);
+      optOut.appliedAt ??= applied;
+      return optOut.appliedAt > deadline && firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
+    }
+    if (optOut.appliedAt !== null) return undefined;
+    return dueNowOrLater(timers, `${SLA}${key}`, deadline, time) && firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
+  },
+  onTimer: ({ timer, state, args }) => {
+    const optOut = state.optOuts[timer.name.slice(SLA.length)];
+    if (!timer.name.startsWith(SLA) || optOut === undefined || optOut.appliedAt !== null) return undefined;
+    return firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
+  },
+});

@@ -1,0 +1,152 @@
+import { Type, type Duration, type RuleTimers } from '@kanshi/policy-sdk';
+
+/*
+ * Readers, argument builders and small state helpers the privacy rules share. Payloads were
+ * checked against the contract, but optional and extra fields may be absent or of an odd type:
+ * every reader answers `undefined` (or an empty list) instead of throwing.
+ */
+
+export type Payload = Readonly<Record<string, unknown>>;
+
+/** Source citations shared by several privacy rules. */
+export const APPI = 'Act on the Protection of Personal Information (APPI)';
+export const APPI_2026_BILL = 'APPI amendment bill (Cabinet decision, Apr 2026)';
+
+/** Data categories that are personal data in the APPI sense (everything but anonymised). */
+export const PERSONAL_CATEGORIES = ['personal', 'sensitive', 'pseudonymised', 'biometric', 'minor'] as const;
+/** Purposes that mean the data goes into model training. */
+export const TRAINING_PURPOSES = ['training', 'retraining', 'fine_tuning'] as const;
+/** Purposes that mean the data is handed to someone else. */
+export const SHARING_PURPOSES = ['sharing', 'third_party_provision', 'export'] as const;
+
+/** A non-empty string field, trimmed; `undefined` otherwise. */
+export function text(payload: Payload, key: string): string | undefined {
+  const value = payload[key];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The non-empty strings of an array field; empty when absent or not an array. */
+export function texts(payload: Payload, key: string): string[] {
+  const value = payload[key];
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim());
+}
+
+/** A finite number field; `undefined` otherwise. */
+export function num(payload: Payload, key: string): number | undefined {
+  const value = payload[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** An epoch-ms time from an RFC 3339 field; `undefined` when absent or unparsable. */
+export function timeOf(payload: Payload, key: string): number | undefined {
+  const value = text(payload, key);
+  const time = value === undefined ? NaN : Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+export function iso(time: number): string {
+  return new Date(time).toISOString();
+}
+
+/** A finding scope `<prefix>:<value>`, cut to the 200 characters a scope may have. */
+export function scopeOf(prefix: string, value: string): string {
+  return `${prefix}:${value}`.slice(0, 200);
+}
+
+/** A duration argument: a whole number and a unit, validated by the schema so a bad override is refused. */
+export function DurationArg(defaultValue: Duration, description: string) {
+  return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
+}
+
+/** A list-of-strings argument. */
+export function NamesArg(defaultValue: readonly string[], description: string) {
+  return Type.Array(Type.String({ minLength: 1 }), { default: [...defaultValue], description });
+}
+
+/** The common fields of a `data_usage` payload the privacy rules read. */
+export interface DataUsage {
+  readonly datasetId: string;
+  readonly purpose: string | undefined;
+  readonly categories: readonly string[];
+  readonly legalBasis: string | undefined;
+}
+
+export function dataUsageOf(payload: Payload): DataUsage {
+  return {
+    datasetId: text(payload, 'dataset_id') ?? 'unknown-dataset',
+    purpose: text(payload, 'purpose'),
+    categories: texts(payload, 'data_categories'),
+    legalBasis: text(payload, 'legal_basis'),
+  };
+}
+
+/** The `data_usage` categories that are in `wanted`. */
+export function categoriesIn(usage: DataUsage, wanted: readonly string[]): string[] {
+  return usage.categories.filter((category) => wanted.includes(category));
+}
+
+export function purposeIn(usage: DataUsage, purposes: readonly string[]): boolean {
+  return usage.purpose !== undefined && purposes.includes(usage.purpose);
+}
+
+/**
+ * Who outside the organisation receives the data of a `data_usage` event, or `undefined` when
+ * nobody does. A named `recipient_org` counts unless it is one of `internalRecipients` (the
+ * tenant's own entities, entrusted processors, joint users); without a named organisation, a
+ * sharing purpose or a `recipient_country` still means the data leaves.
+ */
+export function externalRecipient(payload: Payload, usage: DataUsage, args: { sharingPurposes: readonly string[]; internalRecipients: readonly string[] }): string | undefined {
+  const org = text(payload, 'recipient_org');
+  if (org !== undefined) return args.internalRecipients.includes(org) ? undefined : org;
+  const country = text(payload, 'recipient_country');
+  if (country !== undefined || purposeIn(usage, args.sharingPurposes)) return country === undefined ? 'unnamed recipient' : `unnamed recipient in ${country}`;
+  return undefined;
+}
+
+/**
+ * Sets timer `name` at `at` unless `at` has already passed at `now`: then it answers `true`
+ * so the caller reports at once (an event that arrives late gives the finding the timer
+ * would have given, with the same occurrence).
+ */
+export function dueNowOrLater(timers: RuleTimers, name: string, at: number, now: number): boolean {
+  if (at <= now) {
+    timers.clear(name);
+    return true;
+  }
+  timers.set(name, at);
+  return false;
+}
+
+/** Remembers `key` in a bounded list; `true` the first time it is seen. Keeps state small. */
+export function firstTime(seen: string[], key: string, keep = 1000): boolean {
+  if (seen.includes(key)) return false;
+  seen.push(key);
+  if (seen.length > keep) seen.splice(0, seen.length - keep);
+  return true;
+}
+
+/** A published document version (a `disclosure` event), in force from `at`. */
+export interface Published {
+  readonly version: string;
+  readonly at: number;
+  readonly fields?: readonly string[];
+}
+
+/**
+ * Records a publication in a list ordered by time, keeping the newest `keep`. A version
+ * published in advance (a `published_time` after the event) takes effect at that time, so
+ * what was in force at a given moment is answered by {@link inForceAt}.
+ */
+export function recordPublication(list: Published[], published: Published, keep = 20): void {
+  const at = list.findIndex((p) => p.at > published.at);
+  list.splice(at === -1 ? list.length : at, 0, published);
+  if (list.length > keep) list.splice(0, list.length - keep);
+}
+
+/** The publication in force at `time`: the latest published at or before it. */
+export function inForceAt(list: readonly Published[], time: number): Published | undefined {
+  let found: Published | undefined;
+  for (const published of list) if (published.at <= time) found = published;
+  return found;
+}

@@ -118,6 +118,17 @@ describe('ingest gateway (real Kafka and PostgreSQL)', () => {
     expect(response.body).toMatchObject({ title: 'Malformed JSON', position, line: 3, column: 17 });
     expect((response.body as { detail: string }).detail).toContain('line 3, column 17');
 
+    const latin1 = Buffer.concat([Buffer.from('{"events": [{"note": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]);
+    // Raw bytes (supertest would re-encode a Buffer as JSON).
+    const { port } = http.address() as { port: number };
+    const notUtf8 = await fetch(`http://127.0.0.1:${port}/v1/telemetry`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.keys.producer}` },
+      body: latin1,
+    });
+    expect(notUtf8.status).toBe(400);
+    expect(((await notUtf8.json()) as { detail: string }).detail).toBe('The body is not valid UTF-8; send JSON encoded as UTF-8.');
+
     const truncated = JSON.stringify({ events: [event()] }).slice(0, 40);
     const cut = await post().set('Content-Type', 'application/json').send(truncated);
     expect(cut.status).toBe(400);

@@ -22,7 +22,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const TELEMETRY_SCHEMA_MAJOR = 1;
 
 /** The `schema_version` producers built on this code write: the newest minor of the major above. */
-export const TELEMETRY_SCHEMA_VERSION = `${TELEMETRY_SCHEMA_MAJOR}.0`;
+export const TELEMETRY_SCHEMA_VERSION = `${TELEMETRY_SCHEMA_MAJOR}.1`;
 
 /**
  * Identifiers of tenants and models. No `:` because the record key is `tenant:model`, and

@@ -50,6 +50,12 @@ export const PredictionPayloadSchema = Type.Object(
     generative: Type.Optional(Type.Boolean({ description: 'The output is generated content.' })),
     ai_generated_label: Type.Optional(Type.Boolean({ description: 'Generated content was labelled as AI-generated.' })),
     out_of_distribution: Type.Optional(Type.Boolean({ description: 'Input outside the validated population.' })),
+    // Added in 1.1.
+    clinician_action: Type.Optional(Text('What the clinician did with the output, e.g. confirm / override / none (medical audit trail).')),
+    customer_facing: Type.Optional(Type.Boolean({ description: 'The response was shown to a customer.' })),
+    grounded: Type.Optional(Type.Boolean({ description: 'The generated response is grounded in and cites approved sources.' })),
+    guardrail_violation: Type.Optional(Type.Boolean({ description: 'A guardrail or safety filter blocked or flagged the response.' })),
+    ranking_params_version: Type.Optional(Text('Ranking-parameter version used to serve a recommendation.')),
   },
   { ...open, title: 'prediction payload' },
 );
@@ -123,6 +129,11 @@ export const DataUsagePayloadSchema = Type.Object(
     recipient_org: Type.Optional(Text()),
     recipient_country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2.' })),
     transfer_basis: Type.Optional(Text('Basis for a transfer abroad.')),
+    // Added in 1.1.
+    data_quality_report_ref: Type.Optional(Text('Report on the quality of the training data.')),
+    guardian_consent_ref: Type.Optional(Text('Consent of a guardian, for data of a child under 16.')),
+    subject_pseudo_ids: Type.Optional(Type.Array(Text(), { maxItems: 10_000, description: 'Pseudo-ids of the subjects in a training snapshot.' })),
+    fields_sent: Type.Optional(Type.Array(Text(), { maxItems: 256, description: 'User data fields a tag or SDK sent to the recipient.' })),
   },
   { ...open, title: 'data_usage payload' },
 );
@@ -149,6 +160,8 @@ export const IncidentPayloadSchema = Type.Object(
     ack_time: Type.Optional(Time('When the incident was acknowledged.')),
     root_cause_time: Type.Optional(Time('When the root cause was established.')),
     report_clocks: Type.Optional(Type.Array(ReportClockSchema, { maxItems: 16 })),
+    // Added in 1.1.
+    affects_device_software: Type.Optional(Type.Boolean({ description: 'A security incident touches the device software (absent: assume it does).' })),
   },
   { ...open, title: 'incident payload' },
 );
@@ -185,6 +198,8 @@ export const DisclosurePayloadSchema = Type.Object(
     kind: StringEnum(DISCLOSURE_KINDS),
     version: Text('Version of the published document, e.g. ranking-params version.'),
     published_time: Type.Optional(Time('When it was published.')),
+    // Added in 1.1.
+    fields: Type.Optional(Type.Array(Text(), { maxItems: 256, description: 'User data fields an external-transmission notice lists.' })),
   },
   { ...open, title: 'disclosure payload' },
 );

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ConsoleLogger, type DynamicModule, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -37,7 +38,14 @@ export async function startHttpApp(
     bodyParser: false,
     abortOnError: false,
   });
-  app.useBodyParser('json', { limit: options.bodyLimitBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', {
+    limit: options.bodyLimitBytes ?? 1_048_576,
+    type: ['application/json', 'application/*+json'],
+    // The parser would replace invalid bytes silently; refuse them, as the engine does on Kafka.
+    verify: (_request: unknown, _response: unknown, body: Buffer) => {
+      if (!isUtf8(body)) throw Object.assign(new Error('The body is not valid UTF-8; send JSON encoded as UTF-8.'), { status: 400, type: 'encoding.invalid' });
+    },
+  });
   app.use(bodyParserErrors);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();

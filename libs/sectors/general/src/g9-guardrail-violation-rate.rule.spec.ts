@@ -17,9 +17,9 @@ describe('G9 guardrail violations per 1,000 responses', () => {
     ]);
   });
 
-  it('does not fire at exactly 10 per 1,000; a missing or odd field is no violation', () => {
+  it('does not fire at exactly 10 per 1,000; a missing field is no violation', () => {
     const env = generalEnv();
-    sendMany(env, 1000, START, (i) => (i < 10 ? response(true) : i < 20 ? response('yes') : response()));
+    sendMany(env, 1000, START, (i) => (i < 10 ? response(true) : i < 20 ? response(false) : response()));
     env.advanceTo(JUDGED);
 
     expect(findingsOf(env, 'G9')).toEqual([]);

@@ -87,6 +87,7 @@ describe('replay selection', () => {
     const filter = { reason: 'NOT_JSON' };
     expect(replayDecision(deadLetter(), filter)).toEqual({ action: 'replay' });
     expect(replayDecision(deadLetter({ value: null }), filter)).toEqual({ action: 'skip-null-value' });
+    expect(replayDecision(deadLetter({ truncatedFrom: '1048000' }), filter)).toEqual({ action: 'skip-truncated' });
     expect(replayDecision(deadLetter({ reason: 'TOO_LARGE', value: null }), filter)).toEqual({ action: 'skip-filter' });
   });
 

@@ -21,6 +21,8 @@ export interface DeadLetter {
   readonly originalPartition?: string;
   readonly originalOffset?: string;
   readonly failedAt?: string;
+  /** Size of the original value when the dead letter kept only its start. */
+  readonly truncatedFrom?: string;
 }
 
 /** The plain shape of a Kafka record as kafkajs hands it over. */
@@ -57,6 +59,7 @@ export function toDeadLetter(partition: number, record: RawRecord): DeadLetter {
     ...optional('originalPartition', DEAD_LETTER_HEADERS.originalPartition),
     ...optional('originalOffset', DEAD_LETTER_HEADERS.originalOffset),
     ...optional('failedAt', DEAD_LETTER_HEADERS.failedAt),
+    ...optional('truncatedFrom', DEAD_LETTER_HEADERS.truncatedFrom),
   };
 }
 
@@ -182,6 +185,7 @@ export function formatSummary(summary: DeadLetterSummary, topic: string, scope: 
 export type ReplayDecision =
   | { readonly action: 'skip-filter' }
   | { readonly action: 'skip-null-value' }
+  | { readonly action: 'skip-truncated' }
   | { readonly action: 'skip-duplicate' }
   | { readonly action: 'replay' };
 
@@ -192,6 +196,8 @@ export type ReplayDecision =
 export function replayDecision(record: DeadLetter, filter: DeadLetterFilter, seen?: Set<string>): ReplayDecision {
   if (!matchesFilter(record, filter)) return { action: 'skip-filter' };
   if (record.value === null) return { action: 'skip-null-value' };
+  // Only the start of the original was kept: replaying it would only be dead-lettered again.
+  if (record.truncatedFrom !== undefined) return { action: 'skip-truncated' };
   const original = originalCoordinates(record);
   if (seen && original !== undefined) {
     if (seen.has(original)) return { action: 'skip-duplicate' };

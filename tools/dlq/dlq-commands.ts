@@ -67,6 +67,7 @@ export interface ReplayResult {
   /** Produced to the target (or that would be, in a dry run). */
   readonly replayed: number;
   readonly skippedNullValue: number;
+  readonly skippedTruncated: number;
   /** Second and later dead letters of one original record. */
   readonly skippedDuplicate: number;
   readonly stoppedAtLimit: boolean;
@@ -104,6 +105,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
   let matched = 0;
   let replayed = 0;
   let skippedNullValue = 0;
+  let skippedTruncated = 0;
   let skippedDuplicate = 0;
   let stoppedAtLimit = false;
   const seen = new Set<string>();
@@ -126,6 +128,10 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
             case 'skip-null-value':
               matched += 1;
               skippedNullValue += 1;
+              break;
+            case 'skip-truncated':
+              matched += 1;
+              skippedTruncated += 1;
               break;
             case 'skip-duplicate':
               matched += 1;
@@ -154,6 +160,9 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         dryRun ? `Dry run: would replay ${replayed} to ${targetTopic}; nothing written.` : `Replayed ${replayed} to ${targetTopic}.`,
       );
       if (skippedNullValue > 0) lines.push(`Skipped ${skippedNullValue} with a null value (nothing to replay).`);
+      if (skippedTruncated > 0) {
+        lines.push(`Skipped ${skippedTruncated} whose value was cut to fit the dead-letter topic (the original was too large to replay).`);
+      }
       if (skippedDuplicate > 0) lines.push(`Skipped ${skippedDuplicate} repeated dead letters of an original already replayed.`);
       if (stoppedAtLimit) lines.push(`Reached --limit ${limit}: stopped there.`);
     }
@@ -163,6 +172,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
       matched,
       replayed,
       skippedNullValue,
+      skippedTruncated,
       skippedDuplicate,
       stoppedAtLimit,
       report: lines.join('\n'),

@@ -161,6 +161,25 @@ describe('RuleRuntime, directly', () => {
     ]);
   });
 
+  it('skips a rule the resolver switches off (undefined), for events and for due timers', () => {
+    const off = new Set<string>(['m']);
+    const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!, getSectorModuleOptions(BuggyModule)!]), (rule, _t, modelId) =>
+      rule.rule.id === 'X2' && off.has(modelId) ? undefined : rule.defaultArgs,
+    );
+    const out = runtime.evaluate(event('ok'), undefined);
+    expect(out.failures.map((f) => f.ruleId)).toEqual(['BAD']);
+    expect(runtime.stateOf('t', 'm', 'X2')).toBeUndefined();
+
+    off.delete('m');
+    runtime.evaluate(event('e1'), undefined);
+    expect(runtime.stateOf('t', 'm', 'X2')).toBeDefined();
+    off.add('m');
+    const fired = runtime.advanceTo(START + 3 * HOUR_MS, () => undefined);
+    expect(fired.findings).toEqual([]);
+    expect(fired.failures).toEqual([]);
+    expect(runtime.takeChanges().flatMap((c) => Object.keys(c.timers))).toEqual([]);
+  });
+
   it('hands out only the changed state for a checkpoint, and restores it', () => {
     const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!]));
     runtime.evaluate({ ...event('e1'), tenant_id: 't' }, undefined);

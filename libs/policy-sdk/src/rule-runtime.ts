@@ -13,8 +13,16 @@ export interface RuntimeRule {
   readonly defaultArgs: Readonly<Record<string, unknown>>;
 }
 
-/** The arguments in force for a rule and a model: defaults, or a tenant's overrides. */
-export type ArgsResolver = (rule: RuntimeRule, tenantId: string, modelId: string, model: ModelProfile | undefined) => Readonly<Record<string, unknown>>;
+/**
+ * The arguments in force for a rule and a model: defaults, or a tenant's overrides. `undefined`
+ * switches the rule off for that model: it neither sees the model's events nor fires its timers.
+ */
+export type ArgsResolver = (
+  rule: RuntimeRule,
+  tenantId: string,
+  modelId: string,
+  model: ModelProfile | undefined,
+) => Readonly<Record<string, unknown>> | undefined;
 
 /** A finding the runtime produced, with everything the engine needs to raise an alert. */
 export interface RuntimeFinding {
@@ -188,6 +196,7 @@ export class RuleRuntime {
     for (const runtimeRule of this.rulesFor(event.event_type, model)) {
       const { rule } = runtimeRule;
       const args = this.argsFor(runtimeRule, event.tenant_id, event.model_id, model);
+      if (args === undefined) continue;
       const key = this.keyState(event.tenant_id, event.model_id, runtimeRule);
       let outcome: RuleOutcome;
       try {
@@ -243,6 +252,8 @@ export class RuleRuntime {
       const { tenantId, modelId } = entry;
       const model = lookupModel(tenantId, modelId);
       const args = this.argsFor(runtimeRule, tenantId, modelId, model);
+      // A rule switched off for the model: its due timer is dropped, not deferred.
+      if (args === undefined) continue;
       let outcome: RuleOutcome;
       try {
         outcome = runtimeRule.rule.onTimer({

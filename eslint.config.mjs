@@ -69,6 +69,34 @@ export default tseslint.config(
     },
   },
   {
+    // The catalog of sector modules sits between the engine core and the apps: the engine, the
+    // API and the docs read it; it reads the modules and the plug-in loader only.
+    files: ['libs/policy-catalog/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            deepImport,
+            {
+              regex: '^@kanshi/(?!config$|contracts$|policy-core$|policy-sdk$|sector-[a-z-]+$)',
+              message: 'The policy catalog depends on the config, the policy core, the SDK and the sector modules only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/policy-core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [deepImport, { regex: '^@kanshi/(policy-catalog|inventory)$', message: 'The policy core must not depend on the catalog or the API libs built on it.' }] },
+      ],
+    },
+  },
+  {
     // End-to-end tests start the apps through their main files.
     files: ['test/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },

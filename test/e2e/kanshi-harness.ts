@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import type { INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { TOPICS } from '@kanshi/contracts';
+import { TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { InventoryCache } from '@kanshi/policy-core';
-import { startGroupAtEnd, uniqueId, waitFor } from '@kanshi/testing';
+import { committedOffsets, startGroupAtEnd, uniqueId, waitFor } from '@kanshi/testing';
 import { startAlertWorker } from '../../apps/alert-worker/src/main';
 import { startApi } from '../../apps/api/src/main';
 import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
@@ -27,6 +27,10 @@ export interface RunningKanshi {
   readonly worker: INestApplicationContext;
   /** Resolves once the engine's in-memory inventory knows the tenant (it refreshes in the background). */
   engineKnowsTenant(tenantId: string): Promise<void>;
+  /** Produces events to the telemetry topic as a plain Kafka client would (key `tenant:model`). */
+  produce(events: readonly TelemetryEvent[]): Promise<void>;
+  /** Resolves once the engine's group has committed everything produced to the topic so far. */
+  engineCaughtUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,7 @@ export async function startKanshi(): Promise<RunningKanshi> {
   });
   const kafka = createKafkaClient(config.values.kafkaBrokers, `kanshi-${run}`);
   await startGroupAtEnd(kafka, config.values.engineGroupId, TOPICS.telemetry);
+  let producer: Producer | undefined;
   const [engine, worker, api, gateway] = await Promise.all([
     startPolicyEngine(config),
     startAlertWorker(config),
@@ -66,7 +71,25 @@ export async function startKanshi(): Promise<RunningKanshi> {
       const inventory = engine.get(InventoryCache);
       await waitFor(`the engine to load tenant ${tenantId}`, () => Promise.resolve(inventory.hasTenant(tenantId) || undefined));
     },
+    async produce(events) {
+      if (!producer) {
+        producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER });
+        await producer.connect();
+      }
+      await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: events.map((e) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) })) });
+    },
+    async engineCaughtUp() {
+      const admin = kafka.admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(TOPICS.telemetry);
+      await admin.disconnect();
+      await waitFor('the engine to commit every produced record', async () => {
+        const committed = await committedOffsets(kafka, config.values.engineGroupId, TOPICS.telemetry);
+        return ends.every((p) => (committed.get(p.partition) ?? -1n) >= BigInt(p.high)) ? true : undefined;
+      });
+    },
     async stop() {
+      await producer?.disconnect();
       await Promise.all([engine.close(), worker.close(), api.close(), gateway.close()]);
       // The run's queues live under a prefix of their own; leave Redis as it was.
       const redis = new Redis(config.values.redisUrl);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
 import { TELEMETRY_PARTITIONER } from '@kanshi/messaging';
-import { committedOffsets, createTenantFixture, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
+import { createTenantFixture, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 
 interface AlertView {
@@ -39,16 +39,7 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
   const record = (e: TelemetryEvent) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) });
 
   /** Everything produced so far has been consumed and committed by the engine's group. */
-  const engineCaughtUp = async () => {
-    const admin = kanshi.kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(TOPICS.telemetry);
-    await admin.disconnect();
-    await waitFor('the engine to commit every produced record', async () => {
-      const committed = await committedOffsets(kanshi.kafka, kanshi.config.values.engineGroupId, TOPICS.telemetry);
-      return ends.every((p) => (committed.get(p.partition) ?? -1n) >= BigInt(p.high)) ? true : undefined;
-    });
-  };
+  const engineCaughtUp = () => kanshi.engineCaughtUp();
 
   beforeAll(async () => {
     kanshi = await startKanshi();

@@ -1,20 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { ModelRepository, PersistenceModule, RuleStateRepository } from '@kanshi/persistence';
-import { loadSectorModulePlugins, MODEL_INVENTORY_SOURCE, PolicyCoreModule, RULE_STATE_STORE, SectorModuleRegistry } from '@kanshi/policy-core';
-import { FinanceFsaSectorModule } from '@kanshi/sector-finance-fsa';
-import { GeneralSectorModule } from '@kanshi/sector-general';
-import { MedicalPmdaSectorModule } from '@kanshi/sector-medical-pmda';
-import { PrivacyAppiSectorModule } from '@kanshi/sector-privacy-appi';
-
-/** The sector modules built into the engine. */
-export const SECTOR_MODULES = [GeneralSectorModule, FinanceFsaSectorModule, MedicalPmdaSectorModule, PrivacyAppiSectorModule];
+import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
+import { MODEL_INVENTORY_SOURCE, PolicyCoreModule, RULE_STATE_STORE, SectorModuleRegistry } from '@kanshi/policy-core';
 
 /** Consumes telemetry, evaluates the sector rules and raises alerts. */
 @Module({})
 export class PolicyEngineModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const sectorModules = [...SECTOR_MODULES, ...loadSectorModulePlugins(config.values.sectorModules ?? [])];
+    const sectorModules = sectorModulesFromConfig(config);
     // Refuse an unloadable or incompatible module before anything connects.
     SectorModuleRegistry.load(sectorModules);
     return {

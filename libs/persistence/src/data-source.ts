@@ -3,14 +3,16 @@ import { AlertFindingEntity } from './entities/alert-finding.entity';
 import { AlertEntity } from './entities/alert.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { ModelEntity } from './entities/model.entity';
+import { PolicyOverrideEntity } from './entities/policy-override.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { ModelInventoryAndRuleState1764100000000 } from './migrations/1764100000000-model-inventory-and-rule-state';
+import { ModelRetirementAndPolicyOverrides1764200000000 } from './migrations/1764200000000-model-retirement-and-policy-overrides';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity];
+export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity, PolicyOverrideEntity];
 
 /** Every migration, oldest first. Never edit one that has been merged; add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000, ModelInventoryAndRuleState1764100000000];
+export const MIGRATIONS = [InitialSchema1764000000000, ModelInventoryAndRuleState1764100000000, ModelRetirementAndPolicyOverrides1764200000000];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */
 export function dataSourceOptions(url: string, applicationName: string): DataSourceOptions {

@@ -4,6 +4,7 @@ export { ALERT_STATUSES, AlertEntity, type AlertStatus } from './entities/alert.
 export { AlertFindingEntity } from './entities/alert-finding.entity';
 export { ApiKeyEntity } from './entities/api-key.entity';
 export { ModelEntity } from './entities/model.entity';
+export { PolicyOverrideEntity } from './entities/policy-override.entity';
 export { TenantEntity } from './entities/tenant.entity';
 export { PersistenceModule } from './persistence.module';
 export {
@@ -15,6 +16,14 @@ export {
   type RecordFindingsResult,
 } from './repositories/alert.repository';
 export { ApiKeyRepository, type NewApiKey } from './repositories/api-key.repository';
-export { ModelRepository } from './repositories/model.repository';
+export {
+  ModelRepository,
+  toModelProfile,
+  type DeploymentRecord,
+  type ModelFields,
+  type ModelPage,
+  type StoredRuleOverride,
+} from './repositories/model.repository';
+export { PolicyOverrideRepository, type OverrideKey } from './repositories/policy-override.repository';
 export { RuleStateRepository, type PartitionCheckpoint } from './repositories/rule-state.repository';
 export { TenantRepository } from './repositories/tenant.repository';

@@ -6,10 +6,11 @@ import { createDataSource } from './data-source';
 import { AlertRepository } from './repositories/alert.repository';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { ModelRepository } from './repositories/model.repository';
+import { PolicyOverrideRepository } from './repositories/policy-override.repository';
 import { RuleStateRepository } from './repositories/rule-state.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 
-const REPOSITORIES = [AlertRepository, ApiKeyRepository, ModelRepository, RuleStateRepository, TenantRepository];
+const REPOSITORIES = [AlertRepository, ApiKeyRepository, ModelRepository, PolicyOverrideRepository, RuleStateRepository, TenantRepository];
 
 /** The PostgreSQL connection and the repositories over it. The schema must be migrated already. */
 @Global()

@@ -3,11 +3,24 @@ export {
   MODEL_INVENTORY_SOURCE,
   StaticModelInventory,
   type InventorySnapshot,
+  type ModelDeployment,
   type ModelInventory,
   type ModelInventorySource,
 } from './model-inventory';
 export { FindingCollector, PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 export { PolicyCoreModule } from './policy-core.module';
+export {
+  applicableRules,
+  checkOverrideArgs,
+  effectiveRuleConfig,
+  OVERRIDE_SCOPES,
+  RuleOverrideIndex,
+  type EffectiveRuleConfig,
+  type OverrideArgumentError,
+  type OverrideScope,
+  type RuleOverride,
+  type SettingSource,
+} from './rule-overrides';
 export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
 export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
 export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';

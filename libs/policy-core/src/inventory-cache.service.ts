@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { ModelProfile } from '@kanshi/policy-sdk';
-import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelInventory, type ModelInventorySource } from './model-inventory';
+import type { ArgsResolver, ModelProfile } from '@kanshi/policy-sdk';
+import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource } from './model-inventory';
+import { RuleOverrideIndex } from './rule-overrides';
 import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.options';
 
 /**
- * Tenants and the inventory held in memory and refreshed in the background, so evaluating an event never
+ * Tenants, the inventory and the tenants' rule overrides held in memory and refreshed in the background, so evaluating an event never
  * waits on the database. A failed refresh keeps the last good copy and is logged.
  */
 @Injectable()
 export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(InventoryCache.name);
   private current = new StaticModelInventory([]);
+  private overrides = new RuleOverrideIndex();
   private timer: NodeJS.Timeout | undefined;
   private loadedAt = 0;
 
@@ -32,8 +34,9 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   }
 
   async refresh(): Promise<void> {
-    const { models, tenantIds } = await this.source.loadInventory();
+    const { models, tenantIds, overrides } = await this.source.loadInventory();
     this.current = new StaticModelInventory(models, tenantIds);
+    this.overrides = new RuleOverrideIndex(overrides ?? []);
     this.loadedAt = Date.now();
   }
 
@@ -50,5 +53,13 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
 
   get(tenantId: string, modelId: string): ModelProfile | undefined {
     return this.current.get(tenantId, modelId);
+  }
+
+  /** The arguments in force from the overrides in memory; `undefined` = the rule is off for the model. */
+  readonly argsFor: ArgsResolver = (rule, tenantId, modelId, model) => this.overrides.argsFor(rule, tenantId, modelId, model);
+
+  /** Writes reported deployments to the inventory; the copy in memory follows at the next refresh. */
+  async recordDeployments(deployments: readonly ModelDeployment[]): Promise<void> {
+    if (deployments.length > 0) await this.source.recordDeployments(deployments);
   }
 }

@@ -1,14 +1,28 @@
 import type { ModelProfile } from '@kanshi/policy-sdk';
+import type { RuleOverride } from './rule-overrides';
 
-/** The tenants and the model inventory at one moment. */
+/** The tenants, the model inventory (retired models left out) and the rule overrides at one moment. */
 export interface InventorySnapshot {
   readonly tenantIds: readonly string[];
   readonly models: readonly ModelProfile[];
+  readonly overrides?: readonly RuleOverride[];
+}
+
+/** A deployment a `model_deployment` event reported, for the inventory's deployed version. */
+export interface ModelDeployment {
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly version: string;
+  readonly hash: string | null;
+  /** The event's time: an older event never overwrites a newer deployment. */
+  readonly deployedAt: string;
 }
 
 /** Where the engine reads tenants and the model inventory from (PostgreSQL in production). */
 export interface ModelInventorySource {
   loadInventory(): Promise<InventorySnapshot>;
+  /** Records the deployed version and hash of models in the inventory; idempotent. */
+  recordDeployments(deployments: readonly ModelDeployment[]): Promise<void>;
 }
 
 /** Injection token of the {@link ModelInventorySource}. */

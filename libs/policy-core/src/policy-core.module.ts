@@ -49,8 +49,8 @@ export class PolicyCoreModule {
         InventoryCache,
         {
           provide: PolicyEvaluator,
-          inject: [SectorModuleRegistry],
-          useFactory: (registry: SectorModuleRegistry) => new PolicyEvaluator(registry),
+          inject: [SectorModuleRegistry, InventoryCache],
+          useFactory: (registry: SectorModuleRegistry, inventory: InventoryCache) => new PolicyEvaluator(registry, inventory.argsFor),
         },
         {
           provide: TelemetryBatchProcessor,

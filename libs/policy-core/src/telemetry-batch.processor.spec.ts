@@ -186,7 +186,30 @@ describe('TelemetryBatchProcessor', () => {
     expect(outcome.findings).toBe(1);
   });
 
+  it('reports the latest model_deployment of each inventory model, and none for unknown models', () => {
+    const deployment = (id: string, timestamp: string, modelId: string, version: string) =>
+      record(event({ event_id: id, event_type: 'model_deployment', timestamp, model_id: modelId, payload: { version, hash: `sha256:${version}` } }), `acme:${modelId}`);
+    const outcome = processor().process([
+      deployment('d1', '2025-10-01T00:00:02Z', 'known', '2.0.0'),
+      deployment('d2', '2025-10-01T00:00:01+00:00', 'known', '1.9.0'),
+      deployment('d3', '2025-10-01T00:00:03Z', 'unknown', '9.0.0'),
+      record(event({ event_id: 'p1', model_id: 'known' }), 'acme:known'),
+    ]);
+    expect(outcome.deployments).toEqual([{ tenantId: 'acme', modelId: 'known', version: '2.0.0', hash: 'sha256:2.0.0', deployedAt: '2025-10-01T00:00:02.000Z' }]);
+  });
+
+  it('skips a rule the overrides switch off for a model', () => {
+    const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]), (rule, _tenant, modelId) =>
+      rule.rule.id === 'U1' && modelId === 'quiet' ? undefined : rule.defaultArgs,
+    );
+    const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096).process([
+      record(event({ event_id: 'q1', model_id: 'quiet' }), 'acme:quiet'),
+      record(event({ event_id: 'l1', model_id: 'loud' }), 'acme:loud'),
+    ]);
+    expect(outcome.alertJobs.map((j) => j.model_id)).toEqual(['loud']);
+  });
+
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], ruleFailures: [] });
+    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], ruleFailures: [], deployments: [] });
   });
 });

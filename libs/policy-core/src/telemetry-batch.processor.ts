@@ -4,7 +4,7 @@ import {
   type DeadLetterReason,
   type RaiseAlertJob,
 } from '@kanshi/contracts';
-import type { ModelInventory } from './model-inventory';
+import type { ModelDeployment, ModelInventory } from './model-inventory';
 import { FindingCollector, type PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 
 /** One Kafka record as the engine receives it. */
@@ -30,6 +30,8 @@ export interface BatchOutcome {
   readonly deadLetters: readonly DeadLetter[];
   readonly alertJobs: readonly RaiseAlertJob[];
   readonly ruleFailures: readonly RuleFailure[];
+  /** The latest deployment reported per inventory model, for the inventory's deployed version. */
+  readonly deployments: readonly ModelDeployment[];
 }
 
 /**
@@ -44,7 +46,12 @@ export class TelemetryBatchProcessor {
   ) {}
 
   /** Evaluates one record into the collector, or returns why it must be dead-lettered. */
-  private evaluate(record: TelemetryRecord, collector: FindingCollector, owner: number | undefined): DeadLetter | undefined {
+  private evaluate(
+    record: TelemetryRecord,
+    collector: FindingCollector,
+    owner: number | undefined,
+    deployments: Map<string, ModelDeployment>,
+  ): DeadLetter | undefined {
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
     const { event } = decoded;
@@ -63,7 +70,17 @@ export class TelemetryBatchProcessor {
         error: `tenant_id "${event.tenant_id}" is not a Kanshi tenant; fix tenant_id or create the tenant first`,
       };
     }
-    this.evaluator.evaluate(event, this.inventory.get(event.tenant_id, event.model_id), collector, owner);
+    const model = this.inventory.get(event.tenant_id, event.model_id);
+    this.evaluator.evaluate(event, model, collector, owner);
+    if (event.event_type === 'model_deployment' && model) {
+      const { version, hash } = event.payload as { version?: unknown; hash?: unknown };
+      const key = `${event.tenant_id}\u0000${event.model_id}`;
+      const previous = deployments.get(key);
+      const deployedAt = new Date(Date.parse(event.timestamp)).toISOString();
+      if (typeof version === 'string' && (!previous || previous.deployedAt <= deployedAt)) {
+        deployments.set(key, { tenantId: event.tenant_id, modelId: event.model_id, version, hash: typeof hash === 'string' ? hash : null, deployedAt });
+      }
+    }
     return undefined;
   }
 
@@ -75,10 +92,11 @@ export class TelemetryBatchProcessor {
   process(records: readonly TelemetryRecord[], owner?: number): BatchOutcome {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
+    const deployments = new Map<string, ModelDeployment>();
     let evaluated = 0;
     for (const record of records) {
       try {
-        const dead = this.evaluate(record, collector, owner);
+        const dead = this.evaluate(record, collector, owner, deployments);
         if (dead) deadLetters.push(dead);
         else evaluated += 1;
       } catch (error) {
@@ -92,6 +110,7 @@ export class TelemetryBatchProcessor {
       deadLetters,
       alertJobs: collector.toJobs(),
       ruleFailures: collector.failures,
+      deployments: [...deployments.values()],
     };
   }
 }

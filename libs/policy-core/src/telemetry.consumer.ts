@@ -16,6 +16,7 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
     deadLetters: [...first.deadLetters, ...second.deadLetters],
     alertJobs: [...first.alertJobs, ...second.alertJobs],
     ruleFailures: [...first.ruleFailures, ...second.ruleFailures],
+    deployments: [...first.deployments, ...second.deployments],
   };
 }
 
@@ -66,6 +67,8 @@ export class TelemetryConsumer {
     const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
     for (const chunk of sendChunks(deadLetters)) await this.producer.send(TOPICS.telemetryDeadLetter, chunk);
     await this.alerts.enqueue(outcome.alertJobs);
+    // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
+    await this.inventory.recordDeployments(outcome.deployments);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +

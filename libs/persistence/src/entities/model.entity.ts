@@ -55,6 +55,14 @@ export class ModelEntity {
   @Column({ name: 'deployed_hash', type: 'text', nullable: true })
   deployedHash!: string | null;
 
+  /** Time of the `model_deployment` event behind `deployedVersion`. */
+  @Column({ name: 'deployed_at', type: 'timestamptz', nullable: true })
+  deployedAt!: Date | null;
+
+  /** Set when the model is retired: the row stays, the engine no longer counts it as in the inventory. */
+  @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
+  retiredAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

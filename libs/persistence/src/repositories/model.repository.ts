@@ -1,11 +1,59 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { SECTORS, type Sector } from '@kanshi/contracts';
 import type { ModelProfile } from '@kanshi/policy-sdk';
 import { ModelEntity } from '../entities/model.entity';
+import { PolicyOverrideEntity } from '../entities/policy-override.entity';
 import { TenantEntity } from '../entities/tenant.entity';
+import { InvalidCursorError } from './alert.repository';
 
-function toProfile(row: ModelEntity): ModelProfile {
+/** What a tenant writes about a model; the deployed version and hash come from telemetry only. */
+export type ModelFields = Omit<ModelProfile, 'tenantId' | 'modelId' | 'deployedVersion' | 'deployedHash'>;
+
+/** A rule override as the engine holds it (the shape of `RuleOverride` in the policy core). */
+export interface StoredRuleOverride {
+  readonly tenantId: string;
+  readonly scope: 'tenant' | 'sector' | 'model';
+  readonly target: string;
+  readonly ruleId: string;
+  readonly enabled: boolean | null;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** A reported deployment (the shape of `ModelDeployment` in the policy core). */
+export interface DeploymentRecord {
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly version: string;
+  readonly hash: string | null;
+  readonly deployedAt: string;
+}
+
+export interface ModelPage {
+  readonly items: ModelEntity[];
+  readonly nextCursor: string | null;
+}
+
+function columnsOf(fields: ModelFields) {
+  return {
+    name: fields.name,
+    sectors: [...fields.sectors],
+    riskTier: fields.riskTier,
+    owner: fields.owner,
+    intendedUse: fields.intendedUse,
+    approvedUseScope: [...fields.approvedUseScope],
+    approvedVersions: fields.approvedVersions.map((v) => ({ version: v.version, hash: v.hash })),
+    changePlan: fields.changePlan ? { ref: fields.changePlan.ref, scope: [...fields.changePlan.scope] } : null,
+    lastValidatedAt: fields.lastValidatedAt,
+    thirdParty: fields.thirdParty,
+    vendor: fields.vendor,
+    vendorValidationRef: fields.vendorValidationRef,
+    privacyAssessmentRefs: [...fields.privacyAssessmentRefs],
+  };
+}
+
+/** A row as rules see it. */
+export function toModelProfile(row: ModelEntity): ModelProfile {
   return {
     tenantId: row.tenantId,
     modelId: row.modelId,
@@ -32,13 +80,83 @@ function toProfile(row: ModelEntity): ModelProfile {
 export class ModelRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Every tenant id and every model: what the engine's in-memory inventory holds. */
-  async loadInventory(): Promise<{ tenantIds: string[]; models: ModelProfile[] }> {
-    const [tenants, rows] = await Promise.all([
+  /**
+   * Every tenant id, every model not retired and every rule override: what the engine's
+   * in-memory inventory holds. A retired model is not in the inventory for the rules.
+   */
+  async loadInventory(): Promise<{ tenantIds: string[]; models: ModelProfile[]; overrides: StoredRuleOverride[] }> {
+    const [tenants, rows, overrides] = await Promise.all([
       this.dataSource.getRepository(TenantEntity).find({ select: { id: true } }),
-      this.dataSource.getRepository(ModelEntity).find(),
+      this.dataSource.getRepository(ModelEntity).find({ where: { retiredAt: IsNull() } }),
+      this.dataSource.getRepository(PolicyOverrideEntity).find(),
     ]);
-    return { tenantIds: tenants.map((t) => t.id), models: rows.map(toProfile) };
+    return {
+      tenantIds: tenants.map((t) => t.id),
+      models: rows.map(toModelProfile),
+      overrides: overrides.map(({ tenantId, scope, target, ruleId, enabled, args }) => ({ tenantId, scope, target, ruleId, enabled, args })),
+    };
+  }
+
+  /**
+   * Records reported deployments on existing models (retired included); never creates a model.
+   * Idempotent, and an older report never overwrites a newer one.
+   */
+  async recordDeployments(deployments: readonly DeploymentRecord[]): Promise<void> {
+    for (const d of deployments) {
+      await this.dataSource.query(
+        `UPDATE models SET deployed_version = $3, deployed_hash = $4, deployed_at = $5, updated_at = now()
+          WHERE tenant_id = $1 AND model_id = $2 AND (deployed_at IS NULL OR deployed_at <= $5)
+            AND (deployed_version IS DISTINCT FROM $3 OR deployed_hash IS DISTINCT FROM $4 OR deployed_at IS DISTINCT FROM $5)`,
+        [d.tenantId, d.modelId, d.version, d.hash, d.deployedAt],
+      );
+    }
+  }
+
+  /** A tenant's models by id; retired ones only when asked. `cursor` is the previous page's `nextCursor`. */
+  async list(tenantId: string, options: { limit: number; cursor?: string | undefined; includeRetired: boolean }): Promise<ModelPage> {
+    const query = this.dataSource
+      .getRepository(ModelEntity)
+      .createQueryBuilder('m')
+      .where('m.tenant_id = :tenantId', { tenantId })
+      .orderBy('m.model_id', 'ASC')
+      .limit(options.limit + 1);
+    if (!options.includeRetired) query.andWhere('m.retired_at IS NULL');
+    if (options.cursor !== undefined) {
+      const after = Buffer.from(options.cursor, 'base64url').toString('utf8');
+      if (after.length === 0 || Buffer.from(after, 'utf8').toString('base64url') !== options.cursor) throw new InvalidCursorError();
+      query.andWhere('m.model_id > :after', { after });
+    }
+    const rows = await query.getMany();
+    const items = rows.slice(0, options.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > options.limit && last ? Buffer.from(last.modelId, 'utf8').toString('base64url') : null };
+  }
+
+  async find(tenantId: string, modelId: string): Promise<ModelEntity | null> {
+    return this.dataSource.getRepository(ModelEntity).findOneBy({ tenantId, modelId });
+  }
+
+  /** Creates or replaces a model's writable fields (`reinstate`: a retired model comes back); `created` when new. */
+  async replace(tenantId: string, modelId: string, fields: ModelFields, options: { reinstate: boolean }): Promise<{ created: boolean; model: ModelEntity }> {
+    return this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ModelEntity);
+      const existing = await repository.findOne({ where: { tenantId, modelId }, lock: { mode: 'pessimistic_write' } });
+      if (existing) {
+        await repository.update({ tenantId, modelId }, { ...columnsOf(fields), ...(options.reinstate ? { retiredAt: null } : {}) });
+      } else {
+        await repository.insert({ tenantId, modelId, ...columnsOf(fields), deployedVersion: null, deployedHash: null, deployedAt: null, retiredAt: null });
+      }
+      return { created: !existing, model: await repository.findOneByOrFail({ tenantId, modelId }) };
+    });
+  }
+
+  /** Marks a model retired (once: retiring again keeps the first time); false when there is no such model. */
+  async retire(tenantId: string, modelId: string): Promise<boolean> {
+    const result = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE models SET retired_at = COALESCE(retired_at, now()), updated_at = now() WHERE tenant_id = $1 AND model_id = $2`,
+      [tenantId, modelId],
+    );
+    return result[1] > 0;
   }
 
   async upsert(model: ModelProfile): Promise<void> {

@@ -1,0 +1,2 @@
+export { InventoryModule } from './inventory.module';
+export { toModelView } from './model.dto';

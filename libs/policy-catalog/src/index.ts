@@ -1,0 +1,1 @@
+export { BUILT_IN_SECTOR_MODULES, sectorModulesFromConfig } from './sector-modules';

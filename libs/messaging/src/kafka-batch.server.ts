@@ -17,6 +17,8 @@ export interface KafkaBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly BatchRecord[];
+  /** The partition's log end offset when the batch was fetched: the batch is the last one when its last offset + 1 reaches it. */
+  readonly highWatermark: string;
   /** Counts the group's partition assignments; a new value means partitions may have moved. */
   readonly assignment: number;
   /** Tells the group coordinator the consumer is alive; call it during long work. */
@@ -104,6 +106,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         key: m.key,
         value: m.value,
       })),
+      highWatermark: batch.highWatermark,
       assignment: this.assignment,
       heartbeat: () => payload.heartbeat(),
     };

@@ -22,6 +22,7 @@ export {
   type SettingSource,
 } from './rule-overrides';
 export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+export { PartitionClocks } from './partition-clocks';
 export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
 export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';
 export { loadSectorModulePlugins } from './sector-module-loader';

@@ -7,6 +7,7 @@ import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptio
 import { SectorModuleRegistry } from './sector-module-registry';
 import { TelemetryBatchProcessor } from './telemetry-batch.processor';
 import { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+import { PartitionClocks } from './partition-clocks';
 import { RuleClock } from './rule-clock.service';
 import { TelemetryConsumer } from './telemetry.consumer';
 
@@ -63,6 +64,7 @@ export class PolicyCoreModule {
           inject: [RULE_STATE_STORE, PolicyEvaluator, POLICY_CORE_OPTIONS],
           useFactory: (store: RuleStateStore, evaluator: PolicyEvaluator, o: PolicyCoreOptions) => new RuleCheckpoints(store, evaluator, o.consumerGroup),
         },
+        { provide: PartitionClocks, useValue: new PartitionClocks() },
         RuleClock,
       ],
       exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule],

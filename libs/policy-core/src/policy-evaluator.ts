@@ -103,7 +103,12 @@ export class PolicyEvaluator {
   }
 
   /** Fires the rules' timers due by `now`. */
-  tick(now: number, lookupModel: (tenantId: string, modelId: string) => ModelProfile | undefined, into: FindingCollector): void {
-    this.runtime.advanceTo(now, lookupModel, into.output);
+  tick(
+    now: number,
+    lookupModel: (tenantId: string, modelId: string) => ModelProfile | undefined,
+    into: FindingCollector,
+    clockOf?: (owner: number | undefined) => number,
+  ): void {
+    this.runtime.advanceTo(now, lookupModel, into.output, clockOf);
   }
 }

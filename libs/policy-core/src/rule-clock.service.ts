@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AlertQueue } from '@kanshi/alerting';
 import { InventoryCache } from './inventory-cache.service';
+import { PartitionClocks } from './partition-clocks';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
 
 /** How often the engine fires the rules' due timers (window closes, deadlines, absence checks). */
@@ -22,6 +23,7 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly evaluator: PolicyEvaluator,
     private readonly inventory: InventoryCache,
     private readonly alerts: AlertQueue,
+    private readonly clocks: PartitionClocks,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,7 +40,12 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Fires the timers due by `now` and enqueues the findings; resolves when they are queued. */
   async tick(now: number): Promise<void> {
-    this.evaluator.tick(now, (tenantId, modelId) => this.inventory.get(tenantId, modelId), this.pending);
+    this.evaluator.tick(
+      now,
+      (tenantId, modelId) => this.inventory.get(tenantId, modelId),
+      this.pending,
+      (owner) => this.clocks.clockOf(owner, now),
+    );
     for (const failure of this.pending.failures) {
       this.logger.error(`rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`);
     }

@@ -32,6 +32,8 @@ export interface BatchOutcome {
   readonly ruleFailures: readonly RuleFailure[];
   /** The latest deployment reported per inventory model, for the inventory's deployed version. */
   readonly deployments: readonly ModelDeployment[];
+  /** The newest event time evaluated, epoch ms (`null` when none was). */
+  readonly latestEventTime: number | null;
 }
 
 /**
@@ -51,6 +53,7 @@ export class TelemetryBatchProcessor {
     collector: FindingCollector,
     owner: number | undefined,
     deployments: Map<string, ModelDeployment>,
+    seen: { latestEventTime: number | null },
   ): DeadLetter | undefined {
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
@@ -72,6 +75,8 @@ export class TelemetryBatchProcessor {
     }
     const model = this.inventory.get(event.tenant_id, event.model_id);
     this.evaluator.evaluate(event, model, collector, owner);
+    const time = Date.parse(event.timestamp);
+    if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;
     if (event.event_type === 'model_deployment' && model) {
       const { version, hash } = event.payload as { version?: unknown; hash?: unknown };
       const key = `${event.tenant_id}\u0000${event.model_id}`;
@@ -93,10 +98,11 @@ export class TelemetryBatchProcessor {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
     const deployments = new Map<string, ModelDeployment>();
+    const seen: { latestEventTime: number | null } = { latestEventTime: null };
     let evaluated = 0;
     for (const record of records) {
       try {
-        const dead = this.evaluate(record, collector, owner, deployments);
+        const dead = this.evaluate(record, collector, owner, deployments, seen);
         if (dead) deadLetters.push(dead);
         else evaluated += 1;
       } catch (error) {
@@ -111,6 +117,7 @@ export class TelemetryBatchProcessor {
       alertJobs: collector.toJobs(),
       ruleFailures: collector.failures,
       deployments: [...deployments.values()],
+      latestEventTime: seen.latestEventTime,
     };
   }
 }

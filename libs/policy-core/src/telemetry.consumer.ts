@@ -6,6 +6,7 @@ import { KafkaProducer, type KafkaBatch } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
 import { sendChunks, toDeadLetterRecord } from './dead-letter-records';
+import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
 import { TelemetryBatchProcessor, type BatchOutcome } from './telemetry-batch.processor';
 
@@ -17,6 +18,10 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
     alertJobs: [...first.alertJobs, ...second.alertJobs],
     ruleFailures: [...first.ruleFailures, ...second.ruleFailures],
     deployments: [...first.deployments, ...second.deployments],
+    latestEventTime:
+      first.latestEventTime === null || second.latestEventTime === null
+        ? (first.latestEventTime ?? second.latestEventTime)
+        : Math.max(first.latestEventTime, second.latestEventTime),
   };
 }
 
@@ -36,6 +41,7 @@ export class TelemetryConsumer {
     private readonly inventory: InventoryCache,
     private readonly config: AppConfig,
     private readonly checkpoints: RuleCheckpoints,
+    private readonly clocks: PartitionClocks,
   ) {}
 
   @EventPattern(TOPICS.telemetry)
@@ -70,6 +76,8 @@ export class TelemetryConsumer {
     // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
     await this.inventory.recordDeployments(outcome.deployments);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
+    // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
+    this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark));
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
         `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,

@@ -226,17 +226,25 @@ export class RuleRuntime {
 
   /**
    * Fires every timer due at or before `now`, oldest first, with the model as the inventory
-   * knows it now. Call it with the engine's clock.
+   * knows it now. Call it with the engine's clock. `clockOf` may hold an owner's timers back to
+   * an earlier time (never later than `now`).
    */
-  advanceTo(now: number, lookupModel: (tenantId: string, modelId: string) => ModelProfile | undefined, into: RuntimeOutput = emptyOutput()): RuntimeOutput {
+  advanceTo(
+    now: number,
+    lookupModel: (tenantId: string, modelId: string) => ModelProfile | undefined,
+    into: RuntimeOutput = emptyOutput(),
+    clockOf?: (owner: number | undefined) => number,
+  ): RuntimeOutput {
     if (now < this.earliestTimer) return into;
     const due: { key: string; name: string; at: number }[] = [];
     let next = Infinity;
     for (const key of this.withTimers) {
       const entry = this.states.get(key);
       if (!entry) continue;
+      // An owner may run behind `now` (the engine: a partition still reading a backlog).
+      const clock = clockOf ? Math.min(now, clockOf(entry.owner)) : now;
       for (const [name, at] of Object.entries(entry.timers)) {
-        if (at <= now) due.push({ key, name, at });
+        if (at <= clock) due.push({ key, name, at });
         else next = Math.min(next, at);
       }
     }

@@ -209,7 +209,16 @@ describe('TelemetryBatchProcessor', () => {
     expect(outcome.alertJobs.map((j) => j.model_id)).toEqual(['loud']);
   });
 
+  it('reports the newest event time it evaluated, for the partition clock', () => {
+    const outcome = processor().process([
+      record(event({ event_id: 'a', timestamp: '2026-11-24T10:00:00Z' })),
+      record(event({ event_id: 'b', timestamp: '2026-11-24T11:00:00Z' })),
+      record(event({ event_id: 'c', timestamp: '2026-11-24T09:00:00Z' })),
+    ]);
+    expect(outcome.latestEventTime).toBe(Date.parse('2026-11-24T11:00:00Z'));
+  });
+
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], ruleFailures: [], deployments: [] });
+    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], ruleFailures: [], deployments: [], latestEventTime: null });
   });
 });

@@ -197,7 +197,10 @@ export class RuleRuntime {
       const { rule } = runtimeRule;
       const args = this.argsFor(runtimeRule, event.tenant_id, event.model_id, model);
       if (args === undefined) continue;
-      const key = this.keyState(event.tenant_id, event.model_id, runtimeRule);
+      // The hot path: one key string, one timers object, nothing else allocated for a rule
+      // that has no state and nothing to report.
+      const key = stateKey(event.tenant_id, event.model_id, rule.id);
+      const entry = this.keyState(key, event.tenant_id, event.model_id, runtimeRule);
       let outcome: RuleOutcome;
       try {
         outcome = rule.evaluate({
@@ -207,18 +210,20 @@ export class RuleRuntime {
           tenantId: event.tenant_id,
           modelId: event.model_id,
           args,
-          state: key?.state,
-          timers: this.timersOf(event.tenant_id, event.model_id, rule.id),
+          state: entry?.state,
+          timers: new KeyTimers(this, key, event.tenant_id, event.model_id, rule.id),
         });
       } catch (error) {
         into.failures.push({ ruleId: rule.id, moduleId: runtimeRule.moduleId, trigger: event.event_id, error });
         continue;
       }
-      const touched = this.states.get(stateKey(event.tenant_id, event.model_id, rule.id));
+      // A stateless rule that set a timer has an entry now.
+      const touched = entry ?? this.states.get(key);
       if (touched) {
-        this.dirty.add(stateKey(event.tenant_id, event.model_id, rule.id));
+        this.dirty.add(key);
         if (owner !== undefined) touched.owner = owner;
       }
+      if (outcome === undefined) continue;
       this.collect(outcome, { runtimeRule, tenantId: event.tenant_id, modelId: event.model_id, model, args, time, occurrence: event.event_id, evidence: [event.event_id], trigger: event.event_id }, into);
     }
     return into;
@@ -272,7 +277,7 @@ export class RuleRuntime {
           modelId,
           args,
           state: entry.state,
-          timers: this.timersOf(tenantId, modelId, entry.ruleId),
+          timers: new KeyTimers(this, key, tenantId, modelId, entry.ruleId),
         });
       } catch (error) {
         into.failures.push({ ruleId: entry.ruleId, moduleId: runtimeRule.moduleId, trigger: `timer ${name}`, error });
@@ -341,9 +346,8 @@ export class RuleRuntime {
     return this.states.get(stateKey(tenantId, modelId, ruleId))?.state;
   }
 
-  private keyState(tenantId: string, modelId: string, runtimeRule: RuntimeRule): KeyState | undefined {
+  private keyState(key: string, tenantId: string, modelId: string, runtimeRule: RuntimeRule): KeyState | undefined {
     const { rule } = runtimeRule;
-    const key = stateKey(tenantId, modelId, rule.id);
     let entry = this.states.get(key);
     if (!entry && rule.initialState) {
       entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(), timers: {} };
@@ -352,34 +356,35 @@ export class RuleRuntime {
     return entry;
   }
 
-  private timersOf(tenantId: string, modelId: string, ruleId: string): RuleTimers {
-    const key = stateKey(tenantId, modelId, ruleId);
-    const entry = () => {
-      let found = this.states.get(key);
-      if (!found) {
-        found = { tenantId, modelId, ruleId, state: undefined, timers: {} };
-        this.states.set(key, found);
-      }
-      return found;
-    };
-    return {
-      set: (name, at) => {
-        if (!Number.isFinite(at)) throw new RangeError(`timer "${name}" needs a finite time, not ${at}`);
-        entry().timers[name] = at;
-        this.withTimers.add(key);
-        this.dirty.add(key);
-        this.earliestTimer = Math.min(this.earliestTimer, at);
-      },
-      clear: (name) => {
-        const found = this.states.get(key);
-        if (found && name in found.timers) {
-          delete found.timers[name];
-          this.dirty.add(key);
-        }
-      },
-      get: (name) => this.states.get(key)?.timers[name],
-    };
+  /** @internal The entry of `key`, created empty if it does not exist (a stateless rule setting a timer). */
+  entryFor(key: string, tenantId: string, modelId: string, ruleId: string): KeyState {
+    let found = this.states.get(key);
+    if (!found) {
+      found = { tenantId, modelId, ruleId, state: undefined, timers: {} };
+      this.states.set(key, found);
+    }
+    return found;
   }
+
+  /** @internal Records that `key` holds a timer due at `at`. */
+  timerSet(key: string, at: number): void {
+    this.withTimers.add(key);
+    this.dirty.add(key);
+    this.earliestTimer = Math.min(this.earliestTimer, at);
+  }
+
+  /** @internal The existing entry of `key`, marked changed. */
+  changed(key: string): KeyState | undefined {
+    const found = this.states.get(key);
+    if (found) this.dirty.add(key);
+    return found;
+  }
+
+  /** @internal For the timers of a rule. */
+  peek(key: string): KeyState | undefined {
+    return this.states.get(key);
+  }
+
 
   private collect(
     outcome: RuleOutcome,
@@ -430,6 +435,35 @@ export class RuleRuntime {
         time,
       });
     }
+  }
+}
+
+/** A rule's timers for one model: methods on a prototype, no closures per call. */
+class KeyTimers implements RuleTimers {
+  constructor(
+    private readonly runtime: RuleRuntime,
+    private readonly key: string,
+    private readonly tenantId: string,
+    private readonly modelId: string,
+    private readonly ruleId: string,
+  ) {}
+
+  set(name: string, at: number): void {
+    if (!Number.isFinite(at)) throw new RangeError(`timer "${name}" needs a finite time, not ${at}`);
+    this.runtime.entryFor(this.key, this.tenantId, this.modelId, this.ruleId).timers[name] = at;
+    this.runtime.timerSet(this.key, at);
+  }
+
+  clear(name: string): void {
+    const found = this.runtime.peek(this.key);
+    if (found && name in found.timers) {
+      this.runtime.changed(this.key);
+      delete found.timers[name];
+    }
+  }
+
+  get(name: string): number | undefined {
+    return this.runtime.peek(this.key)?.timers[name];
   }
 }
 

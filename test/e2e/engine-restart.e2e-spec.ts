@@ -19,17 +19,20 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
   const kafka = createKafkaClient(config.values.kafkaBrokers, uniqueId('restart-e2e'));
   const groupId = uniqueId('restart-engine');
   const modelId = 'credit-limit';
+  const movedModelId = 'credit-limit-moved';
   let dataSource: DataSource;
   let producer: Producer;
   let tenantId: string;
-  let engine: RunningBuiltApp | undefined;
+  const engines: RunningBuiltApp[] = [];
 
-  const start = async () => {
-    engine = startBuiltApp('policy-engine', { KANSHI_SECTOR_MODULES: PLUGIN, KANSHI_ENGINE_GROUP_ID: groupId, KANSHI_LOG_LEVEL: 'log', KANSHI_INVENTORY_REFRESH_MS: '500' });
+  const start = async (group = groupId) => {
+    const engine = startBuiltApp('policy-engine', { KANSHI_SECTOR_MODULES: PLUGIN, KANSHI_ENGINE_GROUP_ID: group, KANSHI_LOG_LEVEL: 'log', KANSHI_INVENTORY_REFRESH_MS: '500' });
+    engines.push(engine);
     await engine.waitForOutput(/Nest microservice successfully started/);
+    return engine;
   };
 
-  const overrides = async (count: number, from: number) => {
+  const overrides = async (count: number, from: number, model = modelId) => {
     const day = Date.parse('2026-11-24T00:00:00Z');
     await producer.send({
       topic: TOPICS.telemetry,
@@ -37,22 +40,22 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
       messages: Array.from({ length: count }, (_, i) => {
         const event = telemetryEvent({
           tenant_id: tenantId,
-          model_id: modelId,
-          event_id: `${groupId}-override-${from + i}`,
+          model_id: model,
+          event_id: `${groupId}-${model}-override-${from + i}`,
           event_type: 'human_override',
           timestamp: new Date(day + (from + i) * 1000).toISOString(),
           payload: { action: 'override', reviewer_role: 'credit_officer' },
         });
-        return { key: telemetryKey(tenantId, modelId), value: JSON.stringify(event) };
+        return { key: telemetryKey(tenantId, model), value: JSON.stringify(event) };
       }),
     });
   };
 
   /** The override count ACME-1 has checkpointed for the reviewer, or undefined. */
-  const checkpointedCount = async (): Promise<number | undefined> => {
+  const checkpointedCount = async (group = groupId, model = modelId): Promise<number | undefined> => {
     const rows = await dataSource.query<{ state: { buckets: { values: Record<string, number> }[] } }[]>(
       `SELECT state FROM rule_states WHERE consumer_group = $1 AND tenant_id = $2 AND model_id = $3 AND rule_id = 'ACME-1'`,
-      [groupId, tenantId, modelId],
+      [group, tenantId, model],
     );
     const buckets = rows[0]?.state.buckets ?? [];
     return buckets.length === 0 ? undefined : buckets.reduce((n, b) => n + (b.values['credit_officer'] ?? 0), 0);
@@ -62,14 +65,19 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     requireBuild();
     dataSource = createDataSource(config.values.databaseUrl, 'kanshi-e2e-restart');
     await dataSource.initialize();
-    tenantId = (await createTenantFixture(dataSource, uniqueId('bank'), [{ modelId, sectors: ['finance'], riskTier: 'T1' }])).tenantId;
+    tenantId = (
+      await createTenantFixture(dataSource, uniqueId('bank'), [
+        { modelId, sectors: ['finance'], riskTier: 'T1' },
+        { modelId: movedModelId, sectors: ['finance'], riskTier: 'T1' },
+      ])
+    ).tenantId;
     await startGroupAtEnd(kafka, groupId, TOPICS.telemetry);
     producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER });
     await producer.connect();
   });
 
   afterAll(async () => {
-    await engine?.stop('SIGKILL');
+    await Promise.all(engines.map((e) => e.stop('SIGKILL')));
     await producer?.disconnect();
     await dataSource?.destroy();
   });
@@ -79,7 +87,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     await overrides(15, 0);
     await waitFor('the first 15 overrides to be checkpointed', async () => ((await checkpointedCount()) === 15 ? true : undefined));
 
-    await engine!.stop('SIGKILL');
+    await engines[0]!.stop('SIGKILL');
     await overrides(10, 15);
     await start();
     await waitFor('all 25 overrides to be checkpointed', async () => ((await checkpointedCount()) === 25 ? true : undefined), 80_000);
@@ -89,5 +97,23 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     expect(await checkpointedCount()).toBe(25);
     // The killed member holds its partitions until its session times out (30 s) before the
     // restarted engine gets them.
+  }, 150_000);
+
+  it('hands the partition to another instance with its state: 15 counted by one, 10 more by the other, 25', async () => {
+    const group = uniqueId('move-engine');
+    await startGroupAtEnd(kafka, group, TOPICS.telemetry);
+    const first = await start(group);
+    await overrides(15, 0, movedModelId);
+    await waitFor('the first instance to checkpoint 15', async () => ((await checkpointedCount(group, movedModelId)) === 15 ? true : undefined));
+
+    // A second instance joins the group, then the first leaves: the second ends up owning every
+    // partition and must take the model's state over from the checkpoint.
+    const second = await start(group);
+    await first.stop('SIGTERM');
+    await overrides(10, 15, movedModelId);
+    await waitFor('the second instance to reach 25', async () => ((await checkpointedCount(group, movedModelId)) === 25 ? true : undefined), 80_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await checkpointedCount(group, movedModelId)).toBe(25);
+    await second.stop('SIGTERM');
   }, 150_000);
 });

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { TOPICS, telemetryKey } from '@kanshi/contracts';
@@ -25,12 +26,24 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
   let tenantId: string;
   const engines: RunningBuiltApp[] = [];
 
-  const start = async (group = groupId) => {
-    const engine = startBuiltApp('policy-engine', { KANSHI_SECTOR_MODULES: PLUGIN, KANSHI_ENGINE_GROUP_ID: group, KANSHI_LOG_LEVEL: 'log', KANSHI_INVENTORY_REFRESH_MS: '500' });
+  // Queues of this suite's own, drained by an alert worker of its own.
+  const queuePrefix = `kanshi-test-${groupId}`;
+  const start = async (group = groupId, app = 'policy-engine') => {
+    const engine = startBuiltApp(app, {
+      KANSHI_SECTOR_MODULES: PLUGIN,
+      KANSHI_ENGINE_GROUP_ID: group,
+      KANSHI_QUEUE_PREFIX: queuePrefix,
+      KANSHI_LOG_LEVEL: 'log',
+      KANSHI_INVENTORY_REFRESH_MS: '500',
+    });
     engines.push(engine);
-    await engine.waitForOutput(/Nest microservice successfully started/);
+    await engine.waitForOutput(app === 'alert-worker' ? /processing queue "alerts"/ : /Nest microservice successfully started/);
     return engine;
   };
+
+  /** ACME-1 alerts of a model: how many, and their occurrence counts. */
+  const acmeAlerts = async (model: string) =>
+    dataSource.query<{ occurrence_count: number }[]>(`SELECT occurrence_count FROM alerts WHERE tenant_id = $1 AND model_id = $2 AND rule_id = 'ACME-1'`, [tenantId, model]);
 
   const overrides = async (count: number, from: number, model = modelId) => {
     const day = Date.parse('2026-11-24T00:00:00Z');
@@ -78,16 +91,22 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
 
   afterAll(async () => {
     await Promise.all(engines.map((e) => e.stop('SIGKILL')));
+    const redis = new Redis(config.values.redisUrl);
+    const keys = await redis.keys(`${queuePrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
     await producer?.disconnect();
     await dataSource?.destroy();
   });
 
-  it('counts 15 overrides, is killed, and after the restart counts the next 10 on top: 25, not 10 or 40', async () => {
+  it('counts 15 overrides, is killed, and after the restart counts the next 10 on top: 25, not 10 or 40, and fires once', async () => {
+    await start(groupId, 'alert-worker');
     await start();
     await overrides(15, 0);
     await waitFor('the first 15 overrides to be checkpointed', async () => ((await checkpointedCount()) === 15 ? true : undefined));
 
-    await engines[0]!.stop('SIGKILL');
+    expect(await acmeAlerts(modelId)).toEqual([]);
+    await engines[1]!.stop('SIGKILL');
     await overrides(10, 15);
     await start();
     await waitFor('all 25 overrides to be checkpointed', async () => ((await checkpointedCount()) === 25 ? true : undefined), 80_000);
@@ -95,6 +114,9 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     // Settled: nothing more arrives, nothing is counted twice.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await checkpointedCount()).toBe(25);
+    // The 21st override of the day crossed ACME-1's limit of 20, after the restart: one alert.
+    await waitFor('the ACME-1 alert', async () => ((await acmeAlerts(modelId)).length > 0 ? true : undefined));
+    expect(await acmeAlerts(modelId)).toEqual([{ occurrence_count: 1 }]);
     // The killed member holds its partitions until its session times out (30 s) before the
     // restarted engine gets them.
   }, 150_000);

@@ -1,25 +1,13 @@
-import { CountWindow, durationMs, Type, type CountWindowState, type Duration, type ModelProfile, type RuleTimers, type TelemetryEvent } from '@kanshi/policy-sdk';
+import { Arg, Field, CountWindow, durationMs, type CountWindowState, type Duration, type ModelProfile, type RuleTimers, type TelemetryEvent } from '@kanshi/policy-sdk';
+
+// Payload readers and argument schemas come from the SDK; the local names stay for the rules.
+export const durationArg = Arg.duration;
+export const text = Field.text;
+export const num = Field.number;
 
 /** Source citations shared by the finance rules. */
 export const FSA_MRM = 'FSA Principles for Model Risk Management (Nov 2021)';
 export const FSA_AI_PAPER = 'FSA AI Discussion Paper (Mar 2025)';
-
-/** A duration argument (`'1h'`, `'7d'`): checked by the schema, so `durationMs` never throws on it. */
-export function durationArg(value: Duration, description: string) {
-  return Type.String({ default: value, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
-}
-
-/** A non-empty string field of a payload, or `undefined`. */
-export function text(payload: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const value = payload[key];
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-/** A finite number field of a payload, or `undefined`. */
-export function num(payload: Readonly<Record<string, unknown>>, key: string): number | undefined {
-  const value = payload[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 export function iso(time: number): string {
   return new Date(time).toISOString();

@@ -1,41 +1,11 @@
-import { CountWindow, durationMs, Type, type CountWindowState, type Duration, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Field, CountWindow, durationMs, Type, type CountWindowState, type Duration, type RuleTimers } from '@kanshi/policy-sdk';
 
-/*
- * Readers and window plumbing the general rules share. Payloads were checked against the
- * contract, but optional and extra fields may be absent or of an odd type: every reader answers
- * `undefined` instead of throwing.
- */
-
-type Payload = Readonly<Record<string, unknown>>;
-
-/** A non-empty string field, trimmed; `undefined` otherwise. */
-export function textField(payload: Payload, key: string): string | undefined {
-  const value = payload[key];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-/** A finite number field; `undefined` otherwise. */
-export function numberField(payload: Payload, key: string): number | undefined {
-  const value = payload[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** An epoch-ms time from an RFC 3339 field; `undefined` when absent or unparsable. */
-export function timeField(payload: Payload, key: string): number | undefined {
-  const value = textField(payload, key);
-  const time = value === undefined ? NaN : Date.parse(value);
-  return Number.isNaN(time) ? undefined : time;
-}
-
-/** A duration argument (`'24h'`, `'7d'`); the pattern makes the engine refuse a malformed override. */
-export function DurationArg(defaultValue: Duration, description: string) {
-  return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
-}
-
-/** A list-of-strings argument. */
-export function NamesArg(defaultValue: readonly string[], description: string) {
-  return Type.Array(Type.String({ minLength: 1 }), { default: [...defaultValue], description });
-}
+// Payload readers and argument schemas come from the SDK; the local names stay for the rules.
+export const textField = Field.text;
+export const numberField = Field.number;
+export const timeField = Field.time;
+export const DurationArg = Arg.duration;
+export const NamesArg = Arg.names;
 
 /** A minimum-sample argument. */
 export function MinSamplesArg(defaultValue: number, description: string) {

@@ -1,41 +1,13 @@
-import { CountWindow, durationMs, Type, type CountWindowState, type Duration, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Field, CountWindow, durationMs, type CountWindowState, type RuleTimers } from '@kanshi/policy-sdk';
 
-/*
- * Small readers and window plumbing the medical rules share. Payloads were checked against the
- * contract, but optional and extra fields may be absent or of an odd type: every reader answers
- * `undefined` instead of throwing.
- */
+// Payload readers and argument schemas come from the SDK; the local names stay for the rules.
+export const text = Field.text;
+export const num = Field.number;
+export const timeOf = Field.time;
+export const DurationArg = Arg.duration;
+export const NamesArg = Arg.names;
 
 type Payload = Readonly<Record<string, unknown>>;
-
-/** A non-empty string field, trimmed; `undefined` otherwise. */
-export function text(payload: Payload, key: string): string | undefined {
-  const value = payload[key];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-/** A finite number field; `undefined` otherwise. */
-export function num(payload: Payload, key: string): number | undefined {
-  const value = payload[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** An epoch-ms time from an RFC 3339 field; `undefined` when absent or unparsable. */
-export function timeOf(payload: Payload, key: string): number | undefined {
-  const value = text(payload, key);
-  const time = value === undefined ? NaN : Date.parse(value);
-  return Number.isNaN(time) ? undefined : time;
-}
-
-/** A duration argument: a whole number and a unit, validated by the schema so a bad override is refused. */
-export function DurationArg(defaultValue: Duration, description: string) {
-  return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
-}
-
-/** A list-of-strings argument. */
-export function NamesArg(defaultValue: readonly string[], description: string) {
-  return Type.Array(Type.String({ minLength: 1 }), { default: [...defaultValue], description });
-}
 
 /** Remembers `key` in a bounded list; `true` the first time it is seen. Keeps state small. */
 export function firstTime(seen: string[], key: string, keep = 500): boolean {

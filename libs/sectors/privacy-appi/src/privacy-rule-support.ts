@@ -1,4 +1,12 @@
-import { Type, type Duration, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Field, type RuleTimers } from '@kanshi/policy-sdk';
+
+// Payload readers and argument schemas come from the SDK; the local names stay for the rules.
+export const text = Field.text;
+export const texts = Field.texts;
+export const num = Field.number;
+export const timeOf = Field.time;
+export const DurationArg = Arg.duration;
+export const NamesArg = Arg.names;
 
 /*
  * Readers, argument builders and small state helpers the privacy rules share. Payloads were
@@ -19,32 +27,6 @@ export const TRAINING_PURPOSES = ['training', 'retraining', 'fine_tuning'] as co
 /** Purposes that mean the data is handed to someone else. */
 export const SHARING_PURPOSES = ['sharing', 'third_party_provision', 'export'] as const;
 
-/** A non-empty string field, trimmed; `undefined` otherwise. */
-export function text(payload: Payload, key: string): string | undefined {
-  const value = payload[key];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-/** The non-empty strings of an array field; empty when absent or not an array. */
-export function texts(payload: Payload, key: string): string[] {
-  const value = payload[key];
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim());
-}
-
-/** A finite number field; `undefined` otherwise. */
-export function num(payload: Payload, key: string): number | undefined {
-  const value = payload[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** An epoch-ms time from an RFC 3339 field; `undefined` when absent or unparsable. */
-export function timeOf(payload: Payload, key: string): number | undefined {
-  const value = text(payload, key);
-  const time = value === undefined ? NaN : Date.parse(value);
-  return Number.isNaN(time) ? undefined : time;
-}
-
 export function iso(time: number): string {
   return new Date(time).toISOString();
 }
@@ -52,16 +34,6 @@ export function iso(time: number): string {
 /** A finding scope `<prefix>:<value>`, cut to the 200 characters a scope may have. */
 export function scopeOf(prefix: string, value: string): string {
   return `${prefix}:${value}`.slice(0, 200);
-}
-
-/** A duration argument: a whole number and a unit, validated by the schema so a bad override is refused. */
-export function DurationArg(defaultValue: Duration, description: string) {
-  return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
-}
-
-/** A list-of-strings argument. */
-export function NamesArg(defaultValue: readonly string[], description: string) {
-  return Type.Array(Type.String({ minLength: 1 }), { default: [...defaultValue], description });
 }
 
 /** The common fields of a `data_usage` payload the privacy rules read. */

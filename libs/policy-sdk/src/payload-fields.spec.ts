@@ -1,0 +1,23 @@
+import { Value } from '@sinclair/typebox/value';
+import { Arg, Field } from './payload-fields';
+
+describe('Field', () => {
+  const payload = { name: '  a ', blank: ' ', n: 3, nan: Number.NaN, when: '2026-01-05T00:00:00Z', bad: 'yesterday', list: ['x', ' ', 7, ' y '] };
+
+  it('reads trimmed text, finite numbers, times and string lists, and answers undefined or [] otherwise', () => {
+    expect([Field.text(payload, 'name'), Field.text(payload, 'blank'), Field.text(payload, 'n')]).toEqual(['a', undefined, undefined]);
+    expect([Field.number(payload, 'n'), Field.number(payload, 'nan'), Field.number(payload, 'name')]).toEqual([3, undefined, undefined]);
+    expect([Field.time(payload, 'when'), Field.time(payload, 'bad'), Field.time(payload, 'missing')]).toEqual([Date.parse('2026-01-05T00:00:00Z'), undefined, undefined]);
+    expect([Field.texts(payload, 'list'), Field.texts(payload, 'name')]).toEqual([['x', 'y'], []]);
+  });
+});
+
+describe('Arg', () => {
+  it('gives a duration argument whose schema refuses what durationMs cannot read', () => {
+    const schema = Arg.duration('1h', 'window');
+    expect(Value.Default(schema, undefined)).toBe('1h');
+    expect(Value.Check(schema, '90m')).toBe(true);
+    expect(Value.Check(schema, '1.5h')).toBe(false);
+    expect(Value.Check(Arg.names(['a'], 'names'), ['a', ''])).toBe(false);
+  });
+});

@@ -1,0 +1,64 @@
+import { Type } from '@sinclair/typebox';
+import type { Duration } from './duration';
+
+type Payload = Readonly<Record<string, unknown>>;
+
+/**
+ * Safe readers of payload fields. Events were checked against the contract, but optional and
+ * extra fields may be absent or of an odd type; every reader answers `undefined` (or `[]`)
+ * instead of throwing.
+ *
+ * @example
+ * ```ts
+ * const decision = Field.text(event.payload, 'decision');   // trimmed, non-empty, or undefined
+ * const n = Field.number(event.payload, 'n');
+ * const aware = Field.time(event.payload, 'awareness_time'); // epoch ms
+ * ```
+ */
+export const Field = {
+  /** A non-empty string field, trimmed. */
+  text: (payload: Payload, key: string): string | undefined => {
+    const value = payload[key];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  },
+
+  /** The non-empty strings of an array field, trimmed; empty when absent or not an array. */
+  texts: (payload: Payload, key: string): string[] => {
+    const value = payload[key];
+    if (!Array.isArray(value)) return [];
+    return value.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim());
+  },
+
+  /** A finite number field. */
+  number: (payload: Payload, key: string): number | undefined => {
+    const value = payload[key];
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  },
+
+  /** An RFC 3339 time field, as epoch milliseconds. */
+  time: (payload: Payload, key: string): number | undefined => {
+    const value = Field.text(payload, key);
+    const time = value === undefined ? NaN : Date.parse(value);
+    return Number.isNaN(time) ? undefined : time;
+  },
+};
+
+/**
+ * Argument schemas rules share, each with its default and description.
+ *
+ * @example
+ * ```ts
+ * args: Type.Object({ window: Arg.duration('1h', 'Window judged.'), adverse: Arg.names(['decline'], 'Adverse decisions.') })
+ * ```
+ */
+export const Arg = {
+  /** A duration (`'24h'`, `'7d'`); the pattern makes a malformed override a 400, so `durationMs` never throws on it. */
+  duration: (defaultValue: Duration, description: string) => {
+    return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
+  },
+
+  /** A list of names (decisions, roles, categories). */
+  names: (defaultValue: readonly string[], description: string) => {
+    return Type.Array(Type.String({ minLength: 1 }), { default: [...defaultValue], description });
+  },
+};

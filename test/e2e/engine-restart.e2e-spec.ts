@@ -5,7 +5,7 @@ import { TOPICS, telemetryKey } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { createDataSource } from '@kanshi/persistence';
-import { createTenantFixture, startGroupAtEnd, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
+import { committedOffsets, createTenantFixture, startGroupAtEnd, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
 import { requireBuild, startBuiltApp, type RunningBuiltApp } from './run-built-app';
 
 const PLUGIN = './dist/examples/acme-credit-override/src/index.js';
@@ -21,6 +21,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
   const groupId = uniqueId('restart-engine');
   const modelId = 'credit-limit';
   const movedModelId = 'credit-limit-moved';
+  const rewoundModelId = 'credit-limit-rewound';
   let dataSource: DataSource;
   let producer: Producer;
   let tenantId: string;
@@ -82,6 +83,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
       await createTenantFixture(dataSource, uniqueId('bank'), [
         { modelId, sectors: ['finance'], riskTier: 'T1' },
         { modelId: movedModelId, sectors: ['finance'], riskTier: 'T1' },
+        { modelId: rewoundModelId, sectors: ['finance'], riskTier: 'T1' },
       ])
     ).tenantId;
     await startGroupAtEnd(kafka, groupId, TOPICS.telemetry);
@@ -137,5 +139,34 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await checkpointedCount(group, movedModelId)).toBe(25);
     await second.stop('SIGTERM');
+  }, 150_000);
+
+  it('skips what its checkpoint already counts when Kafka redelivers it (offsets rewound): 25, not 40', async () => {
+    const group = uniqueId('rewind-engine');
+    await startGroupAtEnd(kafka, group, TOPICS.telemetry);
+    const before = await committedOffsets(kafka, group, TOPICS.telemetry);
+    const engine = await start(group);
+    await overrides(15, 0, rewoundModelId);
+    await waitFor('15 checkpointed', async () => ((await checkpointedCount(group, rewoundModelId)) === 15 ? true : undefined));
+    await engine.stop('SIGTERM');
+
+    // As if the engine had died after its checkpoint but before the Kafka commit: Kafka's offsets
+    // go back, and the 15 are delivered again.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const partitions = [...before].map(([partition, offset]) => ({ partition, offset: offset.toString() }));
+      await waitFor('the group to be empty so its offsets can be set', async () => {
+        await admin.setOffsets({ groupId: group, topic: TOPICS.telemetry, partitions });
+        return true;
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    await overrides(10, 15, rewoundModelId);
+    await start(group);
+    await waitFor('25 checkpointed', async () => ((await checkpointedCount(group, rewoundModelId)) === 25 ? true : undefined), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await checkpointedCount(group, rewoundModelId)).toBe(25);
   }, 150_000);
 });

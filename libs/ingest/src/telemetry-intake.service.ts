@@ -70,37 +70,15 @@ export class TelemetryIntakeService {
       accepted.push({ key: telemetryKey(event.tenant_id, event.model_id), value });
       results.push({ index, event_id: event.event_id, status: 'accepted' });
     });
-    // One deadline for the whole request, so a Kafka outage answers 503 instead of hanging.
-    const deadline = Date.now() + this.config.values.gatewayKafkaTimeoutMs;
-    for (const chunk of chunksOf(accepted, SEND_CHUNK_BYTES)) {
-      try {
-        await this.producer.send(TOPICS.telemetry, chunk, { timeoutMs: Math.max(1, deadline - Date.now()) });
-      } catch (error) {
-        this.logger.error(`could not write ${chunk.length} events to Kafka: ${String(error)}`);
-        throw new TelemetryUnavailableError(
-          'Kafka did not accept the events. Retry the whole request: events already stored are recognised by event_id and not counted twice.',
-        );
-      }
+    try {
+      // One deadline for the whole request, so a Kafka outage answers 503 instead of hanging.
+      await this.producer.send(TOPICS.telemetry, accepted, { timeoutMs: this.config.values.gatewayKafkaTimeoutMs });
+    } catch (error) {
+      this.logger.error(`could not write ${accepted.length} events to Kafka: ${String(error)}`);
+      throw new TelemetryUnavailableError(
+        'Kafka did not accept the events. Retry the whole request: events already stored are recognised by event_id and not counted twice.',
+      );
     }
     return { accepted: accepted.length, rejected: results.length - accepted.length, results };
   }
-}
-
-/** Bytes per Kafka request, well under the broker's default 1 MiB message-set limit. */
-const SEND_CHUNK_BYTES = 512 * 1024;
-
-function* chunksOf(records: readonly OutgoingRecord[], maxBytes: number): Generator<OutgoingRecord[]> {
-  let chunk: OutgoingRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = typeof record.value === 'string' ? Buffer.byteLength(record.value) : (record.value?.length ?? 0);
-    if (chunk.length > 0 && bytes + size > maxBytes) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(record);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
 }

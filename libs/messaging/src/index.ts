@@ -1,5 +1,5 @@
 export { createKafkaClient, kafkaHealthCheck, PATIENT_RETRY, REQUEST_PATH_RETRY, TELEMETRY_PARTITIONER } from './kafka-client';
 export { KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
-export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, type OutgoingRecord } from './kafka-producer.service';
+export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, PRODUCE_REQUEST_BYTES, requestChunks, type OutgoingRecord } from './kafka-producer.service';
 export { ensureTopics, kanshiTopics, type TopicPlan } from './kafka-topics';
 export { MessagingModule } from './messaging.module';

@@ -4,6 +4,37 @@ import { TELEMETRY_PARTITIONER } from './kafka-client';
 
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 
+/**
+ * Bytes of keys and values per produce request. A request holds one record batch per partition
+ * and the broker refuses a batch over `max.message.bytes` (1 MiB by default); headers and the
+ * batch framing need the rest.
+ */
+export const PRODUCE_REQUEST_BYTES = 512 * 1024;
+
+function sizeOf(record: OutgoingRecord): number {
+  const bytes = (part: string | Buffer | null) => (part === null ? 0 : typeof part === 'string' ? Buffer.byteLength(part) : part.length);
+  return bytes(record.key) + bytes(record.value);
+}
+
+/** Splits records, in order, into requests of at most `maxBytes` of keys and values; a larger record goes alone. */
+export function requestChunks(records: readonly OutgoingRecord[], maxBytes = PRODUCE_REQUEST_BYTES): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = sizeOf(record);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /** Kafka did not confirm a send within the caller's time limit. */
 export class KafkaSendTimeoutError extends Error {
   override readonly name = 'KafkaSendTimeoutError';
@@ -47,20 +78,23 @@ export class KafkaProducer implements OnApplicationShutdown {
   }
 
   /**
-   * Resolves once every record is stored. With `timeoutMs`, rejects with {@link KafkaSendTimeoutError}
+   * Resolves once every record is stored, sent in requests the broker accepts (see
+   * {@link requestChunks}), in order. With `timeoutMs`, rejects with {@link KafkaSendTimeoutError}
    * when Kafka has not confirmed by then; the records may still be stored later, so a caller that
    * retries must tolerate duplicates (telemetry is deduplicated by `event_id`).
    */
   async send(topic: string, records: readonly OutgoingRecord[], options: { readonly timeoutMs?: number } = {}): Promise<void> {
     if (records.length === 0) return;
-    const sending = this.connect().then(() =>
-      this.producer.send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })),
-      }),
-    );
+    const sending = this.connect().then(async () => {
+      for (const chunk of requestChunks(records)) {
+        await this.producer.send({
+          topic,
+          acks: -1,
+          compression: CompressionTypes.GZIP,
+          messages: chunk.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })),
+        });
+      }
+    });
     const { timeoutMs } = options;
     if (timeoutMs === undefined) {
       await sending;

@@ -1,6 +1,5 @@
 import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
-import type { OutgoingRecord } from '@kanshi/messaging';
-import { sendChunks, toDeadLetterRecord } from './dead-letter-records';
+import { toDeadLetterRecord } from './dead-letter-records';
 import type { DeadLetter } from './telemetry-batch.processor';
 
 function deadLetter(value: Buffer | null, key: string | null = 'acme:m1'): DeadLetter {
@@ -10,8 +9,6 @@ function deadLetter(value: Buffer | null, key: string | null = 'acme:m1'): DeadL
     error: 'event is too large',
   };
 }
-
-const record = (bytes: number): OutgoingRecord => ({ key: null, value: Buffer.alloc(bytes) });
 
 describe('toDeadLetterRecord', () => {
   it('keeps the original key and value, with the reason and where the record came from', () => {
@@ -42,26 +39,5 @@ describe('toDeadLetterRecord', () => {
     expect(letter.value).toEqual(Buffer.from('a'.repeat(1024)));
     expect(letter.headers?.[DEAD_LETTER_HEADERS.truncatedFrom]).toBe(String(value.length));
     expect(toDeadLetterRecord(deadLetter(Buffer.alloc(1024)), 'g', 1024).value).toHaveLength(1024);
-  });
-});
-
-describe('sendChunks', () => {
-  it('splits records in order into requests under the byte budget', () => {
-    const records = [record(400), record(300), record(300), record(100), record(1000), record(10)];
-    const chunks = sendChunks(records, 1000);
-
-    expect(chunks.map((c) => c.map((r) => (r.value as Buffer).length))).toEqual([[400, 300, 300], [100], [1000], [10]]);
-    expect(chunks.flat()).toEqual(records);
-  });
-
-  it('sends a record larger than the budget alone, and nothing for no records', () => {
-    expect(sendChunks([record(10), record(5000), record(10)], 1000).map((c) => c.length)).toEqual([1, 1, 1]);
-    expect(sendChunks([])).toEqual([]);
-  });
-
-  it('counts keys as well as values', () => {
-    const keyed: OutgoingRecord = { key: 'k'.repeat(600), value: Buffer.alloc(300) };
-
-    expect(sendChunks([keyed, keyed], 1000)).toHaveLength(2);
   });
 });

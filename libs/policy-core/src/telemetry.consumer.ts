@@ -5,7 +5,7 @@ import { AlertQueue } from '@kanshi/alerting';
 import { KafkaProducer, type KafkaBatch } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
-import { sendChunks, toDeadLetterRecord } from './dead-letter-records';
+import { toDeadLetterRecord } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
 import { TelemetryBatchProcessor, type BatchOutcome } from './telemetry-batch.processor';
@@ -71,7 +71,7 @@ export class TelemetryConsumer {
     }
     const { engineGroupId, maxEventBytes } = this.config.values;
     const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
-    for (const chunk of sendChunks(deadLetters)) await this.producer.send(TOPICS.telemetryDeadLetter, chunk);
+    await this.producer.send(TOPICS.telemetryDeadLetter, deadLetters);
     await this.alerts.enqueue(outcome.alertJobs);
     // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
     await this.inventory.recordDeployments(outcome.deployments);

@@ -1,4 +1,4 @@
-import { defaultArgsOf, getSectorModuleOptions, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
+import { defaultArgsOf, getSectorModuleOptions, windowSpecOf, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
 
 /** Where the rules reference is committed, from the repository root. */
 export const RULES_REFERENCE_PATH = 'docs/rules.md';
@@ -17,10 +17,11 @@ function argumentRows(rule: RuleDefinition): string[] {
 
 function ruleSection(rule: RuleDefinition): string {
   const reads = rule.reads === 'all' ? 'every event type' : rule.reads.map((t) => `\`${t}\``).join(', ');
-  const window = rule.window
-    ? `${rule.window.kind} ${rule.window.size}` +
-      (rule.window.minSamples !== undefined ? `, at least ${rule.window.minSamples} samples` : '') +
-      (rule.window.lateness !== undefined ? `, events up to ${rule.window.lateness} late` : '')
+  const spec = windowSpecOf(rule);
+  const window = spec
+    ? `${spec.kind} ${spec.size}` +
+      (spec.minSamples !== undefined ? `, at least ${spec.minSamples} samples` : '') +
+      (spec.lateness !== undefined ? `, events up to ${spec.lateness} late` : '')
     : '—';
   const lines = [
     `### ${rule.id} — ${rule.title}`,

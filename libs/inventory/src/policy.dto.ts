@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { SECTORS } from '@kanshi/contracts';
 import type { OverrideKey, PolicyOverrideEntity } from '@kanshi/persistence';
 import { checkOverrideArgs, OVERRIDE_SCOPES, type EffectiveRuleConfig, type SectorModuleRegistry } from '@kanshi/policy-core';
-import type { RuntimeRule } from '@kanshi/policy-sdk';
+import { windowSpecOf, type RuntimeRule } from '@kanshi/policy-sdk';
 import { requestValidator, type FieldError } from '@kanshi/runtime';
 import { IDENTIFIER_PATTERN } from './model.dto';
 
@@ -83,6 +83,7 @@ export function toEffectiveRuleView(config: EffectiveRuleConfig, rule: RuntimeRu
     enabled_source: config.enabledSource,
     args: config.args,
     arg_sources: config.argSources,
+    window: windowSpecOf(rule.rule, config.args) ?? null,
   };
 }
 

@@ -19,6 +19,7 @@ import {
   type RuntimeOutput,
   type RuntimeRule,
 } from './rule-runtime';
+import { windowSpecOf, type WindowSpec } from './rule';
 import { getSectorModuleOptions, type SectorModuleOptions } from './sector-module.decorator';
 import { POLICY_SDK_VERSION } from './version';
 
@@ -56,15 +57,22 @@ export function checkSectorModule(moduleClass: unknown, sdkVersion: string = POL
     }
     if (ids.has(rule.id)) problems.push(`${name} declares rule ${rule.id} twice.`);
     ids.add(rule.id);
+    let defaults: Record<string, unknown> | undefined;
     try {
-      defaultArgsOf(rule);
+      defaults = defaultArgsOf(rule);
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
     }
+    let window: WindowSpec | undefined;
+    try {
+      window = windowSpecOf(rule, defaults);
+    } catch (error) {
+      problems.push(`${where}: window: ${(error as Error).message}`);
+    }
     if (rule.reads !== 'all' && rule.reads.length === 0) problems.push(`${where} reads no event type; list them, or 'all'.`);
     for (const [field, duration] of [
-      ['window.size', rule.window?.size],
-      ['window.lateness', rule.window?.lateness],
+      ['window.size', window?.size],
+      ['window.lateness', window?.lateness],
       ['recovery.clearFor', rule.recovery?.clearFor],
     ] as const) {
       if (duration === undefined) continue;
@@ -74,8 +82,8 @@ export function checkSectorModule(moduleClass: unknown, sdkVersion: string = POL
         problems.push(`${where}: ${field}: ${(error as Error).message}`);
       }
     }
-    if (rule.initialState) {
-      const state: unknown = rule.initialState();
+    if (rule.initialState && defaults !== undefined) {
+      const state: unknown = rule.initialState(defaults);
       if (JSON.stringify(JSON.parse(JSON.stringify(state ?? null))) !== JSON.stringify(state ?? null)) {
         problems.push(`${where}: initialState() is not plain JSON, so it would not survive a checkpoint.`);
       }

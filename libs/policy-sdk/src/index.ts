@@ -22,6 +22,7 @@ export {
   type RuleTimers,
   type TimerContext,
   type WindowSpec,
+  windowSpecOf,
 } from './rule';
 export {
   checkRuleResult,
@@ -41,4 +42,5 @@ export {
 } from './rule-runtime';
 export { SectorModule, getSectorModuleOptions, type SectorModuleOptions } from './sector-module.decorator';
 export { CountWindow, QuantileSketch, Stats, type CountWindowState } from './windows';
+export { Calendar, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from './judged-windows';
 export { POLICY_SDK_VERSION } from './version';

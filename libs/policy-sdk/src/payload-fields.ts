@@ -43,6 +43,18 @@ export const Field = {
   },
 };
 
+function durationArg(defaultValue: Duration, description: string) {
+  return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
+}
+
+function latenessArg(defaultValue: Duration, counted = 'events') {
+  return durationArg(defaultValue, `How long after a window ends late ${counted} still count; the window is judged after that.`);
+}
+
+function minSamplesArg(defaultValue: number, counted = 'events') {
+  return Type.Integer({ default: defaultValue, minimum: 1, description: `Fewest ${counted} in a window before it is judged; fewer is no finding and no clear.` });
+}
+
 /**
  * Argument schemas rules share, each with its default and description.
  *
@@ -53,8 +65,32 @@ export const Field = {
  */
 export const Arg = {
   /** A duration (`'24h'`, `'7d'`); the pattern makes a malformed override a 400, so `durationMs` never throws on it. */
-  duration: (defaultValue: Duration, description: string) => {
-    return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
+  duration: durationArg,
+
+  /** The `lateness` argument of a windowed rule. */
+  lateness: latenessArg,
+
+  /** A minimum-sample argument: fewer samples is "not enough data", neither a finding nor a clear. */
+  minSamples: minSamplesArg,
+
+  /**
+   * The `window`, `lateness` and `minSamples` arguments of a windowed rule, described alike for
+   * every rule; spread them into the rule's `args`.
+   *
+   * @example
+   * ```ts
+   * args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '15m', minSamples: 100 }, 'decisions') })
+   * ```
+   */
+  window: (defaults: { window: Duration; lateness: Duration; minSamples: number }, counted = 'events', kind: 'tumbling' | 'sliding' = 'tumbling') => {
+    return {
+      window: durationArg(
+        defaults.window,
+        kind === 'tumbling' ? 'Tumbling window the check covers, judged once when it closes.' : 'Sliding window the check covers, judged at the close of each bucket.',
+      ),
+      lateness: latenessArg(defaults.lateness, counted),
+      minSamples: minSamplesArg(defaults.minSamples, counted),
+    };
   },
 
   /** A list of names (decisions, roles, categories). */

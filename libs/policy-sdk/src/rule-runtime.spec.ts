@@ -4,31 +4,37 @@ import { durationMs, HOUR_MS } from './duration';
 import { defineRule, type RuleDefinition } from './rule';
 import { RuleRuntime, runtimeRules } from './rule-runtime';
 import { getSectorModuleOptions, SectorModule } from './sector-module.decorator';
-import { CountWindow } from './windows';
+import { Windows, type WindowedState } from './judged-windows';
+import type { Duration } from './duration';
+import { Arg } from './payload-fields';
+import { Stats } from './windows';
 
 // The windowed example of the RuleDefinition TSDoc, verbatim: the documentation must work.
+const plan = (a: { window: string; lateness: string }) => ({ bucket: a.window, lateness: a.lateness });
+
 const overrideShare = defineRule({
   id: 'X2',
-  title: 'Too many manual overrides in an hour',
+  title: 'Too many manual overrides in a window',
   rationale: 'Frequent overrides mean the model no longer fits the cases it sees.',
   source: 'Internal model policy §7',
   defaultSeverity: 'medium',
   reads: ['prediction', 'human_override'],
-  args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), minSamples: Type.Integer({ default: 100 }) }),
-  window: { kind: 'tumbling', size: '1h', lateness: '5m' },
-  initialState: () => CountWindow.create('1h', '2h'),
-  evaluate: ({ event, time, state, timers }) => {
-    CountWindow.add(state, time, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
-    // One timer per window: an event of the next hour must not move this hour's close.
-    timers.set(`close:${CountWindow.bucketStart(state, time)}`, CountWindow.bucketEnd(state, time) + durationMs('5m'));
+  args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
+  // A function of the arguments, so a tenant's override shows in the effective policy.
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+  recovery: { clearFor: '1h' },
+  initialState: (): WindowedState => ({ window: null }),
+  evaluate: ({ event, time, state, args, timers }) => {
+    Windows.count(state, plan(args), time, timers, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const start = timer.at - durationMs('5m') - durationMs('1h');
-    const { decisions = 0, overrides = 0 } = CountWindow.bucket(state, start);
+    const judged = Windows.judge(state, plan(args), timer.name);
+    if (!judged) return undefined;
+    const { decisions = 0, overrides = 0 } = judged.totals;
     if (decisions < args.minSamples) return undefined;
     const share = overrides / decisions;
-    return share > args.maxShare ? { observed: { share, decisions }, occurrence: new Date(start).toISOString() } : { kind: 'clear' };
+    return Stats.above(share, args.maxShare) ? { observed: { share, decisions }, occurrence: judged.occurrence } : { kind: 'clear' };
   },
 });
 
@@ -60,6 +66,40 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
 
     env.advance('5h');
     expect(env.findings).toHaveLength(1);
+  });
+
+  it('follows a tenant\'s window override: two-hour windows judged at their close', () => {
+    const env = createTestSectorEnvironment(WindowModule, { args: { X2: { window: '2h' } } });
+    hourOfTraffic(env, START, 60, 6);
+    hourOfTraffic(env, START + HOUR_MS, 60, 7);
+    env.advanceTo(START + 2 * HOUR_MS + durationMs('5m') - 1);
+    expect(env.findings).toEqual([]);
+    env.advance('1ms');
+    expect(env.findings.map((f) => f.observed)).toEqual([{ share: 13 / 120, decisions: 120 }]);
+  });
+
+  it('hands initialState the arguments in force', () => {
+    const seen: unknown[] = [];
+    const sized = defineRule({
+      id: 'X3',
+      title: 't',
+      rationale: 'r',
+      source: 's',
+      defaultSeverity: 'low',
+      reads: ['prediction'],
+      args: Type.Object({ keep: Type.Integer({ default: 3 }) }),
+      initialState: (a) => {
+        seen.push(a.keep);
+        return { keep: a.keep };
+      },
+      evaluate: () => undefined,
+    });
+    @SectorModule({ id: 'acme-sized', description: 'test', sectors: 'all', rules: [sized], compatibility: '^0.2.0' })
+    class SizedModule {}
+    const env = createTestSectorEnvironment(SizedModule, { args: { X3: { keep: 7 } } });
+    seen.length = 0; // the conformance check at creation made one state from the defaults
+    env.send({ event_type: 'prediction' });
+    expect(seen).toEqual([7]);
   });
 
   it('does not fire at the threshold nor below the minimum sample, and reports clear', () => {
@@ -95,7 +135,7 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
     const strict = createTestSectorEnvironment(WindowModule, { args: { X2: { maxShare: 0.05 } } });
     hourOfTraffic(strict, START, 100, 6);
     strict.advance('2h');
-    expect(strict.findings[0]?.args).toEqual({ maxShare: 0.05, minSamples: 100 });
+    expect(strict.findings[0]?.args).toEqual({ maxShare: 0.05, minSamples: 100, window: '1h', lateness: '5m' });
   });
 
   it('judges an hour whose lateness overlaps events of the next hour', () => {
@@ -184,7 +224,7 @@ describe('RuleRuntime, directly', () => {
     const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!]));
     runtime.evaluate({ ...event('e1'), tenant_id: 't' }, undefined);
     const changed = runtime.takeChanges();
-    expect(changed.map((c) => [c.tenantId, c.modelId, c.ruleId, Object.keys(c.timers)])).toEqual([['t', 'm', 'X2', ['close:1767571200000']]]);
+    expect(changed.map((c) => [c.tenantId, c.modelId, c.ruleId, Object.keys(c.timers)])).toEqual([['t', 'm', 'X2', ['close@2026-01-05T00:00:00.000Z']]]);
     expect(runtime.takeChanges()).toEqual([]);
 
     const copy = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!]));

@@ -200,7 +200,7 @@ export class RuleRuntime {
       // The hot path: one key string, one timers object, nothing else allocated for a rule
       // that has no state and nothing to report.
       const key = stateKey(event.tenant_id, event.model_id, rule.id);
-      const entry = this.keyState(key, event.tenant_id, event.model_id, runtimeRule);
+      const entry = this.keyState(key, event.tenant_id, event.model_id, runtimeRule, args);
       let outcome: RuleOutcome;
       try {
         outcome = rule.evaluate({
@@ -346,11 +346,11 @@ export class RuleRuntime {
     return this.states.get(stateKey(tenantId, modelId, ruleId))?.state;
   }
 
-  private keyState(key: string, tenantId: string, modelId: string, runtimeRule: RuntimeRule): KeyState | undefined {
+  private keyState(key: string, tenantId: string, modelId: string, runtimeRule: RuntimeRule, args: Readonly<Record<string, unknown>>): KeyState | undefined {
     const { rule } = runtimeRule;
     let entry = this.states.get(key);
     if (!entry && rule.initialState) {
-      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(), timers: {} };
+      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(args), timers: {} };
       this.states.set(key, entry);
     }
     return entry;

@@ -1,4 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { EventType, Severity, TelemetryEvent } from '@kanshi/contracts';
 import type { Duration } from './duration';
 import type { ModelProfile } from './model-profile';
@@ -93,6 +94,12 @@ export interface WindowSpec {
   readonly lateness?: Duration;
 }
 
+/**
+ * A window sized by the rule's arguments. Declared through a method so that, as with
+ * `evaluate`, a rule with specific arguments is usable where any rule is expected.
+ */
+export type WindowOfArgs<Args> = { windowOf(args: Args): WindowSpec }['windowOf'];
+
 /** When an open alert of the rule may auto-resolve. */
 export interface RecoverySpec {
   /** How long the condition must stay clear. */
@@ -123,32 +130,35 @@ export interface RecoverySpec {
  * });
  * ```
  *
- * @example A windowed rule: judged once per hour when the hour closes
+ * @example A windowed rule: the share of overrides, judged once per window when it closes
  * ```ts
- * import { CountWindow, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+ * import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+ *
+ * const plan = (a: { window: string; lateness: string }) => ({ bucket: a.window, lateness: a.lateness });
  *
  * export const overrideShare = defineRule({
  *   id: 'X2',
- *   title: 'Too many manual overrides in an hour',
+ *   title: 'Too many manual overrides in a window',
  *   rationale: 'Frequent overrides mean the model no longer fits the cases it sees.',
  *   source: 'Internal model policy §7',
  *   defaultSeverity: 'medium',
  *   reads: ['prediction', 'human_override'],
- *   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), minSamples: Type.Integer({ default: 100 }) }),
- *   window: { kind: 'tumbling', size: '1h', lateness: '5m' },
- *   initialState: () => CountWindow.create('1h', '2h'),
- *   evaluate: ({ event, time, state, timers }) => {
- *     CountWindow.add(state, time, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
- *     // One timer per window: an event of the next hour must not move this hour's close.
- *     timers.set(`close:${CountWindow.bucketStart(state, time)}`, CountWindow.bucketEnd(state, time) + durationMs('5m'));
+ *   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
+ *   // A function of the arguments, so a tenant's override shows in the effective policy.
+ *   window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+ *   recovery: { clearFor: '1h' },
+ *   initialState: (): WindowedState => ({ window: null }),
+ *   evaluate: ({ event, time, state, args, timers }) => {
+ *     Windows.count(state, plan(args), time, timers, event.event_type === 'prediction' ? { decisions: 1 } : { overrides: 1 });
  *     return undefined;
  *   },
  *   onTimer: ({ timer, state, args }) => {
- *     const start = timer.at - durationMs('5m') - durationMs('1h');
- *     const { decisions = 0, overrides = 0 } = CountWindow.bucket(state, start);
+ *     const judged = Windows.judge(state, plan(args), timer.name);
+ *     if (!judged) return undefined;
+ *     const { decisions = 0, overrides = 0 } = judged.totals;
  *     if (decisions < args.minSamples) return undefined;
  *     const share = overrides / decisions;
- *     return share > args.maxShare ? { observed: { share, decisions }, occurrence: new Date(start).toISOString() } : { kind: 'clear' };
+ *     return Stats.above(share, args.maxShare) ? { observed: { share, decisions }, occurrence: judged.occurrence } : { kind: 'clear' };
  *   },
  * });
  * ```
@@ -166,17 +176,38 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = un
   readonly reads: readonly EventType[] | 'all';
   /** Argument schema with a `default` on every property, so a rule runs without configuration. */
   readonly args: ArgsSchema;
-  /** The window the rule counts over, if any (documentation and lateness bound). */
-  readonly window?: WindowSpec;
+  /**
+   * The window the rule counts over, if any, for the rules reference and the effective policy
+   * of a model. A function of the arguments when they size the window, so that a tenant's
+   * override shows; see {@link windowSpecOf}.
+   */
+  readonly window?: WindowSpec | WindowOfArgs<Static<ArgsSchema>>;
   /** Declared by rules whose alerts may auto-resolve. */
   readonly recovery?: RecoverySpec;
-  /** Fresh memory for one tenant and model; omit for a rule that needs none. */
-  initialState?(): State;
+  /**
+   * Fresh memory for one tenant and model, made before its first event with the arguments then
+   * in force; omit for a rule that needs none. Arguments may change later (a tenant's
+   * override), so state sized by them must adapt, as {@link Windows} does.
+   */
+  initialState?(args: Static<ArgsSchema>): State;
   // Method syntax on purpose: a rule with specific arguments and state is usable where any rule is expected.
   /** Judges one event. */
   evaluate(context: RuleContext<Static<ArgsSchema>, State>): RuleOutcome;
   /** Called when one of the rule's timers fires. */
   onTimer?(context: TimerContext<Static<ArgsSchema>, State>): RuleOutcome;
+}
+
+/**
+ * The window a rule declares, for the given arguments (its defaults when `args` is omitted).
+ *
+ * @example
+ * ```ts
+ * windowSpecOf(f3ExplanationCoverage, { window: '2h' }); // { kind: 'tumbling', size: '2h', … }
+ * ```
+ */
+export function windowSpecOf(rule: RuleDefinition, args?: Readonly<Record<string, unknown>>): WindowSpec | undefined {
+  if (typeof rule.window !== 'function') return rule.window;
+  return rule.window({ ...(Value.Default(rule.args, {}) as Record<string, unknown>), ...(args ?? {}) });
 }
 
 /**

@@ -185,8 +185,24 @@ const RELATIVE_ACCURACY = 0.01;
 const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
 
+/** Differences smaller than this are floating-point rounding, not a breach. */
+const EPSILON = 1e-9;
+
 /** Small statistics the rules share. */
 export const Stats = {
+  /**
+   * `value > limit`, ignoring floating-point rounding: a value exactly at a threshold is judged
+   * as the threshold, as a reader expects (1 − 0.95 is 0.050000000000000044 in floating point).
+   */
+  above(value: number, limit: number): boolean {
+    return value - limit > EPSILON;
+  },
+
+  /** `value < limit`, ignoring floating-point rounding (see {@link Stats.above}). */
+  below(value: number, limit: number): boolean {
+    return limit - value > EPSILON;
+  },
+
   /** `part / whole`, or `undefined` when `whole` is 0. */
   ratio(part: number, whole: number): number | undefined {
     return whole === 0 ? undefined : part / whole;

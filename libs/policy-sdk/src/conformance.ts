@@ -95,6 +95,7 @@ export function checkSectorModule(moduleClass: unknown, sdkVersion: string = POL
 /** An event for a test: the envelope is filled in, the payload is yours. */
 export type TestEvent = { readonly event_type: EventType; readonly payload?: Readonly<Record<string, unknown>> } & Partial<Omit<TelemetryEvent, 'event_type' | 'payload'>>;
 
+/** How {@link createTestSectorEnvironment} sets up the inventory, the arguments and the clock. */
 export interface TestSectorEnvironmentOptions {
   /** Models in the inventory (tenant defaults to the environment's). */
   readonly models?: readonly (Partial<ModelProfile> & Pick<ModelProfile, 'modelId'>)[];
@@ -102,6 +103,7 @@ export interface TestSectorEnvironmentOptions {
   readonly args?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Where the clock starts (default 2026-01-05T00:00:00Z, a Monday). */
   readonly start?: string | number | Date;
+  /** Tenant of the events and models (default `test-tenant`). */
   readonly tenantId?: string;
   /** Model id of events that name none (default: the first model, else `test-model`). */
   readonly modelId?: string;
@@ -118,12 +120,15 @@ export interface TestSectorEnvironment {
   readonly now: number;
   /** Every finding, clear and failure so far. */
   readonly findings: readonly RuntimeFinding[];
+  /** Every "condition clear" a rule with `recovery` reported. */
   readonly clears: readonly RuntimeClear[];
+  /** Rules that threw or answered something malformed (each also fails the call that caused it). */
   readonly failures: readonly RuntimeFailure[];
   /** Sends one event (timestamp defaults to the clock), fires timers due up to it, returns what it caused. */
   send(event: TestEvent): RuntimeOutput;
   /** Moves the clock forward, firing due timers. */
   advance(by: Duration | number): RuntimeOutput;
+  /** Moves the clock to `time` (never back), firing due timers. */
   advanceTo(time: string | number | Date): RuntimeOutput;
   /** Replaces or adds a model in the inventory. */
   setModel(model: Partial<ModelProfile> & Pick<ModelProfile, 'modelId'>): void;

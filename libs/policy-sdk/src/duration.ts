@@ -7,8 +7,9 @@ export type Duration = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 
-/** One hour, one day: for arithmetic on event times in rules. */
+/** One hour in milliseconds, for arithmetic on event times in rules. */
 export const HOUR_MS = UNIT_MS.h;
+/** One day in milliseconds (24 h; calendar days across a zone change are not special). */
 export const DAY_MS = UNIT_MS.d;
 
 /**

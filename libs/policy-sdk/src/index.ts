@@ -1,5 +1,7 @@
 /**
- * The plug-in surface of Kanshi: everything a sector module needs, and nothing of the engine.
+ * The plug-in surface of Kanshi: everything a sector module needs (rules, windows, payload
+ * readers, the conformance kit) and the rule runtime the engine and the kit share. Nothing here
+ * does I/O: Kafka, the database and the inventory stay in the engine.
  * @packageDocumentation
  */
 export { Type } from '@sinclair/typebox';

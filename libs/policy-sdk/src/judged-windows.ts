@@ -27,6 +27,7 @@ export interface WindowPlan {
  * {@link Windows} makes the window on first use from the plan in force.
  */
 export interface WindowedState {
+  /** The counts; `null` until the first event. */
   window: CountWindowState | null;
 }
 

@@ -2,6 +2,7 @@ import type { Sector } from '@kanshi/contracts';
 
 /** A model version the tenant approved (or confirmed under a change plan), with its artefact hash. */
 export interface ApprovedVersion {
+  /** The version label as the producer reports it in `model_deployment.version`. */
   readonly version: string;
   /** Artefact hash as the producer reports it (`sha256:…`); `null` when only the version is approved. */
   readonly hash: string | null;
@@ -9,6 +10,7 @@ export interface ApprovedVersion {
 
 /** A change plan confirmed with the regulator (PMD Act IDATEN route): what may change without a new approval. */
 export interface ChangePlan {
+  /** The plan's reference (the confirmation number), cited in findings. */
   readonly ref: string;
   /** Change types inside the plan (`retraining`, `threshold`, …), as `model_deployment.change_type` reports them. */
   readonly scope: readonly string[];
@@ -20,23 +22,31 @@ export interface ChangePlan {
  * rule that needs one must say so in its finding rather than guess.
  */
 export interface ModelProfile {
+  /** The tenant that owns the model. */
   readonly tenantId: string;
+  /** The model id producers put in `model_id`. */
   readonly modelId: string;
+  /** A readable name (the model id when none was given). */
   readonly name: string;
+  /** Sectors whose modules judge the model, besides the general one. */
   readonly sectors: readonly Sector[];
   /** Risk tier as rated by the tenant: `T1` (highest) to `T3`. */
   readonly riskTier: string | null;
+  /** Accountable owner (a person or a team). */
   readonly owner: string | null;
+  /** What the model is for, in the tenant's words. */
   readonly intendedUse: string | null;
   /** Segments, products or use scopes the model is approved for (F10); empty means not recorded. */
   readonly approvedUseScope: readonly string[];
   /** Versions (and hashes) approved for deployment (F1, M1); empty means not recorded. */
   readonly approvedVersions: readonly ApprovedVersion[];
+  /** The change plan confirmed for the model (M2, M3), or `null`. */
   readonly changePlan: ChangePlan | null;
   /** Date of the last independent validation, ISO 8601 (F2). */
   readonly lastValidatedAt: string | null;
   /** Built or supplied by a third party (F9). */
   readonly thirdParty: boolean;
+  /** The third party that supplied the model, if any. */
   readonly vendor: string | null;
   /** Reference of the vendor's validation evidence (F9). */
   readonly vendorValidationRef: string | null;
@@ -44,6 +54,7 @@ export interface ModelProfile {
   readonly privacyAssessmentRefs: readonly string[];
   /** The version and hash last reported by a `model_deployment` event, or `null`. */
   readonly deployedVersion: string | null;
+  /** Artefact hash of {@link ModelProfile.deployedVersion}, or `null`. */
   readonly deployedHash: string | null;
 }
 

@@ -38,7 +38,7 @@ const overrideShare = defineRule({
   },
 });
 
-@SectorModule({ id: 'acme-windows', description: 'test', sectors: 'all', rules: [overrideShare], compatibility: '^0.2.0' })
+@SectorModule({ id: 'acme-windows', description: 'test', sectors: 'all', rules: [overrideShare], compatibility: '^0.2.1' })
 class WindowModule {}
 
 const START = Date.parse('2026-01-05T00:00:00Z');
@@ -94,7 +94,7 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
       },
       evaluate: () => undefined,
     });
-    @SectorModule({ id: 'acme-sized', description: 'test', sectors: 'all', rules: [sized], compatibility: '^0.2.0' })
+    @SectorModule({ id: 'acme-sized', description: 'test', sectors: 'all', rules: [sized], compatibility: '^0.2.1' })
     class SizedModule {}
     const env = createTestSectorEnvironment(SizedModule, { args: { X3: { keep: 7 } } });
     seen.length = 0; // the conformance check at creation made one state from the defaults
@@ -176,7 +176,7 @@ describe('RuleRuntime, directly', () => {
     },
   });
 
-  @SectorModule({ id: 'buggy', description: 'b', sectors: 'all', rules: [failing], compatibility: '^0.2.0' })
+  @SectorModule({ id: 'buggy', description: 'b', sectors: 'all', rules: [failing], compatibility: '^0.2.1' })
   class BuggyModule {}
 
   const event = (id: string) => ({

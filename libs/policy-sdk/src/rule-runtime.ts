@@ -6,10 +6,13 @@ import type { SectorModuleOptions } from './sector-module.decorator';
 
 /** A rule as the runtime runs it: with its module and its default arguments resolved. */
 export interface RuntimeRule {
+  /** Id of the sector module that declares the rule. */
   readonly moduleId: string;
   /** The module's sectors: findings record the model's sector the module matched, or `general`. */
   readonly moduleSectors: readonly Sector[] | 'all';
+  /** The rule as its module defined it. */
   readonly rule: RuleDefinition;
+  /** Every argument at its default, checked against the rule's schema. */
   readonly defaultArgs: Readonly<Record<string, unknown>>;
 }
 
@@ -26,18 +29,29 @@ export type ArgsResolver = (
 
 /** A finding the runtime produced, with everything the engine needs to raise an alert. */
 export interface RuntimeFinding {
+  /** Tells findings from clears. */
   readonly kind: 'finding';
+  /** The rule that fired. */
   readonly rule: RuntimeRule;
+  /** Tenant of the event or timer. */
   readonly tenantId: string;
+  /** Model of the event or timer. */
   readonly modelId: string;
+  /** The model's inventory entry when the rule judged, or `undefined` outside the inventory. */
   readonly model: ModelProfile | undefined;
+  /** The arguments in force when the rule judged. */
   readonly args: Readonly<Record<string, unknown>>;
+  /** What inside the model the finding is about; `model` by default. */
   readonly scope: string;
+  /** The finding's severity, else the rule's default. */
   readonly severity: Severity;
+  /** The value that broke the rule (JSON, at most {@link MAX_OBSERVED_BYTES}). */
   readonly observed: unknown;
+  /** Regulatory deadline of a clock rule, else `undefined`. */
   readonly dueAt: Date | undefined;
   /** Same events, same occurrence: what makes a replayed finding the same finding. */
   readonly occurrence: string;
+  /** Ids of the events that show the finding (at most {@link MAX_EVIDENCE}). */
   readonly evidence: readonly string[];
   /** When it happened: the event's time, or the timer's. */
   readonly time: number;
@@ -45,35 +59,53 @@ export interface RuntimeFinding {
 
 /** A rule's condition is clear for a scope (rules that declare `recovery`). */
 export interface RuntimeClear {
+  /** Tells clears from findings. */
   readonly kind: 'clear';
+  /** The rule whose condition is clear. */
   readonly rule: RuntimeRule;
+  /** Tenant of the event or timer. */
   readonly tenantId: string;
+  /** Model of the event or timer. */
   readonly modelId: string;
+  /** The scope that is clear, as its findings name it. */
   readonly scope: string;
+  /** When it was judged clear: the event's or the timer's time (epoch ms). */
   readonly time: number;
 }
 
 /** A rule that threw or answered something malformed: a plug-in bug, reported, never fatal. */
 export interface RuntimeFailure {
+  /** The rule that failed. */
   readonly ruleId: string;
+  /** Its sector module. */
   readonly moduleId: string;
   /** The event, or `timer <name>`. */
   readonly trigger: string;
+  /** What the rule threw, or an Error describing the malformed result. */
   readonly error: unknown;
 }
 
+/** What one call of the runtime caused; calls append to an output passed in. */
 export interface RuntimeOutput {
+  /** Findings, in the order the rules produced them. */
   readonly findings: RuntimeFinding[];
+  /** Clears of rules that declare `recovery`. */
   readonly clears: RuntimeClear[];
+  /** Rules that threw or answered something malformed. */
   readonly failures: RuntimeFailure[];
 }
 
 /** One rule's memory for one tenant and model, as checkpointed. Plain JSON. */
 export interface RuleStateRecord {
+  /** Tenant the state belongs to. */
   readonly tenantId: string;
+  /** Model the state belongs to. */
   readonly modelId: string;
+  /** Rule that keeps the state. */
   readonly ruleId: string;
+  /** The rule's state, as `initialState()` made it and the rule changed it. */
   readonly state: unknown;
+  /** The rule's timers for the model: name → due time (epoch ms). */
   readonly timers: Readonly<Record<string, number>>;
   /** Who owns the record (the engine: the Kafka partition whose events made it), if tagged. */
   readonly owner?: number;
@@ -84,7 +116,16 @@ export const MAX_OBSERVED_BYTES = 16 * 1024;
 /** Evidence event ids kept per finding. */
 export const MAX_EVIDENCE = 20;
 
-/** Why a rule's result cannot be used, or `undefined` when it can. */
+/**
+ * Why a rule's result cannot be used, or `undefined` when it can. The runtime checks every
+ * result with it; a plug-in's tests may too.
+ *
+ * @example
+ * ```ts
+ * checkRuleResult({ observed: 1, severity: 'urgent' }); // 'severity "urgent" is not one of low, medium, high, critical'
+ * checkRuleResult({ kind: 'clear' });                    // undefined
+ * ```
+ */
 export function checkRuleResult(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null) return `returned ${String(result)} instead of a result object`;
   const { kind, scope, severity, dueAt, observed, occurrence, evidence } = result as Record<string, unknown>;
@@ -110,14 +151,28 @@ export function checkRuleResult(result: unknown): string | undefined {
   return undefined;
 }
 
-/** The rules of some modules, with their default arguments, checked to be valid. */
+/**
+ * The rules of some modules, with their default arguments, checked to be valid.
+ *
+ * @example
+ * ```ts
+ * const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(AcmeModule)!]));
+ * ```
+ */
 export function runtimeRules(modules: readonly SectorModuleOptions[]): RuntimeRule[] {
   return modules.flatMap((options) =>
     options.rules.map((rule) => ({ moduleId: options.id, moduleSectors: options.sectors, rule, defaultArgs: Object.freeze(defaultArgsOf(rule)) })),
   );
 }
 
-/** A rule's arguments with every default filled in; throws naming the argument without a valid default. */
+/**
+ * A rule's arguments with every default filled in; throws naming the argument without a valid default.
+ *
+ * @example
+ * ```ts
+ * defaultArgsOf(f3ExplanationCoverage); // { minCoverage: 0.99, window: '1h', lateness: '15m', … }
+ * ```
+ */
 export function defaultArgsOf(rule: RuleDefinition): Record<string, unknown> {
   const defaults = Value.Default(rule.args, {}) as Record<string, unknown>;
   const first = Value.Errors(rule.args, defaults).First();
@@ -143,7 +198,16 @@ function stateKey(tenantId: string, modelId: string, ruleId: string): string {
 /**
  * Runs sector-module rules over events and timers: routing, arguments, per-model state and
  * timers, result checks. Pure apart from the rules it runs; the engine adds Kafka, the
- * inventory and checkpoints, the conformance kit adds a clock you control.
+ * inventory and checkpoints, the conformance kit adds a clock you control. Plug-in authors
+ * normally use {@link createTestSectorEnvironment} instead.
+ *
+ * @example
+ * ```ts
+ * const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(AcmeModule)!]));
+ * const output = runtime.evaluate(event, inventory.get(event.model_id));
+ * runtime.advanceTo(Date.now(), (tenant, model) => inventory.get(model), output); // fire due timers
+ * const checkpoint = runtime.takeChanges();     // state changed since the last call, as JSON
+ * ```
  */
 export class RuleRuntime {
   private readonly forEveryModel: RuntimeRule[] = [];
@@ -472,7 +536,15 @@ function recordOf(entry: KeyState): RuleStateRecord {
   return { tenantId, modelId, ruleId, state, timers: { ...entry.timers }, ...(owner !== undefined ? { owner } : {}) };
 }
 
-/** An empty {@link RuntimeOutput} to collect into. */
+/**
+ * An empty {@link RuntimeOutput} to collect into.
+ *
+ * @example
+ * ```ts
+ * const output = emptyOutput();
+ * for (const event of batch) runtime.evaluate(event, inventory.get(event.model_id), output);
+ * ```
+ */
 export function emptyOutput(): RuntimeOutput {
   return { findings: [], clears: [], failures: [] };
 }

@@ -11,6 +11,7 @@ import type { ModelProfile } from './model-profile';
 export interface RuleTimers {
   /** Fire `name` at `at` (epoch milliseconds). */
   set(name: string, at: number): void;
+  /** Cancels `name`; nothing happens when it is not set. */
   clear(name: string): void;
   /** When `name` fires, or `undefined` when it is not set. */
   get(name: string): number | undefined;
@@ -20,7 +21,9 @@ export interface RuleTimers {
 export interface RuleScope<Args, State> {
   /** The model's inventory entry; `undefined` when the model is not in the inventory. */
   readonly model: ModelProfile | undefined;
+  /** The tenant the event or timer belongs to. */
   readonly tenantId: string;
+  /** The model the event or timer belongs to (in the inventory or not). */
   readonly modelId: string;
   /** The rule's arguments in force for this tenant and model (defaults filled in). */
   readonly args: Args;
@@ -30,11 +33,13 @@ export interface RuleScope<Args, State> {
    * after a restart. Keep it plain JSON (numbers, strings, arrays, objects) and small.
    */
   readonly state: State;
+  /** The rule's timers for this tenant and model, checkpointed with its state. */
   readonly timers: RuleTimers;
 }
 
 /** What a rule sees when it evaluates one event. */
 export interface RuleContext<Args, State = undefined> extends RuleScope<Args, State> {
+  /** The event, already checked against the telemetry contract. */
   readonly event: TelemetryEvent;
   /** The event's time (its `timestamp`) in epoch milliseconds: rules work in event time. */
   readonly time: number;
@@ -42,6 +47,7 @@ export interface RuleContext<Args, State = undefined> extends RuleScope<Args, St
 
 /** What a rule sees when one of its timers fires. */
 export interface TimerContext<Args, State = undefined> extends RuleScope<Args, State> {
+  /** The timer that fired: the name the rule gave it and when it was due (epoch ms). */
   readonly timer: { readonly name: string; readonly at: number };
   /** The engine's clock when the timer fired, in epoch milliseconds. */
   readonly time: number;
@@ -49,6 +55,7 @@ export interface TimerContext<Args, State = undefined> extends RuleScope<Args, S
 
 /** What a rule reports when its condition holds. The engine turns it into a finding. */
 export interface RuleFinding {
+  /** Optional tag; a result without `kind: 'clear'` is a finding. */
   readonly kind?: 'finding';
   /**
    * What inside the model the finding is about (a feature, a segment). Findings with the same
@@ -75,10 +82,13 @@ export interface RuleFinding {
  * auto-resolve once it has stayed clear for the recovery period.
  */
 export interface RuleClear {
+  /** Marks the result as a clear rather than a finding. */
   readonly kind: 'clear';
+  /** The scope that is clear, as findings name it; defaults to `model`. */
   readonly scope?: string;
 }
 
+/** One result of a rule: a finding (the condition holds) or a clear (it no longer holds). */
 export type RuleResult = RuleFinding | RuleClear;
 
 /** What `evaluate` and `onTimer` return: nothing when compliant, or one or more results. */
@@ -86,7 +96,9 @@ export type RuleOutcome = RuleResult | readonly RuleResult[] | undefined;
 
 /** The window a rule counts over, for the rules reference and the engine's lateness bound. */
 export interface WindowSpec {
+  /** Tumbling: judged once per window. Sliding: a span judged at each bucket's close. Calendar: per calendar month or quarter. */
   readonly kind: 'tumbling' | 'sliding' | 'calendar';
+  /** The span judged (a calendar month is written `30d`). */
   readonly size: Duration;
   /** Fewest samples before the rule judges; fewer means "not enough data", never a finding. */
   readonly minSamples?: number;
@@ -166,11 +178,13 @@ export interface RecoverySpec {
 export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = unknown> {
   /** Stable id cited by alerts, evidence and docs (G1, F3 …). Never reuse or rename. */
   readonly id: string;
+  /** What is wrong when the rule fires, as an alert's headline. */
   readonly title: string;
   /** Why the rule exists, in one or two sentences a risk officer can quote. */
   readonly rationale: string;
   /** The law or guideline behind the rule. */
   readonly source: string;
+  /** Severity of its findings unless a finding says otherwise. */
   readonly defaultSeverity: Severity;
   /** Event types the rule reads; `'all'` for every type. The engine only calls it for these. */
   readonly reads: readonly EventType[] | 'all';
@@ -211,8 +225,22 @@ export function windowSpecOf(rule: RuleDefinition, args?: Readonly<Record<string
 }
 
 /**
- * Declares a rule with its argument and state types inferred.
- * See {@link RuleDefinition} for examples.
+ * Declares a rule with its argument and state types inferred, and freezes it.
+ * See {@link RuleDefinition} for a windowed rule.
+ *
+ * @example
+ * ```ts
+ * export const unlabelled = defineRule({
+ *   id: 'X4',
+ *   title: 'Generated output without a label',
+ *   rationale: 'Users must be told when content was generated.',
+ *   source: 'AI Guidelines for Business, transparency',
+ *   defaultSeverity: 'low',
+ *   reads: ['prediction'],
+ *   args: Type.Object({}),
+ *   evaluate: ({ event }) => (event.payload['generated'] === true && event.payload['labelled'] !== true ? { observed: { labelled: false } } : undefined),
+ * });
+ * ```
  */
 export function defineRule<ArgsSchema extends TObject, State = undefined>(
   definition: RuleDefinition<ArgsSchema, State>,

@@ -9,9 +9,11 @@ const SECTOR_MODULE_METADATA = 'kanshi:sector-module';
 export interface SectorModuleOptions {
   /** Unique, stable id (`general`, `finance-fsa`, `acme-bank-internal`). */
   readonly id: string;
+  /** One line on what the module checks, shown in logs and the rules API. */
   readonly description: string;
   /** Sectors whose models the module judges; `'all'` for every model, known or not. */
   readonly sectors: readonly Sector[] | 'all';
+  /** The module's rules; ids must be unique across every module the engine loads. */
   readonly rules: readonly RuleDefinition[];
   /** Semver range of `@kanshi/policy-sdk` the module was built for, checked at engine boot. */
   readonly compatibility: string;
@@ -31,7 +33,7 @@ export interface SectorModuleOptions {
  *   description: 'ACME Bank internal model standards',
  *   sectors: ['finance'],
  *   rules: [highScore],
- *   compatibility: '^0.2.0',
+ *   compatibility: '^0.2.1',
  * })
  * export class AcmeBankSectorModule {}
  * ```
@@ -43,7 +45,14 @@ export function SectorModule(options: SectorModuleOptions): ClassDecorator {
   };
 }
 
-/** Reads what {@link SectorModule} declared, or `undefined` for an undecorated class. */
+/**
+ * Reads what {@link SectorModule} declared, or `undefined` for an undecorated class.
+ *
+ * @example
+ * ```ts
+ * getSectorModuleOptions(AcmeBankSectorModule)?.rules.map((r) => r.id); // ['X1']
+ * ```
+ */
 export function getSectorModuleOptions(target: unknown): SectorModuleOptions | undefined {
   if (typeof target !== 'function') return undefined;
   return Reflect.getOwnMetadata(SECTOR_MODULE_METADATA, target) as SectorModuleOptions | undefined;

@@ -68,10 +68,12 @@ export const CountWindow = {
     return { bucketMs, retainMs: Math.max(bucketMs, durationMs(retain)), buckets: [], watermark: null, closedUntil: 0, late: 0 };
   },
 
+  /** Start of the bucket holding `time` (epoch ms). */
   bucketStart(state: CountWindowState, time: number): number {
     return Math.floor(time / state.bucketMs) * state.bucketMs;
   },
 
+  /** End (exclusive) of the bucket holding `time`. */
   bucketEnd(state: CountWindowState, time: number): number {
     return CountWindow.bucketStart(state, time) + state.bucketMs;
   },
@@ -188,7 +190,16 @@ const LOG_GAMMA = Math.log(GAMMA);
 /** Differences smaller than this are floating-point rounding, not a breach. */
 const EPSILON = 1e-9;
 
-/** Small statistics the rules share. */
+/**
+ * Small statistics the rules share.
+ *
+ * @example
+ * ```ts
+ * const coverage = Stats.ratio(explained, decisions);            // undefined when no decisions
+ * if (coverage !== undefined && Stats.below(coverage, 0.99)) …
+ * const { low } = Stats.wilson(detected, n) ?? { low: 0 };       // 95 % lower bound of a proportion
+ * ```
+ */
 export const Stats = {
   /**
    * `value > limit`, ignoring floating-point rounding: a value exactly at a threshold is judged

@@ -2,8 +2,7 @@ import { logLevel, type Kafka } from 'kafkajs';
 import { TOPICS, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
-import { uniqueId } from '@kanshi/testing';
-import { createTopic, deleteTopics, readTopic, recordCount } from '../test/topic-reader';
+import { createTopic, deleteTopics, readTopic, recordCount, uniqueId } from '@kanshi/testing';
 import { eventBuilders } from './event-builders';
 import { TelemetryClient, type DeliveryReport } from './telemetry-client';
 

@@ -7,8 +7,7 @@ import { logLevel, type Kafka } from 'kafkajs';
 import type { TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient } from '@kanshi/messaging';
-import { uniqueId } from '@kanshi/testing';
-import { createTopic, deleteTopics, readTopic, recordCount } from '../test/topic-reader';
+import { createTopic, deleteTopics, readTopic, recordCount, uniqueId } from '@kanshi/testing';
 import { eventBuilders } from './event-builders';
 
 const run = promisify(execFile);

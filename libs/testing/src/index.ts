@@ -17,3 +17,4 @@ export {
   type MalformedRecordKind,
   type TelemetryFuzzerOptions,
 } from './telemetry-fuzzer';
+export { createTopic, deleteTopics, readTopic, recordCount, type ReadRecord } from './topic-reader';

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,16 +11,23 @@ import type { TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient } from '@kanshi/messaging';
 import { createTenantFixture, uniqueId, type TenantFixture } from '@kanshi/testing';
-import { startIngestGateway } from '../../../../apps/ingest-gateway/src/main';
-import { createTopic, deleteTopics, readTopic, recordCount } from '../../test/topic-reader';
-import { eventBuilders } from '../event-builders';
-import { runKanshi, type CliIo } from './send-command';
+import { eventBuilders } from '@kanshi/telemetry-client';
+import { createTopic, deleteTopics, readTopic, recordCount } from '@kanshi/testing';
+import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
+import { requireBuild, ROOT } from './run-built-app';
 
-function captured(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t), isTTY: false }, env };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+const CLI = join(ROOT, 'dist/libs/telemetry-client/src/cli/kanshi.js');
+
+/** Runs the built `kanshi` command as a user would, with only `env` added to a clean environment. */
+function kanshi(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** A JSONL file of `good` valid events with three bad lines among them: a schema break, broken JSON, a blank line. */
@@ -47,6 +55,7 @@ describe('kanshi send (real Kafka and gateway)', () => {
   const topics: string[] = [];
 
   beforeAll(() => {
+    requireBuild();
     kafka = createKafkaClient(brokers, uniqueId('kanshi-cli-int'));
     kafka.logger().setLogLevel(logLevel.ERROR);
     dir = mkdtempSync(join(tmpdir(), 'kanshi-cli-'));
@@ -63,11 +72,10 @@ describe('kanshi send (real Kafka and gateway)', () => {
     await createTopic(kafka, topic, 2);
     const tenant = uniqueId('cli');
     const { path, ids } = writeEvents(dir, tenant, 40);
-    const run = captured();
-    const code = await runKanshi(['send', path, '--kafka', brokers.join(','), '--topic', topic, '--batch', '7'], run.io);
+    const run = await kanshi(['send', path, '--kafka', brokers.join(','), '--topic', topic, '--batch', '7']);
 
-    expect(code).toBe(1);
-    const summary = run.stdout().split('\n');
+    expect(run.code).toBe(1);
+    const summary = run.stdout.split('\n');
     expect(summary.slice(0, 5)).toEqual([
       `kanshi send → kafka ${brokers.join(',')} topic ${topic}`,
       '  read        42 lines (and 1 blank)',
@@ -78,7 +86,7 @@ describe('kanshi send (real Kafka and gateway)', () => {
     expect(summary[5]).toBe('  unparsable  1');
     expect(summary[6]).toMatch(/^ {4}line 12: .*JSON/);
     expect(summary.slice(7)).toEqual(['  unsent      0', '']);
-    expect(run.stderr()).toMatch(/^kanshi send: 100% {2}42 read {2}40 sent {2}2 rejected/m);
+    expect(run.stderr).toMatch(/^kanshi send: 100% {2}42 read {2}40 sent {2}2 rejected/m);
 
     expect(await recordCount(kafka, topic)).toBe(40);
     const records = await readTopic(kafka, topic, 40, uniqueId('kanshi-cli-read'));
@@ -105,19 +113,19 @@ describe('kanshi send (real Kafka and gateway)', () => {
       const events = eventBuilders({ tenant_id: tenant.tenantId, model_id: 'triage' });
       const path = join(dir, 'all-good.jsonl');
       writeFileSync(path, Array.from({ length: 12 }, (_, i) => JSON.stringify(events.prediction({ payload: { score: i / 12 } }))).join('\n'));
-      const run = captured({ KANSHI_API_KEY: tenant.keys.producer });
-      expect(await runKanshi(['send', path, '--gateway', url, '--batch', '5'], run.io)).toBe(0);
-      expect(run.stdout()).toContain('  sent        12\n');
-      expect(run.stdout()).toContain('  rejected    0\n');
+      const run = await kanshi(['send', path, '--gateway', url, '--batch', '5'], { KANSHI_API_KEY: tenant.keys.producer });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('  sent        12\n');
+      expect(run.stdout).toContain('  rejected    0\n');
     });
 
     it('stops at a batch the gateway refuses as a whole (a key of another tenant) and reports it unsent', async () => {
       const events = eventBuilders({ tenant_id: 'someone-else', model_id: 'triage' });
       const path = join(dir, 'other-tenant.jsonl');
       writeFileSync(path, Array.from({ length: 3 }, () => JSON.stringify(events.prediction({ payload: { score: 0.5 } }))).join('\n'));
-      const run = captured();
-      expect(await runKanshi(['send', path, '--gateway', url, '--api-key', tenant.keys.producer], run.io)).toBe(1);
-      expect(run.stdout()).toMatch(/ {2}unsent {6}3\n {4}3 × gateway http:\/\/127\.0\.0\.1:\d+ answered 403: .*tenant/);
+      const run = await kanshi(['send', path, '--gateway', url, '--api-key', tenant.keys.producer]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/ {2}unsent {6}3\n {4}3 × gateway http:\/\/127\.0\.0\.1:\d+ answered 403: .*tenant/);
     });
   });
 });

@@ -5,10 +5,8 @@ import { DataSource } from 'typeorm';
 import { telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createTenantFixture, uniqueId, type TenantFixture } from '@kanshi/testing';
-import { startIngestGateway } from '../../../apps/ingest-gateway/src/main';
-import { eventBuilders } from './event-builders';
-import { GatewayTransport } from './http-transport';
-import { TelemetryClient, type DeliveryReport, type RetryNotice } from './telemetry-client';
+import { eventBuilders, GatewayTransport, TelemetryClient, type DeliveryReport, type RetryNotice } from '@kanshi/telemetry-client';
+import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
 
 const quiet = { warn: () => undefined, error: () => undefined };
 

@@ -2,6 +2,7 @@ export * from './alert-job';
 export * from './queues';
 export * from './sectors';
 export * from './severity';
+export * from './json-syntax';
 export * from './telemetry-event';
 export * from './telemetry-json-schema';
 export * from './telemetry-payloads';

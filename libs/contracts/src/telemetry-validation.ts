@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { findJsonSyntaxError } from './json-syntax';
 import { EVENT_TYPES, TelemetryEventSchema, TELEMETRY_SCHEMA_MAJOR, type EventType, type TelemetryEvent } from './telemetry-event';
 import { TELEMETRY_PAYLOAD_SCHEMAS } from './telemetry-payloads';
 import type { DeadLetterReason } from './topics';
@@ -203,15 +204,17 @@ export function decodeTelemetryEvent(
       issues: [{ pointer: '', rule: 'utf8', message: `not valid UTF-8: bad byte sequence at byte ${at}; encode JSON as UTF-8` }],
     };
   }
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    return {
-      ok: false,
-      reason: 'NOT_JSON',
-      issues: [{ pointer: '', rule: 'json', message: `not valid JSON: ${(error as Error).message}` }],
-    };
+    // The scanner runs on the failure path only: it names the line and column, which V8 does not always.
+    const syntax = findJsonSyntaxError(text);
+    const message = syntax
+      ? `not valid JSON: at line ${syntax.line}, column ${syntax.column} (position ${syntax.position}) expected ${syntax.expected}, found ${syntax.found}`
+      : `not valid JSON: ${(error as Error).message}`;
+    return { ok: false, reason: 'NOT_JSON', issues: [{ pointer: '', rule: 'json', message }] };
   }
   return validateTelemetryEvent(parsed);
 }

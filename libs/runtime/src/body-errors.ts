@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException, PayloadTooLargeException } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { findJsonSyntaxError } from './json-syntax';
+import { findJsonSyntaxError } from '@kanshi/contracts';
 
 /** What the body parser attaches to its errors (`http-errors` properties). */
 interface BodyParserError {

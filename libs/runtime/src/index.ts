@@ -1,5 +1,4 @@
 export { createLogger, KANSHI_VERSION, runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
-export { findJsonSyntaxError, type JsonSyntaxError } from './json-syntax';
 export {
   ApiProblemResponse,
   buildOpenApiDocument,

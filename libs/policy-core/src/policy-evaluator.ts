@@ -98,8 +98,9 @@ export class PolicyEvaluator {
     this.runtime = new RuleRuntime(registry.rules, argsFor);
   }
 
-  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector, owner?: number): void {
-    this.runtime.evaluate(event, model, into.output, owner);
+  /** Judges one event; `time` is its parsed `timestamp` (epoch ms). */
+  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector, owner?: number, time = Date.parse(event.timestamp)): void {
+    this.runtime.evaluate(event, model, into.output, owner, time);
   }
 
   /** Fires the rules' timers due by `now`. */

@@ -74,14 +74,14 @@ export class TelemetryBatchProcessor {
       };
     }
     const model = this.inventory.get(event.tenant_id, event.model_id);
-    this.evaluator.evaluate(event, model, collector, owner);
     const time = Date.parse(event.timestamp);
+    this.evaluator.evaluate(event, model, collector, owner, time);
     if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;
     if (event.event_type === 'model_deployment' && model) {
       const { version, hash } = event.payload as { version?: unknown; hash?: unknown };
       const key = `${event.tenant_id}\u0000${event.model_id}`;
       const previous = deployments.get(key);
-      const deployedAt = new Date(Date.parse(event.timestamp)).toISOString();
+      const deployedAt = new Date(time).toISOString();
       if (typeof version === 'string' && (!previous || previous.deployedAt <= deployedAt)) {
         deployments.set(key, { tenantId: event.tenant_id, modelId: event.model_id, version, hash: typeof hash === 'string' ? hash : null, deployedAt });
       }

@@ -253,10 +253,10 @@ export class RuleRuntime {
 
   /**
    * Judges one event with every rule routed to it. `owner` tags the state the event touches
-   * (the engine passes the Kafka partition), so checkpoints can be taken per owner.
+   * (the engine passes the Kafka partition), so checkpoints can be taken per owner. `time` is
+   * the event's `timestamp` in epoch ms, for a caller that has parsed it already.
    */
-  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput(), owner?: number): RuntimeOutput {
-    const time = Date.parse(event.timestamp);
+  evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput(), owner?: number, time = Date.parse(event.timestamp)): RuntimeOutput {
     for (const runtimeRule of this.rulesFor(event.event_type, model)) {
       const { rule } = runtimeRule;
       const args = this.argsFor(runtimeRule, event.tenant_id, event.model_id, model);

@@ -42,6 +42,7 @@ export class ApiKeyService {
     const principal: Principal = {
       tenantId: row.tenantId,
       keyId: row.keyId,
+      keyName: row.name,
       roles: row.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
     };
     this.cache.set(parsed.keyId, { principal, hash: row.secretHash, salt: row.salt, expires: now + CACHE_TTL_MS });

@@ -5,6 +5,8 @@ import type { Role } from './api-key';
 export interface Principal {
   readonly tenantId: string;
   readonly keyId: string;
+  /** The key's name, as its admin gave it: shown as "who" in alert history and audit. */
+  readonly keyName: string;
   readonly roles: readonly Role[];
 }
 

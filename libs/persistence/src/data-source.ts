@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AlertFindingEntity } from './entities/alert-finding.entity';
 import { AlertEntity } from './entities/alert.entity';
+import { AlertHistoryEntity } from './entities/alert-history.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { ModelEntity } from './entities/model.entity';
 import { PolicyOverrideEntity } from './entities/policy-override.entity';
@@ -8,11 +9,17 @@ import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { ModelInventoryAndRuleState1764100000000 } from './migrations/1764100000000-model-inventory-and-rule-state';
 import { ModelRetirementAndPolicyOverrides1764200000000 } from './migrations/1764200000000-model-retirement-and-policy-overrides';
+import { AlertLifecycle1764300000000 } from './migrations/1764300000000-alert-lifecycle';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity, PolicyOverrideEntity];
+export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity, AlertHistoryEntity, PolicyOverrideEntity];
 
 /** Every migration, oldest first. Never edit one that has been merged; add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000, ModelInventoryAndRuleState1764100000000, ModelRetirementAndPolicyOverrides1764200000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  ModelInventoryAndRuleState1764100000000,
+  ModelRetirementAndPolicyOverrides1764200000000,
+  AlertLifecycle1764300000000,
+];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */
 export function dataSourceOptions(url: string, applicationName: string): DataSourceOptions {

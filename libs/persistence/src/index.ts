@@ -2,6 +2,8 @@ export { createDataSource, dataSourceOptions, ENTITIES, MIGRATIONS } from './dat
 export { dropDatabase, ensureDatabase, migrate, postgresHealthCheck } from './database-admin';
 export { ALERT_STATUSES, AlertEntity, type AlertStatus } from './entities/alert.entity';
 export { AlertFindingEntity } from './entities/alert-finding.entity';
+export { ALERT_ACTIONS, AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from './entities/alert-history.entity';
+export { planTransition, type AlertCommand, type AlertLifecycleState, type TransitionPlan } from './repositories/alert-transitions';
 export { ApiKeyEntity } from './entities/api-key.entity';
 export { ModelEntity } from './entities/model.entity';
 export { PolicyOverrideEntity } from './entities/policy-override.entity';
@@ -11,6 +13,9 @@ export {
   ALERT_EVIDENCE_SAMPLE,
   AlertRepository,
   InvalidCursorError,
+  SYSTEM,
+  type AlertActor,
+  type AlertCommandResult,
   type AlertFilter,
   type AlertPage,
   type RecordFindingsResult,

@@ -30,7 +30,7 @@ describe('migrations (real PostgreSQL)', () => {
     expect(await ensureDatabase(url)).toBe(false);
 
     expect(await migrate(url)).toHaveLength(MIGRATIONS.length);
-    expect(await tables(url)).toEqual(['alert_findings', 'alerts', 'api_keys', 'engine_offsets', 'models', 'policy_overrides', 'rule_states', 'tenants']);
+    expect(await tables(url)).toEqual(['alert_findings', 'alert_history', 'alerts', 'api_keys', 'engine_offsets', 'models', 'policy_overrides', 'rule_states', 'tenants']);
     expect(await migrate(url)).toEqual([]);
 
     const dataSource = createDataSource(url, 'kanshi-migration-test');

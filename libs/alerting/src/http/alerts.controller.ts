@@ -1,8 +1,16 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@kanshi/contracts';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
-import { ALERT_STATUSES, AlertRepository, InvalidCursorError, type AlertEntity } from '@kanshi/persistence';
+import {
+  ALERT_STATUSES,
+  AlertRepository,
+  InvalidCursorError,
+  type AlertActor,
+  type AlertCommand,
+  type AlertEntity,
+  type AlertHistoryEntity,
+} from '@kanshi/persistence';
 import { requestValidator } from '@kanshi/runtime';
 
 const listQuery = requestValidator(
@@ -13,6 +21,7 @@ const listQuery = requestValidator(
       sector: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
       rule: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+      due_before: Type.Optional(Type.String({ format: 'date-time', description: 'Only alerts whose regulatory deadline is before this time.' })),
       limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
       cursor: Type.Optional(Type.String({ maxLength: 200 })),
     },
@@ -42,9 +51,45 @@ export function toAlertView(a: AlertEntity) {
     observed: a.observed,
     evidence_event_ids: a.evidenceEventIds,
     due_at: a.dueAt ? a.dueAt.toISOString() : null,
+    assignee: a.assignee,
+    escalation_level: a.escalationLevel,
+    acknowledged_at: a.acknowledgedAt ? a.acknowledgedAt.toISOString() : null,
+    resolved_at: a.resolvedAt ? a.resolvedAt.toISOString() : null,
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),
   };
+}
+
+/** One entry of an alert's history. */
+export function toHistoryView(h: AlertHistoryEntity) {
+  return {
+    at: h.at.toISOString(),
+    action: h.action,
+    actor: h.actor,
+    actor_name: h.actorName,
+    from_status: h.fromStatus,
+    to_status: h.toStatus,
+    comment: h.comment,
+    details: h.details,
+  };
+}
+
+const COMMENT = Type.String({ minLength: 1, maxLength: 4000, description: 'Why: kept in the alert history.' });
+
+const optionalComment = requestValidator(Type.Object({ comment: Type.Optional(COMMENT) }, { additionalProperties: false }));
+const requiredComment = requestValidator(Type.Object({ comment: COMMENT }, { additionalProperties: false }));
+const assignBody = requestValidator(
+  Type.Object(
+    {
+      assignee: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'Who works on the alert; null to unassign.' }),
+      comment: Type.Optional(COMMENT),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+function actorOf(principal: Principal): AlertActor {
+  return { actor: `api-key:${principal.keyId}`, actorName: principal.keyName };
 }
 
 /** Alerts of the caller's tenant; another tenant's alerts do not exist for it. */
@@ -60,7 +105,7 @@ export class AlertsController {
     try {
       const page = await this.alerts.list(
         principal.tenantId,
-        { status: q.status, severity: q.severity, sector: q.sector, modelId: q.model, ruleId: q.rule },
+        { status: q.status, severity: q.severity, sector: q.sector, modelId: q.model, ruleId: q.rule, dueBefore: q.due_before === undefined ? undefined : new Date(q.due_before) },
         q.limit,
         q.cursor,
       );
@@ -71,10 +116,60 @@ export class AlertsController {
     }
   }
 
+  /** One alert with its whole history, oldest first. */
   @Get(':id')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const alert = await this.alerts.findForTenant(principal.tenantId, id);
     if (!alert) throw new NotFoundException(`No alert ${id}.`);
-    return toAlertView(alert);
+    const history = await this.alerts.history(principal.tenantId, id);
+    return { ...toAlertView(alert), history: history.map(toHistoryView) };
+  }
+
+  @Post(':id/ack')
+  @HttpCode(200)
+  @RequireRoles('admin', 'risk_officer')
+  ack(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { comment } = optionalComment.parse(body ?? {});
+    return this.apply(principal, id, { kind: 'acknowledge', comment });
+  }
+
+  @Post(':id/assign')
+  @HttpCode(200)
+  @RequireRoles('admin', 'risk_officer')
+  assign(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { assignee, comment } = assignBody.parse(body ?? {});
+    return this.apply(principal, id, { kind: 'assign', assignee, comment });
+  }
+
+  @Post(':id/comments')
+  @HttpCode(200)
+  @RequireRoles('admin', 'risk_officer')
+  comment(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { comment } = requiredComment.parse(body ?? {});
+    return this.apply(principal, id, { kind: 'comment', comment });
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @RequireRoles('admin', 'risk_officer')
+  resolve(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { comment } = optionalComment.parse(body ?? {});
+    return this.apply(principal, id, { kind: 'resolve', comment });
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @RequireRoles('admin', 'risk_officer')
+  reopen(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { comment } = optionalComment.parse(body ?? {});
+    return this.apply(principal, id, { kind: 'reopen', comment });
+  }
+
+  private async apply(principal: Principal, id: string, command: AlertCommand) {
+    const result = await this.alerts.apply(principal.tenantId, id, command, actorOf(principal));
+    if (result.outcome === 'not-found') throw new NotFoundException(`No alert ${id}.`);
+    if (result.outcome === 'conflict') throw new ConflictException({ message: `Cannot ${command.kind} alert ${id}: ${result.message}.`, status: result.status });
+    const history = await this.alerts.history(principal.tenantId, id);
+    return { ...toAlertView(result.alert), history: history.map(toHistoryView) };
   }
 }

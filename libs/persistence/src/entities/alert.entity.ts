@@ -67,6 +67,24 @@ export class AlertEntity {
   @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
   dueAt!: Date | null;
 
+  /** Who works on the alert (free text: a name, an e-mail address, a team). */
+  @Column({ type: 'text', nullable: true })
+  assignee!: string | null;
+
+  /** 0 until the alert escalates for want of an acknowledgement; then the level reached. */
+  @Column({ name: 'escalation_level', type: 'integer', default: 0 })
+  escalationLevel!: number;
+
+  @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true })
+  acknowledgedAt!: Date | null;
+
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
+  resolvedAt!: Date | null;
+
+  /** Since when the rule has reported its condition clear (auto-resolve); `null` while it holds. */
+  @Column({ name: 'clear_since', type: 'timestamptz', nullable: true })
+  clearSince!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,8 +1,8 @@
 import { alertFingerprint } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId } from '@kanshi/testing';
+import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
-import { ALERT_EVIDENCE_SAMPLE, AlertRepository } from './alert.repository';
+import { ALERT_EVIDENCE_SAMPLE, AlertRepository, SYSTEM, type AlertActor } from './alert.repository';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
 const alerts = new AlertRepository(dataSource);
@@ -14,15 +14,16 @@ async function alertRows(tenantId: string) {
   );
 }
 
+beforeAll(async () => {
+  await dataSource.initialize();
+});
+afterAll(async () => {
+  await dataSource.destroy();
+});
+
 describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
   let tenantId: string;
 
-  beforeAll(async () => {
-    await dataSource.initialize();
-  });
-  afterAll(async () => {
-    await dataSource.destroy();
-  });
   beforeEach(async () => {
     tenantId = uniqueId('t');
     await createTenantFixture(dataSource, tenantId);
@@ -36,7 +37,7 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     const b = await alerts.recordFindings(first);
 
     expect(a).toMatchObject({ created: true, newFindings: 2 });
-    expect(b).toEqual({ alertId: a.alertId, created: false, newFindings: 0 });
+    expect(b).toEqual({ alertId: a.alertId, created: false, reopened: false, newFindings: 0 });
     const rows = await alertRows(tenantId);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.occurrence_count).toBe(2);
@@ -104,5 +105,109 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
 
     expect([...first.items, ...second.items, ...third.items].map((a) => a.modelId)).toEqual(['pm4', 'pm3', 'pm2', 'pm1', 'pm0']);
     expect(third.nextCursor).toBeNull();
+  });
+});
+
+const officer: AlertActor = { actor: 'api-key:0123456789ab', actorName: 'Hanako (risk office)' };
+
+async function trail(tenantId: string, alertId: string) {
+  return (await alerts.history(tenantId, alertId)).map((h) => [h.action, h.actor, h.fromStatus, h.toStatus, h.comment]);
+}
+
+describe('alert lifecycle and history (real PostgreSQL)', () => {
+  let tenantId: string;
+
+  beforeEach(async () => {
+    tenantId = uniqueId('t');
+    await createTenantFixture(dataSource, tenantId);
+  });
+
+  it('records creation, new occurrences and a raised severity as history, and a replay as nothing', async () => {
+    const fp = g1Fingerprint(tenantId, 'm1');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'medium')]));
+    const second = raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'critical'), findingRecord(fp, 'low')]);
+    await alerts.recordFindings(second);
+    await alerts.recordFindings(second);
+
+    const history = await alerts.history(tenantId, alertId);
+    expect(history.map((h) => [h.action, h.actor, h.details])).toEqual([
+      ['created', 'kanshi', { severity: 'medium', rule_id: 'G1', scope: 'model' }],
+      ['occurrence', 'kanshi', { new_findings: 2, severity: 'critical' }],
+      ['severity_raised', 'kanshi', { from: 'medium', to: 'critical' }],
+    ]);
+  });
+
+  it('walks firing → acknowledged → resolved → reopened with who, when and the comment, refusing what makes no sense', async () => {
+    const fp = g1Fingerprint(tenantId, 'm2');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm2', [findingRecord(fp)]));
+
+    const acked = await alerts.apply(tenantId, alertId, { kind: 'acknowledge', comment: 'Looking into the feature pipeline.' }, officer);
+    expect(acked.outcome === 'applied' && [acked.alert.status, acked.alert.acknowledgedAt !== null]).toEqual(['acknowledged', true]);
+    expect(await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer)).toEqual({ outcome: 'conflict', message: 'the alert is already acknowledged', status: 'acknowledged' });
+
+    const assigned = await alerts.apply(tenantId, alertId, { kind: 'assign', assignee: 'model-risk@bank.example' }, officer);
+    expect(assigned.outcome === 'applied' && assigned.alert.assignee).toBe('model-risk@bank.example');
+    await alerts.apply(tenantId, alertId, { kind: 'resolve', comment: 'Pipeline fixed; PSI back under 0.1.' }, officer);
+    expect(await alerts.apply(tenantId, alertId, { kind: 'assign', assignee: 'x' }, officer)).toMatchObject({ outcome: 'conflict', status: 'resolved' });
+    await alerts.apply(tenantId, alertId, { kind: 'reopen', comment: 'Drift is back.' }, officer);
+
+    expect(await trail(tenantId, alertId)).toEqual([
+      ['created', 'kanshi', null, 'firing', null],
+      ['acknowledged', officer.actor, 'firing', 'acknowledged', 'Looking into the feature pipeline.'],
+      ['assigned', officer.actor, 'acknowledged', 'acknowledged', null],
+      ['resolved', officer.actor, 'acknowledged', 'resolved', 'Pipeline fixed; PSI back under 0.1.'],
+      ['reopened', officer.actor, 'resolved', 'firing', 'Drift is back.'],
+    ]);
+    const history = await alerts.history(tenantId, alertId);
+    expect(history.every((h, i) => i === 0 || h.at >= (history[i - 1]?.at as Date))).toBe(true);
+    expect(history[1]?.actorName).toBe('Hanako (risk office)');
+  });
+
+  it('reopens a resolved alert when its rule fires again, and leaves an acknowledged one acknowledged', async () => {
+    const fp = g1Fingerprint(tenantId, 'm3');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    await alerts.apply(tenantId, alertId, { kind: 'resolve' }, officer);
+
+    const again = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    expect(again).toMatchObject({ created: false, reopened: true, newFindings: 1 });
+    expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
+
+    await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    const alert = await alerts.findForTenant(tenantId, alertId);
+    expect([alert?.status, alert?.occurrenceCount]).toEqual(['acknowledged', 3]);
+    expect((await trail(tenantId, alertId)).map(([action]) => action)).toEqual(['created', 'resolved', 'reopened', 'occurrence', 'acknowledged', 'occurrence']);
+  });
+
+  it('treats an alert of another tenant, or a malformed id, as absent', async () => {
+    const fp = g1Fingerprint(tenantId, 'm4');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm4', [findingRecord(fp)]));
+    const other = uniqueId('t');
+    await createTenantFixture(dataSource, other);
+
+    expect(await alerts.apply(other, alertId, { kind: 'resolve' }, SYSTEM)).toEqual({ outcome: 'not-found' });
+    expect(await alerts.apply(tenantId, 'not-a-uuid', { kind: 'resolve' }, SYSTEM)).toEqual({ outcome: 'not-found' });
+    expect(await alerts.history(other, alertId)).toEqual([]);
+    expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
+  });
+
+  it('keeps the history append-only: the database refuses to change or delete it', async () => {
+    const fp = g1Fingerprint(tenantId, 'm5');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm5', [findingRecord(fp)]));
+
+    await expect(dataSource.query(`UPDATE alert_history SET comment = 'rewritten' WHERE alert_id = $1`, [alertId])).rejects.toThrow(/append-only/);
+    await expect(dataSource.query(`DELETE FROM alert_history WHERE alert_id = $1`, [alertId])).rejects.toThrow(/append-only/);
+    expect(await trail(tenantId, alertId)).toHaveLength(1);
+  });
+
+  it('serialises concurrent commands on one alert: exactly one acknowledgement wins', async () => {
+    const fp = g1Fingerprint(tenantId, 'm6');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm6', [findingRecord(fp)]));
+
+    const results = await Promise.all(Array.from({ length: 8 }, () => alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer)));
+
+    expect(results.filter((r) => r.outcome === 'applied')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'conflict')).toHaveLength(7);
+    expect((await trail(tenantId, alertId)).filter(([action]) => action === 'acknowledged')).toHaveLength(1);
   });
 });

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { maxSeverity, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { DataSource, type EntityManager } from 'typeorm';
+import { maxSeverity, severityRank, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from '../entities/alert-history.entity';
 import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
+import { planTransition, type AlertCommand } from './alert-transitions';
 
 /** How many evidence event ids an alert keeps inline; all of them stay in `alert_findings`. */
 export const ALERT_EVIDENCE_SAMPLE = 20;
@@ -10,6 +12,8 @@ export interface RecordFindingsResult {
   readonly alertId: string;
   /** True when this call created the alert. */
   readonly created: boolean;
+  /** True when a new finding reopened a resolved alert. */
+  readonly reopened: boolean;
   /** Findings not seen before; redelivered ones are not counted again. */
   readonly newFindings: number;
 }
@@ -20,7 +24,63 @@ export interface AlertFilter {
   readonly sector?: string;
   readonly modelId?: string;
   readonly ruleId?: string;
+  /** Alerts whose regulatory deadline is before this time. */
+  readonly dueBefore?: Date;
 }
+
+/** Who changed an alert: Kanshi itself, or an API key (with its name, for readers of the trail). */
+export interface AlertActor {
+  readonly actor: string;
+  readonly actorName: string | null;
+}
+
+/** The actor of changes Kanshi makes itself. */
+export const SYSTEM: AlertActor = { actor: SYSTEM_ACTOR, actorName: null };
+
+/** What applying a command to an alert came to. */
+export type AlertCommandResult =
+  | { readonly outcome: 'applied'; readonly alert: AlertEntity }
+  | { readonly outcome: 'not-found' }
+  | { readonly outcome: 'conflict'; readonly message: string; readonly status: AlertStatus };
+
+interface HistoryEntry {
+  readonly alertId: string;
+  readonly tenantId: string;
+  readonly action: AlertAction;
+  readonly by: AlertActor;
+  readonly from?: AlertStatus | null;
+  readonly to?: AlertStatus | null;
+  readonly comment?: string | null;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Appends to the alert trail inside the caller's transaction. */
+async function appendHistory(manager: EntityManager, entries: readonly HistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await manager.query(
+    `INSERT INTO alert_history (alert_id, tenant_id, action, actor, actor_name, from_status, to_status, comment, details)
+     SELECT h.alert_id, h.tenant_id, h.action, h.actor, h.actor_name, h.from_status, h.to_status, h.comment, h.details
+       FROM jsonb_to_recordset($1::jsonb)
+         AS h(alert_id uuid, tenant_id text, action text, actor text, actor_name text, from_status text, to_status text, comment text, details jsonb)`,
+    [
+      JSON.stringify(
+        entries.map((e) => ({
+          alert_id: e.alertId,
+          tenant_id: e.tenantId,
+          action: e.action,
+          actor: e.by.actor,
+          actor_name: e.by.actorName,
+          from_status: e.from ?? null,
+          to_status: e.to ?? null,
+          comment: e.comment ?? null,
+          details: e.details ?? {},
+        })),
+      ),
+    ],
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AlertPage {
   readonly items: AlertEntity[];
@@ -63,11 +123,15 @@ export class AlertRepository {
         [job.tenant_id, job.fingerprint, job.model_id, job.rule_id, job.module_id, job.sector, job.scope, job.title,
           job.source, severity, first, JSON.stringify(job.args), job.due_at],
       );
-      const [alert] = await manager.query<{ id: string; severity: Severity }[]>(
-        `SELECT id, severity FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
+      const [alert] = await manager.query<{ id: string; severity: Severity; status: AlertStatus }[]>(
+        `SELECT id, severity, status FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
         [job.tenant_id, job.fingerprint],
       );
       if (!alert) throw new Error(`alert ${job.fingerprint} vanished inside its own transaction`);
+      const created = inserted.length > 0;
+      const history: HistoryEntry[] = [];
+      const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM };
+      if (created) history.push({ ...about, action: 'created', to: 'firing', details: { severity, rule_id: job.rule_id, scope: job.scope } });
 
       const fresh = await manager.query<{ event_id: string; occurred_at: Date; severity: Severity; observed: unknown }[]>(
         `INSERT INTO alert_findings (finding_id, alert_id, tenant_id, event_id, occurred_at, severity, observed)
@@ -79,13 +143,28 @@ export class AlertRepository {
         [alert.id, job.tenant_id, JSON.stringify(job.findings)],
       );
 
+      let reopened = false;
       if (fresh.length > 0) {
         fresh.sort((a, b) => b.occurred_at.getTime() - a.occurred_at.getTime());
         const latest = fresh[0] as (typeof fresh)[number];
         const newSeverity = fresh.map((f) => f.severity).reduce(maxSeverity, alert.severity);
+        // The condition holds again: a resolved alert reopens, and any auto-resolve countdown stops.
+        reopened = alert.status === 'resolved';
+        if (reopened) {
+          await manager.query(
+            `UPDATE alerts SET status = 'firing', resolved_at = NULL, acknowledged_at = NULL, escalation_level = 0 WHERE id = $1`,
+            [alert.id],
+          );
+          history.push({ ...about, action: 'reopened', from: 'resolved', to: 'firing', comment: 'The rule fired again after the alert was resolved.' });
+        }
+        if (!created) history.push({ ...about, action: 'occurrence', details: { new_findings: fresh.length, severity: fresh.map((f) => f.severity).reduce(maxSeverity) } });
+        if (!created && severityRank(newSeverity) > severityRank(alert.severity)) {
+          history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: newSeverity } });
+        }
         await manager.query(
           `UPDATE alerts
               SET occurrence_count = occurrence_count + $2,
+                  clear_since = NULL,
                   first_seen_at = LEAST(first_seen_at, $3),
                   last_seen_at = GREATEST(last_seen_at, $4),
                   severity = $5,
@@ -99,8 +178,42 @@ export class AlertRepository {
             JSON.stringify(latest.observed ?? null), fresh.map((f) => f.event_id).slice(0, ALERT_EVIDENCE_SAMPLE), JSON.stringify(job.args), job.due_at],
         );
       }
-      return { alertId: alert.id, created: inserted.length > 0, newFindings: fresh.length };
+      await appendHistory(manager, history);
+      return { alertId: alert.id, created, reopened, newFindings: fresh.length };
     });
+  }
+
+  /**
+   * Applies a risk officer's command (acknowledge, assign, comment, resolve, reopen) under a row
+   * lock, recording it in the alert's history with who did it and the comment.
+   */
+  async apply(tenantId: string, alertId: string, command: AlertCommand, by: AlertActor): Promise<AlertCommandResult> {
+    if (!UUID.test(alertId)) return { outcome: 'not-found' };
+    return this.dataSource.transaction(async (manager) => {
+      const [current] = await manager.query<{ status: AlertStatus; assignee: string | null }[]>(
+        `SELECT status, assignee FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, alertId],
+      );
+      if (!current) return { outcome: 'not-found' };
+      const plan = planTransition(current, command, new Date());
+      if (!plan.ok) return { outcome: 'conflict', message: plan.conflict, status: current.status };
+      const columns = Object.keys(plan.set);
+      await manager.query(
+        `UPDATE alerts SET status = $2, ${columns.map((c, i) => `${c} = $${i + 3}`).join(', ')}${columns.length > 0 ? ', ' : ''}updated_at = now() WHERE id = $1`,
+        [alertId, plan.to, ...columns.map((c) => plan.set[c])],
+      );
+      await appendHistory(manager, [
+        { alertId, tenantId, action: plan.action, by, from: current.status, to: plan.to, comment: command.comment ?? null, details: plan.details },
+      ]);
+      const alert = await manager.getRepository(AlertEntity).findOneByOrFail({ tenantId, id: alertId });
+      return { outcome: 'applied', alert };
+    });
+  }
+
+  /** The alert's history, oldest first; empty for an alert of another tenant. */
+  async history(tenantId: string, alertId: string): Promise<AlertHistoryEntity[]> {
+    if (!UUID.test(alertId)) return [];
+    return this.dataSource.getRepository(AlertHistoryEntity).find({ where: { tenantId, alertId }, order: { id: 'ASC' } });
   }
 
   async list(tenantId: string, filter: AlertFilter, limit: number, cursor?: string): Promise<AlertPage> {
@@ -116,6 +229,7 @@ export class AlertRepository {
     if (filter.sector) query.andWhere('a.sector = :sector', { sector: filter.sector });
     if (filter.modelId) query.andWhere('a.model_id = :modelId', { modelId: filter.modelId });
     if (filter.ruleId) query.andWhere('a.rule_id = :ruleId', { ruleId: filter.ruleId });
+    if (filter.dueBefore) query.andWhere('a.due_at < :dueBefore', { dueBefore: filter.dueBefore });
     if (cursor) {
       const after = decodeCursor(cursor);
       if (!after) throw new InvalidCursorError();
@@ -129,7 +243,7 @@ export class AlertRepository {
 
   /** The alert if it belongs to the tenant; another tenant's alert is as absent as a missing one. */
   async findForTenant(tenantId: string, id: string): Promise<AlertEntity | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    if (!UUID.test(id)) return null;
     return this.dataSource.getRepository(AlertEntity).findOneBy({ tenantId, id });
   }
 }

@@ -47,12 +47,13 @@ function durationArg(defaultValue: Duration, description: string) {
   return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });
 }
 
-function latenessArg(defaultValue: Duration, counted = 'events') {
-  return durationArg(defaultValue, `How long after a window ends late ${counted} still count; the window is judged after that.`);
+/** `period` names what is judged in the description: a window, a day, a month. */
+function latenessArg(defaultValue: Duration, counted = 'events', period = 'window') {
+  return durationArg(defaultValue, `How long after a ${period} ends late ${counted} still count; the ${period} is judged after that.`);
 }
 
-function minSamplesArg(defaultValue: number, counted = 'events') {
-  return Type.Integer({ default: defaultValue, minimum: 1, description: `Fewest ${counted} in a window before it is judged; fewer is no finding and no clear.` });
+function minSamplesArg(defaultValue: number, counted = 'events', period = 'window') {
+  return Type.Integer({ default: defaultValue, minimum: 1, description: `Fewest ${counted} in a ${period} before it is judged; fewer is no finding and no clear.` });
 }
 
 /**
@@ -75,19 +76,21 @@ export const Arg = {
 
   /**
    * The `window`, `lateness` and `minSamples` arguments of a windowed rule, described alike for
-   * every rule; spread them into the rule's `args`.
+   * every rule; spread them into the rule's `args`. `windowDescription` replaces the tumbling
+   * window's description (say how a sliding window is judged).
    *
    * @example
    * ```ts
    * args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '15m', minSamples: 100 }, 'decisions') })
    * ```
    */
-  window: (defaults: { window: Duration; lateness: Duration; minSamples: number }, counted = 'events', kind: 'tumbling' | 'sliding' = 'tumbling') => {
+  window: (
+    defaults: { window: Duration; lateness: Duration; minSamples: number },
+    counted = 'events',
+    windowDescription = 'Tumbling window the check covers, judged once when it closes.',
+  ) => {
     return {
-      window: durationArg(
-        defaults.window,
-        kind === 'tumbling' ? 'Tumbling window the check covers, judged once when it closes.' : 'Sliding window the check covers, judged at the close of each bucket.',
-      ),
+      window: durationArg(defaults.window, windowDescription),
       lateness: latenessArg(defaults.lateness, counted),
       minSamples: minSamplesArg(defaults.minSamples, counted),
     };

@@ -1,5 +1,5 @@
-import { defineRule, Type, type ApprovedVersion } from '@kanshi/policy-sdk';
-import { FSA_MRM, scopeOf, text } from './finance-rule-helpers';
+import { defineRule, Field, Type, type ApprovedVersion } from '@kanshi/policy-sdk';
+import { FSA_MRM, scopeOf } from './finance-rule-helpers';
 
 type Verdict = 'approved' | 'not_listed' | 'hash_mismatch' | 'none_recorded';
 
@@ -40,9 +40,9 @@ export const f1UnapprovedVersionDeployed = defineRule({
     if (!model) return undefined;
     const approved = model.approvedVersions;
     if (event.event_type === 'model_deployment') {
-      const version = text(event.payload, 'version') ?? event.model_version;
+      const version = Field.text(event.payload, 'version') ?? event.model_version;
       if (version === undefined) return undefined;
-      const hash = text(event.payload, 'hash') ?? event.model_hash;
+      const hash = Field.text(event.payload, 'hash') ?? event.model_hash;
       const result = verdict(approved, version, hash, args.matchHash);
       if (result === 'approved') return { kind: 'clear', scope: 'deployed-version' };
       return { scope: 'deployed-version', observed: { version, hash: hash ?? null, reason: result, approvedVersions: approved.slice(0, 20) } };

@@ -1,5 +1,5 @@
-import { defineRule, HOUR_MS, Type, type RuleFinding } from '@kanshi/policy-sdk';
-import { FSA_MRM, iso, norm, scopeOf, text } from './finance-rule-helpers';
+import { Arg, defineRule, Field, HOUR_MS, Type, type RuleFinding } from '@kanshi/policy-sdk';
+import { FSA_MRM, iso, norm, scopeOf } from './finance-rule-helpers';
 
 /**
  * F10: a prediction for a segment, product or use outside the model's approved use scope.
@@ -19,12 +19,12 @@ export const f10UseOutsideApprovedScope = defineRule({
   defaultSeverity: 'high',
   reads: ['prediction'],
   args: Type.Object({
-    fields: Type.Array(Type.String(), { default: ['use_scope', 'segment'], description: 'Prediction payload fields compared with the approved use scope.' }),
+    fields: Arg.names(['use_scope', 'segment'], 'Prediction payload fields compared with the approved use scope.'),
     reportUnrecordedScope: Type.Boolean({ default: true, description: 'Report predictions of a model whose inventory records no approved use scope.' }),
   }),
   evaluate: ({ event, time, model, args }) => {
     if (!model) return undefined;
-    const values = [...new Set(args.fields.map((f) => text(event.payload, f)).filter((v): v is string => v !== undefined))];
+    const values = [...new Set(args.fields.map((f) => Field.text(event.payload, f)).filter((v): v is string => v !== undefined))];
     if (values.length === 0) return undefined;
     const hour = iso(Math.floor(time / HOUR_MS) * HOUR_MS);
     if (model.approvedUseScope.length === 0) {

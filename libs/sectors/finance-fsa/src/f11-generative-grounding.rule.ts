@@ -1,5 +1,7 @@
-import { CountWindow, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { closeWindow, countInWindow, durationArg, fallsBelow, FSA_AI_PAPER, iso, latenessArg, type WindowedState } from './finance-rule-helpers';
+import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER, windowBounds } from './finance-rule-helpers';
+
+const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket: a.window, lateness: a.lateness });
 
 /**
  * F11: share of customer-facing generated responses that are grounded in, and cite, approved
@@ -20,29 +22,26 @@ export const f11GenerativeGrounding = defineRule({
   reads: ['prediction'],
   args: Type.Object({
     minShare: Type.Number({ default: 0.95, minimum: 0, maximum: 1, description: 'Least share of grounded, cited responses.' }),
-    window: durationArg('24h', 'Window the share is judged over.'),
-    lateness: latenessArg('15m'),
-    minSamples: Type.Integer({ default: 50, minimum: 1, description: 'Fewest responses in a window before it is judged.' }),
+    ...Arg.window({ window: '24h', lateness: '15m', minSamples: 50 }, 'responses'),
     assumeCustomerFacing: Type.Boolean({ default: true, description: 'Count generated responses without a customer_facing flag as customer-facing.' }),
   }),
-  window: { kind: 'tumbling', size: '24h', lateness: '15m', minSamples: 50 },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {
     const facing = event.payload['customer_facing'];
     if (event.payload['generative'] !== true || facing === false || (facing !== true && !args.assumeCustomerFacing)) return undefined;
-    const retainMs = 2 * durationMs(args.window) + durationMs(args.lateness);
-    countInWindow(state, { bucket: args.window, retainMs, lateness: args.lateness }, time, { responses: 1, grounded: event.payload['grounded'] === true ? 1 : 0 }, timers);
+    Windows.count(state, plan(args), time, timers, { responses: 1, grounded: event.payload['grounded'] === true ? 1 : 0 });
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const closed = closeWindow(state.window, timer.name);
-    if (!closed) return undefined;
-    const { responses = 0, grounded = 0 } = CountWindow.bucket(closed.window, closed.start);
+    const judged = Windows.judge(state, plan(args), timer.name);
+    if (!judged) return undefined;
+    const { responses = 0, grounded = 0 } = judged.totals;
     if (responses < args.minSamples) return undefined;
     const share = grounded / responses;
-    return fallsBelow(share, args.minShare)
-      ? { occurrence: iso(closed.start), observed: { share, responses, grounded, windowStart: iso(closed.start), windowEnd: iso(closed.end) } }
+    return Stats.below(share, args.minShare)
+      ? { occurrence: judged.occurrence, observed: { share, responses, grounded, ...windowBounds(judged) } }
       : { kind: 'clear' };
   },
 });

@@ -1,5 +1,5 @@
-import { defineRule, Type, type ModelProfile } from '@kanshi/policy-sdk';
-import { FSA_MRM, iso, reportedTier, riskTier, text } from './finance-rule-helpers';
+import { defineRule, Field, Type, type ModelProfile } from '@kanshi/policy-sdk';
+import { FSA_MRM, iso, reportedTier, riskTier } from './finance-rule-helpers';
 
 interface F2State {
   /** Latest `validation_date` a deployment reported (epoch ms). */
@@ -83,7 +83,7 @@ export const f2ValidationOverdue = defineRule({
   evaluate: ({ event, time, model, state, args, timers }) => {
     if (!model) return undefined;
     if (event.event_type === 'model_deployment') {
-      const date = text(event.payload, 'validation_date');
+      const date = Field.text(event.payload, 'validation_date');
       const parsed = date === undefined ? NaN : Date.parse(date);
       if (Number.isFinite(parsed)) state.reportedValidation = Math.max(state.reportedValidation ?? parsed, parsed);
       state.reportedTier = reportedTier(event) ?? state.reportedTier;

@@ -1,5 +1,5 @@
-import { CountWindow, defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { closeWindow, durationArg, fallsBelow, latenessArg, FSA_AI_PAPER, FSA_MRM, iso, norm, scheduleClose, text, windowIn, type WindowedState } from './finance-rule-helpers';
+import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER, FSA_MRM, norm, windowBounds } from './finance-rule-helpers';
 
 interface PendingDecision {
   /** Start of the window the decision counts in. */
@@ -19,6 +19,8 @@ interface F3State extends WindowedState {
 
 const ALL = 'all-decisions';
 const ADVERSE = 'adverse-decisions';
+
+const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket: a.window, lateness: a.lateness });
 
 /**
  * F3: credit decisions (predictions with a `decision`) that carry no reason code. A decision is
@@ -41,22 +43,20 @@ export const f3ExplanationCoverage = defineRule({
   reads: ['prediction', 'explanation'],
   args: Type.Object({
     minCoverage: Type.Number({ default: 0.99, minimum: 0, maximum: 1, description: 'Least share of decisions with ≥1 reason code.' }),
-    adverseDecisions: Type.Array(Type.String(), {
-      default: ['decline', 'reject', 'deny'],
-      description: 'Decision values that are adverse to the customer and must all be explained (case-insensitive).',
-    }),
-    window: durationArg('1h', 'Window the coverage is judged over.'),
-    lateness: latenessArg('15m'),
+    adverseDecisions: Arg.names(['decline', 'reject', 'deny'], 'Decision values that are adverse to the customer and must all be explained (case-insensitive).'),
+    window: Arg.duration('1h', 'Window the coverage is judged over.'),
+    lateness: Arg.lateness('15m', 'decisions and explanations'),
+    // Not Arg.minSamples, whose "fewer is no finding" would be wrong: adverse decisions are judged however few.
     minSamples: Type.Integer({ default: 20, minimum: 1, description: 'Fewest decisions in a window before coverage is judged.' }),
   }),
-  window: { kind: 'tumbling', size: '1h', lateness: '15m', minSamples: 20 },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1h' },
   initialState: (): F3State => ({ window: null, pending: {}, early: {} }),
   evaluate: ({ event, time, state, args, timers }) => {
-    const window = windowIn(state, args.window, 2 * durationMs(args.window) + durationMs(args.lateness));
+    const window = Windows.of(state, plan(args));
     if (event.event_type === 'explanation') {
       const codes = event.payload['reason_codes'];
-      const trace = text(event.payload, 'trace_id') ?? event.trace_id;
+      const trace = Field.text(event.payload, 'trace_id') ?? event.trace_id;
       if (!Array.isArray(codes) || codes.length === 0 || trace === undefined) return undefined;
       const decision = state.pending[trace];
       if (!decision) {
@@ -64,42 +64,42 @@ export const f3ExplanationCoverage = defineRule({
         return undefined;
       }
       delete state.pending[trace];
+      // The decision's bucket already has its close timer.
       CountWindow.add(window, decision.b, { explained: 1, adverseExplained: decision.a });
       return undefined;
     }
-    const decision = text(event.payload, 'decision');
+    const decision = Field.text(event.payload, 'decision');
     if (decision === undefined) return undefined;
     const adverse = args.adverseDecisions.some((d) => norm(d) === norm(decision)) ? 1 : 0;
     const trace = event.trace_id;
     const explained = trace !== undefined && state.early[trace] !== undefined ? 1 : 0;
-    if (!CountWindow.add(window, time, { decisions: 1, adverse, explained, adverseExplained: explained * adverse })) return undefined;
+    if (!Windows.count(state, plan(args), time, timers, { decisions: 1, adverse, explained, adverseExplained: explained * adverse })) return undefined;
     if (explained && trace !== undefined) delete state.early[trace];
     // Untraceable decisions are kept (under their event id) only for the evidence of adverse ones.
     else if (trace !== undefined || adverse) state.pending[trace ?? `event:${event.event_id}`] = { b: CountWindow.bucketStart(window, time), a: adverse, e: event.event_id };
-    scheduleClose(timers, window, time, args.lateness);
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const closed = closeWindow(state.window, timer.name);
-    if (!closed) return undefined;
-    const { window, start, end } = closed;
+    const judged = Windows.judge(state, plan(args), timer.name);
+    if (!judged) return undefined;
+    const { bucketStart, end } = judged;
     const unexplainedAdverse: string[] = [];
     for (const [trace, decision] of Object.entries(state.pending)) {
       if (decision.b >= end) continue;
-      if (decision.b === start && decision.a === 1) unexplainedAdverse.push(decision.e);
+      if (decision.b === bucketStart && decision.a === 1) unexplainedAdverse.push(decision.e);
       delete state.pending[trace];
     }
-    const horizon = end - window.bucketMs - durationMs(args.lateness);
+    const horizon = bucketStart - durationMs(args.lateness);
     for (const [trace, seen] of Object.entries(state.early)) if (seen < horizon) delete state.early[trace];
 
-    const { decisions = 0, explained = 0, adverse = 0, adverseExplained = 0 } = CountWindow.bucket(window, start);
-    const span = { windowStart: iso(start), windowEnd: iso(end) };
+    const { decisions = 0, explained = 0, adverse = 0, adverseExplained = 0 } = judged.totals;
+    const span = windowBounds(judged);
     const results: RuleResult[] = [];
     if (decisions >= args.minSamples) {
       const coverage = explained / decisions;
       results.push(
-        fallsBelow(coverage, args.minCoverage)
-          ? { scope: ALL, occurrence: iso(start), observed: { coverage, decisions, explained, ...span } }
+        Stats.below(coverage, args.minCoverage)
+          ? { scope: ALL, occurrence: judged.occurrence, observed: { coverage, decisions, explained, ...span } }
           : { kind: 'clear', scope: ALL },
       );
     }
@@ -108,7 +108,7 @@ export const f3ExplanationCoverage = defineRule({
         adverse > adverseExplained
           ? {
               scope: ADVERSE,
-              occurrence: iso(start),
+              occurrence: judged.occurrence,
               observed: { unexplained: adverse - adverseExplained, adverse, ...span },
               evidence: unexplainedAdverse.slice(0, 20),
             }

@@ -1,5 +1,5 @@
-import { defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { durationArg, FSA_MRM, iso, reportedTier, riskTier } from './finance-rule-helpers';
+import { Arg, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { FSA_MRM, iso, reportedTier, riskTier } from './finance-rule-helpers';
 
 interface F4State {
   /** Newest `performance_metric` event time, or `null` before the first. */
@@ -30,8 +30,8 @@ export const f4PerformanceMetricMissing = defineRule({
   defaultSeverity: 'high',
   reads: ['performance_metric', 'prediction', 'model_deployment'],
   args: Type.Object({
-    maxSilence: durationArg('48h', 'Longest time without any performance_metric event.'),
-    tiers: Type.Array(Type.String(), { default: ['T1'], description: 'Risk tiers whose models must report performance.' }),
+    maxSilence: Arg.duration('48h', 'Longest time without any performance_metric event.'),
+    tiers: Arg.names(['T1'], 'Risk tiers whose models must report performance.'),
   }),
   recovery: { clearFor: '1h' },
   initialState: (): F4State => ({ lastMetricAt: null, watchingSince: null, reportedTier: null, silent: false }),

@@ -1,5 +1,8 @@
-import { CountWindow, DAY_MS, defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { closeWindow, countInWindow, durationArg, exceeds, FSA_MRM, iso, latenessArg, norm, num, scopeOf, text, type WindowedState } from './finance-rule-helpers';
+import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_MRM, iso, norm, scopeOf, windowBounds } from './finance-rule-helpers';
+
+// No history behind the window: each report carries its own baseline.
+const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket: '1d', span: a.window, lateness: a.lateness });
 
 /**
  * F5: the discriminatory power (AUC, Gini) reported in `performance_metric` events has fallen
@@ -19,33 +22,30 @@ export const f5DiscriminationDrop = defineRule({
   defaultSeverity: 'high',
   reads: ['performance_metric'],
   args: Type.Object({
-    metrics: Type.Array(Type.String(), { default: ['auc', 'gini'], description: 'Metric names judged (case-insensitive).' }),
+    metrics: Arg.names(['auc', 'gini'], 'Metric names judged (case-insensitive).'),
     maxDrop: Type.Number({ default: 0.05, minimum: 0, description: 'Largest allowed drop, baseline minus observed mean, in absolute units.' }),
-    window: durationArg('30d', 'Trailing window the mean value and baseline are taken over.'),
-    lateness: latenessArg('1h'),
-    minSamples: Type.Integer({ default: 1, minimum: 1, description: 'Fewest reports of a metric in the window before it is judged.' }),
+    ...Arg.window({ window: '30d', lateness: '1h', minSamples: 1 }, 'reports of a metric', 'Trailing window the mean value and baseline are taken over; judged at the close of each day.'),
   }),
-  window: { kind: 'sliding', size: '30d', lateness: '1h', minSamples: 1 },
+  window: (a) => ({ kind: 'sliding', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {
-    const name = text(event.payload, 'metric');
-    const value = num(event.payload, 'value');
-    const baseline = num(event.payload, 'baseline');
+    const name = Field.text(event.payload, 'metric');
+    const value = Field.number(event.payload, 'value');
+    const baseline = Field.number(event.payload, 'baseline');
     if (name === undefined || value === undefined || baseline === undefined) return undefined;
-    if (text(event.payload, 'subgroup') !== undefined || event.payload['dataset_ref'] === 'locked_reference') return undefined;
+    if (Field.text(event.payload, 'subgroup') !== undefined || event.payload['dataset_ref'] === 'locked_reference') return undefined;
     const metric = norm(name);
     if (!args.metrics.some((m) => norm(m) === metric)) return undefined;
-    const retainMs = durationMs(args.window) + DAY_MS + durationMs(args.lateness);
-    countInWindow(state, { bucket: '1d', retainMs, lateness: args.lateness }, time, { [`${metric}:n`]: 1, [`${metric}:value`]: value, [`${metric}:baseline`]: baseline }, timers);
+    Windows.count(state, plan(args), time, timers, { [`${metric}:n`]: 1, [`${metric}:value`]: value, [`${metric}:baseline`]: baseline });
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const closed = closeWindow(state.window, timer.name);
-    if (!closed) return undefined;
-    const { window, end } = closed;
-    const start = end - durationMs(args.window);
-    const totals = CountWindow.sum(window, start, end);
+    const judged = Windows.judge(state, plan(args), timer.name);
+    if (!judged) return undefined;
+    const { totals } = judged;
+    // Named by the trailing window's start, as `windowStart` shows it, not by the closed day.
+    const occurrence = iso(judged.start);
     const results: RuleResult[] = [];
     for (const metric of new Set(args.metrics.map(norm))) {
       const n = totals[`${metric}:n`] ?? 0;
@@ -55,8 +55,8 @@ export const f5DiscriminationDrop = defineRule({
       const drop = baseline - value;
       const scope = scopeOf('metric', metric);
       results.push(
-        exceeds(drop, args.maxDrop)
-          ? { scope, occurrence: iso(start), observed: { metric, value, baseline, drop, n, windowStart: iso(start), windowEnd: iso(end) } }
+        Stats.above(drop, args.maxDrop)
+          ? { scope, occurrence, observed: { metric, value, baseline, drop, n, ...windowBounds(judged) } }
           : { kind: 'clear', scope },
       );
     }

@@ -1,5 +1,4 @@
 import { type TestSectorEnvironment } from '@kanshi/policy-sdk';
-import { quarterEnd, quarterStart } from './f6-calibration-ratio.rule';
 import { clearsOf, financeEnv, findingsOf } from './finance-test-kit';
 
 function metric(env: TestSectorEnvironment, timestamp: string, name: string, value: number, extra: Record<string, unknown> = {}) {
@@ -68,7 +67,11 @@ describe('F6 calibration ratio per quarter', () => {
   });
 
   it('computes calendar quarters in UTC', () => {
-    expect(new Date(quarterStart(Date.parse('2026-11-30T12:00:00Z'))).toISOString()).toBe('2026-10-01T00:00:00.000Z');
-    expect(new Date(quarterEnd(Date.parse('2026-10-01T00:00:00Z'))).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    const env = financeEnv();
+    metric(env, '2026-11-30T12:00:00Z', 'calibration_ratio', 2.0);
+    env.advanceTo('2027-01-07T23:59:59.999Z');
+    expect(findingsOf(env, 'F6')).toEqual([]);
+    env.advanceTo('2027-01-08T00:00:00Z');
+    expect(findingsOf(env, 'F6').map((f) => f.observed)).toEqual([expect.objectContaining({ quarterStart: '2026-10-01T00:00:00.000Z', quarterEnd: '2027-01-01T00:00:00.000Z' })]);
   });
 });

@@ -1,17 +1,13 @@
-import { CountWindow, DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { exceeds, latenessArg, fallsBelow, FSA_MRM, iso, norm, num, text, windowIn, type WindowedState } from './finance-rule-helpers';
+import { Arg, Calendar, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_MRM, iso, norm } from './finance-rule-helpers';
 
-/** Start of the calendar quarter (UTC) holding `time`. */
-export function quarterStart(time: number): number {
-  const date = new Date(time);
-  return Date.UTC(date.getUTCFullYear(), Math.floor(date.getUTCMonth() / 3) * 3, 1);
-}
+/**
+ * Daily buckets, summed over the quarter when it is judged: a quarter is not a fixed duration, so
+ * the rule arms and judges it itself. The history keeps the longest quarter until its judgement.
+ */
+const plan = (a: { lateness: string }): WindowPlan => ({ bucket: '1d', lateness: a.lateness, history: '91d' });
 
-export function quarterEnd(start: number): number {
-  const date = new Date(start);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 3, 1);
-}
-
+/** Prefix of the timer that judges a quarter; the quarter's start (epoch ms) follows it. */
 const QUARTER = 'quarter:';
 
 /**
@@ -38,17 +34,17 @@ export const f6CalibrationRatio = defineRule({
     observedMetric: Type.String({ default: 'observed_default_rate', description: 'performance_metric name of the realised default rate.' }),
     predictedMetric: Type.String({ default: 'predicted_default_rate', description: 'performance_metric name of the predicted (mean PD) default rate.' }),
     ratioMetric: Type.String({ default: 'calibration_ratio', description: 'performance_metric name of a ratio computed by the producer.' }),
-    lateness: latenessArg('7d'),
-    minSamples: Type.Integer({ default: 1, minimum: 1, description: 'Fewest reports in the quarter before it is judged.' }),
+    lateness: Arg.lateness('7d', 'reports', 'quarter'),
+    minSamples: Arg.minSamples(1, 'reports', 'quarter'),
   }),
-  window: { kind: 'calendar', size: '90d', lateness: '7d', minSamples: 1 },
+  window: (a) => ({ kind: 'calendar', size: '90d', lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {
-    const name = text(event.payload, 'metric');
-    const value = num(event.payload, 'value');
-    if (name === undefined || value === undefined || text(event.payload, 'subgroup') !== undefined) return undefined;
-    const weight = num(event.payload, 'n') ?? 1;
+    const name = Field.text(event.payload, 'metric');
+    const value = Field.number(event.payload, 'value');
+    if (name === undefined || value === undefined || Field.text(event.payload, 'subgroup') !== undefined) return undefined;
+    const weight = Field.number(event.payload, 'n') ?? 1;
     const metric = norm(name);
     const tallies: Record<string, number> | undefined =
       metric === norm(args.observedMetric)
@@ -59,18 +55,16 @@ export const f6CalibrationRatio = defineRule({
             ? { ratio: value * weight, ratioWeight: weight, reports: 1 }
             : undefined;
     if (!tallies) return undefined;
-    // Daily buckets summed over the quarter: a quarter is not a fixed duration.
-    const window = windowIn(state, '1d', 93 * DAY_MS + durationMs(args.lateness));
-    if (!CountWindow.add(window, time, tallies)) return undefined;
-    const start = quarterStart(time);
-    timers.set(`${QUARTER}${start}`, quarterEnd(start) + durationMs(args.lateness));
+    if (!CountWindow.add(Windows.of(state, plan(args)), time, tallies)) return undefined;
+    const quarter = Calendar.quarter(time);
+    timers.set(`${QUARTER}${quarter.start}`, quarter.end + durationMs(args.lateness));
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const window = state.window;
     const start = Number(timer.name.slice(QUARTER.length));
-    if (!window || !timer.name.startsWith(QUARTER) || !Number.isFinite(start)) return undefined;
-    const end = quarterEnd(start);
+    if (!state.window || !timer.name.startsWith(QUARTER) || !Number.isFinite(start)) return undefined;
+    const window = Windows.of(state, plan(args));
+    const { end } = Calendar.quarter(start);
     CountWindow.close(window, end);
     const { observed = 0, observedReports = 0, predicted = 0, ratio = 0, ratioWeight = 0, reports = 0 } = CountWindow.sum(window, start, end);
     if (reports < args.minSamples) return undefined;
@@ -78,7 +72,7 @@ export const f6CalibrationRatio = defineRule({
     const value = fromRates ? observed / predicted : ratioWeight > 0 ? ratio / ratioWeight : undefined;
     if (value === undefined) return undefined;
     const span = { quarterStart: iso(start), quarterEnd: iso(end) };
-    return fallsBelow(value, args.lower) || exceeds(value, args.upper)
+    return Stats.below(value, args.lower) || Stats.above(value, args.upper)
       ? { occurrence: iso(start), observed: { ratio: value, basis: fromRates ? 'default_rates' : 'calibration_ratio', reports, ...span } }
       : { kind: 'clear' };
   },

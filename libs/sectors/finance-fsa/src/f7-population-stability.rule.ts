@@ -1,9 +1,25 @@
-import { CountWindow, defineRule, durationMs, Type, type CountWindowState, type Duration } from '@kanshi/policy-sdk';
-import { closedWindow, closeWindow, durationArg, exceeds, latenessArg, FSA_MRM, iso, num, scheduleClose, scopeOf, text } from './finance-rule-helpers';
+import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_MRM, scopeOf, windowBounds } from './finance-rule-helpers';
 
 interface F7State {
   /** Highest PSI per window, one window per feature. */
-  features: Record<string, CountWindowState>;
+  features: Record<string, WindowedState>;
+}
+
+// The windows behind the judged one are kept for a run of `warnRuns`.
+const plan = (a: { window: string; lateness: string; warnRuns: number }): WindowPlan => ({
+  bucket: a.window,
+  lateness: a.lateness,
+  history: `${(a.warnRuns - 1) * durationMs(a.window)}ms`,
+});
+
+/** The window of `feature`, made on its first value unless `maxFeatures` are tracked already. */
+function featureWindow(state: F7State, feature: string, maxFeatures: number): WindowedState | undefined {
+  const known = state.features[feature];
+  if (known || Object.keys(state.features).length >= maxFeatures) return known;
+  const fresh: WindowedState = { window: null };
+  state.features[feature] = fresh;
+  return fresh;
 }
 
 /**
@@ -28,42 +44,35 @@ export const f7PopulationStability = defineRule({
     alertPsi: Type.Number({ default: 0.25, minimum: 0, description: 'PSI above which one window is enough to fire.' }),
     warnPsi: Type.Number({ default: 0.1, minimum: 0, description: 'PSI above which `warnRuns` windows in a row fire.' }),
     warnRuns: Type.Integer({ default: 7, minimum: 1, description: 'Windows in a row above `warnPsi` that fire.' }),
-    window: durationArg('24h', 'Window the highest PSI is taken over.'),
-    lateness: latenessArg('1h'),
-    features: Type.Array(Type.String(), { default: [], description: 'Score and top features checked; empty for every feature reported.' }),
+    window: Arg.duration('24h', 'Window the highest PSI is taken over.'),
+    lateness: Arg.lateness('1h', 'PSI values'),
+    features: Arg.names([], 'Score and top features checked; empty for every feature reported.'),
     maxFeatures: Type.Integer({ default: 100, minimum: 1, description: 'Most features tracked per model.' }),
   }),
-  window: { kind: 'tumbling', size: '24h', lateness: '1h' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration }),
   recovery: { clearFor: '1d' },
   initialState: (): F7State => ({ features: {} }),
   evaluate: ({ event, time, state, args, timers }) => {
-    const feature = text(event.payload, 'feature');
-    const value = num(event.payload, 'value');
+    const feature = Field.text(event.payload, 'feature');
+    const value = Field.number(event.payload, 'value');
     if (event.payload['metric'] !== 'psi' || feature === undefined || value === undefined) return undefined;
     if (args.features.length > 0 && !args.features.includes(feature)) return undefined;
-    const bucketMs = durationMs(args.window);
-    let window = state.features[feature];
-    if (!window || window.bucketMs !== bucketMs) {
-      if (!window && Object.keys(state.features).length >= args.maxFeatures) return undefined;
-      window = CountWindow.create(args.window as Duration, `${(args.warnRuns + 1) * bucketMs + durationMs(args.lateness)}ms`);
-      state.features[feature] = window;
-    }
-    if (!CountWindow.max(window, time, { psi: value })) return undefined;
-    scheduleClose(timers, window, time, args.lateness, feature);
+    const holder = featureWindow(state, feature, args.maxFeatures);
+    if (holder) Windows.record(holder, plan(args), time, timers, (window) => CountWindow.max(window, time, { psi: value }), feature);
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const feature = closedWindow(timer.name)?.key;
-    const closed = feature === undefined ? undefined : closeWindow(state.features[feature] ?? null, timer.name);
-    if (feature === undefined || !closed) return undefined;
-    const { window, start, end } = closed;
-    const psi = CountWindow.bucket(window, start)['psi'];
+    const feature = Windows.closing(timer.name)?.key;
+    const holder = feature === undefined ? undefined : state.features[feature];
+    const judged = holder && Windows.judge(holder, plan(args), timer.name);
+    if (feature === undefined || !judged) return undefined;
+    const psi = CountWindow.bucket(judged.window, judged.bucketStart)['psi'];
     if (psi === undefined) return undefined;
     const scope = scopeOf('feature', feature);
-    const span = { feature, psi, windowStart: iso(start), windowEnd: iso(end) };
-    if (exceeds(psi, args.alertPsi)) return { scope, occurrence: iso(start), observed: { ...span, trigger: 'single_window' } };
-    const run = CountWindow.consecutive(window, start, (v) => exceeds(v['psi'] ?? -Infinity, args.warnPsi));
-    if (run >= args.warnRuns) return { scope, occurrence: iso(start), observed: { ...span, trigger: 'sustained', windowsRunning: run } };
+    const span = { feature, psi, ...windowBounds(judged) };
+    if (Stats.above(psi, args.alertPsi)) return { scope, occurrence: judged.occurrence, observed: { ...span, trigger: 'single_window' } };
+    const run = CountWindow.consecutive(judged.window, judged.bucketStart, (v) => Stats.above(v['psi'] ?? -Infinity, args.warnPsi));
+    if (run >= args.warnRuns) return { scope, occurrence: judged.occurrence, observed: { ...span, trigger: 'sustained', windowsRunning: run } };
     return { kind: 'clear', scope };
   },
 });

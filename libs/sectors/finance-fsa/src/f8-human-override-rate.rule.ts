@@ -1,5 +1,20 @@
-import { CountWindow, DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { closeWindow, countInWindow, durationArg, exceeds, FSA_AI_PAPER, FSA_MRM, iso, latenessArg, type WindowedState } from './finance-rule-helpers';
+import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type Duration, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER, FSA_MRM, iso, windowBounds } from './finance-rule-helpers';
+
+// The baseline window is kept behind the judged one.
+const plan = (a: { window: string; baselineWindow: string; lateness: string }): WindowPlan => ({
+  bucket: '1d',
+  span: a.window,
+  lateness: a.lateness,
+  history: a.baselineWindow,
+});
+
+/** Override rate of the `baselineWindow` before the judged span; `null` with fewer than `minSamples` outputs. */
+function baselineRateOf(judged: JudgedWindow, baselineWindow: string, minSamples: number): number | null {
+  const base = CountWindow.sum(judged.window, judged.start - durationMs(baselineWindow), judged.start);
+  const outputs = base['outputs'] ?? 0;
+  return outputs >= minSamples ? (base['overrides'] ?? 0) / outputs : null;
+}
 
 /**
  * F8: share of model outputs that reviewers overrode over the trailing `window` (7d): every
@@ -20,37 +35,31 @@ export const f8HumanOverrideRate = defineRule({
   args: Type.Object({
     maxRate: Type.Number({ default: 0.1, minimum: 0, maximum: 1, description: 'Highest acceptable override rate.' }),
     maxBaselineMultiple: Type.Number({ default: 2, minimum: 1, description: 'Highest acceptable rate as a multiple of the baseline rate.' }),
-    window: durationArg('7d', 'Trailing window the rate is taken over.'),
-    baselineWindow: durationArg('28d', 'Window before it whose rate is the baseline.'),
-    lateness: latenessArg('1h'),
-    minSamples: Type.Integer({ default: 200, minimum: 1, description: 'Fewest predictions in a window (and its baseline) before it is judged.' }),
+    ...Arg.window({ window: '7d', lateness: '1h', minSamples: 200 }, 'predictions', 'Trailing window the rate is taken over; judged at the close of each day.'),
+    baselineWindow: Arg.duration('28d', 'Window before it whose rate is the baseline; it too needs minSamples predictions.'),
   }),
-  window: { kind: 'sliding', size: '7d', lateness: '1h', minSamples: 200 },
+  window: (a) => ({ kind: 'sliding', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {
     const override = event.event_type === 'human_override';
     if (override && event.payload['action'] !== 'override') return undefined;
-    const retainMs = durationMs(args.window) + durationMs(args.baselineWindow) + DAY_MS + durationMs(args.lateness);
-    countInWindow(state, { bucket: '1d', retainMs, lateness: args.lateness }, time, override ? { overrides: 1 } : { outputs: 1 }, timers);
+    Windows.count(state, plan(args), time, timers, override ? { overrides: 1 } : { outputs: 1 });
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
-    const closed = closeWindow(state.window, timer.name);
-    if (!closed) return undefined;
-    const { window, end } = closed;
-    const start = end - durationMs(args.window);
-    const { outputs = 0, overrides = 0 } = CountWindow.sum(window, start, end);
+    const judged = Windows.judge(state, plan(args), timer.name);
+    if (!judged) return undefined;
+    const { outputs = 0, overrides = 0 } = judged.totals;
     if (outputs < args.minSamples) return undefined;
     const rate = overrides / outputs;
-    const base = CountWindow.sum(window, start - durationMs(args.baselineWindow), start);
-    const baseOutputs = base['outputs'] ?? 0;
-    const baselineRate = baseOutputs >= args.minSamples ? (base['overrides'] ?? 0) / baseOutputs : null;
+    const baselineRate = baselineRateOf(judged, args.baselineWindow, args.minSamples);
     const exceeded = [
-      ...(exceeds(rate, args.maxRate) ? ['max_rate'] : []),
-      ...(baselineRate !== null && baselineRate > 0 && exceeds(rate, args.maxBaselineMultiple * baselineRate) ? ['baseline_multiple'] : []),
+      ...(Stats.above(rate, args.maxRate) ? ['max_rate'] : []),
+      ...(baselineRate !== null && baselineRate > 0 && Stats.above(rate, args.maxBaselineMultiple * baselineRate) ? ['baseline_multiple'] : []),
     ];
     if (exceeded.length === 0) return { kind: 'clear' };
-    return { occurrence: iso(start), observed: { rate, overrides, outputs, baselineRate, exceeded, windowStart: iso(start), windowEnd: iso(end) } };
+    // Named by the trailing window's start, as `windowStart` shows it, not by the closed day.
+    return { occurrence: iso(judged.start), observed: { rate, overrides, outputs, baselineRate, exceeded, ...windowBounds(judged) } };
   },
 });

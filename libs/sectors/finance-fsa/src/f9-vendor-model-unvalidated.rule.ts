@@ -1,5 +1,5 @@
-import { DAY_MS, defineRule, Type } from '@kanshi/policy-sdk';
-import { FSA_AI_PAPER, FSA_MRM, iso, text } from './finance-rule-helpers';
+import { DAY_MS, defineRule, Field, Type } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER, FSA_MRM, iso } from './finance-rule-helpers';
 
 interface F9State {
   /** A finding is open: the first compliant event clears it. */
@@ -33,7 +33,7 @@ export const f9VendorModelUnvalidated = defineRule({
     const deployment = event.event_type === 'model_deployment';
     if (!deployment && !args.judgePredictions) return undefined;
     const thirdParty = model.thirdParty || (deployment && event.payload['third_party'] === true);
-    const ref = model.vendorValidationRef ?? (deployment ? text(event.payload, 'vendor_validation_ref') : undefined);
+    const ref = model.vendorValidationRef ?? (deployment ? Field.text(event.payload, 'vendor_validation_ref') : undefined);
     if (!thirdParty || (ref !== undefined && ref.trim() !== '')) {
       if (!state.open) return undefined;
       state.open = false;

@@ -1,13 +1,13 @@
-import { defineRule, durationMs, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { below, closedStart, closeTimer, DurationArg, iso, MinSamplesArg, numberField, rounded, textField } from './general-rule-support';
+import { Arg, Calendar, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type RuleResult } from '@kanshi/policy-sdk';
+import { iso, rounded } from './general-rule-support';
 
 const args = Type.Object({
   slo: Type.Number({ default: 0.995, minimum: 0, maximum: 1, description: 'Serving availability objective per calendar month, as a fraction.' }),
   availabilityMetric: Type.String({ default: 'availability', minLength: 1, description: 'performance_metric name whose value is the share of requests served (0–1), weighted by n when given.' }),
   fallbackMetric: Type.String({ default: 'fallback_active', minLength: 1, description: 'performance_metric name whose value is 1 while requests are served by the fallback, 0 when back.' }),
   utcOffsetMinutes: Type.Integer({ default: 540, minimum: -720, maximum: 840, description: 'Offset from UTC of the calendar the month is counted in (540 = JST).' }),
-  lateness: DurationArg('1d', 'How long after the month ends an availability report still counts.'),
-  minSamples: MinSamplesArg(1, 'Fewest availability reports in the month before it is judged.'),
+  lateness: Arg.lateness('1d', 'availability reports', 'month'),
+  minSamples: Arg.minSamples(1, 'availability reports', 'month'),
 });
 
 interface MonthTally {
@@ -23,15 +23,6 @@ interface AvailabilityState {
   closedUntil: number;
   /** When the fallback became active, or `null` while the primary model serves. */
   fallbackSince: number | null;
-}
-
-/** Start and end (epoch ms) of the calendar month containing `time`, at `offsetMinutes` from UTC. */
-function calendarMonth(time: number, offsetMinutes: number): { start: number; end: number } {
-  const offset = offsetMinutes * 60_000;
-  const local = new Date(time + offset);
-  const year = local.getUTCFullYear();
-  const month = local.getUTCMonth();
-  return { start: Date.UTC(year, month, 1) - offset, end: Date.UTC(year, month + 1, 1) - offset };
 }
 
 /**
@@ -53,12 +44,12 @@ export const g10ServingAvailability = defineRule({
   reads: ['performance_metric'],
   args,
   // A calendar month, not a fixed duration; 30d stands for it in the reference.
-  window: { kind: 'calendar', size: '30d', minSamples: 1, lateness: '1d' },
+  window: (a) => ({ kind: 'calendar', size: '30d', minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '1h' },
   initialState: (): AvailabilityState => ({ months: {}, closedUntil: 0, fallbackSince: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
-    const metric = textField(event.payload, 'metric');
-    const value = numberField(event.payload, 'value');
+    const metric = Field.text(event.payload, 'metric');
+    const value = Field.number(event.payload, 'value');
     if (value === undefined) return undefined;
     if (metric === a.fallbackMetric) {
       if (value > 0 && state.fallbackSince === null) {
@@ -72,28 +63,28 @@ export const g10ServingAvailability = defineRule({
       return undefined;
     }
     if (metric !== a.availabilityMetric || value < 0 || value > 1 || time < state.closedUntil) return undefined;
-    const n = numberField(event.payload, 'n');
+    const n = Field.number(event.payload, 'n');
     const weight = n ?? 1;
     if (weight <= 0) return undefined;
-    const { start, end } = calendarMonth(time, a.utcOffsetMinutes);
+    const { start, end } = Calendar.month(time, a.utcOffsetMinutes);
     const tally = state.months[String(start)] ?? { served: 0, weight: 0, reports: 0 };
     tally.served += value * weight;
     tally.weight += weight;
     tally.reports += 1;
     state.months[String(start)] = tally;
-    timers.set(closeTimer(start), end + durationMs(a.lateness));
+    timers.set(Windows.closeTimer(start), end + durationMs(a.lateness));
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const start = closedStart(timer.name);
+    const start = Windows.closing(timer.name)?.bucketStart;
     if (start === undefined) return undefined;
     const tally = state.months[String(start)];
     delete state.months[String(start)];
-    const { end } = calendarMonth(start, a.utcOffsetMinutes);
+    const { end } = Calendar.month(start, a.utcOffsetMinutes);
     state.closedUntil = Math.max(state.closedUntil, end);
     if (!tally || tally.reports < a.minSamples) return undefined;
     const availability = tally.served / tally.weight;
-    const result: RuleResult = below(availability, a.slo)
+    const result: RuleResult = Stats.below(availability, a.slo)
       ? {
           scope: 'availability',
           occurrence: iso(start),

@@ -1,9 +1,9 @@
-import { DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { DurationArg, iso, textField, timeField } from './general-rule-support';
+import { Arg, DAY_MS, defineRule, durationMs, Field, Type } from '@kanshi/policy-sdk';
+import { iso } from './general-rule-support';
 
 const args = Type.Object({
   participates: Type.Boolean({ default: false, description: 'The organisation takes part in the G7 Hiroshima Process reporting framework (voluntary); the rule judges only then.' }),
-  maxAge: DurationArg('365d', 'Longest time since the latest transparency report was published.'),
+  maxAge: Arg.duration('365d', 'Longest time since the latest transparency report was published.'),
 });
 
 interface TransparencyState {
@@ -41,11 +41,11 @@ export const g11TransparencyReportStale = defineRule({
     const maxAgeMs = durationMs(a.maxAge);
     state.firstSeen ??= time;
     if (event.event_type === 'disclosure' && event.payload['kind'] === 'transparency_report') {
-      const published = timeField(event.payload, 'published_time') ?? time;
+      const published = Field.time(event.payload, 'published_time') ?? time;
       // An older report arriving late does not replace the newest one.
       if (state.lastPublished !== null && published < state.lastPublished) return undefined;
       state.lastPublished = published;
-      state.version = textField(event.payload, 'version') ?? null;
+      state.version = Field.text(event.payload, 'version') ?? null;
       if (!a.participates) return undefined;
       timers.set(TIMER, published + maxAgeMs);
       // A fresh report ends a staleness that was reported.

@@ -1,10 +1,10 @@
-import { CountWindow, defineRule, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { above, byPrefix, countInWindow, iso, judgeSpan, limited, numberField, rounded, textField, tumbling, windowArgs, windowedState } from './general-rule-support';
+import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
+import { bounds, byPrefix, limited, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
   alertAbove: Type.Number({ default: 0.25, minimum: 0, description: 'PSI above which a feature has drifted (finding at the rule severity).' }),
   warnAbove: Type.Number({ default: 0.1, minimum: 0, description: 'PSI above which a feature is drifting (finding at low severity).' }),
-  ...windowArgs({ window: '24h', lateness: '1h', minSamples: 1 }, 'PSI reports of a feature'),
+  ...Arg.window({ window: '24h', lateness: '1h', minSamples: 1 }, 'PSI reports of a feature'),
 });
 
 const plan = tumbling;
@@ -25,18 +25,18 @@ export const g2FeatureDriftPsi = defineRule({
   defaultSeverity: 'medium',
   reads: ['drift_metric'],
   args,
-  window: { kind: 'tumbling', size: '24h', minSamples: 1, lateness: '1h' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '24h' },
-  initialState: windowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
-    const feature = textField(event.payload, 'feature');
-    const value = numberField(event.payload, 'value');
+    const feature = Field.text(event.payload, 'feature');
+    const value = Field.number(event.payload, 'value');
     if (event.payload['metric'] !== 'psi' || feature === undefined || value === undefined) return undefined;
-    countInWindow(state, timers, time, plan(a), (window) => CountWindow.max(window, time, { [`max:${feature}`]: value }) && CountWindow.add(window, time, { [`n:${feature}`]: 1 }));
+    Windows.record(state, plan(a), time, timers, (window) => CountWindow.max(window, time, { [`max:${feature}`]: value }) && CountWindow.add(window, time, { [`n:${feature}`]: 1 }));
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const judged = judgeSpan(state, timer.name, plan(a));
+    const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const maxima = byPrefix(judged.totals, 'max:');
     const results: RuleResult[] = [];
@@ -44,16 +44,16 @@ export const g2FeatureDriftPsi = defineRule({
       const psi = maxima.get(feature);
       if (psi === undefined || n < a.minSamples) continue;
       const scope = limited(feature);
-      if (!above(psi, a.warnAbove) && !above(psi, a.alertAbove)) {
+      if (!Stats.above(psi, a.warnAbove) && !Stats.above(psi, a.alertAbove)) {
         results.push({ kind: 'clear', scope });
         continue;
       }
       results.push({
         scope,
         // Past the alert threshold the rule's own severity applies; the warning band is reported low.
-        ...(above(psi, a.alertAbove) ? {} : { severity: 'low' as const }),
-        occurrence: iso(judged.start),
-        observed: { feature, psi: rounded(psi), level: above(psi, a.alertAbove) ? 'alert' : 'warn', reports: n, ...judged.bounds },
+        ...(Stats.above(psi, a.alertAbove) ? {} : { severity: 'low' as const }),
+        occurrence: judged.occurrence,
+        observed: { feature, psi: rounded(psi), level: Stats.above(psi, a.alertAbove) ? 'alert' : 'warn', reports: n, ...bounds(judged) },
       });
     }
     return results;

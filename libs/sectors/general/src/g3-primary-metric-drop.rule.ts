@@ -1,11 +1,11 @@
-import { defineRule, Type, CountWindow } from '@kanshi/policy-sdk';
-import { above, countInWindow, dailySliding, iso, judgeSpan, limited, numberField, rounded, textField, windowArgs, windowedState } from './general-rule-support';
+import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { bounds, dailySliding, iso, limited, rounded } from './general-rule-support';
 
 const args = Type.Object({
   primaryMetric: Type.String({ default: 'auc', minLength: 1, description: 'Name of the primary metric in performance_metric events (auc, f1, accuracy …).' }),
   higherIsBetter: Type.Boolean({ default: true, description: 'Whether a higher value of the primary metric is better; false for error-like metrics.' }),
   maxRelativeDrop: Type.Number({ default: 0.05, minimum: 0, description: 'Largest tolerated relative degradation of the mean value against the validated baseline.' }),
-  ...windowArgs({ window: '7d', lateness: '6h', minSamples: 1 }, 'metric reports', true),
+  ...Arg.window({ window: '7d', lateness: '6h', minSamples: 1 }, 'metric reports', 'Rolling window the check covers; judged at the close of each day.'),
 });
 
 const plan = dailySliding;
@@ -26,19 +26,19 @@ export const g3PrimaryMetricDrop = defineRule({
   defaultSeverity: 'high',
   reads: ['performance_metric'],
   args,
-  window: { kind: 'sliding', size: '7d', minSamples: 1, lateness: '6h' },
+  window: (a) => ({ kind: 'sliding', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '1d' },
-  initialState: windowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
-    const value = numberField(event.payload, 'value');
-    const baseline = numberField(event.payload, 'baseline');
-    if (textField(event.payload, 'metric') !== a.primaryMetric || event.payload['subgroup'] !== undefined) return undefined;
+    const value = Field.number(event.payload, 'value');
+    const baseline = Field.number(event.payload, 'baseline');
+    if (Field.text(event.payload, 'metric') !== a.primaryMetric || event.payload['subgroup'] !== undefined) return undefined;
     if (value === undefined || baseline === undefined || baseline === 0) return undefined;
-    countInWindow(state, timers, time, plan(a), (window) => CountWindow.add(window, time, { reports: 1, value, baseline }));
+    Windows.count(state, plan(a), time, timers, { reports: 1, value, baseline });
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const judged = judgeSpan(state, timer.name, plan(a));
+    const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { reports = 0, value = 0, baseline = 0 } = judged.totals;
     if (reports < a.minSamples || baseline === 0) return undefined;
@@ -46,11 +46,12 @@ export const g3PrimaryMetricDrop = defineRule({
     const meanBaseline = baseline / reports;
     const drop = ((a.higherIsBetter ? 1 : -1) * (meanBaseline - mean)) / Math.abs(meanBaseline);
     const scope = limited(a.primaryMetric);
-    if (!above(drop, a.maxRelativeDrop)) return { kind: 'clear', scope };
+    if (!Stats.above(drop, a.maxRelativeDrop)) return { kind: 'clear', scope };
     return {
       scope,
+      // Named by the start of the judged span, not of the closed day, to match `window_start`.
       occurrence: iso(judged.start),
-      observed: { metric: a.primaryMetric, mean: rounded(mean), baseline: rounded(meanBaseline), relative_drop: rounded(drop), reports, ...judged.bounds },
+      observed: { metric: a.primaryMetric, mean: rounded(mean), baseline: rounded(meanBaseline), relative_drop: rounded(drop), reports, ...bounds(judged) },
     };
   },
 });

@@ -1,12 +1,13 @@
-import { CountWindow, defineRule, Type, type RuleResult } from '@kanshi/policy-sdk';
-import { below, byPrefix, countInWindow, dailySliding, DurationArg, iso, judgeSpan, limited, MinSamplesArg, NamesArg, rounded, textField, windowedState } from './general-rule-support';
+import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
+import { bounds, byPrefix, dailySliding, iso, limited, rounded } from './general-rule-support';
 
 const args = Type.Object({
   minRatio: Type.Number({ default: 0.8, minimum: 0, maximum: 1, description: 'Lowest tolerated ratio of the smallest to the largest positive-outcome rate across the groups of one attribute.' }),
-  positiveOutcomes: NamesArg(['approve', 'approved', 'accept', 'accepted'], 'Decision values that count as a positive outcome for the subject.'),
-  window: DurationArg('7d', 'Rolling window the outcome rates are computed over; judged once a day.'),
-  lateness: DurationArg('1h', 'How long after a day ends a prediction still counts.'),
-  minSamples: MinSamplesArg(500, 'Fewest predictions a group needs in the window to be compared; at least two groups must qualify.'),
+  positiveOutcomes: Arg.names(['approve', 'approved', 'accept', 'accepted'], 'Decision values that count as a positive outcome for the subject.'),
+  window: Arg.duration('7d', 'Rolling window the outcome rates are computed over; judged once a day.'),
+  lateness: Arg.lateness('1h', 'predictions', 'day'),
+  // Counted per group, not per window, so the SDK's wording of minSamples would mislead.
+  minSamples: Type.Integer({ default: 500, minimum: 1, description: 'Fewest predictions a group needs in the window to be compared; at least two groups must qualify.' }),
   maxGroupsPerAttribute: Type.Integer({ default: 50, minimum: 2, description: 'Distinct values of one attribute tracked per day; further values are not counted (keeps state small).' }),
 });
 
@@ -55,15 +56,15 @@ export const g4SubgroupOutcomeDisparity = defineRule({
   defaultSeverity: 'high',
   reads: ['prediction'],
   args,
-  window: { kind: 'sliding', size: '7d', minSamples: 500, lateness: '1h' },
+  window: (a) => ({ kind: 'sliding', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '1d' },
-  initialState: windowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
-    const decision = textField(event.payload, 'decision');
+    const decision = Field.text(event.payload, 'decision');
     const attributes = event.payload['restricted_attributes'];
     if (decision === undefined || typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return undefined;
     const positive = a.positiveOutcomes.includes(decision) ? 1 : 0;
-    countInWindow(state, timers, time, plan(a), (window) => {
+    Windows.record(state, plan(a), time, timers, (window) => {
       const day = CountWindow.bucket(window, CountWindow.bucketStart(window, time));
       const tallies: Record<string, number> = {};
       for (const [attribute, value] of Object.entries(attributes as Record<string, unknown>)) {
@@ -82,7 +83,7 @@ export const g4SubgroupOutcomeDisparity = defineRule({
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const judged = judgeSpan(state, timer.name, plan(a));
+    const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const positives = byPrefix(judged.totals, 'p:');
     const byAttribute = new Map<string, Group[]>();
@@ -102,12 +103,13 @@ export const g4SubgroupOutcomeDisparity = defineRule({
       if (highest.rate === 0) continue;
       const ratio = lowest.rate / highest.rate;
       const scope = limited(attribute);
-      if (!below(ratio, a.minRatio)) {
+      if (!Stats.below(ratio, a.minRatio)) {
         results.push({ kind: 'clear', scope });
         continue;
       }
       results.push({
         scope,
+        // Named by the start of the judged span, not of the closed day, to match `window_start`.
         occurrence: iso(judged.start),
         observed: {
           attribute,
@@ -115,7 +117,7 @@ export const g4SubgroupOutcomeDisparity = defineRule({
           lowest: { value: lowest.value, n: lowest.n, rate: rounded(lowest.rate) },
           highest: { value: highest.value, n: highest.n, rate: rounded(highest.rate) },
           groups: groups.slice(0, 20).map((g) => ({ value: g.value, n: g.n, rate: rounded(g.rate) })),
-          ...judged.bounds,
+          ...bounds(judged),
         },
       });
     }

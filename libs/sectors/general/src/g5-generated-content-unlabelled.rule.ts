@@ -1,9 +1,9 @@
-import { CountWindow, defineRule, Type } from '@kanshi/policy-sdk';
-import { below, countInWindow, iso, judgeSpan, rounded, tumbling, windowArgs, windowedState } from './general-rule-support';
+import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { bounds, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
   minLabelledShare: Type.Number({ default: 0.99, minimum: 0, maximum: 1, description: 'Lowest tolerated share of generated outputs labelled as AI-generated.' }),
-  ...windowArgs({ window: '1h', lateness: '5m', minSamples: 100 }, 'generated outputs'),
+  ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'generated outputs'),
 });
 
 const plan = tumbling;
@@ -24,22 +24,22 @@ export const g5GeneratedContentUnlabelled = defineRule({
   defaultSeverity: 'medium',
   reads: ['prediction'],
   args,
-  window: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '1h' },
-  initialState: windowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
     if (event.payload['generative'] !== true) return undefined;
     const labelled = event.payload['ai_generated_label'] === true ? 1 : 0;
-    countInWindow(state, timers, time, plan(a), (window) => CountWindow.add(window, time, { generated: 1, labelled }));
+    Windows.count(state, plan(a), time, timers, { generated: 1, labelled });
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const judged = judgeSpan(state, timer.name, plan(a));
+    const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { generated = 0, labelled = 0 } = judged.totals;
     if (generated < a.minSamples) return undefined;
     const share = labelled / generated;
-    if (!below(share, a.minLabelledShare)) return { kind: 'clear' };
-    return { occurrence: iso(judged.start), observed: { labelled_share: rounded(share), generated, unlabelled: generated - labelled, ...judged.bounds } };
+    if (!Stats.below(share, a.minLabelledShare)) return { kind: 'clear' };
+    return { occurrence: judged.occurrence, observed: { labelled_share: rounded(share), generated, unlabelled: generated - labelled, ...bounds(judged) } };
   },
 });

@@ -1,9 +1,9 @@
-import { CountWindow, defineRule, Type } from '@kanshi/policy-sdk';
-import { below, countInWindow, iso, judgeSpan, rounded, textField, tumbling, windowArgs, windowedState } from './general-rule-support';
+import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { bounds, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
   minTracedShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Lowest tolerated share of predictions carrying a trace id, a model version and an input hash.' }),
-  ...windowArgs({ window: '1h', lateness: '5m', minSamples: 100 }, 'predictions'),
+  ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'predictions'),
 });
 
 const plan = tumbling;
@@ -24,29 +24,27 @@ export const g6PredictionTraceability = defineRule({
   defaultSeverity: 'high',
   reads: ['prediction'],
   args,
-  window: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '1h' },
-  initialState: windowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
     const noTrace = event.trace_id === undefined || event.trace_id.trim() === '' ? 1 : 0;
     const noVersion = event.model_version === undefined || event.model_version.trim() === '' ? 1 : 0;
-    const noInputHash = textField(event.payload, 'input_hash') === undefined ? 1 : 0;
+    const noInputHash = Field.text(event.payload, 'input_hash') === undefined ? 1 : 0;
     const traced = noTrace + noVersion + noInputHash === 0 ? 1 : 0;
-    countInWindow(state, timers, time, plan(a), (window) =>
-      CountWindow.add(window, time, { predictions: 1, traced, no_trace_id: noTrace, no_model_version: noVersion, no_input_hash: noInputHash }),
-    );
+    Windows.count(state, plan(a), time, timers, { predictions: 1, traced, no_trace_id: noTrace, no_model_version: noVersion, no_input_hash: noInputHash });
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const judged = judgeSpan(state, timer.name, plan(a));
+    const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { predictions = 0, traced = 0, no_trace_id = 0, no_model_version = 0, no_input_hash = 0 } = judged.totals;
     if (predictions < a.minSamples) return undefined;
     const share = traced / predictions;
-    if (!below(share, a.minTracedShare)) return { kind: 'clear' };
+    if (!Stats.below(share, a.minTracedShare)) return { kind: 'clear' };
     return {
-      occurrence: iso(judged.start),
-      observed: { traced_share: rounded(share), predictions, untraced: predictions - traced, missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash }, ...judged.bounds },
+      occurrence: judged.occurrence,
+      observed: { traced_share: rounded(share), predictions, untraced: predictions - traced, missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash }, ...bounds(judged) },
     };
   },
 });

@@ -1,9 +1,9 @@
-import { defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { DurationArg, iso, limited, NamesArg, textField } from './general-rule-support';
+import { Arg, defineRule, durationMs, Field, Type } from '@kanshi/policy-sdk';
+import { iso, limited } from './general-rule-support';
 
 const args = Type.Object({
-  impactLevels: NamesArg(['high'], 'Values of prediction.decision_impact that require a human review.'),
-  reviewWithin: DurationArg('24h', 'How long after the decision a human review (human_override, confirm or override) must follow.'),
+  impactLevels: Arg.names(['high'], 'Values of prediction.decision_impact that require a human review.'),
+  reviewWithin: Arg.duration('24h', 'How long after the decision a human review (human_override, confirm or override) must follow.'),
 });
 
 interface PendingDecision {
@@ -43,7 +43,7 @@ export const g7HighImpactWithoutReview = defineRule({
   evaluate: ({ event, time, state, timers, args: a }) => {
     const reviewMs = durationMs(a.reviewWithin);
     if (event.event_type === 'human_override') {
-      const trace = textField(event.payload, 'trace_id') ?? event.trace_id;
+      const trace = Field.text(event.payload, 'trace_id') ?? event.trace_id;
       if (trace === undefined) return undefined;
       const pending = state.pending[trace];
       if (pending) {
@@ -57,9 +57,9 @@ export const g7HighImpactWithoutReview = defineRule({
       state.reviewedEarly[trace] = time;
       return undefined;
     }
-    const impact = textField(event.payload, 'decision_impact');
+    const impact = Field.text(event.payload, 'decision_impact');
     if (impact === undefined || !a.impactLevels.includes(impact)) return undefined;
-    const decision = textField(event.payload, 'decision') ?? null;
+    const decision = Field.text(event.payload, 'decision') ?? null;
     const trace = event.trace_id;
     if (trace === undefined || trace.trim() === '') {
       return { observed: { trace_id: null, decision, decision_impact: impact, decided_at: iso(time), reason: 'no trace id: no review can be matched' } };

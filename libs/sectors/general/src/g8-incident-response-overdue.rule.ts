@@ -1,10 +1,10 @@
-import { defineRule, durationMs, Type, type RuleResult, type RuleTimers } from '@kanshi/policy-sdk';
-import { DurationArg, iso, limited, NamesArg, textField, timeField } from './general-rule-support';
+import { Arg, defineRule, durationMs, Field, Type, type RuleResult, type RuleTimers } from '@kanshi/policy-sdk';
+import { iso, limited } from './general-rule-support';
 
 const args = Type.Object({
-  severities: NamesArg(['high', 'critical'], 'Incident severities the response deadlines apply to.'),
-  ackWithin: DurationArg('24h', 'How long after awareness an incident must be acknowledged.'),
-  rootCauseWithin: DurationArg('30d', 'How long after awareness the root cause must be established.'),
+  severities: Arg.names(['high', 'critical'], 'Incident severities the response deadlines apply to.'),
+  ackWithin: Arg.duration('24h', 'How long after awareness an incident must be acknowledged.'),
+  rootCauseWithin: Arg.duration('30d', 'How long after awareness the root cause must be established.'),
 });
 
 type Step = 'ack' | 'root_cause';
@@ -73,9 +73,9 @@ export const g8IncidentResponseOverdue = defineRule({
   args,
   initialState: (): IncidentState => ({ incidents: {} }),
   evaluate: ({ event, state, timers, args: a }) => {
-    const id = textField(event.payload, 'incident_id');
-    const severity = textField(event.payload, 'severity');
-    const awareness = timeField(event.payload, 'awareness_time');
+    const id = Field.text(event.payload, 'incident_id');
+    const severity = Field.text(event.payload, 'severity');
+    const awareness = Field.time(event.payload, 'awareness_time');
     if (id === undefined || severity === undefined || awareness === undefined) return undefined;
     if (!a.severities.includes(severity)) {
       clearTimers(timers, id);
@@ -85,12 +85,12 @@ export const g8IncidentResponseOverdue = defineRule({
     const incident: TrackedIncident = state.incidents[id] ?? { awareness, severity, type: '', eventId: event.event_id, done: {}, reported: {} };
     incident.awareness = awareness;
     incident.severity = severity;
-    incident.type = textField(event.payload, 'type') ?? incident.type;
+    incident.type = Field.text(event.payload, 'type') ?? incident.type;
     state.incidents[id] = incident;
     const results: RuleResult[] = [];
     for (const step of STEPS) {
       const due = awareness + durationMs(step.step === 'ack' ? a.ackWithin : a.rootCauseWithin);
-      const doneAt = timeField(event.payload, step.field) ?? incident.done[step.step];
+      const doneAt = Field.time(event.payload, step.field) ?? incident.done[step.step];
       if (doneAt === undefined) {
         if (!incident.reported[step.step]) timers.set(timerName(step.step, id), due);
         continue;

@@ -1,9 +1,9 @@
-import { CountWindow, defineRule, Type } from '@kanshi/policy-sdk';
-import { above, countInWindow, iso, judgeSpan, rounded, tumbling, windowArgs, windowedState } from './general-rule-support';
+import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { bounds, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
   maxPerThousand: Type.Number({ default: 10, minimum: 0, description: 'Most guardrail or safety-filter violations tolerated per 1,000 responses.' }),
-  ...windowArgs({ window: '24h', lateness: '1h', minSamples: 1000 }, 'responses'),
+  ...Arg.window({ window: '24h', lateness: '1h', minSamples: 1000 }, 'responses'),
 });
 
 const plan = tumbling;
@@ -24,21 +24,21 @@ export const g9GuardrailViolationRate = defineRule({
   defaultSeverity: 'medium',
   reads: ['prediction'],
   args,
-  window: { kind: 'tumbling', size: '24h', minSamples: 1000, lateness: '1h' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '24h' },
-  initialState: windowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
     const violations = event.payload['guardrail_violation'] === true ? 1 : 0;
-    countInWindow(state, timers, time, plan(a), (window) => CountWindow.add(window, time, { responses: 1, violations }));
+    Windows.count(state, plan(a), time, timers, { responses: 1, violations });
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
-    const judged = judgeSpan(state, timer.name, plan(a));
+    const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { responses = 0, violations = 0 } = judged.totals;
     if (responses < a.minSamples) return undefined;
     const perThousand = (violations / responses) * 1000;
-    if (!above(perThousand, a.maxPerThousand)) return { kind: 'clear' };
-    return { occurrence: iso(judged.start), observed: { per_thousand: rounded(perThousand, 3), violations, responses, ...judged.bounds } };
+    if (!Stats.above(perThousand, a.maxPerThousand)) return { kind: 'clear' };
+    return { occurrence: judged.occurrence, observed: { per_thousand: rounded(perThousand, 3), violations, responses, ...bounds(judged) } };
   },
 });

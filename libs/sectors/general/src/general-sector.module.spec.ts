@@ -1,5 +1,5 @@
 import { satisfies } from 'semver';
-import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
+import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION, windowSpecOf } from '@kanshi/policy-sdk';
 import { g1ModelNotInInventory } from './g1-model-not-in-inventory.rule';
 import { GeneralSectorModule } from './general-sector.module';
 
@@ -30,6 +30,25 @@ describe('GeneralSectorModule', () => {
         expect([rule.id, name, 'default' in schema, typeof schema.description]).toEqual([rule.id, name, true, 'string']);
       }
     }
+  });
+
+  it('declares its windows from the arguments in force, so a tenant override shows in the effective policy', () => {
+    const windows = Object.fromEntries((options?.rules ?? []).map((r) => [r.id, windowSpecOf(r)]));
+    expect(windows).toEqual({
+      G1: undefined,
+      G2: { kind: 'tumbling', size: '24h', minSamples: 1, lateness: '1h' },
+      G3: { kind: 'sliding', size: '7d', minSamples: 1, lateness: '6h' },
+      G4: { kind: 'sliding', size: '7d', minSamples: 500, lateness: '1h' },
+      G5: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+      G6: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+      G7: undefined,
+      G8: undefined,
+      G9: { kind: 'tumbling', size: '24h', minSamples: 1000, lateness: '1h' },
+      G10: { kind: 'calendar', size: '30d', minSamples: 1, lateness: '1d' },
+      G11: undefined,
+    });
+    const g4 = options?.rules.find((r) => r.id === 'G4');
+    expect(g4 && windowSpecOf(g4, { window: '14d', lateness: '2h', minSamples: 50 })).toEqual({ kind: 'sliding', size: '14d', minSamples: 50, lateness: '2h' });
   });
 
   it('is compatible with the SDK it is built with', () => {

@@ -1,5 +1,5 @@
-import { defineRule, Type, type ApprovedVersion } from '@kanshi/policy-sdk';
-import { firstTime, text } from './medical-rule-support';
+import { defineRule, Field, Type, type ApprovedVersion } from '@kanshi/policy-sdk';
+import { firstTime } from './medical-rule-support';
 
 type Verdict = 'no_approved_versions_recorded' | 'version_not_approved' | 'hash_mismatch' | 'hash_not_reported';
 
@@ -40,8 +40,8 @@ export const m1UnapprovedVersionDeployed = defineRule({
     if (!model) return undefined;
     const fromDeployment = event.event_type === 'model_deployment';
     if (!fromDeployment && !args.checkPredictions) return undefined;
-    const version = fromDeployment ? text(event.payload, 'version') : event.model_version;
-    const hash = fromDeployment ? text(event.payload, 'hash') : event.model_hash;
+    const version = fromDeployment ? Field.text(event.payload, 'version') : event.model_version;
+    const hash = fromDeployment ? Field.text(event.payload, 'hash') : event.model_hash;
     if (version === undefined) return undefined;
     const reason = verdict(model.approvedVersions, version, hash, args.requireHashWhenPinned);
     if (reason === undefined) return undefined;

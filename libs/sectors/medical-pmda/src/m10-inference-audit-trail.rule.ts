@@ -1,5 +1,5 @@
-import { defineRule, Type } from '@kanshi/policy-sdk';
-import { countInWindow, closeWindow, DurationArg, emptyWindowedState, text, windowBounds, windowOf } from './medical-rule-support';
+import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { tumblingPlan, windowBounds } from './medical-rule-support';
 
 /**
  * M10: too few inferences leave a complete audit record: device software version (envelope
@@ -20,32 +20,32 @@ export const m10InferenceAuditTrail = defineRule({
   args: Type.Object({
     minShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Smallest share of inferences with a complete audit record.' }),
     minSamples: Type.Integer({ default: 100, minimum: 1, description: 'Fewest inferences in a window before judging.' }),
-    window: DurationArg('1h', 'Tumbling window judged at its close.'),
-    lateness: DurationArg('5m', 'How long after a window ends inferences for it still count.'),
+    window: Arg.duration('1h', 'Tumbling window judged at its close.'),
+    lateness: Arg.duration('5m', 'How long after a window ends inferences for it still count.'),
   }),
-  window: { kind: 'tumbling', size: '1h', minSamples: 100, lateness: '5m' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '24h' },
-  initialState: emptyWindowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, args, state, timers }) => {
     const { payload } = event;
     const parts = {
       missingVersion: event.model_version === undefined || event.model_version.trim() === '',
-      missingInputId: text(payload, 'input_hash') === undefined,
+      missingInputId: Field.text(payload, 'input_hash') === undefined,
       missingOutput: payload['output'] === undefined && payload['score'] === undefined && payload['decision'] === undefined,
-      missingClinicianAction: text(payload, 'clinician_action') === undefined,
+      missingClinicianAction: Field.text(payload, 'clinician_action') === undefined,
     };
     const tallies: Record<string, number> = { n: 1, complete: Object.values(parts).some(Boolean) ? 0 : 1 };
     for (const [name, missing] of Object.entries(parts)) tallies[name] = missing ? 1 : 0;
-    countInWindow(windowOf(state, args.window, args.lateness), timers, time, args.lateness, tallies);
+    Windows.count(state, tumblingPlan(args), time, timers, tallies);
     return undefined;
   },
   onTimer: ({ timer, args, state }) => {
-    const window = closeWindow(state, timer.name);
+    const window = Windows.judge(state, tumblingPlan(args), timer.name);
     if (!window) return undefined;
-    const { n = 0, complete = 0, missingVersion = 0, missingInputId = 0, missingOutput = 0, missingClinicianAction = 0 } = window.values;
+    const { n = 0, complete = 0, missingVersion = 0, missingInputId = 0, missingOutput = 0, missingClinicianAction = 0 } = window.totals;
     if (n < args.minSamples) return undefined;
     const share = complete / n;
-    if (share >= args.minShare) return { kind: 'clear' };
+    if (!Stats.below(share, args.minShare)) return { kind: 'clear' };
     return {
       occurrence: window.occurrence,
       observed: { share, n, complete, missing: { version: missingVersion, inputId: missingInputId, output: missingOutput, clinicianAction: missingClinicianAction }, ...windowBounds(window.start, window.end) },

@@ -1,5 +1,27 @@
-import { CountWindow, defineRule, Stats, Type } from '@kanshi/policy-sdk';
-import { countInWindow, closeWindow, DurationArg, emptyWindowedState, windowBounds, windowOf } from './medical-rule-support';
+import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type Duration, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { tumblingPlan, windowBounds } from './medical-rule-support';
+
+interface M11Args {
+  readonly window: string;
+  readonly lateness: string;
+  readonly baselineWindows: number;
+  readonly minSamples: number;
+}
+
+/** Tumbling windows that keep the baseline windows behind the judged one. */
+function plan(args: M11Args): WindowPlan {
+  return { ...tumblingPlan(args), history: `${args.baselineWindows * durationMs(args.window)}ms` };
+}
+
+const rateOf = ({ predictions = 0, overrides = 0 }: Readonly<Record<string, number>>): number => overrides / predictions;
+
+/** Disagreement rates of the baseline windows before the judged one, those with enough predictions only. */
+function baselineRates(judged: JudgedWindow, args: M11Args): number[] {
+  const size = judged.window.bucketMs;
+  return CountWindow.series(judged.window, judged.start - args.baselineWindows * size, judged.start)
+    .filter(({ values }) => (values['predictions'] ?? 0) >= args.minSamples)
+    .map(({ values }) => rateOf(values));
+}
 
 /**
  * M11: clinicians overrule the device far more often than usual. The disagreement rate of a
@@ -21,33 +43,28 @@ export const m11ClinicianDisagreementRate = defineRule({
     baselineWindows: Type.Integer({ default: 14, minimum: 2, description: 'Previous windows the baseline is taken from.' }),
     minBaselineWindows: Type.Integer({ default: 7, minimum: 2, description: 'Fewest usable baseline windows before judging.' }),
     minSamples: Type.Integer({ default: 50, minimum: 1, description: 'Fewest predictions for a window to be judged or used as baseline.' }),
-    window: DurationArg('1d', 'Tumbling window judged at its close.'),
-    lateness: DurationArg('1h', 'How long after a window ends events for it still count.'),
+    window: Arg.duration('1d', 'Tumbling window judged at its close.'),
+    lateness: Arg.duration('1h', 'How long after a window ends events for it still count.'),
   }),
-  window: { kind: 'tumbling', size: '1d', minSamples: 50, lateness: '1h' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '3d' },
-  initialState: emptyWindowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, args, state, timers }) => {
     if (event.event_type === 'human_override' && event.payload['action'] !== 'override') return undefined;
-    const win = windowOf(state, args.window, args.lateness, args.baselineWindows + 1);
-    countInWindow(win, timers, time, args.lateness, event.event_type === 'prediction' ? { predictions: 1 } : { overrides: 1 });
+    Windows.count(state, plan(args), time, timers, event.event_type === 'prediction' ? { predictions: 1 } : { overrides: 1 });
     return undefined;
   },
   onTimer: ({ timer, args, state }) => {
-    const window = closeWindow(state, timer.name);
-    if (!window || !state.win) return undefined;
-    const rateOf = ({ predictions = 0, overrides = 0 }: Readonly<Record<string, number>>) => overrides / predictions;
-    const { predictions = 0, overrides = 0 } = window.values;
+    const window = Windows.judge(state, plan(args), timer.name);
+    if (!window) return undefined;
+    const { predictions = 0, overrides = 0 } = window.totals;
     if (predictions < args.minSamples) return undefined;
-    const size = state.win.bucketMs;
-    const baseline = CountWindow.series(state.win, window.start - args.baselineWindows * size, window.start)
-      .filter(({ values }) => (values['predictions'] ?? 0) >= args.minSamples)
-      .map(({ values }) => rateOf(values));
+    const baseline = baselineRates(window, args);
     const stats = baseline.length >= args.minBaselineWindows ? Stats.meanStd(baseline) : undefined;
     if (!stats) return undefined;
-    const rate = rateOf(window.values);
+    const rate = rateOf(window.totals);
     const limit = stats.mean + args.sigmas * stats.std;
-    if (rate <= limit) return { kind: 'clear' };
+    if (!Stats.above(rate, limit)) return { kind: 'clear' };
     return {
       occurrence: window.occurrence,
       observed: { rate, predictions, overrides, baselineMean: stats.mean, baselineStd: stats.std, limit, baselineWindows: baseline.length, ...windowBounds(window.start, window.end) },

@@ -1,5 +1,5 @@
-import { defineRule, Type } from '@kanshi/policy-sdk';
-import { firstTime, incidentOf, incidentScope, text } from './medical-rule-support';
+import { defineRule, Field, Type } from '@kanshi/policy-sdk';
+import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 /**
  * M12: a security incident reported against the device model. The incident names the model in
@@ -27,9 +27,9 @@ export const m12SecurityEventDeviceSoftware = defineRule({
       occurrence: `security:${incident.id}`,
       observed: {
         incidentId: incident.id,
-        incidentSeverity: text(event.payload, 'severity') ?? null,
+        incidentSeverity: Field.text(event.payload, 'severity') ?? null,
         version: event.model_version ?? null,
-        awarenessTime: text(event.payload, 'awareness_time') ?? null,
+        awarenessTime: Field.text(event.payload, 'awareness_time') ?? null,
       },
     };
   },

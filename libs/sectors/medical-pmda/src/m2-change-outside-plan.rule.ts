@@ -1,5 +1,4 @@
-import { defineRule, Type } from '@kanshi/policy-sdk';
-import { text } from './medical-rule-support';
+import { defineRule, Field, Type } from '@kanshi/policy-sdk';
 
 /**
  * M2: a deployment reports a change type its change plan does not cover. The plan recorded in
@@ -18,20 +17,20 @@ export const m2ChangeOutsidePlan = defineRule({
   reads: ['model_deployment'],
   args: Type.Object({}),
   evaluate: ({ event, model }) => {
-    const changeType = text(event.payload, 'change_type');
+    const changeType = Field.text(event.payload, 'change_type');
     if (changeType === undefined) return undefined;
     const reported = event.payload['change_plan_scope'];
     const reportedScope = Array.isArray(reported) ? reported.filter((s): s is string => typeof s === 'string') : undefined;
     const plan = model?.changePlan
       ? { ref: model.changePlan.ref, scope: model.changePlan.scope, from: 'inventory' }
       : reportedScope
-        ? { ref: text(event.payload, 'change_plan_ref') ?? null, scope: reportedScope, from: 'deployment' }
+        ? { ref: Field.text(event.payload, 'change_plan_ref') ?? null, scope: reportedScope, from: 'deployment' }
         : undefined;
     if (plan && plan.scope.includes(changeType)) return undefined;
     return {
       observed: {
         changeType,
-        version: text(event.payload, 'version') ?? null,
+        version: Field.text(event.payload, 'version') ?? null,
         changePlanRef: plan?.ref ?? null,
         planScope: plan?.scope.slice(0, 64) ?? [],
         planFrom: plan?.from ?? 'none',

@@ -1,5 +1,4 @@
-import { defineRule, Type } from '@kanshi/policy-sdk';
-import { NamesArg, num, text } from './medical-rule-support';
+import { Arg, defineRule, Field, Type } from '@kanshi/policy-sdk';
 
 /**
  * M3: a metric measured on the locked reference set (the test set frozen at approval, re-run
@@ -17,7 +16,7 @@ export const m3LockedReferenceBelowClaim = defineRule({
   defaultSeverity: 'critical',
   reads: ['performance_metric'],
   args: Type.Object({
-    lowerIsBetter: NamesArg(
+    lowerIsBetter: Arg.names(
       ['false_positive_rate', 'false_negative_rate', 'error_rate', 'fpr', 'fnr', 'mae', 'rmse'],
       'Metrics where a higher value is worse: these break the claim by exceeding it.',
     ),
@@ -25,13 +24,13 @@ export const m3LockedReferenceBelowClaim = defineRule({
   evaluate: ({ event, model, args }) => {
     const { payload } = event;
     if (payload['dataset_ref'] !== 'locked_reference') return undefined;
-    const metric = text(payload, 'metric');
-    const value = num(payload, 'value');
-    const claim = num(payload, 'approved_claim');
+    const metric = Field.text(payload, 'metric');
+    const value = Field.number(payload, 'value');
+    const claim = Field.number(payload, 'approved_claim');
     if (metric === undefined || value === undefined || claim === undefined) return undefined;
     const lowerIsBetter = args.lowerIsBetter.includes(metric);
     if (lowerIsBetter ? value <= claim : value >= claim) return undefined;
-    const subgroup = text(payload, 'subgroup');
+    const subgroup = Field.text(payload, 'subgroup');
     return {
       scope: subgroup === undefined ? metric : `${metric}/${subgroup}`,
       observed: {
@@ -40,7 +39,7 @@ export const m3LockedReferenceBelowClaim = defineRule({
         approvedClaim: claim,
         direction: lowerIsBetter ? 'lower_is_better' : 'higher_is_better',
         subgroup: subgroup ?? null,
-        n: num(payload, 'n') ?? null,
+        n: Field.number(payload, 'n') ?? null,
         version: event.model_version ?? model?.deployedVersion ?? null,
       },
     };

@@ -1,9 +1,14 @@
-import { CountWindow, DAY_MS, defineRule, durationMs, Stats, Type } from '@kanshi/policy-sdk';
-import { countInWindow, closeWindow, DurationArg, emptyWindowedState, NamesArg, num, text, windowBounds, windowOf, type WindowedState } from './medical-rule-support';
+import { Arg, DAY_MS, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { windowBounds } from './medical-rule-support';
 
 interface M4State extends WindowedState {
   /** Newest labelled claim reported with a real-world sensitivity figure. */
   claim: number | null;
+}
+
+/** Daily buckets, each judged at its close with the whole days of `window` ending with it. */
+function plan(args: { readonly window: string; readonly lateness: string }): WindowPlan {
+  return { bucket: '1d', span: `${Math.ceil(durationMs(args.window) / DAY_MS)}d`, lateness: args.lateness };
 }
 
 /**
@@ -24,42 +29,39 @@ export const m4RealWorldSensitivityBelowClaim = defineRule({
   defaultSeverity: 'high',
   reads: ['performance_metric'],
   args: Type.Object({
-    metrics: NamesArg(['sensitivity', 'recall', 'tpr'], 'Metric names that report sensitivity.'),
-    window: DurationArg('30d', 'Span pooled for each judgement, in whole days.'),
+    metrics: Arg.names(['sensitivity', 'recall', 'tpr'], 'Metric names that report sensitivity.'),
+    window: Arg.duration('30d', 'Span pooled for each judgement, in whole days.'),
     minSamples: Type.Integer({ default: 200, minimum: 1, description: 'Fewest cases pooled before judging.' }),
     z: Type.Number({ default: 1.96, exclusiveMinimum: 0, description: 'Normal quantile of the lower bound (1.96 for 95%).' }),
-    lateness: DurationArg('1h', 'How long after a day ends reports for it still count.'),
+    lateness: Arg.duration('1h', 'How long after a day ends reports for it still count.'),
   }),
-  window: { kind: 'sliding', size: '30d', minSamples: 200, lateness: '1h' },
+  window: (a) => ({ kind: 'sliding', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '7d' },
-  initialState: (): M4State => ({ ...emptyWindowedState(), claim: null }),
+  initialState: (): M4State => ({ window: null, claim: null }),
   evaluate: ({ event, time, args, state, timers }) => {
     const { payload } = event;
-    const metric = text(payload, 'metric');
-    if (payload['dataset_ref'] !== 'real_world' || metric === undefined || !args.metrics.includes(metric) || text(payload, 'subgroup') !== undefined) return undefined;
-    const value = num(payload, 'value');
-    const n = num(payload, 'n');
+    const metric = Field.text(payload, 'metric');
+    if (payload['dataset_ref'] !== 'real_world' || metric === undefined || !args.metrics.includes(metric) || Field.text(payload, 'subgroup') !== undefined) return undefined;
+    const value = Field.number(payload, 'value');
+    const n = Field.number(payload, 'n');
     if (value === undefined || n === undefined || n <= 0 || value < 0 || value > 1) return undefined;
-    const claim = num(payload, 'approved_claim');
+    const claim = Field.number(payload, 'approved_claim');
     if (claim !== undefined) state.claim = claim;
-    const ciLow = num(payload, 'ci_low');
-    const days = Math.ceil(durationMs(args.window) / DAY_MS);
-    const win = windowOf(state, '1d', args.lateness, days + 1);
-    countInWindow(win, timers, time, args.lateness, { detected: value * n, n, reports: 1, ...(ciLow === undefined ? {} : { ciLow, ciLowReports: 1 }) });
+    const ciLow = Field.number(payload, 'ci_low');
+    Windows.count(state, plan(args), time, timers, { detected: value * n, n, reports: 1, ...(ciLow === undefined ? {} : { ciLow, ciLowReports: 1 }) });
     return undefined;
   },
   onTimer: ({ timer, args, state }) => {
-    const day = closeWindow(state, timer.name);
-    if (!day || !state.win || state.claim === null) return undefined;
-    const from = day.end - Math.ceil(durationMs(args.window) / DAY_MS) * DAY_MS;
-    const { detected = 0, n = 0, reports = 0, ciLow, ciLowReports = 0 } = CountWindow.sum(state.win, from, day.end);
+    const window = Windows.judge(state, plan(args), timer.name);
+    if (!window || state.claim === null) return undefined;
+    const { detected = 0, n = 0, reports = 0, ciLow, ciLowReports = 0 } = window.totals;
     if (n < args.minSamples) return undefined;
     const fromReport = reports === 1 && ciLowReports === 1 && ciLow !== undefined;
     const low = fromReport ? ciLow : Stats.wilson(Math.round(detected), Math.round(n), args.z)?.low;
-    if (low === undefined || low >= state.claim) return { kind: 'clear' };
+    if (low === undefined || !Stats.below(low, state.claim)) return { kind: 'clear' };
     return {
-      occurrence: day.occurrence,
-      observed: { lowerBound: low, boundFrom: fromReport ? 'ci_low' : 'wilson', sensitivity: detected / n, n, reports, labelledClaim: state.claim, ...windowBounds(from, day.end) },
+      occurrence: window.occurrence,
+      observed: { lowerBound: low, boundFrom: fromReport ? 'ci_low' : 'wilson', sensitivity: detected / n, n, reports, labelledClaim: state.claim, ...windowBounds(window.start, window.end) },
     };
   },
 });

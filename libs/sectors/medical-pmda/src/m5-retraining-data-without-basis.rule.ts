@@ -1,5 +1,4 @@
-import { defineRule, Type } from '@kanshi/policy-sdk';
-import { NamesArg, text } from './medical-rule-support';
+import { Arg, defineRule, Field, Type } from '@kanshi/policy-sdk';
 
 /**
  * M5: data is used to retrain the device model without a consent or legal-basis reference, or
@@ -17,18 +16,18 @@ export const m5RetrainingDataWithoutBasis = defineRule({
   defaultSeverity: 'high',
   reads: ['data_usage'],
   args: Type.Object({
-    purposes: NamesArg(['training', 'retraining', 'fine_tuning'], 'Purposes that count as (re)training.'),
+    purposes: Arg.names(['training', 'retraining', 'fine_tuning'], 'Purposes that count as (re)training.'),
   }),
   evaluate: ({ event, args }) => {
     const { payload } = event;
-    const purpose = text(payload, 'purpose');
+    const purpose = Field.text(payload, 'purpose');
     if (purpose === undefined || !args.purposes.includes(purpose)) return undefined;
     const missing = [
-      ...(text(payload, 'consent_ref') === undefined && text(payload, 'legal_basis') === undefined ? ['consent_or_basis_ref'] : []),
-      ...(text(payload, 'data_quality_report_ref') === undefined ? ['data_quality_report_ref'] : []),
+      ...(Field.text(payload, 'consent_ref') === undefined && Field.text(payload, 'legal_basis') === undefined ? ['consent_or_basis_ref'] : []),
+      ...(Field.text(payload, 'data_quality_report_ref') === undefined ? ['data_quality_report_ref'] : []),
     ];
     if (missing.length === 0) return undefined;
-    const datasetId = text(payload, 'dataset_id') ?? 'unknown-dataset';
+    const datasetId = Field.text(payload, 'dataset_id') ?? 'unknown-dataset';
     return { scope: `dataset:${datasetId}`.slice(0, 200), observed: { datasetId, purpose, missing } };
   },
 });

@@ -1,5 +1,5 @@
-import { defineRule, Type } from '@kanshi/policy-sdk';
-import { countInWindow, closeWindow, DurationArg, emptyWindowedState, windowBounds, windowOf, text } from './medical-rule-support';
+import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { tumblingPlan, windowBounds } from './medical-rule-support';
 
 /**
  * M6: too many inputs fall outside the population or device specification the device was
@@ -24,21 +24,20 @@ export const m6InputsOutsideValidatedPopulation = defineRule({
       default: 'high',
       description: 'Severity when some of the outside inputs were off-label.',
     }),
-    window: DurationArg('24h', 'Tumbling window judged at its close.'),
-    lateness: DurationArg('1h', 'How long after a window ends predictions for it still count.'),
+    window: Arg.duration('24h', 'Tumbling window judged at its close.'),
+    lateness: Arg.duration('1h', 'How long after a window ends predictions for it still count.'),
   }),
-  window: { kind: 'tumbling', size: '24h', minSamples: 100, lateness: '1h' },
+  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
   recovery: { clearFor: '48h' },
-  initialState: emptyWindowedState,
+  initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, model, args, state, timers }) => {
     const { payload } = event;
     const ood = payload['out_of_distribution'];
-    const useScope = text(payload, 'use_scope');
+    const useScope = Field.text(payload, 'use_scope');
     const approved = model?.approvedUseScope ?? [];
     const offLabel = useScope !== undefined && approved.length > 0 ? !approved.includes(useScope) : undefined;
     if (typeof ood !== 'boolean' && offLabel === undefined) return undefined;
-    const win = windowOf(state, args.window, args.lateness);
-    countInWindow(win, timers, time, args.lateness, {
+    Windows.count(state, tumblingPlan(args), time, timers, {
       judged: 1,
       outside: ood === true || offLabel === true ? 1 : 0,
       outOfDistribution: ood === true ? 1 : 0,
@@ -47,12 +46,12 @@ export const m6InputsOutsideValidatedPopulation = defineRule({
     return undefined;
   },
   onTimer: ({ timer, args, state }) => {
-    const window = closeWindow(state, timer.name);
+    const window = Windows.judge(state, tumblingPlan(args), timer.name);
     if (!window) return undefined;
-    const { judged = 0, outside = 0, outOfDistribution = 0, offLabel = 0 } = window.values;
+    const { judged = 0, outside = 0, outOfDistribution = 0, offLabel = 0 } = window.totals;
     if (judged < args.minSamples) return undefined;
     const share = outside / judged;
-    if (share <= args.maxShare) return { kind: 'clear' };
+    if (!Stats.above(share, args.maxShare)) return { kind: 'clear' };
     return {
       occurrence: window.occurrence,
       ...(offLabel > 0 ? { severity: args.offLabelSeverity } : {}),

@@ -1,5 +1,5 @@
-import { defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { DurationArg, firstTime, incidentOf, incidentScope, NamesArg } from './medical-rule-support';
+import { Arg, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 const CLASSIFY = 'classify:';
 
@@ -28,11 +28,11 @@ export const m7SeriousHarmReportClock = defineRule({
   defaultSeverity: 'high',
   reads: ['incident'],
   args: Type.Object({
-    incidentTypes: NamesArg(['harm', 'malfunction', 'safety'], 'Incident types that may involve patient harm.'),
-    harmLevels: NamesArg(['death', 'serious'], 'patient_harm values that start the 15-day clock.'),
-    unclassifiedValues: NamesArg(['unknown', 'unclassified', 'pending'], 'patient_harm values that mean "not classified yet" (as is an absent field).'),
-    reportWithin: DurationArg('15d', 'Reporting deadline from awareness.'),
-    classifyWithin: DurationArg('48h', 'How long after awareness an incident may stay unclassified.'),
+    incidentTypes: Arg.names(['harm', 'malfunction', 'safety'], 'Incident types that may involve patient harm.'),
+    harmLevels: Arg.names(['death', 'serious'], 'patient_harm values that start the 15-day clock.'),
+    unclassifiedValues: Arg.names(['unknown', 'unclassified', 'pending'], 'patient_harm values that mean "not classified yet" (as is an absent field).'),
+    reportWithin: Arg.duration('15d', 'Reporting deadline from awareness.'),
+    classifyWithin: Arg.duration('48h', 'How long after awareness an incident may stay unclassified.'),
   }),
   initialState: (): M7State => ({ done: [], awareness: {} }),
   evaluate: ({ event, args, state, timers }) => {

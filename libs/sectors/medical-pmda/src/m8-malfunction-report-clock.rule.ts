@@ -1,5 +1,5 @@
-import { defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { DurationArg, firstTime, incidentOf, incidentScope, NamesArg } from './medical-rule-support';
+import { Arg, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 /**
  * M8: a malfunction that could cause serious harm starts the 30-day report clock: one finding
@@ -16,9 +16,9 @@ export const m8MalfunctionReportClock = defineRule({
   defaultSeverity: 'high',
   reads: ['incident'],
   args: Type.Object({
-    incidentTypes: NamesArg(['malfunction'], 'Incident types that are device malfunctions.'),
-    harmLevels: NamesArg(['potential_serious'], 'patient_harm values that start the 30-day clock.'),
-    reportWithin: DurationArg('30d', 'Reporting deadline from awareness.'),
+    incidentTypes: Arg.names(['malfunction'], 'Incident types that are device malfunctions.'),
+    harmLevels: Arg.names(['potential_serious'], 'patient_harm values that start the 30-day clock.'),
+    reportWithin: Arg.duration('30d', 'Reporting deadline from awareness.'),
   }),
   initialState: () => ({ clocked: [] as string[] }),
   evaluate: ({ event, args, state }) => {

@@ -1,5 +1,5 @@
-import { DAY_MS, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { DurationArg, firstTime, incidentOf, incidentScope, NamesArg, text, timeOf } from './medical-rule-support';
+import { Arg, DAY_MS, defineRule, durationMs, Field, Type } from '@kanshi/policy-sdk';
+import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 interface Clock {
   incidentId: string;
@@ -35,8 +35,8 @@ export const m9ReportClockRunningOut = defineRule({
   defaultSeverity: 'critical',
   reads: ['incident'],
   args: Type.Object({
-    warnBefore: DurationArg('3d', 'How long before the due time an unsubmitted report is escalated.'),
-    regulators: NamesArg(['PMDA', 'MHLW'], 'Regulators whose clocks this rule watches (case-insensitive).'),
+    warnBefore: Arg.duration('3d', 'How long before the due time an unsubmitted report is escalated.'),
+    regulators: Arg.names(['PMDA', 'MHLW'], 'Regulators whose clocks this rule watches (case-insensitive).'),
   }),
   initialState: (): M9State => ({ clocks: {}, warned: [] }),
   evaluate: ({ event, args, state, timers }) => {
@@ -47,12 +47,12 @@ export const m9ReportClockRunningOut = defineRule({
     for (const entry of clocks as unknown[]) {
       if (typeof entry !== 'object' || entry === null) continue;
       const clock = entry as Readonly<Record<string, unknown>>;
-      const regulator = text(clock, 'regulator');
-      const kind = text(clock, 'kind');
-      const due = timeOf(clock, 'due_time');
+      const regulator = Field.text(clock, 'regulator');
+      const kind = Field.text(clock, 'kind');
+      const due = Field.time(clock, 'due_time');
       if (regulator === undefined || kind === undefined || due === undefined || !regulators.includes(regulator.toUpperCase())) continue;
       const name = `${WARN}${incident.id}|${regulator}|${kind}`;
-      if (timeOf(clock, 'submitted_time') !== undefined) {
+      if (Field.time(clock, 'submitted_time') !== undefined) {
         timers.clear(name);
         delete state.clocks[name];
       } else if (!state.warned.includes(name)) {

@@ -1,5 +1,5 @@
 import { satisfies } from 'semver';
-import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
+import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION, windowSpecOf } from '@kanshi/policy-sdk';
 import { MedicalPmdaSectorModule } from './medical-pmda-sector.module';
 import { findingsOf, medicalEnv } from './medical-spec-support';
 
@@ -28,6 +28,14 @@ describe('MedicalPmdaSectorModule', () => {
       for (const [name, schema] of Object.entries(rule.args.properties)) {
         expect([rule.id, name, 'default' in schema, typeof schema.description]).toEqual([rule.id, name, true, 'string']);
       }
+    }
+  });
+
+  it("declares its windows from the arguments in force, so a tenant's override shows", () => {
+    const windowed = rules.filter((r) => windowSpecOf(r) !== undefined);
+    expect(windowed.map((r) => r.id).sort()).toEqual(['M10', 'M11', 'M4', 'M6']);
+    for (const rule of windowed) {
+      expect(windowSpecOf(rule, { window: '2d', lateness: '3h', minSamples: 7 })).toEqual({ kind: rule.id === 'M4' ? 'sliding' : 'tumbling', size: '2d', lateness: '3h', minSamples: 7 });
     }
   });
 

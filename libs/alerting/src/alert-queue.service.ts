@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
+import { clearAlertJobId, JOBS, QUEUES, raiseAlertJobId, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { createRedisConnection } from './redis-connection';
 
@@ -38,11 +38,13 @@ export class AlertQueue implements OnApplicationShutdown {
   }
 
   /** Enqueues the jobs with deterministic ids; resolves once Redis has them all. */
-  async enqueue(jobs: readonly RaiseAlertJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.queue.addBulk(
-      jobs.map((data) => ({ name: JOBS.raiseAlert, data, opts: { ...RAISE_ALERT_JOB_OPTIONS, jobId: raiseAlertJobId(data) } })),
-    );
+  async enqueue(jobs: readonly RaiseAlertJob[], clears: readonly ClearAlertJob[] = []): Promise<void> {
+    if (jobs.length === 0 && clears.length === 0) return;
+    await this.queue.addBulk([
+      ...jobs.map((data) => ({ name: JOBS.raiseAlert, data, opts: { ...RAISE_ALERT_JOB_OPTIONS, jobId: raiseAlertJobId(data) } })),
+      // Clears go through the same retry policy: a lost clear would leave an alert open for ever.
+      ...clears.map((data) => ({ name: JOBS.clearAlert, data, opts: { ...RAISE_ALERT_JOB_OPTIONS, jobId: clearAlertJobId(data) } })),
+    ]);
   }
 
   async onApplicationShutdown(): Promise<void> {

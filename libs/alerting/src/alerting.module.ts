@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '@kanshi/auth';
 import { AlertQueue } from './alert-queue.service';
 import { AlertsController } from './http/alerts.controller';
+import { ClearAlertJobHandler } from './jobs/clear-alert.job';
 import { RaiseAlertJobHandler } from './jobs/raise-alert.job';
 import { QueueWorkerHost } from './queue-worker.host';
 
@@ -24,7 +25,7 @@ export class AlertingModule {
     return {
       module: AlertingModule,
       imports: [DiscoveryModule],
-      providers: [RaiseAlertJobHandler, QueueWorkerHost],
+      providers: [RaiseAlertJobHandler, ClearAlertJobHandler, QueueWorkerHost],
     };
   }
 }

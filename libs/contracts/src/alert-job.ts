@@ -40,6 +40,29 @@ export interface RaiseAlertJob {
   readonly findings: readonly FindingRecord[];
 }
 
+/**
+ * Payload of the `alert.clear` job: a rule that declares recovery judged its condition clear
+ * for a fingerprint. The open alert of the fingerprint (if any) starts counting how long it has
+ * stayed clear, and resolves by itself once that reaches `clear_for_ms`.
+ * Persisted in Redis while queued: add fields, never rename or remove them.
+ */
+export interface ClearAlertJob {
+  readonly fingerprint: string;
+  readonly tenant_id: string;
+  readonly model_id: string;
+  readonly rule_id: string;
+  readonly scope: string;
+  /** When the rule judged the condition clear (event time), ISO 8601. */
+  readonly cleared_at: string;
+  /** How long the condition must stay clear before the alert resolves (the rule's recovery). */
+  readonly clear_for_ms: number;
+}
+
+/** Deterministic BullMQ job id of a clear: the same judgement enqueued twice is one job. */
+export function clearAlertJobId(job: Pick<ClearAlertJob, 'fingerprint' | 'cleared_at'>): string {
+  return `clear-${sha256(`${job.fingerprint}\n${job.cleared_at}`).slice(0, 48)}`;
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

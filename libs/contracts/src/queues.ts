@@ -1,4 +1,4 @@
-import type { RaiseAlertJob } from './alert-job';
+import type { ClearAlertJob, RaiseAlertJob } from './alert-job';
 
 /**
  * BullMQ queue names. Persisted as Redis key prefixes that hold jobs across restarts:
@@ -15,6 +15,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** Job names. Persisted with every job in Redis: never rename. */
 export const JOBS = {
   raiseAlert: 'alert.raise',
+  clearAlert: 'alert.clear',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -22,11 +23,12 @@ export type JobName = (typeof JOBS)[keyof typeof JOBS];
 /** Every job name mapped to its payload type. */
 export interface JobPayloads {
   [JOBS.raiseAlert]: RaiseAlertJob;
+  [JOBS.clearAlert]: ClearAlertJob;
 }
 
 /** Which queue carries which jobs; a worker checks at boot that each has exactly one handler. */
 export const QUEUE_JOBS: { readonly [Q in QueueName]: readonly JobName[] } = {
-  alerts: [JOBS.raiseAlert],
+  alerts: [JOBS.raiseAlert, JOBS.clearAlert],
   notifications: [],
   escalations: [],
 };

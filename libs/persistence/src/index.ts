@@ -17,6 +17,7 @@ export {
   type AlertActor,
   type AlertCommandResult,
   type AlertFilter,
+  type RecordClearResult,
   type AlertPage,
   type RecordFindingsResult,
 } from './repositories/alert.repository';

@@ -264,4 +264,37 @@ describe('PolicyEvaluator with FindingCollector', () => {
 
     expect(collector.findingCount).toBe(0);
   });
+
+  it('turns clears of rules that declare recovery into clear jobs, the earliest and the latest per fingerprint, and drops the others', () => {
+    const clearing = (id: string, recovery?: { clearFor: '1h' }) =>
+      rule(id, { ...(recovery ? { recovery } : {}), evaluate: ({ event: e }) => (e.payload['bad'] === true ? { observed: 1 } : { kind: 'clear' }) });
+    const collector = evaluateAll(
+      [sectorModule({ rules: [clearing('R1', { clearFor: '1h' }), clearing('R2')] })],
+      [
+        event({ event_id: 'a', timestamp: '2025-10-01T00:10:00Z' }),
+        event({ event_id: 'b', timestamp: '2025-10-01T00:00:00Z' }),
+        event({ event_id: 'c', timestamp: '2025-10-01T00:20:00Z' }),
+        event({ event_id: 'd', timestamp: '2025-10-01T00:30:00Z' }),
+        event({ event_id: 'e', payload: { bad: true } }),
+      ],
+    );
+
+    const fingerprint = alertFingerprint('acme', 'credit-score', 'R1', 'model');
+    expect(collector.toClearJobs().map((j) => [j.fingerprint, j.cleared_at])).toEqual([
+      [fingerprint, '2025-10-01T00:00:00.000Z'],
+      [fingerprint, '2025-10-01T00:30:00.000Z'],
+    ]);
+    expect(collector.toClearJobs()[0]).toEqual(
+      {
+        fingerprint: alertFingerprint('acme', 'credit-score', 'R1', 'model'),
+        tenant_id: 'acme',
+        model_id: 'credit-score',
+        rule_id: 'R1',
+        scope: 'model',
+        cleared_at: '2025-10-01T00:00:00.000Z',
+        clear_for_ms: 3_600_000,
+      },
+    );
+    expect(collector.toJobs().map((j) => j.rule_id).sort()).toEqual(['R1', 'R2']);
+  });
 });

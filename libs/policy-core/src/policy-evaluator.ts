@@ -1,5 +1,6 @@
-import { alertFingerprint, findingId, maxSeverity, type FindingRecord, type RaiseAlertJob, type Sector, type TelemetryEvent } from '@kanshi/contracts';
+import { alertFingerprint, findingId, maxSeverity, type ClearAlertJob, type FindingRecord, type RaiseAlertJob, type Sector, type TelemetryEvent } from '@kanshi/contracts';
 import {
+  durationMs,
   emptyOutput,
   RuleRuntime,
   type ArgsResolver,
@@ -45,6 +46,35 @@ export class FindingCollector {
     const jobs = [...grouped.values()].map(({ job, findings }) => ({ ...job, findings: [...findings.values()] }));
     this.jobs = { from: this.output.findings.length, jobs };
     return jobs;
+  }
+
+  /**
+   * `alert.clear` jobs for the rules that declare recovery: per fingerprint the earliest and the
+   * latest clear of the batch, which is what the alert's countdown needs (since when, until
+   * when), however many events a rule judged clear. Clears of other rules resolve nothing and
+   * are dropped.
+   */
+  toClearJobs(): ClearAlertJob[] {
+    const span = new Map<string, { first: ClearAlertJob; last: ClearAlertJob }>();
+    for (const clear of this.output.clears) {
+      const { recovery, id } = clear.rule.rule;
+      if (!recovery) continue;
+      const fingerprint = alertFingerprint(clear.tenantId, clear.modelId, id, clear.scope);
+      const job: ClearAlertJob = {
+        fingerprint,
+        tenant_id: clear.tenantId,
+        model_id: clear.modelId,
+        rule_id: id,
+        scope: clear.scope,
+        cleared_at: new Date(clear.time).toISOString(),
+        clear_for_ms: durationMs(recovery.clearFor),
+      };
+      const seen = span.get(fingerprint);
+      if (!seen) span.set(fingerprint, { first: job, last: job });
+      else if (job.cleared_at < seen.first.cleared_at) seen.first = job;
+      else if (job.cleared_at > seen.last.cleared_at) seen.last = job;
+    }
+    return [...span.values()].flatMap(({ first, last }) => (first === last ? [first] : [first, last]));
   }
 }
 

@@ -50,12 +50,13 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.error(`rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`);
     }
     const jobs = this.pending.toJobs();
-    if (jobs.length === 0) {
+    const clears = this.pending.toClearJobs();
+    if (jobs.length === 0 && clears.length === 0) {
       this.pending = new FindingCollector();
       return;
     }
     try {
-      await this.alerts.enqueue(jobs);
+      await this.alerts.enqueue(jobs, clears);
       this.pending = new FindingCollector();
     } catch (error) {
       // Keep the findings: the next tick enqueues them again (job ids are deterministic).

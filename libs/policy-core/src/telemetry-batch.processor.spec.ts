@@ -219,6 +219,6 @@ describe('TelemetryBatchProcessor', () => {
   });
 
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], ruleFailures: [], deployments: [], latestEventTime: null });
+    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null });
   });
 });

@@ -1,6 +1,7 @@
 import {
   decodeTelemetryEvent,
   describeIssues,
+  type ClearAlertJob,
   type DeadLetterReason,
   type RaiseAlertJob,
 } from '@kanshi/contracts';
@@ -29,6 +30,8 @@ export interface BatchOutcome {
   readonly findings: number;
   readonly deadLetters: readonly DeadLetter[];
   readonly alertJobs: readonly RaiseAlertJob[];
+  /** Recovery judgements of rules that auto-resolve their alerts. */
+  readonly clearJobs: readonly ClearAlertJob[];
   readonly ruleFailures: readonly RuleFailure[];
   /** The latest deployment reported per inventory model, for the inventory's deployed version. */
   readonly deployments: readonly ModelDeployment[];
@@ -115,6 +118,7 @@ export class TelemetryBatchProcessor {
       findings: collector.findingCount,
       deadLetters,
       alertJobs: collector.toJobs(),
+      clearJobs: collector.toClearJobs(),
       ruleFailures: collector.failures,
       deployments: [...deployments.values()],
       latestEventTime: seen.latestEventTime,

@@ -16,6 +16,7 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
     findings: first.findings + second.findings,
     deadLetters: [...first.deadLetters, ...second.deadLetters],
     alertJobs: [...first.alertJobs, ...second.alertJobs],
+    clearJobs: [...first.clearJobs, ...second.clearJobs],
     ruleFailures: [...first.ruleFailures, ...second.ruleFailures],
     deployments: [...first.deployments, ...second.deployments],
     latestEventTime:
@@ -72,7 +73,7 @@ export class TelemetryConsumer {
     const { engineGroupId, maxEventBytes } = this.config.values;
     const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
     await this.producer.send(TOPICS.telemetryDeadLetter, deadLetters);
-    await this.alerts.enqueue(outcome.alertJobs);
+    await this.alerts.enqueue(outcome.alertJobs, outcome.clearJobs);
     // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
     await this.inventory.recordDeployments(outcome.deployments);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);

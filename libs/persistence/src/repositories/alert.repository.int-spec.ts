@@ -211,3 +211,72 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
     expect((await trail(tenantId, alertId)).filter(([action]) => action === 'acknowledged')).toHaveLength(1);
   });
 });
+
+describe('AlertRepository.recordClear: auto-resolve (real PostgreSQL)', () => {
+  let tenantId: string;
+  const HOUR = 3_600_000;
+  const t0 = new Date('2026-11-02T00:00:00Z');
+  const at = (hours: number) => new Date(t0.getTime() + hours * HOUR);
+  const clear = (fingerprint: string, hours: number) => ({
+    fingerprint,
+    tenant_id: tenantId,
+    model_id: 'm',
+    rule_id: 'G1',
+    scope: 'model',
+    cleared_at: at(hours).toISOString(),
+    clear_for_ms: HOUR,
+  });
+
+  beforeEach(async () => {
+    tenantId = uniqueId('t');
+    await createTenantFixture(dataSource, tenantId);
+  });
+
+  it('resolves once the condition has stayed clear for the recovery period, not before, with kanshi in the history', async () => {
+    const fp = g1Fingerprint(tenantId, 'm');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+
+    expect(await alerts.recordClear(clear(fp, 1))).toMatchObject({ outcome: 'clearing', clearSince: at(1) });
+    expect(await alerts.recordClear(clear(fp, 1.99))).toMatchObject({ outcome: 'clearing', clearSince: at(1) });
+    expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
+    expect(await alerts.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'resolved', alertId });
+
+    const alert = await alerts.findForTenant(tenantId, alertId);
+    expect([alert?.status, alert?.resolvedAt !== null]).toEqual(['resolved', true]);
+    const last = (await alerts.history(tenantId, alertId)).at(-1);
+    expect(last).toMatchObject({ action: 'resolved', actor: 'kanshi', fromStatus: 'firing', details: { how: 'auto', clear_since: at(1).toISOString() } });
+    expect(await alerts.recordClear(clear(fp, 3))).toEqual({ outcome: 'no-open-alert' });
+  });
+
+  it('restarts the count when the rule fires after the first clear, and ignores a clear older than the newest finding', async () => {
+    const fp = g1Fingerprint(tenantId, 'm');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    await alerts.recordClear(clear(fp, 1));
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(1.5))]));
+
+    expect(await alerts.recordClear(clear(fp, 1.2))).toEqual({ outcome: 'stale' });
+    expect(await alerts.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'clearing', clearSince: at(2) });
+    expect(await alerts.recordClear(clear(fp, 2.5))).toMatchObject({ outcome: 'clearing' });
+    expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
+    expect(await alerts.recordClear(clear(fp, 3))).toMatchObject({ outcome: 'resolved' });
+  });
+
+  it('keeps a clear that is newer than a finding delivered after it (order-independent)', async () => {
+    const fp = g1Fingerprint(tenantId, 'm');
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    await alerts.recordClear(clear(fp, 2));
+    // A finding of hour 1 delivered late: the condition was clear after it, at hour 2.
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(1))]));
+
+    expect(await alerts.recordClear(clear(fp, 3))).toMatchObject({ outcome: 'resolved', clearSince: at(2) });
+  });
+
+  it('resolves an acknowledged alert too, and does nothing for a fingerprint without an alert', async () => {
+    const fp = g1Fingerprint(tenantId, 'm');
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
+    await alerts.recordClear(clear(fp, 1));
+    expect(await alerts.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'resolved' });
+    expect(await alerts.recordClear(clear(g1Fingerprint(tenantId, 'other'), 2))).toEqual({ outcome: 'no-open-alert' });
+  });
+});

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { maxSeverity, severityRank, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { maxSeverity, severityRank, type ClearAlertJob, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import { AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from '../entities/alert-history.entity';
 import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
 import { planTransition, type AlertCommand } from './alert-transitions';
@@ -36,6 +36,15 @@ export interface AlertActor {
 
 /** The actor of changes Kanshi makes itself. */
 export const SYSTEM: AlertActor = { actor: SYSTEM_ACTOR, actorName: null };
+
+/**
+ * What a clear did: nothing (no open alert, or the rule fired after it), started or continued
+ * the countdown of an open alert, or resolved it.
+ */
+export type RecordClearResult =
+  | { readonly outcome: 'no-open-alert' | 'stale' }
+  | { readonly outcome: 'clearing'; readonly alertId: string; readonly clearSince: Date }
+  | { readonly outcome: 'resolved'; readonly alertId: string; readonly clearSince: Date };
 
 /** What applying a command to an alert came to. */
 export type AlertCommandResult =
@@ -164,7 +173,8 @@ export class AlertRepository {
         await manager.query(
           `UPDATE alerts
               SET occurrence_count = occurrence_count + $2,
-                  clear_since = NULL,
+                  -- A clear judged after the newest finding still counts; an older one does not.
+                  clear_since = CASE WHEN clear_since > $4 THEN clear_since END,
                   first_seen_at = LEAST(first_seen_at, $3),
                   last_seen_at = GREATEST(last_seen_at, $4),
                   severity = $5,
@@ -180,6 +190,44 @@ export class AlertRepository {
       }
       await appendHistory(manager, history);
       return { alertId: alert.id, created, reopened, newFindings: fresh.length };
+    });
+  }
+
+  /**
+   * Records that a rule judged its condition clear. The open alert of the fingerprint remembers
+   * since when it has been clear, and resolves by itself (history: resolved by kanshi) once the
+   * condition has stayed clear for the rule's recovery period, measured in event time between
+   * the first and the latest clear. Order-independent with findings: a clear older than the
+   * alert's newest finding is stale, and a finding newer than the first clear restarts the count.
+   */
+  async recordClear(job: ClearAlertJob): Promise<RecordClearResult> {
+    const clearedAt = new Date(job.cleared_at);
+    return this.dataSource.transaction(async (manager) => {
+      const [alert] = await manager.query<{ id: string; status: AlertStatus; clear_since: Date | null; last_seen_at: Date }[]>(
+        `SELECT id, status, clear_since, last_seen_at FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
+        [job.tenant_id, job.fingerprint],
+      );
+      if (!alert || alert.status === 'resolved') return { outcome: 'no-open-alert' };
+      if (clearedAt <= alert.last_seen_at) return { outcome: 'stale' };
+      const clearSince = alert.clear_since !== null && alert.clear_since < clearedAt ? alert.clear_since : clearedAt;
+      if (clearedAt.getTime() - clearSince.getTime() < job.clear_for_ms) {
+        await manager.query(`UPDATE alerts SET clear_since = $2 WHERE id = $1`, [alert.id, clearSince]);
+        return { outcome: 'clearing', alertId: alert.id, clearSince };
+      }
+      await manager.query(`UPDATE alerts SET status = 'resolved', resolved_at = now(), clear_since = NULL, updated_at = now() WHERE id = $1`, [alert.id]);
+      await appendHistory(manager, [
+        {
+          alertId: alert.id,
+          tenantId: job.tenant_id,
+          action: 'resolved',
+          by: SYSTEM,
+          from: alert.status,
+          to: 'resolved',
+          comment: `Rule ${job.rule_id} has judged the condition clear since ${clearSince.toISOString()}, for at least ${job.clear_for_ms / 60_000} minutes.`,
+          details: { how: 'auto', clear_since: clearSince.toISOString(), cleared_at: job.cleared_at, clear_for_ms: job.clear_for_ms },
+        },
+      ]);
+      return { outcome: 'resolved', alertId: alert.id, clearSince };
     });
   }
 

@@ -1,0 +1,20 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JOBS, type ClearAlertJob } from '@kanshi/contracts';
+import { AlertRepository } from '@kanshi/persistence';
+import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+
+/** Payload: {@link ClearAlertJob}. Counts how long an open alert has been clear and auto-resolves it; safe to run twice. */
+@Injectable()
+@JobHandler(JOBS.clearAlert)
+export class ClearAlertJobHandler implements JobHandlerOf<typeof JOBS.clearAlert> {
+  private readonly logger = new Logger(ClearAlertJobHandler.name);
+
+  constructor(private readonly alerts: AlertRepository) {}
+
+  async handle(job: ClearAlertJob): Promise<void> {
+    const result = await this.alerts.recordClear(job);
+    if (result.outcome === 'resolved') {
+      this.logger.log(`alert ${result.alertId} auto-resolved: ${job.rule_id} clear since ${result.clearSince.toISOString()} (tenant ${job.tenant_id}, model ${job.model_id})`);
+    }
+  }
+}

@@ -166,17 +166,30 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
   it('reopens a resolved alert when its rule fires again, and leaves an acknowledged one acknowledged', async () => {
     const fp = g1Fingerprint(tenantId, 'm3');
     const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'critical')]));
     await alerts.apply(tenantId, alertId, { kind: 'resolve' }, officer);
 
-    const again = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    const again = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'medium')]));
     expect(again).toMatchObject({ created: false, reopened: true, newFindings: 1 });
-    expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
+    const reopened = await alerts.findForTenant(tenantId, alertId);
+    // The highest severity seen while open: the critical finding belonged to the resolved period.
+    expect([reopened?.status, reopened?.severity]).toEqual(['firing', 'medium']);
 
     await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
     await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
     const alert = await alerts.findForTenant(tenantId, alertId);
-    expect([alert?.status, alert?.occurrenceCount]).toEqual(['acknowledged', 3]);
-    expect((await trail(tenantId, alertId)).map(([action]) => action)).toEqual(['created', 'resolved', 'reopened', 'occurrence', 'acknowledged', 'occurrence']);
+    expect([alert?.status, alert?.occurrenceCount]).toEqual(['acknowledged', 4]);
+    expect((await trail(tenantId, alertId)).map(([action]) => action)).toEqual([
+      'created',
+      'occurrence',
+      'severity_raised',
+      'resolved',
+      'reopened',
+      'occurrence',
+      'acknowledged',
+      'occurrence',
+      'severity_raised',
+    ]);
   });
 
   it('treats an alert of another tenant, or a malformed id, as absent', async () => {

@@ -156,9 +156,10 @@ export class AlertRepository {
       if (fresh.length > 0) {
         fresh.sort((a, b) => b.occurred_at.getTime() - a.occurred_at.getTime());
         const latest = fresh[0] as (typeof fresh)[number];
-        const newSeverity = fresh.map((f) => f.severity).reduce(maxSeverity, alert.severity);
         // The condition holds again: a resolved alert reopens, and any auto-resolve countdown stops.
         reopened = alert.status === 'resolved';
+        // Severity is the highest seen while open: a reopened alert starts from its new findings.
+        const newSeverity = fresh.map((f) => f.severity).reduce(maxSeverity, reopened ? 'low' : alert.severity);
         if (reopened) {
           await manager.query(
             `UPDATE alerts SET status = 'firing', resolved_at = NULL, acknowledged_at = NULL, escalation_level = 0 WHERE id = $1`,
@@ -167,7 +168,7 @@ export class AlertRepository {
           history.push({ ...about, action: 'reopened', from: 'resolved', to: 'firing', comment: 'The rule fired again after the alert was resolved.' });
         }
         if (!created) history.push({ ...about, action: 'occurrence', details: { new_findings: fresh.length, severity: fresh.map((f) => f.severity).reduce(maxSeverity) } });
-        if (!created && severityRank(newSeverity) > severityRank(alert.severity)) {
+        if (!created && !reopened && severityRank(newSeverity) > severityRank(alert.severity)) {
           history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: newSeverity } });
         }
         await manager.query(

@@ -22,7 +22,17 @@ export const DAY_MS = UNIT_MS.d;
  * @throws Error naming the value when it is not a duration.
  */
 export function durationMs(duration: string): number {
+  // Rules convert their duration arguments on every event: remember the few distinct values.
+  const known = PARSED.get(duration);
+  if (known !== undefined) return known;
   const match = DURATION.exec(duration);
   if (!match) throw new Error(`"${duration}" is not a duration: write a whole number and a unit (ms, s, m, h, d), e.g. "24h".`);
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  if (PARSED.size >= MAX_PARSED) PARSED.clear();
+  PARSED.set(duration, ms);
+  return ms;
 }
+
+const PARSED = new Map<string, number>();
+/** Durations are tenants' arguments: a bounded set in practice, bounded here in any case. */
+const MAX_PARSED = 1024;

@@ -28,6 +28,21 @@ describe('Windows', () => {
     expect(judged).toMatchObject({ start: T0, end: T0 + HOUR, bucketStart: T0, totals: { n: 2 }, occurrence: '2026-03-02T00:00:00.000Z' });
   });
 
+  it('arms a bucket\'s timer on its first event only, and again for a late event that starts a fresh bucket', () => {
+    const state: WindowedState = { window: null };
+    const timers = fakeTimers();
+    const sets: string[] = [];
+    const counting = { ...timers, set: (name: string, at: number) => (sets.push(name), timers.set(name, at)) };
+    for (let i = 0; i < 50; i++) Windows.count(state, hourly, T0 + i * 60_000, counting, { n: 1 });
+    Windows.count(state, hourly, T0 - 30 * 60_000, counting, { n: 1 });
+    expect(sets).toEqual([Windows.closeTimer(T0), Windows.closeTimer(T0 - HOUR)]);
+  });
+
+  it('declares the window spec from the arguments, minSamples when there is one', () => {
+    expect(Windows.spec('sliding')({ window: '7d', lateness: '1h', minSamples: 3 })).toEqual({ kind: 'sliding', size: '7d', lateness: '1h', minSamples: 3 });
+    expect(Windows.spec('tumbling')({ window: '1h', lateness: '5m' })).toEqual({ kind: 'tumbling', size: '1h', lateness: '5m' });
+  });
+
   it('refuses an event for a judged bucket, and one older than the lateness bound, as late', () => {
     const state: WindowedState = { window: null };
     const timers = fakeTimers();

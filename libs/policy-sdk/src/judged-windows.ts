@@ -1,5 +1,5 @@
-import { durationMs } from './duration';
-import type { RuleTimers } from './rule';
+import { durationMs, type Duration } from './duration';
+import type { RuleTimers, WindowSpec } from './rule';
 import { CountWindow, type CountWindowState } from './windows';
 
 /**
@@ -51,6 +51,16 @@ export interface JudgedWindow {
 
 const CLOSE = 'close@';
 
+/** Whether the window holds a bucket starting at `start`; newest buckets first, where events land. */
+function hasBucket(window: CountWindowState, start: number): boolean {
+  for (let i = window.buckets.length - 1; i >= 0; i--) {
+    const bucketStart = (window.buckets[i] as { start: number }).start;
+    if (bucketStart === start) return true;
+    if (bucketStart < start) return false;
+  }
+  return false;
+}
+
 function retainMsOf(plan: WindowPlan): number {
   const bucketMs = durationMs(plan.bucket);
   const spanMs = Math.max(bucketMs, plan.span === undefined ? 0 : durationMs(plan.span));
@@ -70,7 +80,8 @@ function retainMsOf(plan: WindowPlan): number {
  *   second alert.
  * - Arguments: the plan is rebuilt from the arguments on every call. A changed bucket width
  *   starts fresh counts (tallies of another width cannot be compared) but keeps what was judged
- *   judged; a changed span or history keeps the counts.
+ *   judged; a changed span or history keeps the counts; a changed lateness applies from the
+ *   next bucket (a bucket's timer is armed by its first event).
  *
  * @example Share of explained decisions per window, at least `minSamples` decisions
  * ```ts
@@ -84,7 +95,7 @@ function retainMsOf(plan: WindowPlan): number {
  *   defaultSeverity: 'high',
  *   reads: ['prediction'],
  *   args: Type.Object({ minShare: Type.Number({ default: 0.99 }), ...Arg.window({ window: '1h', lateness: '15m', minSamples: 20 }, 'decisions') }),
- *   window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+ *   window: Windows.spec('tumbling'),
  *   initialState: (): WindowedState => ({ window: null }),
  *   evaluate: ({ event, time, state, args, timers }) => {
  *     const explained = Array.isArray(event.payload['reason_codes']) ? 1 : 0;
@@ -133,10 +144,30 @@ export const Windows = {
    */
   record(holder: WindowedState, plan: WindowPlan, time: number, timers: RuleTimers, record: (window: CountWindowState) => boolean, key?: string): boolean {
     const window = Windows.of(holder, plan);
-    if (!record(window)) return false;
     const start = CountWindow.bucketStart(window, time);
-    timers.set(Windows.closeTimer(start, key), start + window.bucketMs + durationMs(plan.lateness));
+    // The first event of a bucket arms its timer; the others find it armed (this is the hot path).
+    const armed = hasBucket(window, start);
+    if (!record(window)) return false;
+    if (!armed) timers.set(Windows.closeTimer(start, key), start + window.bucketMs + durationMs(plan.lateness));
     return true;
+  },
+
+  /**
+   * The {@link WindowSpec} of a rule sized by the `window`, `lateness` and (if any) `minSamples`
+   * arguments of {@link Arg.window}, for the rule's `window` field.
+   *
+   * @example
+   * ```ts
+   * window: Windows.spec('tumbling'),
+   * ```
+   */
+  spec(kind: 'tumbling' | 'sliding') {
+    return (a: { readonly window: string; readonly lateness: string; readonly minSamples?: number }): WindowSpec => ({
+      kind,
+      size: a.window as Duration,
+      lateness: a.lateness as Duration,
+      ...(a.minSamples === undefined ? {} : { minSamples: a.minSamples }),
+    });
   },
 
   /** Name of the timer that judges the bucket starting at `start` (and `key`). */

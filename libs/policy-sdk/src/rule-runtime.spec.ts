@@ -5,7 +5,6 @@ import { defineRule, type RuleDefinition } from './rule';
 import { RuleRuntime, runtimeRules } from './rule-runtime';
 import { getSectorModuleOptions, SectorModule } from './sector-module.decorator';
 import { Windows, type WindowedState } from './judged-windows';
-import type { Duration } from './duration';
 import { Arg } from './payload-fields';
 import { Stats } from './windows';
 
@@ -20,8 +19,8 @@ const overrideShare = defineRule({
   defaultSeverity: 'medium',
   reads: ['prediction', 'human_override'],
   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
-  // A function of the arguments, so a tenant's override shows in the effective policy.
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+  // Sized by the arguments, so a tenant's override shows in the effective policy.
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '1h' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {

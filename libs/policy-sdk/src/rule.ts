@@ -144,7 +144,7 @@ export interface RecoverySpec {
  *
  * @example A windowed rule: the share of overrides, judged once per window when it closes
  * ```ts
- * import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+ * import { Arg, defineRule, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
  *
  * const plan = (a: { window: string; lateness: string }) => ({ bucket: a.window, lateness: a.lateness });
  *
@@ -156,8 +156,8 @@ export interface RecoverySpec {
  *   defaultSeverity: 'medium',
  *   reads: ['prediction', 'human_override'],
  *   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
- *   // A function of the arguments, so a tenant's override shows in the effective policy.
- *   window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+ *   // Sized by the arguments, so a tenant's override shows in the effective policy.
+ *   window: Windows.spec('tumbling'),
  *   recovery: { clearFor: '1h' },
  *   initialState: (): WindowedState => ({ window: null }),
  *   evaluate: ({ event, time, state, args, timers }) => {

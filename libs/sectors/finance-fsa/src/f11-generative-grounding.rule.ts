@@ -1,4 +1,4 @@
-import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, defineRule, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_AI_PAPER, windowBounds } from './finance-rule-helpers';
 
 const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket: a.window, lateness: a.lateness });
@@ -25,7 +25,7 @@ export const f11GenerativeGrounding = defineRule({
     ...Arg.window({ window: '24h', lateness: '15m', minSamples: 50 }, 'responses'),
     assumeCustomerFacing: Type.Boolean({ default: true, description: 'Count generated responses without a customer_facing flag as customer-facing.' }),
   }),
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {

@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_AI_PAPER, FSA_MRM, norm, windowBounds } from './finance-rule-helpers';
 
 interface PendingDecision {
@@ -49,7 +49,7 @@ export const f3ExplanationCoverage = defineRule({
     // Not Arg.minSamples, whose "fewer is no finding" would be wrong: adverse decisions are judged however few.
     minSamples: Type.Integer({ default: 20, minimum: 1, description: 'Fewest decisions in a window before coverage is judged.' }),
   }),
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '1h' },
   initialState: (): F3State => ({ window: null, pending: {}, early: {} }),
   evaluate: ({ event, time, state, args, timers }) => {

@@ -1,4 +1,4 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_MRM, iso, norm, scopeOf, windowBounds } from './finance-rule-helpers';
 
 // No history behind the window: each report carries its own baseline.
@@ -26,7 +26,7 @@ export const f5DiscriminationDrop = defineRule({
     maxDrop: Type.Number({ default: 0.05, minimum: 0, description: 'Largest allowed drop, baseline minus observed mean, in absolute units.' }),
     ...Arg.window({ window: '30d', lateness: '1h', minSamples: 1 }, 'reports of a metric', 'Trailing window the mean value and baseline are taken over; judged at the close of each day.'),
   }),
-  window: (a) => ({ kind: 'sliding', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+  window: Windows.spec('sliding'),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {

@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_MRM, scopeOf, windowBounds } from './finance-rule-helpers';
 
 interface F7State {
@@ -49,7 +49,7 @@ export const f7PopulationStability = defineRule({
     features: Arg.names([], 'Score and top features checked; empty for every feature reported.'),
     maxFeatures: Type.Integer({ default: 100, minimum: 1, description: 'Most features tracked per model.' }),
   }),
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, lateness: a.lateness as Duration }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '1d' },
   initialState: (): F7State => ({ features: {} }),
   evaluate: ({ event, time, state, args, timers }) => {

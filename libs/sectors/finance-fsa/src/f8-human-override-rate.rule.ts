@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type Duration, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_AI_PAPER, FSA_MRM, iso, windowBounds } from './finance-rule-helpers';
 
 // The baseline window is kept behind the judged one.
@@ -38,7 +38,7 @@ export const f8HumanOverrideRate = defineRule({
     ...Arg.window({ window: '7d', lateness: '1h', minSamples: 200 }, 'predictions', 'Trailing window the rate is taken over; judged at the close of each day.'),
     baselineWindow: Arg.duration('28d', 'Window before it whose rate is the baseline; it too needs minSamples predictions.'),
   }),
-  window: (a) => ({ kind: 'sliding', size: a.window as Duration, lateness: a.lateness as Duration, minSamples: a.minSamples }),
+  window: Windows.spec('sliding'),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {

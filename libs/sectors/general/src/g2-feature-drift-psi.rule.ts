@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
 import { bounds, byPrefix, limited, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
@@ -25,7 +25,7 @@ export const g2FeatureDriftPsi = defineRule({
   defaultSeverity: 'medium',
   reads: ['drift_metric'],
   args,
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '24h' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {

@@ -1,4 +1,4 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
 import { bounds, dailySliding, iso, limited, rounded } from './general-rule-support';
 
 const args = Type.Object({
@@ -26,7 +26,7 @@ export const g3PrimaryMetricDrop = defineRule({
   defaultSeverity: 'high',
   reads: ['performance_metric'],
   args,
-  window: (a) => ({ kind: 'sliding', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('sliding'),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {

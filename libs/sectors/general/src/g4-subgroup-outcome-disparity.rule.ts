@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type Duration, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
 import { bounds, byPrefix, dailySliding, iso, limited, rounded } from './general-rule-support';
 
 const args = Type.Object({
@@ -56,7 +56,7 @@ export const g4SubgroupOutcomeDisparity = defineRule({
   defaultSeverity: 'high',
   reads: ['prediction'],
   args,
-  window: (a) => ({ kind: 'sliding', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('sliding'),
   recovery: { clearFor: '1d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {

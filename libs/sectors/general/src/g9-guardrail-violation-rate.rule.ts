@@ -1,4 +1,4 @@
-import { Arg, defineRule, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, defineRule, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
 import { bounds, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
@@ -24,7 +24,7 @@ export const g9GuardrailViolationRate = defineRule({
   defaultSeverity: 'medium',
   reads: ['prediction'],
   args,
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '24h' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {

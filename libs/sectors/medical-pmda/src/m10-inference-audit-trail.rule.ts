@@ -1,4 +1,4 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
 import { tumblingPlan, windowBounds } from './medical-rule-support';
 
 /**
@@ -23,7 +23,7 @@ export const m10InferenceAuditTrail = defineRule({
     window: Arg.duration('1h', 'Tumbling window judged at its close.'),
     lateness: Arg.duration('5m', 'How long after a window ends inferences for it still count.'),
   }),
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '24h' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, args, state, timers }) => {

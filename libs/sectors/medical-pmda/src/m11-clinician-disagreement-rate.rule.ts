@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type Duration, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { tumblingPlan, windowBounds } from './medical-rule-support';
 
 interface M11Args {
@@ -46,7 +46,7 @@ export const m11ClinicianDisagreementRate = defineRule({
     window: Arg.duration('1d', 'Tumbling window judged at its close.'),
     lateness: Arg.duration('1h', 'How long after a window ends events for it still count.'),
   }),
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '3d' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, args, state, timers }) => {

@@ -1,4 +1,4 @@
-import { Arg, DAY_MS, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, DAY_MS, defineRule, durationMs, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { windowBounds } from './medical-rule-support';
 
 interface M4State extends WindowedState {
@@ -35,7 +35,7 @@ export const m4RealWorldSensitivityBelowClaim = defineRule({
     z: Type.Number({ default: 1.96, exclusiveMinimum: 0, description: 'Normal quantile of the lower bound (1.96 for 95%).' }),
     lateness: Arg.duration('1h', 'How long after a day ends reports for it still count.'),
   }),
-  window: (a) => ({ kind: 'sliding', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('sliding'),
   recovery: { clearFor: '7d' },
   initialState: (): M4State => ({ window: null, claim: null }),
   evaluate: ({ event, time, args, state, timers }) => {

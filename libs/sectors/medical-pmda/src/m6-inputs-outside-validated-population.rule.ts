@@ -1,4 +1,4 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type Duration, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
 import { tumblingPlan, windowBounds } from './medical-rule-support';
 
 /**
@@ -27,7 +27,7 @@ export const m6InputsOutsideValidatedPopulation = defineRule({
     window: Arg.duration('24h', 'Tumbling window judged at its close.'),
     lateness: Arg.duration('1h', 'How long after a window ends predictions for it still count.'),
   }),
-  window: (a) => ({ kind: 'tumbling', size: a.window as Duration, minSamples: a.minSamples, lateness: a.lateness as Duration }),
+  window: Windows.spec('tumbling'),
   recovery: { clearFor: '48h' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, model, args, state, timers }) => {

@@ -6,22 +6,27 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 export KANSHI_DEPS_CHECKED=1
 
-# The interoperability e2e spec produces with Debian's kcat (librdkafka), not kafkajs.
-ensure_kcat() {
-  command -v kcat >/dev/null && return 0
-  echo "• installing kcat (Debian package, for the interoperability tests)"
+# Installs a Debian package that tests need, when `check` (a shell command) fails.
+# Usage: ensure_debian_package <package> <check command> <which tests need it>
+ensure_debian_package() {
+  local package=$1 check=$2 needed_by=$3
+  bash -c "$check" >/dev/null 2>&1 && return 0
+  echo "• installing $package (Debian package, for $needed_by)"
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get install -y kcat \
-    || { "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y kcat; } \
+  "${sudo[@]}" apt-get install -y "$package" \
+    || { "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y "$package"; } \
     || true
-  command -v kcat >/dev/null || {
-    echo "✖ kcat is required by test/e2e/kcat-interop.e2e-spec.ts and could not be installed; run 'apt-get install kcat' (Debian/Ubuntu) and retry." >&2
+  bash -c "$check" >/dev/null 2>&1 || {
+    echo "✖ $package is required by $needed_by and could not be installed; run 'apt-get install $package' (Debian/Ubuntu) and retry." >&2
     exit 1
   }
 }
-ensure_kcat
+# The interoperability e2e spec produces with Debian's kcat (librdkafka), not kafkajs.
+ensure_debian_package kcat 'command -v kcat' test/e2e/kcat-interop.e2e-spec.ts
+# The email channel's integration spec sends to a real SMTP server: aiosmtpd under Debian's python3.
+ensure_debian_package python3-aiosmtpd "/usr/bin/python3 -c 'import aiosmtpd'" libs/alerting/src/channels/email.sender.int-spec.ts
 echo "• type check"
 npx --no-install tsc -p tsconfig.json --noEmit
 echo "• lint"

@@ -2,8 +2,21 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '@kanshi/auth';
 import { AlertQueue } from './alert-queue.service';
+import { AlertingSettingsController } from './http/alerting-settings.controller';
 import { AlertsController } from './http/alerts.controller';
+import { ChannelsController } from './http/channels.controller';
+import { RoutesController } from './http/routes.controller';
+import { SilencesController } from './http/silences.controller';
+import { AlertFollowUps } from './alert-follow-ups.service';
+import { ChannelSender } from './channels/channel-sender';
+import { AlertClockJobHandler } from './jobs/alert-clock.job';
 import { ClearAlertJobHandler } from './jobs/clear-alert.job';
+import { DeliverNotificationJobHandler } from './jobs/deliver-notification.job';
+import { EscalateAlertJobHandler } from './jobs/escalate-alert.job';
+import { ExpireSilenceJobHandler } from './jobs/expire-silence.job';
+import { NotifyGroupJobHandler } from './jobs/notify-group.job';
+import { RemindSilenceJobHandler } from './jobs/remind-silence.job';
+import { NotificationRecovery } from './notification-recovery.service';
 import { RaiseAlertJobHandler } from './jobs/raise-alert.job';
 import { QueueWorkerHost } from './queue-worker.host';
 
@@ -15,9 +28,15 @@ export class AlertingModule {
     return { module: AlertingModule, providers: [AlertQueue], exports: [AlertQueue] };
   }
 
-  /** For the API: the alert endpoints. */
+  /** For the API: the alert endpoints and the notification configuration (channels, routes, silences, settings). */
   static forApi(): DynamicModule {
-    return { module: AlertingModule, imports: [AuthModule], controllers: [AlertsController] };
+    return {
+      module: AlertingModule,
+      imports: [AuthModule],
+      controllers: [AlertsController, ChannelsController, RoutesController, SilencesController, AlertingSettingsController],
+      // Changes made through the API schedule their follow-ups (notification, escalation, silence end) themselves.
+      providers: [AlertFollowUps],
+    };
   }
 
   /** For the alert worker: every job handler and the BullMQ workers that run them. */
@@ -25,7 +44,20 @@ export class AlertingModule {
     return {
       module: AlertingModule,
       imports: [DiscoveryModule],
-      providers: [RaiseAlertJobHandler, ClearAlertJobHandler, QueueWorkerHost],
+      providers: [
+        AlertFollowUps,
+        ChannelSender,
+        RaiseAlertJobHandler,
+        ClearAlertJobHandler,
+        NotifyGroupJobHandler,
+        DeliverNotificationJobHandler,
+        EscalateAlertJobHandler,
+        AlertClockJobHandler,
+        RemindSilenceJobHandler,
+        ExpireSilenceJobHandler,
+        NotificationRecovery,
+        QueueWorkerHost,
+      ],
     };
   }
 }

@@ -65,7 +65,9 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
         connection: this.connection,
         prefix: queuePrefix,
         concurrency: workerConcurrency,
-        maxStalledCount: 3,
+        // A job whose worker died is run again; only one that stalls this often (it keeps
+        // killing its worker) fails, and the failure is logged with the job.
+        maxStalledCount: 20,
         settings: { backoffStrategy: cappedBackoff },
       });
       worker.on('failed', (job, error) =>
@@ -82,7 +84,7 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
     const handler = handlers.get(job.name as JobName);
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
     try {
-      await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+      await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
     } catch (error) {
       // PostgreSQL class 22 (data exception): this payload can never be stored; retrying it
       // forever would only hide it. Everything else (outages, deadlocks) is retried.

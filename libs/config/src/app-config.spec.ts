@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       gatewayMaxBatch: 1000,
       gatewayBodyLimitBytes: 5_242_880,
       gatewayKafkaTimeoutMs: 10_000,
+      publicUrl: 'http://127.0.0.1:3000',
       workerConcurrency: 16,
     });
     expect(config.isProduction).toBe(false);

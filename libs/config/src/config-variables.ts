@@ -182,6 +182,12 @@ export const CONFIG_VARIABLES = {
       'Sector-module plug-ins the engine loads besides the built-in four: comma-separated module paths (relative to the working directory) or package names, each exporting a class decorated with `@SectorModule`.',
     parse: moduleList,
   },
+  publicUrl: {
+    name: 'KANSHI_PUBLIC_URL',
+    description: 'Where risk officers reach the api; links in notifications point under it (`<url>/alerts/<id>`).',
+    default: 'http://127.0.0.1:3000',
+    parse: (raw: string) => url('http:', 'https:')(raw).replace(/\/+$/, ''),
+  },
   workerConcurrency: {
     name: 'KANSHI_WORKER_CONCURRENCY',
     description: 'Jobs the alert worker runs at once per queue.',

@@ -1,4 +1,6 @@
 export * from './alert-job';
+export * from './duration';
+export * from './notification-jobs';
 export * from './queues';
 export * from './sectors';
 export * from './severity';

@@ -1,4 +1,5 @@
 import type { ClearAlertJob, RaiseAlertJob } from './alert-job';
+import type { AlertClockJob, DeliverNotificationJob, EscalateAlertJob, NotifyGroupJob, SilenceTimerJob } from './notification-jobs';
 
 /**
  * BullMQ queue names. Persisted as Redis key prefixes that hold jobs across restarts:
@@ -16,6 +17,12 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const JOBS = {
   raiseAlert: 'alert.raise',
   clearAlert: 'alert.clear',
+  notifyGroup: 'notification.group',
+  deliverNotification: 'notification.deliver',
+  escalateAlert: 'alert.escalate',
+  alertClock: 'alert.clock',
+  remindSilence: 'silence.remind',
+  expireSilence: 'silence.expire',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -24,11 +31,17 @@ export type JobName = (typeof JOBS)[keyof typeof JOBS];
 export interface JobPayloads {
   [JOBS.raiseAlert]: RaiseAlertJob;
   [JOBS.clearAlert]: ClearAlertJob;
+  [JOBS.notifyGroup]: NotifyGroupJob;
+  [JOBS.deliverNotification]: DeliverNotificationJob;
+  [JOBS.escalateAlert]: EscalateAlertJob;
+  [JOBS.alertClock]: AlertClockJob;
+  [JOBS.remindSilence]: SilenceTimerJob;
+  [JOBS.expireSilence]: SilenceTimerJob;
 }
 
 /** Which queue carries which jobs; a worker checks at boot that each has exactly one handler. */
 export const QUEUE_JOBS: { readonly [Q in QueueName]: readonly JobName[] } = {
   alerts: [JOBS.raiseAlert, JOBS.clearAlert],
-  notifications: [],
-  escalations: [],
+  notifications: [JOBS.notifyGroup, JOBS.deliverNotification],
+  escalations: [JOBS.escalateAlert, JOBS.alertClock, JOBS.remindSilence, JOBS.expireSilence],
 };

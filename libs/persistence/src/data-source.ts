@@ -2,6 +2,13 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AlertFindingEntity } from './entities/alert-finding.entity';
 import { AlertEntity } from './entities/alert.entity';
 import { AlertHistoryEntity } from './entities/alert-history.entity';
+import { AlertingSettingsEntity } from './entities/alerting-settings.entity';
+import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
+import { NotificationChannelEntity } from './entities/notification-channel.entity';
+import { NotificationGroupEntity } from './entities/notification-group.entity';
+import { NotificationRouteEntity } from './entities/notification-route.entity';
+import { NotificationEntity } from './entities/notification.entity';
+import { SilenceEntity } from './entities/silence.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { ModelEntity } from './entities/model.entity';
 import { PolicyOverrideEntity } from './entities/policy-override.entity';
@@ -10,8 +17,24 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { ModelInventoryAndRuleState1764100000000 } from './migrations/1764100000000-model-inventory-and-rule-state';
 import { ModelRetirementAndPolicyOverrides1764200000000 } from './migrations/1764200000000-model-retirement-and-policy-overrides';
 import { AlertLifecycle1764300000000 } from './migrations/1764300000000-alert-lifecycle';
+import { Notifications1764400000000 } from './migrations/1764400000000-notifications';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity, ModelEntity, AlertEntity, AlertFindingEntity, AlertHistoryEntity, PolicyOverrideEntity];
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  ModelEntity,
+  AlertEntity,
+  AlertFindingEntity,
+  AlertHistoryEntity,
+  PolicyOverrideEntity,
+  NotificationChannelEntity,
+  NotificationRouteEntity,
+  SilenceEntity,
+  NotificationEntity,
+  DeliveryAttemptEntity,
+  AlertingSettingsEntity,
+  NotificationGroupEntity,
+];
 
 /** Every migration, oldest first. Never edit one that has been merged; add a new one. */
 export const MIGRATIONS = [
@@ -19,6 +42,7 @@ export const MIGRATIONS = [
   ModelInventoryAndRuleState1764100000000,
   ModelRetirementAndPolicyOverrides1764200000000,
   AlertLifecycle1764300000000,
+  Notifications1764400000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

@@ -5,6 +5,13 @@ export { AlertFindingEntity } from './entities/alert-finding.entity';
 export { ALERT_ACTIONS, AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from './entities/alert-history.entity';
 export { planTransition, type AlertCommand, type AlertLifecycleState, type TransitionPlan } from './repositories/alert-transitions';
 export { ApiKeyEntity } from './entities/api-key.entity';
+export { AlertingSettingsEntity } from './entities/alerting-settings.entity';
+export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
+export { NotificationChannelEntity } from './entities/notification-channel.entity';
+export { NotificationGroupEntity } from './entities/notification-group.entity';
+export { NotificationRouteEntity } from './entities/notification-route.entity';
+export { NOTIFICATION_STATUSES, NotificationEntity, type NotificationStatus } from './entities/notification.entity';
+export { SilenceEntity } from './entities/silence.entity';
 export { ModelEntity } from './entities/model.entity';
 export { PolicyOverrideEntity } from './entities/policy-override.entity';
 export { TenantEntity } from './entities/tenant.entity';
@@ -22,6 +29,46 @@ export {
   type RecordFindingsResult,
 } from './repositories/alert.repository';
 export { ApiKeyRepository, type NewApiKey } from './repositories/api-key.repository';
+export { AlertingSettingsRepository } from './repositories/alerting-settings.repository';
+export {
+  ChannelRepository,
+  isUniqueViolation,
+  NameTakenError,
+  type ChannelChanges,
+  type ChannelDeleteResult,
+  type ChannelRecord,
+  type NewChannel,
+  type RouteRef,
+} from './repositories/channel.repository';
+export { RouteRepository, type RouteFields, type RouteWriteResult } from './repositories/route.repository';
+export {
+  SILENCE_STATES,
+  SilenceRepository,
+  silenceState,
+  type NewSilence,
+  type SilenceChangeResult,
+  type SilencePage,
+  type SilenceState,
+} from './repositories/silence.repository';
+export {
+  NotificationRepository,
+  type AlertFollowUpState,
+  type DeliveryTarget,
+  type NotificationRecord,
+  type PendingDelivery,
+  type TimedOutcome,
+} from './repositories/notification.repository';
+export {
+  channelsFor,
+  matchesAlert,
+  planNotifications,
+  silenceFor,
+  type AlertMatchers,
+  type PlannedNotification,
+  type RoutableAlert,
+  type RouteRule,
+  type SilenceRule,
+} from './repositories/notification-plan';
 export {
   ModelRepository,
   toModelProfile,

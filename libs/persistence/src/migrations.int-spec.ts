@@ -30,7 +30,24 @@ describe('migrations (real PostgreSQL)', () => {
     expect(await ensureDatabase(url)).toBe(false);
 
     expect(await migrate(url)).toHaveLength(MIGRATIONS.length);
-    expect(await tables(url)).toEqual(['alert_findings', 'alert_history', 'alerts', 'api_keys', 'engine_offsets', 'models', 'policy_overrides', 'rule_states', 'tenants']);
+    expect(await tables(url)).toEqual([
+      'alert_findings',
+      'alert_history',
+      'alerting_settings',
+      'alerts',
+      'api_keys',
+      'delivery_attempts',
+      'engine_offsets',
+      'models',
+      'notification_channels',
+      'notification_groups',
+      'notification_routes',
+      'notifications',
+      'policy_overrides',
+      'rule_states',
+      'silences',
+      'tenants',
+    ]);
     expect(await migrate(url)).toEqual([]);
 
     const dataSource = createDataSource(url, 'kanshi-migration-test');

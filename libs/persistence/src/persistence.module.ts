@@ -9,8 +9,25 @@ import { ModelRepository } from './repositories/model.repository';
 import { PolicyOverrideRepository } from './repositories/policy-override.repository';
 import { RuleStateRepository } from './repositories/rule-state.repository';
 import { TenantRepository } from './repositories/tenant.repository';
+import { AlertingSettingsRepository } from './repositories/alerting-settings.repository';
+import { NotificationRepository } from './repositories/notification.repository';
+import { ChannelRepository } from './repositories/channel.repository';
+import { RouteRepository } from './repositories/route.repository';
+import { SilenceRepository } from './repositories/silence.repository';
 
-const REPOSITORIES = [AlertRepository, ApiKeyRepository, ModelRepository, PolicyOverrideRepository, RuleStateRepository, TenantRepository];
+const REPOSITORIES = [
+  AlertRepository,
+  AlertingSettingsRepository,
+  ApiKeyRepository,
+  ChannelRepository,
+  ModelRepository,
+  NotificationRepository,
+  PolicyOverrideRepository,
+  RouteRepository,
+  RuleStateRepository,
+  SilenceRepository,
+  TenantRepository,
+];
 
 /** The PostgreSQL connection and the repositories over it. The schema must be migrated already. */
 @Global()

@@ -1,3 +1,5 @@
+import { parseDurationMs } from '@kanshi/contracts';
+
 /**
  * A span of time as rules write it: a whole number and a unit, `ms`, `s`, `m`, `h` or `d`
  * (`'1h'`, `'24h'`, `'7d'`). Calendar months are not durations; write `'30d'`.
@@ -5,7 +7,6 @@
 export type Duration = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 
 /** One hour in milliseconds, for arithmetic on event times in rules. */
 export const HOUR_MS = UNIT_MS.h;
@@ -25,9 +26,8 @@ export function durationMs(duration: string): number {
   // Rules convert their duration arguments on every event: remember the few distinct values.
   const known = PARSED.get(duration);
   if (known !== undefined) return known;
-  const match = DURATION.exec(duration);
-  if (!match) throw new Error(`"${duration}" is not a duration: write a whole number and a unit (ms, s, m, h, d), e.g. "24h".`);
-  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  const ms = parseDurationMs(duration);
+  if (ms === undefined) throw new Error(`"${duration}" is not a duration: write a whole number and a unit (ms, s, m, h, d), e.g. "24h".`);
   if (PARSED.size >= MAX_PARSED) PARSED.clear();
   PARSED.set(duration, ms);
   return ms;

@@ -10,8 +10,11 @@ import {
   type AlertCommand,
   type AlertEntity,
   type AlertHistoryEntity,
+  NotificationRepository,
+  type NotificationRecord,
 } from '@kanshi/persistence';
 import { requestValidator } from '@kanshi/runtime';
+import { AlertFollowUps } from '../alert-follow-ups.service';
 
 const listQuery = requestValidator(
   Type.Object(
@@ -55,6 +58,11 @@ export function toAlertView(a: AlertEntity) {
     escalation_level: a.escalationLevel,
     acknowledged_at: a.acknowledgedAt ? a.acknowledgedAt.toISOString() : null,
     resolved_at: a.resolvedAt ? a.resolvedAt.toISOString() : null,
+    /** Since when (event time) the rule has judged the condition clear: the auto-resolve countdown. */
+    clear_since: a.clearSince ? a.clearSince.toISOString() : null,
+    silenced_by: a.silencedBy,
+    opened_at: a.openedAt.toISOString(),
+    notified_at: a.notifiedAt ? a.notifiedAt.toISOString() : null,
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),
   };
@@ -88,7 +96,27 @@ const assignBody = requestValidator(
   ),
 );
 
-function actorOf(principal: Principal): AlertActor {
+/** A notification about an alert, with every delivery attempt. `repeat`: the alert had been notified before and still fired. */
+export function toNotificationView(alertId: string, r: NotificationRecord) {
+  const n = r.notification;
+  return {
+    id: n.id,
+    kind: n.kind,
+    level: n.level,
+    status: n.status,
+    channel: { id: n.channelId, name: r.channelName, kind: r.channelKind },
+    silence_id: n.silenceId,
+    repeat: n.repeatAlertIds.includes(alertId),
+    attempts: r.attempts.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), ok: a.ok, http_status: a.httpStatus, error: a.error, duration_ms: a.durationMs })),
+    last_error: n.lastError,
+    created_at: n.createdAt.toISOString(),
+    delivered_at: n.deliveredAt ? n.deliveredAt.toISOString() : null,
+    failed_at: n.failedAt ? n.failedAt.toISOString() : null,
+  };
+}
+
+/** Who acted, as alert history and the other alerting records name an API caller. */
+export function actorOf(principal: Principal): AlertActor {
   return { actor: `api-key:${principal.keyId}`, actorName: principal.keyName };
 }
 
@@ -97,7 +125,11 @@ function actorOf(principal: Principal): AlertActor {
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
 export class AlertsController {
-  constructor(private readonly alerts: AlertRepository) {}
+  constructor(
+    private readonly alerts: AlertRepository,
+    private readonly notifications: NotificationRepository,
+    private readonly followUps: AlertFollowUps,
+  ) {}
 
   @Get()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown) {
@@ -123,6 +155,15 @@ export class AlertsController {
     if (!alert) throw new NotFoundException(`No alert ${id}.`);
     const history = await this.alerts.history(principal.tenantId, id);
     return { ...toAlertView(alert), history: history.map(toHistoryView) };
+  }
+
+  /** Every notification that named the alert, oldest first, with its delivery attempts. */
+  @Get(':id/notifications')
+  async notificationsOf(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    const alert = await this.alerts.findForTenant(principal.tenantId, id);
+    if (!alert) throw new NotFoundException(`No alert ${id}.`);
+    const records = await this.notifications.forAlert(principal.tenantId, alert.id);
+    return { items: records.map((r) => toNotificationView(alert.id, r)) };
   }
 
   @Post(':id/ack')
@@ -169,6 +210,8 @@ export class AlertsController {
     const result = await this.alerts.apply(principal.tenantId, id, command, actorOf(principal));
     if (result.outcome === 'not-found') throw new NotFoundException(`No alert ${id}.`);
     if (result.outcome === 'conflict') throw new ConflictException({ message: `Cannot ${command.kind} alert ${id}: ${result.message}.`, status: result.status });
+    // A reopened alert is notified, escalated and clocked again; jobs already scheduled re-check the state when they run.
+    await this.followUps.settle(`a change of alert ${id}`, () => this.followUps.afterAlertChange(principal.tenantId, id));
     const history = await this.alerts.history(principal.tenantId, id);
     return { ...toAlertView(result.alert), history: history.map(toHistoryView) };
   }

@@ -14,6 +14,8 @@ export const ALERT_ACTIONS = [
   'unsilenced',
   'resolved',
   'reopened',
+  'reminded',
+  'deadline_missed',
 ] as const;
 export type AlertAction = (typeof ALERT_ACTIONS)[number];
 

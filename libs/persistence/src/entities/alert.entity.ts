@@ -85,6 +85,22 @@ export class AlertEntity {
   @Column({ name: 'clear_since', type: 'timestamptz', nullable: true })
   clearSince!: Date | null;
 
+  /** When the alert opened: created, or reopened after it was resolved. Escalation counts from here. */
+  @Column({ name: 'opened_at', type: 'timestamptz' })
+  openedAt!: Date;
+
+  /** When the alert was last notified (`null`: not yet in this opening). */
+  @Column({ name: 'notified_at', type: 'timestamptz', nullable: true })
+  notifiedAt!: Date | null;
+
+  /** The severity it had then: a higher one is notified again without waiting to repeat. */
+  @Column({ name: 'notified_severity', type: 'text', nullable: true })
+  notifiedSeverity!: string | null;
+
+  /** The silence that holds the alert while its status is `silenced`. */
+  @Column({ name: 'silenced_by', type: 'uuid', nullable: true })
+  silencedBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -40,7 +40,7 @@ export function planTransition(alert: AlertLifecycleState, command: AlertCommand
     case 'acknowledge':
       if (alert.status === 'acknowledged') return { ok: false, conflict: 'the alert is already acknowledged' };
       if (alert.status === 'resolved') return { ok: false, conflict: 'the alert is resolved; reopen it first' };
-      return { ok: true, action: 'acknowledged', to: 'acknowledged', set: { acknowledged_at: now }, details: {} };
+      return { ok: true, action: 'acknowledged', to: 'acknowledged', set: { acknowledged_at: now, silenced_by: null }, details: {} };
     case 'assign':
       if (!OPEN.includes(alert.status)) return { ok: false, conflict: 'the alert is resolved; reopen it before assigning it' };
       if (alert.assignee === command.assignee) return { ok: false, conflict: `the alert is already ${command.assignee === null ? 'unassigned' : `assigned to ${command.assignee}`}` };
@@ -49,9 +49,9 @@ export function planTransition(alert: AlertLifecycleState, command: AlertCommand
       return { ok: true, action: 'commented', to: alert.status, set: {}, details: {} };
     case 'resolve':
       if (alert.status === 'resolved') return { ok: false, conflict: 'the alert is already resolved' };
-      return { ok: true, action: 'resolved', to: 'resolved', set: { resolved_at: now, clear_since: null }, details: { how: 'manual' } };
+      return { ok: true, action: 'resolved', to: 'resolved', set: { resolved_at: now, clear_since: null, silenced_by: null }, details: { how: 'manual' } };
     case 'reopen':
       if (alert.status !== 'resolved') return { ok: false, conflict: `the alert is ${alert.status}, not resolved; only a resolved alert can be reopened` };
-      return { ok: true, action: 'reopened', to: 'firing', set: { resolved_at: null, acknowledged_at: null, clear_since: null, escalation_level: 0 }, details: {} };
+      return { ok: true, action: 'reopened', to: 'firing', set: { resolved_at: null, acknowledged_at: null, clear_since: null, escalation_level: 0, opened_at: now, notified_at: null, notified_severity: null, silenced_by: null }, details: {} };
   }
 }

@@ -52,7 +52,7 @@ export type AlertCommandResult =
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'conflict'; readonly message: string; readonly status: AlertStatus };
 
-interface HistoryEntry {
+export interface HistoryEntry {
   readonly alertId: string;
   readonly tenantId: string;
   readonly action: AlertAction;
@@ -64,7 +64,7 @@ interface HistoryEntry {
 }
 
 /** Appends to the alert trail inside the caller's transaction. */
-async function appendHistory(manager: EntityManager, entries: readonly HistoryEntry[]): Promise<void> {
+export async function appendHistory(manager: EntityManager, entries: readonly HistoryEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await manager.query(
     `INSERT INTO alert_history (alert_id, tenant_id, action, actor, actor_name, from_status, to_status, comment, details)
@@ -89,7 +89,7 @@ async function appendHistory(manager: EntityManager, entries: readonly HistoryEn
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AlertPage {
   readonly items: AlertEntity[];
@@ -162,7 +162,8 @@ export class AlertRepository {
         const newSeverity = fresh.map((f) => f.severity).reduce(maxSeverity, reopened ? 'low' : alert.severity);
         if (reopened) {
           await manager.query(
-            `UPDATE alerts SET status = 'firing', resolved_at = NULL, acknowledged_at = NULL, escalation_level = 0 WHERE id = $1`,
+            `UPDATE alerts SET status = 'firing', resolved_at = NULL, acknowledged_at = NULL, escalation_level = 0,
+                               opened_at = now(), notified_at = NULL, notified_severity = NULL, silenced_by = NULL WHERE id = $1`,
             [alert.id],
           );
           history.push({ ...about, action: 'reopened', from: 'resolved', to: 'firing', comment: 'The rule fired again after the alert was resolved.' });

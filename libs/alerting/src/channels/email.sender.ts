@@ -1,0 +1,111 @@
+import { createTransport } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type { ChannelTarget } from './channel-config';
+import type { DeliveryOutcome, NotificationMessage } from './notification-message';
+import { emailContent, type EmailContent } from './render';
+import { errorFields, redact } from './webhook.sender';
+
+export type EmailTarget = Extract<ChannelTarget, { kind: 'email' }>;
+
+/** The header that names the notification, so receiving systems can deduplicate a resend. */
+export const NOTIFICATION_ID_HEADER = 'X-Kanshi-Notification-Id';
+
+const MAX_ERROR_LENGTH = 300;
+
+/** Errors a retry cannot mend although the server gave no 5xx: nodemailer refused the message or the login locally. */
+const LOCAL_PERMANENT_CODES: ReadonlySet<string> = new Set(['EENVELOPE', 'EMESSAGE', 'EAUTH']);
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/**
+ * The Message-ID of a notification: the same on every resend, so mail clients and archives
+ * recognise a retry as the same message.
+ */
+export function notificationMessageId(message: NotificationMessage, from: string): string {
+  const domain = from.slice(from.lastIndexOf('@') + 1).replace(/[^A-Za-z0-9.-]/g, '') || 'kanshi.invalid';
+  const local = message.id.replace(/[^A-Za-z0-9._-]/g, '-');
+  return `<kanshi-notification.${local}@${domain}>`;
+}
+
+/** Transport options from a channel's configuration. */
+export function smtpOptions(target: EmailTarget): SMTPTransport.Options {
+  const { config } = target;
+  const loopback = isLoopback(config.host);
+  const auth = config.username ? { user: config.username, pass: target.secret ?? '' } : undefined;
+  return {
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    auth,
+    connectionTimeout: config.timeout_ms,
+    greetingTimeout: config.timeout_ms,
+    socketTimeout: config.timeout_ms,
+    // STARTTLS is used whenever the server offers it; plain SMTP is allowed, except that a
+    // password never goes to a remote server unencrypted.
+    requireTLS: Boolean(auth) && !loopback && !config.secure,
+    // A relay on this machine cannot present a certificate for "localhost".
+    tls: loopback ? { rejectUnauthorized: false } : undefined,
+    logger: false,
+    debug: false,
+  };
+}
+
+function describeSmtpError(error: unknown): { readonly message: string; readonly permanent: boolean } {
+  const { message, code } = errorFields(error);
+  const responseCode = typeof error === 'object' && error !== null ? (error as { responseCode?: unknown }).responseCode : undefined;
+  const permanent =
+    typeof responseCode === 'number' ? responseCode >= 500 && responseCode < 600 : code !== null && LOCAL_PERMANENT_CODES.has(code);
+  return { message: `${(message ?? 'unknown error').replace(/\s+/g, ' ').trim()}${code ? ` (${code})` : ''}`, permanent };
+}
+
+/**
+ * Sends a notification by email through the channel's SMTP server. A fresh transport per send,
+ * closed afterwards: notifications are rare enough that a pool would only hold sockets open.
+ */
+export async function sendEmail(message: NotificationMessage, target: EmailTarget): Promise<DeliveryOutcome> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  const { config } = target;
+  const server = `the SMTP server ${config.host}:${config.port}`;
+  const secrets = target.secret ? [target.secret] : [];
+  const fail = (text: string, permanent: boolean): DeliveryOutcome => ({
+    ok: false,
+    permanent,
+    httpStatus: null,
+    error: redact(text, secrets).slice(0, MAX_ERROR_LENGTH),
+    durationMs: elapsed(),
+  });
+
+  let content: EmailContent;
+  try {
+    content = emailContent(message);
+  } catch (error) {
+    return fail(`the notification could not be rendered: ${errorFields(error).message ?? 'unknown error'}`, true);
+  }
+
+  let transport: ReturnType<typeof createTransport<SMTPTransport.SentMessageInfo>> | null = null;
+  try {
+    transport = createTransport(smtpOptions(target));
+    const info = await transport.sendMail({
+      from: config.from,
+      to: [...config.to],
+      subject: content.subject,
+      text: content.text,
+      html: content.html,
+      messageId: notificationMessageId(message, config.from),
+      headers: { [NOTIFICATION_ID_HEADER]: message.id },
+    });
+    const rejected: readonly string[] = info.rejected;
+    // Some recipients have it: a retry would send them a duplicate, so this counts as delivered.
+    const error = rejected.length > 0 ? redact(`${server} rejected ${rejected.join(', ')}`, secrets).slice(0, MAX_ERROR_LENGTH) : null;
+    return { ok: true, permanent: false, httpStatus: null, error, durationMs: elapsed() };
+  } catch (error) {
+    const { message: text, permanent } = describeSmtpError(error);
+    return fail(`${server}: ${text}`, permanent);
+  } finally {
+    transport?.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
+import { AlertingSettingsRepository } from '@kanshi/persistence';
+import { ApiProblemResponse, requestValidator } from '@kanshi/runtime';
+import { ALERTING_SETTINGS_PATCH_SCHEMA, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings } from '../alerting-settings';
+import { actorOf } from './alerts.controller';
+
+const settingsBody = requestValidator(ALERTING_SETTINGS_PATCH_SCHEMA);
+
+/** The tenant's alerting settings: group wait, repeat interval and ack SLA per severity, escalation depth, reminders. */
+@ApiTags('alerting settings')
+@ApiBearerAuth('api-key')
+@Controller('v1/alerting/settings')
+@UseGuards(ApiKeyGuard)
+@RequireRoles('admin', 'risk_officer', 'viewer')
+export class AlertingSettingsController {
+  constructor(private readonly settings: AlertingSettingsRepository) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The settings in force: the tenant’s changes over Kanshi’s defaults.' })
+  async get(@CurrentPrincipal() principal: Principal): Promise<AlertingSettings> {
+    return this.effective(principal.tenantId);
+  }
+
+  @Put()
+  @RequireRoles('admin')
+  @ApiOperation({
+    summary: 'Change any part of the settings (e.g. `{"severities": {"high": {"group_wait": "1m"}}}`); what is left out stays as it is. Answers the settings in force.',
+  })
+  @ApiProblemResponse(400, 'A bad field, named.')
+  async put(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<AlertingSettings> {
+    const patch = settingsBody.parse(body);
+    const next = mergeAlertingSettings(await this.effective(principal.tenantId), patch);
+    // Stored whole: a later change of Kanshi's defaults does not move what this tenant chose.
+    await this.settings.put(principal.tenantId, next, actorOf(principal).actor);
+    return next;
+  }
+
+  private async effective(tenantId: string): Promise<AlertingSettings> {
+    return mergeAlertingSettings(DEFAULT_ALERTING_SETTINGS, await this.settings.get(tenantId));
+  }
+}

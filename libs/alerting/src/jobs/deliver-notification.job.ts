@@ -1,0 +1,105 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Value } from '@sinclair/typebox/value';
+import { JOBS, type DeliverNotificationJob } from '@kanshi/contracts';
+import { AppConfig } from '@kanshi/config';
+import { NotificationRepository, type DeliveryTarget } from '@kanshi/persistence';
+import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, type ChannelKind, type ChannelTarget } from '../channels/channel-config';
+import { ChannelSender } from '../channels/channel-sender';
+import type { DeliveryOutcome, NotificationKind, NotificationMessage } from '../channels/notification-message';
+import { JobHandler, type JobHandlerOf, type JobContext } from '../job-handler.decorator';
+
+/**
+ * Payload: {@link DeliverNotificationJob}. One attempt to send a stored notification. Each
+ * attempt is recorded; a failure is retried by the queue (exponential backoff with jitter) until
+ * the channel's `max_attempts`, and a failure no retry can mend stops at once. Either way the
+ * notification ends `failed`, visible in the API, and the worker goes on.
+ */
+@Injectable()
+@JobHandler(JOBS.deliverNotification)
+export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.deliverNotification> {
+  private readonly logger = new Logger(DeliverNotificationJobHandler.name);
+
+  constructor(
+    private readonly store: NotificationRepository,
+    private readonly sender: ChannelSender,
+    private readonly config: AppConfig,
+  ) {}
+
+  async handle(job: DeliverNotificationJob, context: JobContext): Promise<void> {
+    const target = await this.store.deliveryTarget(job.notification_id);
+    if (!target || target.notification.status !== 'pending') return;
+    const channel = toChannelTarget(target);
+    const outcome: DeliveryOutcome =
+      typeof channel === 'string'
+        ? { ok: false, permanent: true, httpStatus: null, error: channel, durationMs: 0 }
+        : await this.sender.send(toNotificationMessage(target, this.config.values.publicUrl), channel);
+    const final = !outcome.ok && (outcome.permanent || context.attempt >= context.maxAttempts);
+    await this.store.recordAttempt(job.notification_id, job.tenant_id, context.attempt, outcome, final);
+    const about = `notification ${job.notification_id} (${target.notification.kind}) to ${target.channel.kind} channel "${target.channel.name}"`;
+    if (outcome.ok) {
+      this.logger.log(`${about} delivered on attempt ${context.attempt}`);
+      return;
+    }
+    if (final) {
+      this.logger.error(`${about} failed for good after ${context.attempt} attempt(s): ${outcome.error ?? 'unknown error'}`);
+      return;
+    }
+    throw new Error(`${about}: attempt ${context.attempt} of ${context.maxAttempts} failed: ${outcome.error ?? 'unknown error'}`);
+  }
+}
+
+/** The channel as a sender needs it, or why it cannot be used. */
+function toChannelTarget(target: DeliveryTarget): ChannelTarget | string {
+  const { channel } = target;
+  if (!channel.usable) return `channel "${channel.name}" was deleted or disabled`;
+  if (!(CHANNEL_KINDS as readonly string[]).includes(channel.kind)) return `channel kind "${channel.kind}" is unknown`;
+  const kind = channel.kind as ChannelKind;
+  const config = Value.Default(CHANNEL_CONFIG_SCHEMAS[kind], Value.Clone(channel.config));
+  if (!Value.Check(CHANNEL_CONFIG_SCHEMAS[kind], config)) return `channel "${channel.name}" has an invalid configuration; update it through the API`;
+  if (kind !== 'email' && !channel.secret) return `${kind} channel "${channel.name}" has no secret; set it through the API`;
+  // The schema checked the config of this kind; the union cannot see that through `kind`.
+  return { kind, config, secret: channel.secret } as ChannelTarget;
+}
+
+/** What the notification says, whatever the channel. */
+export function toNotificationMessage(target: DeliveryTarget, publicUrl: string): NotificationMessage {
+  const { notification, silence } = target;
+  const repeats = new Set(notification.repeatAlertIds);
+  return {
+    id: notification.id,
+    tenant_id: notification.tenantId,
+    kind: notification.kind as NotificationKind,
+    level: notification.level,
+    created_at: notification.createdAt.toISOString(),
+    alerts: target.alerts.map((a) => ({
+      id: a.id,
+      url: `${publicUrl}/alerts/${a.id}`,
+      status: a.status,
+      severity: a.severity,
+      rule_id: a.ruleId,
+      title: a.title,
+      source: a.source,
+      sector: a.sector,
+      model_id: a.modelId,
+      scope: a.scope,
+      observed: a.observed,
+      args: a.args,
+      occurrence_count: a.occurrenceCount,
+      first_seen_at: a.firstSeenAt.toISOString(),
+      last_seen_at: a.lastSeenAt.toISOString(),
+      due_at: a.dueAt ? a.dueAt.toISOString() : null,
+      escalation_level: a.escalationLevel,
+      assignee: a.assignee,
+      repeat: repeats.has(a.id),
+    })),
+    silence: silence
+      ? {
+          id: silence.id,
+          reason: silence.reason,
+          ends_at: silence.endsAt.toISOString(),
+          created_by: silence.createdByName ?? silence.createdBy,
+          matchers: { severities: silence.severities, sectors: silence.sectors, model_ids: silence.modelIds, rule_ids: silence.ruleIds },
+        }
+      : null,
+  };
+}

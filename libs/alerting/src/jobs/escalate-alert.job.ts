@@ -1,0 +1,30 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JOBS, type EscalateAlertJob, type Severity } from '@kanshi/contracts';
+import { NotificationRepository } from '@kanshi/persistence';
+import { AlertFollowUps } from '../alert-follow-ups.service';
+import { settingMs } from '../alerting-settings';
+import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+
+/** Payload: {@link EscalateAlertJob}. Escalates an alert still unacknowledged after its SLA and plans the next level. */
+@Injectable()
+@JobHandler(JOBS.escalateAlert)
+export class EscalateAlertJobHandler implements JobHandlerOf<typeof JOBS.escalateAlert> {
+  private readonly logger = new Logger(EscalateAlertJobHandler.name);
+
+  constructor(
+    private readonly store: NotificationRepository,
+    private readonly followUps: AlertFollowUps,
+  ) {}
+
+  async handle(job: EscalateAlertJob): Promise<void> {
+    const alert = await this.store.followUpState(job.tenant_id, job.alert_id);
+    if (!alert) return;
+    const sla = (await this.followUps.settings(job.tenant_id)).severities[alert.severity as Severity].ack_sla;
+    if (sla === null) return;
+    const result = await this.store.escalate(job, settingMs(sla), new Date());
+    if (result.outcome === 'void') return;
+    this.logger.warn(`alert ${job.alert_id} escalated to level ${job.level}: not acknowledged within ${sla} (tenant ${job.tenant_id})`);
+    await this.followUps.deliver(result.pending);
+    await this.followUps.afterAlertChange(job.tenant_id, job.alert_id);
+  }
+}

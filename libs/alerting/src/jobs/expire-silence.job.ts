@@ -1,0 +1,24 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JOBS, type SilenceTimerJob } from '@kanshi/contracts';
+import { NotificationRepository } from '@kanshi/persistence';
+import { AlertFollowUps } from '../alert-follow-ups.service';
+import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+
+/** Payload: {@link SilenceTimerJob}. A silence ended: its alerts fire again and are notified as usual. */
+@Injectable()
+@JobHandler(JOBS.expireSilence)
+export class ExpireSilenceJobHandler implements JobHandlerOf<typeof JOBS.expireSilence> {
+  private readonly logger = new Logger(ExpireSilenceJobHandler.name);
+
+  constructor(
+    private readonly store: NotificationRepository,
+    private readonly followUps: AlertFollowUps,
+  ) {}
+
+  async handle(job: SilenceTimerJob): Promise<void> {
+    const result = await this.store.expireSilence(job, new Date());
+    if (result.outcome === 'void') return;
+    this.logger.log(`silence ${job.silence_id} ended: ${result.alertIds.length} alert(s) fire again (tenant ${job.tenant_id})`);
+    for (const alertId of result.alertIds) await this.followUps.afterAlertChange(job.tenant_id, alertId);
+  }
+}

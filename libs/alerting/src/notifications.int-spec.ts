@@ -1,0 +1,297 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import type { RaiseAlertJob, Severity } from '@kanshi/contracts';
+import { ConfigModule, loadConfig } from '@kanshi/config';
+import { AlertingSettingsRepository, PersistenceModule } from '@kanshi/persistence';
+import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
+import { AlertFollowUps } from './alert-follow-ups.service';
+import { AlertQueue } from './alert-queue.service';
+import { AlertingModule } from './alerting.module';
+import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from './alerting-settings';
+import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
+
+const prefix = uniqueId('kanshi-test-n');
+const config = loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: prefix, KANSHI_PUBLIC_URL: 'https://kanshi.example.test' });
+const SECRET = 'test-signing-secret-0123456789';
+
+interface Received {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly json: { id: string; kind: string; level: number; alerts: { id: string; url: string; repeat: boolean }[]; silence: { id: string } | null };
+}
+
+/** A probe of in-memory state for `waitFor`. */
+const sync = <T>(probe: () => T | undefined) => () => Promise.resolve(probe());
+
+/** A real HTTP receiver on loopback; `answer` decides each response's status from the request count. */
+class Receiver {
+  readonly received: Received[] = [];
+  private server: Server | undefined;
+  constructor(private readonly answer: (n: number) => number = () => 200) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        this.received.push({ headers: req.headers, body, json: JSON.parse(body) as Received['json'] });
+        res.statusCode = this.answer(this.received.length);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/hook`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL and receivers)', () => {
+  const redis = new Redis(config.values.redisUrl);
+  let app: INestApplication;
+  let dataSource: DataSource;
+  let producer: AlertQueue;
+  const receivers: Receiver[] = [];
+
+  async function startWorker(): Promise<void> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot('kanshi-int-test'), AlertingModule.forWorker()],
+    }).compile();
+    app = moduleRef.createNestApplication();
+    dataSource = app.get(DataSource);
+    await app.init();
+  }
+
+  beforeAll(async () => {
+    await startWorker();
+    producer = new AlertQueue(config);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await producer.onApplicationShutdown();
+    await Promise.all(receivers.map((r) => r.stop()));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  /** A tenant with fast settings, one webhook channel per receiver and routes to them. */
+  async function tenantWith(patch: AlertingSettingsPatch, channels: { receiver: Receiver; level?: number; config?: Record<string, unknown> }[]) {
+    const tenantId = uniqueId('tn');
+    await createTenantFixture(dataSource, tenantId);
+    const settings = mergeAlertingSettings(DEFAULT_ALERTING_SETTINGS, patch);
+    await app.get(AlertingSettingsRepository).put(tenantId, settings, 'test');
+    const channelIds: string[] = [];
+    for (const [i, c] of channels.entries()) {
+      receivers.push(c.receiver);
+      const url = await c.receiver.start();
+      const [row] = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO notification_channels (tenant_id, name, kind, config, secret, created_by) VALUES ($1, $2, 'webhook', $3, $4, 'test') RETURNING id`,
+        [tenantId, `hook-${i}`, JSON.stringify({ url, timeout_ms: 2000, max_attempts: 5, backoff_ms: 100, ...c.config }), SECRET],
+      );
+      channelIds.push(row?.id ?? '');
+      await dataSource.query(`INSERT INTO notification_routes (tenant_id, name, level, channel_ids, created_by) VALUES ($1, $2, $3, $4::uuid[], 'test')`, [
+        tenantId,
+        `route-${i}`,
+        c.level ?? 0,
+        [row?.id],
+      ]);
+    }
+    return { tenantId, channelIds };
+  }
+
+  function job(tenantId: string, modelId: string, severity: Severity = 'high', extra: Partial<RaiseAlertJob> = {}): RaiseAlertJob {
+    const base = raiseAlertJob(tenantId, modelId, []);
+    return { ...base, ...extra, findings: [findingRecord(extra.fingerprint ?? base.fingerprint, severity)] };
+  }
+
+  async function alertOf(tenantId: string, modelId: string) {
+    return waitFor(`alert of ${modelId}`, async () => {
+      const [row] = await dataSource.query<{ id: string; status: string; severity: string; escalation_level: number }[]>(
+        `SELECT id, status, severity, escalation_level FROM alerts WHERE tenant_id = $1 AND model_id = $2`,
+        [tenantId, modelId],
+      );
+      return row;
+    });
+  }
+
+  const historyOf = (alertId: string) =>
+    dataSource.query<{ action: string; details: Record<string, unknown> }[]>(`SELECT action, details FROM alert_history WHERE alert_id = $1 ORDER BY id`, [alertId]);
+
+  it('groups alerts raised within the group wait into one signed notification per channel, and repeats a still-firing alert', async () => {
+    const receiver = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '800ms', repeat_interval: '3s', ack_sla: null } } }, [{ receiver }]);
+    const first = job(tenantId, 'model-g');
+    const second = job(tenantId, 'model-g', 'high', { fingerprint: 'other-scope', scope: 'feature:age', rule_id: 'F7' });
+    await producer.enqueue([first]);
+    await producer.enqueue([second]);
+
+    const [message] = await waitFor('the grouped notification', sync(() => (receiver.received.length >= 1 ? receiver.received : undefined)));
+    const alerts = await dataSource.query<{ id: string }[]>(`SELECT id FROM alerts WHERE tenant_id = $1 ORDER BY id`, [tenantId]);
+    expect(alerts).toHaveLength(2);
+    expect(message?.json.kind).toBe('firing');
+    expect(message?.json.alerts.map((a) => a.id).sort()).toEqual(alerts.map((a) => a.id));
+    expect(message?.json.alerts[0]?.url).toMatch(/^https:\/\/kanshi\.example\.test\/alerts\/[0-9a-f-]{36}$/);
+    expect(message?.headers['idempotency-key']).toBe(message?.json.id);
+    expect(verifySignature(SECRET, String(message?.headers[SIGNATURE_HEADER.toLowerCase()]), message?.body ?? '')).toBe(true);
+    expect(verifySignature('another-secret-0123456789', String(message?.headers[SIGNATURE_HEADER.toLowerCase()]), message?.body ?? '')).toBe(false);
+
+    // Still firing, unacknowledged: notified again after the repeat interval, marked as a repeat.
+    const repeat = await waitFor('the repeat', sync(() => receiver.received[1]), 10_000);
+    expect(repeat.json.alerts.every((a) => a.repeat)).toBe(true);
+    expect(receiver.received).toHaveLength(2);
+  });
+
+  it('retries a failing webhook with backoff until it answers: one delivered notification, every attempt recorded', async () => {
+    const receiver = new Receiver((n) => (n <= 3 ? 503 : 200));
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } } }, [{ receiver }]);
+    await producer.enqueue([job(tenantId, 'model-r')]);
+    const alert = await alertOf(tenantId, 'model-r');
+
+    const [notification] = await waitFor('delivery', async () => {
+      const rows = await dataSource.query<{ id: string; status: string; attempts: number }[]>(`SELECT id, status, attempts FROM notifications WHERE tenant_id = $1`, [tenantId]);
+      return rows[0]?.status === 'delivered' ? rows : undefined;
+    });
+    expect(notification?.attempts).toBe(4);
+    const attempts = await dataSource.query<{ attempt: number; ok: boolean; http_status: number }[]>(
+      `SELECT attempt, ok, http_status FROM delivery_attempts WHERE notification_id = $1 ORDER BY id`,
+      [notification?.id],
+    );
+    expect(attempts).toEqual([
+      { attempt: 1, ok: false, http_status: 503 },
+      { attempt: 2, ok: false, http_status: 503 },
+      { attempt: 3, ok: false, http_status: 503 },
+      { attempt: 4, ok: true, http_status: 200 },
+    ]);
+    // Every attempt carries the same idempotency key and a valid signature.
+    expect(new Set(receiver.received.map((r) => r.headers['idempotency-key']))).toEqual(new Set([notification?.id]));
+    expect(receiver.received.every((r) => verifySignature(SECRET, String(r.headers[SIGNATURE_HEADER.toLowerCase()]), r.body))).toBe(true);
+    expect(receiver.received.every((r) => r.json.alerts[0]?.id === alert.id)).toBe(true);
+  });
+
+  it('gives up on a receiver that never recovers: a terminal failure on record, and the worker goes on', async () => {
+    const broken = new Receiver(() => 500);
+    const healthy = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } } }, [{ receiver: broken, config: { max_attempts: 3 } }]);
+    await producer.enqueue([job(tenantId, 'model-f')]);
+    const failed = await waitFor('the terminal failure', async () => {
+      const [row] = await dataSource.query<{ status: string; attempts: number; last_error: string; failed_at: Date | null }[]>(
+        `SELECT status, attempts, last_error, failed_at FROM notifications WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      return row?.status === 'failed' ? row : undefined;
+    });
+    expect(failed.attempts).toBe(3);
+    expect(failed.failed_at).not.toBeNull();
+    expect(failed.last_error).toMatch(/500/);
+    expect(broken.received).toHaveLength(3);
+
+    const other = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } } }, [{ receiver: healthy }]);
+    await producer.enqueue([job(other.tenantId, 'model-ok')]);
+    await waitFor('the next delivery', sync(() => (healthy.received.length === 1 ? true : undefined)));
+  });
+
+  it('escalates an alert nobody acknowledged within the SLA to the next level, and not an acknowledged one', async () => {
+    const first = new Receiver();
+    const second = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: '1500ms' } }, max_escalation_level: 1 }, [
+      { receiver: first },
+      { receiver: second, level: 1 },
+    ]);
+    await producer.enqueue([job(tenantId, 'model-e'), job(tenantId, 'model-acked')]);
+    const acked = await alertOf(tenantId, 'model-acked');
+    await dataSource.query(`UPDATE alerts SET status = 'acknowledged', acknowledged_at = now() WHERE id = $1`, [acked.id]);
+    const alert = await alertOf(tenantId, 'model-e');
+
+    const escalation = await waitFor('the escalation', sync(() => second.received[0]), 10_000);
+    expect(escalation.json).toMatchObject({ kind: 'escalation', level: 1 });
+    expect(escalation.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+    expect((await alertOf(tenantId, 'model-e')).escalation_level).toBe(1);
+    expect((await historyOf(alert.id)).map((h) => h.action)).toContain('escalated');
+    // The first level heard of both alerts when they fired; only the unacknowledged one escalated.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(second.received).toHaveLength(1);
+    expect((await alertOf(tenantId, 'model-acked')).escalation_level).toBe(0);
+  });
+
+  it('records a silenced alert without notifying it, reminds before the silence ends, and notifies once it has ended', async () => {
+    const receiver = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } }, silence_reminder: '2s' }, [{ receiver }]);
+    const endsAt = new Date(Date.now() + 4000);
+    const [silence] = await dataSource.query<{ id: string; starts_at: Date; ends_at: Date }[]>(
+      `INSERT INTO silences (tenant_id, rule_ids, reason, starts_at, ends_at, created_by) VALUES ($1, '{G1}', 'maintenance', now(), $2, 'test') RETURNING id, starts_at, ends_at`,
+      [tenantId, endsAt],
+    );
+    if (!silence) throw new Error('no silence');
+    await app.get(AlertFollowUps).afterSilenceChange(tenantId, { id: silence.id, startsAt: silence.starts_at, endsAt: silence.ends_at });
+    await producer.enqueue([job(tenantId, 'model-s')]);
+
+    const alert = await waitFor('the silenced alert', async () => {
+      const row = await alertOf(tenantId, 'model-s');
+      return row.status === 'silenced' ? row : undefined;
+    });
+    const [suppressed] = await dataSource.query<{ status: string; silence_id: string }[]>(`SELECT status, silence_id FROM notifications WHERE tenant_id = $1`, [tenantId]);
+    expect(suppressed).toEqual({ status: 'suppressed', silence_id: silence.id });
+
+    const reminder = await waitFor('the silence reminder', sync(() => receiver.received[0]), 10_000);
+    expect(reminder.json).toMatchObject({ kind: 'silence_expiring', silence: { id: silence.id } });
+    expect(reminder.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+    expect(Date.now()).toBeLessThan(endsAt.getTime());
+
+    const fired = await waitFor('the notification after the silence', sync(() => receiver.received[1]), 10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(endsAt.getTime());
+    expect(fired.json).toMatchObject({ kind: 'firing' });
+    expect(fired.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+    expect((await alertOf(tenantId, 'model-s')).status).toBe('firing');
+    expect((await historyOf(alert.id)).map((h) => h.action)).toEqual(expect.arrayContaining(['created', 'silenced', 'unsilenced']));
+  });
+
+  it('reminds at the set point before a regulatory deadline and raises the alert to critical when it passes', async () => {
+    const receiver = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['2s'] }, [{ receiver }]);
+    const dueAt = new Date(Date.now() + 4000);
+    await producer.enqueue([job(tenantId, 'model-c', 'medium', { due_at: dueAt.toISOString() })]);
+    const alert = await alertOf(tenantId, 'model-c');
+
+    const reminder = await waitFor('the reminder', sync(() => receiver.received.find((r) => r.json.kind === 'reminder')), 10_000);
+    const remindedAt = Date.now();
+    expect(remindedAt).toBeGreaterThanOrEqual(dueAt.getTime() - 2000);
+    expect(remindedAt).toBeLessThan(dueAt.getTime());
+    expect(reminder.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+
+    const missed = await waitFor('the missed deadline', sync(() => receiver.received.find((r) => r.json.kind === 'deadline_missed')), 10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(dueAt.getTime());
+    expect(missed.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+    expect((await alertOf(tenantId, 'model-c')).severity).toBe('critical');
+    const actions = (await historyOf(alert.id)).map((h) => h.action);
+    expect(actions).toEqual(expect.arrayContaining(['reminded', 'deadline_missed', 'severity_raised']));
+  });
+
+  it('escalates on time across a worker restart: the delayed job waits in Redis, not in the worker', async () => {
+    const first = new Receiver();
+    const second = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: '2s' } }, max_escalation_level: 1 }, [
+      { receiver: first },
+      { receiver: second, level: 1 },
+    ]);
+    await producer.enqueue([job(tenantId, 'model-restart')]);
+    const alert = await alertOf(tenantId, 'model-restart');
+    await waitFor('the first notification', sync(() => first.received[0]));
+    await app.close();
+    // The escalation falls due while no worker runs.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(second.received).toHaveLength(0);
+    await startWorker();
+    const escalation = await waitFor('the escalation after the restart', sync(() => second.received[0]), 10_000);
+    expect(escalation.json).toMatchObject({ kind: 'escalation', level: 1 });
+    expect(escalation.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+  });
+});

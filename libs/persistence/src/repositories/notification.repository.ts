@@ -1,0 +1,483 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AlertClockJob, EscalateAlertJob, SilenceTimerJob } from '@kanshi/contracts';
+import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
+import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
+import { NotificationEntity } from '../entities/notification.entity';
+import { SilenceEntity } from '../entities/silence.entity';
+import { appendHistory, SYSTEM, UUID, type HistoryEntry } from './alert.repository';
+import { planNotifications, type RoutableAlert, type RouteRule, type SilenceRule } from './notification-plan';
+
+/** A stored notification waiting to be sent, with its channel's retry settings. */
+export interface PendingDelivery {
+  readonly tenantId: string;
+  readonly notificationId: string;
+  /** The channel's configuration (retry settings among it). */
+  readonly channelConfig: Readonly<Record<string, unknown>>;
+}
+
+/** The fields of an alert that decide what follows a change: notification, escalation, clocks. */
+export interface AlertFollowUpState {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly status: AlertStatus;
+  readonly severity: string;
+  readonly openedAt: Date;
+  readonly notifiedAt: Date | null;
+  readonly notifiedSeverity: string | null;
+  readonly escalationLevel: number;
+  readonly dueAt: Date | null;
+}
+
+/** Everything a sender needs for one notification. The channel secret is in it: never log it. */
+export interface DeliveryTarget {
+  readonly notification: NotificationEntity;
+  readonly channel: { readonly id: string; readonly name: string; readonly kind: string; readonly config: Record<string, unknown>; readonly secret: string | null; readonly usable: boolean };
+  readonly alerts: AlertEntity[];
+  readonly silence: SilenceEntity | null;
+}
+
+/** A notification with its channel and every attempt, as the API shows it. */
+export interface NotificationRecord {
+  readonly notification: NotificationEntity;
+  readonly channelName: string;
+  readonly channelKind: string;
+  readonly attempts: DeliveryAttemptEntity[];
+}
+
+/** What a timed job (escalation, clock, silence) came to; `void` when the state moved on since it was scheduled. */
+export type TimedOutcome = { readonly outcome: 'void'; readonly why: string } | { readonly outcome: 'done'; readonly pending: PendingDelivery[]; readonly alertIds: readonly string[] };
+
+interface AlertRow {
+  id: string;
+  status: AlertStatus;
+  severity: string;
+  sector: string;
+  model_id: string;
+  rule_id: string;
+  notified_at: Date | null;
+}
+
+const toRoutable = (a: AlertRow): RoutableAlert => ({ id: a.id, severity: a.severity, sector: a.sector, modelId: a.model_id, ruleId: a.rule_id });
+
+const MATCHER_COLUMNS = `severities, sectors, model_ids AS "modelIds", rule_ids AS "ruleIds"`;
+
+/** The SQL condition "alert `a` matches the silence or route `m`" (empty lists match anything). */
+const MATCHES = (m: string) => `(cardinality(${m}.severities) = 0 OR a.severity = ANY(${m}.severities))
+  AND (cardinality(${m}.sectors) = 0 OR a.sector = ANY(${m}.sectors))
+  AND (cardinality(${m}.model_ids) = 0 OR a.model_id = ANY(${m}.model_ids))
+  AND (cardinality(${m}.rule_ids) = 0 OR a.rule_id = ANY(${m}.rule_ids))`;
+
+/** Largest number of alerts one group notification carries; the rest go in the next run, at once. */
+const GROUP_BATCH = 200;
+
+/**
+ * Notifications in PostgreSQL: the group schedule, routing and silences applied under row locks,
+ * each notification stored before it is queued (so a crash between the two loses nothing: the
+ * worker re-queues pending ones at boot), every delivery attempt, and the timed changes of
+ * alerts (escalation, regulatory clocks, silences ending). Every method is safe to run twice.
+ */
+@Injectable()
+export class NotificationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async followUpState(tenantId: string, alertId: string): Promise<AlertFollowUpState | null> {
+    if (!UUID.test(alertId)) return null;
+    const alert = await this.dataSource.getRepository(AlertEntity).findOneBy({ tenantId, id: alertId });
+    if (!alert) return null;
+    return {
+      id: alert.id,
+      tenantId: alert.tenantId,
+      modelId: alert.modelId,
+      status: alert.status,
+      severity: alert.severity,
+      openedAt: alert.openedAt,
+      notifiedAt: alert.notifiedAt,
+      notifiedSeverity: alert.notifiedSeverity,
+      escalationLevel: alert.escalationLevel,
+      dueAt: alert.dueAt,
+    };
+  }
+
+  /**
+   * Asks for a run of the group at `runAt` at the latest, and returns when it will run: the
+   * earlier of a run already planned and `runAt` (a planned time long past is stale: replaced).
+   */
+  async touchGroup(tenantId: string, groupKey: string, runAt: Date): Promise<Date> {
+    const [row] = await this.dataSource.query<{ next_run_at: Date }[]>(
+      `INSERT INTO notification_groups (tenant_id, group_key, next_run_at) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, group_key) DO UPDATE SET next_run_at =
+         CASE WHEN notification_groups.next_run_at IS NULL OR notification_groups.next_run_at < now() - interval '1 minute'
+              THEN EXCLUDED.next_run_at ELSE LEAST(notification_groups.next_run_at, EXCLUDED.next_run_at) END
+       RETURNING next_run_at`,
+      [tenantId, groupKey, runAt],
+    );
+    if (!row) throw new Error(`notification group ${groupKey} of tenant ${tenantId} was not stored`);
+    return row.next_run_at;
+  }
+
+  /**
+   * Notifies the due alerts of a group: firing alerts never notified in this opening, or at a
+   * higher severity than last time, or last notified at least `repeatMs` ago. Alerts a silence
+   * holds become `silenced` (recorded, not sent). Returns the notifications to send and when the
+   * group should run next (`null`: nothing left firing).
+   */
+  async runGroup(
+    tenantId: string,
+    groupKey: string,
+    select: { readonly modelId: string; readonly severity: string },
+    repeatMs: number,
+    now: Date,
+  ): Promise<{ pending: PendingDelivery[]; nextRunAt: Date | null; notified: number; silenced: number }> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO notification_groups (tenant_id, group_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [tenantId, groupKey],
+      );
+      await m.query(`SELECT 1 FROM notification_groups WHERE tenant_id = $1 AND group_key = $2 FOR UPDATE`, [tenantId, groupKey]);
+      const due = await m.query<AlertRow[]>(
+        `SELECT id, status, severity, sector, model_id, rule_id, notified_at FROM alerts
+          WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing'
+            AND (notified_at IS NULL OR notified_severity IS DISTINCT FROM severity OR notified_at <= $4::timestamptz - make_interval(secs => $5::double precision / 1000))
+          ORDER BY first_seen_at, id
+          LIMIT ${GROUP_BATCH}
+          FOR UPDATE`,
+        [tenantId, select.modelId, select.severity, now, repeatMs],
+      );
+      let pending: PendingDelivery[] = [];
+      let silenced = 0;
+      if (due.length > 0) {
+        const planned = await this.plan(m, tenantId, due, 0, now);
+        silenced = planned.silencedBy.size;
+        const repeats = due.filter((a) => a.notified_at !== null && !planned.silencedBy.has(a.id)).map((a) => a.id);
+        pending = await this.store(m, tenantId, 'firing', 0, planned.notifications, { repeatAlertIds: repeats });
+        const notifiedIds = due.filter((a) => !planned.silencedBy.has(a.id)).map((a) => a.id);
+        await m.query(`UPDATE alerts SET notified_at = $2, notified_severity = severity WHERE id = ANY($1::uuid[])`, [notifiedIds, now]);
+      }
+      const [next] = await m.query<{ next: Date | null }[]>(
+        `SELECT min(CASE WHEN notified_at IS NULL OR notified_severity IS DISTINCT FROM severity THEN $4::timestamptz
+                         ELSE notified_at + make_interval(secs => $5::double precision / 1000) END) AS next
+           FROM alerts WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing'`,
+        [tenantId, select.modelId, select.severity, now, repeatMs],
+      );
+      const nextRunAt = next?.next ?? null;
+      await m.query(`UPDATE notification_groups SET next_run_at = $3, last_run_at = $4 WHERE tenant_id = $1 AND group_key = $2`, [
+        tenantId,
+        groupKey,
+        nextRunAt,
+        now,
+      ]);
+      return { pending, nextRunAt, notified: due.length - silenced, silenced };
+    });
+  }
+
+  /**
+   * Escalates an alert nobody acknowledged within its SLA: level recorded in the alert and its
+   * history, and the routes of that level notified. Void when the alert was acknowledged,
+   * resolved, silenced, reopened since, or already escalated.
+   */
+  async escalate(job: EscalateAlertJob, ackSlaMs: number, now: Date): Promise<TimedOutcome> {
+    return this.dataSource.transaction(async (m) => {
+      const alert = await this.lockAlert(m, job.tenant_id, job.alert_id);
+      if (!alert) return { outcome: 'void', why: 'no such alert' };
+      if (alert.status !== 'firing') return { outcome: 'void', why: `the alert is ${alert.status}` };
+      if (alert.opened_at.toISOString() !== job.opened_at) return { outcome: 'void', why: 'the alert reopened since' };
+      if (alert.escalation_level !== job.level - 1) return { outcome: 'void', why: `the alert is at escalation level ${alert.escalation_level}` };
+      await m.query(`UPDATE alerts SET escalation_level = $2, updated_at = now() WHERE id = $1`, [alert.id, job.level]);
+      await appendHistory(m, [
+        {
+          alertId: alert.id,
+          tenantId: job.tenant_id,
+          action: 'escalated',
+          by: SYSTEM,
+          from: alert.status,
+          to: alert.status,
+          comment: `Not acknowledged within ${Math.round(ackSlaMs / 60_000)} minutes of ${job.level === 1 ? 'opening' : 'the last escalation'}: escalated to level ${job.level}.`,
+          details: { level: job.level, ack_sla_ms: ackSlaMs },
+        },
+      ]);
+      const planned = await this.plan(m, job.tenant_id, [alert], job.level, now);
+      return { outcome: 'done', pending: await this.store(m, job.tenant_id, 'escalation', job.level, planned.notifications), alertIds: [alert.id] };
+    });
+  }
+
+  /**
+   * A point of a regulatory clock: a reminder before the deadline, or the deadline itself,
+   * which raises the alert to critical. Void when the alert is resolved, its deadline moved, or
+   * this point was already handled (the history says so).
+   */
+  async clock(job: AlertClockJob, now: Date): Promise<TimedOutcome> {
+    return this.dataSource.transaction(async (m) => {
+      const alert = await this.lockAlert(m, job.tenant_id, job.alert_id);
+      if (!alert) return { outcome: 'void', why: 'no such alert' };
+      if (alert.status === 'resolved') return { outcome: 'void', why: 'the alert is resolved' };
+      if (alert.due_at?.toISOString() !== job.due_at) return { outcome: 'void', why: 'the deadline moved' };
+      const action = job.point === 'reminder' ? 'reminded' : 'deadline_missed';
+      const [done] = await m.query<unknown[]>(
+        `SELECT 1 FROM alert_history WHERE alert_id = $1 AND action = $2 AND details->>'due_at' = $3 AND coalesce(details->>'before', '') = $4`,
+        [alert.id, action, job.due_at, job.before ?? ''],
+      );
+      if (done) return { outcome: 'void', why: 'already handled' };
+      const history: HistoryEntry[] = [];
+      const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM, from: alert.status, to: alert.status };
+      if (job.point === 'reminder') {
+        history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} is ${job.before ?? ''} away.`, details: { due_at: job.due_at, before: job.before } });
+      } else {
+        history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} passed with the alert still open.`, details: { due_at: job.due_at } });
+        if (alert.severity !== 'critical') {
+          history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: 'critical', why: 'deadline_missed' } });
+          alert.severity = 'critical';
+        }
+        await m.query(`UPDATE alerts SET severity = 'critical', notified_at = $2, notified_severity = 'critical', updated_at = now() WHERE id = $1`, [alert.id, now]);
+      }
+      await appendHistory(m, history);
+      const planned = await this.plan(m, job.tenant_id, [alert], 0, now);
+      const pending = await this.store(m, job.tenant_id, job.point === 'reminder' ? 'reminder' : 'deadline_missed', 0, planned.notifications);
+      return { outcome: 'done', pending, alertIds: [alert.id] };
+    });
+  }
+
+  /**
+   * Puts the open, firing alerts a silence matches into `silenced` (with the silence in their
+   * history). Returns their ids; none when the silence is not in force.
+   */
+  async applySilence(tenantId: string, silenceId: string, now: Date): Promise<string[]> {
+    return this.dataSource.transaction(async (m) => {
+      // A CTE, because an UPDATE's RETURNING comes back from TypeORM as [rows, count].
+      const rows = await m.query<{ id: string; reason: string }[]>(
+        `WITH held AS (
+           UPDATE alerts a SET status = 'silenced', silenced_by = s.id, updated_at = now()
+             FROM silences s
+            WHERE s.tenant_id = $1 AND s.id = $2 AND s.starts_at <= $3 AND s.ends_at > $3
+              AND a.tenant_id = s.tenant_id AND a.status = 'firing' AND ${MATCHES('s')}
+            RETURNING a.id, s.reason)
+         SELECT id, reason FROM held`,
+        [tenantId, silenceId, now],
+      );
+      await appendHistory(
+        m,
+        rows.map((r) => ({ alertId: r.id, tenantId, action: 'silenced', by: SYSTEM, from: 'firing', to: 'silenced', comment: r.reason, details: { silence_id: silenceId } })),
+      );
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /**
+   * A silence has ended: its alerts go back to firing (history: unsilenced), unless another
+   * silence in force holds them. Returns the alerts that fire again. Void when the silence's
+   * end moved since the job was scheduled or has not come yet.
+   */
+  async expireSilence(job: SilenceTimerJob, now: Date): Promise<TimedOutcome> {
+    return this.dataSource.transaction(async (m) => {
+      const silence = await this.lockSilence(m, job);
+      if (!silence) return { outcome: 'void', why: 'the silence changed since' };
+      if (silence.ends_at > now) return { outcome: 'void', why: 'the silence has not ended' };
+      const held = await m.query<AlertRow[]>(
+        `SELECT id, status, severity, sector, model_id, rule_id, notified_at FROM alerts WHERE tenant_id = $1 AND status = 'silenced' AND silenced_by = $2 FOR UPDATE`,
+        [job.tenant_id, job.silence_id],
+      );
+      const { silences } = await this.context(m, job.tenant_id, now);
+      const planned = planNotifications(held.map(toRoutable), [], silences, new Set(), 0, now);
+      const history: HistoryEntry[] = [];
+      const released: string[] = [];
+      for (const alert of held) {
+        const other = planned.silencedBy.get(alert.id);
+        if (other) {
+          await m.query(`UPDATE alerts SET silenced_by = $2 WHERE id = $1`, [alert.id, other]);
+        } else {
+          released.push(alert.id);
+          history.push({ alertId: alert.id, tenantId: job.tenant_id, action: 'unsilenced', by: SYSTEM, from: 'silenced', to: 'firing', comment: 'The silence ended.', details: { silence_id: job.silence_id } });
+        }
+      }
+      await m.query(`UPDATE alerts SET status = 'firing', silenced_by = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`, [released]);
+      await appendHistory(m, history);
+      return { outcome: 'done', pending: [], alertIds: released };
+    });
+  }
+
+  /**
+   * Tells everyone who receives alerts (the channels of every first-level route) that a silence
+   * ends soon, once. Void when its end moved, it already ended, or the reminder went out.
+   */
+  async remindSilence(job: SilenceTimerJob, now: Date): Promise<TimedOutcome> {
+    return this.dataSource.transaction(async (m) => {
+      const silence = await this.lockSilence(m, job);
+      if (!silence) return { outcome: 'void', why: 'the silence changed since' };
+      if (silence.reminded_at !== null) return { outcome: 'void', why: 'already reminded' };
+      if (silence.ends_at <= now) return { outcome: 'void', why: 'the silence has ended' };
+      const { routes, usable } = await this.context(m, job.tenant_id, now);
+      const channelIds = [...new Set(routes.filter((r) => r.level === 0).flatMap((r) => r.channelIds))].filter((id) => usable.has(id));
+      const held = await m.query<{ id: string }[]>(`SELECT id FROM alerts WHERE tenant_id = $1 AND status = 'silenced' AND silenced_by = $2`, [
+        job.tenant_id,
+        job.silence_id,
+      ]);
+      await m.query(`UPDATE silences SET reminded_at = $2 WHERE id = $1`, [job.silence_id, now]);
+      const planned = channelIds.map((channelId) => ({ channelId, alertIds: held.map((a) => a.id), status: 'pending' as const, silenceId: job.silence_id }));
+      return { outcome: 'done', pending: await this.store(m, job.tenant_id, 'silence_expiring', 0, planned), alertIds: [] };
+    });
+  }
+
+  /** The notification, its channel (with the secret), its alerts and its silence, or `null`. */
+  async deliveryTarget(notificationId: string): Promise<DeliveryTarget | null> {
+    if (!UUID.test(notificationId)) return null;
+    const notification = await this.dataSource.getRepository(NotificationEntity).findOneBy({ id: notificationId });
+    if (!notification) return null;
+    const [channel] = await this.dataSource.query<{ id: string; name: string; kind: string; config: Record<string, unknown>; secret: string | null; enabled: boolean; deleted_at: Date | null }[]>(
+      `SELECT id, name, kind, config, secret, enabled, deleted_at FROM notification_channels WHERE id = $1`,
+      [notification.channelId],
+    );
+    if (!channel) return null;
+    const alerts = notification.alertIds.length === 0 ? [] : await this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: notification.alertIds }).orderBy('a.first_seen_at').getMany();
+    const silence = notification.silenceId ? await this.dataSource.getRepository(SilenceEntity).findOneBy({ id: notification.silenceId }) : null;
+    return {
+      notification,
+      channel: { id: channel.id, name: channel.name, kind: channel.kind, config: channel.config, secret: channel.secret, usable: channel.enabled && channel.deleted_at === null },
+      alerts,
+      silence,
+    };
+  }
+
+  /**
+   * Records one delivery attempt and what it leaves the notification as: delivered, failed for
+   * good (`final`), or still pending. A notification already delivered or failed is not changed.
+   */
+  async recordAttempt(
+    notificationId: string,
+    tenantId: string,
+    attempt: number,
+    outcome: { readonly ok: boolean; readonly httpStatus: number | null; readonly error: string | null; readonly durationMs: number },
+    final: boolean,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO delivery_attempts (notification_id, tenant_id, attempt, duration_ms, ok, http_status, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [notificationId, tenantId, attempt, Math.round(outcome.durationMs), outcome.ok, outcome.httpStatus, outcome.error],
+      );
+      const status = outcome.ok ? 'delivered' : final ? 'failed' : 'pending';
+      await m.query(
+        `UPDATE notifications SET attempts = GREATEST(attempts, $2), status = $3, last_error = $4,
+                delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
+                failed_at = CASE WHEN $3 = 'failed' THEN now() END
+          WHERE id = $1 AND status = 'pending'`,
+        [notificationId, attempt, status, outcome.error],
+      );
+    });
+  }
+
+  /** Pending notifications stored more than `olderThanMs` ago: queued again at boot in case a crash lost their job. */
+  async pendingDeliveries(olderThanMs: number, limit: number): Promise<PendingDelivery[]> {
+    const rows = await this.dataSource.query<{ tenant_id: string; id: string; config: Record<string, unknown> }[]>(
+      `SELECT n.tenant_id, n.id, c.config FROM notifications n JOIN notification_channels c ON c.id = n.channel_id
+        WHERE n.status = 'pending' AND n.created_at < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY n.created_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, notificationId: r.id, channelConfig: r.config }));
+  }
+
+  /** Firing alerts left unnotified for over a minute in the last week (a crash may have lost their group run). */
+  async unnotifiedAlerts(limit: number): Promise<{ tenantId: string; alertId: string }[]> {
+    const rows = await this.dataSource.query<{ tenant_id: string; id: string }[]>(
+      `SELECT tenant_id, id FROM alerts
+        WHERE status = 'firing' AND (notified_at IS NULL OR notified_severity IS DISTINCT FROM severity)
+          AND updated_at < now() - interval '1 minute' AND updated_at > now() - interval '7 days'
+        ORDER BY updated_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, alertId: r.id }));
+  }
+
+  /** The alert's notifications, oldest first, each with its channel and attempts; empty for another tenant's alert. */
+  async forAlert(tenantId: string, alertId: string): Promise<NotificationRecord[]> {
+    if (!UUID.test(alertId)) return [];
+    const notifications = await this.dataSource
+      .getRepository(NotificationEntity)
+      .createQueryBuilder('n')
+      .where('n.tenant_id = :tenantId', { tenantId })
+      .andWhere('n.alert_ids @> ARRAY[:alertId]::uuid[]', { alertId })
+      .orderBy('n.created_at', 'ASC')
+      .addOrderBy('n.id', 'ASC')
+      .getMany();
+    if (notifications.length === 0) return [];
+    const ids = notifications.map((n) => n.id);
+    const attempts = await this.dataSource.getRepository(DeliveryAttemptEntity).createQueryBuilder('d').where('d.notification_id IN (:...ids)', { ids }).orderBy('d.id').getMany();
+    const channels = await this.dataSource.query<{ id: string; name: string; kind: string }[]>(`SELECT id, name, kind FROM notification_channels WHERE id = ANY($1::uuid[])`, [
+      [...new Set(notifications.map((n) => n.channelId))],
+    ]);
+    const channelOf = new Map(channels.map((c) => [c.id, c]));
+    return notifications.map((notification) => ({
+      notification,
+      channelName: channelOf.get(notification.channelId)?.name ?? '(unknown)',
+      channelKind: channelOf.get(notification.channelId)?.kind ?? '(unknown)',
+      attempts: attempts.filter((a) => a.notificationId === notification.id),
+    }));
+  }
+
+  private async lockAlert(m: EntityManager, tenantId: string, alertId: string) {
+    if (!UUID.test(alertId)) return undefined;
+    const [alert] = await m.query<(AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null })[]>(
+      `SELECT id, status, severity, sector, model_id, rule_id, notified_at, opened_at, escalation_level, due_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tenantId, alertId],
+    );
+    return alert;
+  }
+
+  private async lockSilence(m: EntityManager, job: SilenceTimerJob) {
+    if (!UUID.test(job.silence_id)) return undefined;
+    const [silence] = await m.query<{ ends_at: Date; reminded_at: Date | null }[]>(`SELECT ends_at, reminded_at FROM silences WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      job.tenant_id,
+      job.silence_id,
+    ]);
+    return silence && silence.ends_at.toISOString() === job.ends_at ? silence : undefined;
+  }
+
+  /** The tenant's routes, silences in force and usable channels. */
+  private async context(m: EntityManager, tenantId: string, now: Date) {
+    const routes = await m.query<RouteRule[]>(`SELECT id, level, channel_ids AS "channelIds", ${MATCHER_COLUMNS} FROM notification_routes WHERE tenant_id = $1`, [tenantId]);
+    const silences = await m.query<SilenceRule[]>(
+      `SELECT id, starts_at AS "startsAt", ends_at AS "endsAt", ${MATCHER_COLUMNS} FROM silences WHERE tenant_id = $1 AND starts_at <= $2 AND ends_at > $2`,
+      [tenantId, now],
+    );
+    const channels = await m.query<{ id: string }[]>(`SELECT id FROM notification_channels WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL`, [tenantId]);
+    return { routes, silences, usable: new Set(channels.map((c) => c.id)) };
+  }
+
+  /** Routes and silences applied to alerts; alerts a silence holds become `silenced`. */
+  private async plan(m: EntityManager, tenantId: string, alerts: readonly AlertRow[], level: number, now: Date) {
+    const { routes, silences, usable } = await this.context(m, tenantId, now);
+    const planned = planNotifications(alerts.map(toRoutable), routes, silences, usable, level, now);
+    const history: HistoryEntry[] = [];
+    for (const alert of alerts) {
+      const silenceId = planned.silencedBy.get(alert.id);
+      if (silenceId === undefined || alert.status !== 'firing') continue;
+      await m.query(`UPDATE alerts SET status = 'silenced', silenced_by = $2, updated_at = now() WHERE id = $1`, [alert.id, silenceId]);
+      history.push({ alertId: alert.id, tenantId, action: 'silenced', by: SYSTEM, from: 'firing', to: 'silenced', comment: 'A silence in force matches the alert.', details: { silence_id: silenceId } });
+    }
+    await appendHistory(m, history);
+    return planned;
+  }
+
+  /** Stores planned notifications; returns those to send. */
+  private async store(
+    m: EntityManager,
+    tenantId: string,
+    kind: string,
+    level: number,
+    planned: readonly { channelId: string; alertIds: readonly string[]; status: 'pending' | 'suppressed'; silenceId: string | null }[],
+    options: { readonly repeatAlertIds?: readonly string[] } = {},
+  ): Promise<PendingDelivery[]> {
+    const pending: PendingDelivery[] = [];
+    const repeats = new Set(options.repeatAlertIds ?? []);
+    for (const p of planned) {
+      const [row] = await m.query<{ id: string; config: Record<string, unknown> }[]>(
+        `INSERT INTO notifications (tenant_id, channel_id, kind, level, alert_ids, repeat_alert_ids, silence_id, status)
+         VALUES ($1, $2, $3, $4, $5::uuid[], $6::uuid[], $7, $8)
+         RETURNING id, (SELECT config FROM notification_channels WHERE id = $2) AS config`,
+        [tenantId, p.channelId, kind, level, p.alertIds, p.alertIds.filter((id) => repeats.has(id)), p.silenceId, p.status],
+      );
+      if (row && p.status === 'pending') pending.push({ tenantId, notificationId: row.id, channelConfig: row.config });
+    }
+    return pending;
+  }
+}

@@ -27,8 +27,14 @@ ensure_debian_package() {
 ensure_debian_package kcat 'command -v kcat' test/e2e/kcat-interop.e2e-spec.ts
 # The email channel's integration spec sends to a real SMTP server: aiosmtpd under Debian's python3.
 ensure_debian_package python3-aiosmtpd "/usr/bin/python3 -c 'import aiosmtpd'" libs/alerting/src/channels/email.sender.int-spec.ts
+# The dashboard spec drives Debian's Chromium with playwright-core (which never downloads a
+# browser); a Japanese font makes its screenshots of the Japanese labels readable.
+ensure_debian_package chromium 'command -v chromium' test/e2e/dashboard.e2e-spec.ts
+ensure_debian_package fonts-ipafont-gothic "fc-list :lang=ja | grep -q ." 'the screenshots of test/e2e/dashboard.e2e-spec.ts'
 echo "• type check"
 npx --no-install tsc -p tsconfig.json --noEmit
+# The dashboard's browser code has its own tsconfig (DOM types); the root one leaves it out.
+npx --no-install tsc -p libs/dashboard/browser/tsconfig.json --noEmit
 echo "• lint"
 npx --no-install eslint --max-warnings 0 .
 bash scripts/build.sh

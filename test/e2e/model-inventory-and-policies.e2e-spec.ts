@@ -92,7 +92,9 @@ describe('model inventory and policy configuration (real Kafka, PostgreSQL, Redi
       deployed_version: null,
       status: 'active',
     });
-    expect((await putModel(tenant.keys.risk_officer, 'credit', { ...body, owner: 'cro@bank.example' })).status).toBe(200);
+    // Admins manage the inventory; risk officers read it and act on alerts.
+    expect((await putModel(tenant.keys.risk_officer, 'credit', { ...body, owner: 'cro@bank.example' })).status).toBe(403);
+    expect((await putModel(tenant.keys.admin, 'credit', { ...body, owner: 'cro@bank.example' })).status).toBe(200);
     expect((await putModel(tenant.keys.viewer, 'credit', body)).status).toBe(403);
     expect((await api().get('/v1/models/credit').set(as(tenant.keys.producer))).status).toBe(403);
 
@@ -116,7 +118,8 @@ describe('model inventory and policy configuration (real Kafka, PostgreSQL, Redi
     expect((await api().get('/v1/models').set(as(other.keys.viewer))).body).toEqual({ items: [], next_cursor: null });
 
     expect((await api().delete('/v1/models/chatbot').set(as(tenant.keys.viewer))).status).toBe(403);
-    expect((await api().delete('/v1/models/chatbot').set(as(tenant.keys.risk_officer))).status).toBe(204);
+    expect((await api().delete('/v1/models/chatbot').set(as(tenant.keys.risk_officer))).status).toBe(403);
+    expect((await api().delete('/v1/models/chatbot').set(as(tenant.keys.admin))).status).toBe(204);
     expect((await api().delete('/v1/models/chatbot').set(as(tenant.keys.admin))).status).toBe(204);
     expect((await api().get('/v1/models/chatbot').set(as(tenant.keys.viewer))).body).toMatchObject({ status: 'retired' });
     const active = await api().get('/v1/models').set(as(tenant.keys.viewer));
@@ -166,7 +169,8 @@ describe('model inventory and policy configuration (real Kafka, PostgreSQL, Redi
   it('shows the configuration in force per rule, model over sector over tenant over default', async () => {
     expect((await putModel(tenant.keys.admin, 'drifty', { name: 'Drifty', sectors: ['finance'] })).status).toBe(201);
     expect((await putModel(tenant.keys.admin, 'steady', { name: 'Steady', sectors: ['medical'] })).status).toBe(201);
-    expect((await putOverride(tenant.keys.risk_officer, { scope: 'tenant', rule_id: 'G2', args: { alertAbove: 0.4, warnAbove: 0.2 } })).status).toBe(200);
+    expect((await putOverride(tenant.keys.risk_officer, { scope: 'tenant', rule_id: 'G2', args: { alertAbove: 0.4, warnAbove: 0.2 } })).status).toBe(403);
+    expect((await putOverride(tenant.keys.admin, { scope: 'tenant', rule_id: 'G2', args: { alertAbove: 0.4, warnAbove: 0.2 } })).status).toBe(200);
     expect((await putOverride(tenant.keys.admin, { scope: 'sector', target: 'finance', rule_id: 'G2', args: { alertAbove: 0.3 } })).status).toBe(200);
     expect((await putOverride(tenant.keys.admin, { scope: 'model', target: 'drifty', rule_id: 'G2', args: { warnAbove: 0.15 } })).status).toBe(200);
     expect((await putOverride(tenant.keys.admin, { scope: 'model', target: 'drifty', rule_id: 'G6', enabled: false })).status).toBe(200);
@@ -246,5 +250,52 @@ describe('model inventory and policy configuration (real Kafka, PostgreSQL, Redi
     await produce([deployment('3.0.0', new Date(Date.now() - 3_600_000).toISOString())]);
     await engineCaughtUp();
     expect(((await api().get(`/v1/models/${modelId}`).set(as(tenant.keys.viewer))).body as ModelView).deployed_version).toBe('3.1.0');
+  });
+
+  it('shows each model’s posture: last telemetry seen, open alerts by severity and rule, rules passing, failing and switched off', async () => {
+    const modelId = uniqueId('posture');
+    expect((await putModel(tenant.keys.admin, modelId, { name: 'Posture', sectors: ['finance'], approved_versions: [{ version: '2.0.0', hash: null }] })).status).toBe(201);
+    const inventory = kanshi.engine.get(InventoryCache);
+    await waitFor('the engine to load the model', () => Promise.resolve(inventory.get(tenant.tenantId, modelId) ?? undefined));
+    expect((await putOverride(tenant.keys.admin, { scope: 'model', target: modelId, rule_id: 'F11', enabled: false })).status).toBe(200);
+    const posture = async () => {
+      const response = await api().get(`/v1/models/${modelId}/posture`).set(as(tenant.keys.viewer));
+      expect(response.status).toBe(200);
+      return response.body as {
+        last_event_at: string | null;
+        open_alerts: { total: number; by_severity: Record<string, number>; by_rule: { rule_id: string; open: number; highest_severity: string }[] };
+        rules: { applicable: number; passing: string[]; failing: string[]; disabled: string[] };
+      };
+    };
+    const before = await posture();
+    expect(before.last_event_at).toBeNull();
+    expect(before.open_alerts.total).toBe(0);
+    expect(before.rules.failing).toEqual([]);
+
+    // An unapproved version deployed: F1 (critical) fires, and the event time is the last seen.
+    const at = new Date(Date.now() - 60_000).toISOString();
+    await produce([
+      telemetryEvent({ tenant_id: tenant.tenantId, model_id: modelId, event_type: 'model_deployment', timestamp: at, model_version: '1.0.0', payload: { version: '1.0.0' } }),
+    ]);
+    const after = await waitFor('the posture to show the F1 alert', async () => {
+      const p = await posture();
+      return p.open_alerts.total > 0 && p.last_event_at !== null ? p : undefined;
+    });
+    expect(after.last_event_at).toBe(at);
+    expect(after.open_alerts.by_severity['critical']).toBe(1);
+    expect(after.open_alerts.by_rule).toEqual([expect.objectContaining({ rule_id: 'F1', open: 1, highest_severity: 'critical' })]);
+    expect(after.rules.failing).toEqual(['F1']);
+    expect(after.rules.disabled).toEqual(['F11']);
+    expect(after.rules.passing).not.toContain('F1');
+    expect(after.rules.passing.length + after.rules.failing.length + after.rules.disabled.length).toBe(after.rules.applicable);
+
+    const all = await api().get('/v1/posture').query({ limit: 200 }).set(as(tenant.keys.viewer));
+    expect(all.status).toBe(200);
+    const body = all.body as { items: { model_id: string }[]; by_sector: { sector: string; models: number; failing_models: number }[] };
+    expect(body.items.map((i) => i.model_id)).toContain(modelId);
+    expect(body.by_sector.find((s) => s.sector === 'finance')?.failing_models).toBeGreaterThanOrEqual(1);
+
+    expect((await api().get(`/v1/models/${modelId}/posture`).set(as(other.keys.viewer))).status).toBe(404);
+    expect((await api().get(`/v1/models/${modelId}/posture`).set(as(tenant.keys.producer))).status).toBe(403);
   });
 });

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AlertingModule, redisHealthCheck } from '@kanshi/alerting';
+import { AccessModule, RateLimitModule } from '@kanshi/auth';
 import { AppConfig, ConfigModule } from '@kanshi/config';
+import { DashboardModule } from '@kanshi/dashboard';
 import { InventoryModule } from '@kanshi/inventory';
 import { PersistenceModule, postgresHealthCheck } from '@kanshi/persistence';
 import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
@@ -16,8 +18,12 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule.forRoot('kanshi-api'),
+        RateLimitModule.forApp('api'),
+        AccessModule,
         AlertingModule.forApi(),
         InventoryModule.forApi(sectorModulesFromConfig(config)),
+        // The web page at / (its files under /assets); the API stays under /v1.
+        DashboardModule,
         HealthModule.forRoot({
           inject: [DataSource, AppConfig],
           useFactory: (dataSource: DataSource, c: AppConfig) => [postgresHealthCheck(dataSource), redisHealthCheck(c.values.redisUrl)],

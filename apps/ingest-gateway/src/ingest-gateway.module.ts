@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { RateLimitModule } from '@kanshi/auth';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { IngestModule } from '@kanshi/ingest';
 import { KAFKA_CLIENT, kafkaHealthCheck } from '@kanshi/messaging';
@@ -16,6 +17,7 @@ export class IngestGatewayModule {
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule.forRoot('kanshi-ingest-gateway'),
+        RateLimitModule.forApp('ingest-gateway'),
         IngestModule,
         HealthModule.forRoot(
           {

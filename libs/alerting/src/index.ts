@@ -42,3 +42,4 @@ export {
 export { ChannelSender } from './channels/channel-sender';
 export { SIGNATURE_HEADER, signPayload, verifySignature } from './channels/signature';
 export { emailContent, slackPayload, webhookBody, type EmailContent, type SlackPayload } from './channels/render';
+export { alertingOpenApiSchemas } from './http/alerting-openapi';

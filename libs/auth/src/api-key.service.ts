@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeyRepository } from '@kanshi/persistence';
+import { ApiKeyRepository, type ApiKeyEntity, type ApiKeyRevokeResult, type NewApiKey } from '@kanshi/persistence';
 import { generateApiKey, hashSecret, newSalt, parseApiKey, ROLES, secretMatches, type Role } from './api-key';
 import type { Principal } from './principal';
 
 const CACHE_TTL_MS = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
+/** The role that manages keys: a tenant always keeps one active key with it. */
+const ADMIN_ROLE: Role = 'admin';
 
 export interface CreateApiKeyInput {
   readonly tenantId: string;
@@ -13,6 +15,28 @@ export interface CreateApiKeyInput {
   readonly isDev?: boolean;
   /** A given key (the dev key from configuration); a random one when absent. */
   readonly token?: string;
+}
+
+/**
+ * A new key as its row (salted hash only) and the whole key, which is shown once and never
+ * stored. Throws when a given `token` is not of the key form.
+ */
+export function prepareApiKey(input: CreateApiKeyInput): { readonly token: string; readonly record: NewApiKey } {
+  const key = input.token ? parseApiKey(input.token) : generateApiKey();
+  if (!key) throw new Error('the given API key is not of the form kanshi_<12 hex>_<secret>');
+  const salt = newSalt();
+  return {
+    token: `kanshi_${key.keyId}_${key.secret}`,
+    record: {
+      tenantId: input.tenantId,
+      keyId: key.keyId,
+      name: input.name,
+      roles: input.roles,
+      salt,
+      secretHash: hashSecret(key.secret, salt),
+      isDev: input.isDev ?? false,
+    },
+  };
 }
 
 /**
@@ -55,19 +79,34 @@ export class ApiKeyService {
 
   /** Stores a new key as a salted hash and returns the whole key, which is never stored. */
   async create(input: CreateApiKeyInput): Promise<string> {
-    const key = input.token ? parseApiKey(input.token) : generateApiKey();
-    if (!key) throw new Error('the given API key is not of the form kanshi_<12 hex>_<secret>');
-    const salt = newSalt();
-    await this.keys.insertIfAbsent({
-      tenantId: input.tenantId,
-      keyId: key.keyId,
-      name: input.name,
-      roles: input.roles,
-      salt,
-      secretHash: hashSecret(key.secret, salt),
-      isDev: input.isDev ?? false,
-    });
-    return `kanshi_${key.keyId}_${key.secret}`;
+    const { token, record } = prepareApiKey(input);
+    await this.keys.insertIfAbsent(record);
+    return token;
+  }
+
+  /** Creates a random key for the API: its row, and the whole key to show once. */
+  async issue(input: Omit<CreateApiKeyInput, 'token' | 'isDev'>): Promise<{ readonly token: string; readonly key: ApiKeyEntity }> {
+    const { token, record } = prepareApiKey(input);
+    return { token, key: await this.keys.insert(record) };
+  }
+
+  list(tenantId: string): Promise<ApiKeyEntity[]> {
+    return this.keys.listForTenant(tenantId);
+  }
+
+  /**
+   * Revokes one of the tenant's keys, refusing to revoke its last active admin key. This
+   * process forgets the key at once; other instances within the cache time (10 s).
+   */
+  async revoke(tenantId: string, keyId: string): Promise<ApiKeyRevokeResult> {
+    const result = await this.keys.revoke(tenantId, keyId, new Date(), ADMIN_ROLE);
+    if (result.outcome === 'revoked' || result.outcome === 'already-revoked') this.forget(keyId);
+    return result;
+  }
+
+  /** Drops a key from the cache, so its next use is checked against the database. */
+  forget(keyId: string): void {
+    this.cache.delete(keyId);
   }
 
   countActiveDevKeys(): Promise<number> {

@@ -1,5 +1,11 @@
+export { AccessModule } from './access.module';
+export { accessOpenApiSchemas } from './access-openapi';
 export { generateApiKey, hashSecret, parseApiKey, ROLES, secretMatches, type Role } from './api-key';
 export { ApiKeyGuard, RequireRoles } from './api-key.guard';
-export { ApiKeyService, type CreateApiKeyInput } from './api-key.service';
+export { ApiKeyService, prepareApiKey, type CreateApiKeyInput } from './api-key.service';
+export { toKeyView } from './api-keys.controller';
+export { auditDetails, redact, REDACTED } from './audit-details';
 export { AuthModule } from './auth.module';
 export { CurrentPrincipal, type Principal } from './principal';
+export { RATE_LIMITER, RateLimitModule, type RateLimitedApp } from './rate-limit.module';
+export { RedisRateLimiter, type RateLimitDecision, type RateLimiter, type RedisRateLimiterOptions } from './rate-limiter';

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       gatewayKafkaTimeoutMs: 10_000,
       publicUrl: 'http://127.0.0.1:3000',
       workerConcurrency: 16,
+      apiRateLimitPerMinute: 600,
+      gatewayRateLimitPerMinute: 6000,
     });
     expect(config.isProduction).toBe(false);
   });

@@ -194,6 +194,18 @@ export const CONFIG_VARIABLES = {
     default: '16',
     parse: integer(1, 1000),
   },
+  apiRateLimitPerMinute: {
+    name: 'KANSHI_RATE_LIMIT_PER_MINUTE',
+    description: 'Requests one API key may make to the `api` per minute (a burst of that many, refilled evenly); more get `429` with `Retry-After`. Counted in Redis, shared by every api instance.',
+    default: '600',
+    parse: integer(1, 1_000_000),
+  },
+  gatewayRateLimitPerMinute: {
+    name: 'KANSHI_GATEWAY_RATE_LIMIT_PER_MINUTE',
+    description: 'Requests one API key may make to the `ingest-gateway` per minute (a burst of that many, refilled evenly); more get `429` with `Retry-After`. Counted in Redis, shared by every gateway instance.',
+    default: '6000',
+    parse: integer(1, 1_000_000),
+  },
 } as const satisfies Record<string, ConfigVariable<unknown>>;
 
 export type ConfigKey = keyof typeof CONFIG_VARIABLES;

@@ -1,2 +1,3 @@
 export { InventoryModule } from './inventory.module';
 export { toModelView } from './model.dto';
+export { inventoryOpenApiSchemas } from './inventory-openapi';

@@ -3,6 +3,7 @@ import { AuthModule } from '@kanshi/auth';
 import { SectorModuleRegistry } from '@kanshi/policy-core';
 import { ModelsController } from './models.controller';
 import { PoliciesController } from './policies.controller';
+import { PostureController } from './posture.controller';
 
 /** The model inventory and policy configuration endpoints. Needs `PersistenceModule`. */
 @Module({})
@@ -12,7 +13,7 @@ export class InventoryModule {
     return {
       module: InventoryModule,
       imports: [AuthModule],
-      controllers: [ModelsController, PoliciesController],
+      controllers: [ModelsController, PoliciesController, PostureController],
       providers: [{ provide: SectorModuleRegistry, useValue: SectorModuleRegistry.load(sectorModules) }],
     };
   }

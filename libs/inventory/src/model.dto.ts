@@ -31,7 +31,8 @@ const writable = {
   privacy_assessment_refs: TextList(),
 };
 
-const ModelBody = Type.Object(
+/** The body of `PUT /v1/models/:modelId` (also the document's request schema). */
+export const ModelBody = Type.Object(
   {
     name: writable.name,
     sectors: writable.sectors,
@@ -51,7 +52,7 @@ const ModelBody = Type.Object(
 );
 
 /** What the API sets itself; a body that repeats them (a GET sent back) has them ignored. */
-const READ_ONLY = ['tenant_id', 'model_id', 'deployed_version', 'deployed_hash', 'deployed_at', 'status', 'retired_at', 'created_at', 'updated_at'];
+const READ_ONLY = ['tenant_id', 'model_id', 'deployed_version', 'deployed_hash', 'deployed_at', 'last_event_at', 'last_received_at', 'status', 'retired_at', 'created_at', 'updated_at'];
 
 function withoutReadOnly(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
@@ -141,6 +142,8 @@ export function toModelView(m: ModelEntity) {
     deployed_version: m.deployedVersion,
     deployed_hash: m.deployedHash,
     deployed_at: m.deployedAt ? m.deployedAt.toISOString() : null,
+    last_event_at: m.lastEventAt ? m.lastEventAt.toISOString() : null,
+    last_received_at: m.lastReceivedAt ? m.lastReceivedAt.toISOString() : null,
     status: m.retiredAt ? ('retired' as const) : ('active' as const),
     retired_at: m.retiredAt ? m.retiredAt.toISOString() : null,
     created_at: m.createdAt.toISOString(),

@@ -13,7 +13,7 @@ const overrideTarget = {
   rule_id: Type.String({ minLength: 1, maxLength: 32 }),
 };
 
-const overrideBody = requestValidator(
+export const overrideBody = requestValidator(
   Type.Object(
     {
       ...overrideTarget,
@@ -24,7 +24,7 @@ const overrideBody = requestValidator(
   ),
 );
 
-const overrideQuery = requestValidator(Type.Object(overrideTarget, { additionalProperties: false }));
+export const overrideQuery = requestValidator(Type.Object(overrideTarget, { additionalProperties: false }));
 
 function badRequest(errors: readonly (FieldError & { readonly rule_id?: string; readonly argument?: string })[]): BadRequestException {
   return new BadRequestException({ title: 'Invalid request', message: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors });
@@ -93,6 +93,7 @@ export function toRuleView(rule: RuntimeRule) {
     module_id: rule.moduleId,
     sectors: rule.moduleSectors,
     title: rule.rule.title,
+    rationale: rule.rule.rationale,
     source: rule.rule.source,
     default_severity: rule.rule.defaultSeverity,
     default_args: rule.defaultArgs,

@@ -10,6 +10,7 @@ import { NotificationRouteEntity } from './entities/notification-route.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { SilenceEntity } from './entities/silence.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
+import { AuditLogEntity } from './entities/audit-log.entity';
 import { ModelEntity } from './entities/model.entity';
 import { PolicyOverrideEntity } from './entities/policy-override.entity';
 import { TenantEntity } from './entities/tenant.entity';
@@ -18,6 +19,8 @@ import { ModelInventoryAndRuleState1764100000000 } from './migrations/1764100000
 import { ModelRetirementAndPolicyOverrides1764200000000 } from './migrations/1764200000000-model-retirement-and-policy-overrides';
 import { AlertLifecycle1764300000000 } from './migrations/1764300000000-alert-lifecycle';
 import { Notifications1764400000000 } from './migrations/1764400000000-notifications';
+import { AuditLog1764500000000 } from './migrations/1764500000000-audit-log';
+import { ModelTelemetrySeen1764600000000 } from './migrations/1764600000000-model-telemetry-seen';
 
 export const ENTITIES = [
   TenantEntity,
@@ -34,6 +37,7 @@ export const ENTITIES = [
   DeliveryAttemptEntity,
   AlertingSettingsEntity,
   NotificationGroupEntity,
+  AuditLogEntity,
 ];
 
 /** Every migration, oldest first. Never edit one that has been merged; add a new one. */
@@ -43,6 +47,8 @@ export const MIGRATIONS = [
   ModelRetirementAndPolicyOverrides1764200000000,
   AlertLifecycle1764300000000,
   Notifications1764400000000,
+  AuditLog1764500000000,
+  ModelTelemetrySeen1764600000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

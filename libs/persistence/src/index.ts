@@ -5,6 +5,7 @@ export { AlertFindingEntity } from './entities/alert-finding.entity';
 export { ALERT_ACTIONS, AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from './entities/alert-history.entity';
 export { planTransition, type AlertCommand, type AlertLifecycleState, type TransitionPlan } from './repositories/alert-transitions';
 export { ApiKeyEntity } from './entities/api-key.entity';
+export { AuditLogEntity } from './entities/audit-log.entity';
 export { AlertingSettingsEntity } from './entities/alerting-settings.entity';
 export { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
 export { NotificationChannelEntity } from './entities/notification-channel.entity';
@@ -24,11 +25,13 @@ export {
   type AlertActor,
   type AlertCommandResult,
   type AlertFilter,
+  type OpenAlertCount,
   type RecordClearResult,
   type AlertPage,
   type RecordFindingsResult,
 } from './repositories/alert.repository';
-export { ApiKeyRepository, type NewApiKey } from './repositories/api-key.repository';
+export { ApiKeyRepository, type ApiKeyRevokeResult, type NewApiKey } from './repositories/api-key.repository';
+export { AuditLogRepository, type AuditFilter, type AuditPage, type NewAuditEntry } from './repositories/audit-log.repository';
 export { AlertingSettingsRepository } from './repositories/alerting-settings.repository';
 export {
   ChannelRepository,
@@ -79,4 +82,4 @@ export {
 } from './repositories/model.repository';
 export { PolicyOverrideRepository, type OverrideKey } from './repositories/policy-override.repository';
 export { RuleStateRepository, type PartitionCheckpoint } from './repositories/rule-state.repository';
-export { TenantRepository } from './repositories/tenant.repository';
+export { TenantRepository, type TenantSummary } from './repositories/tenant.repository';

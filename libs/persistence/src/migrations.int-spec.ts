@@ -36,6 +36,7 @@ describe('migrations (real PostgreSQL)', () => {
       'alerting_settings',
       'alerts',
       'api_keys',
+      'audit_log',
       'delivery_attempts',
       'engine_offsets',
       'models',

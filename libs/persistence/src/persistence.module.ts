@@ -5,6 +5,7 @@ import { AppConfig } from '@kanshi/config';
 import { createDataSource } from './data-source';
 import { AlertRepository } from './repositories/alert.repository';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { AuditLogRepository } from './repositories/audit-log.repository';
 import { ModelRepository } from './repositories/model.repository';
 import { PolicyOverrideRepository } from './repositories/policy-override.repository';
 import { RuleStateRepository } from './repositories/rule-state.repository';
@@ -19,6 +20,7 @@ const REPOSITORIES = [
   AlertRepository,
   AlertingSettingsRepository,
   ApiKeyRepository,
+  AuditLogRepository,
   ChannelRepository,
   ModelRepository,
   NotificationRepository,

@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ArgsResolver, ModelProfile } from '@kanshi/policy-sdk';
-import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource } from './model-inventory';
+import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource, type TelemetrySeen } from './model-inventory';
 import { RuleOverrideIndex } from './rule-overrides';
 import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.options';
+
+/** How stale `last_received_at` of a model may get while it keeps sending the same event times. */
+const SEEN_WRITE_EVERY_MS = 30_000;
 
 /**
  * Tenants, the inventory and the tenants' rule overrides held in memory and refreshed in the background, so evaluating an event never
@@ -15,6 +18,7 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   private overrides = new RuleOverrideIndex();
   private timer: NodeJS.Timeout | undefined;
   private loadedAt = 0;
+  private readonly seenWritten = new Map<string, { at: number; lastEventAt: string }>();
 
   constructor(
     @Inject(MODEL_INVENTORY_SOURCE) private readonly source: ModelInventorySource,
@@ -61,5 +65,21 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   /** Writes reported deployments to the inventory; the copy in memory follows at the next refresh. */
   async recordDeployments(deployments: readonly ModelDeployment[]): Promise<void> {
     if (deployments.length > 0) await this.source.recordDeployments(deployments);
+  }
+
+  /**
+   * Writes when models last sent telemetry, at most once per model every
+   * {@link SEEN_WRITE_EVERY_MS} unless the event time moved past what was written: a busy model
+   * costs one small write per half minute, not one per batch.
+   */
+  async recordTelemetrySeen(seen: readonly TelemetrySeen[], now = Date.now()): Promise<void> {
+    const due = seen.filter((s) => {
+      const written = this.seenWritten.get(`${s.tenantId}\u0000${s.modelId}`);
+      return !written || now - written.at >= SEEN_WRITE_EVERY_MS || s.lastEventAt > written.lastEventAt;
+    });
+    if (due.length === 0) return;
+    await this.source.recordTelemetrySeen(due);
+    if (this.seenWritten.size > 100_000) this.seenWritten.clear();
+    for (const s of due) this.seenWritten.set(`${s.tenantId}\u0000${s.modelId}`, { at: now, lastEventAt: s.lastEventAt });
   }
 }

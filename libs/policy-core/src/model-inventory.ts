@@ -23,6 +23,16 @@ export interface ModelInventorySource {
   loadInventory(): Promise<InventorySnapshot>;
   /** Records the deployed version and hash of models in the inventory; idempotent. */
   recordDeployments(deployments: readonly ModelDeployment[]): Promise<void>;
+  /** Records when models in the inventory last sent telemetry (newest event time, and now); idempotent. */
+  recordTelemetrySeen(seen: readonly TelemetrySeen[]): Promise<void>;
+}
+
+/** The newest event time a batch held for one model. */
+export interface TelemetrySeen {
+  readonly tenantId: string;
+  readonly modelId: string;
+  /** ISO 8601. */
+  readonly lastEventAt: string;
 }
 
 /** Injection token of the {@link ModelInventorySource}. */

@@ -218,7 +218,17 @@ describe('TelemetryBatchProcessor', () => {
     expect(outcome.latestEventTime).toBe(Date.parse('2026-11-24T11:00:00Z'));
   });
 
+  it('reports the newest event time per inventory model, and nothing for models outside it', () => {
+    const outcome = processor().process([
+      record(event({ model_id: 'known', timestamp: '2026-11-24T10:00:05Z' }), 'acme:known'),
+      record(event({ model_id: 'known', timestamp: '2026-11-24T10:00:09Z' }), 'acme:known'),
+      record(event({ model_id: 'known', timestamp: '2026-11-24T10:00:01Z' }), 'acme:known'),
+      record(event({ model_id: 'unknown', timestamp: '2026-11-24T11:00:00Z' }), 'acme:unknown'),
+    ]);
+    expect(outcome.telemetrySeen).toEqual([{ tenantId: 'acme', modelId: 'known', lastEventAt: '2026-11-24T10:00:09.000Z' }]);
+  });
+
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null });
+    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [] });
   });
 });

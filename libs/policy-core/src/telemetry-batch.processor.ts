@@ -5,7 +5,7 @@ import {
   type DeadLetterReason,
   type RaiseAlertJob,
 } from '@kanshi/contracts';
-import type { ModelDeployment, ModelInventory } from './model-inventory';
+import type { ModelDeployment, ModelInventory, TelemetrySeen } from './model-inventory';
 import { FindingCollector, type PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 
 /** One Kafka record as the engine receives it. */
@@ -37,6 +37,8 @@ export interface BatchOutcome {
   readonly deployments: readonly ModelDeployment[];
   /** The newest event time evaluated, epoch ms (`null` when none was). */
   readonly latestEventTime: number | null;
+  /** The newest event time per inventory model, for its posture (last telemetry seen). */
+  readonly telemetrySeen: readonly TelemetrySeen[];
 }
 
 /**
@@ -56,7 +58,7 @@ export class TelemetryBatchProcessor {
     collector: FindingCollector,
     owner: number | undefined,
     deployments: Map<string, ModelDeployment>,
-    seen: { latestEventTime: number | null },
+    seen: { latestEventTime: number | null; perModel: Map<string, TelemetrySeen> },
   ): DeadLetter | undefined {
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
@@ -80,9 +82,14 @@ export class TelemetryBatchProcessor {
     const time = Date.parse(event.timestamp);
     this.evaluator.evaluate(event, model, collector, owner, time);
     if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;
+    const key = `${event.tenant_id}\u0000${event.model_id}`;
+    if (model) {
+      const lastEventAt = new Date(time).toISOString();
+      const before = seen.perModel.get(key);
+      if (!before || before.lastEventAt < lastEventAt) seen.perModel.set(key, { tenantId: event.tenant_id, modelId: event.model_id, lastEventAt });
+    }
     if (event.event_type === 'model_deployment' && model) {
       const { version, hash } = event.payload as { version?: unknown; hash?: unknown };
-      const key = `${event.tenant_id}\u0000${event.model_id}`;
       const previous = deployments.get(key);
       const deployedAt = new Date(time).toISOString();
       if (typeof version === 'string' && (!previous || previous.deployedAt <= deployedAt)) {
@@ -101,7 +108,7 @@ export class TelemetryBatchProcessor {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
     const deployments = new Map<string, ModelDeployment>();
-    const seen: { latestEventTime: number | null } = { latestEventTime: null };
+    const seen: { latestEventTime: number | null; perModel: Map<string, TelemetrySeen> } = { latestEventTime: null, perModel: new Map() };
     let evaluated = 0;
     for (const record of records) {
       try {
@@ -122,6 +129,7 @@ export class TelemetryBatchProcessor {
       ruleFailures: collector.failures,
       deployments: [...deployments.values()],
       latestEventTime: seen.latestEventTime,
+      telemetrySeen: [...seen.perModel.values()],
     };
   }
 }

@@ -19,6 +19,7 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
     clearJobs: [...first.clearJobs, ...second.clearJobs],
     ruleFailures: [...first.ruleFailures, ...second.ruleFailures],
     deployments: [...first.deployments, ...second.deployments],
+    telemetrySeen: [...first.telemetrySeen, ...second.telemetrySeen],
     latestEventTime:
       first.latestEventTime === null || second.latestEventTime === null
         ? (first.latestEventTime ?? second.latestEventTime)
@@ -76,6 +77,7 @@ export class TelemetryConsumer {
     await this.alerts.enqueue(outcome.alertJobs, outcome.clearJobs);
     // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
     await this.inventory.recordDeployments(outcome.deployments);
+    await this.inventory.recordTelemetrySeen(outcome.telemetrySeen);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
     this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark));

@@ -9,6 +9,7 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 /** One dependency an app needs to serve; `check` throws when it is down. */
@@ -40,7 +41,20 @@ async function run(check: HealthCheck): Promise<[string, { status: 'up' | 'down'
   }
 }
 
+const HEALTH_SCHEMA = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { enum: ['up', 'down'] },
+    checks: {
+      type: 'object',
+      additionalProperties: { type: 'object', required: ['status'], properties: { status: { enum: ['up', 'down'] }, error: { type: 'string' } } },
+    },
+  },
+};
+
 /** `GET /health`: 200 when every dependency answers, 503 naming the ones that do not. */
+@ApiTags('health')
 @Controller()
 export class HealthController implements OnApplicationShutdown {
   constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
@@ -50,6 +64,9 @@ export class HealthController implements OnApplicationShutdown {
   }
 
   @Get('health')
+  @ApiOperation({ summary: 'Whether the app and its dependencies answer (no API key needed).' })
+  @ApiResponse({ status: 200, description: 'Every dependency answers.', schema: HEALTH_SCHEMA })
+  @ApiResponse({ status: 503, description: 'At least one dependency does not answer; each is named with its error.', schema: HEALTH_SCHEMA })
   async health(@Res() response: Response): Promise<void> {
     const results = Object.fromEntries(await Promise.all(this.checks.map(run)));
     const up = Object.values(results).every((r) => r.status === 'up');

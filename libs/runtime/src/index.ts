@@ -1,10 +1,13 @@
 export { createLogger, KANSHI_VERSION, runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
 export {
   ApiProblemResponse,
+  ApiQueryParams,
   buildOpenApiDocument,
   OPENAPI_PATHS,
+  openApiSchema,
   PROBLEM_DETAILS_SCHEMA,
   schemaRef,
+  VALIDATION_PROBLEM_SCHEMA,
   serveOpenApi,
   type JsonSchemaObject,
   type OpenApiOptions,

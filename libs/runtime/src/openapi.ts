@@ -1,5 +1,5 @@
 import { applyDecorators, type INestApplication } from '@nestjs/common';
-import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 
 /** A JSON Schema (2020-12), as OpenAPI 3.1 embeds it. */
 export type JsonSchemaObject = Readonly<Record<string, unknown>>;
@@ -28,6 +28,50 @@ export const PROBLEM_DETAILS_SCHEMA: JsonSchemaObject = {
   additionalProperties: true,
 };
 
+/** A 400 from `requestValidator`: problem details naming every bad field. */
+export const VALIDATION_PROBLEM_SCHEMA: JsonSchemaObject = {
+  allOf: [{ $ref: '#/components/schemas/ProblemDetails' }],
+  properties: {
+    errors: {
+      type: 'array',
+      description: 'One entry per bad field.',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string', description: 'Dotted path of the field, e.g. `config.url`.' }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
+/**
+ * A JSON Schema (a TypeBox schema, say) for `@ApiBody`/`@ApiResponse`. OpenAPI 3.1 embeds JSON
+ * Schema 2020-12 as is; `@nestjs/swagger` types schemas as OpenAPI 3.0's (`exclusiveMaximum:
+ * boolean` and the like), so TypeBox schemas go through this loose type to be accepted.
+ */
+export function openApiSchema(schema: JsonSchemaObject): SchemaObject {
+  return schema;
+}
+
+/**
+ * Documents every property of an object schema (the one the route validates its query with) as a
+ * query parameter. A property with a default is optional to the caller even when the schema requires it.
+ */
+export function ApiQueryParams(schema: JsonSchemaObject) {
+  const properties = (schema['properties'] ?? {}) as Record<string, JsonSchemaObject>;
+  const required = new Set((schema['required'] ?? []) as string[]);
+  return applyDecorators(
+    ...Object.entries(properties).map(([name, property]) =>
+      ApiQuery({
+        name,
+        required: required.has(name) && !('default' in property),
+        schema: openApiSchema(property),
+        ...(typeof property['description'] === 'string' && { description: property['description'] }),
+      }),
+    ),
+  );
+}
+
 /** `$ref` to a schema under `components.schemas`. */
 export function schemaRef(name: string): { $ref: string } {
   return { $ref: `#/components/schemas/${name}` };
@@ -51,7 +95,7 @@ export function buildOpenApiDocument(app: INestApplication, options: OpenApiOpti
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A Kanshi API key: `kanshi_<id>_<secret>`.' }, 'api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config, { autoTagControllers: false });
-  const schemas = { ProblemDetails: PROBLEM_DETAILS_SCHEMA, ...options.schemas };
+  const schemas = { ProblemDetails: PROBLEM_DETAILS_SCHEMA, ValidationProblem: VALIDATION_PROBLEM_SCHEMA, ...options.schemas };
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...(schemas as Record<string, object>) } };
   return document;
 }

@@ -19,9 +19,11 @@ export interface FieldError {
  * Compiles a request schema once; `parse` converts strings (query parameters), fills defaults,
  * and throws a 400 whose problem document names every bad field.
  */
-export function requestValidator<S extends TSchema>(schema: S): { parse(input: unknown): Static<S> } {
+export function requestValidator<S extends TSchema>(schema: S): { parse(input: unknown): Static<S>; readonly schema: S } {
   const check = TypeCompiler.Compile(schema);
   return {
+    // The schema a request is checked against is also what the OpenAPI document shows.
+    schema,
     parse(input: unknown): Static<S> {
       const value = Value.Default(schema, Value.Convert(schema, Value.Clone(input ?? {})));
       if (check.Check(value)) return value;

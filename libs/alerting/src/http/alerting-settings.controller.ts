@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { AlertingSettingsRepository } from '@kanshi/persistence';
-import { ApiProblemResponse, requestValidator } from '@kanshi/runtime';
+import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef } from '@kanshi/runtime';
 import { ALERTING_SETTINGS_PATCH_SCHEMA, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings } from '../alerting-settings';
 import { actorOf } from './alerts.controller';
 
@@ -11,6 +11,8 @@ const settingsBody = requestValidator(ALERTING_SETTINGS_PATCH_SCHEMA);
 /** The tenant's alerting settings: group wait, repeat interval and ack SLA per severity, escalation depth, reminders. */
 @ApiTags('alerting settings')
 @ApiBearerAuth('api-key')
+@ApiProblemResponse(401, 'Missing or unknown API key.')
+@ApiProblemResponse(403, 'The key’s roles do not allow this action.')
 @Controller('v1/alerting/settings')
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
@@ -19,6 +21,7 @@ export class AlertingSettingsController {
 
   @Get()
   @ApiOperation({ summary: 'The settings in force: the tenant’s changes over Kanshi’s defaults.' })
+  @ApiResponse({ status: 200, description: 'The settings in force.', schema: schemaRef('AlertingSettings') })
   async get(@CurrentPrincipal() principal: Principal): Promise<AlertingSettings> {
     return this.effective(principal.tenantId);
   }
@@ -28,7 +31,9 @@ export class AlertingSettingsController {
   @ApiOperation({
     summary: 'Change any part of the settings (e.g. `{"severities": {"high": {"group_wait": "1m"}}}`); what is left out stays as it is. Answers the settings in force.',
   })
-  @ApiProblemResponse(400, 'A bad field, named.')
+  @ApiBody({ required: true, schema: openApiSchema(settingsBody.schema) })
+  @ApiResponse({ status: 200, description: 'The settings in force after the change.', schema: schemaRef('AlertingSettings') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
   async put(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<AlertingSettings> {
     const patch = settingsBody.parse(body);
     const next = mergeAlertingSettings(await this.effective(principal.tenantId), patch);

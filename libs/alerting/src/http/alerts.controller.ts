@@ -1,4 +1,5 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@kanshi/contracts';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
@@ -13,7 +14,7 @@ import {
   NotificationRepository,
   type NotificationRecord,
 } from '@kanshi/persistence';
-import { requestValidator } from '@kanshi/runtime';
+import { ApiProblemResponse, openApiSchema, ApiQueryParams, requestValidator, schemaRef } from '@kanshi/runtime';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 
 const listQuery = requestValidator(
@@ -121,6 +122,10 @@ export function actorOf(principal: Principal): AlertActor {
 }
 
 /** Alerts of the caller's tenant; another tenant's alerts do not exist for it. */
+@ApiTags('alerts')
+@ApiBearerAuth('api-key')
+@ApiProblemResponse(401, 'Missing or unknown API key.')
+@ApiProblemResponse(403, 'The key’s roles do not allow this action.')
 @Controller('v1/alerts')
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
@@ -132,6 +137,10 @@ export class AlertsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The tenant’s alerts, newest first, filtered by `status`, `severity`, `sector`, `model`, `rule`, `due_before`; paged by `limit` and `cursor`.' })
+  @ApiQueryParams(listQuery.schema)
+  @ApiResponse({ status: 200, description: 'One page of alerts.', schema: schemaRef('AlertPage') })
+  @ApiProblemResponse(400, 'A bad query parameter, named.', schemaRef('ValidationProblem'))
   async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown) {
     const q = listQuery.parse(query);
     try {
@@ -150,6 +159,9 @@ export class AlertsController {
 
   /** One alert with its whole history, oldest first. */
   @Get(':id')
+  @ApiOperation({ summary: 'One alert with its whole history, oldest first.' })
+  @ApiResponse({ status: 200, description: 'The alert and its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const alert = await this.alerts.findForTenant(principal.tenantId, id);
     if (!alert) throw new NotFoundException(`No alert ${id}.`);
@@ -159,6 +171,9 @@ export class AlertsController {
 
   /** Every notification that named the alert, oldest first, with its delivery attempts. */
   @Get(':id/notifications')
+  @ApiOperation({ summary: 'Every notification that named the alert, oldest first, with its delivery attempts.' })
+  @ApiResponse({ status: 200, description: 'The notifications.', schema: schemaRef('AlertNotificationList') })
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
   async notificationsOf(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const alert = await this.alerts.findForTenant(principal.tenantId, id);
     if (!alert) throw new NotFoundException(`No alert ${id}.`);
@@ -169,6 +184,12 @@ export class AlertsController {
   @Post(':id/ack')
   @HttpCode(200)
   @RequireRoles('admin', 'risk_officer')
+  @ApiOperation({ summary: 'Acknowledge an alert, with an optional comment.' })
+  @ApiBody({ required: false, schema: openApiSchema(optionalComment.schema) })
+  @ApiResponse({ status: 200, description: 'The alert as it is now, with its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
+  @ApiProblemResponse(409, 'The alert’s status does not allow it (resolved, or already acknowledged).')
   ack(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const { comment } = optionalComment.parse(body ?? {});
     return this.apply(principal, id, { kind: 'acknowledge', comment });
@@ -177,6 +198,12 @@ export class AlertsController {
   @Post(':id/assign')
   @HttpCode(200)
   @RequireRoles('admin', 'risk_officer')
+  @ApiOperation({ summary: 'Assign an alert to someone (`assignee`; null unassigns), with an optional comment.' })
+  @ApiBody({ required: true, schema: openApiSchema(assignBody.schema) })
+  @ApiResponse({ status: 200, description: 'The alert as it is now, with its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
+  @ApiProblemResponse(409, 'The alert is resolved, or already has that assignee.')
   assign(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const { assignee, comment } = assignBody.parse(body ?? {});
     return this.apply(principal, id, { kind: 'assign', assignee, comment });
@@ -185,6 +212,11 @@ export class AlertsController {
   @Post(':id/comments')
   @HttpCode(200)
   @RequireRoles('admin', 'risk_officer')
+  @ApiOperation({ summary: 'Add a comment to an alert’s history.' })
+  @ApiBody({ required: true, schema: openApiSchema(requiredComment.schema) })
+  @ApiResponse({ status: 200, description: 'The alert as it is now, with its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
   comment(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const { comment } = requiredComment.parse(body ?? {});
     return this.apply(principal, id, { kind: 'comment', comment });
@@ -193,6 +225,12 @@ export class AlertsController {
   @Post(':id/resolve')
   @HttpCode(200)
   @RequireRoles('admin', 'risk_officer')
+  @ApiOperation({ summary: 'Resolve an alert by hand, with an optional comment.' })
+  @ApiBody({ required: false, schema: openApiSchema(optionalComment.schema) })
+  @ApiResponse({ status: 200, description: 'The alert as it is now, with its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
+  @ApiProblemResponse(409, 'The alert is already resolved.')
   resolve(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const { comment } = optionalComment.parse(body ?? {});
     return this.apply(principal, id, { kind: 'resolve', comment });
@@ -201,6 +239,12 @@ export class AlertsController {
   @Post(':id/reopen')
   @HttpCode(200)
   @RequireRoles('admin', 'risk_officer')
+  @ApiOperation({ summary: 'Reopen a resolved alert, with an optional comment: it is notified, escalated and clocked again.' })
+  @ApiBody({ required: false, schema: openApiSchema(optionalComment.schema) })
+  @ApiResponse({ status: 200, description: 'The alert as it is now, with its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
+  @ApiProblemResponse(409, 'The alert is not resolved.')
   reopen(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const { comment } = optionalComment.parse(body ?? {});
     return this.apply(principal, id, { kind: 'reopen', comment });

@@ -1,9 +1,9 @@
 import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type, type TString } from '@sinclair/typebox';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { ChannelRepository, NameTakenError, type ChannelRecord } from '@kanshi/persistence';
-import { ApiProblemResponse, requestValidator, type FieldError } from '@kanshi/runtime';
+import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef, type FieldError } from '@kanshi/runtime';
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, CHANNEL_SECRET_DESCRIPTIONS, type ChannelKind } from '../channels/channel-config';
 import { actorOf } from './alerts.controller';
 
@@ -108,6 +108,8 @@ export function toChannelView(c: ChannelRecord) {
  */
 @ApiTags('notification channels')
 @ApiBearerAuth('api-key')
+@ApiProblemResponse(401, 'Missing or unknown API key.')
+@ApiProblemResponse(403, 'The key’s roles do not allow this action.')
 @Controller('v1/channels')
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
@@ -121,8 +123,9 @@ export class ChannelsController {
       'Create a channel: `{name, kind: webhook|email|slack, config, secret?, enabled?}`. `config` is checked against the kind (defaults filled). ' +
       `Secret: webhook: ${CHANNEL_SECRET_DESCRIPTIONS.webhook} email: ${CHANNEL_SECRET_DESCRIPTIONS.email} slack: ${CHANNEL_SECRET_DESCRIPTIONS.slack}`,
   })
-  @ApiResponse({ status: 201, description: 'Created; the secret is not in the answer (`secret_set` says one is stored).' })
-  @ApiProblemResponse(400, 'A bad field, named (`config.<field>` for the configuration).')
+  @ApiBody({ required: true, schema: openApiSchema(createBody.schema) })
+  @ApiResponse({ status: 201, description: 'Created; the secret is not in the answer (`secret_set` says one is stored).', schema: schemaRef('Channel') })
+  @ApiProblemResponse(400, 'A bad field, named (`config.<field>` for the configuration).', schemaRef('ValidationProblem'))
   @ApiProblemResponse(409, 'The tenant has a channel of that name.')
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = createBody.parse(body);
@@ -139,12 +142,14 @@ export class ChannelsController {
 
   @Get()
   @ApiOperation({ summary: 'The tenant’s channels (deleted ones left out), by name.' })
+  @ApiResponse({ status: 200, description: 'The channels.', schema: schemaRef('ChannelList') })
   async list(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.channels.list(principal.tenantId)).map(toChannelView) };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One channel.' })
+  @ApiResponse({ status: 200, description: 'The channel.', schema: schemaRef('Channel') })
   @ApiProblemResponse(404, 'No such channel in the caller’s tenant.')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return toChannelView(await this.existing(principal.tenantId, id));
@@ -156,9 +161,11 @@ export class ChannelsController {
     summary:
       'Change any of `name`, `config`, `secret`, `enabled`. `config` is merged into the current one (a key set to null goes back to its default) and checked against the channel’s kind; the kind never changes.',
   })
-  @ApiProblemResponse(400, 'A bad field, named.')
+  @ApiBody({ required: true, schema: openApiSchema(patchBody.schema) })
+  @ApiResponse({ status: 200, description: 'The channel as it is now.', schema: schemaRef('Channel') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
   @ApiProblemResponse(404, 'No such channel in the caller’s tenant.')
-  @ApiProblemResponse(409, 'The tenant has another channel of that name.')
+  @ApiProblemResponse(409, 'The tenant has another channel of that name, or the channel is of a kind this version does not know.')
   async patch(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const changes = patchBody.parse(body);
     const current = await this.existing(principal.tenantId, id);
@@ -187,6 +194,7 @@ export class ChannelsController {
   @HttpCode(204)
   @RequireRoles('admin')
   @ApiOperation({ summary: 'Delete a channel no route uses. Past notifications keep naming it.' })
+  @ApiResponse({ status: 204, description: 'Deleted.' })
   @ApiProblemResponse(404, 'No such channel in the caller’s tenant.')
   @ApiProblemResponse(409, 'Routes still send to the channel; they are named.')
   async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type, type ArrayOptions, type IntegerOptions, type TOptional, type TSchema } from '@sinclair/typebox';
 import { SECTORS, SEVERITIES } from '@kanshi/contracts';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { NameTakenError, RouteRepository, type NotificationRouteEntity, type RouteFields, type RouteWriteResult } from '@kanshi/persistence';
-import { ApiProblemResponse, requestValidator } from '@kanshi/runtime';
+import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef } from '@kanshi/runtime';
 import { actorOf } from './alerts.controller';
 import { invalidRequest, nameTaken } from './channels.controller';
 
@@ -69,6 +69,8 @@ export function toRouteView(r: NotificationRouteEntity) {
  */
 @ApiTags('notification routes')
 @ApiBearerAuth('api-key')
+@ApiProblemResponse(401, 'Missing or unknown API key.')
+@ApiProblemResponse(403, 'The key’s roles do not allow this action.')
 @Controller('v1/routes')
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
@@ -78,8 +80,9 @@ export class RoutesController {
   @Post()
   @RequireRoles('admin')
   @ApiOperation({ summary: 'Create a route: `{name, level=0, severities=[], sectors=[], model_ids=[], rule_ids=[], channel_ids}` (empty lists match anything).' })
-  @ApiResponse({ status: 201, description: 'Created.' })
-  @ApiProblemResponse(400, 'A bad field, named (`channel_ids.<i>` for a channel the tenant does not have).')
+  @ApiBody({ required: true, schema: openApiSchema(createBody.schema) })
+  @ApiResponse({ status: 201, description: 'Created.', schema: schemaRef('Route') })
+  @ApiProblemResponse(400, 'A bad field, named (`channel_ids.<i>` for a channel the tenant does not have).', schemaRef('ValidationProblem'))
   @ApiProblemResponse(409, 'The tenant has a route of that name.')
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = createBody.parse(body);
@@ -97,12 +100,14 @@ export class RoutesController {
 
   @Get()
   @ApiOperation({ summary: 'The tenant’s routes, by level and name.' })
+  @ApiResponse({ status: 200, description: 'The routes.', schema: schemaRef('RouteList') })
   async list(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.routes.list(principal.tenantId)).map(toRouteView) };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One route.' })
+  @ApiResponse({ status: 200, description: 'The route.', schema: schemaRef('Route') })
   @ApiProblemResponse(404, 'No such route in the caller’s tenant.')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const route = await this.routes.get(principal.tenantId, id);
@@ -113,7 +118,9 @@ export class RoutesController {
   @Patch(':id')
   @RequireRoles('admin')
   @ApiOperation({ summary: 'Change any fields of a route; the others stay as they are.' })
-  @ApiProblemResponse(400, 'A bad field, named.')
+  @ApiBody({ required: true, schema: openApiSchema(patchBody.schema) })
+  @ApiResponse({ status: 200, description: 'The route as it is now.', schema: schemaRef('Route') })
+  @ApiProblemResponse(400, 'A bad field, named (`channel_ids.<i>` for a channel the tenant does not have).', schemaRef('ValidationProblem'))
   @ApiProblemResponse(404, 'No such route in the caller’s tenant.')
   @ApiProblemResponse(409, 'The tenant has another route of that name.')
   async patch(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
@@ -134,6 +141,7 @@ export class RoutesController {
   @HttpCode(204)
   @RequireRoles('admin')
   @ApiOperation({ summary: 'Delete a route for good.' })
+  @ApiResponse({ status: 204, description: 'Deleted.' })
   @ApiProblemResponse(404, 'No such route in the caller’s tenant.')
   async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
     if (!(await this.routes.remove(principal.tenantId, id))) throw new NotFoundException(`No route ${id}.`);

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, ConflictException, Controller, Delete, Get, NotFoundException, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import {
@@ -11,7 +11,7 @@ import {
   type SilenceEntity,
   type SilenceState,
 } from '@kanshi/persistence';
-import { ApiProblemResponse, requestValidator, type FieldError } from '@kanshi/runtime';
+import { ApiProblemResponse, openApiSchema, ApiQueryParams, requestValidator, schemaRef, type FieldError } from '@kanshi/runtime';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { actorOf } from './alerts.controller';
 import { invalidRequest } from './channels.controller';
@@ -83,6 +83,8 @@ function endProblems(endsAt: Date, startsAt: Date, now: Date): FieldError[] {
  */
 @ApiTags('silences')
 @ApiBearerAuth('api-key')
+@ApiProblemResponse(401, 'Missing or unknown API key.')
+@ApiProblemResponse(403, 'The key’s roles do not allow this action.')
 @Controller('v1/silences')
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
@@ -97,8 +99,9 @@ export class SilencesController {
   @ApiOperation({
     summary: `Create a silence: \`{matchers: {severities?, sectors?, model_ids?, rule_ids?}, reason, starts_at?, ends_at}\`. Firing alerts it matches become \`silenced\` at once when it is in force.`,
   })
-  @ApiResponse({ status: 201, description: 'Created, with its state.' })
-  @ApiProblemResponse(400, 'A bad field, named; `matchers` when every list is empty.')
+  @ApiBody({ required: true, schema: openApiSchema(createBody.schema) })
+  @ApiResponse({ status: 201, description: 'Created, with its state.', schema: schemaRef('Silence') })
+  @ApiProblemResponse(400, 'A bad field, named; `matchers` when every list is empty.', schemaRef('ValidationProblem'))
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = createBody.parse(body);
     const now = new Date();
@@ -129,7 +132,9 @@ export class SilencesController {
 
   @Get()
   @ApiOperation({ summary: 'The tenant’s silences, newest first: `?state=active|pending|expired|all` (default: active and pending), `limit`, `cursor`.' })
-  @ApiProblemResponse(400, 'A bad query parameter, named.')
+  @ApiQueryParams(listQuery.schema)
+  @ApiResponse({ status: 200, description: 'One page of silences.', schema: schemaRef('SilencePage') })
+  @ApiProblemResponse(400, 'A bad query parameter, named.', schemaRef('ValidationProblem'))
   async list(@CurrentPrincipal() principal: Principal, @Query() query: unknown) {
     const q = listQuery.parse(query);
     const now = new Date();
@@ -145,6 +150,7 @@ export class SilencesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One silence, with its state.' })
+  @ApiResponse({ status: 200, description: 'The silence.', schema: schemaRef('Silence') })
   @ApiProblemResponse(404, 'No such silence in the caller’s tenant.')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const silence = await this.silences.get(principal.tenantId, id);
@@ -155,7 +161,9 @@ export class SilencesController {
   @Patch(':id')
   @RequireRoles('admin', 'risk_officer')
   @ApiOperation({ summary: 'Move the end of a silence not yet expired, or change its reason: `{ends_at?, reason?}`.' })
-  @ApiProblemResponse(400, 'A bad field, named.')
+  @ApiBody({ required: true, schema: openApiSchema(patchBody.schema) })
+  @ApiResponse({ status: 200, description: 'The silence as it is now.', schema: schemaRef('Silence') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
   @ApiProblemResponse(404, 'No such silence in the caller’s tenant.')
   @ApiProblemResponse(409, 'The silence has expired.')
   async patch(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
@@ -175,7 +183,7 @@ export class SilencesController {
   @Delete(':id')
   @RequireRoles('admin', 'risk_officer')
   @ApiOperation({ summary: 'End a silence now. It stays listed (`?state=expired` or `all`); the alerts it held fire again unless another silence holds them.' })
-  @ApiResponse({ status: 200, description: 'The silence, expired.' })
+  @ApiResponse({ status: 200, description: 'The silence, expired.', schema: schemaRef('Silence') })
   @ApiProblemResponse(404, 'No such silence in the caller’s tenant.')
   @ApiProblemResponse(409, 'The silence has already expired.')
   async expire(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {

@@ -59,6 +59,14 @@ export class ModelEntity {
   @Column({ name: 'deployed_at', type: 'timestamptz', nullable: true })
   deployedAt!: Date | null;
 
+  /** The newest event time of the model's telemetry (written by the engine, at most every 30 s). */
+  @Column({ name: 'last_event_at', type: 'timestamptz', nullable: true })
+  lastEventAt!: Date | null;
+
+  /** When the engine last received telemetry of the model (wall clock). */
+  @Column({ name: 'last_received_at', type: 'timestamptz', nullable: true })
+  lastReceivedAt!: Date | null;
+
   /** Set when the model is retired: the row stays, the engine no longer counts it as in the inventory. */
   @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
   retiredAt!: Date | null;

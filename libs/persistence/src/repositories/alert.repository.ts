@@ -18,6 +18,14 @@ export interface RecordFindingsResult {
   readonly newFindings: number;
 }
 
+/** How many open alerts one rule has on one model at one severity. */
+export interface OpenAlertCount {
+  readonly modelId: string;
+  readonly ruleId: string;
+  readonly severity: Severity;
+  readonly count: number;
+}
+
 export interface AlertFilter {
   readonly status?: AlertStatus;
   readonly severity?: Severity;
@@ -289,6 +297,17 @@ export class AlertRepository {
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Open alerts (not resolved) of the tenant counted per model, rule and severity; one model when given. */
+  async openCounts(tenantId: string, modelId?: string): Promise<OpenAlertCount[]> {
+    const rows = await this.dataSource.query<{ model_id: string; rule_id: string; severity: Severity; count: string }[]>(
+      `SELECT model_id, rule_id, severity, count(*) AS count FROM alerts
+        WHERE tenant_id = $1 AND status <> 'resolved' AND ($2::text IS NULL OR model_id = $2)
+        GROUP BY model_id, rule_id, severity`,
+      [tenantId, modelId ?? null],
+    );
+    return rows.map((r) => ({ modelId: r.model_id, ruleId: r.rule_id, severity: r.severity, count: Number(r.count) }));
   }
 
   /** The alert if it belongs to the tenant; another tenant's alert is as absent as a missing one. */

@@ -112,6 +112,21 @@ export class ModelRepository {
     }
   }
 
+  /**
+   * Records when inventory models last sent telemetry: the newest event time (never moved back)
+   * and the wall-clock time of receipt. Models outside the inventory are not created.
+   */
+  async recordTelemetrySeen(seen: readonly { tenantId: string; modelId: string; lastEventAt: string }[]): Promise<void> {
+    if (seen.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE models m
+          SET last_event_at = GREATEST(m.last_event_at, v.at), last_received_at = now()
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(tenant_id, model_id, at)
+        WHERE m.tenant_id = v.tenant_id AND m.model_id = v.model_id`,
+      [seen.map((s) => s.tenantId), seen.map((s) => s.modelId), seen.map((s) => s.lastEventAt)],
+    );
+  }
+
   /** A tenant's models by id; retired ones only when asked. `cursor` is the previous page's `nextCursor`. */
   async list(tenantId: string, options: { limit: number; cursor?: string | undefined; includeRetired: boolean }): Promise<ModelPage> {
     const query = this.dataSource

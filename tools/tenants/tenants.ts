@@ -1,0 +1,57 @@
+import { ConfigError, loadConfig } from '@kanshi/config';
+import { createDataSource } from '@kanshi/persistence';
+import { createTenant, formatTenants, listTenants, TenantExistsError } from './tenant-commands';
+import { parseTenantsArgs, UsageError, USAGE } from './tenants-args';
+
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+const err = (text: string): void => void process.stderr.write(`${text}\n`);
+
+/** Creates and lists tenants; see {@link USAGE}. */
+async function main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseTenantsArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`tenants: ${error.message}\nRun with --help for usage.`);
+    return 2;
+  }
+  if (command.command === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-tenants');
+  try {
+    await dataSource.initialize();
+    if (await dataSource.showMigrations()) throw new Error('the database schema is behind this release: run `npm run infra:up` (it runs the migrations)');
+    if (command.command === 'list') {
+      out(formatTenants(await listTenants(dataSource)));
+      return 0;
+    }
+    const key = await createTenant(dataSource, command.tenantId, command.name, command.keyName);
+    out(`Created tenant "${command.tenantId}" (${command.name}) with an admin API key named "${command.keyName}".`);
+    out('The key is shown this once (Kanshi keeps only a salted hash); store it in a secret manager now:');
+    out('');
+    out(`  ${key}`);
+    out('');
+    out('Use it as "Authorization: Bearer <key>"; create the tenant’s other keys with POST /v1/keys.');
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    err(error instanceof TenantExistsError ? `tenants: ${message}` : `tenants: ${message} (database from KANSHI_DATABASE_URL)`);
+    return 1;
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    err(error instanceof ConfigError ? error.message : `tenants: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

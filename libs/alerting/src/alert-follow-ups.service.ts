@@ -145,7 +145,13 @@ export class AlertFollowUps implements OnApplicationShutdown {
   /** Asks for a run of a notification group at `runAt` at the latest. */
   async scheduleGroup(tenantId: string, group: Omit<NotifyGroupJob, 'tenant_id'>, runAt: Date, now = new Date()): Promise<void> {
     const data: NotifyGroupJob = { tenant_id: tenantId, model_id: group.model_id, severity: group.severity };
-    const at = await this.store.touchGroup(tenantId, notificationGroupKey(data), runAt);
+    const { at, changed } = await this.store.touchGroup(tenantId, notificationGroupKey(data), runAt);
+    // Planned already: its job was queued by whoever planned it (a minute-stale plan is replaced).
+    if (changed) await this.queueGroupRun(data, at, now);
+  }
+
+  /** Queues the run of a group the database already plans at `at` (after a group run). */
+  async queueGroupRun(data: NotifyGroupJob, at: Date, now = new Date()): Promise<void> {
     await this.notifications.add(JOBS.notifyGroup, data, { ...GROUP_JOB_OPTIONS, jobId: notifyGroupJobId(data, at), delay: Math.max(0, at.getTime() - now.getTime()) });
   }
 

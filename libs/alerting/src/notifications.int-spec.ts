@@ -128,7 +128,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
 
   it('groups alerts raised within the group wait into one signed notification per channel, and repeats a still-firing alert', async () => {
     const receiver = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '800ms', repeat_interval: '3s', ack_sla: null } } }, [{ receiver }]);
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '2500ms', repeat_interval: '3s', ack_sla: null } } }, [{ receiver }]);
     const first = job(tenantId, 'model-g');
     const second = job(tenantId, 'model-g', 'high', { fingerprint: 'other-scope', scope: 'feature:age', rule_id: 'F7' });
     await producer.enqueue([first]);

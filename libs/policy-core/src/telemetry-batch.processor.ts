@@ -41,6 +41,13 @@ export interface BatchOutcome {
   readonly telemetrySeen: readonly TelemetrySeen[];
 }
 
+/** The newest event time of one model in a batch, while the batch is read. */
+interface SeenTime {
+  readonly tenantId: string;
+  readonly modelId: string;
+  time: number;
+}
+
 /**
  * The engine's pure core: decodes, validates, routes and evaluates a batch of records. It never
  * throws on bad input; a bad record becomes a dead letter and the rest of the batch goes on.
@@ -58,7 +65,7 @@ export class TelemetryBatchProcessor {
     collector: FindingCollector,
     owner: number | undefined,
     deployments: Map<string, ModelDeployment>,
-    seen: { latestEventTime: number | null; perModel: Map<string, TelemetrySeen> },
+    seen: { latestEventTime: number | null; perModel: Map<string, SeenTime> },
   ): DeadLetter | undefined {
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
@@ -84,9 +91,10 @@ export class TelemetryBatchProcessor {
     if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;
     const key = `${event.tenant_id}\u0000${event.model_id}`;
     if (model) {
-      const lastEventAt = new Date(time).toISOString();
+      // Epoch ms per event; the ISO text only once per model, at the end of the batch.
       const before = seen.perModel.get(key);
-      if (!before || before.lastEventAt < lastEventAt) seen.perModel.set(key, { tenantId: event.tenant_id, modelId: event.model_id, lastEventAt });
+      if (!before) seen.perModel.set(key, { tenantId: event.tenant_id, modelId: event.model_id, time });
+      else if (before.time < time) before.time = time;
     }
     if (event.event_type === 'model_deployment' && model) {
       const { version, hash } = event.payload as { version?: unknown; hash?: unknown };
@@ -108,7 +116,7 @@ export class TelemetryBatchProcessor {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
     const deployments = new Map<string, ModelDeployment>();
-    const seen: { latestEventTime: number | null; perModel: Map<string, TelemetrySeen> } = { latestEventTime: null, perModel: new Map() };
+    const seen: { latestEventTime: number | null; perModel: Map<string, SeenTime> } = { latestEventTime: null, perModel: new Map() };
     let evaluated = 0;
     for (const record of records) {
       try {
@@ -129,7 +137,7 @@ export class TelemetryBatchProcessor {
       ruleFailures: collector.failures,
       deployments: [...deployments.values()],
       latestEventTime: seen.latestEventTime,
-      telemetrySeen: [...seen.perModel.values()],
+      telemetrySeen: [...seen.perModel.values()].map((s) => ({ tenantId: s.tenantId, modelId: s.modelId, lastEventAt: new Date(s.time).toISOString() })),
     };
   }
 }

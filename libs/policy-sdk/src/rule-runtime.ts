@@ -191,6 +191,9 @@ interface KeyState {
   owner?: number;
 }
 
+/** Models whose state keys stay cached; beyond it the cache starts again (keys are rebuilt on demand). */
+const MAX_CACHED_MODELS = 100_000;
+
 function stateKey(tenantId: string, modelId: string, ruleId: string): string {
   return `${tenantId}\u0000${modelId}\u0000${ruleId}`;
 }
@@ -215,6 +218,11 @@ export class RuleRuntime {
   private readonly routes = new Map<string, readonly RuntimeRule[]>();
   private readonly byId = new Map<string, RuntimeRule>();
   private readonly states = new Map<string, KeyState>();
+  /**
+   * State keys by model, then rule: the hot path looks a key up instead of building a new string
+   * per event and rule, which V8 would hash again on every `states.get` (a profile showed it).
+   */
+  private readonly keysByModel = new Map<string, Map<string, string>>();
   private readonly withTimers = new Set<string>();
   private readonly dirty = new Set<string>();
   /** No timer is due before this time (a lower bound, so ticks without due timers are cheap). */
@@ -257,13 +265,18 @@ export class RuleRuntime {
    * the event's `timestamp` in epoch ms, for a caller that has parsed it already.
    */
   evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput(), owner?: number, time = Date.parse(event.timestamp)): RuntimeOutput {
+    const keys = this.keysOf(event.tenant_id, event.model_id);
     for (const runtimeRule of this.rulesFor(event.event_type, model)) {
       const { rule } = runtimeRule;
       const args = this.argsFor(runtimeRule, event.tenant_id, event.model_id, model);
       if (args === undefined) continue;
-      // The hot path: one key string, one timers object, nothing else allocated for a rule
-      // that has no state and nothing to report.
-      const key = stateKey(event.tenant_id, event.model_id, rule.id);
+      // The hot path: a cached key, one timers object, nothing else allocated for a rule that
+      // has no state and nothing to report.
+      let key = keys.get(rule.id);
+      if (key === undefined) {
+        key = stateKey(event.tenant_id, event.model_id, rule.id);
+        keys.set(rule.id, key);
+      }
       const entry = this.keyState(key, event.tenant_id, event.model_id, runtimeRule, args);
       let outcome: RuleOutcome;
       try {
@@ -408,6 +421,18 @@ export class RuleRuntime {
   /** The state one rule keeps for one model (tests and diagnostics). */
   stateOf(tenantId: string, modelId: string, ruleId: string): unknown {
     return this.states.get(stateKey(tenantId, modelId, ruleId))?.state;
+  }
+
+  /** The cached state keys of one model (bounded: cleared when it holds too many models). */
+  private keysOf(tenantId: string, modelId: string): Map<string, string> {
+    const prefix = `${tenantId}\u0000${modelId}`;
+    let keys = this.keysByModel.get(prefix);
+    if (!keys) {
+      if (this.keysByModel.size >= MAX_CACHED_MODELS) this.keysByModel.clear();
+      keys = new Map();
+      this.keysByModel.set(prefix, keys);
+    }
+    return keys;
   }
 
   private keyState(key: string, tenantId: string, modelId: string, runtimeRule: RuntimeRule, args: Readonly<Record<string, unknown>>): KeyState | undefined {

@@ -25,7 +25,7 @@ export class NotifyGroupJobHandler implements JobHandlerOf<typeof JOBS.notifyGro
     const now = new Date();
     const run = await this.store.runGroup(job.tenant_id, notificationGroupKey(job), { modelId: job.model_id, severity: job.severity }, repeatMs, now);
     await this.followUps.deliver(run.pending);
-    if (run.nextRunAt) await this.followUps.scheduleGroup(job.tenant_id, job, run.nextRunAt, now);
+    if (run.nextRunAt) await this.followUps.queueGroupRun(job, run.nextRunAt, now);
     if (run.notified + run.silenced > 0) {
       this.logger.log(
         `group ${job.model_id}/${job.severity} of tenant ${job.tenant_id}: ${run.notified} alert(s) in ${run.pending.length} notification(s), ${run.silenced} silenced`,

@@ -84,27 +84,45 @@ export class NotificationRepository {
 
   async followUpState(tenantId: string, alertId: string): Promise<AlertFollowUpState | null> {
     if (!UUID.test(alertId)) return null;
-    const alert = await this.dataSource.getRepository(AlertEntity).findOneBy({ tenantId, id: alertId });
-    if (!alert) return null;
+    // Raw SQL: this runs after every raise job, and TypeORM's entity loading showed in profiles.
+    const [a] = await this.dataSource.query<
+      { id: string; tenant_id: string; model_id: string; status: AlertStatus; severity: string; opened_at: Date; notified_at: Date | null; notified_severity: string | null; escalation_level: number; due_at: Date | null }[]
+    >(
+      `SELECT id, tenant_id, model_id, status, severity, opened_at, notified_at, notified_severity, escalation_level, due_at
+         FROM alerts WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, alertId],
+    );
+    if (!a) return null;
     return {
-      id: alert.id,
-      tenantId: alert.tenantId,
-      modelId: alert.modelId,
-      status: alert.status,
-      severity: alert.severity,
-      openedAt: alert.openedAt,
-      notifiedAt: alert.notifiedAt,
-      notifiedSeverity: alert.notifiedSeverity,
-      escalationLevel: alert.escalationLevel,
-      dueAt: alert.dueAt,
+      id: a.id,
+      tenantId: a.tenant_id,
+      modelId: a.model_id,
+      status: a.status,
+      severity: a.severity,
+      openedAt: a.opened_at,
+      notifiedAt: a.notified_at,
+      notifiedSeverity: a.notified_severity,
+      escalationLevel: a.escalation_level,
+      dueAt: a.due_at,
     };
   }
 
   /**
    * Asks for a run of the group at `runAt` at the latest, and returns when it will run: the
    * earlier of a run already planned and `runAt` (a planned time long past is stale: replaced).
+   * `changed` is false when the run was already planned so (whoever planned it queued its job).
    */
-  async touchGroup(tenantId: string, groupKey: string, runAt: Date): Promise<Date> {
+  async touchGroup(tenantId: string, groupKey: string, runAt: Date): Promise<{ at: Date; changed: boolean }> {
+    // Most touches find a run already planned early enough: read without a lock, so the alerts
+    // of one group (raised together, by many jobs at once) do not queue on its row. Only a run
+    // still a second away counts: one about to start (or running) may have read the alerts
+    // before this one was stored, so then the locking upsert below waits for it and plans again.
+    const [planned] = await this.dataSource.query<{ next_run_at: Date | null }[]>(
+      `SELECT next_run_at FROM notification_groups WHERE tenant_id = $1 AND group_key = $2`,
+      [tenantId, groupKey],
+    );
+    const next = planned?.next_run_at;
+    if (next && next <= runAt && next.getTime() > Date.now() + 1000) return { at: next, changed: false };
     const [row] = await this.dataSource.query<{ next_run_at: Date }[]>(
       `INSERT INTO notification_groups (tenant_id, group_key, next_run_at) VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id, group_key) DO UPDATE SET next_run_at =
@@ -114,7 +132,7 @@ export class NotificationRepository {
       [tenantId, groupKey, runAt],
     );
     if (!row) throw new Error(`notification group ${groupKey} of tenant ${tenantId} was not stored`);
-    return row.next_run_at;
+    return { at: row.next_run_at, changed: true };
   }
 
   /**

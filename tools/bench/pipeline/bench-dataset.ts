@@ -1,0 +1,124 @@
+import { CompressionTypes } from 'kafkajs';
+import { TOPICS, telemetryKey } from '@kanshi/contracts';
+import type { AppConfig } from '@kanshi/config';
+import { createKafkaClient, ensureTopics, kanshiTopics, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { createDataSource } from '@kanshi/persistence';
+import { createTenantFixture } from '@kanshi/testing';
+import { MIX_STEP_MS, TelemetryMix } from '../telemetry-mix';
+import { every, formatInt, withAdmin } from './bench-support';
+import type { BenchDataset, PartitionRange } from './scenario';
+
+/** Events per produce request: about 2.4 MB of JSON, a few hundred kB gzipped per partition (under the broker's 1 MiB per batch). */
+const PRODUCE_CHUNK = 5000;
+
+/** The run's bench tenants: the mix's four tenant roles, named after the run so rows never collide. */
+export function benchTenants(runId: string): string[] {
+  return ['bank-a', 'bank-b', 'hospital-c', 'media-d'].map((t) => `${runId}-${t}`);
+}
+
+/** Creates the run's tenants (with their API keys) and every model of the mix in the inventory. */
+export async function seedBenchTenants(config: AppConfig, runId: string, mix: TelemetryMix): Promise<void> {
+  const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-bench');
+  await dataSource.initialize();
+  try {
+    for (const tenantId of mix.tenants) {
+      const models = mix.fleet.filter((m) => m.profile.tenantId === tenantId).map((m) => m.profile);
+      await createTenantFixture(dataSource, tenantId, models);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export interface DatasetOptions {
+  readonly config: AppConfig;
+  readonly runId: string;
+  readonly events: number;
+  readonly log: (message: string) => void;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Seeds the bench tenants, then appends `events` events of the mix to the real telemetry topic
+ * (the engine reads only that one) and notes each partition's offsets before and after.
+ * Produced in requests of {@link PRODUCE_CHUNK}, gzip (as Kanshi's own producer), acks=-1
+ * (on a one-broker cluster the same wait as acks=1), one request in flight so the order per
+ * model is the generator's, the next chunk generated while the previous one is sent.
+ */
+export async function prepareDataset(options: DatasetOptions): Promise<BenchDataset> {
+  const { config, runId, events, log, signal } = options;
+  const seedStarted = Date.now();
+  // Event time ends about now (a mean step per event), as telemetry of the last hours would:
+  // the engine's clocks then never jump months when it reaches the end of the log.
+  const eventStart = Date.now() - events * MIX_STEP_MS;
+  const mix = new TelemetryMix({ tenants: benchTenants(runId), eventIdPrefix: runId, start: eventStart });
+  await seedBenchTenants(config, runId, mix);
+  const seedMs = Date.now() - seedStarted;
+  log(`data set: ${mix.tenants.length} bench tenants and ${mix.fleet.length} models in the inventory (${seedMs} ms)`);
+
+  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-${runId}`);
+  await ensureTopics(kafka, kanshiTopics(config.values.telemetryPartitions));
+  const topic = TOPICS.telemetry;
+  const before = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+  const producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER, allowAutoTopicCreation: false, idempotent: false });
+  await producer.connect();
+  let produced = 0;
+  let valueBytes = 0;
+  const started = Date.now();
+  const stopProgress = every(3000, () => {
+    const seconds = (Date.now() - started) / 1000;
+    log(`data set: ${formatInt(produced)} / ${formatInt(events)} events produced (${formatInt(produced / seconds)} events/s)`);
+  });
+  try {
+    let sending: Promise<unknown> = Promise.resolve();
+    for (let offset = 0; offset < events; offset += PRODUCE_CHUNK) {
+      signal.throwIfAborted();
+      const chunk = mix.next(Math.min(PRODUCE_CHUNK, events - offset));
+      const messages = chunk.map((event) => {
+        const value = JSON.stringify(event);
+        valueBytes += Buffer.byteLength(value);
+        return { key: telemetryKey(event.tenant_id, event.model_id), value };
+      });
+      await sending;
+      sending = producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages }).then(() => (produced += messages.length));
+    }
+    await sending;
+  } finally {
+    stopProgress();
+    await producer.disconnect();
+  }
+  const produceMs = Date.now() - started;
+  const after = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+  const partitions: PartitionRange[] = after.map((p) => ({
+    partition: p.partition,
+    start: before.find((b) => b.partition === p.partition)?.high ?? p.low,
+    end: p.high,
+  }));
+  const inRanges = partitions.reduce((sum, r) => sum + Number(BigInt(r.end) - BigInt(r.start)), 0);
+  log(`data set: ${formatInt(events)} events on ${topic} in ${(produceMs / 1000).toFixed(1)} s (${formatInt((events * 1000) / produceMs)} events/s), mean ${Math.round(valueBytes / events)} bytes`);
+  if (inRanges !== events) log(`data set: the ranges hold ${formatInt(inRanges)} records: another producer wrote to ${topic} meanwhile`);
+  return {
+    topic,
+    events,
+    meanValueBytes: valueBytes / events,
+    tenants: mix.tenants,
+    partitions,
+    violating: mix.violating,
+    settings: {
+      datasetEvents: events,
+      datasetRecordsInRanges: inRanges,
+      datasetTopic: topic,
+      datasetPartitions: partitions.length,
+      datasetModels: mix.fleet.length,
+      datasetTenants: mix.tenants.join(','),
+      datasetViolating: mix.violating,
+      datasetEventTime: `from ${new Date(eventStart).toISOString()}, ${MIX_STEP_MS} ms per event on average`,
+      datasetMeanValueBytes: Math.round(valueBytes / events),
+      producerAcks: '-1 (all; one broker, so the same as 1)',
+      producerCompression: 'gzip',
+      producerRequestEvents: PRODUCE_CHUNK,
+      produceSeconds: Math.round(produceMs / 100) / 10,
+      seedSeconds: Math.round(seedMs / 100) / 10,
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { AssignerProtocol, type Kafka } from 'kafkajs';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
+import { createKafkaClient } from '@kanshi/messaging';
+import { committedOffsets, committedRecords, deleteGroups, every, formatInt, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
+import { startApp, type RunningApp } from './child-app';
+import type { BenchContext, BenchDataset } from './scenario';
+
+/** Printed by Nest once `listen()` returned, i.e. once the engine's consumer has joined its group (kafkajs `run()` resolves after join and sync). */
+export const ENGINE_READY = /Nest microservice successfully started/;
+export const WORKER_READY = /processing queue "alerts"/;
+
+/** Environment of an engine child of the run: its own group and queue prefix, so nothing reaches a running worker. */
+export function engineEnv(groupId: string, queuePrefix: string): Record<string, string> {
+  return { KANSHI_ENGINE_GROUP_ID: groupId, KANSHI_QUEUE_PREFIX: queuePrefix, KANSHI_LOG_LEVEL: 'log', KANSHI_KAFKA_CLIENT_ID: 'kanshi-bench' };
+}
+
+export interface EngineRun {
+  readonly records: number;
+  /** From the first engine's consumer joining to every end offset committed. */
+  readonly seconds: number;
+  readonly peakRssMb: readonly number[];
+  /** Partitions each instance held at the end (describeGroups), by instance. */
+  readonly assignment: readonly number[];
+  readonly startupMs: readonly number[];
+  /** From the last instance joining (the group then holds every instance) to every end offset committed. */
+  readonly steadySeconds: number;
+  /** Records committed in that time (the rest were committed while instances were still joining). */
+  readonly steadyRecords: number;
+}
+
+/**
+ * Runs `instances` built engines in one fresh consumer group set to the data set's start, until
+ * the group has committed every end offset; then stops them and deletes the group. The queue
+ * prefix's keys are left for the caller to count and delete.
+ */
+export async function runEngines(context: BenchContext, dataset: BenchDataset, options: { instances: number; groupId: string; queuePrefix: string; label: string }): Promise<EngineRun> {
+  const { config, signal } = context;
+  const log = (message: string) => context.log(message);
+  const { instances, groupId, queuePrefix, label } = options;
+  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-${label}`);
+  const engines: RunningApp[] = [];
+  try {
+    return await withAdmin(kafka, async (admin) => {
+      await setGroupOffsets(admin, groupId, dataset.topic, dataset.partitions.map((p) => ({ partition: p.partition, offset: p.start })));
+      const spawnedAt = Date.now();
+      for (let i = 0; i < instances; i += 1) engines.push(startApp('policy-engine', `${label} engine ${i + 1}`, engineEnv(groupId, queuePrefix)));
+      const ready = await Promise.all(engines.map((e) => e.waitForOutput(ENGINE_READY, 90_000, signal)));
+      const startedAt = Math.min(...ready);
+      const allReadyAt = Math.max(...ready);
+      const committedWhenAllReady = committedRecords(await committedOffsets(admin, groupId, dataset.topic), dataset.partitions);
+      let committed = committedWhenAllReady;
+      const stopProgress = every(3000, () => {
+        const seconds = (Date.now() - startedAt) / 1000;
+        const rss = engines.map((e) => `${Math.round(e.peakRssMb())} MB`).join(', ');
+        log(`${label}: ${formatInt(committed)} / ${formatInt(dataset.events)} committed (${formatInt(committed / Math.max(0.001, seconds))} events/s), peak RSS ${rss}`);
+      });
+      try {
+        const watch = await waitForCommitted(admin, groupId, dataset.topic, dataset.partitions, signal, (n) => (committed = n));
+        const peakRssMb = engines.map((e) => e.peakRssMb());
+        const assignment = await groupAssignment(kafka, groupId, dataset.topic, instances);
+        return {
+          records: committed,
+          seconds: (watch.doneAt - startedAt) / 1000,
+          peakRssMb,
+          assignment,
+          startupMs: ready.map((at) => at - spawnedAt),
+          steadySeconds: (watch.doneAt - allReadyAt) / 1000,
+          steadyRecords: committed - committedWhenAllReady,
+        };
+      } finally {
+        stopProgress();
+      }
+    });
+  } finally {
+    await Promise.all(engines.map((e) => e.stop()));
+    const problems = await deleteGroups(kafka, [groupId]);
+    for (const problem of problems) log(`${label}: ${problem}`);
+  }
+}
+
+/** How many partitions of `topic` each member holds, largest first (0 for a missing member). */
+async function groupAssignment(kafka: Kafka, groupId: string, topic: string, instances: number): Promise<number[]> {
+  const described = await withAdmin(kafka, (admin) => admin.describeGroups([groupId]));
+  const members = described.groups[0]?.members ?? [];
+  const counts = members.map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic]?.length ?? 0);
+  while (counts.length < instances) counts.push(0);
+  return counts.sort((a, b) => b - a);
+}
+
+export interface QueuedAlerts {
+  readonly jobs: number;
+  readonly raiseJobs: number;
+  readonly findings: number;
+}
+
+/** Counts the jobs waiting in `<prefix>:alerts` (no worker ran) and the findings they carry. */
+export async function countQueuedAlerts(redisUrl: string, queuePrefix: string): Promise<QueuedAlerts> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue<RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
+  try {
+    const types = ['wait', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
+    const counts = await queue.getJobCounts(...types);
+    const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    let raiseJobs = 0;
+    let findings = 0;
+    const page = 500;
+    // Page through each state on its own: BullMQ applies a range to every state listed.
+    for (const type of types) {
+      const inState = counts[type] ?? 0;
+      for (let start = 0; start < inState; start += page) {
+        const batch = await queue.getJobs([type], start, start + page - 1, true);
+        if (batch.length === 0) break;
+        for (const job of batch) {
+          if ('findings' in job.data) {
+            raiseJobs += 1;
+            findings += job.data.findings.length;
+          }
+        }
+      }
+    }
+    return { jobs, raiseJobs, findings };
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

@@ -1,0 +1,29 @@
+import { alertPathScenario } from './alert-path.scenario';
+import { ceilingScenario } from './ceiling.scenario';
+import { engineScenario } from './engine.scenario';
+import { latencyScenario } from './latency.scenario';
+import { microScenario } from './micro.scenario';
+import { naiveHandlerScenario } from './naive-handler.scenario';
+import type { Scenario } from './scenario';
+import { scaleOutScenario } from './scale-out.scenario';
+
+/**
+ * Every scenario of `npm run bench`, in the order they run (the issue's numbering). A scenario
+ * reporting a ratio to another runs after it. Add a scenario with one import and one line in
+ * its slot below.
+ */
+export const SCENARIOS: readonly Scenario[] = [
+  // (1) the ceiling, (2) the engine
+  ceilingScenario,
+  engineScenario,
+  // (3) what a team would write (naive handler): here, after the engine it is compared with.
+  naiveHandlerScenario,
+  // (4) latency at fixed rates
+  latencyScenario,
+  // (5) alert path: here.
+  alertPathScenario,
+  // (6) micro (validation, evaluation per event): here.
+  microScenario,
+  // (8) scale-out
+  scaleOutScenario,
+];

@@ -8,7 +8,7 @@ import { createLogger, runMain } from '@kanshi/runtime';
 import { PolicyEngineModule } from './policy-engine.module';
 
 export async function startPolicyEngine(config: AppConfig = loadConfig()): Promise<INestMicroservice> {
-  const { kafkaBrokers, kafkaClientId, engineGroupId } = config.values;
+  const { kafkaBrokers, kafkaClientId, engineGroupId, engineFetchMaxBytes } = config.values;
   const strategy = new KafkaBatchServer({
     kafka: createKafkaClient(kafkaBrokers, `${kafkaClientId}-policy-engine-consumer`),
     groupId: engineGroupId,
@@ -16,6 +16,7 @@ export async function startPolicyEngine(config: AppConfig = loadConfig()): Promi
     fromBeginning: true,
     partitionsConsumedConcurrently: 3,
     sessionTimeoutMs: 30_000,
+    maxBytes: engineFetchMaxBytes,
   });
   const app = await NestFactory.createMicroservice(PolicyEngineModule.forRoot(config), {
     strategy,

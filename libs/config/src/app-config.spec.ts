@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       kafkaBrokers: ['127.0.0.1:9092'],
       kafkaClientId: 'kanshi',
       engineGroupId: 'kanshi-policy-engine',
+      engineFetchMaxBytes: 2_097_152,
       telemetryPartitions: 6,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/kanshi',
       redisUrl: 'redis://127.0.0.1:6379',

@@ -33,6 +33,8 @@ export interface KafkaBatchServerOptions {
   readonly fromBeginning: boolean;
   readonly partitionsConsumedConcurrently: number;
   readonly sessionTimeoutMs: number;
+  /** Most bytes one fetch returns (kafkajs `maxBytes`); bounds the records held in memory at once. */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 10)),
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30000 },
+      ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {

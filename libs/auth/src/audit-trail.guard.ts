@@ -30,8 +30,20 @@ export class AuditTrailGuard implements CanActivate {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     if (!UNAUDITED_METHODS.has(request.method)) {
-      // `close` comes after `finish`, and also when the client went away mid-request.
-      response.once('close', () => void this.record(request, response));
+      // Recorded when the answer is written, with its final status and the principal the key
+      // guard set. Not on the socket's `close`: a client that hangs up while its request is still
+      // being handled would close it before the key was checked, and the change made after that
+      // would go unrecorded.
+      let recorded = false;
+      const end = response.end.bind(response) as (...args: unknown[]) => Response;
+      (response as unknown as { end: (...args: unknown[]) => Response }).end = (...args: unknown[]) => {
+        const result = end(...args);
+        if (!recorded) {
+          recorded = true;
+          void this.record(request, response);
+        }
+        return result;
+      };
     }
     return true;
   }
@@ -42,7 +54,8 @@ export class AuditTrailGuard implements CanActivate {
     const target = redact(request.originalUrl.split('?')[0] ?? request.originalUrl) as string;
     const route = (request.route as { path?: unknown } | undefined)?.path;
     const details = auditDetails(request.body, request.query);
-    if (!response.writableFinished) details['aborted'] = true;
+    // The client hung up before the answer: it was decided all the same.
+    if (request.destroyed || response.destroyed) details['aborted'] = true;
     try {
       await this.audit.insert({
         tenantId: principal.tenantId,

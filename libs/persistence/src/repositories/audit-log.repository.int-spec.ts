@@ -64,6 +64,8 @@ describe('AuditLogRepository (real PostgreSQL)', () => {
     expect(second.items.map((e) => e.method)).toEqual(['POST']);
     expect(second.nextCursor).toBeNull();
     await expect(audit.list(tenantId, {}, 3, 'not-a-cursor')).rejects.toBeInstanceOf(InvalidCursorError);
+    // Digits beyond PostgreSQL's bigint: a bad cursor (400), not a database error (500).
+    await expect(audit.list(tenantId, {}, 3, Buffer.from('9999999999999999999').toString('base64url'))).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
   it('never shows another tenant’s entries', async () => {

@@ -67,7 +67,8 @@ export class AuditLogRepository {
     if (filter.until) query.andWhere('l.at < :until', { until: filter.until });
     if (cursor) {
       const before = /^\d{1,19}$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[0];
-      if (!before) throw new InvalidCursorError();
+      // Beyond bigint, PostgreSQL would refuse the value: a bad cursor, not a server error.
+      if (!before || BigInt(before) > 9_223_372_036_854_775_807n) throw new InvalidCursorError();
       query.andWhere('l.id < :before', { before });
     }
     const rows = await query.getMany();

@@ -65,7 +65,7 @@ export class TelemetryBatchProcessor {
     collector: FindingCollector,
     owner: number | undefined,
     deployments: Map<string, ModelDeployment>,
-    seen: { latestEventTime: number | null; perModel: Map<string, SeenTime> },
+    seen: { latestEventTime: number | null; perModel: Map<string, Map<string, SeenTime>> },
   ): DeadLetter | undefined {
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
@@ -89,15 +89,18 @@ export class TelemetryBatchProcessor {
     const time = Date.parse(event.timestamp);
     this.evaluator.evaluate(event, model, collector, owner, time);
     if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;
-    const key = `${event.tenant_id}\u0000${event.model_id}`;
     if (model) {
-      // Epoch ms per event; the ISO text only once per model, at the end of the batch.
-      const before = seen.perModel.get(key);
-      if (!before) seen.perModel.set(key, { tenantId: event.tenant_id, modelId: event.model_id, time });
+      // Per event: two map look-ups by the ids as they are, no key built; epoch ms until the
+      // end of the batch, where each model's time becomes ISO text once.
+      let ofTenant = seen.perModel.get(event.tenant_id);
+      if (!ofTenant) seen.perModel.set(event.tenant_id, (ofTenant = new Map<string, SeenTime>()));
+      const before = ofTenant.get(event.model_id);
+      if (!before) ofTenant.set(event.model_id, { tenantId: event.tenant_id, modelId: event.model_id, time });
       else if (before.time < time) before.time = time;
     }
     if (event.event_type === 'model_deployment' && model) {
       const { version, hash } = event.payload as { version?: unknown; hash?: unknown };
+      const key = `${event.tenant_id}\u0000${event.model_id}`;
       const previous = deployments.get(key);
       const deployedAt = new Date(time).toISOString();
       if (typeof version === 'string' && (!previous || previous.deployedAt <= deployedAt)) {
@@ -116,7 +119,7 @@ export class TelemetryBatchProcessor {
     const collector = new FindingCollector();
     const deadLetters: DeadLetter[] = [];
     const deployments = new Map<string, ModelDeployment>();
-    const seen: { latestEventTime: number | null; perModel: Map<string, SeenTime> } = { latestEventTime: null, perModel: new Map() };
+    const seen: { latestEventTime: number | null; perModel: Map<string, Map<string, SeenTime>> } = { latestEventTime: null, perModel: new Map() };
     let evaluated = 0;
     for (const record of records) {
       try {
@@ -137,7 +140,7 @@ export class TelemetryBatchProcessor {
       ruleFailures: collector.failures,
       deployments: [...deployments.values()],
       latestEventTime: seen.latestEventTime,
-      telemetrySeen: [...seen.perModel.values()].map((s) => ({ tenantId: s.tenantId, modelId: s.modelId, lastEventAt: new Date(s.time).toISOString() })),
+      telemetrySeen: [...seen.perModel.values()].flatMap((m) => [...m.values()]).map((s) => ({ tenantId: s.tenantId, modelId: s.modelId, lastEventAt: new Date(s.time).toISOString() })),
     };
   }
 }

@@ -86,20 +86,7 @@ function raiseJobs(tenantId: string, fingerprints: number, rules: readonly Regis
     const jobs: RaiseAlertJob[] = [];
     let from = 0;
     for (const size of JOB_SPLIT) {
-      jobs.push({
-        fingerprint,
-        tenant_id: tenantId,
-        model_id: modelId,
-        rule_id: rule.rule.id,
-        module_id: rule.moduleId,
-        sector: 'general',
-        scope: 'model',
-        title: rule.rule.title,
-        source: 'bench',
-        args: rule.defaultArgs,
-        due_at: null,
-        findings: findings.slice(from, from + size),
-      });
+      jobs.push(raiseJob(tenantId, modelId, rule, findings.slice(from, from + size)));
       from += size;
     }
     perFingerprint.push(jobs);
@@ -258,20 +245,9 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       const modelId = `bench-notify-${i}`;
       const fingerprint = alertFingerprint(notifyTenant, modelId, rule.rule.id, 'model');
       const eventId = `ev-${context.runId}-n${i}`;
-      return {
-        fingerprint,
-        tenant_id: notifyTenant,
-        model_id: modelId,
-        rule_id: rule.rule.id,
-        module_id: rule.moduleId,
-        sector: 'general',
-        scope: 'model',
-        title: rule.rule.title,
-        source: 'bench',
-        args: rule.defaultArgs,
-        due_at: null,
-        findings: [{ finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date().toISOString(), severity: 'high', observed: { eventId } }],
-      };
+      return raiseJob(notifyTenant, modelId, rule, [
+        { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date().toISOString(), severity: 'high', observed: { eventId } },
+      ]);
     });
     context.log(`alert-path: ${sizes.notifyAlerts.toLocaleString('en-US')} alerts to notify through a webhook`);
     const notifyCpuBefore = snapshot();
@@ -366,6 +342,25 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     await deleteQueueKeys(config.values.redisUrl, prefix).catch((error: unknown) => context.log(`alert-path: could not delete Redis keys of ${prefix}: ${String(error)}`));
     if (dataSource.isInitialized) await dataSource.destroy();
   }
+}
+
+
+/** A raise job of one rule on one model (scope `model`), as the engine would enqueue it. */
+function raiseJob(tenantId: string, modelId: string, rule: RegisteredRule, findings: readonly FindingRecord[]): RaiseAlertJob {
+  return {
+    fingerprint: alertFingerprint(tenantId, modelId, rule.rule.id, 'model'),
+    tenant_id: tenantId,
+    model_id: modelId,
+    rule_id: rule.rule.id,
+    module_id: rule.moduleId,
+    sector: 'general',
+    scope: 'model',
+    title: rule.rule.title,
+    source: 'bench',
+    args: rule.defaultArgs,
+    due_at: null,
+    findings,
+  };
 }
 
 export const alertPathScenario: Scenario = {

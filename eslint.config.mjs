@@ -88,6 +88,17 @@ export default tseslint.config(
     },
   },
   {
+    // Sealing secrets is a leaf: the configuration (for its keys) is all it reads, so every
+    // lib that stores a secret can use it without a cycle.
+    files: ['libs/secrets/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [deepImport, { regex: '^@kanshi/(?!config$|secrets$)', message: 'The secrets lib depends on @kanshi/config only.' }] },
+      ],
+    },
+  },
+  {
     files: ['libs/policy-core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,16 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '@kanshi/auth';
 import { loadConfig } from '@kanshi/config';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, uniqueId } from '@kanshi/testing';
 import { requireBuild, runApp } from './run-built-app';
 
-describe('production mode refuses the dev key', () => {
+describe('production mode refuses the dev key and runs only with a secrets key of its own', () => {
   beforeAll(requireBuild);
+  // A key of its own, as production requires; made per run, never stored.
+  const secretsKey = randomBytes(32).toString('base64');
 
   it.each(['api', 'ingest-gateway', 'policy-engine', 'alert-worker'])(
     '%s exits with a clear message when KANSHI_DEV_API_KEY is set',
     async (app) => {
-      const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_DEV_API_KEY: generateApiKey().token });
+      const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_DEV_API_KEY: generateApiKey().token });
       expect(code).toBe(1);
       expect(stderr).toContain('KANSHI_DEV_API_KEY is set but NODE_ENV=production');
       expect(stderr).not.toMatch(/^\s+at /m);
@@ -23,8 +26,16 @@ describe('production mode refuses the dev key', () => {
     await createTenantFixture(dataSource, uniqueId('devkey'), [], { devKey: true });
     await dataSource.destroy();
 
-    const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_DEV_API_KEY: '' });
+    const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_DEV_API_KEY: '' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/dev API key\(s\) seeded for the local demo are still active/);
+  });
+
+  it.each(['api', 'ingest-gateway', 'policy-engine', 'alert-worker'])('%s exits naming KANSHI_SECRETS_KEY and how to make one when it is unset', async (app) => {
+    const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: '', KANSHI_DEV_API_KEY: '' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('KANSHI_SECRETS_KEY is not set');
+    expect(stderr).toContain('openssl rand -base64 32');
+    expect(stderr).not.toMatch(/^\s+at /m);
   });
 });

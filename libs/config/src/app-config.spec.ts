@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { AppConfig, ConfigError, loadConfig } from './app-config';
+
+/** A secrets key of the documented form (`openssl rand -base64 32`); secret, so never echoed. */
+const SECRETS_KEY = randomBytes(32).toString('base64');
 
 /** A key of the documented form; it is a secret, so it must never appear in errors or logs. */
 const DEV_KEY = 'kanshi_0123456789ab_ThisIsTheDevSecretNeverEchoMe0123456789';
@@ -43,6 +47,8 @@ describe('loadConfig', () => {
       workerConcurrency: 16,
       apiRateLimitPerMinute: 600,
       gatewayRateLimitPerMinute: 6000,
+      secretsKey: undefined,
+      secretsPreviousKeys: undefined,
     });
     expect(config.isProduction).toBe(false);
   });
@@ -54,6 +60,7 @@ describe('loadConfig', () => {
   it('parses and trims the values it is given', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
+      KANSHI_SECRETS_KEY: SECRETS_KEY,
       KANSHI_API_PORT: ' 8080 ',
       KANSHI_KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
       KANSHI_REDIS_URL: 'rediss://cache.internal:6380',
@@ -116,11 +123,56 @@ describe('loadConfig', () => {
   });
 });
 
+describe('secrets keys', () => {
+  const hex = Buffer.from(SECRETS_KEY, 'base64').toString('hex');
+
+  it('takes 32 bytes as base64 (standard or URL-safe, padded or not) or hex', () => {
+    for (const key of [SECRETS_KEY, SECRETS_KEY.replace(/=$/, ''), SECRETS_KEY.replace(/\+/g, '-').replace(/\//g, '_'), hex, hex.toUpperCase()]) {
+      expect(loadConfig({ KANSHI_SECRETS_KEY: key }).values.secretsKey).toBe(key);
+    }
+    expect(loadConfig({ KANSHI_SECRETS_PREVIOUS_KEYS: ` ${hex} , ${SECRETS_KEY}` }).values.secretsPreviousKeys).toEqual([hex, SECRETS_KEY]);
+  });
+
+  it.each([
+    ['too short', Buffer.alloc(16, 7).toString('base64')],
+    ['too long', Buffer.alloc(48, 7).toString('base64')],
+    ['a passphrase', 'correct horse battery staple and more words'],
+  ])('refuses a key that is %s, saying how to make one and without echoing it', (_why, key) => {
+    const error = configError({ KANSHI_SECRETS_KEY: key, KANSHI_SECRETS_PREVIOUS_KEYS: `${SECRETS_KEY},${key}` });
+
+    expect(error.message).toContain('KANSHI_SECRETS_KEY=(hidden)');
+    expect(error.message).toContain('KANSHI_SECRETS_PREVIOUS_KEYS=(hidden): key 2 of 2');
+    expect(error.message).toContain('openssl rand -base64 32');
+    expect(error.message).not.toContain(key);
+  });
+
+  it('is optional outside production', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).values.secretsKey).toBeUndefined();
+  });
+
+  it('is required in production, naming the variable and how to make a key', () => {
+    const error = configError({ NODE_ENV: 'production' });
+
+    expect(error.message).toContain('KANSHI_SECRETS_KEY is not set');
+    expect(error.message).toContain('openssl rand -base64 32');
+  });
+
+  it('refuses the public development key in production, current or previous', () => {
+    const development = Buffer.from('kanshi-development-key-NOTSECRET').toString('base64');
+
+    expect(configError({ NODE_ENV: 'production', KANSHI_SECRETS_KEY: development }).message).toContain('KANSHI_SECRETS_KEY is the public development key');
+    expect(configError({ NODE_ENV: 'production', KANSHI_SECRETS_KEY: SECRETS_KEY, KANSHI_SECRETS_PREVIOUS_KEYS: development }).message).toContain(
+      'KANSHI_SECRETS_PREVIOUS_KEYS holds the public development key',
+    );
+  });
+});
+
 describe('AppConfig.describe', () => {
   it('masks sensitive values and shows the others', () => {
     const described = loadConfig({
       KANSHI_DATABASE_URL: 'postgres://kanshi:Db-Pass-123@db:5432/kanshi',
       KANSHI_DEV_API_KEY: DEV_KEY,
+      KANSHI_SECRETS_KEY: SECRETS_KEY,
     }).describe();
 
     expect(described['KANSHI_DATABASE_URL']).toBe('(set)');
@@ -130,6 +182,8 @@ describe('AppConfig.describe', () => {
     expect(described['NODE_ENV']).toBe('development');
     expect(JSON.stringify(described)).not.toContain('Db-Pass-123');
     expect(JSON.stringify(described)).not.toContain(DEV_KEY);
+    expect(described['KANSHI_SECRETS_KEY']).toBe('(set)');
+    expect(JSON.stringify(described)).not.toContain(SECRETS_KEY);
   });
 
   it('leaves an unset sensitive variable undefined, not "(set)"', () => {

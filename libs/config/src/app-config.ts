@@ -1,4 +1,4 @@
-import { CONFIG_VARIABLES, type ConfigKey, type ConfigValues, type ConfigVariable } from './config-variables';
+import { CONFIG_VARIABLES, decodeSecretsKey, DEVELOPMENT_SECRETS_KEY, type ConfigKey, type ConfigValues, type ConfigVariable } from './config-variables';
 
 /** Configuration that cannot start a process; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -32,10 +32,35 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         'Unset it and create a real key.',
     );
   }
+  if (values['nodeEnv'] === 'production') problems.push(...productionSecretsKeyProblems(values));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return new AppConfig(values as unknown as ConfigValues);
+}
+
+/**
+ * Production needs a secrets key of its own: without one, channel secrets would be sealed under
+ * the public development key, which protects nothing.
+ */
+function productionSecretsKeyProblems(values: Readonly<Record<string, unknown>>): string[] {
+  const { secretsKey, secretsPreviousKeys } = CONFIG_VARIABLES;
+  const key = values['secretsKey'];
+  const previous = values['secretsPreviousKeys'];
+  const isDevelopmentKey = (raw: unknown): boolean => typeof raw === 'string' && decodeSecretsKey(raw).equals(DEVELOPMENT_SECRETS_KEY);
+  const problems: string[] = [];
+  if (key === undefined) {
+    problems.push(
+      `${secretsKey.name} is not set, and NODE_ENV=production needs it to seal channel secrets at rest. ` +
+        'Make one with `openssl rand -base64 32`, keep it in your secret manager and set it for every app (a lost key loses the sealed secrets).',
+    );
+  } else if (isDevelopmentKey(key)) {
+    problems.push(`${secretsKey.name} is the public development key, which NODE_ENV=production refuses. Make one with \`openssl rand -base64 32\`.`);
+  }
+  if (Array.isArray(previous) && previous.some(isDevelopmentKey)) {
+    problems.push(`${secretsPreviousKeys.name} holds the public development key, which NODE_ENV=production refuses.`);
+  }
+  return problems;
 }
 
 /** The validated configuration, injectable by type. */

@@ -42,6 +42,46 @@ function oneOf<const T extends string>(...values: T[]) {
 
 const text = (raw: string): string => raw;
 
+/** What every error about a secrets key says: how to make a good one. */
+const MAKE_A_KEY = 'make one with `openssl rand -base64 32`';
+
+/**
+ * The 32 bytes of a secrets key given as hex (64 characters) or base64 (standard or URL-safe,
+ * padded or not). Throws an Error saying what is expected, never quoting the value.
+ */
+export function decodeSecretsKey(raw: string): Buffer {
+  const value = raw.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(value)) {
+    const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  throw new Error(`expected 32 random bytes as base64 (44 characters) or hex (64 characters); ${MAKE_A_KEY}`);
+}
+
+/**
+ * The development fallback of `KANSHI_SECRETS_KEY`: a fixed, published key, so that a laptop
+ * needs no setup. It protects nothing, and production refuses it.
+ */
+export const DEVELOPMENT_SECRETS_KEY: Buffer = Buffer.from('kanshi-development-key-NOTSECRET', 'utf8');
+
+function secretsKey(raw: string): string {
+  decodeSecretsKey(raw);
+  return raw;
+}
+
+function secretsKeyList(raw: string): string[] {
+  const list = raw.split(',').map((k) => k.trim()).filter(Boolean);
+  list.forEach((key, i) => {
+    try {
+      decodeSecretsKey(key);
+    } catch (error) {
+      throw new Error(`key ${i + 1} of ${list.length}: ${(error as Error).message}`);
+    }
+  });
+  return list;
+}
+
 function brokers(raw: string): string[] {
   const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
   if (list.length === 0 || list.some((b) => !/^[^\s:]+:\d{1,5}$/.test(b))) {
@@ -212,6 +252,19 @@ export const CONFIG_VARIABLES = {
     description: 'Requests one API key may make to the `ingest-gateway` per minute (a burst of that many, refilled evenly); more get `429` with `Retry-After`. Counted in Redis, shared by every gateway instance.',
     default: '6000',
     parse: integer(1, 1_000_000),
+  },
+  secretsKey: {
+    name: 'KANSHI_SECRETS_KEY',
+    description:
+      'Key that seals channel secrets and webhook URLs in PostgreSQL (AES-256-GCM): 32 random bytes as base64 or hex; make one with `openssl rand -base64 32`. Required when `NODE_ENV=production`; elsewhere a fixed, public development key stands in (with a warning).',
+    sensitive: true,
+    parse: secretsKey,
+  },
+  secretsPreviousKeys: {
+    name: 'KANSHI_SECRETS_PREVIOUS_KEYS',
+    description: 'Older keys, comma-separated, only to open values sealed before a rotation, until they are sealed again with `KANSHI_SECRETS_KEY`.',
+    sensitive: true,
+    parse: secretsKeyList,
   },
 } as const satisfies Record<string, ConfigVariable<unknown>>;
 

@@ -1,0 +1,2 @@
+export { SecretBox, SecretOpenError, secretsKeyId } from './secret-box';
+export { SecretsModule } from './secrets.module';

@@ -25,6 +25,8 @@ ensure_debian_package() {
 }
 # The interoperability e2e spec produces with Debian's kcat (librdkafka), not kafkajs.
 ensure_debian_package kcat 'command -v kcat' test/e2e/kcat-interop.e2e-spec.ts
+# A producer on librdkafka's default partitioner (CRC32), whose misplaced records the engine moves.
+ensure_debian_package python3-confluent-kafka "/usr/bin/python3 -c 'import confluent_kafka'" test/e2e/python-producer.e2e-spec.ts
 # The email channel's integration spec sends to a real SMTP server: aiosmtpd under Debian's python3.
 ensure_debian_package python3-aiosmtpd "/usr/bin/python3 -c 'import aiosmtpd'" libs/alerting/src/channels/email.sender.int-spec.ts
 # The dashboard spec drives Debian's Chromium with playwright-core (which never downloads a

@@ -2,8 +2,13 @@
 # Kanshi local Apache Kafka: a real single-node KRaft broker, no Docker.
 # Jars come from Maven Central through `mvn` (see pom.xml); state lives outside the repo.
 #
-# Usage: infra/kafka/kafka.sh install|start|stop|restart|reset|status|logs|topics|tool
+# The broker authenticates every client (SASL/SCRAM-SHA-512, or a client certificate on the
+# mTLS listener) and authorises it with ACLs; the principals and their passwords are generated
+# on the first start into $STATE_DIR/principals (see README.md).
+#
+# Usage: infra/kafka/kafka.sh install|start|stop|restart|reset|status|logs|topics|tool|principals
 # Environment: KANSHI_KAFKA_PORT (9092), KANSHI_KAFKA_CONTROLLER_PORT (9093),
+#              KANSHI_KAFKA_TLS_PORT (port + 2), KANSHI_KAFKA_MTLS_PORT (port + 3),
 #              KANSHI_KAFKA_HEAP (512m), KANSHI_CACHE_DIR (~/.cache/kanshi), JAVA_HOME (optional)
 set -euo pipefail
 
@@ -14,6 +19,8 @@ TOOLS_LOG4J_CONFIG="$SCRIPT_DIR/tools-log4j.properties"
 
 KAFKA_PORT="${KANSHI_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KANSHI_KAFKA_CONTROLLER_PORT:-9093}"
+TLS_PORT="${KANSHI_KAFKA_TLS_PORT:-$((KAFKA_PORT + 2))}"
+MTLS_PORT="${KANSHI_KAFKA_MTLS_PORT:-$((KAFKA_PORT + 3))}"
 HEAP="${KANSHI_KAFKA_HEAP:-512m}"
 HOST=127.0.0.1
 START_TIMEOUT=90
@@ -35,6 +42,15 @@ STDOUT_LOG="$LOGS_DIR/kafka-stdout.log"
 PID_FILE="$STATE_DIR/kafka.pid"
 CLUSTER_ID_FILE="$STATE_DIR/cluster.id"
 SERVER_PROPS="$STATE_DIR/server.properties"
+PRINCIPALS_FILE="$STATE_DIR/principals"
+TLS_DIR="$STATE_DIR/tls"
+ADMIN_PROPS="$STATE_DIR/admin-client.properties"
+
+# Every principal the local broker knows. kanshi-broker and kanshi-controller are the broker's
+# own (inter-broker SCRAM, controller PLAIN); kanshi-admin is the operator's super user
+# (topics, ACLs, tests); the others are the apps' and the producers', authorised by ACLs
+# (infra/scripts/kafka-acls.ts).
+PRINCIPALS=(kanshi-admin kanshi-broker kanshi-controller kanshi-engine kanshi-gateway kanshi-producer kanshi-operator)
 
 JAVA_BIN="java"
 if [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]]; then
@@ -57,7 +73,12 @@ Usage: $(basename "$0") <command>
   status    print running/stopped; exit 0 if running, 3 if stopped
   logs      follow the broker log (--no-follow: print the last 100 lines)
   topics    run the broker's TopicCommand against it, e.g. topics --list
-  tool      run any Kafka tool main class, e.g. tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server $HOST:$KAFKA_PORT --list
+  tool      run any Kafka tool main class, e.g. tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server $HOST:$KAFKA_PORT --command-config $ADMIN_PROPS --list
+  principals print the principals and their passwords ($PRINCIPALS_FILE)
+
+Listeners: $HOST:$KAFKA_PORT SASL_PLAINTEXT (SCRAM-SHA-512), $HOST:$TLS_PORT SASL_SSL
+(SCRAM-SHA-512 or PLAIN), $HOST:$MTLS_PORT SSL with client certificates (mTLS). The CA and the
+client certificates are in $TLS_DIR; $ADMIN_PROPS signs the broker's tools in as kanshi-admin.
 EOF
 }
 
@@ -214,19 +235,118 @@ do_install() {
 
 # ---------------------------------------------------------------- start
 
+# The password of one principal, from $PRINCIPALS_FILE.
+password_of() {
+  sed -n "s/^$1=//p" "$PRINCIPALS_FILE" | head -n 1
+}
+
+# Random passwords for every principal, once per broker state (reset makes new ones).
+ensure_principals() {
+  mkdir -p "$STATE_DIR"
+  local name missing=0
+  for name in "${PRINCIPALS[@]}"; do
+    if [[ ! -f "$PRINCIPALS_FILE" ]] || ! grep -q "^$name=" "$PRINCIPALS_FILE"; then missing=1; fi
+  done
+  (( missing )) || return 0
+  log "Generating passwords for the local principals in $PRINCIPALS_FILE"
+  local tmp="$PRINCIPALS_FILE.partial"
+  (
+    umask 077
+    : >"$tmp"
+    for name in "${PRINCIPALS[@]}"; do
+      echo "$name=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$tmp"
+    done
+  )
+  mv "$tmp" "$PRINCIPALS_FILE"
+  # New passwords need new SCRAM users: the storage is formatted again.
+  rm -f "$STATE_DIR/.sasl"
+}
+
+# A private CA, the broker's certificate (for 127.0.0.1 and localhost) and client certificates
+# whose common name is the principal (the mTLS listener maps CN=<name> to User:<name>).
+ensure_tls_material() {
+  [[ -f "$TLS_DIR/.complete" ]] && return 0
+  command -v openssl >/dev/null 2>&1 || die "openssl not found; it makes the local broker's TLS certificates: apt-get install -y openssl"
+  log "Making a local CA and TLS certificates in $TLS_DIR (first start only)"
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  (
+    umask 077
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=Kanshi local Kafka CA" \
+      -keyout ca.key -out ca.pem >/dev/null 2>&1
+    issue() { # name, subject, extensions
+      openssl req -newkey rsa:2048 -nodes -sha256 -subj "$2" -keyout "$1.key.tmp" -out "$1.csr" >/dev/null 2>&1
+      printf '%s\n' "$3" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+        -extfile "$1.ext" -out "$1.pem" >/dev/null 2>&1
+      openssl pkcs8 -topk8 -nocrypt -in "$1.key.tmp" -out "$1.key"
+      rm -f "$1.csr" "$1.ext" "$1.key.tmp"
+    }
+    issue broker "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth,clientAuth"
+    # The broker reads one PEM file holding its key and its certificate.
+    cat broker.key broker.pem >broker-keystore.pem
+    issue kanshi-admin "/CN=kanshi-admin" "extendedKeyUsage=clientAuth"
+    issue kanshi-producer "/CN=kanshi-producer" "extendedKeyUsage=clientAuth"
+  ) || die "making TLS certificates with openssl failed"
+  touch "$TLS_DIR/.complete"
+}
+
+# The JAAS options of the PLAIN login module that list the client principals: user_<name>="<password>".
+plain_users() {
+  local name
+  for name in kanshi-admin kanshi-engine kanshi-gateway kanshi-producer kanshi-operator; do
+    printf ' user_%s="%s"' "$name" "$(password_of "$name")"
+  done
+}
+
 write_server_properties() {
   mkdir -p "$DATA_DIR" "$LOGS_DIR"
-  cat >"$SERVER_PROPS" <<EOF
+  local broker_pw controller_pw
+  broker_pw="$(password_of kanshi-broker)"
+  controller_pw="$(password_of kanshi-controller)"
+  (
+    umask 077
+    cat >"$SERVER_PROPS" <<EOF
 # Generated by infra/kafka/kafka.sh on each start; edit the script, not this file.
-# Single-node KRaft broker for local development and tests (Apache Kafka $KAFKA_VERSION).
+# Single-node KRaft broker for local development and tests (Apache Kafka $KAFKA_VERSION),
+# with authentication (SASL/SCRAM, mTLS) and ACLs, as a bank's cluster would run.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=CLIENT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$CONTROLLER_PORT,CLIENT_TLS://$HOST:$TLS_PORT,CLIENT_MTLS://$HOST:$MTLS_PORT
+advertised.listeners=CLIENT://$HOST:$KAFKA_PORT,CLIENT_TLS://$HOST:$TLS_PORT,CLIENT_MTLS://$HOST:$MTLS_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=CLIENT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT,CLIENT_TLS:SASL_SSL,CLIENT_MTLS:SSL
+
+# Authentication. Clients: SCRAM-SHA-512 (PLAIN too, over TLS only); the broker to itself:
+# SCRAM as kanshi-broker; to its controller: PLAIN as kanshi-controller (SCRAM credentials live
+# in the metadata the controller serves, so the controller listener cannot use them).
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="kanshi-broker" password="$broker_pw";
+listener.name.client_tls.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.client_tls.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.client_tls.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$(plain_users);
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="kanshi-controller" password="$controller_pw" user_kanshi-controller="$controller_pw";
+
+# TLS (PEM files from ensure_tls_material); the mTLS listener requires a client certificate
+# and takes the principal from its common name.
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+listener.name.client_mtls.ssl.client.auth=required
+ssl.principal.mapping.rules=RULE:^CN=([^,]+)(,.*)?\$/\$1/,DEFAULT
+
+# Authorisation: nothing is allowed without an ACL (infra/scripts/kafka-acls.ts writes them).
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:kanshi-admin;User:kanshi-broker;User:kanshi-controller
 
 log.dirs=$DATA_DIR
 metadata.log.dir=$DATA_DIR
@@ -254,11 +374,23 @@ log.retention.hours=24
 log.segment.bytes=134217728
 log.retention.check.interval.ms=300000
 EOF
+    # For the broker's own command-line tools (topics, tool): kanshi-admin over SCRAM.
+    cat >"$ADMIN_PROPS" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="kanshi-admin" password="$(password_of kanshi-admin)";
+EOF
+  )
 }
 
 format_storage_if_needed() {
   if [[ -f "$DATA_DIR/meta.properties" ]]; then
-    return 0
+    [[ -f "$STATE_DIR/.sasl" ]] && return 0
+    # Storage formatted before the broker required authentication (or before new passwords)
+    # has no matching SCRAM users, and KRaft takes them only at format time: start afresh.
+    log "The local broker's data has no SCRAM users for the current principals; deleting it and formatting anew"
+    rm -rf -- "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
   fi
   local cluster_id
   if [[ -s "$CLUSTER_ID_FILE" ]]; then
@@ -268,9 +400,15 @@ format_storage_if_needed() {
     [[ -n "$cluster_id" ]] || die "kafka.tools.StorageTool random-uuid returned nothing"
     echo "$cluster_id" >"$CLUSTER_ID_FILE"
   fi
-  log "Formatting storage in $DATA_DIR (cluster id $cluster_id; first start only)"
-  run_java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$SERVER_PROPS" --ignore-formatted >/dev/null \
+  local scram=() name
+  for name in "${PRINCIPALS[@]}"; do
+    [[ "$name" == kanshi-controller ]] && continue
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(password_of "$name")]")
+  done
+  log "Formatting storage in $DATA_DIR (cluster id $cluster_id, $(( ${#scram[@]} / 2 )) SCRAM users; first start only)"
+  run_java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$SERVER_PROPS" --ignore-formatted "${scram[@]}" >/dev/null \
     || die "formatting storage failed"
+  touch "$STATE_DIR/.sasl"
 }
 
 run_java_tool() {
@@ -291,13 +429,15 @@ do_start() {
   require_java
 
   local port owner
-  for port in "$KAFKA_PORT" "$CONTROLLER_PORT"; do
+  for port in "$KAFKA_PORT" "$CONTROLLER_PORT" "$TLS_PORT" "$MTLS_PORT"; do
     if port_open "$port"; then
       owner="$(port_owner "$port")"
-      die "port $HOST:$port is already in use by another process${owner:+ ($owner)}; stop it or set KANSHI_KAFKA_PORT / KANSHI_KAFKA_CONTROLLER_PORT"
+      die "port $HOST:$port is already in use by another process${owner:+ ($owner)}; stop it or set KANSHI_KAFKA_PORT / KANSHI_KAFKA_CONTROLLER_PORT / KANSHI_KAFKA_TLS_PORT / KANSHI_KAFKA_MTLS_PORT"
     fi
   done
 
+  ensure_principals
+  ensure_tls_material
   write_server_properties
   format_storage_if_needed
 
@@ -387,7 +527,7 @@ do_reset() {
 do_status() {
   local pid
   if pid="$(running_pid)"; then
-    echo "kafka: running (pid $pid), Apache Kafka $KAFKA_VERSION, bootstrap $HOST:$KAFKA_PORT, controller $HOST:$CONTROLLER_PORT, log $SERVER_LOG"
+    echo "kafka: running (pid $pid), Apache Kafka $KAFKA_VERSION, bootstrap $HOST:$KAFKA_PORT (SASL), $HOST:$TLS_PORT (SASL_SSL), $HOST:$MTLS_PORT (mTLS), controller $HOST:$CONTROLLER_PORT, log $SERVER_LOG"
     return 0
   fi
   echo "kafka: stopped (Apache Kafka $KAFKA_VERSION, port $KAFKA_PORT, log $SERVER_LOG)"
@@ -421,7 +561,8 @@ main() {
     reset) take_lock; do_reset ;;
     status) do_status ;;
     logs) do_logs "$@" ;;
-    topics) require_libs; run_java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$KAFKA_PORT" "$@" ;;
+    topics) require_libs; run_java_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$KAFKA_PORT" --command-config "$ADMIN_PROPS" "$@" ;;
+    principals) [[ -f "$PRINCIPALS_FILE" ]] || die "no principals yet; run: $0 start"; cat "$PRINCIPALS_FILE" ;;
     tool) require_libs; [[ $# -gt 0 ]] || die "usage: $0 tool <main class> [args…]"; run_java_tool "$@" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { createKafkaClient, ensureTopics, kanshiTopics } from '@kanshi/messaging';
+import { createKafkaClient, ensureAcls, ensureTopics, kafkaConnectionOf, kanshiAclPlan, kanshiTopics } from '@kanshi/messaging';
 import { dropDatabase, ensureDatabase, migrate } from '@kanshi/persistence';
+import { isLocalBroker, withLocalKafkaPrincipal } from './local-kafka';
 import { ensurePostgres, ensureRedis, InfraError, step, stopIfStartedByUs } from './local-services';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -16,10 +17,6 @@ export function testDatabaseUrl(url: string): string {
   return parsed.toString();
 }
 
-function isLocalBroker(brokers: readonly string[]): boolean {
-  return brokers.every((b) => /^(127\.0\.0\.1|localhost):\d+$/.test(b));
-}
-
 /** Runs infra/kafka/kafka.sh with the broker port taken from KANSHI_KAFKA_BROKERS. */
 function kafkaScript(command: string, brokers: readonly string[]): void {
   const port = brokers[0]?.split(':')[1] ?? '9092';
@@ -28,7 +25,7 @@ function kafkaScript(command: string, brokers: readonly string[]): void {
 }
 
 async function waitForKafka(config: AppConfig): Promise<void> {
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-infra`);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-infra`);
   const admin = kafka.admin();
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -45,6 +42,17 @@ async function waitForKafka(config: AppConfig): Promise<void> {
   const partitions = await ensureTopics(kafka, kanshiTopics(config.values.telemetryPartitions));
   for (const [topic, count] of partitions) step(`topic ${topic}: ${count} partitions`);
   await admin.disconnect();
+  if (config.values.kafkaSaslMechanism === 'none') {
+    step('Kafka: no SASL principal configured; not writing ACLs');
+    return;
+  }
+  try {
+    const count = await ensureAcls(kafka, kanshiAclPlan(config.values.engineGroupId));
+    step(`Kafka ACLs: ${count} grants for the engine, gateway, producer and operator principals`);
+  } catch (error) {
+    // A cluster run by someone else: its operators grant the ACLs (docs/security.md lists them).
+    step(`Kafka ACLs not written as ${config.values.kafkaSaslUsername ?? '?'} (${error instanceof Error ? error.message : String(error)}); grant them as docs/security.md lists`);
+  }
 }
 
 async function prepareDatabase(url: string): Promise<void> {
@@ -60,7 +68,8 @@ async function up(config: AppConfig): Promise<void> {
   await ensureRedis(redisUrl);
   if (isLocalBroker(kafkaBrokers)) kafkaScript('start', kafkaBrokers);
   else step(`Kafka at ${kafkaBrokers.join(',')} is not local; not starting a broker`);
-  await waitForKafka(config);
+  // The local broker's principals exist once it has started: sign in as its super user.
+  await waitForKafka(loadConfig(withLocalKafkaPrincipal(process.env, 'kanshi-admin')));
   await prepareDatabase(databaseUrl);
   await prepareDatabase(testDatabaseUrl(databaseUrl));
   step('infrastructure is up');

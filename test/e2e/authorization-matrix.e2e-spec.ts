@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AlertRepository } from '@kanshi/persistence';
-import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
+import { createTenantFixture, findingRecord, g1Fingerprint, ingestKeyId, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { callRoute, fillPath, registeredRoutes, startApiAlone, type RouteKey, type RunningApi } from './openapi-routes';
 
 type Role = 'admin' | 'risk_officer' | 'producer' | 'viewer';
@@ -31,6 +31,9 @@ const MATRIX: readonly Row[] = [
   ['GET /v1/keys',                                   Y,     N,            N,        N],
   ['POST /v1/keys',                                  Y,     N,            N,        N],
   ['DELETE /v1/keys/{keyId}',                        Y,     N,            N,        N],
+  ['GET /v1/ingest-keys',                            Y,     N,            N,        N],
+  ['POST /v1/ingest-keys',                           Y,     N,            N,        N],
+  ['DELETE /v1/ingest-keys/{keyId}',                 Y,     N,            N,        N],
   ['GET /v1/audit',                                  Y,     N,            N,        N],
 
   ['GET /v1/alerts',                                 Y,     Y,            N,        Y],
@@ -90,6 +93,7 @@ const CROSS_TENANT_EXCEPTIONS: Readonly<Partial<Record<RouteKey, string>>> = {
 const BODIES: Readonly<Partial<Record<RouteKey, object>>> = {
   'PATCH /v1/tenant': { name: 'Matrix tenant' },
   'POST /v1/keys': { name: 'matrix key', roles: ['viewer'] },
+  'POST /v1/ingest-keys': { name: 'matrix ingest key' },
   'POST /v1/alerts/{id}/ack': { comment: 'matrix' },
   'POST /v1/alerts/{id}/assign': { assignee: 'risk@bank.example' },
   'POST /v1/alerts/{id}/comments': { comment: 'matrix' },
@@ -168,6 +172,7 @@ describe('authorization matrix of the api', () => {
     params['routes'] = { id: routeId };
     params['silences'] = { id: silenceId };
     params['models'] = { modelId };
+    params['ingest-keys'] = { keyId: ingestKeyId(tenant.ingestKey) };
     if (served.includes('POST /v1/keys')) {
       // A key of its own to revoke, so that revoking leaves the four role keys working.
       const key = await callRoute(http, 'POST', '/v1/keys', { key: tenant.keys.admin, body: { name: 'matrix victim', roles: ['viewer'] } });

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { TOPICS, telemetryKey } from '@kanshi/contracts';
+import { TOPICS } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { createDataSource } from '@kanshi/persistence';
-import { committedOffsets, createTenantFixture, startGroupAtEnd, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
+import { committedOffsets, createTenantFixture, signedMessage, startGroupAtEnd, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
 import { requireBuild, startBuiltApp, type RunningBuiltApp } from './run-built-app';
 
 const PLUGIN = './dist/examples/acme-credit-override/src/index.js';
@@ -17,7 +17,7 @@ const PLUGIN = './dist/examples/acme-credit-override/src/index.js';
  */
 describe('rule state across an engine kill -9 (built engine, real Kafka and PostgreSQL)', () => {
   const config = loadConfig();
-  const kafka = createKafkaClient(config.values.kafkaBrokers, uniqueId('restart-e2e'));
+  const kafka = createKafkaClient(kafkaConnectionOf(config), uniqueId('restart-e2e'));
   const groupId = uniqueId('restart-engine');
   const modelId = 'credit-limit';
   const movedModelId = 'credit-limit-moved';
@@ -25,6 +25,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
   let dataSource: DataSource;
   let producer: Producer;
   let tenantId: string;
+  let ingestKey: string;
   const engines: RunningBuiltApp[] = [];
 
   // Queues of this suite's own, drained by an alert worker of its own.
@@ -60,7 +61,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
           timestamp: new Date(day + (from + i) * 1000).toISOString(),
           payload: { action: 'override', reviewer_role: 'credit_officer' },
         });
-        return { key: telemetryKey(tenantId, model), value: JSON.stringify(event) };
+        return signedMessage(ingestKey, event);
       }),
     });
   };
@@ -79,13 +80,11 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     requireBuild();
     dataSource = createDataSource(config.values.databaseUrl, 'kanshi-e2e-restart');
     await dataSource.initialize();
-    tenantId = (
-      await createTenantFixture(dataSource, uniqueId('bank'), [
-        { modelId, sectors: ['finance'], riskTier: 'T1' },
-        { modelId: movedModelId, sectors: ['finance'], riskTier: 'T1' },
-        { modelId: rewoundModelId, sectors: ['finance'], riskTier: 'T1' },
-      ])
-    ).tenantId;
+    ({ tenantId, ingestKey } = await createTenantFixture(dataSource, uniqueId('bank'), [
+      { modelId, sectors: ['finance'], riskTier: 'T1' },
+      { modelId: movedModelId, sectors: ['finance'], riskTier: 'T1' },
+      { modelId: rewoundModelId, sectors: ['finance'], riskTier: 'T1' },
+    ]));
     await startGroupAtEnd(kafka, groupId, TOPICS.telemetry);
     producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER });
     await producer.connect();

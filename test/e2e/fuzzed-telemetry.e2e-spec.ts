@@ -1,12 +1,13 @@
 import request from 'supertest';
 import type { Message, Producer } from 'kafkajs';
-import { TOPICS, telemetryKey, type TelemetryEvent, type ValidationIssue } from '@kanshi/contracts';
+import { TOPICS, type TelemetryEvent, type ValidationIssue } from '@kanshi/contracts';
 import { TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import {
   createTenantFixture,
   expectedTally,
   fuzzSeed,
   groupCaughtUp,
+  signedMessage,
   tapDeadLetters,
   TelemetryFuzzer,
   topicMaxMessageBytes,
@@ -62,6 +63,7 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
     const fuzzer = new TelemetryFuzzer(testSeed, {
       tenantId: tenant.tenantId,
       unknownTenantId: uniqueId('no-such-tenant'),
+      ingestKey: tenant.ingestKey,
       maxEventBytes: kanshi.config.values.maxEventBytes,
       maxHugeBytes,
     });
@@ -83,8 +85,9 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
   it('straight to Kafka: dead-letters every malformed record once with its reason and evaluates every valid event', async () => {
     // Oversized records go up to what the broker stores in one batch, less room for the key, the
     // batch framing and the broker's gzip, which makes incompressible bytes a little longer (about
-    // 450 bytes in all): so close that the same value with dead-letter headers added would not fit.
-    const { tenant, fuzzer } = await fuzzerFor('fuzz-kafka', seed, brokerLimit - 512);
+    // 450 bytes in all) and the signature header (about 100): so close that the same value with
+    // dead-letter headers added would not fit.
+    const { tenant, fuzzer } = await fuzzerFor('fuzz-kafka', seed, brokerLimit - 640);
     const r = fuzzer.random;
     const { maxEventBytes } = kanshi.config.values;
     const models = Array.from({ length: r.int(20, 60) }, (_, i) => `kafka-model-${i}`);
@@ -92,8 +95,8 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
     // Every kind at least twice; records of up to a megabyte are capped to keep the run short.
     const malformed = fuzzer.malformedRecords(150, 2, { 'huge-string': 4, 'oversized-binary': 3 });
     const messages: Message[] = r.shuffle([
-      ...valid.map((e) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) })),
-      ...malformed.map((m) => ({ key: m.key, value: m.value })),
+      ...valid.map((e) => signedMessage(tenant.ingestKey, e)),
+      ...malformed.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
     ]);
 
     const tap: DeadLetterTap = await tapDeadLetters(kanshi.kafka, kanshi.config.values.engineGroupId);
@@ -104,7 +107,7 @@ describe(`fuzzed telemetry against the real servers (seed ${seed}; replay with K
 
       // The engine is still running: an event sent after the batch is evaluated.
       const after = fuzzer.validEvent('kafka-after-the-batch');
-      await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: [{ key: telemetryKey(after.tenant_id, after.model_id), value: JSON.stringify(after) }] });
+      await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: [signedMessage(tenant.ingestKey, after)] });
       // Every valid event counted once, on the alert of its model; nothing for a malformed one.
       const expected = expectedTally([...valid, after]);
       expect(await waitForAlertTally(kanshi.dataSource, tenant.tenantId, 'G1', expected)).toEqual(expected);

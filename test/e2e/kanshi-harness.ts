@@ -3,15 +3,26 @@ import type { INestApplication, INestApplicationContext, INestMicroservice } fro
 import { Redis } from 'ioredis';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
+import { TOPICS, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { IngestKeyRepository } from '@kanshi/persistence';
 import { InventoryCache } from '@kanshi/policy-core';
-import { committedOffsets, startGroupAtEnd, uniqueId, waitFor } from '@kanshi/testing';
+import { committedOffsets, createIngestKey, ingestKeyId, signedMessage, startGroupAtEnd, uniqueId, waitFor } from '@kanshi/testing';
 import { startAlertWorker } from '../../apps/alert-worker/src/main';
 import { startApi } from '../../apps/api/src/main';
 import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
 import { startPolicyEngine } from '../../apps/policy-engine/src/main';
+import { localKafkaSasl, type LocalPrincipal } from '../../infra/scripts/local-kafka';
+
+/**
+ * The configuration of an app that talks to Kafka: on the local broker, signed in as that app's
+ * own principal (so the tests prove its ACLs suffice); elsewhere as the environment says.
+ */
+export function configAs(principal: LocalPrincipal, env: Readonly<Record<string, string | undefined>>): AppConfig {
+  const sasl = process.env['KANSHI_TEST_LOCAL_KAFKA'] === '1' ? localKafkaSasl(principal) : undefined;
+  return loadConfig({ ...env, ...sasl });
+}
 
 /** The four apps started in this process against the real servers, as `npm start` runs them. */
 export interface RunningKanshi {
@@ -27,7 +38,15 @@ export interface RunningKanshi {
   readonly worker: INestApplicationContext;
   /** Resolves once the engine's in-memory inventory knows the tenant (it refreshes in the background). */
   engineKnowsTenant(tenantId: string): Promise<void>;
-  /** Produces events to the telemetry topic as a plain Kafka client would (key `tenant:model`). */
+  /**
+   * An ingest key of the tenant (made on first use) that the engine already knows, for tests
+   * that produce with a client of their own.
+   */
+  ingestKeyFor(tenantId: string): Promise<string>;
+  /**
+   * Produces events to the telemetry topic as a plain Kafka client would (key `tenant:model`),
+   * each signed with an ingest key of its tenant.
+   */
   produce(events: readonly TelemetryEvent[]): Promise<void>;
   /** Resolves once the engine's group has committed everything produced to the topic so far. */
   engineCaughtUp(): Promise<void>;
@@ -40,23 +59,38 @@ export interface RunningKanshi {
  */
 export async function startKanshi(): Promise<RunningKanshi> {
   const run = uniqueId('e2e');
-  const config = loadConfig({
+  const env = {
     ...process.env,
     KANSHI_ENGINE_GROUP_ID: `kanshi-policy-engine-${run}`,
     KANSHI_QUEUE_PREFIX: `kanshi-test-${run}`,
     KANSHI_API_PORT: '0',
     KANSHI_GATEWAY_PORT: '0',
     KANSHI_INVENTORY_REFRESH_MS: '300',
-  });
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `kanshi-${run}`);
+  };
+  const config = loadConfig(env);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `kanshi-${run}`);
   await startGroupAtEnd(kafka, config.values.engineGroupId, TOPICS.telemetry);
   let producer: Producer | undefined;
   const [engine, worker, api, gateway] = await Promise.all([
-    startPolicyEngine(config),
+    startPolicyEngine(configAs('kanshi-engine', env)),
     startAlertWorker(config),
     startApi(config),
-    startIngestGateway(config),
+    startIngestGateway(configAs('kanshi-gateway', env)),
   ]);
+  const ingestKeys = new Map<string, Promise<string>>();
+  const ingestKeyFor = (tenantId: string): Promise<string> => {
+    let key = ingestKeys.get(tenantId);
+    if (!key) {
+      const inventory = engine.get(InventoryCache);
+      key = createIngestKey(api.get(DataSource), tenantId, 'e2e harness').then(async (made) => {
+        const keyId = ingestKeyId(made);
+        await waitFor(`the engine to load ingest key ${keyId}`, () => Promise.resolve(inventory.find(keyId, tenantId) !== undefined || undefined));
+        return made;
+      });
+      ingestKeys.set(tenantId, key);
+    }
+    return key;
+  };
   return {
     config,
     kafka,
@@ -70,13 +104,21 @@ export async function startKanshi(): Promise<RunningKanshi> {
     async engineKnowsTenant(tenantId: string) {
       const inventory = engine.get(InventoryCache);
       await waitFor(`the engine to load tenant ${tenantId}`, () => Promise.resolve(inventory.hasTenant(tenantId) || undefined));
+      // And the tenant's ingest keys, so records signed with them are not refused as unknown.
+      const keys = await new IngestKeyRepository(api.get(DataSource)).listForTenant(tenantId);
+      for (const { keyId } of keys.filter((k) => k.revokedAt === null)) {
+        await waitFor(`the engine to load ingest key ${keyId}`, () => Promise.resolve(inventory.find(keyId, tenantId) !== undefined || undefined));
+      }
     },
+    ingestKeyFor,
     async produce(events) {
       if (!producer) {
         producer = kafka.producer({ createPartitioner: TELEMETRY_PARTITIONER });
         await producer.connect();
       }
-      await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: events.map((e) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) })) });
+      const keys = new Map<string, string>();
+      for (const tenantId of new Set(events.map((e) => e.tenant_id))) keys.set(tenantId, await ingestKeyFor(tenantId));
+      await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: events.map((e) => signedMessage(keys.get(e.tenant_id) ?? '', e)) });
     },
     async engineCaughtUp() {
       const admin = kafka.admin();

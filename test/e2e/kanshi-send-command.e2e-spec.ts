@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { logLevel, type Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import type { TelemetryEvent } from '@kanshi/contracts';
+import { parseIngestKey, parseTelemetrySignature, SIGNATURE_HEADER, verifyTelemetryMac, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { createTenantFixture, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { eventBuilders } from '@kanshi/telemetry-client';
 import { createTopic, deleteTopics, readTopic, recordCount } from '@kanshi/testing';
 import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
+import { kafkaSecurityEnv } from '../../infra/scripts/local-kafka';
 import { requireBuild, ROOT } from './run-built-app';
 
 const CLI = join(ROOT, 'dist/libs/telemetry-client/src/cli/kanshi.js');
@@ -49,14 +50,15 @@ function writeEvents(dir: string, tenantId: string, good: number): { path: strin
 }
 
 describe('kanshi send (real Kafka and gateway)', () => {
-  const brokers = loadConfig().values.kafkaBrokers;
+  const connection = kafkaConnectionOf(loadConfig());
+  const { brokers } = connection;
   let kafka: Kafka;
   let dir: string;
   const topics: string[] = [];
 
   beforeAll(() => {
     requireBuild();
-    kafka = createKafkaClient(brokers, uniqueId('kanshi-cli-int'));
+    kafka = createKafkaClient(connection, uniqueId('kanshi-cli-int'));
     kafka.logger().setLogLevel(logLevel.ERROR);
     dir = mkdtempSync(join(tmpdir(), 'kanshi-cli-'));
   });
@@ -72,7 +74,9 @@ describe('kanshi send (real Kafka and gateway)', () => {
     await createTopic(kafka, topic, 2);
     const tenant = uniqueId('cli');
     const { path, ids } = writeEvents(dir, tenant, 40);
-    const run = await kanshi(['send', path, '--kafka', brokers.join(','), '--topic', topic, '--batch', '7']);
+    // A topic of the test's own (the test principal may write it), so any ingest key of the right form will do.
+    const ingestKey = `kanshi_ingest_0123456789ab_${'c'.repeat(43)}`;
+    const run = await kanshi(['send', path, '--kafka', brokers.join(','), '--topic', topic, '--batch', '7'], { ...kafkaSecurityEnv(), KANSHI_INGEST_KEY: ingestKey });
 
     expect(run.code).toBe(1);
     const summary = run.stdout.split('\n');
@@ -92,6 +96,16 @@ describe('kanshi send (real Kafka and gateway)', () => {
     const records = await readTopic(kafka, topic, 40, uniqueId('kanshi-cli-read'));
     expect(records.map((r) => (JSON.parse(r.value) as TelemetryEvent).event_id).sort()).toEqual([...ids].sort());
     expect(new Set(records.map((r) => r.key))).toEqual(new Set([`${tenant}:credit`]));
+    // Every record signed with the ingest key, over its key and value.
+    const secret = parseIngestKey(ingestKey)!.secret;
+    for (const r of records) expect(verifyTelemetryMac(parseTelemetrySignature(r.headers[SIGNATURE_HEADER])!, secret, r.key, r.value)).toBe(true);
+  });
+
+  it('refuses --kafka without an ingest key, saying where one comes from', async () => {
+    const run = await kanshi(['send', join(dir, 'none.jsonl'), '--kafka', brokers.join(',')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('KANSHI_INGEST_KEY');
+    expect(run.stderr).toContain('POST /v1/ingest-keys');
   });
 
   describe('through the gateway', () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
+import { parseIngestKey, SIGNATURE_HEADER, signTelemetryRecord, TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
 import { TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import {
   createTenantFixture,
@@ -13,7 +13,20 @@ import {
   type DeadLetterTap,
   type TenantFixture,
 } from '@kanshi/testing';
+import { localKafkaSasl } from '../../infra/scripts/local-kafka';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
+
+/** librdkafka's SASL settings for the principal the environment names (`[]` without SASL). */
+function kcatSasl(env: Readonly<Record<string, string | undefined>>): string[] {
+  const mechanism = env['KANSHI_KAFKA_SASL_MECHANISM'] ?? 'none';
+  if (mechanism === 'none') return [];
+  return [
+    '-X', 'security.protocol=SASL_PLAINTEXT',
+    '-X', `sasl.mechanisms=${mechanism.toUpperCase()}`,
+    '-X', `sasl.username=${env['KANSHI_KAFKA_SASL_USERNAME'] ?? ''}`,
+    '-X', `sasl.password=${env['KANSHI_KAFKA_SASL_PASSWORD'] ?? ''}`,
+  ];
+}
 
 const KCAT_MISSING =
   'kcat is not installed: this spec produces with Debian\'s kcat (librdkafka) to prove a non-kafkajs producer works. ' +
@@ -59,21 +72,35 @@ describe(`events produced by kcat, not kafkajs (seed ${seed}; replay with KANSHI
   });
 
   it('evaluates kcat\'s events in every compression codec, dead-letters its malformed line, and partitions keys as Kanshi does', async () => {
-    const fuzzer = new TelemetryFuzzer(seed, { tenantId: tenant.tenantId, unknownTenantId: uniqueId('nobody'), maxEventBytes: kanshi.config.values.maxEventBytes, maxHugeBytes: 0 });
+    const fuzzer = new TelemetryFuzzer(seed, {
+      tenantId: tenant.tenantId,
+      unknownTenantId: uniqueId('nobody'),
+      ingestKey: tenant.ingestKey,
+      maxEventBytes: kanshi.config.values.maxEventBytes,
+      maxHugeBytes: 0,
+    });
     const models = Array.from({ length: 9 }, (_, i) => `kcat-model-${i}`);
     const codecs = ['none', 'gzip', 'lz4', 'snappy', 'zstd'] as const;
-    const events = new Map<string, TelemetryEvent[]>(codecs.map((codec) => [codec, Array.from({ length: 12 }, () => fuzzer.validEvent(fuzzer.random.pick(models)))]));
-    const line = (e: TelemetryEvent) => `${telemetryKey(e.tenant_id, e.model_id)}\t${JSON.stringify(e)}`;
+    const events = new Map<string, TelemetryEvent[]>(codecs.map((codec) => [codec, Array.from({ length: 4 }, () => fuzzer.validEvent(fuzzer.random.pick(models)))]));
     const badKey = telemetryKey(tenant.tenantId, 'kcat-bad');
     const since = Date.now() - 1000;
+    // kcat signs in as the producers' principal, which may only write telemetry.
+    const producerSasl = kcatSasl(process.env['KANSHI_TEST_LOCAL_KAFKA'] === '1' ? (localKafkaSasl('kanshi-producer') ?? {}) : process.env);
+    const credential = parseIngestKey(tenant.ingestKey)!;
+    /** One record per kcat run: kcat's -H puts the same headers on every record it sends, and each signature is the record's own. */
+    const produce = (key: string, value: string, compression: readonly string[]) =>
+      kcat(
+        ['-P', '-b', brokers, '-t', TOPICS.telemetry, '-K', '\t', '-X', 'partitioner=murmur2_random', ...producerSasl, '-H', `${SIGNATURE_HEADER}=${signTelemetryRecord(credential, key, value)}`, ...compression],
+        `${key}\t${value}\n`,
+      );
 
     const tap: DeadLetterTap = await tapDeadLetters(kanshi.kafka, kanshi.config.values.engineGroupId);
     try {
       for (const [codec, batch] of events) {
-        // One line is not JSON; librdkafka batches it with the good ones.
-        const lines = [...batch.map(line), ...(codec === 'lz4' ? [`${badKey}\t{"event_type": "prediction", "tenant_id": `] : [])];
         const compression = codec === 'none' ? [] : ['-z', codec];
-        await kcat(['-P', '-b', brokers, '-t', TOPICS.telemetry, '-K', '\t', '-X', 'partitioner=murmur2_random', '-X', 'linger.ms=50', ...compression], `${lines.join('\n')}\n`);
+        for (const e of batch) await produce(telemetryKey(e.tenant_id, e.model_id), JSON.stringify(e), compression);
+        // One record is not JSON (but signed): dead-lettered with its reason.
+        if (codec === 'lz4') await produce(badKey, '{"event_type": "prediction", "tenant_id": ', compression);
       }
 
       const all = [...events.values()].flat();
@@ -86,7 +113,7 @@ describe(`events produced by kcat, not kafkajs (seed ${seed}; replay with KANSHI
       expect(dead.map((d) => ({ key: d.key, reason: d.reason, topic: d.originalTopic }))).toEqual([{ key: badKey, reason: 'NOT_JSON', topic: TOPICS.telemetry }]);
 
       // Where kcat put each record (read back with kcat) is where kafkajs's partitioner puts its key.
-      const readBack = (await kcat(['-C', '-b', brokers, '-t', TOPICS.telemetry, '-o', `s@${since}`, '-e', '-q', '-f', '%k\t%p\n']))
+      const readBack = (await kcat(['-C', '-b', brokers, '-t', TOPICS.telemetry, ...kcatSasl(process.env), '-o', `s@${since}`, '-e', '-q', '-f', '%k\t%p\n']))
         .split('\n')
         .map((row) => row.split('\t'))
         .filter(([key]) => key?.startsWith(`${tenant.tenantId}:`))

@@ -23,7 +23,7 @@ export function runApp(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       cwd: ROOT,
-      env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', ...env },
+      env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_ENGINE_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -69,7 +69,7 @@ export interface RunningBuiltApp {
 export function startBuiltApp(app: string, env: Record<string, string>): RunningBuiltApp {
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', ...env },
+    env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_ENGINE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

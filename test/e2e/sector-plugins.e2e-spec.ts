@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPICS } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
 import { startGroupAtEnd, uniqueId } from '@kanshi/testing';
 import { requireBuild, ROOT, runApp } from './run-built-app';
@@ -36,7 +36,7 @@ describe('sector-module plug-ins loaded through KANSHI_SECTOR_MODULES (built eng
   /** The built engine with plug-ins, in a consumer group of its own that starts at the topic's end. */
   const engine = async (modules: string, until?: RegExp) => {
     const groupId = uniqueId('plugin-engine');
-    const kafka = createKafkaClient(loadConfig().values.kafkaBrokers, groupId);
+    const kafka = createKafkaClient(kafkaConnectionOf(loadConfig()), groupId);
     await startGroupAtEnd(kafka, groupId, TOPICS.telemetry);
     return runApp('policy-engine', { KANSHI_SECTOR_MODULES: modules, KANSHI_ENGINE_GROUP_ID: groupId, KANSHI_LOG_LEVEL: 'log' }, until);
   };

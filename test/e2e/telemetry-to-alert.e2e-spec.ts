@@ -1,8 +1,8 @@
 import request from 'supertest';
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
 import { TELEMETRY_PARTITIONER } from '@kanshi/messaging';
-import { createTenantFixture, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
+import { createTenantFixture, signedMessage, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 
 interface AlertView {
@@ -31,12 +31,12 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
       return found && found.occurrence_count >= minCount ? found : undefined;
     });
 
-  const produce = async (records: { key: string; value: string }[]) => {
+  const produce = async (records: Message[]) => {
     await producer.send({ topic: TOPICS.telemetry, acks: -1, messages: records });
   };
 
   const event = (modelId: string): TelemetryEvent => telemetryEvent({ tenant_id: tenant.tenantId, model_id: modelId });
-  const record = (e: TelemetryEvent) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) });
+  const record = (e: TelemetryEvent) => signedMessage(tenant.ingestKey, e);
 
   /** Everything produced so far has been consumed and committed by the engine's group. */
   const engineCaughtUp = () => kanshi.engineCaughtUp();
@@ -128,8 +128,8 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
     try {
       // Not JSON, then valid JSON missing fields, then a good event, all on one partition.
       await produce([
-        { key: badKey, value: '{"event_type": "prediction", ' },
-        { key: badKey, value: JSON.stringify({ tenant_id: tenant.tenantId, model_id: modelId }) },
+        signedMessage(tenant.ingestKey, { key: badKey, value: '{"event_type": "prediction", ' }),
+        signedMessage(tenant.ingestKey, { key: badKey, value: JSON.stringify({ tenant_id: tenant.tenantId, model_id: modelId }) }),
         record(event(modelId)),
       ]);
       await produce([record(stranger)]);
@@ -138,14 +138,15 @@ describe('telemetry to alert, end to end (real Kafka, PostgreSQL, Redis)', () =>
       await engineCaughtUp();
       await waitFor('three dead letters', () => Promise.resolve(dead.length >= 3 ? true : undefined));
       // A later record proves the DLQ reader has seen everything the engine wrote before it.
-      await produce([{ key: badKey, value: 'not json at all' }]);
+      await produce([signedMessage(tenant.ingestKey, { key: badKey, value: 'not json at all' })]);
       await waitFor('the fourth dead letter', () => Promise.resolve(dead.filter((d) => d.key === badKey).length >= 3 ? true : undefined));
 
       const ofBadKey = dead.filter((d) => d.key === badKey);
       expect(ofBadKey.map((d) => d.reason)).toEqual(['NOT_JSON', 'SCHEMA_INVALID', 'NOT_JSON']);
       expect(ofBadKey[1]?.error).toContain('/event_id: event_id is required');
       expect(new Set(ofBadKey.map((d) => d.offset)).size).toBe(3);
-      expect(dead.filter((d) => d.key === strangerKey).map((d) => d.reason)).toEqual(['UNKNOWN_TENANT']);
+      // Signed with this tenant's key, it cannot speak for another tenant, existing or not.
+      expect(dead.filter((d) => d.key === strangerKey).map((d) => d.reason)).toEqual(['UNAUTHENTICATED']);
     } finally {
       await consumer.disconnect();
     }

@@ -2,14 +2,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
-import { ApiKeyService, generateApiKey, parseApiKey } from '@kanshi/auth';
-import { createDataSource, ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
+import { ApiKeyService, generateApiKey, parseApiKey, prepareIngestKey } from '@kanshi/auth';
+import { parseIngestKey } from '@kanshi/contracts';
+import { createDataSource, ApiKeyRepository, IngestKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
+import { SecretBox } from '@kanshi/secrets';
 import { modelProfile } from '@kanshi/policy-sdk';
 import { DEMO_MODELS, DEMO_TENANT } from './demo-models';
 
 export interface DemoSeed {
   readonly tenantId: string;
   readonly adminKey: string;
+  /** The demo producer's ingest key (dev only), to sign what it writes to Kafka. */
+  readonly ingestKey: string;
 }
 
 /**
@@ -29,8 +33,16 @@ function devKey(cacheDir: string, configured: string | undefined): string {
   return token;
 }
 
-/** Seeds the demo tenant, its inventory (all but the unregistered model) and the admin dev key. */
-export async function seedDemo(databaseUrl: string, cacheDir: string, configuredKey: string | undefined): Promise<DemoSeed> {
+/** The demo producer's ingest key: made on the first start and kept in the cache directory. */
+function devIngestKey(cacheDir: string): string | undefined {
+  const file = join(cacheDir, 'dev-ingest-key');
+  if (!existsSync(file)) return undefined;
+  const saved = readFileSync(file, 'utf8').trim();
+  return parseIngestKey(saved) ? saved : undefined;
+}
+
+/** Seeds the demo tenant, its inventory (all but the unregistered model), the admin dev key and the demo producer's ingest key. */
+export async function seedDemo(databaseUrl: string, cacheDir: string, configuredKey: string | undefined, secrets: SecretBox): Promise<DemoSeed> {
   const dataSource = createDataSource(databaseUrl, 'kanshi-seed');
   await dataSource.initialize();
   try {
@@ -56,7 +68,15 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
       isDev: true,
       token: devKey(cacheDir, configuredKey),
     });
-    return { tenantId: DEMO_TENANT.id, adminKey };
+    // Sealed anew each start (so a changed KANSHI_SECRETS_KEY takes it along); the key itself stays.
+    const { key: ingestKey, record } = prepareIngestKey({ tenantId: DEMO_TENANT.id, name: 'demo producer (dev only)', isDev: true, key: devIngestKey(cacheDir) }, secrets);
+    const ingestKeys = new IngestKeyRepository(dataSource);
+    await ingestKeys.insertIfAbsent(record);
+    if (devIngestKey(cacheDir) !== ingestKey) {
+      mkdirSync(cacheDir, { recursive: true });
+      writeFileSync(join(cacheDir, 'dev-ingest-key'), `${ingestKey}\n`, { mode: 0o600 });
+    }
+    return { tenantId: DEMO_TENANT.id, adminKey, ingestKey };
   } finally {
     await dataSource.destroy();
   }
@@ -66,8 +86,8 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
 if (require.main === module) {
   const config = loadConfig();
   const cacheDir = process.env['KANSHI_CACHE_DIR'] || join(homedir(), '.cache', 'kanshi');
-  seedDemo(config.values.databaseUrl, cacheDir, config.values.devApiKey).then(
-    (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\n`),
+  seedDemo(config.values.databaseUrl, cacheDir, config.values.devApiKey, SecretBox.fromConfig(config)).then(
+    (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\ningest key of the demo producer (dev only): ${seed.ingestKey}\n`),
     (error: unknown) => {
       process.stderr.write(`demo seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
+import { SecretBox } from '@kanshi/secrets';
+import { withLocalKafkaPrincipal } from '../../infra/scripts/local-kafka';
 import { CACHE_DIR } from '../../infra/scripts/local-services';
 import { seedDemo } from '../demo/seed-demo';
 
@@ -12,8 +14,14 @@ const RESET = '\x1b[0m';
 /** Runs the four apps and the demo producer in one terminal; Ctrl-C stops them all cleanly. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const seed = await seedDemo(config.values.databaseUrl, CACHE_DIR, config.values.devApiKey);
+  const seed = await seedDemo(config.values.databaseUrl, CACHE_DIR, config.values.devApiKey, SecretBox.fromConfig(config));
   const env = { ...process.env, KANSHI_DEV_API_KEY: seed.adminKey };
+  // On the local broker each app signs in to Kafka as its own principal, allowed only what it needs.
+  const envOf: Record<string, NodeJS.ProcessEnv> = {
+    'policy-engine': withLocalKafkaPrincipal(env, 'kanshi-engine'),
+    'ingest-gateway': withLocalKafkaPrincipal(env, 'kanshi-gateway'),
+    'demo-producer': { ...withLocalKafkaPrincipal(env, 'kanshi-producer'), KANSHI_INGEST_KEY: seed.ingestKey },
+  };
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const colour = process.stdout.isTTY ? (i: number) => COLOURS[i % COLOURS.length] ?? '' : () => '';
@@ -21,7 +29,7 @@ async function main(): Promise<void> {
 
   const launch = (name: string, script: string, index: number): void => {
     // Own process group: Ctrl-C reaches only this supervisor, which stops each app once, cleanly.
-    const child = spawn(process.execPath, ['--enable-source-maps', script], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, ['--enable-source-maps', script], { env: envOf[name] ?? env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const tag = `${colour(index)}${name.padEnd(15)}${reset}| `;
     for (const stream of [child.stdout, child.stderr]) {
       let partial = '';

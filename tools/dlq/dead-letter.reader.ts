@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { DLQ_TOOL_GROUP_PREFIX } from '@kanshi/messaging';
 import { toDeadLetter, type DeadLetter } from './dead-letter';
 
 export interface ReadOptions {
@@ -74,7 +75,7 @@ export async function readDeadLetters(
     const planned = [...plan.values()].reduce((sum, p) => sum + Number(p.end - p.start), 0);
     if ([...plan.values()].every((p) => p.done)) return { status: 'read', read: 0, planned, stoppedEarly: false };
 
-    const groupId = `${options.groupPrefix ?? 'kanshi-dlq-tool'}-${randomUUID()}`;
+    const groupId = `${options.groupPrefix ?? DLQ_TOOL_GROUP_PREFIX}-${randomUUID()}`;
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, retry: { retries: 3 } });
     let read = 0;
     let stoppedEarly = false;

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
+import { DEAD_LETTER_HEADERS, SIGNATURE_HEADER } from '@kanshi/contracts';
 import type { IHeaders } from 'kafkajs';
 
 /** Header on a replayed record, so a replay is traceable (persisted: see @kanshi/contracts). */
@@ -23,6 +23,8 @@ export interface DeadLetter {
   readonly failedAt?: string;
   /** Size of the original value when the dead letter kept only its start. */
   readonly truncatedFrom?: string;
+  /** The original record's `kanshi-signature`, which a replay carries again. */
+  readonly signature?: string;
 }
 
 /** The plain shape of a Kafka record as kafkajs hands it over. */
@@ -60,6 +62,7 @@ export function toDeadLetter(partition: number, record: RawRecord): DeadLetter {
     ...optional('originalOffset', DEAD_LETTER_HEADERS.originalOffset),
     ...optional('failedAt', DEAD_LETTER_HEADERS.failedAt),
     ...optional('truncatedFrom', DEAD_LETTER_HEADERS.truncatedFrom),
+    ...optional('signature', SIGNATURE_HEADER),
   };
 }
 
@@ -211,6 +214,7 @@ export function replayRecord(record: DeadLetter, dlqTopic: string): { key: Buffe
   return {
     key: record.key,
     value: record.value,
-    headers: { [REPLAYED_FROM_HEADER]: `${dlqTopic}/${record.partition}/${record.offset}` },
+    // The producer's signature goes back with the record: the engine checks it again.
+    headers: { [REPLAYED_FROM_HEADER]: `${dlqTopic}/${record.partition}/${record.offset}`, ...(record.signature ? { [SIGNATURE_HEADER]: record.signature } : {}) },
   };
 }

@@ -1,6 +1,6 @@
-import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
+import { DEAD_LETTER_HEADERS, SIGNATURE_HEADER } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { uniqueId, waitFor } from '@kanshi/testing';
 import { logLevel, type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { REPLAYED_FROM_HEADER } from './dead-letter';
@@ -12,8 +12,12 @@ interface Sent {
   readonly reason: string;
 }
 
+/** The producer's signature the engine kept on each dead letter (any text: the tool only carries it). */
+const signatureOf = (offset: number) => `k=0123456789ab,v1=${offset.toString(16).padStart(64, '0')}`;
+
 function deadLetterHeaders(reason: string, offset: number): IHeaders {
   return {
+    [SIGNATURE_HEADER]: signatureOf(offset),
     [DEAD_LETTER_HEADERS.reason]: reason,
     [DEAD_LETTER_HEADERS.error]: `${reason} error for offset ${offset}`,
     [DEAD_LETTER_HEADERS.originalTopic]: 'kanshi.telemetry.v1',
@@ -38,7 +42,7 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
   const sent: Sent[] = [];
 
   beforeAll(async () => {
-    kafka = createKafkaClient(loadConfig().values.kafkaBrokers, uniqueId('dlq-int'));
+    kafka = createKafkaClient(kafkaConnectionOf(loadConfig()), uniqueId('dlq-int'));
     kafka.logger().setLogLevel(logLevel.ERROR);
     admin = kafka.admin();
     await admin.connect();
@@ -113,7 +117,7 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
     expect(result).toMatchObject({ scanned: 11, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
     expect(await topicSize(admin, targetTopic)).toBe(3);
 
-    const received: { key: string; value: string; replayedFrom: string }[] = [];
+    const received: { key: string; value: string; replayedFrom: string; signature: string }[] = [];
     const consumer = kafka.consumer({ groupId: uniqueId('dlq-int-check'), maxWaitTimeInMs: 200 });
     await consumer.connect();
     try {
@@ -124,6 +128,7 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
             key: message.key?.toString() ?? '',
             value: message.value?.toString() ?? '',
             replayedFrom: message.headers?.[REPLAYED_FROM_HEADER]?.toString() ?? '',
+            signature: message.headers?.[SIGNATURE_HEADER]?.toString() ?? '',
           });
           return Promise.resolve();
         },
@@ -137,6 +142,9 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
       expected.map(({ key, value }) => ({ key, value })).sort((a, b) => a.key.localeCompare(b.key)),
     );
     for (const r of received) expect(r.replayedFrom).toMatch(new RegExp(`^${dlqTopic.replace(/\./g, '\\.')}/[0-2]/\\d+$`));
+    // Each carries its producer's signature again, so the engine can check it.
+    const signatures = new Map(sent.map((s, i) => [s.key, signatureOf(i + 1)]));
+    expect(received.map((r) => r.signature)).toEqual(received.map((r) => signatures.get(r.key)));
   });
 
   it('stops at --limit and refuses a replay without a selector', async () => {

@@ -1,7 +1,8 @@
 import { logLevel } from 'kafkajs';
 import { TOPICS } from '@kanshi/contracts';
 import { ConfigError, loadConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
+import { withLocalKafkaPrincipal } from '../../infra/scripts/local-kafka';
 import { assertSomeBrokerReachable } from './broker-probe';
 import { parseDlqArgs, UsageError, USAGE } from './dlq-args';
 import { inspectDeadLetters, replayDeadLetters } from './dlq-commands';
@@ -23,9 +24,10 @@ async function main(argv: readonly string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
-  const config = loadConfig();
+  // On the local broker, the dead-letter tool signs in as the operator's principal.
+  const config = loadConfig(withLocalKafkaPrincipal(process.env, 'kanshi-operator'));
   const debug = config.values.logLevel === 'debug' || config.values.logLevel === 'verbose';
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-dlq`);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-dlq`);
   // The client logs every failed connection attempt; a command line wants one clear line.
   if (!debug) kafka.logger().setLogLevel(logLevel.NOTHING);
   const common = {

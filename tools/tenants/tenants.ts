@@ -35,7 +35,8 @@ async function main(argv: readonly string[]): Promise<number> {
     out('');
     out(`  ${key}`);
     out('');
-    out('Use it as "Authorization: Bearer <key>"; create the tenant’s other keys with POST /v1/keys.');
+    out('Use it as "Authorization: Bearer <key>"; create the tenant’s other keys with POST /v1/keys, and ingest keys for');
+    out('producers that write straight to Kafka with POST /v1/ingest-keys.');
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

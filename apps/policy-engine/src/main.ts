@@ -3,19 +3,21 @@ import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TOPICS } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { createKafkaClient, KafkaBatchServer } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf, KafkaBatchServer } from '@kanshi/messaging';
 import { createLogger, runMain } from '@kanshi/runtime';
 import { PolicyEngineModule } from './policy-engine.module';
 
 export async function startPolicyEngine(config: AppConfig = loadConfig()): Promise<INestMicroservice> {
-  const { kafkaBrokers, kafkaClientId, engineGroupId, engineFetchMaxBytes } = config.values;
+  const { kafkaClientId, engineGroupId, engineFetchMaxBytes } = config.values;
   const strategy = new KafkaBatchServer({
-    kafka: createKafkaClient(kafkaBrokers, `${kafkaClientId}-policy-engine-consumer`),
+    kafka: createKafkaClient(kafkaConnectionOf(config), `${kafkaClientId}-policy-engine-consumer`),
     groupId: engineGroupId,
     topics: [TOPICS.telemetry],
     fromBeginning: true,
     partitionsConsumedConcurrently: 3,
-    sessionTimeoutMs: 30_000,
+    // A member that stops heartbeating (kill -9, a frozen host) loses its partitions after 10 s;
+    // a live one heartbeats every second, even while a batch waits out an outage.
+    sessionTimeoutMs: 10_000,
     maxBytes: engineFetchMaxBytes,
   });
   const app = await NestFactory.createMicroservice(PolicyEngineModule.forRoot(config), {

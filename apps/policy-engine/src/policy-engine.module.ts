@@ -2,7 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { ModelRepository, PersistenceModule, RuleStateRepository } from '@kanshi/persistence';
 import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
-import { MODEL_INVENTORY_SOURCE, PolicyCoreModule, RULE_STATE_STORE, SectorModuleRegistry } from '@kanshi/policy-core';
+import { MetricsModule, OpsServerModule } from '@kanshi/runtime';
+import { SecretBox } from '@kanshi/secrets';
+import { ingestSecretsOf, MODEL_INVENTORY_SOURCE, PolicyCoreModule, RULE_STATE_STORE, SectorModuleRegistry } from '@kanshi/policy-core';
 
 /** Consumes telemetry, evaluates the sector rules and raises alerts. */
 @Module({})
@@ -15,6 +17,9 @@ export class PolicyEngineModule {
       module: PolicyEngineModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
+        // The engine has no HTTP API: a small operations endpoint serves its metrics and liveness.
+        OpsServerModule.forRoot(config.values.engineHttpPort, config.values.bindHost),
         PersistenceModule.forRoot('kanshi-policy-engine'),
         PolicyCoreModule.forRoot({
           sectorModules,
@@ -23,6 +28,7 @@ export class PolicyEngineModule {
             inventoryRefreshMs: c.values.inventoryRefreshMs,
             maxEventBytes: c.values.maxEventBytes,
             consumerGroup: c.values.engineGroupId,
+            ingestSecrets: ingestSecretsOf(SecretBox.fromConfig(c)),
           }),
           inventorySource: { provide: MODEL_INVENTORY_SOURCE, useExisting: ModelRepository },
           ruleStateStore: { provide: RULE_STATE_STORE, useExisting: RuleStateRepository },

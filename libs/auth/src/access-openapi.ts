@@ -1,9 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { ApiKeyEntity, AuditLogEntity, TenantEntity } from '@kanshi/persistence';
+import type { ApiKeyEntity, AuditLogEntity, IngestKeyEntity, TenantEntity } from '@kanshi/persistence';
 import type { JsonSchemaObject } from '@kanshi/runtime';
 import { ROLES } from './api-key';
 import { toKeyView } from './api-keys.controller';
 import { toAuditView } from './audit.controller';
+import { toIngestKeyView } from './ingest-keys.controller';
 import { toTenantView } from './tenant.controller';
 
 // Response schemas of the identity-and-access endpoints, for the API's OpenAPI document. The
@@ -31,6 +32,24 @@ const CREATED_API_KEY = Type.Object({
   roles: ROLE_LIST,
   created_at: DATE_TIME,
   key: Type.String({ pattern: '^kanshi_[a-f0-9]{12}_[A-Za-z0-9_-]{32,128}$', description: 'The whole key, shown in this answer only.' }),
+  note: Type.String(),
+});
+
+const INGEST_KEY_ID = Type.String({ pattern: '^[a-f0-9]{12}$', description: 'The public part of the key: `kanshi_ingest_<key_id>_<secret>`; records carry it in `kanshi-signature`.' });
+
+const INGEST_KEY = Type.Object({
+  key_id: INGEST_KEY_ID,
+  name: Type.String(),
+  created_at: DATE_TIME,
+  revoked_at: NULLABLE_DATE_TIME,
+  is_dev: Type.Boolean({ description: 'Made by the local demo seed.' }),
+});
+
+const CREATED_INGEST_KEY = Type.Object({
+  key_id: INGEST_KEY_ID,
+  name: Type.String(),
+  created_at: DATE_TIME,
+  key: Type.String({ pattern: '^kanshi_ingest_[a-f0-9]{12}_[A-Za-z0-9_-]{43}$', description: 'The whole key, shown in this answer only.' }),
   note: Type.String(),
 });
 
@@ -67,6 +86,9 @@ export function accessOpenApiSchemas(): Record<string, JsonSchemaObject> {
     ApiKey: API_KEY,
     ApiKeyList: Type.Object({ items: Type.Array(API_KEY) }),
     CreatedApiKey: CREATED_API_KEY,
+    IngestKey: INGEST_KEY,
+    IngestKeyList: Type.Object({ items: Type.Array(INGEST_KEY) }),
+    CreatedIngestKey: CREATED_INGEST_KEY,
     Me: ME,
     Tenant: TENANT,
     AuditEntry: AUDIT_ENTRY,
@@ -78,3 +100,4 @@ export function accessOpenApiSchemas(): Record<string, JsonSchemaObject> {
 const _key: (k: ApiKeyEntity) => Static<typeof API_KEY> = toKeyView;
 const _tenant: (t: TenantEntity) => Static<typeof TENANT> = toTenantView;
 const _audit: (e: AuditLogEntity) => Static<typeof AUDIT_ENTRY> = toAuditView;
+const _ingestKey: (k: IngestKeyEntity) => Static<typeof INGEST_KEY> = toIngestKeyView;

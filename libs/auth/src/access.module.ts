@@ -4,6 +4,8 @@ import { ApiKeysController } from './api-keys.controller';
 import { AuditTrailGuard } from './audit-trail.guard';
 import { AuditController } from './audit.controller';
 import { AuthModule } from './auth.module';
+import { IngestKeysController } from './ingest-keys.controller';
+import { SecretsModule } from '@kanshi/secrets';
 import { TenantController } from './tenant.controller';
 
 /**
@@ -12,8 +14,8 @@ import { TenantController } from './tenant.controller';
  * `PersistenceModule` and `RateLimitModule`.
  */
 @Module({
-  imports: [AuthModule],
-  controllers: [ApiKeysController, TenantController, AuditController],
+  imports: [AuthModule, SecretsModule],
+  controllers: [ApiKeysController, IngestKeysController, TenantController, AuditController],
   providers: [{ provide: APP_GUARD, useClass: AuditTrailGuard }],
 })
 export class AccessModule {}

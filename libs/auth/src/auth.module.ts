@@ -1,5 +1,6 @@
 import { Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@kanshi/config';
+import { IngestKeyRepository } from '@kanshi/persistence';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
 
@@ -9,6 +10,7 @@ export class AuthModule implements OnApplicationBootstrap {
   constructor(
     private readonly apiKeys: ApiKeyService,
     private readonly config: AppConfig,
+    private readonly ingestKeys: IngestKeyRepository,
   ) {}
 
   /** Production refuses to serve while a demo key seeded for local use still works. */
@@ -19,6 +21,13 @@ export class AuthModule implements OnApplicationBootstrap {
       throw new Error(
         `NODE_ENV=production but ${devKeys} dev API key(s) seeded for the local demo are still active; ` +
           'revoke them (UPDATE api_keys SET revoked_at = now() WHERE is_dev) before starting in production.',
+      );
+    }
+    const devIngestKeys = await this.ingestKeys.countActiveDevKeys();
+    if (devIngestKeys > 0) {
+      throw new Error(
+        `NODE_ENV=production but ${devIngestKeys} dev ingest key(s) seeded for the local demo are still active; ` +
+          'revoke them (UPDATE ingest_keys SET revoked_at = now() WHERE is_dev) before starting in production.',
       );
     }
   }

@@ -6,6 +6,8 @@ export { ApiKeyService, prepareApiKey, type CreateApiKeyInput } from './api-key.
 export { toKeyView } from './api-keys.controller';
 export { auditDetails, redact, REDACTED } from './audit-details';
 export { AuthModule } from './auth.module';
+export { prepareIngestKey, type CreateIngestKeyInput } from './ingest-key';
+export { toIngestKeyView } from './ingest-keys.controller';
 export { CurrentPrincipal, type Principal } from './principal';
 export { RATE_LIMITER, RateLimitModule, type RateLimitedApp } from './rate-limit.module';
 export { RedisRateLimiter, type RateLimitDecision, type RateLimiter, type RedisRateLimiterOptions } from './rate-limiter';

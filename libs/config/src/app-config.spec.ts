@@ -27,8 +27,16 @@ describe('loadConfig', () => {
       bindHost: '127.0.0.1',
       apiPort: 3000,
       gatewayPort: 3001,
+      engineHttpPort: 3002,
       kafkaBrokers: ['127.0.0.1:9092'],
       kafkaClientId: 'kanshi',
+      kafkaSaslMechanism: 'none',
+      kafkaSaslUsername: undefined,
+      kafkaSaslPassword: undefined,
+      kafkaTls: false,
+      kafkaTlsCaFile: undefined,
+      kafkaTlsCertFile: undefined,
+      kafkaTlsKeyFile: undefined,
       engineGroupId: 'kanshi-policy-engine',
       engineFetchMaxBytes: 2_097_152,
       telemetryPartitions: 6,
@@ -164,6 +172,39 @@ describe('secrets keys', () => {
     expect(configError({ NODE_ENV: 'production', KANSHI_SECRETS_KEY: SECRETS_KEY, KANSHI_SECRETS_PREVIOUS_KEYS: development }).message).toContain(
       'KANSHI_SECRETS_PREVIOUS_KEYS holds the public development key',
     );
+  });
+});
+
+describe('Kafka security settings', () => {
+  const sasl = { KANSHI_KAFKA_SASL_MECHANISM: 'scram-sha-512', KANSHI_KAFKA_SASL_USERNAME: 'kanshi-engine', KANSHI_KAFKA_SASL_PASSWORD: 'Kafka-Pass-9' };
+
+  it('takes a SASL mechanism with its user and password, and keeps the password out of describe()', () => {
+    const config = loadConfig(sasl);
+    expect(config.values).toMatchObject({ kafkaSaslMechanism: 'scram-sha-512', kafkaSaslUsername: 'kanshi-engine', kafkaSaslPassword: 'Kafka-Pass-9' });
+    expect(JSON.stringify(config.describe())).not.toContain('Kafka-Pass-9');
+  });
+
+  it('refuses a mechanism without its user or password, and a user without a mechanism', () => {
+    expect(configError({ KANSHI_KAFKA_SASL_MECHANISM: 'scram-sha-512', KANSHI_KAFKA_SASL_USERNAME: 'u' }).message).toContain(
+      'KANSHI_KAFKA_SASL_PASSWORD is required with KANSHI_KAFKA_SASL_MECHANISM=scram-sha-512',
+    );
+    expect(configError({ KANSHI_KAFKA_SASL_USERNAME: 'u', KANSHI_KAFKA_SASL_PASSWORD: 'p' }).message).toContain('KANSHI_KAFKA_SASL_MECHANISM is none');
+    expect(configError({ KANSHI_KAFKA_SASL_MECHANISM: 'gssapi' }).message).toContain('KANSHI_KAFKA_SASL_MECHANISM="gssapi": expected one of none, scram-sha-512, scram-sha-256, plain');
+  });
+
+  it('needs TLS for certificate files, a key with a certificate, and readable files', () => {
+    expect(configError({ KANSHI_KAFKA_TLS_CA_FILE: __filename }).message).toContain('KANSHI_KAFKA_TLS_CA_FILE set but KANSHI_KAFKA_TLS is false');
+    expect(configError({ KANSHI_KAFKA_TLS: 'true', KANSHI_KAFKA_TLS_CERT_FILE: __filename }).message).toContain('KANSHI_KAFKA_TLS_CERT_FILE and KANSHI_KAFKA_TLS_KEY_FILE go together');
+    expect(configError({ KANSHI_KAFKA_TLS: 'true', KANSHI_KAFKA_TLS_CA_FILE: '/no/such/ca.pem' }).message).toContain('KANSHI_KAFKA_TLS_CA_FILE="/no/such/ca.pem": expected the path of a readable file');
+    expect(configError({ KANSHI_KAFKA_TLS: 'yes' }).message).toContain('KANSHI_KAFKA_TLS="yes": expected true or false');
+  });
+
+  it('refuses PLAIN without TLS in production only: it would send the password in clear', () => {
+    const plain = { ...sasl, KANSHI_KAFKA_SASL_MECHANISM: 'plain' };
+    expect(loadConfig(plain).values.kafkaSaslMechanism).toBe('plain');
+    const production = { ...plain, NODE_ENV: 'production', KANSHI_SECRETS_KEY: SECRETS_KEY };
+    expect(configError(production).message).toContain('KANSHI_KAFKA_SASL_MECHANISM=plain sends the password in clear without TLS');
+    expect(loadConfig({ ...production, KANSHI_KAFKA_TLS: 'true' }).values.kafkaTls).toBe(true);
   });
 });
 

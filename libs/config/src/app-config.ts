@@ -33,6 +33,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     );
   }
   if (values['nodeEnv'] === 'production') problems.push(...productionSecretsKeyProblems(values));
+  problems.push(...kafkaSecurityProblems(values));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -80,4 +81,30 @@ export class AppConfig {
       ]),
     );
   }
+}
+
+/** Combinations of the Kafka security variables that cannot connect, or would send a password in clear. */
+function kafkaSecurityProblems(values: Record<string, unknown>): string[] {
+  const v = CONFIG_VARIABLES;
+  const problems: string[] = [];
+  const mechanism = values['kafkaSaslMechanism'] as string | undefined;
+  const sasl = mechanism !== undefined && mechanism !== 'none';
+  if (sasl) {
+    for (const key of ['kafkaSaslUsername', 'kafkaSaslPassword'] as const) {
+      if (values[key] === undefined) problems.push(`${v[key].name} is required with ${v.kafkaSaslMechanism.name}=${mechanism}.`);
+    }
+  } else if (values['kafkaSaslUsername'] !== undefined || values['kafkaSaslPassword'] !== undefined) {
+    problems.push(`${v.kafkaSaslUsername.name}/${v.kafkaSaslPassword.name} are set but ${v.kafkaSaslMechanism.name} is none; set it to scram-sha-512 (or the mechanism the broker uses).`);
+  }
+  if ((values['kafkaTlsCertFile'] === undefined) !== (values['kafkaTlsKeyFile'] === undefined)) {
+    problems.push(`${v.kafkaTlsCertFile.name} and ${v.kafkaTlsKeyFile.name} go together: a client certificate needs its key.`);
+  }
+  const tlsFiles = (['kafkaTlsCaFile', 'kafkaTlsCertFile', 'kafkaTlsKeyFile'] as const).filter((key) => values[key] !== undefined);
+  if (values['kafkaTls'] === false && tlsFiles.length > 0) {
+    problems.push(`${tlsFiles.map((key) => v[key].name).join(', ')} set but ${v.kafkaTls.name} is false; set ${v.kafkaTls.name}=true.`);
+  }
+  if (mechanism === 'plain' && values['kafkaTls'] === false && values['nodeEnv'] === 'production') {
+    problems.push(`${v.kafkaSaslMechanism.name}=plain sends the password in clear without TLS; set ${v.kafkaTls.name}=true (or use scram-sha-512).`);
+  }
+  return problems;
 }

@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+
 /** How one environment variable is read. */
 export interface ConfigVariable<T> {
   readonly name: string;
@@ -82,6 +84,21 @@ function secretsKeyList(raw: string): string[] {
   return list;
 }
 
+function boolean(raw: string): boolean {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error('expected true or false');
+}
+
+function readableFile(raw: string): string {
+  try {
+    accessSync(raw, constants.R_OK);
+  } catch {
+    throw new Error('expected the path of a readable file');
+  }
+  return raw;
+}
+
 function brokers(raw: string): string[] {
   const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
   if (list.length === 0 || list.some((b) => !/^[^\s:]+:\d{1,5}$/.test(b))) {
@@ -125,11 +142,56 @@ export const CONFIG_VARIABLES = {
     default: '3001',
     parse: integer(0, 65535),
   },
+  engineHttpPort: {
+    name: 'KANSHI_ENGINE_HTTP_PORT',
+    description: 'Port of the `policy-engine` app\'s operations endpoint: `GET /metrics` (Prometheus) and `GET /health/live`; `0` takes any free port.',
+    default: '3002',
+    parse: integer(0, 65535),
+  },
   kafkaBrokers: {
     name: 'KANSHI_KAFKA_BROKERS',
     description: 'Kafka bootstrap servers, comma-separated `host:port`.',
     default: '127.0.0.1:9092',
     parse: brokers,
+  },
+  kafkaSaslMechanism: {
+    name: 'KANSHI_KAFKA_SASL_MECHANISM',
+    description:
+      'How Kanshi authenticates to Kafka: `none`, `scram-sha-512`, `scram-sha-256` or `plain` (only over TLS in production). Each app should have a principal of its own (see docs/security.md).',
+    default: 'none',
+    parse: oneOf('none', 'scram-sha-512', 'scram-sha-256', 'plain'),
+  },
+  kafkaSaslUsername: {
+    name: 'KANSHI_KAFKA_SASL_USERNAME',
+    description: 'SASL user name of this app\'s Kafka principal (required with a SASL mechanism).',
+    parse: text,
+  },
+  kafkaSaslPassword: {
+    name: 'KANSHI_KAFKA_SASL_PASSWORD',
+    description: 'SASL password of this app\'s Kafka principal (required with a SASL mechanism).',
+    sensitive: true,
+    parse: text,
+  },
+  kafkaTls: {
+    name: 'KANSHI_KAFKA_TLS',
+    description: '`true` connects to Kafka over TLS (the broker\'s certificate is checked against the system CAs or `KANSHI_KAFKA_TLS_CA_FILE`).',
+    default: 'false',
+    parse: boolean,
+  },
+  kafkaTlsCaFile: {
+    name: 'KANSHI_KAFKA_TLS_CA_FILE',
+    description: 'PEM file of the certificate authorities that sign the brokers\' certificates (a private CA); unset: the system CAs.',
+    parse: readableFile,
+  },
+  kafkaTlsCertFile: {
+    name: 'KANSHI_KAFKA_TLS_CERT_FILE',
+    description: 'PEM file of this app\'s client certificate, for brokers that authenticate clients by certificate (mTLS); with `KANSHI_KAFKA_TLS_KEY_FILE`.',
+    parse: readableFile,
+  },
+  kafkaTlsKeyFile: {
+    name: 'KANSHI_KAFKA_TLS_KEY_FILE',
+    description: 'PEM file of the private key of `KANSHI_KAFKA_TLS_CERT_FILE` (unencrypted; protect it with file permissions).',
+    parse: readableFile,
   },
   kafkaClientId: {
     name: 'KANSHI_KAFKA_CLIENT_ID',

@@ -8,5 +8,6 @@ export * from './json-syntax';
 export * from './telemetry-event';
 export * from './telemetry-json-schema';
 export * from './telemetry-payloads';
+export * from './telemetry-signature';
 export * from './telemetry-validation';
 export * from './topics';

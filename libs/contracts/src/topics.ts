@@ -12,6 +12,13 @@ export const TOPICS = {
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
+/**
+ * On a telemetry record the engine moved to the partition its `tenant:model` belongs to (a
+ * producer's partitioner put it elsewhere): `<partition>/<offset>` it was read from. Persisted on
+ * records: never rename.
+ */
+export const REPARTITIONED_FROM_HEADER = 'kanshi-repartitioned-from';
+
 /** Kafka record key for telemetry: all events of one model land on one partition, in order. */
 export function telemetryKey(tenantId: string, modelId: string): string {
   return `${tenantId}:${modelId}`;
@@ -46,6 +53,11 @@ export const DEAD_LETTER_REASONS = [
   'TOO_LARGE',
   'TENANT_MISMATCH',
   'UNKNOWN_TENANT',
+  /**
+   * The record carries no valid `kanshi-signature` from an ingest key of the tenant it names
+   * (unsigned, a bad MAC, an unknown or revoked key, or another tenant's key).
+   */
+  'UNAUTHENTICATED',
   /** Kanshi itself failed on the record (a bug); the record is kept so it can be replayed. */
   'PROCESSING_FAILED',
 ] as const;

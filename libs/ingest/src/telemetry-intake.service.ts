@@ -7,6 +7,7 @@ import {
 } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { KafkaProducer, type OutgoingRecord } from '@kanshi/messaging';
+import { GatewaySigner } from './gateway-signer';
 
 export type EventFate =
   | { readonly index: number; readonly event_id: string | null; readonly status: 'accepted' }
@@ -35,7 +36,8 @@ function eventIdOf(value: unknown): string | null {
 
 /**
  * Validates events sent over HTTP and writes the valid ones to Kafka before answering, so an
- * event reported as accepted is durable.
+ * event reported as accepted is durable. Each record is signed for the caller's tenant, so the
+ * engine knows who speaks.
  */
 @Injectable()
 export class TelemetryIntakeService {
@@ -44,6 +46,7 @@ export class TelemetryIntakeService {
   constructor(
     private readonly producer: KafkaProducer,
     private readonly config: AppConfig,
+    private readonly signer: GatewaySigner,
   ) {}
 
   async submit(tenantId: string, items: readonly unknown[]): Promise<IntakeResult> {
@@ -67,7 +70,8 @@ export class TelemetryIntakeService {
         results.push({ index, event_id: event.event_id, status: 'rejected', errors: [issue] });
         return;
       }
-      accepted.push({ key: telemetryKey(event.tenant_id, event.model_id), value });
+      const key = telemetryKey(event.tenant_id, event.model_id);
+      accepted.push({ key, value, headers: this.signer.headers(event.tenant_id, key, value) });
       results.push({ index, event_id: event.event_id, status: 'accepted' });
     });
     try {

@@ -1,5 +1,16 @@
-export { createKafkaClient, kafkaHealthCheck, PATIENT_RETRY, REQUEST_PATH_RETRY, TELEMETRY_PARTITIONER } from './kafka-client';
+export {
+  createKafkaClient,
+  kafkaClientOptions,
+  kafkaConnectionOf,
+  kafkaHealthCheck,
+  PATIENT_RETRY,
+  REQUEST_PATH_RETRY,
+  TELEMETRY_PARTITIONER,
+  telemetryPartition,
+  type KafkaConnection,
+} from './kafka-client';
 export { KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
 export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, PRODUCE_REQUEST_BYTES, requestChunks, type OutgoingRecord } from './kafka-producer.service';
+export { aclEntries, DLQ_TOOL_GROUP_PREFIX, ensureAcls, KAFKA_PRINCIPALS, kanshiAclPlan, type AclGrant } from './kafka-acls';
 export { ensureTopics, kanshiTopics, type TopicPlan } from './kafka-topics';
 export { MessagingModule } from './messaging.module';

@@ -1,23 +1,29 @@
 import { Controller, Module } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
+import type { Consumer } from 'kafkajs';
 import { loadConfig } from '@kanshi/config';
 import { committedOffsets, uniqueId, waitFor } from '@kanshi/testing';
-import { createKafkaClient } from './kafka-client';
+import { createKafkaClient, kafkaConnectionOf } from './kafka-client';
 import { KafkaBatchServer, type KafkaBatch } from './kafka-batch.server';
 
 const topic = uniqueId('kanshi-it-batch');
 const config = loadConfig();
-const kafka = createKafkaClient(config.values.kafkaBrokers, 'kanshi-it');
+const kafka = createKafkaClient(kafkaConnectionOf(config), 'kanshi-it');
 
-/** What the handler saw, and a switch that makes it fail, shared with the test. */
+/** What the handler saw, and switches that make it fail, shared with the test. */
 const seen: string[] = [];
 let failuresLeft = 0;
+/** While set, every attempt fails: a dependency that stays down. */
+let outage = false;
+const assignments = new Set<number>();
 
 @Controller()
 class RecordingConsumer {
   @EventPattern(topic)
   handle(@Payload() batch: KafkaBatch): Promise<void> {
+    assignments.add(batch.assignment);
+    if (outage) return Promise.reject(new Error('simulated database outage'));
     if (failuresLeft > 0) {
       failuresLeft -= 1;
       return Promise.reject(new Error('simulated enqueue failure'));
@@ -85,4 +91,56 @@ describe('KafkaBatchServer (real Kafka)', () => {
       await app.close();
     }
   });
+
+  it('rides out an outage longer than the session timeout: keeps its partitions by heartbeating, and goes on soon after', async () => {
+    const outageGroup = uniqueId('kanshi-it-outage');
+    const sessionTimeoutMs = 6000;
+    const app = await NestFactory.createMicroservice(RecordingModule, {
+      strategy: new KafkaBatchServer({
+        kafka,
+        groupId: outageGroup,
+        topics: [topic],
+        fromBeginning: false,
+        partitionsConsumedConcurrently: 1,
+        sessionTimeoutMs,
+        retry: { initialMs: 200, maxMs: 1000 },
+      }),
+      logger: false,
+    });
+    await app.listen();
+    const consumer = app.unwrap<Consumer>();
+    let rebalances = 0;
+    consumer.on(consumer.events.REBALANCING, () => (rebalances += 1));
+    let crashes = 0;
+    consumer.on(consumer.events.CRASH, () => (crashes += 1));
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      // Joined and reading: a first record goes through.
+      await producer.send({ topic, messages: [{ key: 'k', value: 'before' }] });
+      await waitFor('the record before the outage', () => Promise.resolve(seen.includes('before') ? true : undefined), 30_000);
+      assignments.clear();
+
+      outage = true;
+      await producer.send({ topic, messages: [{ key: 'k', value: 'during' }] });
+      await waitFor('the batch to fail', () => Promise.resolve(assignments.size > 0 ? true : undefined));
+      // Longer than the session timeout: without heartbeats the broker would drop the member.
+      const outageStarted = Date.now();
+      await waitFor('the outage to outlast the session timeout', () => Promise.resolve(Date.now() - outageStarted > 2 * sessionTimeoutMs ? true : undefined), 30_000);
+      outage = false;
+
+      await waitFor('the record held back by the outage', () => Promise.resolve(seen.includes('during') ? true : undefined), 10_000);
+      const admin = kafka.admin();
+      await admin.connect();
+      const [end] = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      await waitFor('its commit', async () => ((await committedOffsets(kafka, outageGroup, topic)).get(0) === BigInt(end?.high ?? -1) ? true : undefined));
+      expect(seen.filter((v) => v === 'during')).toHaveLength(1);
+      // The same membership throughout: no rebalance, no crash, no new assignment.
+      expect({ rebalances, crashes, assignments: assignments.size }).toEqual({ rebalances: 0, crashes: 0, assignments: 1 });
+    } finally {
+      outage = false;
+      await producer.disconnect();
+      await app.close();
+    }
+  }, 90_000);
 });

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { BATCH_RETRY, batchRetryDelay, needsRejoin, rejoinError, type BatchRetryPolicy } from './batch-retry';
 
 /** One record of a batch, as the handler receives it. */
 export interface BatchRecord {
@@ -10,6 +11,7 @@ export interface BatchRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  readonly headers?: IHeaders;
 }
 
 /** What an `@EventPattern(topic)` handler receives from {@link KafkaBatchServer}. */
@@ -21,6 +23,8 @@ export interface KafkaBatch {
   readonly highWatermark: string;
   /** Counts the group's partition assignments; a new value means partitions may have moved. */
   readonly assignment: number;
+  /** How many partitions the topic has (read at each group join); `undefined` until known. */
+  readonly partitionCount: number | undefined;
   /** Tells the group coordinator the consumer is alive; call it during long work. */
   readonly heartbeat: () => Promise<void>;
 }
@@ -35,18 +39,26 @@ export interface KafkaBatchServerOptions {
   readonly sessionTimeoutMs: number;
   /** Most bytes one fetch returns (kafkajs `maxBytes`); bounds the records held in memory at once. */
   readonly maxBytes?: number;
+  /** How a batch whose handler fails is retried (default {@link BATCH_RETRY}). */
+  readonly retry?: BatchRetryPolicy;
 }
+
+/** Between heartbeats while a batch is handled or waits for a retry. */
+const HEARTBEAT_EVERY_MS = 1000;
 
 /**
  * A Nest transport that consumes Kafka in batches (the built-in one handles one message at a
  * time) and commits a batch's offsets only after its handler has finished: a crash or a
- * rebalance redelivers, never loses. A handler that throws is retried by kafkajs from the last
- * committed offset; nothing after the failure is committed, so nothing is skipped.
+ * rebalance redelivers, never loses. A handler that throws (a dependency is down) is retried
+ * here, for as long as it takes, with a capped backoff: the member keeps heartbeating meanwhile,
+ * so it keeps its partitions through an outage of any length and goes on within a few seconds
+ * of the dependency's return. Nothing after the failure is committed, so nothing is skipped.
  */
 export class KafkaBatchServer extends Server implements CustomTransportStrategy {
   private consumer: Consumer | undefined;
   private readonly log = new Logger(KafkaBatchServer.name);
   private assignment = 0;
+  private readonly partitionCounts = new Map<string, number>();
 
   constructor(private readonly options: KafkaBatchServerOptions) {
     super();
@@ -66,8 +78,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 10)),
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30000 },
+      heartbeatInterval: Math.min(HEARTBEAT_EVERY_MS, Math.max(500, Math.floor(this.options.sessionTimeoutMs / 10))),
+      // kafkajs' own retries (fetches, joins) wait at most 5 s, so the consumer resumes soon after Kafka returns.
+      retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 5000 },
       ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
     });
     this.consumer = consumer;
@@ -83,6 +96,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.assignment++;
+      // Partitions added to a topic make the group rejoin: count them again.
+      this.refreshPartitionCounts().catch((error: unknown) => this.log.warn(`could not read the topics' partition counts: ${String(error)}`));
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
@@ -92,6 +107,17 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(consumer, payload),
     });
+  }
+
+  private async refreshPartitionCounts(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...this.options.topics] });
+      for (const topic of topics) this.partitionCounts.set(topic.name, topic.partitions.length);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async handleBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
@@ -108,21 +134,64 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         offset: m.offset,
         key: m.key,
         value: m.value,
+        headers: m.headers,
       })),
       highWatermark: batch.highWatermark,
       assignment: this.assignment,
+      partitionCount: this.partitionCounts.get(batch.topic),
       heartbeat: () => payload.heartbeat(),
     };
-    await lastValueFrom(this.transformToObservable(await handler(input)), { defaultValue: undefined });
+    const handled = await this.handleWithRetries(() => lastValueFrom(this.transformToObservable(handler(input)), { defaultValue: undefined }), batch.partition, payload);
     // Stopping (shutdown) or a partition revoked while we worked: leave the batch uncommitted;
     // whoever owns the partition next processes it again, which the idempotent alert path allows.
-    if (!payload.isRunning() || payload.isStale()) return;
+    if (!handled || !payload.isRunning() || payload.isStale()) return;
     // Resolving moves kafkajs' fetch position past the batch; committing makes it durable.
     payload.resolveOffset(batch.lastOffset());
-    await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-    ]);
-    await payload.heartbeat();
+    try {
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+      await payload.heartbeat();
+    } catch (error) {
+      // Not committed: the batch is redelivered (its checkpoint skips what it already counted).
+      throw rejoinError(error);
+    }
+  }
+
+  /**
+   * Runs `handle` until it succeeds, heartbeating all along. Returns false when the consumer
+   * stops or loses the partition meanwhile (the batch is then left to its next owner); throws a
+   * heartbeat's rejoin error so that kafkajs rejoins the group.
+   */
+  private async handleWithRetries(handle: () => Promise<unknown>, partition: number, payload: EachBatchPayload): Promise<boolean> {
+    const heartbeats = new Heartbeats(payload);
+    let handled: boolean;
+    try {
+      handled = await this.retryUntilHandled(handle, partition, payload, heartbeats);
+    } finally {
+      await heartbeats.stop();
+    }
+    // A heartbeat said this member must rejoin: kafkajs rejoins when the error reaches it.
+    if (heartbeats.rejoin !== undefined) throw rejoinError(heartbeats.rejoin);
+    return handled;
+  }
+
+  private async retryUntilHandled(handle: () => Promise<unknown>, partition: number, payload: EachBatchPayload, heartbeats: Heartbeats): Promise<boolean> {
+    const policy = this.options.retry ?? BATCH_RETRY;
+    const goOn = () => heartbeats.rejoin === undefined && payload.isRunning() && !payload.isStale();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await handle();
+        return true;
+      } catch (error) {
+        if (!goOn()) return false;
+        const delay = batchRetryDelay(attempt, policy);
+        // Every attempt at first, then every tenth: an outage of hours stays readable.
+        if (attempt <= 3 || attempt % 10 === 0) {
+          this.log.warn(`partition ${partition}: batch failed (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}; retrying in ${delay} ms`);
+        }
+        await new Promise<void>((resolve) => setTimeout(resolve, delay));
+        if (!goOn()) return false;
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -138,5 +207,32 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   unwrap<T>(): T {
     if (!this.consumer) throw new Error('KafkaBatchServer is not listening');
     return this.consumer as T;
+  }
+}
+
+/**
+ * Tells the group coordinator every second that this member is alive, while a batch is handled
+ * or waits out an outage. A heartbeat that fails because Kafka is away is ignored (it is tried
+ * again a second later); one that says the member must rejoin is kept for the caller.
+ */
+class Heartbeats {
+  rejoin: unknown;
+  private beating: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(payload: EachBatchPayload) {
+    this.timer = setInterval(() => {
+      this.beating = this.beating.then(() =>
+        payload.heartbeat().catch((error: unknown) => {
+          if (needsRejoin(error)) this.rejoin ??= error;
+        }),
+      );
+    }, HEARTBEAT_EVERY_MS);
+  }
+
+  /** Stops beating, once the heartbeat in flight has settled. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
   }
 }

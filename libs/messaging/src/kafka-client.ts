@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
+import type { AppConfig } from '@kanshi/config';
 
 /**
  * The one partitioner Kanshi uses: Java-compatible murmur2 on the record key, so
@@ -7,6 +10,19 @@ import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, 
  * it. Chosen explicitly because kafkajs 2.x changed its default.
  */
 export const TELEMETRY_PARTITIONER: ICustomPartitioner = Partitioners.DefaultPartitioner;
+
+const partitionOfKey = TELEMETRY_PARTITIONER();
+const metadataOf = new Map<number, { partitionId: number; leader: number; partitionErrorCode: number; replicas: number[]; isr: number[] }[]>();
+
+/** The partition {@link TELEMETRY_PARTITIONER} gives a key on a topic of `partitions` partitions. */
+export function telemetryPartition(key: string, partitions: number): number {
+  let partitionMetadata = metadataOf.get(partitions);
+  if (!partitionMetadata) {
+    partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    metadataOf.set(partitions, partitionMetadata);
+  }
+  return partitionOfKey({ topic: 'telemetry', partitionMetadata, message: { key, value: null } });
+}
 
 function kafkaLogCreator() {
   return ({ namespace, level, log }: LogEntry) => {
@@ -44,14 +60,52 @@ export const PATIENT_RETRY: RetryOptions = { initialRetryTime: 200, retries: 8, 
  */
 export const REQUEST_PATH_RETRY: RetryOptions = { initialRetryTime: 200, retries: 3, maxRetryTime: 1500 };
 
+/**
+ * Where and how to reach Kafka: the brokers, and the TLS and SASL settings of this app's
+ * principal. Build it with {@link kafkaConnectionOf}; pass it to {@link createKafkaClient}.
+ */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  /** TLS: `true` trusts the system CAs; options carry a private CA and a client certificate (mTLS). */
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: SASLOptions;
+}
+
+/** The connection the configuration describes (reads the PEM files it names). */
+export function kafkaConnectionOf(config: AppConfig): KafkaConnection {
+  const v = config.values;
+  const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path, 'utf8'));
+  const ca = read(v.kafkaTlsCaFile);
+  const cert = read(v.kafkaTlsCertFile);
+  const key = read(v.kafkaTlsKeyFile);
+  const tls: ConnectionOptions = { ...(ca ? { ca: [ca] } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+  const ssl = v.kafkaTls ? (Object.keys(tls).length > 0 ? tls : true) : undefined;
+  const username = v.kafkaSaslUsername ?? '';
+  const password = v.kafkaSaslPassword ?? '';
+  const sasl: SASLOptions | undefined =
+    v.kafkaSaslMechanism === 'none' ? undefined : { mechanism: v.kafkaSaslMechanism, username, password };
+  return { brokers: v.kafkaBrokers, ...(ssl === undefined ? {} : { ssl }), ...(sasl === undefined ? {} : { sasl }) };
+}
+
+/** The connection as plain kafkajs client options (for clients Kanshi does not build itself). */
+export function kafkaClientOptions(connection: KafkaConnection): { brokers: string[]; ssl?: boolean | ConnectionOptions; sasl?: SASLOptions } {
+  return {
+    brokers: [...connection.brokers],
+    ...(connection.ssl === undefined ? {} : { ssl: connection.ssl }),
+    ...(connection.sasl === undefined ? {} : { sasl: connection.sasl }),
+  };
+}
+
 /** A kafkajs client with Kanshi's logging and retry settings. */
-export function createKafkaClient(brokers: readonly string[], clientId: string, retry: RetryOptions = PATIENT_RETRY): Kafka {
+export function createKafkaClient(connection: KafkaConnection, clientId: string, retry: RetryOptions = PATIENT_RETRY): Kafka {
   return new Kafka({
     clientId,
-    brokers: [...brokers],
+    ...kafkaClientOptions(connection),
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator,
     connectionTimeout: 3000,
+    // SASL handshakes and SCRAM rounds over TLS take longer than a plain connection.
+    authenticationTimeout: 10000,
     requestTimeout: 30000,
     retry,
   });

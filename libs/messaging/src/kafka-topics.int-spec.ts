@@ -2,10 +2,10 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { TOPICS } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { uniqueId } from '@kanshi/testing';
-import { createKafkaClient } from './kafka-client';
+import { createKafkaClient, kafkaConnectionOf } from './kafka-client';
 import { ensureTopics, kanshiTopics, TOPIC_COMPRESSION } from './kafka-topics';
 
-const kafka = createKafkaClient(loadConfig().values.kafkaBrokers, 'kanshi-it-topics');
+const kafka = createKafkaClient(kafkaConnectionOf(loadConfig()), 'kanshi-it-topics');
 
 async function topicConfigs(topic: string): Promise<Record<string, string>> {
   const admin = kafka.admin();

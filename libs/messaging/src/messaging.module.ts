@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { RetryOptions } from 'kafkajs';
 import { AppConfig } from '@kanshi/config';
-import { createKafkaClient, PATIENT_RETRY } from './kafka-client';
+import { createKafkaClient, kafkaConnectionOf, PATIENT_RETRY } from './kafka-client';
 import { KAFKA_CLIENT, KafkaProducer } from './kafka-producer.service';
 
 /** Kafka for one app: a client named after the app and an idempotent producer. */
@@ -15,7 +15,7 @@ export class MessagingModule {
           provide: KAFKA_CLIENT,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-${appName}`, retry),
+            createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-${appName}`, retry),
         },
         KafkaProducer,
       ],

@@ -11,6 +11,7 @@ import { NotificationEntity } from './entities/notification.entity';
 import { SilenceEntity } from './entities/silence.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { AuditLogEntity } from './entities/audit-log.entity';
+import { IngestKeyEntity } from './entities/ingest-key.entity';
 import { ModelEntity } from './entities/model.entity';
 import { PolicyOverrideEntity } from './entities/policy-override.entity';
 import { TenantEntity } from './entities/tenant.entity';
@@ -21,6 +22,8 @@ import { AlertLifecycle1764300000000 } from './migrations/1764300000000-alert-li
 import { Notifications1764400000000 } from './migrations/1764400000000-notifications';
 import { AuditLog1764500000000 } from './migrations/1764500000000-audit-log';
 import { ModelTelemetrySeen1764600000000 } from './migrations/1764600000000-model-telemetry-seen';
+import { IngestKeys1765400000000 } from './migrations/1765400000000-ingest-keys';
+import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
 
 export const ENTITIES = [
   TenantEntity,
@@ -38,6 +41,7 @@ export const ENTITIES = [
   AlertingSettingsEntity,
   NotificationGroupEntity,
   AuditLogEntity,
+  IngestKeyEntity,
 ];
 
 /** Every migration, oldest first. Never edit one that has been merged; add a new one. */
@@ -49,6 +53,8 @@ export const MIGRATIONS = [
   Notifications1764400000000,
   AuditLog1764500000000,
   ModelTelemetrySeen1764600000000,
+  IngestKeys1765400000000,
+  RepartitionMarks1765400000001,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

@@ -13,6 +13,7 @@ export { NotificationGroupEntity } from './entities/notification-group.entity';
 export { NotificationRouteEntity } from './entities/notification-route.entity';
 export { NOTIFICATION_STATUSES, NotificationEntity, type NotificationStatus } from './entities/notification.entity';
 export { SilenceEntity } from './entities/silence.entity';
+export { IngestKeyEntity } from './entities/ingest-key.entity';
 export { ModelEntity } from './entities/model.entity';
 export { PolicyOverrideEntity } from './entities/policy-override.entity';
 export { TenantEntity } from './entities/tenant.entity';
@@ -31,6 +32,7 @@ export {
   type RecordFindingsResult,
 } from './repositories/alert.repository';
 export { ApiKeyRepository, type ApiKeyRevokeResult, type NewApiKey } from './repositories/api-key.repository';
+export { IngestKeyRepository, type NewIngestKey, type StoredIngestKey } from './repositories/ingest-key.repository';
 export { AuditLogRepository, type AuditFilter, type AuditPage, type NewAuditEntry } from './repositories/audit-log.repository';
 export { AlertingSettingsRepository } from './repositories/alerting-settings.repository';
 export {

@@ -39,6 +39,7 @@ describe('migrations (real PostgreSQL)', () => {
       'audit_log',
       'delivery_attempts',
       'engine_offsets',
+      'ingest_keys',
       'models',
       'notification_channels',
       'notification_groups',

@@ -6,6 +6,7 @@ import { createDataSource } from './data-source';
 import { AlertRepository } from './repositories/alert.repository';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
+import { IngestKeyRepository } from './repositories/ingest-key.repository';
 import { ModelRepository } from './repositories/model.repository';
 import { PolicyOverrideRepository } from './repositories/policy-override.repository';
 import { RuleStateRepository } from './repositories/rule-state.repository';
@@ -22,6 +23,7 @@ const REPOSITORIES = [
   ApiKeyRepository,
   AuditLogRepository,
   ChannelRepository,
+  IngestKeyRepository,
   ModelRepository,
   NotificationRepository,
   PolicyOverrideRepository,

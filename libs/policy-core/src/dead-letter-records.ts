@@ -1,15 +1,19 @@
-import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
+import { DEAD_LETTER_HEADERS, SIGNATURE_HEADER } from '@kanshi/contracts';
 import type { OutgoingRecord } from '@kanshi/messaging';
 import type { DeadLetter } from './telemetry-batch.processor';
 
 /**
- * The dead-letter record for a refused telemetry record. A value over `maxValueBytes` (the
+ * The dead-letter record for a refused telemetry record, with the producer's signature kept so
+ * that a replay can carry it again. A value over `maxValueBytes` (the
  * engine's event size limit, so only `TOO_LARGE` ones) keeps only its start: whole, with the
  * headers added, it may not fit the dead-letter topic, and a send the broker refuses would be
  * retried forever and stop the partition.
  */
 export function toDeadLetterRecord({ record, reason, error }: DeadLetter, consumerGroup: string, maxValueBytes: number): OutgoingRecord {
   const truncated = record.value !== null && record.value.length > maxValueBytes;
+  const original = record.headers?.[SIGNATURE_HEADER];
+  const first = Array.isArray(original) ? original[0] : original;
+  const signature = first === undefined ? undefined : typeof first === 'string' ? first : first.toString('latin1');
   return {
     key: record.key ? record.key.toString('utf8') : null,
     value: truncated ? (record.value?.subarray(0, maxValueBytes) ?? null) : record.value,
@@ -22,6 +26,7 @@ export function toDeadLetterRecord({ record, reason, error }: DeadLetter, consum
       [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
       [DEAD_LETTER_HEADERS.consumerGroup]: consumerGroup,
       ...(truncated ? { [DEAD_LETTER_HEADERS.truncatedFrom]: String(record.value?.length) } : {}),
+      ...(signature === undefined ? {} : { [SIGNATURE_HEADER]: signature }),
     },
   };
 }

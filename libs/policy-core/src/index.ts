@@ -1,3 +1,4 @@
+export { EngineMetrics } from './engine-metrics';
 export { InventoryCache } from './inventory-cache.service';
 export {
   MODEL_INVENTORY_SOURCE,
@@ -24,13 +25,17 @@ export {
 export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
 export { PartitionClocks } from './partition-clocks';
 export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
-export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';
+export { ingestSecretsOf, type IngestSecrets, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';
+export { authenticateRecord, StaticIngestKeyring, type AuthenticationResult, type IngestKeyEntry, type IngestKeyring } from './ingest-keyring';
 export { loadSectorModulePlugins } from './sector-module-loader';
 export { SectorModuleError, SectorModuleRegistry, type RegisteredRule } from './sector-module-registry';
 export {
   TelemetryBatchProcessor,
   type BatchOutcome,
+  type BatchPlacement,
   type DeadLetter,
+  type Forward,
+  type RepartitionMarks,
   type TelemetryRecord,
 } from './telemetry-batch.processor';
 export { TelemetryConsumer } from './telemetry.consumer';

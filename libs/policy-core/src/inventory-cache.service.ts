@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ArgsResolver, ModelProfile } from '@kanshi/policy-sdk';
-import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource, type TelemetrySeen } from './model-inventory';
+import { StaticIngestKeyring, type IngestKeyEntry, type IngestKeyring } from './ingest-keyring';
+import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource, type SealedIngestKey, type TelemetrySeen } from './model-inventory';
 import { RuleOverrideIndex } from './rule-overrides';
 import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.options';
 
@@ -8,13 +9,17 @@ import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.optio
 const SEEN_WRITE_EVERY_MS = 30_000;
 
 /**
- * Tenants, the inventory and the tenants' rule overrides held in memory and refreshed in the background, so evaluating an event never
- * waits on the database. A failed refresh keeps the last good copy and is logged.
+ * Tenants, the inventory, the tenants' rule overrides and ingest keys held in memory and
+ * refreshed in the background, so evaluating an event never waits on the database. A failed
+ * refresh keeps the last good copy and is logged.
  */
 @Injectable()
-export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDestroy {
+export class InventoryCache implements ModelInventory, IngestKeyring, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(InventoryCache.name);
   private current = new StaticModelInventory([]);
+  private keyring: IngestKeyring = new StaticIngestKeyring([]);
+  /** Ingest keys already opened, by key id and sealed text: a refresh opens only new ones. */
+  private opened = new Map<string, { sealed: string; secret: string }>();
   private overrides = new RuleOverrideIndex();
   private timer: NodeJS.Timeout | undefined;
   private loadedAt = 0;
@@ -38,10 +43,37 @@ export class InventoryCache implements ModelInventory, OnModuleInit, OnModuleDes
   }
 
   async refresh(): Promise<void> {
-    const { models, tenantIds, overrides } = await this.source.loadInventory();
-    this.current = new StaticModelInventory(models, tenantIds);
+    const { models, tenantIds, overrides, ingestKeys } = await this.source.loadInventory();
+    const inventory = new StaticModelInventory(models, tenantIds);
+    this.current = inventory;
     this.overrides = new RuleOverrideIndex(overrides ?? []);
+    this.keyring = new StaticIngestKeyring(this.openKeys(ingestKeys ?? []), this.options.ingestSecrets.gatewayRoots, (t) => inventory.hasTenant(t));
     this.loadedAt = Date.now();
+  }
+
+  /** Opens the keys' secrets (each once); a key that cannot be opened is left out and logged. */
+  private openKeys(keys: readonly SealedIngestKey[]): (IngestKeyEntry & { keyId: string })[] {
+    const opened = new Map<string, { sealed: string; secret: string }>();
+    const entries: (IngestKeyEntry & { keyId: string })[] = [];
+    for (const { keyId, tenantId, secretSealed } of keys) {
+      let secret = this.opened.get(keyId)?.sealed === secretSealed ? this.opened.get(keyId)?.secret : undefined;
+      if (secret === undefined) {
+        try {
+          secret = this.options.ingestSecrets.open(secretSealed, keyId);
+        } catch (error) {
+          this.logger.error(`ingest key ${keyId} of tenant ${tenantId} cannot be opened, so its records are refused: ${error instanceof Error ? error.message : String(error)}`);
+          continue;
+        }
+      }
+      opened.set(keyId, { sealed: secretSealed, secret });
+      entries.push({ keyId, tenantId, secret });
+    }
+    this.opened = opened;
+    return entries;
+  }
+
+  find(keyId: string, recordTenant: string | undefined): IngestKeyEntry | undefined {
+    return this.keyring.find(keyId, recordTenant);
   }
 
   /** Reloads now unless the copy in memory is younger than `maxAgeMs`; true when it reloaded. */

@@ -6,6 +6,15 @@ export interface InventorySnapshot {
   readonly tenantIds: readonly string[];
   readonly models: readonly ModelProfile[];
   readonly overrides?: readonly RuleOverride[];
+  /** The tenants' active ingest keys, secrets still sealed. */
+  readonly ingestKeys?: readonly SealedIngestKey[];
+}
+
+/** An active ingest key as stored: its secret sealed under `KANSHI_SECRETS_KEY`. */
+export interface SealedIngestKey {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly secretSealed: string;
 }
 
 /** A deployment a `model_deployment` event reported, for the inventory's deployed version. */

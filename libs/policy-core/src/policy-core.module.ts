@@ -9,6 +9,7 @@ import { TelemetryBatchProcessor } from './telemetry-batch.processor';
 import { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
 import { PartitionClocks } from './partition-clocks';
 import { RuleClock } from './rule-clock.service';
+import { EngineMetrics } from './engine-metrics';
 import { TelemetryConsumer } from './telemetry.consumer';
 
 /**
@@ -57,7 +58,7 @@ export class PolicyCoreModule {
           provide: TelemetryBatchProcessor,
           inject: [PolicyEvaluator, InventoryCache, POLICY_CORE_OPTIONS],
           useFactory: (evaluator: PolicyEvaluator, inventory: InventoryCache, o: PolicyCoreOptions) =>
-            new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes),
+            new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes, inventory),
         },
         {
           provide: RuleCheckpoints,
@@ -65,9 +66,10 @@ export class PolicyCoreModule {
           useFactory: (store: RuleStateStore, evaluator: PolicyEvaluator, o: PolicyCoreOptions) => new RuleCheckpoints(store, evaluator, o.consumerGroup),
         },
         { provide: PartitionClocks, useValue: new PartitionClocks() },
+        EngineMetrics,
         RuleClock,
       ],
-      exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule],
+      exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule, EngineMetrics],
     };
   }
 }

@@ -1,4 +1,17 @@
 import type { Provider } from '@nestjs/common';
+import { gatewaySigningRoots, ingestSecretContext, type GatewaySigningRoot, type SecretBox } from '@kanshi/secrets';
+
+/** How the engine opens the tenants' sealed ingest secrets, and the gateway's signing roots. */
+export interface IngestSecrets {
+  /** The secret of ingest key `keyId`; throws when it cannot be opened (wrong or missing key). */
+  open(sealed: string, keyId: string): string;
+  readonly gatewayRoots: readonly GatewaySigningRoot[];
+}
+
+/** The ingest secrets of a {@link SecretBox} (`KANSHI_SECRETS_KEY` and its previous keys). */
+export function ingestSecretsOf(box: SecretBox): IngestSecrets {
+  return { open: (sealed, keyId) => box.open(sealed, ingestSecretContext(keyId)), gatewayRoots: gatewaySigningRoots(box) };
+}
 
 export interface PolicyCoreOptions {
   /** Sector module classes (decorated with `@SectorModule`) the engine loads. */
@@ -7,6 +20,7 @@ export interface PolicyCoreOptions {
   readonly maxEventBytes: number;
   /** The engine's consumer group: rule state checkpoints belong to it. */
   readonly consumerGroup: string;
+  readonly ingestSecrets: IngestSecrets;
 }
 
 export const POLICY_CORE_OPTIONS = Symbol('POLICY_CORE_OPTIONS');

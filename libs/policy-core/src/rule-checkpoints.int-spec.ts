@@ -68,4 +68,24 @@ describe('RuleCheckpoints with PostgreSQL', () => {
     expect(await restarted.resume(topic, 0, 2)).toBe(5n);
     expect(after.runtime.stateOf(tenant, 'a', 'COUNT')).toEqual({ n: 5 });
   });
+
+  it('checkpoints the repartition marks with the state, and reloads them with the partition', async () => {
+    const group = uniqueId('cp-group');
+    const store = new RuleStateRepository(dataSource);
+    const checkpoints = new RuleCheckpoints(store, new PolicyEvaluator(registry), group);
+    await checkpoints.resume(topic, 3, 1);
+    checkpoints.marksOf(topic, 3).set('acme/1', 41n);
+    await checkpoints.save(topic, 3, 10n);
+    // Marks changed but never saved (a crash before the checkpoint) are not what a restart sees.
+    checkpoints.marksOf(topic, 3).set('acme/1', 99n);
+
+    const restarted = new RuleCheckpoints(store, new PolicyEvaluator(registry), group);
+    expect(await restarted.resume(topic, 3, 1)).toBe(10n);
+    expect([...restarted.marksOf(topic, 3)]).toEqual([['acme/1', 41n]]);
+    // A save without changed marks keeps the stored ones.
+    await restarted.save(topic, 3, 12n);
+    const again = new RuleCheckpoints(store, new PolicyEvaluator(registry), group);
+    expect(await again.resume(topic, 3, 1)).toBe(12n);
+    expect([...again.marksOf(topic, 3)]).toEqual([['acme/1', 41n]]);
+  });
 });

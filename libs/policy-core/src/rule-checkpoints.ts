@@ -1,10 +1,19 @@
 import type { RuleStateRecord } from '@kanshi/policy-sdk';
 import type { PolicyEvaluator } from './policy-evaluator';
+import type { RepartitionMarks } from './telemetry-batch.processor';
 
 /** Where the engine checkpoints rule state with the offsets it covers (PostgreSQL in production). */
 export interface RuleStateStore {
-  load(group: string, topic: string, partition: number): Promise<{ nextOffset: string | null; records: RuleStateRecord[] }>;
-  save(group: string, topic: string, partition: number, nextOffset: string, records: readonly RuleStateRecord[]): Promise<void>;
+  load(group: string, topic: string, partition: number): Promise<{ nextOffset: string | null; records: RuleStateRecord[]; repartitionMarks?: Record<string, string> }>;
+  save(
+    group: string,
+    topic: string,
+    partition: number,
+    nextOffset: string,
+    records: readonly RuleStateRecord[],
+    /** The partition's repartition marks, when they changed since the last save. */
+    repartitionMarks?: Readonly<Record<string, string>>,
+  ): Promise<void>;
 }
 
 /** Injection token of the {@link RuleStateStore}. */
@@ -19,8 +28,8 @@ export const RULE_STATE_STORE = Symbol('RULE_STATE_STORE');
  * On a (re)assignment the partition's state is reloaded from the store before its first batch.
  */
 export class RuleCheckpoints {
-  /** Partition → the assignment it was loaded for, and the next offset the state covers. */
-  private readonly loaded = new Map<string, { assignment: number; nextOffset: bigint | null }>();
+  /** Partition → the assignment it was loaded for, the next offset the state covers, and its repartition marks. */
+  private readonly loaded = new Map<string, { assignment: number; nextOffset: bigint | null; marks: RepartitionMarks; savedMarks: string }>();
 
   constructor(
     private readonly store: RuleStateStore,
@@ -36,25 +45,54 @@ export class RuleCheckpoints {
     const key = `${topic}:${partition}`;
     const current = this.loaded.get(key);
     if (current?.assignment === assignment) return current.nextOffset;
-    const { nextOffset, records } = await this.store.load(this.group, topic, partition);
+    const { nextOffset, records, repartitionMarks } = await this.store.load(this.group, topic, partition);
     this.evaluator.runtime.forget((_tenant, _model, owner) => owner === partition);
     this.evaluator.runtime.restore(records.map((r) => ({ ...r, owner: partition })));
     const next = nextOffset === null ? null : BigInt(nextOffset);
-    this.loaded.set(key, { assignment, nextOffset: next });
+    const marks: RepartitionMarks = new Map(Object.entries(repartitionMarks ?? {}).map(([mark, offset]) => [mark, BigInt(offset)]));
+    this.loaded.set(key, { assignment, nextOffset: next, marks, savedMarks: marksText(marks) });
     return next;
+  }
+
+  /**
+   * The repartition marks of a partition loaded by {@link resume}: the processor updates them as
+   * it counts moved records, and {@link save} checkpoints them with the state.
+   */
+  marksOf(topic: string, partition: number): RepartitionMarks {
+    const entry = this.loaded.get(`${topic}:${partition}`);
+    if (!entry) throw new Error(`partition ${topic}:${partition} was not resumed`);
+    return entry.marks;
+  }
+
+  /**
+   * Forgets what is held for the partition, so that the next {@link resume} reloads its last
+   * checkpoint: a batch that failed half-way must not count its events twice when it is retried.
+   */
+  invalidate(topic: string, partition: number): void {
+    this.loaded.delete(`${topic}:${partition}`);
   }
 
   /** Checkpoints what the partition's events changed, with the offset after the batch. */
   async save(topic: string, partition: number, nextOffset: bigint): Promise<void> {
     const records = this.evaluator.runtime.takeChanges(partition);
+    const entry = this.loaded.get(`${topic}:${partition}`);
+    const marks = entry ? marksText(entry.marks) : undefined;
+    const changedMarks = entry && marks !== entry.savedMarks ? Object.fromEntries([...entry.marks].map(([mark, offset]) => [mark, offset.toString()])) : undefined;
     try {
-      await this.store.save(this.group, topic, partition, nextOffset.toString(), records);
+      await this.store.save(this.group, topic, partition, nextOffset.toString(), records, changedMarks);
     } catch (error) {
       // Not saved: the batch is redelivered from the previous checkpoint, so reload then.
       this.loaded.delete(`${topic}:${partition}`);
       throw error;
     }
-    const entry = this.loaded.get(`${topic}:${partition}`);
-    if (entry) entry.nextOffset = nextOffset;
+    if (entry) {
+      entry.nextOffset = nextOffset;
+      if (marks !== undefined) entry.savedMarks = marks;
+    }
   }
+}
+
+/** A comparable text of the marks, to tell whether they changed since the last save. */
+function marksText(marks: RepartitionMarks): string {
+  return [...marks].map(([mark, offset]) => `${mark}=${offset}`).sort().join('\n');
 }

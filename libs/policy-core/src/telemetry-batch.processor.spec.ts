@@ -1,9 +1,11 @@
-import type { TelemetryEvent } from '@kanshi/contracts';
+import { REPARTITIONED_FROM_HEADER, SIGNATURE_HEADER, signTelemetryRecord, type IngestCredential, type TelemetryEvent } from '@kanshi/contracts';
+import { telemetryPartition } from '@kanshi/messaging';
 import { defineRule, modelProfile, SectorModule, Type, type ModelProfile } from '@kanshi/policy-sdk';
+import { StaticIngestKeyring } from './ingest-keyring';
 import { StaticModelInventory } from './model-inventory';
 import { PolicyEvaluator } from './policy-evaluator';
 import { SectorModuleRegistry } from './sector-module-registry';
-import { TelemetryBatchProcessor, type TelemetryRecord } from './telemetry-batch.processor';
+import { TelemetryBatchProcessor, type RepartitionMarks, type TelemetryRecord } from './telemetry-batch.processor';
 
 /** Fires on every event of a model missing from the inventory (like G1). */
 const unregistered = defineRule({
@@ -58,21 +60,38 @@ function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
 
 let nextOffset = 0;
 
-function record(value: unknown, key: string | null = null): TelemetryRecord {
+/** Ingest keys of the two tenants (the secrets are 43 url-safe characters, as issued). */
+const ACME_KEY: IngestCredential = { keyId: 'aaaaaaaaaaaa', secret: 'a'.repeat(43) };
+const GLOBEX_KEY: IngestCredential = { keyId: 'bbbbbbbbbbbb', secret: 'b'.repeat(43) };
+const keyring = new StaticIngestKeyring([
+  { ...ACME_KEY, tenantId: 'acme' },
+  { ...GLOBEX_KEY, tenantId: 'globex' },
+]);
+
+/**
+ * A record as a producer writes it: signed with the ingest key of the tenant the event names
+ * (`sign: false` leaves it unsigned, a credential signs with that one).
+ */
+function record(value: unknown, key: string | null = null, sign: IngestCredential | false | undefined = undefined): TelemetryRecord {
   nextOffset += 1;
+  const bytes = value === null ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+  const named = typeof value === 'object' && value !== null ? (value as { tenant_id?: unknown }).tenant_id : undefined;
+  const credential = sign === false ? undefined : (sign ?? (named === 'globex' ? GLOBEX_KEY : ACME_KEY));
+  const keyBytes = key === null ? null : Buffer.from(key, 'utf8');
   return {
     topic: 'kanshi.telemetry.v1',
     partition: 0,
     offset: String(nextOffset),
-    key: key === null ? null : Buffer.from(key, 'utf8'),
-    value: value === null ? null : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8'),
+    key: keyBytes,
+    value: bytes,
+    ...(credential ? { headers: { [SIGNATURE_HEADER]: Buffer.from(signTelemetryRecord(credential, keyBytes, bytes)) } } : {}),
   };
 }
 
 function processor(maxEventBytes = 4096): TelemetryBatchProcessor {
   const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]));
   // globex is a tenant with no models yet.
-  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme', 'globex']), maxEventBytes);
+  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme', 'globex']), maxEventBytes, keyring);
 }
 
 describe('TelemetryBatchProcessor', () => {
@@ -120,6 +139,133 @@ describe('TelemetryBatchProcessor', () => {
     expect(dead?.error).toContain('/event_type');
   });
 
+  describe('speaks only for the tenant whose ingest key signed the record', () => {
+    const reasons = (records: TelemetryRecord[]) => processor().process(records).deadLetters.map((d) => [d.reason, d.error]);
+
+    it('refuses an unsigned record as UNAUTHENTICATED, naming the header', () => {
+      const outcome = processor().process([record(event(), 'acme:unknown', false)]);
+      expect(outcome.evaluated).toBe(0);
+      expect(outcome.alertJobs).toEqual([]);
+      expect(outcome.deadLetters.map((d) => d.reason)).toEqual(['UNAUTHENTICATED']);
+      expect(outcome.deadLetters[0]?.error).toContain(SIGNATURE_HEADER);
+    });
+
+    it("refuses tenant B's key on a record of tenant A, whatever the record key says", () => {
+      expect(reasons([record(event({ tenant_id: 'acme' }), 'acme:unknown', GLOBEX_KEY)])).toEqual([['UNAUTHENTICATED', expect.stringContaining('another tenant')]]);
+      expect(reasons([record(event({ tenant_id: 'acme' }), null, GLOBEX_KEY)])).toEqual([['UNAUTHENTICATED', expect.stringContaining('another tenant')]]);
+      // Keyed for B, signed by B, but the body names A: still not A.
+      expect(reasons([record(event({ tenant_id: 'acme' }), 'globex:unknown', GLOBEX_KEY)]).map(([r]) => r)).toEqual(['TENANT_MISMATCH']);
+    });
+
+    it('refuses a record changed after signing, and a signature that is not v1', () => {
+      const signed = record(event({ tenant_id: 'acme' }), 'acme:unknown');
+      const changed = { ...signed, value: Buffer.from(JSON.stringify(event({ tenant_id: 'acme', event_id: 'forged' }))) };
+      const rekeyed = { ...signed, key: Buffer.from('acme:other') };
+      const garbled = { ...signed, headers: { [SIGNATURE_HEADER]: 'v1=abc' } };
+      expect(reasons([changed, rekeyed, garbled])).toEqual([
+        ['UNAUTHENTICATED', expect.stringContaining('does not match the record')],
+        ['UNAUTHENTICATED', expect.stringContaining('does not match the record')],
+        ['UNAUTHENTICATED', expect.stringContaining(`${SIGNATURE_HEADER} is not "k=<key id>,v1=<64 hex>"`)],
+      ]);
+    });
+
+    it('marks a record signed with an unknown key for one retry after the keys reload', () => {
+      const outcome = processor().process([record(event(), 'acme:unknown', { keyId: 'cccccccccccc', secret: 'c'.repeat(43) })]);
+      expect(outcome.deadLetters).toEqual([expect.objectContaining({ reason: 'UNAUTHENTICATED', retryAfterRefresh: true })]);
+    });
+
+    it('judges an oversized record TOO_LARGE without hashing it', () => {
+      expect(reasons([record(event({ payload: { blob: 'x'.repeat(5000) } }), 'acme:unknown', false)]).map(([r]) => r)).toEqual(['TOO_LARGE']);
+    });
+
+    it('accepts the gateway’s per-tenant signature for tenants that exist, and only for the tenant it was made for', () => {
+      const root = { id: '0123abcd', secret: Buffer.alloc(32, 7) };
+      const inventory = new StaticModelInventory([knownModel], ['acme', 'globex']);
+      const withGateway = new StaticIngestKeyring([], [root], (t) => inventory.hasTenant(t));
+      const gatewayProcessor = new TelemetryBatchProcessor(new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule])), inventory, 4096, withGateway);
+      const acmeSecret = withGateway.find('gw-0123abcd', 'acme')?.secret ?? '';
+      const asGateway = { keyId: 'gw-0123abcd', secret: acmeSecret };
+
+      const good = record(event({ tenant_id: 'acme', event_id: 'via-gateway' }), 'acme:unknown', asGateway);
+      const misused = record(event({ tenant_id: 'globex', event_id: 'stolen' }), 'globex:unknown', asGateway);
+      const outcome = gatewayProcessor.process([good, misused]);
+
+      expect(outcome.evaluated).toBe(1);
+      expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual([[misused.offset, 'UNAUTHENTICATED']]);
+      expect(withGateway.find('gw-0123abcd', 'no-such-tenant')).toBeUndefined();
+    });
+  });
+
+  describe('moves a record on the wrong partition for its model to the right one, and counts a moved record once', () => {
+    const PARTITIONS = 6;
+    const home = (model: string, tenant = 'acme') => telemetryPartition(`${tenant}:${model}`, PARTITIONS);
+    /** The record on `partition`, as read from there (moved records carry where they were read). */
+    const at = (partition: number, r: TelemetryRecord, movedFrom?: string): TelemetryRecord => ({
+      ...r,
+      partition,
+      ...(movedFrom ? { headers: { ...r.headers, [REPARTITIONED_FROM_HEADER]: movedFrom } } : {}),
+    });
+    const run = (records: TelemetryRecord[], partition: number, marks: RepartitionMarks = new Map(), options: { partitions?: number } = { partitions: PARTITIONS }) =>
+      processor().process(records, partition, { partitions: options.partitions, marks });
+
+    it('evaluates a record on its home partition and forwards one elsewhere, untouched and unevaluated', () => {
+      const model = 'unknown';
+      const elsewhere = (home(model) + 1) % PARTITIONS;
+      const right = at(home(model), record(event({ event_id: 'right' }), `acme:${model}`));
+      const wrong = at(elsewhere, record(event({ event_id: 'wrong' }), `acme:${model}`));
+      // A producer without a key: its model's partition comes from the event itself.
+      const keyless = at(elsewhere, record(event({ event_id: 'keyless' }), null));
+
+      const onHome = run([right], home(model));
+      const elsewhereOutcome = run([wrong, keyless], elsewhere);
+
+      expect(onHome).toMatchObject({ evaluated: 1, forwards: [] });
+      expect(elsewhereOutcome.evaluated).toBe(0);
+      expect(elsewhereOutcome.alertJobs).toEqual([]);
+      expect(elsewhereOutcome.forwards).toEqual([
+        { record: wrong, partition: home(model) },
+        { record: keyless, partition: home(model) },
+      ]);
+    });
+
+    it('counts a record moved twice (the source replayed its batch) once, per tenant and source partition', () => {
+      const model = 'unknown';
+      const marks: RepartitionMarks = new Map();
+      const moved = (id: string, from: string) => at(home(model), record(event({ event_id: id }), `acme:${model}`), from);
+      const first = run([moved('m1', '2/10'), moved('m2', '2/11')], home(model), marks);
+      const replayed = run([moved('m1', '2/10'), moved('m2', '2/11'), moved('m3', '2/12'), moved('m4', '4/3')], home(model), marks);
+
+      expect(first).toMatchObject({ evaluated: 2, repartitionDuplicates: 0 });
+      expect(replayed).toMatchObject({ evaluated: 2, repartitionDuplicates: 2 });
+      expect(replayed.alertJobs[0]?.findings.map((f) => f.event_id)).toEqual(['m3', 'm4']);
+      expect([...marks]).toEqual([
+        ['acme/2', 12n],
+        ['acme/4', 3n],
+      ]);
+    });
+
+    it("lets no tenant's forged move marker hide another tenant's moved records", () => {
+      const marks: RepartitionMarks = new Map();
+      const globexModel = 'g-model';
+      const partition = home(globexModel, 'globex');
+      // globex signs a record of its own with a marker claiming a far offset of partition 2.
+      const forged = at(partition, record(event({ tenant_id: 'globex', model_id: globexModel, event_id: 'forged' }), `globex:${globexModel}`), '2/999999');
+      run([forged], partition, marks);
+      const acmeModel = [...Array(50).keys()].map((i) => `a-${i}`).find((m) => home(m) === partition) ?? '';
+      const acmeMoved = at(partition, record(event({ model_id: acmeModel, event_id: 'acme-moved' }), `acme:${acmeModel}`), '2/10');
+      expect(run([acmeMoved], partition, marks)).toMatchObject({ evaluated: 1, repartitionDuplicates: 0 });
+    });
+
+    it('evaluates a moved record that is still misplaced where it is (it never moves twice), and moves nothing without a partition count', () => {
+      const model = 'unknown';
+      const elsewhere = (home(model) + 1) % PARTITIONS;
+      const stillWrong = at(elsewhere, record(event({ event_id: 'still-wrong' }), `acme:${model}`), '0/5');
+      expect(run([stillWrong], elsewhere)).toMatchObject({ evaluated: 1, forwards: [], misplacedEvaluated: 1 });
+      const unplaced = at(elsewhere, record(event({ event_id: 'unplaced' }), `acme:${model}`));
+      expect(run([unplaced], elsewhere, new Map(), {})).toMatchObject({ evaluated: 1, forwards: [] });
+    });
+  });
+
   it('dead-letters an event whose tenant differs from the record key with TENANT_MISMATCH', () => {
     const outcome = processor().process([record(event({ tenant_id: 'acme' }), 'globex:unknown')]);
 
@@ -131,13 +277,23 @@ describe('TelemetryBatchProcessor', () => {
     expect(outcome.deadLetters[0]?.error).toContain('"acme"');
   });
 
-  it('dead-letters an event of a tenant that does not exist with UNKNOWN_TENANT and goes on', () => {
-    const stranger = record(event({ tenant_id: 'initech', event_id: 'x1' }), 'initech:unknown');
-    const good = record(event({ event_id: 'after' }), 'acme:unknown');
+  it('dead-letters an event of a tenant that does not exist with UNKNOWN_TENANT (or UNAUTHENTICATED without its key) and goes on', () => {
+    // A key loaded a moment before its tenant: the inventory does not know the tenant yet.
+    const initechKey = { keyId: 'dddddddddddd', secret: 'd'.repeat(43) };
+    const early = new StaticIngestKeyring([{ ...initechKey, tenantId: 'initech' }]);
+    const stranger = record(event({ tenant_id: 'initech', event_id: 'x1' }), 'initech:unknown', initechKey);
+    const unsigned = record(event({ tenant_id: 'initech', event_id: 'x2' }), 'initech:unknown', false);
+    const good = record(event({ event_id: 'after' }), 'acme:unknown', ACME_KEY);
 
-    const outcome = processor().process([stranger, good]);
+    const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]));
+    const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096, {
+      find: (keyId, tenant) => early.find(keyId, tenant) ?? keyring.find(keyId, tenant),
+    }).process([stranger, unsigned, good]);
 
-    expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual([[stranger.offset, 'UNKNOWN_TENANT']]);
+    expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason, d.retryAfterRefresh])).toEqual([
+      [stranger.offset, 'UNKNOWN_TENANT', true],
+      [unsigned.offset, 'UNAUTHENTICATED', undefined],
+    ]);
     expect(outcome.deadLetters[0]?.error).toContain('"initech"');
     expect(outcome.evaluated).toBe(1);
     expect(outcome.alertJobs.map((j) => j.tenant_id)).toEqual(['acme']);
@@ -202,7 +358,7 @@ describe('TelemetryBatchProcessor', () => {
     const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]), (rule, _tenant, modelId) =>
       rule.rule.id === 'U1' && modelId === 'quiet' ? undefined : rule.defaultArgs,
     );
-    const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096).process([
+    const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096, keyring).process([
       record(event({ event_id: 'q1', model_id: 'quiet' }), 'acme:quiet'),
       record(event({ event_id: 'l1', model_id: 'loud' }), 'acme:loud'),
     ]);
@@ -229,6 +385,6 @@ describe('TelemetryBatchProcessor', () => {
   });
 
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [] });
+    expect(processor().process([])).toEqual({ evaluated: 0, forwards: [], repartitionDuplicates: 0, misplacedEvaluated: 0, findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [] });
   });
 });

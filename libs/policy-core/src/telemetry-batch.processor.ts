@@ -1,10 +1,14 @@
 import {
   decodeTelemetryEvent,
   describeIssues,
+  REPARTITIONED_FROM_HEADER,
+  telemetryKey,
   type ClearAlertJob,
   type DeadLetterReason,
   type RaiseAlertJob,
 } from '@kanshi/contracts';
+import { telemetryPartition } from '@kanshi/messaging';
+import { authenticateRecord, type IngestKeyring } from './ingest-keyring';
 import type { ModelDeployment, ModelInventory, TelemetrySeen } from './model-inventory';
 import { FindingCollector, type PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 
@@ -15,6 +19,7 @@ export interface TelemetryRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
 }
 
 /** A record the engine cannot use, and why, for the dead-letter topic. */
@@ -22,11 +27,46 @@ export interface DeadLetter {
   readonly record: TelemetryRecord;
   readonly reason: DeadLetterReason;
   readonly error: string;
+  /**
+   * Refused for want of something that may have been created a moment ago (a tenant, an ingest
+   * key): the record was not evaluated, and is worth one more try after the inventory reloads.
+   */
+  readonly retryAfterRefresh?: boolean;
+}
+
+/** A record on the wrong partition for its model, and the partition it belongs to. */
+export interface Forward {
+  readonly record: TelemetryRecord;
+  readonly partition: number;
+}
+
+/**
+ * Per tenant and source partition (`tenant/partition`), the highest source offset of the
+ * records moved here that this partition has counted: a record moved twice (the source
+ * replayed its batch after a crash) is counted once. Checkpointed with the partition's state.
+ */
+export type RepartitionMarks = Map<string, bigint>;
+
+/** Where the batch was read, so records on the wrong partition for their model can be moved. */
+export interface BatchPlacement {
+  /** Partitions of the topic; without it no record is moved. */
+  readonly partitions: number | undefined;
+  readonly marks: RepartitionMarks;
 }
 
 /** What one batch produced: records to dead-letter, alert jobs to enqueue, and counts. */
 export interface BatchOutcome {
   readonly evaluated: number;
+  /**
+   * Records on another partition than the one their `tenant:model` belongs to (a producer's own
+   * partitioner put them there): not evaluated here, but moved there, so a model's windows see
+   * all its events in one place.
+   */
+  readonly forwards: readonly Forward[];
+  /** Moved records this partition had counted already (moved again after a replay): skipped. */
+  readonly repartitionDuplicates: number;
+  /** Moved records still on the wrong partition (the partition count changed meanwhile): evaluated where they are. */
+  readonly misplacedEvaluated: number;
   readonly findings: number;
   readonly deadLetters: readonly DeadLetter[];
   readonly alertJobs: readonly RaiseAlertJob[];
@@ -48,6 +88,28 @@ interface SeenTime {
   time: number;
 }
 
+/** What one call of {@link TelemetryBatchProcessor.process} accumulates. */
+interface BatchState {
+  readonly collector: FindingCollector;
+  readonly owner: number | undefined;
+  readonly deployments: Map<string, ModelDeployment>;
+  readonly seen: { latestEventTime: number | null; perModel: Map<string, Map<string, SeenTime>> };
+  readonly placement: BatchPlacement;
+  misplacedEvaluated: number;
+}
+
+/** A moved record this partition has counted already. */
+const COUNTED_ALREADY = Symbol('counted already');
+
+/** `<partition>/<offset>` of the `kanshi-repartitioned-from` header, when the record has a well-formed one. */
+function repartitionedFrom(record: TelemetryRecord): { partition: number; offset: bigint } | undefined {
+  const header = record.headers?.[REPARTITIONED_FROM_HEADER];
+  const first = Array.isArray(header) ? header[0] : header;
+  if (first === undefined) return undefined;
+  const match = /^(\d{1,9})\/(\d{1,19})$/.exec(typeof first === 'string' ? first : first.toString('latin1'));
+  return match ? { partition: Number(match[1]), offset: BigInt(match[2] as string) } : undefined;
+}
+
 /**
  * The engine's pure core: decodes, validates, routes and evaluates a batch of records. It never
  * throws on bad input; a bad record becomes a dead letter and the rest of the batch goes on.
@@ -57,20 +119,27 @@ export class TelemetryBatchProcessor {
     private readonly evaluator: PolicyEvaluator,
     private readonly inventory: ModelInventory,
     private readonly maxEventBytes: number,
+    private readonly keyring: IngestKeyring,
   ) {}
 
-  /** Evaluates one record into the collector, or returns why it must be dead-lettered. */
-  private evaluate(
-    record: TelemetryRecord,
-    collector: FindingCollector,
-    owner: number | undefined,
-    deployments: Map<string, ModelDeployment>,
-    seen: { latestEventTime: number | null; perModel: Map<string, Map<string, SeenTime>> },
-  ): DeadLetter | undefined {
+  /**
+   * Evaluates one record into the batch, or returns why it must be dead-lettered, or where it
+   * must move, or that it was counted already.
+   */
+  private evaluate(record: TelemetryRecord, batch: BatchState): DeadLetter | Forward | typeof COUNTED_ALREADY | undefined {
+    const { collector, owner, deployments, seen } = batch;
+    const keyTenant = record.key?.toString('utf8').split(':')[0];
+    // Who speaks, before anything the record says is believed (an oversized record is refused
+    // as such without hashing it).
+    let signer: string | undefined;
+    if (record.value === null || record.value.length <= this.maxEventBytes) {
+      const auth = authenticateRecord(record, keyTenant, this.keyring);
+      if (!auth.ok) return { record, reason: 'UNAUTHENTICATED', error: auth.error, ...(auth.unknownKey ? { retryAfterRefresh: true } : {}) };
+      signer = auth.tenantId;
+    }
     const decoded = decodeTelemetryEvent(record.value, this.maxEventBytes);
     if (!decoded.ok) return { record, reason: decoded.reason, error: describeIssues(decoded.issues) };
     const { event } = decoded;
-    const keyTenant = record.key?.toString('utf8').split(':')[0];
     if (keyTenant !== undefined && keyTenant !== event.tenant_id) {
       return {
         record,
@@ -78,13 +147,19 @@ export class TelemetryBatchProcessor {
         error: `record key names tenant "${keyTenant}" but the event's tenant_id is "${event.tenant_id}"; key records "tenant_id:model_id"`,
       };
     }
+    if (signer !== event.tenant_id) {
+      return { record, reason: 'UNAUTHENTICATED', error: `the record is signed with another tenant's ingest key than tenant_id "${event.tenant_id}"` };
+    }
     if (!this.inventory.hasTenant(event.tenant_id)) {
       return {
         record,
         reason: 'UNKNOWN_TENANT',
         error: `tenant_id "${event.tenant_id}" is not a Kanshi tenant; fix tenant_id or create the tenant first`,
+        retryAfterRefresh: true,
       };
     }
+    const placed = this.placement(record, event.tenant_id, event.model_id, batch);
+    if (placed !== undefined) return placed;
     const model = this.inventory.get(event.tenant_id, event.model_id);
     const time = Date.parse(event.timestamp);
     this.evaluator.evaluate(event, model, collector, owner, time);
@@ -111,21 +186,58 @@ export class TelemetryBatchProcessor {
   }
 
   /**
-   * Evaluates the records in order. `owner` (the partition) tags the rule state they touch, for
-   * checkpoints. Records dead-lettered as `UNKNOWN_TENANT` were not evaluated and may be
-   * processed again once the tenant is known.
+   * Whether an authenticated record stays to be evaluated here (`undefined`), moves to the
+   * partition of its `tenant:model`, or was moved here before and is counted already. A record
+   * moved once that is still misplaced (the partition count changed) is evaluated where it is:
+   * it never moves twice, so it cannot circle.
    */
-  process(records: readonly TelemetryRecord[], owner?: number): BatchOutcome {
-    const collector = new FindingCollector();
+  private placement(record: TelemetryRecord, tenantId: string, modelId: string, batch: BatchState): Forward | typeof COUNTED_ALREADY | undefined {
+    const { partitions, marks } = batch.placement;
+    const from = repartitionedFrom(record);
+    if (from) {
+      // Only the tenant that signed the record can move its marks: one tenant's records never hide another's.
+      const mark = `${tenantId}/${from.partition}`;
+      const counted = marks.get(mark);
+      if (counted !== undefined && from.offset <= counted) return COUNTED_ALREADY;
+      marks.set(mark, from.offset);
+    }
+    if (partitions === undefined || batch.owner === undefined) return undefined;
+    const home = telemetryPartition(telemetryKey(tenantId, modelId), partitions);
+    if (home === record.partition) return undefined;
+    if (from) {
+      batch.misplacedEvaluated += 1;
+      return undefined;
+    }
+    return { record, partition: home };
+  }
+
+  /**
+   * Evaluates the records in order. `owner` (the partition) tags the rule state they touch, for
+   * checkpoints; with `placement`, records on the wrong partition for their model are returned
+   * as forwards instead of evaluated. Dead letters marked `retryAfterRefresh` were not evaluated
+   * and may be processed again once the inventory has reloaded.
+   */
+  process(records: readonly TelemetryRecord[], owner?: number, placement: BatchPlacement = { partitions: undefined, marks: new Map() }): BatchOutcome {
+    const batch: BatchState = {
+      collector: new FindingCollector(),
+      owner,
+      deployments: new Map(),
+      seen: { latestEventTime: null, perModel: new Map() },
+      placement,
+      misplacedEvaluated: 0,
+    };
+    const { collector, deployments, seen } = batch;
     const deadLetters: DeadLetter[] = [];
-    const deployments = new Map<string, ModelDeployment>();
-    const seen: { latestEventTime: number | null; perModel: Map<string, Map<string, SeenTime>> } = { latestEventTime: null, perModel: new Map() };
+    const forwards: Forward[] = [];
     let evaluated = 0;
+    let repartitionDuplicates = 0;
     for (const record of records) {
       try {
-        const dead = this.evaluate(record, collector, owner, deployments, seen);
-        if (dead) deadLetters.push(dead);
-        else evaluated += 1;
+        const verdict = this.evaluate(record, batch);
+        if (verdict === undefined) evaluated += 1;
+        else if (verdict === COUNTED_ALREADY) repartitionDuplicates += 1;
+        else if ('reason' in verdict) deadLetters.push(verdict);
+        else forwards.push(verdict);
       } catch (error) {
         // A bug of ours must not block the partition: keep the record for a replay after the fix.
         deadLetters.push({ record, reason: 'PROCESSING_FAILED', error: error instanceof Error ? error.message : String(error) });
@@ -133,6 +245,9 @@ export class TelemetryBatchProcessor {
     }
     return {
       evaluated,
+      forwards,
+      repartitionDuplicates,
+      misplacedEvaluated: batch.misplacedEvaluated,
       findings: collector.findingCount,
       deadLetters,
       alertJobs: collector.toJobs(),

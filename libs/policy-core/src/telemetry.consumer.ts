@@ -1,18 +1,32 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { TOPICS } from '@kanshi/contracts';
+import { REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/alerting';
-import { KafkaProducer, type KafkaBatch } from '@kanshi/messaging';
+import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
 import { toDeadLetterRecord } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
-import { TelemetryBatchProcessor, type BatchOutcome } from './telemetry-batch.processor';
+import { EngineMetrics } from './engine-metrics';
+import { TelemetryBatchProcessor, type BatchOutcome, type Forward } from './telemetry-batch.processor';
+
+/** A record moved to its model's partition: as it was (key, value, signature), marked with where it was read. */
+function toForwardedRecord({ record, partition }: Forward): OutgoingRecord {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: { ...record.headers, [REPARTITIONED_FROM_HEADER]: `${record.partition}/${record.offset}` },
+    partition,
+  };
+}
 
 function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome {
   return {
     evaluated: first.evaluated + second.evaluated,
+    forwards: [...first.forwards, ...second.forwards],
+    repartitionDuplicates: first.repartitionDuplicates + second.repartitionDuplicates,
+    misplacedEvaluated: first.misplacedEvaluated + second.misplacedEvaluated,
     findings: first.findings + second.findings,
     deadLetters: [...first.deadLetters, ...second.deadLetters],
     alertJobs: [...first.alertJobs, ...second.alertJobs],
@@ -44,23 +58,36 @@ export class TelemetryConsumer {
     private readonly config: AppConfig,
     private readonly checkpoints: RuleCheckpoints,
     private readonly clocks: PartitionClocks,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   @EventPattern(TOPICS.telemetry)
   async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
+    try {
+      await this.handle(batch);
+    } catch (error) {
+      // The batch is retried: it must start again from the partition's last checkpoint, not from
+      // state its failed attempt already changed in memory.
+      this.checkpoints.invalidate(batch.topic, batch.partition);
+      throw error;
+    }
+  }
+
+  private async handle(batch: KafkaBatch): Promise<void> {
     const last = batch.records.at(-1);
     if (!last) return;
     // Records the partition's checkpointed state already counts (redelivered after a crash) are skipped.
     const resumeAt = await this.checkpoints.resume(batch.topic, batch.partition, batch.assignment);
     const records = resumeAt === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= resumeAt);
-    let outcome = this.processor.process(records, batch.partition);
-    // A tenant created a moment ago may not be in memory yet: reload once, and evaluate the
-    // records refused for it (they were not evaluated, so nothing is counted twice).
-    const unknown = outcome.deadLetters.filter((d) => d.reason === 'UNKNOWN_TENANT');
-    if (unknown.length > 0 && (await this.inventory.refreshIfOlderThan(1000))) {
+    const placement = { partitions: batch.partitionCount, marks: this.checkpoints.marksOf(batch.topic, batch.partition) };
+    let outcome = this.processor.process(records, batch.partition, placement);
+    // A tenant or an ingest key made a moment ago may not be in memory yet: reload once, and
+    // evaluate the records refused for it (they were not evaluated, so nothing counts twice).
+    const stale = outcome.deadLetters.filter((d) => d.retryAfterRefresh === true);
+    if (stale.length > 0 && (await this.inventory.refreshIfOlderThan(1000))) {
       outcome = mergeOutcomes(
-        { ...outcome, deadLetters: outcome.deadLetters.filter((d) => d.reason !== 'UNKNOWN_TENANT') },
-        this.processor.process(unknown.map((d) => d.record), batch.partition),
+        { ...outcome, deadLetters: outcome.deadLetters.filter((d) => d.retryAfterRefresh !== true) },
+        this.processor.process(stale.map((d) => d.record), batch.partition, placement),
       );
     }
     for (const failure of outcome.ruleFailures) {
@@ -70,10 +97,21 @@ export class TelemetryConsumer {
     }
     for (const dead of outcome.deadLetters) {
       this.logger.warn(`dead-lettered ${dead.record.topic}/${dead.record.partition}@${dead.record.offset}: ${dead.reason}: ${dead.error}`);
+      this.metrics.deadLettered(dead.reason);
     }
     const { engineGroupId, maxEventBytes } = this.config.values;
     const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
     await this.producer.send(TOPICS.telemetryDeadLetter, deadLetters);
+    // Records a producer's partitioner put on the wrong partition go to their model's, marked so
+    // that a second move after a replay is counted once there; before the offsets, like dead letters.
+    await this.producer.send(batch.topic, outcome.forwards.map((f) => toForwardedRecord(f)));
+    if (outcome.forwards.length > 0 || outcome.misplacedEvaluated > 0) {
+      this.logger.warn(
+        `partition ${batch.partition}: moved ${outcome.forwards.length} records to the partition of their tenant:model` +
+          (outcome.misplacedEvaluated > 0 ? `; evaluated ${outcome.misplacedEvaluated} moved records still misplaced (partition count changed?)` : ''),
+      );
+    }
+    this.metrics.repartitioned(outcome.forwards.length, outcome.repartitionDuplicates, outcome.misplacedEvaluated);
     await this.alerts.enqueue(outcome.alertJobs, outcome.clearJobs);
     // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
     await this.inventory.recordDeployments(outcome.deployments);

@@ -13,5 +13,6 @@ export {
   type OpenApiOptions,
 } from './openapi';
 export { HEALTH_CHECKS, HealthController, HealthModule, type HealthCheck } from './health';
+export { MetricsModule, OpsServerHost, OpsServerModule, startOpsServer, type OpsServer } from './metrics';
 export { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter';
 export { requestValidator, type FieldError } from './request-validation';

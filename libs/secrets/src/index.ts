@@ -1,2 +1,9 @@
+export {
+  gatewayKeyId,
+  gatewaySigningRoots,
+  gatewayTenantSecret,
+  ingestSecretContext,
+  type GatewaySigningRoot,
+} from './ingest-signing';
 export { SecretBox, SecretOpenError, secretsKeyId } from './secret-box';
 export { SecretsModule } from './secrets.module';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CONFIG_VARIABLES, ConfigError, decodeSecretsKey, DEVELOPMENT_SECRETS_KEY, type AppConfig } from '@kanshi/config';
 
@@ -112,6 +112,17 @@ export class SecretBox {
         keyId,
       );
     }
+  }
+
+  /**
+   * Keys derived for one purpose (`label`) from the current key and every previous one, the
+   * current first, each with the id of the key it comes from: HMAC-SHA256(key, label). Apps
+   * that share the secrets key share these without storing them (the ingest gateway signs
+   * telemetry with one; the engine checks against all, so a rotation drops nothing in flight).
+   */
+  derive(label: string): { readonly id: string; readonly secret: Buffer }[] {
+    const previous = [...this.keys].filter(([id]) => id !== this.current.id);
+    return [[this.current.id, this.current.key] as const, ...previous].map(([id, key]) => ({ id, secret: createHmac('sha256', key).update(label).digest() }));
   }
 
   /** True when `value` has the form of a sealed value (it may still fail to open). */

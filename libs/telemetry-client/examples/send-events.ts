@@ -1,7 +1,8 @@
 /*
  * Sends a model's telemetry to Kanshi and prints what became of each event.
  *
- *   Kafka:    KANSHI_KAFKA_BROKERS=127.0.0.1:9092 node send-events.js
+ *   Kafka:    KANSHI_KAFKA_BROKERS=127.0.0.1:9092 KANSHI_INGEST_KEY=kanshi_ingest_… node send-events.js
+ *             (TLS and SASL from KANSHI_KAFKA_SASL_* and KANSHI_KAFKA_TLS*, as Kanshi's apps read them)
  *   Gateway:  KANSHI_GATEWAY_URL=http://127.0.0.1:3001 KANSHI_API_KEY=kanshi_… node send-events.js
  *
  * KANSHI_TENANT and KANSHI_MODEL name the tenant and the model (default demo, credit-scoring-v3);
@@ -11,6 +12,7 @@
 import {
   eventBuilders,
   TelemetryClient,
+  kafkaSecurityFromEnv,
   TelemetryValidationError,
   type TelemetryClientOptions,
 } from '@kanshi/telemetry-client';
@@ -19,7 +21,14 @@ function destination(env: NodeJS.ProcessEnv): TelemetryClientOptions {
   const gateway = env['KANSHI_GATEWAY_URL'];
   if (gateway) return { gateway: { url: gateway, apiKey: env['KANSHI_API_KEY'] ?? '' } };
   const topic = env['KANSHI_TELEMETRY_TOPIC'];
-  return { kafka: { brokers: (env['KANSHI_KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','), ...(topic ? { topic } : {}) } };
+  return {
+    kafka: {
+      brokers: (env['KANSHI_KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
+      ingestKey: env['KANSHI_INGEST_KEY'] ?? '',
+      ...kafkaSecurityFromEnv(env),
+      ...(topic ? { topic } : {}),
+    },
+  };
 }
 
 async function main(): Promise<number> {

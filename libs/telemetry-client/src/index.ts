@@ -7,7 +7,7 @@ export type {
   TypedTelemetryEvent,
   ValidationIssue,
 } from '@kanshi/contracts';
-export { EVENT_TYPES, TELEMETRY_SCHEMA_VERSION, TOPICS, telemetryKey } from '@kanshi/contracts';
+export { EVENT_TYPES, parseIngestKey, SIGNATURE_HEADER, signTelemetryRecord, TELEMETRY_SCHEMA_VERSION, TOPICS, telemetryKey, type IngestCredential } from '@kanshi/contracts';
 export { backoffDelay, DEFAULT_RETRY, parseRetryAfter, systemClock, type Clock, type RetryOptions } from './backoff';
 export {
   ClientClosedError,
@@ -30,6 +30,7 @@ export {
   type EventInput,
 } from './event-builders';
 export { GatewayTransport, telemetryEndpoint, type GatewayTransportOptions } from './http-transport';
+export { kafkaSecurityFromEnv, type KafkaSecurity } from './kafka-security';
 export { isRetriableKafkaError, KafkaTransport, type KafkaLogLevel, type KafkaSaslMechanism, type KafkaSaslOptions, type KafkaTransportOptions } from './kafka-transport';
 export { DEFAULT_SHUTDOWN_SIGNALS, flushOnShutdown, type ShutdownHookOptions, type SignalTarget } from './shutdown-hook';
 export {

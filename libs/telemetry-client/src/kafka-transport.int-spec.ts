@@ -1,12 +1,15 @@
 import { logLevel, type Kafka } from 'kafkajs';
-import { TOPICS, type TelemetryEvent } from '@kanshi/contracts';
+import { parseIngestKey, parseTelemetrySignature, SIGNATURE_HEADER, TOPICS, verifyTelemetryMac, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { createTopic, deleteTopics, readTopic, recordCount, uniqueId } from '@kanshi/testing';
 import { eventBuilders } from './event-builders';
+import { kafkaSecurityFromEnv } from './kafka-security';
 import { TelemetryClient, type DeliveryReport } from './telemetry-client';
 
 const PARTITIONS = 3;
+/** An ingest key of the form Kanshi issues; these topics are not the engine's, so any key will do. */
+const INGEST_KEY = `kanshi_ingest_0123456789ab_${'k'.repeat(43)}`;
 const quiet = { warn: () => undefined, error: () => undefined };
 
 /** The partition Kanshi's own producers choose for a key (Java-compatible murmur2). */
@@ -17,12 +20,15 @@ function kanshiPartition(topic: string, key: string): number {
 }
 
 describe('Kafka transport (real Kafka, temporary topics)', () => {
-  const brokers = loadConfig().values.kafkaBrokers;
+  const connection = kafkaConnectionOf(loadConfig());
+  const { brokers } = connection;
+  // The test principal's TLS and SASL settings, as a producer outside Kanshi would pass them.
+  const kafkaOptions = { brokers, ingestKey: INGEST_KEY, ...kafkaSecurityFromEnv(process.env) };
   const topics: string[] = [];
   let kafka: Kafka;
 
   beforeAll(() => {
-    kafka = createKafkaClient(brokers, uniqueId('telemetry-client-int'));
+    kafka = createKafkaClient(connection, uniqueId('telemetry-client-int'));
     kafka.logger().setLogLevel(logLevel.ERROR);
   });
 
@@ -40,7 +46,7 @@ describe('Kafka transport (real Kafka, temporary topics)', () => {
   it("delivers every event exactly once, keyed tenant:model, on the partition Kanshi's producers choose, in order per model", async () => {
     const target = await topic();
     const tenant = uniqueId('tenant');
-    const client = new TelemetryClient({ kafka: { brokers, topic: target, logLevel: 'nothing' }, batch: { maxEvents: 25, lingerMs: 5 }, logger: quiet });
+    const client = new TelemetryClient({ kafka: { ...kafkaOptions, topic: target, logLevel: 'nothing' }, batch: { maxEvents: 25, lingerMs: 5 }, logger: quiet });
     const models = ['credit', 'triage', 'recommender', 'fraud', 'churn'];
     const sent: TelemetryEvent[] = [];
     const reports: Promise<DeliveryReport>[] = [];
@@ -64,6 +70,10 @@ describe('Kafka transport (real Kafka, temporary topics)', () => {
       expect(JSON.parse(record!.value)).toEqual(event);
       expect(record!.key).toBe(`${tenant}:${event.model_id}`);
       expect(record!.partition).toBe(kanshiPartition(target, record!.key));
+      // Signed with the ingest key, over the key and the value as stored.
+      const signature = parseTelemetrySignature(record!.headers[SIGNATURE_HEADER]);
+      expect(signature?.keyId).toBe('0123456789ab');
+      expect(verifyTelemetryMac(signature!, parseIngestKey(INGEST_KEY)!.secret, record!.key, record!.value)).toBe(true);
     }
     // One model's events sit on one partition in the order they were sent.
     for (const model of models) {
@@ -74,7 +84,7 @@ describe('Kafka transport (real Kafka, temporary topics)', () => {
   });
 
   it('writes to kanshi.telemetry.v1 unless told otherwise', () => {
-    const client = new TelemetryClient({ kafka: { brokers }, logger: quiet });
+    const client = new TelemetryClient({ kafka: kafkaOptions, logger: quiet });
     expect(client.transport.description).toBe(`kafka ${brokers.join(',')} topic ${TOPICS.telemetry}`);
   });
 
@@ -83,7 +93,7 @@ describe('Kafka transport (real Kafka, temporary topics)', () => {
     const tenant = uniqueId('tenant');
     const events = eventBuilders({ tenant_id: tenant, model_id: 'credit' });
     // Nothing would leave for a minute on its own.
-    const client = new TelemetryClient({ kafka: { brokers, topic: target, logLevel: 'nothing' }, batch: { maxEvents: 10_000, lingerMs: 60_000 }, logger: quiet });
+    const client = new TelemetryClient({ kafka: { ...kafkaOptions, topic: target, logLevel: 'nothing' }, batch: { maxEvents: 10_000, lingerMs: 60_000 }, logger: quiet });
     for (let i = 0; i < 30; i += 1) void client.send(events.drift_metric({ payload: { feature: `f${i}`, metric: 'psi', value: i / 100 } }));
     expect(client.pending).toBe(30);
     expect(await client.close()).toEqual({ accepted: 30, rejected: 0, failed: 0 });
@@ -94,7 +104,7 @@ describe('Kafka transport (real Kafka, temporary topics)', () => {
     // Nothing listens on port 1: connections are refused at once.
     const retries: number[] = [];
     const client = new TelemetryClient({
-      kafka: { brokers: ['127.0.0.1:1'], connectionTimeoutMs: 500, logLevel: 'nothing' },
+      kafka: { brokers: ['127.0.0.1:1'], ingestKey: INGEST_KEY, connectionTimeoutMs: 500, logLevel: 'nothing' },
       retry: { maxAttempts: 2, initialDelayMs: 50 },
       onRetry: (notice) => retries.push(notice.attempt),
       logger: quiet,

@@ -25,9 +25,16 @@ describe('isRetriableKafkaError', () => {
 });
 
 describe('KafkaTransport', () => {
+  const ingestKey = `kanshi_ingest_0123456789ab_${'k'.repeat(43)}`;
+
   it('writes to the telemetry topic unless told otherwise, and needs a broker', () => {
-    expect(new KafkaTransport({ brokers: ['127.0.0.1:9092'] }).topic).toBe('kanshi.telemetry.v1');
-    expect(new KafkaTransport({ brokers: ['k:9092'], topic: 'test.t' }).description).toBe('kafka k:9092 topic test.t');
-    expect(() => new KafkaTransport({ brokers: [] })).toThrow(/broker/);
+    expect(new KafkaTransport({ brokers: ['127.0.0.1:9092'], ingestKey }).topic).toBe('kanshi.telemetry.v1');
+    expect(new KafkaTransport({ brokers: ['k:9092'], topic: 'test.t', ingestKey }).description).toBe('kafka k:9092 topic test.t');
+    expect(() => new KafkaTransport({ brokers: [], ingestKey })).toThrow(/broker/);
+  });
+
+  it('needs an ingest key of the form Kanshi issues, and says where one comes from', () => {
+    expect(() => new KafkaTransport({ brokers: ['k:9092'], ingestKey: '' })).toThrow(/POST \/v1\/ingest-keys/);
+    expect(() => new KafkaTransport({ brokers: ['k:9092'], ingestKey: 'kanshi_0123456789ab_secret' })).toThrow(/kanshi_ingest_/);
   });
 });

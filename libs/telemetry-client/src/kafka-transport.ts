@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Producer } from 'kafkajs';
-import { TOPICS } from '@kanshi/contracts';
+import { parseIngestKey, SIGNATURE_HEADER, signTelemetryRecord, TOPICS, type IngestCredential } from '@kanshi/contracts';
 import { errorMessage, RetryableTransportError, TerminalTransportError } from './errors';
 import type { EventOutcome, OutgoingEvent, TelemetryTransport } from './transport';
 
@@ -16,6 +16,11 @@ export type KafkaSaslOptions = {
 export interface KafkaTransportOptions {
   /** Bootstrap brokers, `host:port`. */
   readonly brokers: readonly string[];
+  /**
+   * The tenant's ingest key, `kanshi_ingest_<12 hex>_<secret>` (an admin makes one with
+   * `POST /v1/ingest-keys`). Every record is signed with it; Kanshi refuses unsigned records.
+   */
+  readonly ingestKey: string;
   /** Topic written to (default `kanshi.telemetry.v1`); another topic is for tests and staging. */
   readonly topic?: string;
   readonly clientId?: string;
@@ -54,6 +59,7 @@ async function loadKafkajs(): Promise<typeof import('kafkajs')> {
 
 /**
  * Writes batches straight to Kafka, as Kanshi's own producers do: key `tenant_id:model_id`,
+ * each record signed with the tenant's ingest key (header `kanshi-signature`),
  * the Java-compatible murmur2 partitioner (kafkajs `DefaultPartitioner`, so a model's events land
  * on the partition a Java or Python producer would choose), an idempotent producer, `acks=-1`
  * (every in-sync replica) and gzip. kafkajs retries a little inside a send; the client's backoff
@@ -63,9 +69,15 @@ export class KafkaTransport implements TelemetryTransport {
   readonly description: string;
   readonly topic: string;
   private producer: Promise<Producer> | undefined;
+  private readonly credential: IngestCredential;
 
   constructor(private readonly options: KafkaTransportOptions) {
     if (options.brokers.length === 0) throw new TypeError('at least one Kafka broker is required');
+    const credential = parseIngestKey(options.ingestKey ?? '');
+    if (!credential) {
+      throw new TypeError('ingestKey must be a Kanshi ingest key, kanshi_ingest_<12 hex>_<43 url-safe characters>; an admin creates one with POST /v1/ingest-keys');
+    }
+    this.credential = credential;
     this.topic = options.topic ?? TOPICS.telemetry;
     this.description = `kafka ${options.brokers.join(',')} topic ${this.topic}`;
   }
@@ -110,7 +122,7 @@ export class KafkaTransport implements TelemetryTransport {
         topic: this.topic,
         acks: -1,
         compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        messages: batch.map((e) => ({ key: e.key, value: e.value })),
+        messages: batch.map((e) => ({ key: e.key, value: e.value, headers: { [SIGNATURE_HEADER]: signTelemetryRecord(this.credential, e.key, e.value) } })),
       });
     } catch (error) {
       if (error instanceof TerminalTransportError) throw error;

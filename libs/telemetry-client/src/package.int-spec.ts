@@ -6,8 +6,9 @@ import { promisify } from 'node:util';
 import { logLevel, type Kafka } from 'kafkajs';
 import type { TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { createTopic, deleteTopics, readTopic, recordCount, uniqueId } from '@kanshi/testing';
+import { kafkaSecurityEnv } from '../../../infra/scripts/local-kafka';
 import { eventBuilders } from './event-builders';
 
 const run = promisify(execFile);
@@ -46,7 +47,7 @@ describe('the npm packages, installed outside the repository (real Kafka)', () =
   let outside: string;
 
   beforeAll(async () => {
-    kafka = createKafkaClient(loadConfig().values.kafkaBrokers, uniqueId('telemetry-package-int'));
+    kafka = createKafkaClient(kafkaConnectionOf(loadConfig()), uniqueId('telemetry-package-int'));
     kafka.logger().setLogLevel(logLevel.ERROR);
     await createTopic(kafka, topic, 2);
     outside = mkdtempSync(join(tmpdir(), 'kanshi-outside-'));
@@ -57,6 +58,7 @@ describe('the npm packages, installed outside the repository (real Kafka)', () =
     await deleteTopics(kafka, [topic]);
   });
 
+  // Packing, installing and compiling take a minute or more on a busy machine.
   it('packs both packages, installs the tarballs, type-checks and runs the example, and the events arrive', async () => {
     // KANSHI_DEPS_CHECKED: the repository's dependencies are installed already; no `npm ci` mid-test.
     const packed = await exec('bash', ['scripts/packages.sh'], repo, { ...process.env, KANSHI_DEPS_CHECKED: '1' }, 60_000);
@@ -89,7 +91,14 @@ describe('the npm packages, installed outside the repository (real Kafka)', () =
     expect(compiled.stdout + compiled.stderr).toBe('');
     expect(compiled.code).toBe(0);
 
-    const example = await exec(process.execPath, ['out/send-events.js'], outside, outsideEnv({ KANSHI_KAFKA_BROKERS: brokers, KANSHI_TELEMETRY_TOPIC: topic, KANSHI_TENANT: tenant, KANSHI_MODEL: 'credit' }));
+    // The test's principal and a key of the right form: the topic is the test's own, not the engine's.
+    const producerEnv = { ...kafkaSecurityEnv(), KANSHI_INGEST_KEY: `kanshi_ingest_0123456789ab_${'p'.repeat(43)}` };
+    const example = await exec(
+      process.execPath,
+      ['out/send-events.js'],
+      outside,
+      outsideEnv({ ...producerEnv, KANSHI_KAFKA_BROKERS: brokers, KANSHI_TELEMETRY_TOPIC: topic, KANSHI_TENANT: tenant, KANSHI_MODEL: 'credit' }),
+    );
     expect(example.stderr).toBe('');
     expect(example.stdout).toContain('not sent: /payload/metric enum ["psi","ks","js"]');
     expect(example.stdout).toContain(`4 of 4 events accepted (kafka ${brokers} topic ${topic})`);
@@ -103,7 +112,7 @@ describe('the npm packages, installed outside the repository (real Kafka)', () =
     const events = eventBuilders({ tenant_id: tenant, model_id: 'triage' });
     const lines = [events.prediction({ payload: { score: 0.1 } }), { ...events.prediction({ payload: {} }), tenant_id: 'has:colon' }, events.prediction({ payload: { score: 0.3 } })];
     writeFileSync(join(outside, 'events.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
-    const cli = await exec(join(outside, 'node_modules/.bin/kanshi'), ['send', 'events.jsonl', '--kafka', brokers, '--topic', topic], outside, outsideEnv({}));
+    const cli = await exec(join(outside, 'node_modules/.bin/kanshi'), ['send', 'events.jsonl', '--kafka', brokers, '--topic', topic], outside, outsideEnv(producerEnv));
     expect(cli.stdout).toContain('  sent        2\n');
     expect(cli.stdout).toMatch(/1 × SCHEMA_INVALID \/tenant_id: .* \(line 2\)/);
     expect(cli.code).toBe(1);
@@ -112,5 +121,5 @@ describe('the npm packages, installed outside the repository (real Kafka)', () =
     // A gateway-only user need not have kafkajs: loading the client does not load it.
     const loaded = await exec(process.execPath, ['-e', "require('@kanshi/telemetry-client'); console.log(Object.keys(require.cache).some((f) => f.includes('/kafkajs/')))"], outside, outsideEnv({}));
     expect(loaded.stdout.trim()).toBe('false');
-  });
+  }, 240_000);
 });

@@ -1,5 +1,6 @@
 export { committedOffsets, groupCaughtUp, startGroupAtEnd, topicMaxMessageBytes } from './kafka-fixture';
 export { tapDeadLetters, type DeadLetterTap, type TappedDeadLetter } from './dead-letter-tap';
+export { createIngestKey, ingestKeyId, signedMessage } from './signed-telemetry';
 export { telemetryEvent } from './telemetry-factory';
 export { createTenantFixture, type TenantFixture } from './tenant-fixture';
 export { uniqueId, waitFor } from './wait-for';

@@ -1,7 +1,7 @@
-import { decodeTelemetryEvent, validateTelemetryEvent } from '@kanshi/contracts';
+import { decodeTelemetryEvent, parseIngestKey, parseTelemetrySignature, SIGNATURE_HEADER, validateTelemetryEvent, verifyTelemetryMac } from '@kanshi/contracts';
 import { fuzzSeed, INVALID_EVENT_KINDS, MALFORMED_RECORD_KINDS, SeededRandom, TelemetryFuzzer } from './telemetry-fuzzer';
 
-const options = { tenantId: 'acme', unknownTenantId: 'nobody', maxEventBytes: 4096, maxHugeBytes: 20_000 };
+const options = { tenantId: 'acme', unknownTenantId: 'nobody', ingestKey: `kanshi_ingest_0123456789ab_${'s'.repeat(43)}`, maxEventBytes: 4096, maxHugeBytes: 20_000 };
 const seeds = [0, 1, 42, 0xdeadbeef, fuzzSeed()];
 
 describe('TelemetryFuzzer', () => {
@@ -46,10 +46,14 @@ describe('TelemetryFuzzer', () => {
     expect(new Set(records.map((r) => r.key)).size).toBe(records.length);
     for (const record of records) {
       const decoded = decodeTelemetryEvent(record.value, options.maxEventBytes);
-      if (record.reason === 'UNKNOWN_TENANT' || record.reason === 'TENANT_MISMATCH') {
-        // Well-formed events: only the engine's tenant checks refuse them.
+      const signature = parseTelemetrySignature(record.headers[SIGNATURE_HEADER]);
+      const signedByTenant = signature !== undefined && verifyTelemetryMac(signature, parseIngestKey(options.ingestKey)!.secret, record.key, record.value);
+      // Only the kinds about signatures lack the tenant's signature.
+      expect({ kind: record.kind, signedByTenant }).toEqual({ kind: record.kind, signedByTenant: record.kind !== 'unsigned' && record.kind !== 'forged-signature' });
+      if (record.reason === 'UNAUTHENTICATED' || record.reason === 'TENANT_MISMATCH') {
+        // Well-formed events: only the engine's signature and tenant checks refuse them.
         expect(decoded.ok).toBe(true);
-        expect(record.key.startsWith(`${record.reason === 'UNKNOWN_TENANT' ? 'nobody' : 'acme'}:`)).toBe(true);
+        expect(record.key.startsWith(`${record.kind === 'unknown-tenant' ? 'nobody' : 'acme'}:`)).toBe(true);
       } else {
         expect({ kind: record.kind, reason: decoded.ok ? 'accepted' : decoded.reason }).toEqual({ kind: record.kind, reason: record.reason });
       }

@@ -1,4 +1,13 @@
-import { MAX_EVENT_DEPTH, telemetryKey, type DeadLetterReason, type TelemetryEvent } from '@kanshi/contracts';
+import {
+  MAX_EVENT_DEPTH,
+  parseIngestKey,
+  SIGNATURE_HEADER,
+  signTelemetryRecord,
+  telemetryKey,
+  type DeadLetterReason,
+  type IngestCredential,
+  type TelemetryEvent,
+} from '@kanshi/contracts';
 
 /**
  * A small seeded generator (mulberry32): the same seed gives the same sequence on every
@@ -79,7 +88,10 @@ export const INVALID_EVENT_KINDS = [
 ] as const;
 export type InvalidEventKind = (typeof INVALID_EVENT_KINDS)[number];
 
-/** Every way a Kafka record can be unusable: the invalid events, values that are no JSON event, and tenant faults. */
+/**
+ * Every way a Kafka record can be unusable: the invalid events, values that are no JSON event,
+ * tenant faults, and records that do not carry the tenant's signature.
+ */
 export const MALFORMED_RECORD_KINDS = [
   ...INVALID_EVENT_KINDS,
   'truncated-json',
@@ -90,6 +102,8 @@ export const MALFORMED_RECORD_KINDS = [
   'tombstone',
   'unknown-tenant',
   'tenant-mismatch',
+  'unsigned',
+  'forged-signature',
 ] as const;
 export type MalformedRecordKind = (typeof MALFORMED_RECORD_KINDS)[number];
 
@@ -103,11 +117,15 @@ export interface InvalidEvent {
   readonly issue: { readonly pointer: string; readonly rule: string };
 }
 
-/** A Kafka record the engine must dead-letter, under a key no other record of the run has. */
+/**
+ * A Kafka record the engine must dead-letter, under a key no other record of the run has.
+ * Signed with the tenant's ingest key (`headers`), but for the kinds about signatures.
+ */
 export interface MalformedRecord {
   readonly kind: MalformedRecordKind;
   readonly key: string;
   readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
   readonly reason: DeadLetterReason;
 }
 
@@ -116,6 +134,8 @@ export interface TelemetryFuzzerOptions {
   readonly tenantId: string;
   /** A tenant that does not exist. */
   readonly unknownTenantId: string;
+  /** The tenant's whole ingest key: malformed records are signed with it, so only their flaw refuses them. */
+  readonly ingestKey: string;
   /** Kanshi's limit for one encoded event (`KANSHI_MAX_EVENT_BYTES`). */
   readonly maxEventBytes: number;
   /**
@@ -203,7 +223,7 @@ export class TelemetryFuzzer {
       case 'wrong-type': {
         const [field, value] = r.pick<[string, unknown]>([
           ['event_id', r.int(1, 1e9)],
-          ['timestamp', Date.now()],
+          ['timestamp', BASE_TIME + r.int(0, 30 * DAY_MS)],
           ['schema_version', 1.1],
           ['tenant_id', [this.options.tenantId]],
           ['model_id', true],
@@ -253,12 +273,27 @@ export class TelemetryFuzzer {
   }
 
   malformedRecord(kind: MalformedRecordKind = this.random.pick(MALFORMED_RECORD_KINDS)): MalformedRecord {
+    const record = this.unsignedMalformedRecord(kind);
+    if (kind === 'unsigned') return record;
+    const credential: IngestCredential =
+      kind === 'forged-signature' ? { keyId: this.credential.keyId, secret: this.random.text(43) } : this.credential;
+    return { ...record, headers: { [SIGNATURE_HEADER]: signTelemetryRecord(credential, record.key, record.value) } };
+  }
+
+  private get credential(): IngestCredential {
+    const credential = parseIngestKey(this.options.ingestKey);
+    if (!credential) throw new Error('TelemetryFuzzer needs a whole ingest key (kanshi_ingest_…)');
+    return credential;
+  }
+
+  private unsignedMalformedRecord(kind: MalformedRecordKind): MalformedRecord {
     const r = this.random;
     const { tenantId, unknownTenantId } = this.options;
     const ofTenant = (event: Record<string, unknown>, key: string, value: Buffer | null, reason: DeadLetterReason): MalformedRecord => ({
       kind,
       key: telemetryKey(key, event['model_id'] as string),
       value,
+      headers: {},
       reason,
     });
     const encode = (event: Record<string, unknown>) => Buffer.from(JSON.stringify(event), 'utf8');
@@ -294,8 +329,14 @@ export class TelemetryFuzzer {
       case 'tombstone':
         return ofTenant(this.baseEvent(), tenantId, null, 'NOT_JSON');
       case 'unknown-tenant': {
+        // Signed with the fuzzed tenant's key: it cannot speak for another tenant, existing or not.
         const event = this.baseEvent(unknownTenantId);
-        return ofTenant(event, unknownTenantId, encode(event), 'UNKNOWN_TENANT');
+        return ofTenant(event, unknownTenantId, encode(event), 'UNAUTHENTICATED');
+      }
+      case 'unsigned':
+      case 'forged-signature': {
+        const event = this.baseEvent();
+        return ofTenant(event, tenantId, encode(event), 'UNAUTHENTICATED');
       }
       case 'tenant-mismatch': {
         // The key names the real tenant; the event claims another one.
@@ -305,7 +346,7 @@ export class TelemetryFuzzer {
       default: {
         const invalid = this.invalidEvent(kind);
         const modelId = /"model_id":"([^"]+)"/.exec(invalid.json)?.[1] ?? this.nextId('fuzz');
-        return { kind, key: telemetryKey(tenantId, modelId), value: Buffer.from(invalid.json, 'utf8'), reason: invalid.reason };
+        return { kind, key: telemetryKey(tenantId, modelId), value: Buffer.from(invalid.json, 'utf8'), headers: {}, reason: invalid.reason };
       }
     }
   }

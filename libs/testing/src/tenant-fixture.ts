@@ -2,14 +2,17 @@ import type { DataSource } from 'typeorm';
 import { ApiKeyService, ROLES, type Role } from '@kanshi/auth';
 import { ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
 import { modelProfile, type ModelProfile } from '@kanshi/policy-sdk';
+import { createIngestKey } from './signed-telemetry';
 
 export interface TenantFixture {
   readonly tenantId: string;
   /** Whole API keys by role. */
   readonly keys: Readonly<Record<Role, string>>;
+  /** A whole ingest key of the tenant, to sign records written straight to Kafka. */
+  readonly ingestKey: string;
 }
 
-/** Creates a tenant with one key per role (and optional inventory entries) in the database. */
+/** Creates a tenant with one key per role, an ingest key (and optional inventory entries) in the database. */
 export async function createTenantFixture(
   dataSource: DataSource,
   tenantId: string,
@@ -24,5 +27,5 @@ export async function createTenantFixture(
   }
   const inventory = new ModelRepository(dataSource);
   for (const model of models) await inventory.upsert(modelProfile({ ...model, tenantId }));
-  return { tenantId, keys };
+  return { tenantId, keys, ingestKey: await createIngestKey(dataSource, tenantId) };
 }

@@ -6,6 +6,8 @@ export interface ReadRecord {
   readonly offset: number;
   readonly key: string;
   readonly value: string;
+  /** Header values as text. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Creates a topic of its own for a test. */
@@ -55,7 +57,8 @@ export async function readTopic(kafka: Kafka, topic: string, expected: number, g
     const complete = new Promise<void>((resolve) => (done = resolve));
     await consumer.run({
       eachMessage: ({ partition, message }) => {
-        records.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, v]) => [name, String(Array.isArray(v) ? v[0] : v)]));
+        records.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
         if (records.length >= expected) done();
         return Promise.resolve();
       },

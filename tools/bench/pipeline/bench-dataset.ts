@@ -1,9 +1,9 @@
 import { CompressionTypes } from 'kafkajs';
-import { TOPICS, telemetryKey } from '@kanshi/contracts';
+import { TOPICS } from '@kanshi/contracts';
 import type { AppConfig } from '@kanshi/config';
-import { createKafkaClient, ensureTopics, kanshiTopics, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf, ensureTopics, kanshiTopics, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { createDataSource } from '@kanshi/persistence';
-import { createTenantFixture } from '@kanshi/testing';
+import { createTenantFixture, signedMessage } from '@kanshi/testing';
 import { MIX_STEP_MS, TelemetryMix } from '../telemetry-mix';
 import { every, formatInt, withAdmin } from './bench-support';
 import type { BenchDataset, PartitionRange } from './scenario';
@@ -16,18 +16,23 @@ export function benchTenants(runId: string): string[] {
   return ['bank-a', 'bank-b', 'hospital-c', 'media-d'].map((t) => `${runId}-${t}`);
 }
 
-/** Creates the run's tenants (with their API keys) and every model of the mix in the inventory. */
-export async function seedBenchTenants(config: AppConfig, runId: string, mix: TelemetryMix): Promise<void> {
+/**
+ * Creates the run's tenants (with their API keys and an ingest key each) and every model of the
+ * mix in the inventory; returns each tenant's ingest key, which signs its records.
+ */
+export async function seedBenchTenants(config: AppConfig, runId: string, mix: TelemetryMix): Promise<Map<string, string>> {
   const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-bench');
   await dataSource.initialize();
+  const ingestKeys = new Map<string, string>();
   try {
     for (const tenantId of mix.tenants) {
       const models = mix.fleet.filter((m) => m.profile.tenantId === tenantId).map((m) => m.profile);
-      await createTenantFixture(dataSource, tenantId, models);
+      ingestKeys.set(tenantId, (await createTenantFixture(dataSource, tenantId, models)).ingestKey);
     }
   } finally {
     await dataSource.destroy();
   }
+  return ingestKeys;
 }
 
 export interface DatasetOptions {
@@ -39,7 +44,8 @@ export interface DatasetOptions {
 }
 
 /**
- * Seeds the bench tenants, then appends `events` events of the mix to the real telemetry topic
+ * Seeds the bench tenants, then appends `events` events of the mix, each signed with its
+ * tenant's ingest key as a producer signs it, to the real telemetry topic
  * (the engine reads only that one) and notes each partition's offsets before and after.
  * Produced in requests of {@link PRODUCE_CHUNK}, gzip (as Kanshi's own producer), acks=-1
  * (on a one-broker cluster the same wait as acks=1), one request in flight so the order per
@@ -52,11 +58,11 @@ export async function prepareDataset(options: DatasetOptions): Promise<BenchData
   // the engine's clocks then never jump months when it reaches the end of the log.
   const eventStart = Date.now() - events * MIX_STEP_MS;
   const mix = new TelemetryMix({ tenants: benchTenants(runId), eventIdPrefix: runId, start: eventStart });
-  await seedBenchTenants(config, runId, mix);
+  const ingestKeys = await seedBenchTenants(config, runId, mix);
   const seedMs = Date.now() - seedStarted;
   log(`data set: ${mix.tenants.length} bench tenants and ${mix.fleet.length} models in the inventory (${seedMs} ms)`);
 
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-${runId}`);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-${runId}`);
   await ensureTopics(kafka, kanshiTopics(config.values.telemetryPartitions));
   const topic = TOPICS.telemetry;
   const before = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
@@ -75,9 +81,9 @@ export async function prepareDataset(options: DatasetOptions): Promise<BenchData
       signal.throwIfAborted();
       const chunk = mix.next(Math.min(PRODUCE_CHUNK, events - offset));
       const messages = chunk.map((event) => {
-        const value = JSON.stringify(event);
-        valueBytes += Buffer.byteLength(value);
-        return { key: telemetryKey(event.tenant_id, event.model_id), value };
+        const message = signedMessage(ingestKeys.get(event.tenant_id) ?? '', event);
+        valueBytes += Buffer.byteLength(message.value as string);
+        return message;
       });
       await sending;
       sending = producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages }).then(() => (produced += messages.length));

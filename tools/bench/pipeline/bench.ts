@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@kanshi/config';
+import { withLocalKafkaPrincipal } from '../../../infra/scripts/local-kafka';
 import { prepareDataset } from './bench-dataset';
 import { formatInt } from './bench-support';
 import { CPU_PROF_DIR_ENV, REPO_ROOT } from './child-app';
@@ -131,6 +132,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const { quick, events, only, out } = options;
+  // On the local broker the benchmark and the apps it starts sign in as its super user: they
+  // use consumer groups and topics of the run's own, outside the apps' ACLs.
+  Object.assign(process.env, withLocalKafkaPrincipal(process.env, 'kanshi-admin'));
+  // The engines it starts (several at once) take any free port for their operations endpoint.
+  process.env['KANSHI_ENGINE_HTTP_PORT'] ??= '0';
   const config = loadConfig();
   const started = Date.now();
   const runId = `bench-${started.toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

@@ -1,4 +1,4 @@
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { deleteGroups, every, formatInt, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import type { BenchContext, Scenario, ScenarioResult } from './scenario';
 
@@ -17,7 +17,7 @@ export const ceilingScenario: Scenario = {
   async run(context: BenchContext): Promise<ScenarioResult> {
     const dataset = await context.dataset();
     const { config, runId, signal } = context;
-    const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-ceiling`);
+    const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-ceiling`);
     const groupId = `${runId}-ceiling`;
     const ends = new Map(dataset.partitions.map((p) => [p.partition, BigInt(p.end)]));
     const pending = new Set(dataset.partitions.filter((p) => p.start !== p.end).map((p) => p.partition));

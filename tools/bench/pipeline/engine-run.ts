@@ -2,7 +2,7 @@ import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { committedOffsets, committedRecords, deleteGroups, every, formatInt, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
 import type { BenchContext, BenchDataset } from './scenario';
@@ -39,7 +39,7 @@ export async function runEngines(context: BenchContext, dataset: BenchDataset, o
   const { config, signal } = context;
   const log = (message: string) => context.log(message);
   const { instances, groupId, queuePrefix, label } = options;
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-${label}`);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-${label}`);
   const engines: RunningApp[] = [];
   try {
     return await withAdmin(kafka, async (admin) => {

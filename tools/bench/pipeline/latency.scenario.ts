@@ -2,8 +2,9 @@ import { Client } from 'pg';
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, TELEMETRY_SCHEMA_VERSION, TOPICS, telemetryKey, validateTelemetryEvent, type ClearAlertJob, type RaiseAlertJob, type TelemetryEvent } from '@kanshi/contracts';
-import { createKafkaClient, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { QUEUES, TELEMETRY_SCHEMA_VERSION, TOPICS, validateTelemetryEvent, type ClearAlertJob, type RaiseAlertJob, type TelemetryEvent } from '@kanshi/contracts';
+import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { signedMessage } from '@kanshi/testing';
 import { TelemetryMix } from '../telemetry-mix';
 import { benchTenants, seedBenchTenants } from './bench-dataset';
 import { deleteGroups, deleteQueueKeys, every, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
@@ -56,7 +57,17 @@ interface PhaseResult {
 async function producePaced(
   producer: Producer,
   mix: TelemetryMix,
-  options: { runId: string; tenantId: string; rate: number; seconds: number; violations: number; modelPrefix: string; signal: AbortSignal },
+  options: {
+    runId: string;
+    tenantId: string;
+    /** Each tenant's ingest key: every record is signed, as a producer signs it. */
+    ingestKeys: ReadonlyMap<string, string>;
+    rate: number;
+    seconds: number;
+    violations: number;
+    modelPrefix: string;
+    signal: AbortSignal;
+  },
 ): Promise<PhaseResult> {
   const { rate, seconds, violations, signal } = options;
   const slices = Math.round((seconds * 1000) / SLICE_MS);
@@ -81,7 +92,7 @@ async function producePaced(
       topic: TOPICS.telemetry,
       acks: -1,
       compression: CompressionTypes.GZIP,
-      messages: events.map((e) => ({ key: telemetryKey(e.tenant_id, e.model_id), value: JSON.stringify(e) })),
+      messages: events.map((e) => signedMessage(options.ingestKeys.get(e.tenant_id) ?? '', e)),
     });
     sent += events.length;
   }
@@ -165,12 +176,12 @@ export const latencyScenario: Scenario = {
     const warmup = WARMUP(quick);
     const tenantPrefix = `${runId}-lat`;
     const mix = new TelemetryMix({ tenants: benchTenants(tenantPrefix), eventIdPrefix: tenantPrefix, clock: Date.now });
-    await seedBenchTenants(config, tenantPrefix, mix);
+    const ingestKeys = await seedBenchTenants(config, tenantPrefix, mix);
     const tenantId = mix.tenants[0] as string;
     const probe = validateTelemetryEvent(g1Event(runId, tenantId, 'probe'));
     if (!probe.ok) throw new Error(`the latency scenario's G1 event breaks the telemetry contract: ${JSON.stringify(probe)}`);
 
-    const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-latency`);
+    const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-latency`);
     const groupId = `${runId}-latency`;
     const queuePrefix = `${runId}-latency`;
     const apps: RunningApp[] = [];
@@ -191,7 +202,7 @@ export const latencyScenario: Scenario = {
       await Promise.all([producer.connect(), db.connect()]);
 
       log(`latency: warm-up, ${warmup.seconds} s at ${formatInt(warmup.rate)} events/s`);
-      const warm = await producePaced(producer, mix, { runId, tenantId, rate: warmup.rate, seconds: warmup.seconds, violations: warmup.violations, modelPrefix: 'g1-warmup', signal });
+      const warm = await producePaced(producer, mix, { runId, tenantId, ingestKeys, rate: warmup.rate, seconds: warmup.seconds, violations: warmup.violations, modelPrefix: 'g1-warmup', signal });
       await waitForAlerts(db, tenantId, [...warm.sentAt.keys()], 30_000, signal);
 
       const figures: Figure[] = [];
@@ -211,7 +222,7 @@ export const latencyScenario: Scenario = {
         const stopProgress = every(3000, () => log(`latency: producing at ${formatInt(rate)} events/s; engine ${Math.round(engine.peakRssMb())} MB, worker ${Math.round(worker.peakRssMb())} MB peak`));
         let produced: PhaseResult;
         try {
-          produced = await producePaced(producer, mix, { runId, tenantId, rate, seconds: phase.seconds, violations: phase.violations, modelPrefix: `g1-${rate}`, signal });
+          produced = await producePaced(producer, mix, { runId, tenantId, ingestKeys, rate, seconds: phase.seconds, violations: phase.violations, modelPrefix: `g1-${rate}`, signal });
         } finally {
           stopProgress();
         }

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
 import type { AppConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { KANSHI_VERSION } from '@kanshi/runtime';
 import { withAdmin } from './bench-support';
 
@@ -26,7 +26,7 @@ const failed = (error: unknown) => `unknown (${error instanceof Error ? error.me
  * defaults to its own release (e.g. `3.9-IV0`), which is as close as a client can read.
  */
 async function kafkaVersion(config: AppConfig): Promise<string> {
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-facts`);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-facts`);
   return withAdmin(kafka, async (admin) => {
     const cluster = await admin.describeCluster();
     const broker = cluster.brokers[0];

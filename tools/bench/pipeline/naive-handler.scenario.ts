@@ -1,5 +1,5 @@
 import { AppConfig } from '@kanshi/config';
-import { createKafkaClient } from '@kanshi/messaging';
+import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { committedOffsets, committedRecords, deleteGroups, deleteQueueKeys, every, formatInt, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import type { RunningApp } from './child-app';
 import { countQueuedAlerts } from './engine-run';
@@ -34,7 +34,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   const capMs = context.quick ? QUICK_CAP_MS : FULL_CAP_MS;
   // The ranges may hold a few more records than the data set's events (another producer wrote meanwhile): read them all, as the engine does.
   const total = dataset.partitions.reduce((sum, p) => sum + Number(BigInt(p.end) - BigInt(p.start)), 0);
-  const kafka = createKafkaClient(config.values.kafkaBrokers, `${config.values.kafkaClientId}-bench-naive`);
+  const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-naive`);
   let app: RunningApp | undefined;
   const notes: string[] = [];
   try {

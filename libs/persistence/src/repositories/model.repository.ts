@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { SECTORS, type Sector } from '@kanshi/contracts';
 import type { ModelProfile } from '@kanshi/policy-sdk';
+import { IngestKeyEntity } from '../entities/ingest-key.entity';
 import { ModelEntity } from '../entities/model.entity';
+import type { StoredIngestKey } from './ingest-key.repository';
 import { PolicyOverrideEntity } from '../entities/policy-override.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { InvalidCursorError } from './alert.repository';
@@ -84,16 +86,18 @@ export class ModelRepository {
    * Every tenant id, every model not retired and every rule override: what the engine's
    * in-memory inventory holds. A retired model is not in the inventory for the rules.
    */
-  async loadInventory(): Promise<{ tenantIds: string[]; models: ModelProfile[]; overrides: StoredRuleOverride[] }> {
-    const [tenants, rows, overrides] = await Promise.all([
+  async loadInventory(): Promise<{ tenantIds: string[]; models: ModelProfile[]; overrides: StoredRuleOverride[]; ingestKeys: StoredIngestKey[] }> {
+    const [tenants, rows, overrides, keys] = await Promise.all([
       this.dataSource.getRepository(TenantEntity).find({ select: { id: true } }),
       this.dataSource.getRepository(ModelEntity).find({ where: { retiredAt: IsNull() } }),
       this.dataSource.getRepository(PolicyOverrideEntity).find(),
+      this.dataSource.getRepository(IngestKeyEntity).find({ where: { revokedAt: IsNull() }, select: { keyId: true, tenantId: true, secretSealed: true } }),
     ]);
     return {
       tenantIds: tenants.map((t) => t.id),
       models: rows.map(toModelProfile),
       overrides: overrides.map(({ tenantId, scope, target, ruleId, enabled, args }) => ({ tenantId, scope, target, ruleId, enabled, args })),
+      ingestKeys: keys.map(({ keyId, tenantId, secretSealed }) => ({ keyId, tenantId, secretSealed })),
     };
   }
 

@@ -7,6 +7,8 @@ export interface PartitionCheckpoint {
   /** Next offset to process; `null` when the partition was never checkpointed. */
   readonly nextOffset: string | null;
   readonly records: RuleStateRecord[];
+  /** Highest source offset counted of the records moved here, by `tenant/source partition`. */
+  readonly repartitionMarks: Record<string, string>;
 }
 
 /**
@@ -19,8 +21,8 @@ export class RuleStateRepository {
 
   async load(group: string, topic: string, partition: number): Promise<PartitionCheckpoint> {
     const [offsets, rows] = await Promise.all([
-      this.dataSource.query<{ next_offset: string }[]>(
-        'SELECT next_offset::text AS next_offset FROM engine_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3',
+      this.dataSource.query<{ next_offset: string; repartition_marks: Record<string, string> }[]>(
+        'SELECT next_offset::text AS next_offset, repartition_marks FROM engine_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3',
         [group, topic, partition],
       ),
       this.dataSource.query<{ tenant_id: string; model_id: string; rule_id: string; state: unknown; timers: Record<string, number> }[]>(
@@ -30,12 +32,20 @@ export class RuleStateRepository {
     ]);
     return {
       nextOffset: offsets[0]?.next_offset ?? null,
+      repartitionMarks: offsets[0]?.repartition_marks ?? {},
       records: rows.map((r) => ({ tenantId: r.tenant_id, modelId: r.model_id, ruleId: r.rule_id, state: r.state, timers: r.timers, owner: partition })),
     };
   }
 
-  /** Stores the changed state and the partition's next offset atomically. */
-  async save(group: string, topic: string, partition: number, nextOffset: string, records: readonly RuleStateRecord[]): Promise<void> {
+  /** Stores the changed state, the partition's next offset and (when given) its repartition marks atomically. */
+  async save(
+    group: string,
+    topic: string,
+    partition: number,
+    nextOffset: string,
+    records: readonly RuleStateRecord[],
+    repartitionMarks?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (records.length > 0) {
         await manager.query(
@@ -53,9 +63,10 @@ export class RuleStateRepository {
         );
       }
       await manager.query(
-        `INSERT INTO engine_offsets (consumer_group, topic, partition, next_offset, updated_at) VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-        [group, topic, partition, nextOffset],
+        `INSERT INTO engine_offsets (consumer_group, topic, partition, next_offset, repartition_marks, updated_at) VALUES ($1, $2, $3, $4, COALESCE($5::jsonb, '{}'), now())
+         ON CONFLICT (consumer_group, topic, partition)
+         DO UPDATE SET next_offset = EXCLUDED.next_offset, repartition_marks = COALESCE($5::jsonb, engine_offsets.repartition_marks), updated_at = now()`,
+        [group, topic, partition, nextOffset, repartitionMarks === undefined ? null : JSON.stringify(repartitionMarks)],
       );
     });
   }

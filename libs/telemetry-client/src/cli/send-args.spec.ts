@@ -1,23 +1,43 @@
 import { parseKanshiArgs, UsageError } from './send-args';
 
 const KEY = 'kanshi_0123456789ab_abcdefghijklmnopqrstuvwxyzABCDEF';
-const parse = (argv: string[], env: Record<string, string> = {}) => parseKanshiArgs(argv, env);
+const INGEST_KEY = `kanshi_ingest_0123456789ab_${'i'.repeat(43)}`;
+/** With an ingest key in the environment, as `--kafka` needs one. */
+const parse = (argv: string[], env: Record<string, string> = {}) => parseKanshiArgs(argv, { KANSHI_INGEST_KEY: INGEST_KEY, ...env });
 
 describe('parseKanshiArgs', () => {
   it('reads send to Kafka with defaults, and every option in both spellings', () => {
     expect(parse(['send', 'events.jsonl', '--kafka', '127.0.0.1:9092'])).toEqual({
       command: 'send',
       file: 'events.jsonl',
-      target: { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'kanshi.telemetry.v1' },
+      target: { kind: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'kanshi.telemetry.v1', ingestKey: INGEST_KEY, security: {} },
       batch: 500,
     });
     expect(parse(['send', '--kafka=k1:9092,k2:9093', '--topic', 'test.t', '--rate=250', '--batch', '100', '-'])).toEqual({
       command: 'send',
       file: '-',
-      target: { kind: 'kafka', brokers: ['k1:9092', 'k2:9093'], topic: 'test.t' },
+      target: { kind: 'kafka', brokers: ['k1:9092', 'k2:9093'], topic: 'test.t', ingestKey: INGEST_KEY, security: {} },
       rate: 250,
       batch: 100,
     });
+  });
+
+  it('takes the ingest key from --ingest-key, else from KANSHI_INGEST_KEY, and refuses --kafka without one', () => {
+    const flagKey = `kanshi_ingest_ba9876543210_${'f'.repeat(43)}`;
+    expect(parse(['send', 'f', '--kafka', 'k:1', '--ingest-key', flagKey])).toMatchObject({ target: { ingestKey: flagKey } });
+    expect(() => parseKanshiArgs(['send', 'f', '--kafka', 'k:1'], {})).toThrow(/KANSHI_INGEST_KEY .*POST \/v1\/ingest-keys/);
+    expect(() => parse(['send', 'f', '--kafka', 'k:1', '--ingest-key', KEY])).toThrow(/kanshi_ingest_<12 hex>/);
+    expect(() => parse(['send', 'f', '--gateway', 'http://g', '--api-key', KEY, '--ingest-key', flagKey])).toThrow(/--ingest-key goes with --kafka/);
+  });
+
+  it('reads Kafka TLS and SASL from the variables Kanshi\'s apps read, and names a bad one', () => {
+    expect(parse(['send', 'f', '--kafka', 'k:1'], { KANSHI_KAFKA_SASL_MECHANISM: 'scram-sha-512', KANSHI_KAFKA_SASL_USERNAME: 'u', KANSHI_KAFKA_SASL_PASSWORD: 'p', KANSHI_KAFKA_TLS: 'true' })).toMatchObject({
+      target: { security: { ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } } },
+    });
+    expect(() => parse(['send', 'f', '--kafka', 'k:1'], { KANSHI_KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toThrow(/KANSHI_KAFKA_SASL_USERNAME and KANSHI_KAFKA_SASL_PASSWORD/);
+    expect(() => parse(['send', 'f', '--kafka', 'k:1'], { KANSHI_KAFKA_SASL_MECHANISM: 'kerberos' })).toThrow(/KANSHI_KAFKA_SASL_MECHANISM=kerberos/);
+    expect(() => parse(['send', 'f', '--kafka', 'k:1'], { KANSHI_KAFKA_TLS: 'true', KANSHI_KAFKA_TLS_CA_FILE: '/no/such/ca.pem' })).toThrow(/KANSHI_KAFKA_TLS_CA_FILE=\/no\/such\/ca\.pem: cannot read it/);
+    expect(() => parse(['send', 'f', '--kafka', 'k:1'], { KANSHI_KAFKA_TLS_CA_FILE: '/etc/hostname' })).toThrow(/KANSHI_KAFKA_TLS is not true/);
   });
 
   it('takes the gateway key from --api-key, else from KANSHI_API_KEY', () => {

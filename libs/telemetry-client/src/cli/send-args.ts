@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { TOPICS } from '@kanshi/contracts';
+import { parseIngestKey, TOPICS } from '@kanshi/contracts';
 import { errorMessage } from '../errors';
 import { telemetryEndpoint } from '../http-transport';
+import { kafkaSecurityFromEnv, type KafkaSecurity } from '../kafka-security';
 
 /** A mistake on the command line: printed with a pointer to `--help`, exit code 2. */
 export class UsageError extends Error {
@@ -23,10 +24,18 @@ Where to send (one of):
 
 Options:
   --api-key <key>      API key (role producer) for --gateway; default: $KANSHI_API_KEY.
+  --ingest-key <key>   The tenant's ingest key for --kafka (kanshi_ingest_…): every record is
+                       signed with it; default: $KANSHI_INGEST_KEY. An admin makes one with
+                       POST /v1/ingest-keys.
   --topic <name>       Kafka topic (default ${TOPICS.telemetry}); for tests and staging.
   --rate <n>           Send at most <n> events per second.
   --batch <n>          Events per batch (default ${DEFAULT_CLI_BATCH}).
   -h, --help           Show this help.
+
+Kafka security for --kafka comes from the environment, as for Kanshi's own apps:
+KANSHI_KAFKA_SASL_MECHANISM (none, scram-sha-512, scram-sha-256, plain) with
+KANSHI_KAFKA_SASL_USERNAME and KANSHI_KAFKA_SASL_PASSWORD; KANSHI_KAFKA_TLS=true with
+KANSHI_KAFKA_TLS_CA_FILE, and KANSHI_KAFKA_TLS_CERT_FILE with KANSHI_KAFKA_TLS_KEY_FILE (mTLS).
 
 Progress goes to standard error (a bar on a terminal, a line every few seconds otherwise); the
 summary goes to standard output: lines read, events sent, events rejected by reason with their
@@ -36,7 +45,7 @@ Exit codes: 0 every event sent, 1 some line rejected, unparsable or unsent (or t
 not be read), 2 bad command line.`;
 
 export type SendTarget =
-  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic: string }
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topic: string; readonly ingestKey: string; readonly security: KafkaSecurity }
   | { readonly kind: 'gateway'; readonly url: string; readonly apiKey: string };
 
 export interface SendCommand {
@@ -87,6 +96,7 @@ export function parseKanshiArgs(argv: readonly string[], env: Readonly<Record<st
         kafka: { type: 'string' },
         gateway: { type: 'string' },
         'api-key': { type: 'string' },
+        'ingest-key': { type: 'string' },
         topic: { type: 'string' },
         rate: { type: 'string' },
         batch: { type: 'string' },
@@ -108,9 +118,19 @@ export function parseKanshiArgs(argv: readonly string[], env: Readonly<Record<st
   let target: SendTarget;
   if (values.kafka !== undefined) {
     if (values['api-key'] !== undefined) throw new UsageError('send: --api-key goes with --gateway, not --kafka');
-    target = { kind: 'kafka', brokers: brokerList(values.kafka), topic: values.topic ?? TOPICS.telemetry };
+    const ingestKey = values['ingest-key'] ?? env['KANSHI_INGEST_KEY'];
+    if (!ingestKey) throw new UsageError('send: --kafka needs the tenant\'s ingest key: --ingest-key <key> or KANSHI_INGEST_KEY (an admin makes one with POST /v1/ingest-keys)');
+    if (!parseIngestKey(ingestKey)) throw new UsageError('send: the ingest key is not of the form kanshi_ingest_<12 hex>_<43 url-safe characters>');
+    let security: KafkaSecurity;
+    try {
+      security = kafkaSecurityFromEnv(env);
+    } catch (error) {
+      throw new UsageError(`send: ${errorMessage(error)}`);
+    }
+    target = { kind: 'kafka', brokers: brokerList(values.kafka), topic: values.topic ?? TOPICS.telemetry, ingestKey, security };
   } else {
     if (values.topic !== undefined) throw new UsageError('send: --topic goes with --kafka; the gateway always writes to its own topic');
+    if (values['ingest-key'] !== undefined) throw new UsageError('send: --ingest-key goes with --kafka; the gateway signs for the tenant of the API key');
     const apiKey = values['api-key'] ?? env['KANSHI_API_KEY'];
     if (!apiKey) throw new UsageError('send: --gateway needs an API key: --api-key <key> or KANSHI_API_KEY');
     target = { kind: 'gateway', url: gatewayUrl(values.gateway ?? ''), apiKey };

@@ -38,6 +38,7 @@ function io(extra: Partial<CliIo> = {}) {
 const good = (id: string) => JSON.stringify(telemetryEvents.prediction({ tenant_id: 'acme', model_id: 'credit', event_id: id, payload: { score: 0.5 } }));
 const badMetric = JSON.stringify({ ...JSON.parse(good('bad-1')), event_type: 'drift_metric', payload: { feature: 'f', metric: 'emd', value: 1 } });
 
+const INGEST_KEY = `kanshi_ingest_0123456789ab_${'i'.repeat(43)}`;
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'kanshi-send-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,7 +50,7 @@ function file(name: string, text: string): string {
 }
 
 function command(path: string, extra: string[] = []): SendCommand {
-  return parseKanshiArgs(['send', path, '--kafka', '127.0.0.1:9092', ...extra]) as SendCommand;
+  return parseKanshiArgs(['send', path, '--kafka', '127.0.0.1:9092', '--ingest-key', INGEST_KEY, ...extra]) as SendCommand;
 }
 
 describe('kanshi send (fake transport)', () => {

@@ -35,6 +35,8 @@ function transportFor(target: SendTarget, env: CliIo['env']): TelemetryTransport
       return new KafkaTransport({
         brokers: target.brokers,
         topic: target.topic,
+        ingestKey: target.ingestKey,
+        ...target.security,
         clientId: 'kanshi-cli',
         // The client's retry notes say what went wrong; kafkajs' own lines would break the progress bar.
         logLevel: env['KANSHI_LOG_LEVEL'] === 'debug' ? 'debug' : 'nothing',

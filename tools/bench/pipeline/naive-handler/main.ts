@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Partitioners } from 'kafkajs';
 import { loadConfig } from '@kanshi/config';
+import { kafkaClientOptions, kafkaConnectionOf } from '@kanshi/messaging';
 import { createLogger, runMain } from '@kanshi/runtime';
 import { NaiveHandlerModule } from './naive-handler.module';
 
@@ -21,7 +22,7 @@ async function startNaiveHandler(): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(NaiveHandlerModule.forRoot(config), {
     transport: Transport.KAFKA,
     options: {
-      client: { clientId: 'kanshi-bench-naive-handler', brokers: config.values.kafkaBrokers },
+      client: { clientId: 'kanshi-bench-naive-handler', ...kafkaClientOptions(kafkaConnectionOf(config)) },
       consumer: { groupId },
       // Only to silence kafkajs's start-up warning about its default partitioner (nothing is produced).
       producer: { createPartitioner: Partitioners.DefaultPartitioner },

@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { ModelRepository, PersistenceModule } from '@kanshi/persistence';
 import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
-import { InventoryCache, PolicyEvaluator, SectorModuleRegistry } from '@kanshi/policy-core';
+import { ingestSecretsOf, InventoryCache, PolicyEvaluator, SectorModuleRegistry } from '@kanshi/policy-core';
+import { SecretBox } from '@kanshi/secrets';
 import { NaiveAlertQueue } from './naive-alert.queue';
 import { NaiveTelemetryController } from './naive-telemetry.controller';
 
@@ -30,6 +31,7 @@ export class NaiveHandlerModule {
               inventoryRefreshMs: c.values.inventoryRefreshMs,
               maxEventBytes: c.values.maxEventBytes,
               consumerGroup: 'kanshi-bench-naive-handler',
+              ingestSecrets: ingestSecretsOf(SecretBox.fromConfig(c)),
             }),
         },
         {

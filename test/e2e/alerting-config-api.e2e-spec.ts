@@ -1,5 +1,8 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { AlertFollowUps } from '@kanshi/alerting';
 import { AlertRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
@@ -50,8 +53,12 @@ interface AlertView {
 const WEBHOOK_SECRET = `whsec-${uniqueId('never-returned')}`;
 const ROTATED_SECRET = `whsec-${uniqueId('rotated-never-returned')}`;
 const SLACK_SECRET = `https://hooks.slack.example/services/${uniqueId('never-returned')}`;
-// Nothing listens there: no test reaches outside the machine, whatever the worker does.
-const HOOK_URL = 'http://127.0.0.1:9/kanshi';
+// Nothing listens there: no test reaches outside the machine, whatever the worker does. The
+// token in it is as secret as the signing key: stored sealed, shown masked.
+const HOOK_TOKEN = uniqueId('hook-token-never-returned');
+const HOOK_URL = `http://127.0.0.1:9/kanshi?token=${HOOK_TOKEN}`;
+const HOOK_SHOWN = 'http://127.0.0.1:9/…';
+const ALLOWLIST = 'KANSHI_OUTBOUND_ALLOWLIST';
 const HOUR = 3600_000;
 
 /**
@@ -87,7 +94,8 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
   };
 
   beforeAll(async () => {
-    kanshi = await startKanshi();
+    // The receivers of these tests listen on 127.0.0.1; the rest of loopback stays refused.
+    kanshi = await startKanshi({ KANSHI_OUTBOUND_ALLOWLIST: '127.0.0.1/32' });
     tenant = await createTenantFixture(kanshi.dataSource, uniqueId('notify'));
     other = await createTenantFixture(kanshi.dataSource, uniqueId('rival'));
     quiet = await createTenantFixture(kanshi.dataSource, uniqueId('quiet'));
@@ -110,7 +118,7 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
         kind: 'webhook',
         enabled: true,
         secret_set: true,
-        config: { url: HOOK_URL, max_attempts: 3, timeout_ms: 10_000, backoff_ms: 10_000 },
+        config: { url: HOOK_SHOWN, max_attempts: 3, timeout_ms: 10_000, backoff_ms: 10_000 },
         created_by: expect.stringMatching(/^api-key:[0-9a-f]{12}$/) as string,
       });
 
@@ -140,7 +148,7 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
     it('changes name, config and secret; the config is checked against the channel’s kind', async () => {
       const rotated = await patch(tenant.keys.admin, `/v1/channels/${webhook.id}`, { secret: ROTATED_SECRET, config: { timeout_ms: 5000 } });
       expect(rotated.status).toBe(200);
-      expect(rotated.body).toMatchObject({ secret_set: true, config: { url: HOOK_URL, timeout_ms: 5000, max_attempts: 3 } });
+      expect(rotated.body).toMatchObject({ secret_set: true, config: { url: HOOK_SHOWN, timeout_ms: 5000, max_attempts: 3 } });
 
       const bad = await patch(tenant.keys.admin, `/v1/channels/${webhook.id}`, { config: { url: 'ftp://nope', to: ['x@y.example'] } });
       expect(bad.status).toBe(400);
@@ -151,6 +159,56 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
       expect(noSecret.status).toBe(400);
       expect(fields(noSecret)).toEqual(['secret']);
       expect((await patch(tenant.keys.admin, `/v1/channels/${webhook.id}`, { name: 'risk-slack' })).status).toBe(409);
+    });
+
+    it('stores the secrets and the webhook URL sealed: the rows hold none of them in plaintext', async () => {
+      const rows = await kanshi.dataSource.query<{ row: string }[]>(`SELECT row_to_json(c)::text AS row FROM notification_channels c WHERE tenant_id = $1`, [tenant.tenantId]);
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      for (const { row } of rows) {
+        for (const plaintext of [WEBHOOK_SECRET, ROTATED_SECRET, SLACK_SECRET, HOOK_TOKEN, 'hooks.slack.example']) expect(row).not.toContain(plaintext);
+      }
+      const [sealed] = await kanshi.dataSource.query<{ secret: string; url: string }[]>(`SELECT secret, config->>'url' AS url FROM notification_channels WHERE id = $1`, [webhook.id]);
+      expect(sealed?.secret).toMatch(/^sealed:v1:[0-9a-f]{8}:/);
+      expect(sealed?.url).toMatch(/^sealed:v1:[0-9a-f]{8}:/);
+    });
+
+    it('refuses destinations at internal addresses, naming the field and the allowlist setting', async () => {
+      const metadata = await post(tenant.keys.admin, '/v1/channels', { name: 'x', kind: 'webhook', config: { url: 'http://169.254.169.254/latest/meta-data/' }, secret: WEBHOOK_SECRET });
+      expect(metadata.status).toBe(400);
+      expect(fields(metadata)).toEqual(['config.url']);
+      expect((metadata.body as Problem).detail).toContain(`refused: 169.254.169.254 is the cloud metadata address (link-local) (set ${ALLOWLIST} to allow it)`);
+
+      const redis = await post(tenant.keys.admin, '/v1/channels', { name: 'x', kind: 'webhook', config: { url: 'http://127.0.0.2:6379/' }, secret: WEBHOOK_SECRET });
+      expect(fields(redis)).toEqual(['config.url']);
+      expect((redis.body as Problem).detail).toContain('127.0.0.2 is a loopback address');
+      const mapped = await post(tenant.keys.admin, '/v1/channels', { name: 'x', kind: 'webhook', config: { url: 'http://[::ffff:10.0.0.7]:9092/' }, secret: WEBHOOK_SECRET });
+      expect(fields(mapped)).toEqual(['config.url']);
+      const mail = await post(tenant.keys.admin, '/v1/channels', { name: 'x', kind: 'email', config: { to: ['risk@bank.example'], from: 'kanshi@bank.example', host: '192.168.10.25' } });
+      expect(fields(mail)).toEqual(['config.host']);
+      expect((mail.body as Problem).detail).toContain(ALLOWLIST);
+      const slackToken = uniqueId('slack-token');
+      const slack = await post(tenant.keys.admin, '/v1/channels', { name: 'x', kind: 'slack', secret: `http://[fd00::1]/services/T0/B0/${slackToken}` });
+      expect(fields(slack)).toEqual(['secret']);
+      expect(slack.text).not.toContain(slackToken);
+
+      const moved = await patch(tenant.keys.admin, `/v1/channels/${webhook.id}`, { config: { url: 'http://100.64.0.1/hook' } });
+      expect(moved.status).toBe(400);
+      expect(fields(moved)).toEqual(['config.url']);
+      expect((moved.body as Problem).detail).toContain('a carrier-grade NAT address');
+      expect(((await get(tenant.keys.admin, '/v1/channels')).body as { items: ChannelView[] }).items.map((c) => c.name).sort()).toEqual(['ops-webhook', 'risk-mail', 'risk-slack']);
+    });
+
+    it('caps the recipients of an email channel, naming the field and the setting', async () => {
+      const to = Array.from({ length: 51 }, (_, i) => `officer-${i}@bank.example`);
+      const tooMany = await post(tenant.keys.admin, '/v1/channels', { name: 'many', kind: 'email', config: { to, from: 'kanshi@bank.example', host: 'smtp.bank.example' } });
+      expect(tooMany.status).toBe(400);
+      expect(fields(tooMany)).toEqual(['config.to']);
+      expect((tooMany.body as Problem).detail).toContain('KANSHI_QUOTA_CHANNEL_RECIPIENTS');
+      const enough = await post(tenant.keys.admin, '/v1/channels', { name: 'many', kind: 'email', enabled: false, config: { to: to.slice(0, 50), from: 'kanshi@bank.example', host: 'smtp.bank.example' } });
+      expect(enough.status).toBe(201);
+      const grown = await patch(tenant.keys.admin, `/v1/channels/${(enough.body as ChannelView).id}`, { config: { to } });
+      expect(fields(grown)).toEqual(['config.to']);
+      expect((await del(tenant.keys.admin, `/v1/channels/${(enough.body as ChannelView).id}`)).status).toBe(204);
     });
 
     it('refuses bad channels with the field named, and a duplicate name with 409', async () => {
@@ -291,6 +349,9 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
       expect(fields(await post(quiet.keys.admin, '/v1/silences', { ...body, ends_at: new Date(Date.now() + 91 * 24 * HOUR).toISOString() }))).toEqual(['ends_at']);
       expect(fields(await post(quiet.keys.admin, '/v1/silences', { ...body, starts_at: new Date(Date.now() + 2 * HOUR).toISOString(), ends_at: inOneHour() }))).toEqual(['ends_at']);
       expect(fields(await post(quiet.keys.admin, '/v1/silences', { ...body, ends_at: 'tomorrow' }))).toEqual(['ends_at']);
+      const blink = await post(quiet.keys.admin, '/v1/silences', { ...body, ends_at: new Date(Date.now() + 30_000).toISOString() });
+      expect(fields(blink)).toEqual(['ends_at']);
+      expect((blink.body as Problem).detail).toMatch(/at least 1m after starts_at/);
       expect(fields(await post(quiet.keys.admin, '/v1/silences', { matchers: { sectors: ['finance'] }, ends_at: inOneHour() }))).toEqual(['reason']);
       expect(fields(await post(quiet.keys.admin, '/v1/silences', { ...body, matchers: { severities: ['urgent'] }, ends_at: inOneHour() }))).toEqual(['matchers.severities.0']);
     });
@@ -372,6 +433,12 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
       const bad = await put(tenant.keys.admin, '/v1/alerting/settings', { severities: { high: { group_wait: 'soon' } } });
       expect(bad.status).toBe(400);
       expect(fields(bad)).toEqual(['severities.high.group_wait']);
+      // 0ms would notify the same alerts for ever.
+      const loop = await put(tenant.keys.admin, '/v1/alerting/settings', { severities: { high: { repeat_interval: '0ms' } }, clock_reminders: ['1d', '5s'] });
+      expect(loop.status).toBe(400);
+      expect(fields(loop)).toEqual(['severities.high.repeat_interval', 'clock_reminders.1']);
+      expect((loop.body as Problem).detail).toContain('severities.high.repeat_interval: must be at least 1m (got 0ms)');
+      expect(((await get(tenant.keys.admin, '/v1/alerting/settings')).body as { severities: Record<string, Record<string, unknown>> }).severities['high']?.['repeat_interval']).toBe('4h');
       expect((await put(tenant.keys.risk_officer, '/v1/alerting/settings', { max_escalation_level: 1 })).status).toBe(403);
       expect((await get(tenant.keys.producer, '/v1/alerting/settings')).status).toBe(403);
     });
@@ -389,10 +456,84 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
     });
   });
 
-  it('never sent a channel secret back, in any answer', () => {
+  describe('what a delivery shows', () => {
+    let receiver: HttpServer;
+    let service: TcpServer;
+    let serviceConnections = 0;
+
+    beforeAll(async () => {
+      // A receiver on 127.0.0.1 (allowlisted) that answers 502 with words of its own, and a
+      // service on 127.0.0.2 (refused) standing in for Redis.
+      receiver = createHttpServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(502, 'Redis Says Hello').end('-ERR unknown command, redis_version:7.2.4 requirepass leaked-bytes'));
+      });
+      service = createTcpServer((socket) => {
+        serviceConnections += 1;
+        socket.end('-ERR\r\n');
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.2', resolve));
+    });
+
+    afterAll(async () => {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      await new Promise<void>((resolve) => service.close(() => resolve()));
+    });
+
+    it('gives the notifications API a status line only: never a byte of the answer, and a refusal for an internal service it never connects to', async () => {
+      const loud = await createTenantFixture(kanshi.dataSource, uniqueId('loud'));
+      expect((await put(loud.keys.admin, '/v1/alerting/settings', { severities: { high: { group_wait: '1s', ack_sla: null } } })).status).toBe(200);
+      const answering = await post(loud.keys.admin, '/v1/channels', {
+        name: 'answering',
+        kind: 'webhook',
+        config: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, max_attempts: 1 },
+        secret: WEBHOOK_SECRET,
+      });
+      expect(answering.status).toBe(201);
+      // The API refuses this destination; a row from before this release, or a name that resolves there now, still may point at it.
+      const internalUrl = `http://127.0.0.2:${(service.address() as AddressInfo).port}/`;
+      const [internal] = await kanshi.dataSource.query<{ id: string }[]>(
+        `INSERT INTO notification_channels (tenant_id, name, kind, config, secret, created_by) VALUES ($1, 'internal', 'webhook', $2, $3, 'test') RETURNING id`,
+        [loud.tenantId, JSON.stringify({ url: internalUrl, timeout_ms: 5000, max_attempts: 3, backoff_ms: 1000 }), WEBHOOK_SECRET],
+      );
+      const route = await post(loud.keys.admin, '/v1/routes', { name: 'all', channel_ids: [(answering.body as ChannelView).id, internal?.id] });
+      expect(route.status).toBe(201);
+
+      const alertId = await seedAlert(loud.tenantId, 'credit-scorer');
+      // As the worker does after storing an alert: schedule its notification.
+      await kanshi.api.get(AlertFollowUps).afterAlertChange(loud.tenantId, alertId);
+      type NotificationView = { channel: { name: string }; status: string; last_error: string | null; attempts: { http_status: number | null; error: string | null }[] };
+      const items = await waitFor('both notifications to fail', async () => {
+        const response = await get(loud.keys.viewer, `/v1/alerts/${alertId}/notifications`);
+        const found = (response.body as { items: NotificationView[] }).items;
+        return found.length === 2 && found.every((n) => n.status === 'failed') ? found : undefined;
+      });
+
+      const byName = new Map(items.map((n) => [n.channel.name, n]));
+      expect(byName.get('answering')).toMatchObject({ last_error: 'HTTP 502 Bad Gateway', attempts: [{ http_status: 502, error: 'HTTP 502 Bad Gateway' }] });
+      const refusal = `refused: 127.0.0.2 is a loopback address (set ${ALLOWLIST} to allow it)`;
+      expect(byName.get('internal')).toMatchObject({ last_error: refusal, attempts: [{ http_status: null, error: refusal }] });
+      expect(JSON.stringify(items)).not.toMatch(/ERR|redis_version|leaked-bytes|Redis Says Hello/);
+      expect(serviceConnections).toBe(0);
+    });
+  });
+
+  it('never sent a channel secret or a URL’s token back, in any answer', () => {
     expect(bodies.length).toBeGreaterThan(50);
     for (const body of bodies) {
-      for (const secret of [WEBHOOK_SECRET, ROTATED_SECRET, SLACK_SECRET]) expect(body).not.toContain(secret);
+      for (const secret of [WEBHOOK_SECRET, ROTATED_SECRET, SLACK_SECRET, HOOK_TOKEN]) expect(body).not.toContain(secret);
     }
+  });
+
+  it('kept every channel secret and URL token out of the audit log', async () => {
+    const audit = await get(tenant.keys.admin, '/v1/audit', { path: '/v1/channels', limit: '200' });
+    expect(audit.status).toBe(200);
+    const entries = (audit.body as { items: { details: unknown }[] }).items;
+    expect(entries.length).toBeGreaterThan(5);
+    const text = JSON.stringify(entries);
+    for (const secret of [WEBHOOK_SECRET, ROTATED_SECRET, SLACK_SECRET, HOOK_TOKEN]) expect(text).not.toContain(secret);
+    expect(text).toContain(HOOK_SHOWN);
   });
 });

@@ -124,9 +124,9 @@ describe('the API’s OpenAPI document (real PostgreSQL and Redis)', () => {
       await call('POST', `/v1/alerts/${alertId}/resolve`, { body: {} });
       await call('POST', `/v1/alerts/${alertId}/reopen`, { body: { comment: 'Not fixed.' } });
 
-      const channel = await call('POST', '/v1/channels', { body: { name: 'ops', kind: 'webhook', config: { url: 'http://127.0.0.1:9/kanshi' }, secret: 'a-webhook-signing-secret' } });
+      const channel = await call('POST', '/v1/channels', { body: { name: 'ops', kind: 'webhook', config: { url: 'https://203.0.113.10/kanshi' }, secret: 'a-webhook-signing-secret' } });
       const channelId = (channel.body as { id: string }).id;
-      await call('POST', '/v1/channels', { body: { name: 'ops', kind: 'webhook', config: { url: 'http://127.0.0.1:9/kanshi' }, secret: 'a-webhook-signing-secret' } });
+      await call('POST', '/v1/channels', { body: { name: 'ops', kind: 'webhook', config: { url: 'https://203.0.113.10/kanshi' }, secret: 'a-webhook-signing-secret' } });
       await call('GET', '/v1/channels');
       await call('GET', `/v1/channels/${channelId}`);
       await call('PATCH', `/v1/channels/${channelId}`, { body: { enabled: false } });

@@ -164,7 +164,7 @@ describe('authorization matrix of the api', () => {
     rival = await createTenantFixture(dataSource, uniqueId('matrix-rival'));
 
     const raised = await api.get(AlertRepository).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]));
-    const channelId = await created('POST /v1/channels', { name: 'matrix-hook', kind: 'webhook', config: { url: 'http://127.0.0.1:9/kanshi' }, secret: 'a-webhook-signing-secret' });
+    const channelId = await created('POST /v1/channels', { name: 'matrix-hook', kind: 'webhook', config: { url: 'https://203.0.113.10/kanshi' }, secret: 'a-webhook-signing-secret' });
     const routeId = await created('POST /v1/routes', { name: 'matrix-route', channel_ids: [channelId] });
     const silenceId = await created('POST /v1/silences', { matchers: { model_ids: ['another-model'] }, reason: 'matrix', ends_at: new Date(Date.now() + 3600_000).toISOString() });
     params['alerts'] = { id: raised.alertId };

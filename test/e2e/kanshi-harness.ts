@@ -55,12 +55,14 @@ export interface RunningKanshi {
 
 /**
  * Starts the apps with a consumer group of their own that begins at the end of the telemetry
- * topic, HTTP on free ports, the test database and a queue prefix of their own.
+ * topic, HTTP on free ports, the test database and a queue prefix of their own. `env` adds to
+ * (or overrides) the configuration, e.g. `KANSHI_OUTBOUND_ALLOWLIST` for receivers on loopback.
  */
-export async function startKanshi(): Promise<RunningKanshi> {
+export async function startKanshi(overrides: Readonly<Record<string, string>> = {}): Promise<RunningKanshi> {
   const run = uniqueId('e2e');
   const env = {
     ...process.env,
+    ...overrides,
     KANSHI_ENGINE_GROUP_ID: `kanshi-policy-engine-${run}`,
     KANSHI_QUEUE_PREFIX: `kanshi-test-${run}`,
     KANSHI_API_PORT: '0',

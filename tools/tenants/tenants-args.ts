@@ -1,7 +1,6 @@
-/** A mistake on the command line: printed with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from '../cli/command-line';
+
+export { UsageError };
 
 /** The telemetry contract's identifier: tenant ids travel in event keys (`tenant:model`), URLs and logs. */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -1,25 +1,11 @@
-import { ConfigError, loadConfig } from '@kanshi/config';
+import { loadConfig } from '@kanshi/config';
 import { createDataSource } from '@kanshi/persistence';
+import { err, out, runCommandLine } from '../cli/command-line';
 import { createTenant, formatTenants, listTenants, TenantExistsError } from './tenant-commands';
-import { parseTenantsArgs, UsageError, USAGE } from './tenants-args';
-
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
-const err = (text: string): void => void process.stderr.write(`${text}\n`);
+import { parseTenantsArgs, USAGE } from './tenants-args';
 
 /** Creates and lists tenants; see {@link USAGE}. */
-async function main(argv: readonly string[]): Promise<number> {
-  let command;
-  try {
-    command = parseTenantsArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    err(`tenants: ${error.message}\nRun with --help for usage.`);
-    return 2;
-  }
-  if (command.command === 'help') {
-    out(USAGE);
-    return 0;
-  }
+runCommandLine('tenants', USAGE, parseTenantsArgs, async (command) => {
   const config = loadConfig();
   const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-tenants');
   try {
@@ -45,14 +31,4 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    err(error instanceof ConfigError ? error.message : `tenants: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+});

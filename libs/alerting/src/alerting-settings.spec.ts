@@ -1,5 +1,13 @@
 import { Value } from '@sinclair/typebox/value';
-import { ALERTING_SETTINGS_PATCH_SCHEMA, ALERTING_SETTINGS_SCHEMA, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, settingMs } from './alerting-settings';
+import {
+  ALERTING_SETTINGS_PATCH_SCHEMA,
+  ALERTING_SETTINGS_SCHEMA,
+  alertingSettingsProblems,
+  DEFAULT_ALERTING_SETTINGS,
+  DURATION_LIMITS,
+  mergeAlertingSettings,
+  settingMs,
+} from './alerting-settings';
 
 describe('alerting settings', () => {
   it('has defaults that fit the schema, with a faster response the higher the severity', () => {
@@ -29,5 +37,46 @@ describe('alerting settings', () => {
     expect(Value.Check(ALERTING_SETTINGS_PATCH_SCHEMA, { severities: { urgent: {} } })).toBe(false);
     expect(Value.Check(ALERTING_SETTINGS_PATCH_SCHEMA, { silence_reminder: '60' })).toBe(false);
     expect(Value.Check(ALERTING_SETTINGS_PATCH_SCHEMA, { group_wait: '1s' })).toBe(false);
+  });
+});
+
+describe('alerting settings limits', () => {
+  it('refuses a repeat interval of 0ms, which would notify the same alerts for ever, naming the field and the minimum', () => {
+    expect(alertingSettingsProblems({ severities: { high: { repeat_interval: '0ms' } } })).toEqual([
+      { field: 'severities.high.repeat_interval', message: 'must be at least 1m (got 0ms)' },
+    ]);
+  });
+
+  it('checks every duration against its minimum and maximum, naming each bad one', () => {
+    const problems = alertingSettingsProblems({
+      severities: { critical: { group_wait: '0s', ack_sla: '59s' }, low: { repeat_interval: '31d', group_wait: '2h' } },
+      clock_reminders: ['1d', '30s', '400d'],
+      silence_reminder: '500ms',
+    });
+
+    expect(problems).toEqual([
+      { field: 'severities.low.group_wait', message: 'must be at most 1h (got 2h)' },
+      { field: 'severities.low.repeat_interval', message: 'must be at most 30d (got 31d)' },
+      { field: 'severities.critical.group_wait', message: 'must be at least 1s (got 0s)' },
+      { field: 'severities.critical.ack_sla', message: 'must be at least 1m (got 59s)' },
+      { field: 'clock_reminders.1', message: 'must be at least 1m (got 30s)' },
+      { field: 'clock_reminders.2', message: 'must be at most 365d (got 400d)' },
+      { field: 'silence_reminder', message: 'must be at least 1m (got 500ms)' },
+    ]);
+  });
+
+  it('accepts the limits themselves, null SLAs and the defaults', () => {
+    expect(
+      alertingSettingsProblems({
+        severities: { high: { group_wait: '1000ms', repeat_interval: '60s', ack_sla: null }, medium: { group_wait: '60m', repeat_interval: '720h', ack_sla: '30d' } },
+        clock_reminders: ['1m', '365d'],
+        silence_reminder: '30d',
+      }),
+    ).toEqual([]);
+    expect(alertingSettingsProblems(DEFAULT_ALERTING_SETTINGS)).toEqual([]);
+  });
+
+  it('has minimums below its maximums', () => {
+    for (const limits of Object.values(DURATION_LIMITS)) expect(settingMs(limits.min)).toBeLessThan(settingMs(limits.max));
   });
 });

@@ -1,14 +1,32 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DURATION_PATTERN, parseDurationMs, SEVERITIES } from '@kanshi/contracts';
+import type { FieldError } from '@kanshi/runtime';
 
-const DURATION = (description: string) => Type.String({ pattern: DURATION_PATTERN, description: `${description} A whole number and a unit: ms, s, m, h or d.` });
+/**
+ * The shortest and longest each duration of the settings may be (docs/notifications.md).
+ * Without a floor, `repeat_interval: "0ms"` would send the same alerts again and again, for ever.
+ */
+export const DURATION_LIMITS = {
+  group_wait: { min: '1s', max: '1h' },
+  repeat_interval: { min: '1m', max: '30d' },
+  ack_sla: { min: '1m', max: '30d' },
+  clock_reminders: { min: '1m', max: '365d' },
+  silence_reminder: { min: '1m', max: '30d' },
+} as const satisfies Record<string, { readonly min: string; readonly max: string }>;
+type LimitedDuration = keyof typeof DURATION_LIMITS;
+
+const DURATION = (field: LimitedDuration, description: string) =>
+  Type.String({
+    pattern: DURATION_PATTERN,
+    description: `${description} A whole number and a unit (ms, s, m, h or d), from ${DURATION_LIMITS[field].min} to ${DURATION_LIMITS[field].max}.`,
+  });
 
 const SEVERITY_POLICY = Type.Object(
   {
-    group_wait: DURATION('How long a new alert waits so that others of its group (same model and severity) go out in the same notification.'),
-    repeat_interval: DURATION('How often an alert that still fires, unacknowledged, is notified again.'),
-    ack_sla: Type.Union([DURATION('How long the alert may stay unacknowledged before it escalates.'), Type.Null()], {
+    group_wait: DURATION('group_wait', 'How long a new alert waits so that others of its group (same model and severity) go out in the same notification.'),
+    repeat_interval: DURATION('repeat_interval', 'How often an alert that still fires, unacknowledged, is notified again.'),
+    ack_sla: Type.Union([DURATION('ack_sla', 'How long the alert may stay unacknowledged before it escalates.'), Type.Null()], {
       description: 'null: alerts of this severity never escalate.',
     }),
   },
@@ -23,8 +41,8 @@ export const ALERTING_SETTINGS_SCHEMA = Type.Object(
       { additionalProperties: false },
     ),
     max_escalation_level: Type.Integer({ minimum: 0, maximum: 10, description: 'How many times an unacknowledged alert escalates, one SLA apart.' }),
-    clock_reminders: Type.Array(DURATION('How long before a regulatory deadline a reminder goes out.'), { maxItems: 10 }),
-    silence_reminder: DURATION('How long before a silence ends a reminder goes out.'),
+    clock_reminders: Type.Array(DURATION('clock_reminders', 'How long before a regulatory deadline a reminder goes out.'), { maxItems: 10 }),
+    silence_reminder: DURATION('silence_reminder', 'How long before a silence ends a reminder goes out.'),
   },
   { additionalProperties: false },
 );
@@ -81,6 +99,34 @@ export function mergeAlertingSettings(base: AlertingSettings, patch: AlertingSet
   if (p.clock_reminders !== undefined) attempt({ ...merged, clock_reminders: p.clock_reminders });
   if (p.silence_reminder !== undefined) attempt({ ...merged, silence_reminder: p.silence_reminder });
   return merged;
+}
+
+/** The problem with one duration against its limits, if any. */
+function durationProblem(field: string, limits: { readonly min: string; readonly max: string }, value: string): FieldError[] {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) return [];
+  if (ms < settingMs(limits.min)) return [{ field, message: `must be at least ${limits.min} (got ${value})` }];
+  if (ms > settingMs(limits.max)) return [{ field, message: `must be at most ${limits.max} (got ${value})` }];
+  return [];
+}
+
+/**
+ * Durations of a settings change (already shaped by the patch schema) outside
+ * {@link DURATION_LIMITS}, each named by its field, with its minimum or maximum.
+ */
+export function alertingSettingsProblems(patch: AlertingSettingsPatch): FieldError[] {
+  const problems: FieldError[] = [];
+  for (const severity of SEVERITIES) {
+    const policy = patch.severities?.[severity];
+    if (!policy) continue;
+    for (const field of ['group_wait', 'repeat_interval', 'ack_sla'] as const) {
+      const value = policy[field];
+      if (typeof value === 'string') problems.push(...durationProblem(`severities.${severity}.${field}`, DURATION_LIMITS[field], value));
+    }
+  }
+  patch.clock_reminders?.forEach((value, i) => problems.push(...durationProblem(`clock_reminders.${i}`, DURATION_LIMITS.clock_reminders, value)));
+  if (patch.silence_reminder !== undefined) problems.push(...durationProblem('silence_reminder', DURATION_LIMITS.silence_reminder, patch.silence_reminder));
+  return problems;
 }
 
 /** Milliseconds of a duration the settings schema has already checked. */

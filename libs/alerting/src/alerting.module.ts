@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from '@kanshi/auth';
+import { AppConfig } from '@kanshi/config';
 import { AlertQueue } from './alert-queue.service';
 import { AlertingSettingsController } from './http/alerting-settings.controller';
 import { AlertsController } from './http/alerts.controller';
@@ -19,6 +20,10 @@ import { RemindSilenceJobHandler } from './jobs/remind-silence.job';
 import { NotificationRecovery } from './notification-recovery.service';
 import { RaiseAlertJobHandler } from './jobs/raise-alert.job';
 import { QueueWorkerHost } from './queue-worker.host';
+import { OutboundGuard } from './outbound/outbound-guard';
+
+/** The guard every outbound connection passes, from `KANSHI_OUTBOUND_ALLOWLIST`; tests replace it to inject a resolver. */
+const OUTBOUND_GUARD = { provide: OutboundGuard, inject: [AppConfig], useFactory: (config: AppConfig) => OutboundGuard.fromConfig(config) };
 
 /** The alert queues: the producer side for the engine, the workers for the alert worker. */
 @Module({})
@@ -35,7 +40,7 @@ export class AlertingModule {
       imports: [AuthModule],
       controllers: [AlertsController, ChannelsController, RoutesController, SilencesController, AlertingSettingsController],
       // Changes made through the API schedule their follow-ups (notification, escalation, silence end) themselves.
-      providers: [AlertFollowUps],
+      providers: [AlertFollowUps, OUTBOUND_GUARD],
     };
   }
 
@@ -46,6 +51,7 @@ export class AlertingModule {
       imports: [DiscoveryModule],
       providers: [
         AlertFollowUps,
+        OUTBOUND_GUARD,
         ChannelSender,
         RaiseAlertJobHandler,
         ClearAlertJobHandler,

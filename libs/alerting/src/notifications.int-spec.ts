@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
@@ -15,7 +15,8 @@ import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings
 import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
 
 const prefix = uniqueId('kanshi-test-n');
-const config = loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: prefix, KANSHI_PUBLIC_URL: 'https://kanshi.example.test' });
+// The receivers listen on 127.0.0.1, which the worker refuses unless allowlisted; the rest of loopback stays refused.
+const config = loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: prefix, KANSHI_PUBLIC_URL: 'https://kanshi.example.test', KANSHI_OUTBOUND_ALLOWLIST: '127.0.0.1/32' });
 const SECRET = 'test-signing-secret-0123456789';
 
 interface Received {
@@ -27,11 +28,14 @@ interface Received {
 /** A probe of in-memory state for `waitFor`. */
 const sync = <T>(probe: () => T | undefined) => () => Promise.resolve(probe());
 
-/** A real HTTP receiver on loopback; `answer` decides each response's status from the request count. */
+/** A real HTTP receiver on loopback; `answer` decides each response's status from the request count, `body` what it says. */
 class Receiver {
   readonly received: Received[] = [];
   private server: Server | undefined;
-  constructor(private readonly answer: (n: number) => number = () => 200) {}
+  constructor(
+    private readonly answer: (n: number) => number = () => 200,
+    private readonly body = '',
+  ) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -41,7 +45,7 @@ class Receiver {
         const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({ headers: req.headers, body, json: JSON.parse(body) as Received['json'] });
         res.statusCode = this.answer(this.received.length);
-        res.end();
+        res.end(this.body);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
@@ -83,7 +87,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     redis.disconnect();
   });
 
-  /** A tenant with fast settings, one webhook channel per receiver and routes to them. */
+  /** A tenant with fast settings (below the API's limits: written straight to the table), one webhook channel per receiver and routes to them. */
   async function tenantWith(patch: AlertingSettingsPatch, channels: { receiver: Receiver; level?: number; config?: Record<string, unknown> }[]) {
     const tenantId = uniqueId('tn');
     await createTenantFixture(dataSource, tenantId);
@@ -92,10 +96,10 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     const channelIds: string[] = [];
     for (const [i, c] of channels.entries()) {
       receivers.push(c.receiver);
-      const url = await c.receiver.start();
+      const url = typeof c.config?.['url'] === 'string' ? c.config['url'] : await c.receiver.start();
       const [row] = await dataSource.query<{ id: string }[]>(
         `INSERT INTO notification_channels (tenant_id, name, kind, config, secret, created_by) VALUES ($1, $2, 'webhook', $3, $4, 'test') RETURNING id`,
-        [tenantId, `hook-${i}`, JSON.stringify({ url, timeout_ms: 2000, max_attempts: 5, backoff_ms: 100, ...c.config }), SECRET],
+        [tenantId, `hook-${i}`, JSON.stringify({ timeout_ms: 2000, max_attempts: 5, backoff_ms: 1000, ...c.config, url }), SECRET],
       );
       channelIds.push(row?.id ?? '');
       await dataSource.query(`INSERT INTO notification_routes (tenant_id, name, level, channel_ids, created_by) VALUES ($1, $2, $3, $4::uuid[], 'test')`, [
@@ -175,6 +179,43 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     expect(new Set(receiver.received.map((r) => r.headers['idempotency-key']))).toEqual(new Set([notification?.id]));
     expect(receiver.received.every((r) => verifySignature(SECRET, String(r.headers[SIGNATURE_HEADER.toLowerCase()]), r.body))).toBe(true);
     expect(receiver.received.every((r) => r.json.alerts[0]?.id === alert.id)).toBe(true);
+  });
+
+  it('keeps only the status line of an answer, and refuses a channel aimed at an internal service without connecting to it', async () => {
+    const chatty = new Receiver(() => 502, '-ERR wrong number of arguments for GET\r\n$13\r\nredis-secret1\r\n');
+    let connections = 0;
+    // A service on loopback standing in for Redis or Kafka, at an address the allowlist does not name.
+    const service = createTcpServer((socket) => {
+      connections += 1;
+      socket.end('-ERR\r\n');
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.2', resolve));
+    const internalUrl = `http://127.0.0.2:${(service.address() as AddressInfo).port}/`;
+    try {
+      const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } } }, [
+        { receiver: chatty, config: { max_attempts: 1 } },
+        { receiver: new Receiver(), config: { url: internalUrl } },
+      ]);
+      await producer.enqueue([job(tenantId, 'model-ssrf')]);
+      const rows = await waitFor('both notifications to fail', async () => {
+        const found = await dataSource.query<{ url: string; status: string; attempts: number; last_error: string; errors: string[] }[]>(
+          `SELECT c.config->>'url' AS url, n.status, n.attempts, n.last_error, array_agg(d.error ORDER BY d.id) AS errors
+             FROM notifications n JOIN notification_channels c ON c.id = n.channel_id JOIN delivery_attempts d ON d.notification_id = n.id
+            WHERE n.tenant_id = $1 GROUP BY 1, 2, 3, 4`,
+          [tenantId],
+        );
+        return found.length === 2 && found.every((r) => r.status === 'failed') ? found : undefined;
+      });
+
+      const refused = `refused: 127.0.0.2 is a loopback address (set KANSHI_OUTBOUND_ALLOWLIST to allow it)`;
+      expect(rows.find((r) => r.url === internalUrl)).toEqual({ url: internalUrl, status: 'failed', attempts: 1, last_error: refused, errors: [refused] });
+      expect(rows.find((r) => r.url !== internalUrl)).toMatchObject({ attempts: 1, last_error: 'HTTP 502 Bad Gateway', errors: ['HTTP 502 Bad Gateway'] });
+      expect(JSON.stringify(rows)).not.toMatch(/ERR|redis-secret1/);
+      expect(chatty.received).toHaveLength(1);
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => service.close(() => resolve()));
+    }
   });
 
   it('gives up on a receiver that never recovers: a terminal failure on record, and the worker goes on', async () => {

@@ -1,4 +1,4 @@
-import { auditDetails, isSecretField, MAX_DETAILS_BYTES, REDACTED, redact } from './audit-details';
+import { auditDetails, isSecretField, isUrlField, MAX_DETAILS_BYTES, REDACTED, redact } from './audit-details';
 
 const KEY = `kanshi_0123456789ab_${'S3cr3tPart-'.repeat(4)}`;
 
@@ -12,6 +12,51 @@ describe('isSecretField', () => {
 
   it.each(['name', 'roles', 'comment', 'key_id', 'keys', 'rule_id', 'monkey', 'url', 'reason'])('keeps %j', (name) => {
     expect(isSecretField(name)).toBe(false);
+  });
+});
+
+describe('isUrlField', () => {
+  it.each(['url', 'URL', 'webhook_url', 'webhookUrl', 'callback_uri', 'endpoint', 'slack_webhook', 'href'])('treats %j as a URL', (name) => {
+    expect(isUrlField(name)).toBe(true);
+  });
+
+  it.each(['name', 'rule_id', 'host', 'urgency'])('keeps %j', (name) => {
+    expect(isUrlField(name)).toBe(false);
+  });
+});
+
+describe('redact: notification channels', () => {
+  const HOOK_TOKEN = 'T0K3N-in-the-path';
+  const QUERY_TOKEN = 'QU3RY-t0k3n';
+  const SLACK_TOKEN = 'xoxb-sl4ck-w3bh00k-t0k3n';
+
+  it('keeps only the scheme, host and port of a webhook URL, and none of a channel secret', () => {
+    const created = {
+      name: 'ops',
+      kind: 'webhook',
+      config: { url: `https://hooks.example:8443/kanshi/${HOOK_TOKEN}?sig=${QUERY_TOKEN}`, timeout_ms: 5000 },
+      secret: 'whsec-0123456789abcdef',
+    };
+
+    const details = auditDetails(created, {});
+
+    expect(details).toEqual({ body: { name: 'ops', kind: 'webhook', config: { url: 'https://hooks.example:8443/…', timeout_ms: 5000 }, secret: REDACTED } });
+    for (const leak of [HOOK_TOKEN, QUERY_TOKEN, 'whsec-0123456789abcdef']) expect(JSON.stringify(details)).not.toContain(leak);
+  });
+
+  it('redacts a Slack webhook URL given as the secret, and a changed URL in a PATCH', () => {
+    const slack = auditDetails({ name: 'risk', kind: 'slack', secret: `https://hooks.slack.com/services/T01/B02/${SLACK_TOKEN}` }, {});
+    const patched = auditDetails({ config: { url: `https://user:${QUERY_TOKEN}@receiver.example/${HOOK_TOKEN}` } }, {});
+
+    expect(slack).toEqual({ body: { name: 'risk', kind: 'slack', secret: REDACTED } });
+    expect(patched).toEqual({ body: { config: { url: 'https://receiver.example/…' } } });
+    for (const leak of [SLACK_TOKEN, HOOK_TOKEN, QUERY_TOKEN]) expect(JSON.stringify([slack, patched])).not.toContain(leak);
+  });
+
+  it('cuts the password of a URL out of any text', () => {
+    expect(redact({ comment: `moved to https://bot:${QUERY_TOKEN}@receiver.example/hook today` })).toEqual({
+      comment: `moved to https://${REDACTED}@receiver.example/hook today`,
+    });
   });
 });
 

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
       gatewayRateLimitPerMinute: 6000,
       secretsKey: undefined,
       secretsPreviousKeys: undefined,
+      outboundAllowlist: undefined,
+      channelRecipientsQuota: 50,
     });
     expect(config.isProduction).toBe(false);
   });
@@ -205,6 +207,24 @@ describe('Kafka security settings', () => {
     const production = { ...plain, NODE_ENV: 'production', KANSHI_SECRETS_KEY: SECRETS_KEY };
     expect(configError(production).message).toContain('KANSHI_KAFKA_SASL_MECHANISM=plain sends the password in clear without TLS');
     expect(loadConfig({ ...production, KANSHI_KAFKA_TLS: 'true' }).values.kafkaTls).toBe(true);
+  });
+});
+
+describe('KANSHI_OUTBOUND_ALLOWLIST', () => {
+  it('takes addresses, CIDR blocks, host names and *. domains, trimmed and lower-cased', () => {
+    expect(loadConfig({ KANSHI_OUTBOUND_ALLOWLIST: ' 10.20.0.0/16, 127.0.0.1 ,FD00::/8, Hooks.Corp.Example, *.svc.cluster.local,' }).values.outboundAllowlist).toEqual([
+      '10.20.0.0/16',
+      '127.0.0.1',
+      'fd00::/8',
+      'hooks.corp.example',
+      '*.svc.cluster.local',
+    ]);
+  });
+
+  it.each(['10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', 'http://hooks.example', 'a b', '*', '-bad.example'])('refuses %j, naming the variable and the forms it takes', (entry) => {
+    const error = configError({ KANSHI_OUTBOUND_ALLOWLIST: entry });
+    expect(error.message).toContain('KANSHI_OUTBOUND_ALLOWLIST');
+    expect(error.message).toMatch(/prefix length|CIDR block/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
 
 /** How one environment variable is read. */
 export interface ConfigVariable<T> {
@@ -97,6 +98,22 @@ function readableFile(raw: string): string {
     throw new Error('expected the path of a readable file');
   }
   return raw;
+}
+
+/** One entry of `KANSHI_OUTBOUND_ALLOWLIST`: an address, a CIDR block, a host name or `*.` and a domain. */
+function allowlistEntry(entry: string): string {
+  const [address, prefix, extra] = entry.split('/');
+  if (address !== undefined && isIP(address) !== 0) {
+    const bits = isIP(address) === 4 ? 32 : 128;
+    if (extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) return entry.toLowerCase();
+    throw new Error(`"${entry}": a CIDR block needs a prefix length from 0 to ${bits}`);
+  }
+  if (/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(entry) && entry.length <= 253) return entry.toLowerCase();
+  throw new Error(`"${entry}" is neither an address, a CIDR block (10.20.0.0/16, fd00::/8) nor a host name (hooks.corp.example, *.corp.example)`);
+}
+
+function allowlist(raw: string): string[] {
+  return raw.split(',').map((e) => e.trim()).filter(Boolean).map(allowlistEntry);
 }
 
 function brokers(raw: string): string[] {
@@ -318,15 +335,27 @@ export const CONFIG_VARIABLES = {
   secretsKey: {
     name: 'KANSHI_SECRETS_KEY',
     description:
-      'Key that seals channel secrets and webhook URLs in PostgreSQL (AES-256-GCM): 32 random bytes as base64 or hex; make one with `openssl rand -base64 32`. Required when `NODE_ENV=production`; elsewhere a fixed, public development key stands in (with a warning).',
+      'Key that seals channel secrets and webhook URLs in PostgreSQL (AES-256-GCM): 32 random bytes as base64 or hex; make one with `openssl rand -base64 32`. Required when `NODE_ENV=production`; elsewhere a fixed, public development key stands in (with a warning). Rotation: [docs/security.md](docs/security.md).',
     sensitive: true,
     parse: secretsKey,
   },
   secretsPreviousKeys: {
     name: 'KANSHI_SECRETS_PREVIOUS_KEYS',
-    description: 'Older keys, comma-separated, only to open values sealed before a rotation, until they are sealed again with `KANSHI_SECRETS_KEY`.',
+    description: 'Older keys, comma-separated, only to open values sealed before a rotation, until `npm run secrets -- reseal` has sealed them again with `KANSHI_SECRETS_KEY`.',
     sensitive: true,
     parse: secretsKeyList,
+  },
+  outboundAllowlist: {
+    name: 'KANSHI_OUTBOUND_ALLOWLIST',
+    description:
+      'Destinations webhooks, Slack and SMTP may reach although their address is loopback, private, link-local or otherwise internal: comma-separated addresses, CIDR blocks (`10.20.0.0/16`, `fd00::/8`) and host names (`hooks.corp.example`, `*.corp.example`). Empty: none. See [docs/security.md](docs/security.md).',
+    parse: allowlist,
+  },
+  channelRecipientsQuota: {
+    name: 'KANSHI_QUOTA_CHANNEL_RECIPIENTS',
+    description: 'Most recipients (`config.to`) one email channel may have; more get `400` naming the field.',
+    default: '50',
+    parse: integer(1, 1000),
   },
 } as const satisfies Record<string, ConfigVariable<unknown>>;
 

@@ -24,6 +24,7 @@ import { AuditLog1764500000000 } from './migrations/1764500000000-audit-log';
 import { ModelTelemetrySeen1764600000000 } from './migrations/1764600000000-model-telemetry-seen';
 import { IngestKeys1765400000000 } from './migrations/1765400000000-ingest-keys';
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
+import { AlertingFloorsAndStatusLines1765100000000 } from './migrations/1765100000000-alerting-floors-and-status-lines';
 
 export const ENTITIES = [
   TenantEntity,
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   Notifications1764400000000,
   AuditLog1764500000000,
   ModelTelemetrySeen1764600000000,
+  AlertingFloorsAndStatusLines1765100000000,
   IngestKeys1765400000000,
   RepartitionMarks1765400000001,
 ];

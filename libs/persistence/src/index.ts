@@ -43,6 +43,7 @@ export {
   type ChannelDeleteResult,
   type ChannelRecord,
   type NewChannel,
+  type ResealReport,
   type RouteRef,
 } from './repositories/channel.repository';
 export { RouteRepository, type RouteFields, type RouteWriteResult } from './repositories/route.repository';

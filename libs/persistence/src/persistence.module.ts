@@ -2,6 +2,7 @@ import { Global, Logger, Module, type DynamicModule, type OnApplicationShutdown 
 import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@kanshi/config';
+import { SecretsModule } from '@kanshi/secrets';
 import { createDataSource } from './data-source';
 import { AlertRepository } from './repositories/alert.repository';
 import { ApiKeyRepository } from './repositories/api-key.repository';
@@ -42,6 +43,8 @@ export class PersistenceModule implements OnApplicationShutdown {
   static forRoot(applicationName: string): DynamicModule {
     return {
       module: PersistenceModule,
+      // Channel secrets are sealed at rest; the repositories seal and open them.
+      imports: [SecretsModule],
       providers: [
         {
           provide: DataSource,

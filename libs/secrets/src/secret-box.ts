@@ -80,6 +80,11 @@ export class SecretBox {
     return new SecretBox(decodeSecretsKey(secretsKey), [...previous, DEVELOPMENT_SECRETS_KEY]);
   }
 
+  /** The id of the key that seals (safe to log). */
+  get keyId(): string {
+    return this.current.id;
+  }
+
   /** Seals `plaintext` with the current key for the field named by `context`. */
   seal(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES);

@@ -179,7 +179,8 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     context.log(`alert-path: enqueueing ${jobs.length.toLocaleString('en-US')} raise jobs (${findings.toLocaleString('en-US')} findings, ${sizes.fingerprints.toLocaleString('en-US')} fingerprints) on prefix ${prefix}`);
     const enqueueMs = await enqueueAll(producer, jobs);
 
-    const workerEnv = { ...configEnv(config), KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0' };
+    // The bench's webhook receiver listens on loopback, which the worker refuses unless allowlisted.
+    const workerEnv = { ...configEnv(config), KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_OUTBOUND_ALLOWLIST: '127.0.0.1/32' };
     const profile = cpuProfileArgs();
     const bootStarted = Date.now();
     if (profile.length > 0) {
@@ -233,7 +234,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     const url = await receiver.start();
     const [channel] = await dataSource.query<{ id: string }[]>(
       `INSERT INTO notification_channels (tenant_id, name, kind, config, secret, created_by) VALUES ($1, 'bench-hook', 'webhook', $2, $3, 'bench') RETURNING id`,
-      [notifyTenant, JSON.stringify({ url, timeout_ms: 5000, max_attempts: 5, backoff_ms: 100 }), SECRET],
+      [notifyTenant, JSON.stringify({ url, timeout_ms: 5000, max_attempts: 5, backoff_ms: 1000 }), SECRET],
     );
     await dataSource.query(`INSERT INTO notification_routes (tenant_id, name, level, channel_ids, created_by) VALUES ($1, 'bench-route', 0, $2::uuid[], 'bench')`, [
       notifyTenant,

@@ -4,12 +4,15 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 export const CHANNEL_KINDS = ['webhook', 'email', 'slack'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
-/** Retry and timeout settings every channel has. */
+/**
+ * Retry and timeout settings every channel has. The floors (1 s) keep a channel from
+ * hammering a receiver: 20 attempts at least 1 s, 2 s, 4 s … apart.
+ */
 const DELIVERY = {
-  timeout_ms: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000, description: 'How long one attempt may take.' }),
+  timeout_ms: Type.Integer({ minimum: 1000, maximum: 60_000, default: 10_000, description: 'How long one attempt may take.' }),
   max_attempts: Type.Integer({ minimum: 1, maximum: 20, default: 8, description: 'Attempts before the notification fails for good.' }),
   backoff_ms: Type.Integer({
-    minimum: 10,
+    minimum: 1000,
     maximum: 3_600_000,
     default: 10_000,
     description: 'Delay before the second attempt; each later one doubles it, with up to 30% jitter.',
@@ -23,7 +26,11 @@ export const CHANNEL_CONFIG_SCHEMAS = {
   webhook: Type.Object({ url: HTTP_URL, ...DELIVERY }, { additionalProperties: false }),
   email: Type.Object(
     {
-      to: Type.Array(Type.String({ format: 'email', maxLength: 320 }), { minItems: 1, maxItems: 50 }),
+      to: Type.Array(Type.String({ format: 'email', maxLength: 320 }), {
+        minItems: 1,
+        maxItems: 1000,
+        description: 'Recipients; at most KANSHI_QUOTA_CHANNEL_RECIPIENTS (50 unless the operator sets it).',
+      }),
       from: Type.String({ format: 'email', maxLength: 320 }),
       host: Type.String({ minLength: 1, maxLength: 255, description: 'SMTP server.' }),
       port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),

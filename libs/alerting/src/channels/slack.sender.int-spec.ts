@@ -1,9 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OutboundGuard } from '../outbound/outbound-guard';
+import { OutboundPolicy } from '../outbound/outbound-policy';
 import type { DeliveryOutcome, NotificationMessage } from './notification-message';
 import { sendSlack, type SlackTarget } from './slack.sender';
 
-// Against a real HTTP server standing in for Slack's incoming-webhook endpoint.
+// Against a real HTTP server standing in for Slack's incoming-webhook endpoint, on loopback,
+// which is refused by default: allowlisted here.
+const guard = new OutboundGuard(new OutboundPolicy(['127.0.0.1/32']));
 
 interface Received {
   readonly method: string;
@@ -90,7 +94,7 @@ describe('sendSlack (real HTTP server)', () => {
 
   it('POSTs the Block Kit payload to the webhook URL', async () => {
     const slack = await startSlack((_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'));
-    const outcome = await sendSlack(message, target(slack.url));
+    const outcome = await sendSlack(message, target(slack.url), guard);
 
     expect(outcome).toMatchObject({ ok: true, permanent: false, httpStatus: 200, error: null });
     const [request] = slack.received;
@@ -110,19 +114,19 @@ describe('sendSlack (real HTTP server)', () => {
     expect(markdown).toContain('*Model:* triage-v2');
   });
 
-  it('reports a rejected payload as permanent without the URL', async () => {
+  it('reports a rejected payload as permanent, with its status line only', async () => {
     // Slack answers 404 no_service for a revoked webhook; an echoed path must not leak either.
     const slack = await startSlack((req, res) => res.writeHead(404).end(`no_service ${req.url ?? ''}`));
-    const outcome = await sendSlack(message, target(slack.url));
+    const outcome = await sendSlack(message, target(slack.url), guard);
     expect(outcome).toMatchObject({ ok: false, permanent: true, httpStatus: 404 });
-    expect(outcome.error).toContain('the Slack webhook answered HTTP 404: no_service');
+    expect(outcome.error).toBe('HTTP 404 Not Found');
     assertNoUrl(outcome, slack.url);
   });
 
   it('reports rate limiting and server errors as retryable without the URL', async () => {
     for (const status of [429, 500]) {
       const slack = await startSlack((_req, res) => res.writeHead(status).end('rate_limited'));
-      const outcome = await sendSlack(message, target(slack.url));
+      const outcome = await sendSlack(message, target(slack.url), guard);
       expect(outcome).toMatchObject({ ok: false, permanent: false, httpStatus: status });
       assertNoUrl(outcome, slack.url);
     }
@@ -130,9 +134,9 @@ describe('sendSlack (real HTTP server)', () => {
 
   it('reports a timeout and a refused connection as retryable without the URL', async () => {
     const silent = await startSlack(() => undefined);
-    const timedOut = await sendSlack(message, target(silent.url, 200));
+    const timedOut = await sendSlack(message, target(silent.url, 200), guard);
     expect(timedOut).toMatchObject({ ok: false, permanent: false, httpStatus: null });
-    expect(timedOut.error).toBe('the Slack webhook: no answer within 200 ms');
+    expect(timedOut.error).toBe('no answer within 200 ms');
     assertNoUrl(timedOut, silent.url);
 
     const closed = createServer();
@@ -140,16 +144,16 @@ describe('sendSlack (real HTTP server)', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
-    const refused = await sendSlack(message, target(url));
+    const refused = await sendSlack(message, target(url), guard);
     expect(refused).toMatchObject({ ok: false, permanent: false, httpStatus: null });
-    expect(refused.error).toBe('the Slack webhook: network error (ECONNREFUSED)');
+    expect(refused.error).toBe('network error (ECONNREFUSED)');
     assertNoUrl(refused, url);
   });
 
   it('reports an invalid URL as permanent without quoting it', async () => {
     for (const url of ['not a url/services/s3cr3tT0k3nXyZ123', 'data:text/plain,s3cr3tT0k3nXyZ123']) {
-      const outcome = await sendSlack(message, target(url));
-      expect(outcome).toMatchObject({ ok: false, permanent: true, httpStatus: null, error: 'the Slack webhook: the URL is not a valid http(s) URL' });
+      const outcome = await sendSlack(message, target(url), guard);
+      expect(outcome).toMatchObject({ ok: false, permanent: true, httpStatus: null, error: 'the URL is not a valid http(s) URL' });
     }
   });
 });

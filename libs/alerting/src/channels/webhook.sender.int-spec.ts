@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OutboundGuard } from '../outbound/outbound-guard';
+import { OutboundPolicy } from '../outbound/outbound-policy';
 import { ChannelSender } from './channel-sender';
 import type { DeliveryOutcome } from './notification-message';
 import { sampleAlert, sampleMessage } from './notification-message.fixture';
@@ -8,7 +10,8 @@ import { verifySignature } from './signature';
 import { sendWebhook, type WebhookTarget } from './webhook.sender';
 
 // Against a real HTTP server on the loopback interface: what goes over the wire is what a
-// receiver gets.
+// receiver gets. Loopback is refused by default; these receivers are allowlisted here.
+const guard = new OutboundGuard(new OutboundPolicy(['127.0.0.1/32']));
 
 interface Received {
   readonly method: string;
@@ -82,7 +85,7 @@ describe('sendWebhook (real HTTP server)', () => {
   }
 
   async function send(url: string, timeoutMs?: number): Promise<DeliveryOutcome> {
-    const outcome = await sendWebhook(message, target(url, timeoutMs));
+    const outcome = await sendWebhook(message, target(url, timeoutMs), guard);
     outcomes.push(outcome);
     return outcome;
   }
@@ -122,13 +125,16 @@ describe('sendWebhook (real HTTP server)', () => {
     expect(verifySignature(secret, String(signature), request.body.replace('credit-v3', 'credit-v4'))).toBe(false);
   });
 
-  it('treats 5xx, 408 and 429 as retryable, quoting at most 200 characters of the answer', async () => {
-    for (const status of [500, 503, 408, 429]) {
-      const r = await receiver((_req, res) => res.writeHead(status, { 'Content-Type': 'text/plain' }).end(`boom ${'x'.repeat(5000)}`));
+  it('treats 5xx, 408 and 429 as retryable, reporting their status line and no byte of the answer', async () => {
+    for (const [status, line] of [
+      [500, 'HTTP 500 Internal Server Error'],
+      [503, 'HTTP 503 Service Unavailable'],
+      [408, 'HTTP 408 Request Timeout'],
+      [429, 'HTTP 429 Too Many Requests'],
+    ] as const) {
+      const r = await receiver((_req, res) => res.writeHead(status, 'Custom Reason From Receiver', { 'Content-Type': 'text/plain' }).end(`-ERR internal ${'x'.repeat(5000)}`));
       const outcome = await send(r.url);
-      expect(outcome).toMatchObject({ ok: false, permanent: false, httpStatus: status });
-      expect(outcome.error).toContain(`HTTP ${status}: boom x`);
-      expect(outcome.error?.length).toBeLessThan(300);
+      expect(outcome).toMatchObject({ ok: false, permanent: false, httpStatus: status, error: line });
     }
   });
 
@@ -143,11 +149,10 @@ describe('sendWebhook (real HTTP server)', () => {
     expect(target.received).toHaveLength(0);
   });
 
-  it('never quotes the secret, even when the receiver echoes it', async () => {
+  it('never quotes the secret, nor anything else the receiver answers', async () => {
     const r = await receiver((_req, res) => res.writeHead(401).end(`wrong key ${secret}`));
     const outcome = await send(r.url);
-    expect(outcome).toMatchObject({ ok: false, permanent: true, httpStatus: 401 });
-    expect(outcome.error).toContain('wrong key [redacted]');
+    expect(outcome).toMatchObject({ ok: false, permanent: true, httpStatus: 401, error: 'HTTP 401 Unauthorized' });
   });
 
   it('gives up on a receiver that never answers after about timeout_ms, as retryable', async () => {
@@ -164,7 +169,7 @@ describe('sendWebhook (real HTTP server)', () => {
 
   it('is what ChannelSender sends for a webhook channel', async () => {
     const r = await receiver((_req, res) => res.writeHead(200).end('ok'));
-    const outcome = await new ChannelSender().send(message, target(r.url));
+    const outcome = await new ChannelSender(guard).send(message, target(r.url));
     outcomes.push(outcome);
     expect(outcome).toMatchObject({ ok: true, httpStatus: 200 });
     expect(r.received[0]?.headers['idempotency-key']).toBe(message.id);

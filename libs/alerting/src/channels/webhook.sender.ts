@@ -1,25 +1,23 @@
+import { STATUS_CODES } from 'node:http';
+import { guardedPost } from '../outbound/guarded-http';
+import { OUTBOUND_REFUSED, type OutboundGuard } from '../outbound/outbound-guard';
 import type { ChannelTarget } from './channel-config';
 import type { DeliveryOutcome, NotificationMessage } from './notification-message';
 import { webhookBody } from './render';
 import { signPayload, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature';
 
-/** The `fetch` a sender uses; tests and callers may pass their own. */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
 export type WebhookTarget = Extract<ChannelTarget, { kind: 'webhook' }>;
 
 export const USER_AGENT = 'kanshi-notifier/1';
 
-/** How much of a receiver's answer an outcome quotes: enough to diagnose, not to store a page. */
-const BODY_SNIPPET_LENGTH = 200;
+/** Longest reason an outcome quotes from a renderer's error. */
+const REASON_LENGTH = 200;
 
 export interface PostOptions {
   readonly url: string;
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
-  /** How errors name the receiver: the URL itself, unless the URL is a secret. */
-  readonly receiver: string;
   /** Strings that must never appear in an outcome's error. */
   readonly secrets: readonly string[];
 }
@@ -46,8 +44,8 @@ export interface ErrorFields {
 }
 
 /**
- * The fields of an error the senders read. Duck-typed: errors from Node's own fetch may come
- * from another realm (as under Jest), where `instanceof Error` is false.
+ * The fields of an error the senders read. Duck-typed: errors made inside Node (sockets, DNS)
+ * may come from another realm (as under Jest), where `instanceof Error` is false.
  */
 export function errorFields(error: unknown): ErrorFields {
   if (typeof error !== 'object' || error === null) return { name: null, message: null, code: null, cause: undefined };
@@ -61,15 +59,26 @@ export function errorFields(error: unknown): ErrorFields {
 }
 
 /**
- * Why a request failed without an answer. Built from error names and codes rather than
- * messages, since a message may quote the URL (for Slack, the secret).
+ * The status line an outcome reports for an answer: `HTTP 502 Bad Gateway`. The reason phrase
+ * is the standard one, not the receiver's, so nothing the receiver sent is stored or shown.
  */
-function describeFailure(error: unknown, timeoutMs: number): string {
+export function httpStatusLine(status: number): string {
+  const phrase = STATUS_CODES[status];
+  return phrase ? `HTTP ${status} ${phrase}` : `HTTP ${status}`;
+}
+
+/**
+ * Why a request failed without an answer. Built from error names and codes rather than
+ * messages, since a message may quote the URL (for Slack, the secret); a refusal's message is
+ * the guard's own.
+ */
+function describeFailure(error: unknown, timeoutMs: number): { readonly text: string; readonly permanent: boolean } {
   const fields = errorFields(error);
-  if (fields.name === 'TimeoutError' || fields.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  if (fields.code === OUTBOUND_REFUSED && fields.message) return { text: fields.message, permanent: true };
+  if (fields.name === 'TimeoutError' || fields.name === 'AbortError') return { text: `no answer within ${timeoutMs} ms`, permanent: false };
   const code = errorFields(fields.cause).code ?? fields.code;
-  if (code) return `network error (${code})`;
-  return `request failed (${fields.name ?? 'unknown error'})`;
+  if (code) return { text: `network error (${code})`, permanent: false };
+  return { text: `request failed (${fields.name ?? 'unknown error'})`, permanent: false };
 }
 
 function isHttpUrl(url: string): boolean {
@@ -81,27 +90,6 @@ function isHttpUrl(url: string): boolean {
   }
 }
 
-/** The first characters of an answer's body, reading no more of it than that. */
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return '';
-  // Node's typings leave the chunk type open; fetch bodies are bytes.
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < BODY_SNIPPET_LENGTH) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // A body cut off half-way still leaves the status to report.
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-  return text.replace(/\s+/g, ' ').trim().slice(0, BODY_SNIPPET_LENGTH);
-}
-
 /**
  * Runs a renderer; a message it cannot render (say, a value JSON cannot hold) is a permanent
  * failure, since a retry renders the same message again.
@@ -110,42 +98,39 @@ export function renderOrOutcome(render: () => string): string | DeliveryOutcome 
   try {
     return render();
   } catch (error) {
-    const reason = (errorFields(error).message ?? 'unknown error').slice(0, BODY_SNIPPET_LENGTH);
+    const reason = (errorFields(error).message ?? 'unknown error').slice(0, REASON_LENGTH);
     return { ok: false, permanent: true, httpStatus: null, error: `the notification could not be rendered: ${reason}`, durationMs: 0 };
   }
 }
 
 /**
- * POSTs a JSON body and turns the answer into an outcome. Never throws: every failure becomes
- * an outcome whose `permanent` says whether a retry can help.
+ * POSTs a JSON body and turns the answer into an outcome: its status line only, never a byte
+ * of its body. Never throws: every failure becomes an outcome whose `permanent` says whether a
+ * retry can help. A destination the guard refuses is permanent.
  */
-export async function postJson(options: PostOptions, fetchImpl: FetchLike = fetch): Promise<DeliveryOutcome> {
+export async function postJson(options: PostOptions, guard: OutboundGuard): Promise<DeliveryOutcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  // No retry mends a bad URL; and fetch would also "deliver" to data: and blob: URLs.
+  // No retry mends a bad URL.
   if (!isHttpUrl(options.url)) {
-    return { ok: false, permanent: true, httpStatus: null, error: `${options.receiver}: the URL is not a valid http(s) URL`, durationMs: elapsed() };
+    return { ok: false, permanent: true, httpStatus: null, error: 'the URL is not a valid http(s) URL', durationMs: elapsed() };
   }
   try {
-    const response = await fetchImpl(options.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT, ...options.headers },
-      body: options.body,
-      // A redirect would turn the POST into a GET or send it elsewhere: report it instead.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    const status = response.status;
-    if (status >= 200 && status < 300) {
-      await response.body?.cancel().catch(() => undefined);
-      return { ok: true, permanent: false, httpStatus: status, error: null, durationMs: elapsed() };
-    }
-    const snippet = await readSnippet(response);
-    const error = `${options.receiver} answered HTTP ${status}${snippet ? `: ${snippet}` : ''}`;
-    return { ok: false, permanent: !isRetryableStatus(status), httpStatus: status, error: redact(error, options.secrets), durationMs: elapsed() };
+    const status = await guardedPost(
+      {
+        url: new URL(options.url),
+        body: options.body,
+        headers: { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT, ...options.headers },
+        timeoutMs: options.timeoutMs,
+      },
+      guard,
+    );
+    if (status >= 200 && status < 300) return { ok: true, permanent: false, httpStatus: status, error: null, durationMs: elapsed() };
+    // A redirect is not followed (it would turn the POST into a GET or send it elsewhere): it fails like a 4xx.
+    return { ok: false, permanent: !isRetryableStatus(status), httpStatus: status, error: httpStatusLine(status), durationMs: elapsed() };
   } catch (error) {
-    const text = `${options.receiver}: ${describeFailure(error, options.timeoutMs)}`;
-    return { ok: false, permanent: false, httpStatus: null, error: redact(text, options.secrets), durationMs: elapsed() };
+    const { text, permanent } = describeFailure(error, options.timeoutMs);
+    return { ok: false, permanent, httpStatus: null, error: redact(text, options.secrets), durationMs: elapsed() };
   }
 }
 
@@ -153,17 +138,11 @@ export async function postJson(options: PostOptions, fetchImpl: FetchLike = fetc
  * Delivers a notification to a webhook, signed with the channel's secret. Receivers
  * deduplicate on `Idempotency-Key`, since a retry sends the same notification again.
  */
-export async function sendWebhook(message: NotificationMessage, target: WebhookTarget, fetchImpl: FetchLike = fetch): Promise<DeliveryOutcome> {
+export async function sendWebhook(message: NotificationMessage, target: WebhookTarget, guard: OutboundGuard): Promise<DeliveryOutcome> {
   const rendered = renderOrOutcome(() => webhookBody(message));
   if (typeof rendered !== 'string') return rendered;
   const body = rendered;
   const timestamp = Math.floor(Date.now() / 1000);
-  let receiver: string;
-  try {
-    receiver = `the webhook ${new URL(target.config.url).origin}`;
-  } catch {
-    receiver = 'the webhook';
-  }
   return postJson(
     {
       url: target.config.url,
@@ -174,9 +153,25 @@ export async function sendWebhook(message: NotificationMessage, target: WebhookT
         'Idempotency-Key': message.id,
       },
       timeoutMs: target.config.timeout_ms,
-      receiver,
       secrets: [target.secret],
     },
-    fetchImpl,
+    guard,
   );
+}
+
+/**
+ * The parts of a URL that is a credential (a Slack webhook's) that must never show in an
+ * error: the whole URL and its path. Short paths are left out: replacing them would garble
+ * the error's own words.
+ */
+export function urlSecrets(url: string): string[] {
+  const secrets = [url];
+  try {
+    const parsed = new URL(url);
+    if (parsed.pathname.length > 8) secrets.push(parsed.pathname.slice(1), `${parsed.pathname}${parsed.search}`);
+    secrets.push(parsed.href);
+  } catch {
+    // Not a URL: the whole string is already listed.
+  }
+  return secrets;
 }

@@ -93,7 +93,9 @@ const ALERT_NOTIFICATION = Type.Object({
       at: DATE_TIME,
       ok: Type.Boolean(),
       http_status: Type.Union([Type.Integer(), Type.Null()]),
-      error: NULLABLE_STRING,
+      error: Type.Union([Type.String(), Type.Null()], {
+        description: 'Why the attempt failed, as a status line (`HTTP 502 Bad Gateway`, `SMTP 550 (EENVELOPE)`, `no answer within 10000 ms`, `refused: …`); never the receiver’s answer.',
+      }),
       duration_ms: Type.Number({ minimum: 0 }),
     }),
   ),
@@ -127,7 +129,9 @@ const CHANNEL = Type.Object({
   id: UUID,
   name: Type.String(),
   kind: oneOf(CHANNEL_KINDS),
-  config: Type.Record(Type.String(), Type.Unknown(), { description: 'Settings of the channel’s kind, defaults filled. Never the secret.' }),
+  config: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'Settings of the channel’s kind, defaults filled. Never the secret; a webhook `url` shows only its scheme, host and port (`https://hooks.example.com/…`).',
+  }),
   enabled: Type.Boolean(),
   secret_set: Type.Boolean({ description: 'Whether a secret is stored; the secret itself is write-only.' }),
   created_by: Type.String(),

@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { AlertingSettingsRepository } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef } from '@kanshi/runtime';
-import { ALERTING_SETTINGS_PATCH_SCHEMA, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings } from '../alerting-settings';
+import { ALERTING_SETTINGS_PATCH_SCHEMA, alertingSettingsProblems, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings } from '../alerting-settings';
 import { actorOf } from './alerts.controller';
+import { invalidRequest } from './channels.controller';
 
 const settingsBody = requestValidator(ALERTING_SETTINGS_PATCH_SCHEMA);
 
@@ -33,9 +34,11 @@ export class AlertingSettingsController {
   })
   @ApiBody({ required: true, schema: openApiSchema(settingsBody.schema) })
   @ApiResponse({ status: 200, description: 'The settings in force after the change.', schema: schemaRef('AlertingSettings') })
-  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(400, 'A bad field, named; a duration outside its limits names its minimum or maximum.', schemaRef('ValidationProblem'))
   async put(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<AlertingSettings> {
     const patch = settingsBody.parse(body);
+    const problems = alertingSettingsProblems(patch);
+    if (problems.length > 0) throw invalidRequest(...problems);
     const next = mergeAlertingSettings(await this.effective(principal.tenantId), patch);
     // Stored whole: a later change of Kanshi's defaults does not move what this tenant chose.
     await this.settings.put(principal.tenantId, next, actorOf(principal).actor);

@@ -2,9 +2,11 @@ import { BadRequestException, Body, ConflictException, Controller, Delete, Get, 
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type, type TString } from '@sinclair/typebox';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
+import { AppConfig, CONFIG_VARIABLES } from '@kanshi/config';
 import { ChannelRepository, NameTakenError, type ChannelRecord } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef, type FieldError } from '@kanshi/runtime';
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, CHANNEL_SECRET_DESCRIPTIONS, type ChannelKind } from '../channels/channel-config';
+import { OutboundGuard } from '../outbound/outbound-guard';
 import { actorOf } from './alerts.controller';
 
 /** A 400 in the shape `requestValidator` gives, for checks a schema cannot express. */
@@ -86,7 +88,29 @@ function checkConfig(kind: ChannelKind, config: Readonly<Record<string, unknown>
   return configValidators[kind].parse({ config }).config;
 }
 
-/** The wire shape of a channel: never the secret, only whether one is set. */
+/** The host a URL names, or `null` when it is not a URL. */
+function hostOf(url: unknown): string | null {
+  if (typeof url !== 'string') return null;
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a channel connects: each destination with the field that sets it. */
+function destinations(kind: ChannelKind, config: Readonly<Record<string, unknown>>, secret: string | null | undefined): { field: string; host: string | null }[] {
+  switch (kind) {
+    case 'webhook':
+      return [{ field: 'config.url', host: hostOf(config['url']) }];
+    case 'email':
+      return [{ field: 'config.host', host: typeof config['host'] === 'string' ? config['host'] : null }];
+    case 'slack':
+      return secret === undefined || secret === null ? [] : [{ field: 'secret', host: hostOf(secret) }];
+  }
+}
+
+/** The wire shape of a channel: never the secret, only whether one is set; the URL shows only its scheme, host and port. */
 export function toChannelView(c: ChannelRecord) {
   return {
     id: c.id,
@@ -114,7 +138,11 @@ export function toChannelView(c: ChannelRecord) {
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
 export class ChannelsController {
-  constructor(private readonly channels: ChannelRepository) {}
+  constructor(
+    private readonly channels: ChannelRepository,
+    private readonly guard: OutboundGuard,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @RequireRoles('admin')
@@ -125,12 +153,17 @@ export class ChannelsController {
   })
   @ApiBody({ required: true, schema: openApiSchema(createBody.schema) })
   @ApiResponse({ status: 201, description: 'Created; the secret is not in the answer (`secret_set` says one is stored).', schema: schemaRef('Channel') })
-  @ApiProblemResponse(400, 'A bad field, named (`config.<field>` for the configuration).', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(
+    400,
+    'A bad field, named (`config.<field>` for the configuration): also a destination at a loopback, private, link-local or other internal address that `KANSHI_OUTBOUND_ALLOWLIST` does not name, and more recipients than `KANSHI_QUOTA_CHANNEL_RECIPIENTS`.',
+    schemaRef('ValidationProblem'),
+  )
   @ApiProblemResponse(409, 'The tenant has a channel of that name.')
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = createBody.parse(body);
     const config = checkConfig(input.kind, input.config);
     const secret = checkSecret(input.kind, input.secret);
+    await this.checkReach(destinations(input.kind, config, secret), config['to']);
     try {
       const channel = await this.channels.create(principal.tenantId, { name: input.name, kind: input.kind, config, secret, enabled: input.enabled, createdBy: actorOf(principal).actor });
       return toChannelView(channel);
@@ -163,7 +196,7 @@ export class ChannelsController {
   })
   @ApiBody({ required: true, schema: openApiSchema(patchBody.schema) })
   @ApiResponse({ status: 200, description: 'The channel as it is now.', schema: schemaRef('Channel') })
-  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(400, 'A bad field, named, as for creating a channel.', schemaRef('ValidationProblem'))
   @ApiProblemResponse(404, 'No such channel in the caller’s tenant.')
   @ApiProblemResponse(409, 'The tenant has another channel of that name, or the channel is of a kind this version does not know.')
   async patch(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
@@ -180,6 +213,14 @@ export class ChannelsController {
       config = checkConfig(current.kind, merged);
     }
     const secret = changes.secret === undefined ? undefined : checkSecret(current.kind, changes.secret);
+    if (config !== undefined || secret !== undefined) {
+      // Only what this request changes is checked again: a destination saved earlier is checked at every connection anyway.
+      const changed = new Set([...Object.keys(changes.config ?? {}).map((key) => `config.${key}`), ...(secret === undefined ? [] : ['secret'])]);
+      await this.checkReach(
+        destinations(current.kind, config ?? current.config, secret).filter((d) => changed.has(d.field)),
+        changed.has('config.to') ? config?.['to'] : undefined,
+      );
+    }
     try {
       const channel = await this.channels.update(principal.tenantId, id, { name: changes.name, config, secret, enabled: changes.enabled });
       if (!channel) throw new NotFoundException(`No channel ${id}.`);
@@ -210,6 +251,24 @@ export class ChannelsController {
           routes: result.routes.map((r) => ({ id: r.id, name: r.name })),
         });
     }
+  }
+
+  /**
+   * Refuses destinations the outbound guard would refuse (named by field, with the setting that
+   * allows them) and more recipients than the quota. A name that does not resolve now passes:
+   * the guard checks every connection again.
+   */
+  private async checkReach(targets: readonly { field: string; host: string | null }[], to: unknown): Promise<void> {
+    const problems: FieldError[] = [];
+    for (const { field, host } of targets) {
+      const refusal = host === null ? null : await this.guard.refusalFor(host);
+      if (refusal) problems.push({ field, message: refusal });
+    }
+    const quota = this.config.values.channelRecipientsQuota;
+    if (Array.isArray(to) && to.length > quota) {
+      problems.push({ field: 'config.to', message: `${to.length} recipients, over the most a channel may have, ${quota} (${CONFIG_VARIABLES.channelRecipientsQuota.name})` });
+    }
+    if (problems.length > 0) throw invalidRequest(...problems);
   }
 
   private async existing(tenantId: string, id: string): Promise<ChannelRecord> {

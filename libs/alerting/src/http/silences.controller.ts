@@ -20,6 +20,8 @@ import { matcherSchemas, optional } from './routes.controller';
 /** How far ahead a silence may end: a longer one is a rule to change, not a silence. */
 const MAX_SILENCE_DAYS = 90;
 const MAX_SILENCE_MS = MAX_SILENCE_DAYS * 24 * 3600 * 1000;
+/** The shortest silence: one that ends sooner is what `DELETE` (end now) is for. */
+const MIN_SILENCE_MS = 60_000;
 
 const REASON = Type.String({ minLength: 1, maxLength: 2000, description: 'Why: shown in the history of every alert the silence holds.' });
 const DATE_TIME = (description: string) => Type.String({ format: 'date-time', description });
@@ -30,7 +32,7 @@ const createBody = requestValidator(
       matchers: Type.Object(optional(matcherSchemas()), { additionalProperties: false, description: 'At least one non-empty list: a silence of everything is refused.' }),
       reason: REASON,
       starts_at: Type.Optional(DATE_TIME('Default: now.')),
-      ends_at: DATE_TIME(`After starts_at and now, at most ${MAX_SILENCE_DAYS} days ahead.`),
+      ends_at: DATE_TIME(`At least 1m after starts_at, after now, at most ${MAX_SILENCE_DAYS} days ahead.`),
     },
     { additionalProperties: false },
   ),
@@ -71,6 +73,7 @@ export function toSilenceView(s: SilenceEntity, now: Date) {
 /** Problems with the end of a silence that starts at `startsAt`, judged at `now`. */
 function endProblems(endsAt: Date, startsAt: Date, now: Date): FieldError[] {
   if (endsAt.getTime() <= startsAt.getTime()) return [{ field: 'ends_at', message: `must be after starts_at (${startsAt.toISOString()})` }];
+  if (endsAt.getTime() - startsAt.getTime() < MIN_SILENCE_MS) return [{ field: 'ends_at', message: `must be at least 1m after starts_at (${startsAt.toISOString()}): a silence lasts at least 1m` }];
   if (endsAt.getTime() <= now.getTime()) return [{ field: 'ends_at', message: 'must be in the future' }];
   if (endsAt.getTime() > now.getTime() + MAX_SILENCE_MS) return [{ field: 'ends_at', message: `must be at most ${MAX_SILENCE_DAYS} days ahead` }];
   return [];

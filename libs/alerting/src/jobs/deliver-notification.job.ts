@@ -29,9 +29,11 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     const target = await this.store.deliveryTarget(job.notification_id);
     if (!target || target.notification.status !== 'pending') return;
     const channel = toChannelTarget(target);
+    if (target.channel.sealError) this.logger.error(`channel "${target.channel.name}" (${target.channel.id}): ${target.channel.sealError}`);
     const outcome: DeliveryOutcome =
       typeof channel === 'string'
-        ? { ok: false, permanent: true, httpStatus: null, error: channel, durationMs: 0 }
+        ? // A secret that does not open may once the operator sets its key: retried, not failed at once.
+          { ok: false, permanent: target.channel.sealError === null, httpStatus: null, error: channel, durationMs: 0 }
         : await this.sender.send(toNotificationMessage(target, this.config.values.publicUrl), channel);
     const final = !outcome.ok && (outcome.permanent || context.attempt >= context.maxAttempts);
     await this.store.recordAttempt(job.notification_id, job.tenant_id, context.attempt, outcome, final);
@@ -52,6 +54,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
 function toChannelTarget(target: DeliveryTarget): ChannelTarget | string {
   const { channel } = target;
   if (!channel.usable) return `channel "${channel.name}" was deleted or disabled`;
+  if (channel.sealError) return `the sealed secret of channel "${channel.name}" does not open with the worker's keys; an operator must set the key it was sealed with (see the worker's log)`;
   if (!(CHANNEL_KINDS as readonly string[]).includes(channel.kind)) return `channel kind "${channel.kind}" is unknown`;
   const kind = channel.kind as ChannelKind;
   const config = Value.Default(CHANNEL_CONFIG_SCHEMAS[kind], Value.Clone(channel.config));

@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@kanshi/config';
+import { SecretBox, secretsKeyId } from '@kanshi/secrets';
 import { createTenantFixture, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
 import { ChannelRepository, NameTakenError, type NewChannel } from './channel.repository';
+import { NotificationRepository } from './notification.repository';
 import { RouteRepository } from './route.repository';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
-const channels = new ChannelRepository(dataSource);
+const key = randomBytes(32);
+const box = new SecretBox(key);
+const channels = new ChannelRepository(dataSource, box);
 const routes = new RouteRepository(dataSource);
 
 const SECRET = 'whsec-0123456789abcdef-do-not-leak';
@@ -22,6 +27,34 @@ async function storedSecret(id: string): Promise<string | null | undefined> {
   const [row] = await dataSource.query<{ secret: string | null }[]>('SELECT secret FROM notification_channels WHERE id = $1', [id]);
   return row?.secret;
 }
+
+/** The whole stored row as text, as anyone reading the table (or a dump of it) sees it. */
+async function storedRow(id: string): Promise<string> {
+  const [row] = await dataSource.query<{ row: string }[]>('SELECT row_to_json(c)::text AS row FROM notification_channels c WHERE id = $1', [id]);
+  return row?.row ?? '';
+}
+
+/** The channel as the worker gets it to send: through a notification to it. */
+async function deliveryChannel(tenantId: string, channelId: string, secrets: SecretBox = box) {
+  const [notification] = await dataSource.query<{ id: string }[]>(
+    `INSERT INTO notifications (tenant_id, channel_id, kind, status) VALUES ($1, $2, 'firing', 'pending') RETURNING id`,
+    [tenantId, channelId],
+  );
+  const target = await new NotificationRepository(dataSource, secrets).deliveryTarget(notification?.id ?? '');
+  if (!target) throw new Error('no delivery target');
+  return target.channel;
+}
+
+/** A channel row as a release before sealing stored it: secret and URL in plaintext. */
+async function legacyChannel(tenantId: string, name: string, url: string, secret: string): Promise<string> {
+  const [row] = await dataSource.query<{ id: string }[]>(
+    `INSERT INTO notification_channels (tenant_id, name, kind, config, secret, created_by) VALUES ($1, $2, 'webhook', $3, $4, 'test') RETURNING id`,
+    [tenantId, name, JSON.stringify({ url, timeout_ms: 10_000, max_attempts: 8, backoff_ms: 10_000 }), secret],
+  );
+  return row?.id ?? '';
+}
+
+const TOKEN_URL = 'https://hooks.example/kanshi/T0K3N-in-the-path?sig=QU3RY-t0k3n';
 
 beforeAll(async () => {
   await dataSource.initialize();
@@ -50,8 +83,91 @@ describe('ChannelRepository (real PostgreSQL)', () => {
       expect(record).not.toHaveProperty('secret');
       expect(JSON.stringify(record)).not.toContain(SECRET);
     }
-    expect(await storedSecret(created.id)).toBe(SECRET);
+    expect(await storedSecret(created.id)).toMatch(/^sealed:v1:/);
     expect((await channels.create(tenantId, { ...webhook('mail', null), kind: 'email' })).secretSet).toBe(false);
+  });
+
+  it('seals the secret and the URL at rest: the stored row holds neither in plaintext, the sender gets both', async () => {
+    const created = await channels.create(tenantId, { ...webhook('ops'), config: { ...webhook('ops').config, url: TOKEN_URL } });
+
+    const row = await storedRow(created.id);
+    for (const plaintext of [SECRET, 'T0K3N-in-the-path', 'QU3RY-t0k3n', 'hooks.example']) expect(row).not.toContain(plaintext);
+    expect(row.match(new RegExp(`sealed:v1:${secretsKeyId(key)}:`, 'g'))).toHaveLength(2);
+    const [columns] = await dataSource.query<{ secret: string; url: string }[]>(`SELECT secret, config->>'url' AS url FROM notification_channels WHERE id = $1`, [created.id]);
+    expect(box.isSealed(columns?.secret ?? '')).toBe(true);
+    expect(box.isSealed(columns?.url ?? '')).toBe(true);
+
+    expect(created.config['url']).toBe('https://hooks.example/…');
+    expect(await deliveryChannel(tenantId, created.id)).toMatchObject({ secret: SECRET, config: { url: TOKEN_URL }, sealError: null });
+  });
+
+  it('does not open a sealed value copied to another row, nor a secret copied into the URL field', async () => {
+    const a = await channels.create(tenantId, webhook('a'));
+    const b = await channels.create(tenantId, webhook('b'));
+    await dataSource.query(`UPDATE notification_channels SET secret = (SELECT secret FROM notification_channels WHERE id = $1) WHERE id = $2`, [a.id, b.id]);
+    await dataSource.query(`UPDATE notification_channels SET config = jsonb_set(config, '{url}', to_jsonb(secret)) WHERE id = $1`, [a.id]);
+
+    for (const id of [a.id, b.id]) {
+      const channel = await deliveryChannel(tenantId, id);
+      expect(channel.secret).toBeNull();
+      expect(channel.sealError).toMatch(/does not open: it was altered, or copied from another row or field/);
+      expect(channel.sealError).not.toContain(SECRET);
+    }
+  });
+
+  it('keeps the stored URL when the masked one comes back, and seals a new one', async () => {
+    const created = await channels.create(tenantId, { ...webhook('ops'), config: { ...webhook('ops').config, url: TOKEN_URL } });
+    const sealedUrl = async () => (await dataSource.query<{ url: string }[]>(`SELECT config->>'url' AS url FROM notification_channels WHERE id = $1`, [created.id]))[0]?.url;
+    const before = await sealedUrl();
+
+    const same = await channels.update(tenantId, created.id, { config: { ...created.config, timeout_ms: 5000 } });
+    expect(same?.config).toMatchObject({ url: 'https://hooks.example/…', timeout_ms: 5000 });
+    expect(await sealedUrl()).toBe(before);
+    expect((await deliveryChannel(tenantId, created.id)).config['url']).toBe(TOKEN_URL);
+
+    await channels.update(tenantId, created.id, { config: { ...created.config, url: 'https://other.example/new-t0k3n' } });
+    expect(await storedRow(created.id)).not.toContain('new-t0k3n');
+    expect((await deliveryChannel(tenantId, created.id)).config['url']).toBe('https://other.example/new-t0k3n');
+  });
+
+  it('uses rows stored in plaintext before sealing existed; reseal seals them, and reseals them under a new key', async () => {
+    const id = await legacyChannel(tenantId, 'legacy', TOKEN_URL, SECRET);
+    await channels.create(otherTenantId, webhook('not-mine'));
+
+    expect((await channels.get(tenantId, id))?.config['url']).toBe('https://hooks.example/…');
+    expect(await deliveryChannel(tenantId, id)).toMatchObject({ secret: SECRET, config: { url: TOKEN_URL }, sealError: null });
+
+    expect(await channels.reseal({ tenantId })).toEqual({ table: 'notification_channels', sealed: 2, resealed: 0, current: 0, failed: [] });
+    const sealedRow = await storedRow(id);
+    for (const plaintext of [SECRET, 'T0K3N-in-the-path', 'QU3RY-t0k3n']) expect(sealedRow).not.toContain(plaintext);
+    expect(await deliveryChannel(tenantId, id)).toMatchObject({ secret: SECRET, config: { url: TOKEN_URL } });
+    expect(await channels.reseal({ tenantId })).toMatchObject({ sealed: 0, resealed: 0, current: 2 });
+
+    // Rotation: the new key seals, the old one only opens, until reseal; then the old key can go.
+    const newKey = randomBytes(32);
+    const rotated = new ChannelRepository(dataSource, new SecretBox(newKey, [key]));
+    expect(await rotated.reseal({ tenantId })).toMatchObject({ sealed: 0, resealed: 2, current: 0, failed: [] });
+    expect(await storedRow(id)).toContain(`sealed:v1:${secretsKeyId(newKey)}:`);
+    expect(await storedRow(id)).not.toContain(`sealed:v1:${secretsKeyId(key)}:`);
+    expect(await deliveryChannel(tenantId, id, new SecretBox(newKey))).toMatchObject({ secret: SECRET, config: { url: TOKEN_URL }, sealError: null });
+  });
+
+  it('reports values sealed with a key it does not hold, by key id, and leaves them as they are', async () => {
+    const created = await channels.create(tenantId, webhook('ops'));
+    const before = await storedRow(created.id);
+    const stranger = new ChannelRepository(dataSource, new SecretBox(randomBytes(32)));
+
+    const report = await stranger.reseal({ tenantId });
+
+    expect(report.failed).toHaveLength(2);
+    for (const failure of report.failed) {
+      expect(failure.id).toBe(created.id);
+      expect(failure.error).toContain(`sealed with key ${secretsKeyId(key)}`);
+      expect(failure.error).toContain('KANSHI_SECRETS_PREVIOUS_KEYS');
+      expect(failure.error).not.toContain(SECRET);
+    }
+    expect(await storedRow(created.id)).toBe(before);
+    expect((await stranger.get(tenantId, created.id))?.config['url']).toMatch(/^\(sealed with key [0-9a-f]{8}, which does not open here/);
   });
 
   it('keeps names unique among the live channels of a tenant, and frees a deleted channel’s name', async () => {
@@ -97,7 +213,7 @@ describe('ChannelRepository (real PostgreSQL)', () => {
       config: { url: 'https://other.example' },
       secretSet: true,
     });
-    expect(await storedSecret(created.id)).toBe(newSecret);
+    expect(box.open((await storedSecret(created.id)) ?? '', `notification_channels/${created.id}/secret`)).toBe(newSecret);
     expect((await channels.update(tenantId, created.id, { secret: null }))?.secretSet).toBe(false);
     expect(await storedSecret(created.id)).toBeNull();
     await expect(channels.update(tenantId, created.id, { name: 'taken' })).rejects.toBeInstanceOf(NameTakenError);

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AlertClockJob, EscalateAlertJob, SilenceTimerJob } from '@kanshi/contracts';
+import { SecretBox, SecretOpenError } from '@kanshi/secrets';
 import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
 import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { SilenceEntity } from '../entities/silence.entity';
 import { appendHistory, SYSTEM, UUID, type HistoryEntry } from './alert.repository';
+import { openChannelConfig, revealChannelValue } from './channel-secrets';
 import { planNotifications, type RoutableAlert, type RouteRule, type SilenceRule } from './notification-plan';
 
 /** A stored notification waiting to be sent, with its channel's retry settings. */
@@ -30,10 +32,21 @@ export interface AlertFollowUpState {
   readonly dueAt: Date | null;
 }
 
-/** Everything a sender needs for one notification. The channel secret is in it: never log it. */
+/**
+ * Everything a sender needs for one notification. The channel's secret and URL are in it,
+ * opened: never log them. `sealError` says why they did not open (they are then left out).
+ */
 export interface DeliveryTarget {
   readonly notification: NotificationEntity;
-  readonly channel: { readonly id: string; readonly name: string; readonly kind: string; readonly config: Record<string, unknown>; readonly secret: string | null; readonly usable: boolean };
+  readonly channel: {
+    readonly id: string;
+    readonly name: string;
+    readonly kind: string;
+    readonly config: Record<string, unknown>;
+    readonly secret: string | null;
+    readonly usable: boolean;
+    readonly sealError: string | null;
+  };
   readonly alerts: AlertEntity[];
   readonly silence: SilenceEntity | null;
 }
@@ -80,7 +93,10 @@ const GROUP_BATCH = 200;
  */
 @Injectable()
 export class NotificationRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly secrets: SecretBox,
+  ) {}
 
   async followUpState(tenantId: string, alertId: string): Promise<AlertFollowUpState | null> {
     if (!UUID.test(alertId)) return null;
@@ -336,7 +352,7 @@ export class NotificationRepository {
     });
   }
 
-  /** The notification, its channel (with the secret), its alerts and its silence, or `null`. */
+  /** The notification, its channel (secret and URL opened), its alerts and its silence, or `null`. */
   async deliveryTarget(notificationId: string): Promise<DeliveryTarget | null> {
     if (!UUID.test(notificationId)) return null;
     const notification = await this.dataSource.getRepository(NotificationEntity).findOneBy({ id: notificationId });
@@ -348,9 +364,20 @@ export class NotificationRepository {
     if (!channel) return null;
     const alerts = notification.alertIds.length === 0 ? [] : await this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: notification.alertIds }).orderBy('a.first_seen_at').getMany();
     const silence = notification.silenceId ? await this.dataSource.getRepository(SilenceEntity).findOneBy({ id: notification.silenceId }) : null;
+    let opened: { config: Record<string, unknown>; secret: string | null; sealError: string | null };
+    try {
+      opened = {
+        config: openChannelConfig(this.secrets, channel.id, channel.config),
+        secret: channel.secret === null ? null : revealChannelValue(this.secrets, channel.id, 'secret', channel.secret),
+        sealError: null,
+      };
+    } catch (error) {
+      if (!(error instanceof SecretOpenError)) throw error;
+      opened = { config: { ...channel.config, url: undefined }, secret: null, sealError: error.message };
+    }
     return {
       notification,
-      channel: { id: channel.id, name: channel.name, kind: channel.kind, config: channel.config, secret: channel.secret, usable: channel.enabled && channel.deleted_at === null },
+      channel: { id: channel.id, name: channel.name, kind: channel.kind, ...opened, usable: channel.enabled && channel.deleted_at === null },
       alerts,
       silence,
     };

@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig } from '@kanshi/config';
+import { SecretBox } from '@kanshi/secrets';
 import { createTenantFixture, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
 import { ChannelRepository, NameTakenError } from './channel.repository';
 import { RouteRepository, type RouteFields } from './route.repository';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
-const channels = new ChannelRepository(dataSource);
+const channels = new ChannelRepository(dataSource, new SecretBox(randomBytes(32)));
 const routes = new RouteRepository(dataSource);
 
 const channel = (tenantId: string, name: string) =>

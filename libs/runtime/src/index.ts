@@ -12,6 +12,7 @@ export {
   type JsonSchemaObject,
   type OpenApiOptions,
 } from './openapi';
+export { exceedsJsonDepth, jsonDepthLimit, MAX_JSON_DEPTH, tooDeepProblem } from './json-depth';
 export { HEALTH_CHECKS, HealthController, HealthModule, type HealthCheck } from './health';
 export { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter';
 export { requestValidator, type FieldError } from './request-validation';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadConfig } from '@kanshi/config';
+import { loadConfig, type AppConfig } from '@kanshi/config';
 import { ApiKeyService, generateApiKey, parseApiKey } from '@kanshi/auth';
 import { createDataSource, ApiKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
 import { modelProfile } from '@kanshi/policy-sdk';
@@ -29,9 +29,26 @@ function devKey(cacheDir: string, configured: string | undefined): string {
   return token;
 }
 
-/** Seeds the demo tenant, its inventory (all but the unregistered model) and the admin dev key. */
-export async function seedDemo(databaseUrl: string, cacheDir: string, configuredKey: string | undefined): Promise<DemoSeed> {
-  const dataSource = createDataSource(databaseUrl, 'kanshi-seed');
+/** Thrown instead of seeding under `NODE_ENV=production`, before the database is touched. */
+export class DemoSeedRefusedError extends Error {
+  override readonly name = 'DemoSeedRefusedError';
+}
+
+/**
+ * Seeds the demo tenant, its inventory (all but the unregistered model) and the admin dev key.
+ * Refuses under `NODE_ENV=production`: a dev key there would be an admin key known to anyone
+ * with access to the machine's cache directory, and production apps refuse to serve while one is active.
+ */
+export async function seedDemo(config: AppConfig, cacheDir: string): Promise<DemoSeed> {
+  if (config.isProduction) {
+    throw new DemoSeedRefusedError(
+      'NODE_ENV=production: the demo seed creates a dev admin key, which production refuses. Nothing was written. ' +
+        'Create a tenant and a real admin key with `npm run tenants -- create <tenant-id> --name "<name>"` ' +
+        '(in a container: node dist/tools/tenants/tenants.js create …), or run the demo with NODE_ENV=development.',
+    );
+  }
+  const configuredKey = config.values.devApiKey;
+  const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-seed');
   await dataSource.initialize();
   try {
     await new TenantRepository(dataSource).ensure(DEMO_TENANT.id, DEMO_TENANT.name);
@@ -64,13 +81,14 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
 
 /** `node dist/tools/demo/seed-demo.js`: seeds the demo tenant and prints its admin key (containers). */
 if (require.main === module) {
-  const config = loadConfig();
   const cacheDir = process.env['KANSHI_CACHE_DIR'] || join(homedir(), '.cache', 'kanshi');
-  seedDemo(config.values.databaseUrl, cacheDir, config.values.devApiKey).then(
-    (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\n`),
-    (error: unknown) => {
-      process.stderr.write(`demo seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => seedDemo(loadConfig(), cacheDir))
+    .then(
+      (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\n`),
+      (error: unknown) => {
+        process.stderr.write(`demo seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
 }

@@ -12,7 +12,7 @@ const RESET = '\x1b[0m';
 /** Runs the four apps and the demo producer in one terminal; Ctrl-C stops them all cleanly. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const seed = await seedDemo(config.values.databaseUrl, CACHE_DIR, config.values.devApiKey);
+  const seed = await seedDemo(config, CACHE_DIR);
   const env = { ...process.env, KANSHI_DEV_API_KEY: seed.adminKey };
   const children = new Map<string, ChildProcess>();
   let stopping = false;

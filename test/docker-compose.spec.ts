@@ -156,6 +156,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('connects the apps as the least-privilege role and migrates as the owner, whose URL only migrate has', () => {
+    for (const name of [...APPS, 'seed-demo']) {
+      const env = environmentOf(service(compose, name));
+      expect({ service: name, user: new URL(env['KANSHI_DATABASE_URL'] ?? 'postgres://unset').username }).toEqual({ service: name, user: 'kanshi_app' });
+      expect({ service: name, ownerUrl: env['KANSHI_DATABASE_MIGRATION_URL'] }).toEqual({ service: name, ownerUrl: undefined });
+    }
+    const migrate = loadConfig(environmentOf(service(compose, 'migrate'))).values;
+    const owner = new URL(migrate.databaseMigrationUrl);
+    const app = new URL(migrate.databaseUrl);
+    expect({ owner: owner.username, app: app.username }).toEqual({ owner: 'postgres', app: 'kanshi_app' });
+    expect(`${owner.host}${owner.pathname}`).toBe(`${app.host}${app.pathname}`);
+  });
+
   it('runs Kafka as a single KRaft node and Redis with noeviction', () => {
     const kafka = service(compose, 'kafka');
     expect(kafka.image).toMatch(/^apache\/kafka:/);

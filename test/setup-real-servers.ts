@@ -1,12 +1,18 @@
 // Integration and end-to-end tests run against the real servers brought up by
 // `npm run infra:up`, on the test database and a queue prefix of their own, so a running
-// `npm start` and its data are never touched.
+// `npm start` and its data are never touched. They connect as the apps do (KANSHI_DATABASE_URL,
+// the least-privilege role); what must change the schema uses KANSHI_DATABASE_MIGRATION_URL.
+import { loadConfig } from '@kanshi/config';
 import { withLocalKafkaPrincipal } from '../infra/scripts/local-kafka';
 
-const base = process.env['KANSHI_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/kanshi';
-const url = new URL(base);
-if (!url.pathname.endsWith('_test')) url.pathname = `${url.pathname}_test`;
-process.env['KANSHI_DATABASE_URL'] = url.toString();
+const withTestSuffix = (value: string): string => {
+  const url = new URL(value);
+  if (!url.pathname.endsWith('_test')) url.pathname = `${url.pathname}_test`;
+  return url.toString();
+};
+const { databaseUrl, databaseMigrationUrl } = loadConfig({ ...process.env, NODE_ENV: 'test', KANSHI_DEV_API_KEY: '' }).values;
+process.env['KANSHI_DATABASE_URL'] = withTestSuffix(databaseUrl);
+process.env['KANSHI_DATABASE_MIGRATION_URL'] = withTestSuffix(databaseMigrationUrl);
 process.env['KANSHI_QUEUE_PREFIX'] = process.env['KANSHI_TEST_QUEUE_PREFIX'] ?? 'kanshi-test';
 process.env['KANSHI_LOG_LEVEL'] = process.env['KANSHI_LOG_LEVEL'] ?? 'warn';
 process.env['NODE_ENV'] = 'test';

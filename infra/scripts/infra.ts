@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '@kanshi/config';
 import { createKafkaClient, ensureAcls, ensureTopics, kafkaConnectionOf, kanshiAclPlan, kanshiTopics } from '@kanshi/messaging';
-import { dropDatabase, ensureDatabase, migrate } from '@kanshi/persistence';
+import { dropDatabase, ensureDatabase, grantAppRole, migrate } from '@kanshi/persistence';
 import { isLocalBroker, withLocalKafkaPrincipal } from './local-kafka';
 import { ensurePostgres, ensureRedis, InfraError, step, stopIfStartedByUs } from './local-services';
 
@@ -55,37 +55,44 @@ async function waitForKafka(config: AppConfig): Promise<void> {
   }
 }
 
-async function prepareDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  if (await ensureDatabase(url)) step(`database ${name} created`);
-  const ran = await migrate(url);
+/** Creates and migrates the database as its owner, then grants the apps' role (after every migration, so new tables are covered). */
+async function prepareDatabase(ownerUrl: string, appUrl: string): Promise<void> {
+  const name = new URL(ownerUrl).pathname.slice(1);
+  if (await ensureDatabase(ownerUrl)) step(`database ${name} created`);
+  const ran = await migrate(ownerUrl);
   step(`database ${name}: ${ran.length === 0 ? 'schema up to date' : `ran ${ran.join(', ')}`}`);
+  const grants = await grantAppRole(ownerUrl, appUrl);
+  step(
+    grants.kind === 'same-role'
+      ? `database ${name}: the apps connect as the owner "${grants.role}" (set KANSHI_DATABASE_MIGRATION_URL to the owner and KANSHI_DATABASE_URL to a plain role to split them)`
+      : `database ${name}: role "${grants.role}"${grants.created ? ' created and' : ''} granted rows on ${grants.tables} tables (${grants.appendOnly.join(', ')}: insert and read only)`,
+  );
 }
 
 async function up(config: AppConfig): Promise<void> {
-  const { databaseUrl, redisUrl, kafkaBrokers } = config.values;
-  await ensurePostgres(databaseUrl);
+  const { databaseUrl, databaseMigrationUrl, redisUrl, kafkaBrokers } = config.values;
+  await ensurePostgres(databaseMigrationUrl);
   await ensureRedis(redisUrl);
   if (isLocalBroker(kafkaBrokers)) kafkaScript('start', kafkaBrokers);
   else step(`Kafka at ${kafkaBrokers.join(',')} is not local; not starting a broker`);
   // The local broker's principals exist once it has started: sign in as its super user.
   await waitForKafka(loadConfig(withLocalKafkaPrincipal(process.env, 'kanshi-admin')));
-  await prepareDatabase(databaseUrl);
-  await prepareDatabase(testDatabaseUrl(databaseUrl));
+  await prepareDatabase(databaseMigrationUrl, databaseUrl);
+  await prepareDatabase(testDatabaseUrl(databaseMigrationUrl), testDatabaseUrl(databaseUrl));
   step('infrastructure is up');
 }
 
 function down(config: AppConfig): void {
   if (isLocalBroker(config.values.kafkaBrokers)) kafkaScript('stop', config.values.kafkaBrokers);
   stopIfStartedByUs('redis', config.values.redisUrl);
-  stopIfStartedByUs('postgres', config.values.databaseUrl);
+  stopIfStartedByUs('postgres', config.values.databaseMigrationUrl);
 }
 
 /** Deletes Kafka's data, both databases and the queue keys: a clean slate for the next `up`. */
 async function reset(config: AppConfig): Promise<void> {
-  const { databaseUrl, redisUrl, queuePrefix, kafkaBrokers } = config.values;
+  const { databaseMigrationUrl, redisUrl, queuePrefix, kafkaBrokers } = config.values;
   if (isLocalBroker(kafkaBrokers)) kafkaScript('reset', kafkaBrokers);
-  for (const url of [databaseUrl, testDatabaseUrl(databaseUrl)]) {
+  for (const url of [databaseMigrationUrl, testDatabaseUrl(databaseMigrationUrl)]) {
     await dropDatabase(url);
     step(`database ${new URL(url).pathname.slice(1)} dropped`);
   }

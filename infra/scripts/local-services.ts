@@ -70,7 +70,7 @@ export async function ensurePostgres(url: string): Promise<void> {
     const code = (error as { code?: unknown }).code;
     // Only "nobody listens" means stopped; anything else (auth, missing role) is for a person.
     if (!LOCAL_HOSTS.has(hostname) || (code !== 'ECONNREFUSED' && code !== 'ENOENT')) {
-      throw new InfraError(`PostgreSQL at ${where} does not accept the connection (${String(error)}). Start it, or fix KANSHI_DATABASE_URL.`);
+      throw new InfraError(`PostgreSQL at ${where} does not accept the connection (${String(error)}). Start it, or fix KANSHI_DATABASE_MIGRATION_URL (the owner; it defaults to KANSHI_DATABASE_URL when that is set).`);
     }
   }
   const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateApiKey } from '@kanshi/auth';
 import { loadConfig } from '@kanshi/config';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, uniqueId } from '@kanshi/testing';
-import { requireBuild, runApp } from './run-built-app';
+import { requireBuild, runApp, runBuiltScript } from './run-built-app';
 
 describe('production mode refuses the dev key and runs only with a secrets key of its own', () => {
   beforeAll(requireBuild);
@@ -37,5 +40,26 @@ describe('production mode refuses the dev key and runs only with a secrets key o
     expect(stderr).toContain('KANSHI_SECRETS_KEY is not set');
     expect(stderr).toContain('openssl rand -base64 32');
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('the demo seed refuses to create a dev key, and writes nothing', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'kanshi-seed-'));
+    const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-e2e');
+    await dataSource.initialize();
+    const devKeys = async () => Number((await dataSource.query<{ n: string }[]>("SELECT count(*) AS n FROM api_keys WHERE tenant_id = 'demo' AND is_dev"))[0]?.n);
+    try {
+      const before = await devKeys();
+      const { code, stdout, stderr } = await runBuiltScript(join('tools', 'demo', 'seed-demo.js'), { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_DEV_API_KEY: '', KANSHI_CACHE_DIR: cacheDir });
+
+      expect(code).toBe(1);
+      expect(stderr).toContain('demo seed failed: NODE_ENV=production: the demo seed creates a dev admin key, which production refuses');
+      expect(stderr).toContain('npm run tenants -- create');
+      expect(stdout).not.toContain('kanshi_');
+      expect(await devKeys()).toBe(before);
+      expect(readdirSync(cacheDir)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,8 +20,17 @@ export function runApp(
   env: Record<string, string>,
   until?: RegExp,
 ): Promise<{ code: number | null; stdout: string; stderr: string; matched: boolean }> {
+  return runBuiltScript(join('apps', app, 'src', 'main.js'), env, until);
+}
+
+/** Runs a built script (a path under `dist/`) like {@link runApp}. */
+export function runBuiltScript(
+  script: string,
+  env: Record<string, string>,
+  until?: RegExp,
+): Promise<{ code: number | null; stdout: string; stderr: string; matched: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', script)], {
       cwd: ROOT,
       env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_ENGINE_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +56,7 @@ export function runApp(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${app} did not finish within 30s; stderr: ${stderr}`));
+      reject(new Error(`${script} did not finish within 30s; stderr: ${stderr}`));
     }, 30_000);
     child.on('exit', (code) => {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadConfig } from '@kanshi/config';
+import { loadConfig, type AppConfig } from '@kanshi/config';
 import { ApiKeyService, generateApiKey, parseApiKey, prepareIngestKey } from '@kanshi/auth';
 import { parseIngestKey } from '@kanshi/contracts';
 import { createDataSource, ApiKeyRepository, IngestKeyRepository, ModelRepository, TenantRepository } from '@kanshi/persistence';
@@ -41,9 +41,27 @@ function devIngestKey(cacheDir: string): string | undefined {
   return parseIngestKey(saved) ? saved : undefined;
 }
 
-/** Seeds the demo tenant, its inventory (all but the unregistered model), the admin dev key and the demo producer's ingest key. */
-export async function seedDemo(databaseUrl: string, cacheDir: string, configuredKey: string | undefined, secrets: SecretBox): Promise<DemoSeed> {
-  const dataSource = createDataSource(databaseUrl, 'kanshi-seed');
+/** Thrown instead of seeding under `NODE_ENV=production`, before the database is touched. */
+export class DemoSeedRefusedError extends Error {
+  override readonly name = 'DemoSeedRefusedError';
+}
+
+/**
+ * Seeds the demo tenant, its inventory (all but the unregistered model), the admin dev key and
+ * the demo producer's ingest key.
+ * Refuses under `NODE_ENV=production`: a dev key there would be an admin key known to anyone
+ * with access to the machine's cache directory, and production apps refuse to serve while one is active.
+ */
+export async function seedDemo(config: AppConfig, cacheDir: string): Promise<DemoSeed> {
+  if (config.isProduction) {
+    throw new DemoSeedRefusedError(
+      'NODE_ENV=production: the demo seed creates a dev admin key, which production refuses. Nothing was written. ' +
+        'Create a tenant and a real admin key with `npm run tenants -- create <tenant-id> --name "<name>"` ' +
+        '(in a container: node dist/tools/tenants/tenants.js create …), or run the demo with NODE_ENV=development.',
+    );
+  }
+  const configuredKey = config.values.devApiKey;
+  const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-seed');
   await dataSource.initialize();
   try {
     await new TenantRepository(dataSource).ensure(DEMO_TENANT.id, DEMO_TENANT.name);
@@ -69,10 +87,13 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
       token: devKey(cacheDir, configuredKey),
     });
     // Sealed anew each start (so a changed KANSHI_SECRETS_KEY takes it along); the key itself stays.
-    const { key: ingestKey, record } = prepareIngestKey({ tenantId: DEMO_TENANT.id, name: 'demo producer (dev only)', isDev: true, key: devIngestKey(cacheDir) }, secrets);
-    const ingestKeys = new IngestKeyRepository(dataSource);
-    await ingestKeys.insertIfAbsent(record);
-    if (devIngestKey(cacheDir) !== ingestKey) {
+    const saved = devIngestKey(cacheDir);
+    const { key: ingestKey, record } = prepareIngestKey(
+      { tenantId: DEMO_TENANT.id, name: 'demo producer (dev only)', isDev: true, ...(saved ? { key: saved } : {}) },
+      SecretBox.fromConfig(config),
+    );
+    await new IngestKeyRepository(dataSource).insertIfAbsent(record);
+    if (saved !== ingestKey) {
       mkdirSync(cacheDir, { recursive: true });
       writeFileSync(join(cacheDir, 'dev-ingest-key'), `${ingestKey}\n`, { mode: 0o600 });
     }
@@ -84,13 +105,14 @@ export async function seedDemo(databaseUrl: string, cacheDir: string, configured
 
 /** `node dist/tools/demo/seed-demo.js`: seeds the demo tenant and prints its admin key (containers). */
 if (require.main === module) {
-  const config = loadConfig();
   const cacheDir = process.env['KANSHI_CACHE_DIR'] || join(homedir(), '.cache', 'kanshi');
-  seedDemo(config.values.databaseUrl, cacheDir, config.values.devApiKey, SecretBox.fromConfig(config)).then(
-    (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\ningest key of the demo producer (dev only): ${seed.ingestKey}\n`),
-    (error: unknown) => {
-      process.stderr.write(`demo seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => seedDemo(loadConfig(), cacheDir))
+    .then(
+      (seed) => process.stdout.write(`demo tenant "${seed.tenantId}", admin API key (dev only): ${seed.adminKey}\ningest key of the demo producer (dev only): ${seed.ingestKey}\n`),
+      (error: unknown) => {
+        process.stderr.write(`demo seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
 }

@@ -1,79 +1,54 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
-import { SecretBox } from '@kanshi/secrets';
 import { withLocalKafkaPrincipal } from '../../infra/scripts/local-kafka';
 import { CACHE_DIR } from '../../infra/scripts/local-services';
 import { seedDemo } from '../demo/seed-demo';
+import { Supervisor } from './supervisor';
 
 const DIST = join(__dirname, '..', '..');
 const APPS = ['policy-engine', 'alert-worker', 'api', 'ingest-gateway'] as const;
 const COLOURS = ['\x1b[36m', '\x1b[35m', '\x1b[32m', '\x1b[33m', '\x1b[34m'];
 const RESET = '\x1b[0m';
+const NAMES = [...APPS, 'demo-producer'];
 
-/** Runs the four apps and the demo producer in one terminal; Ctrl-C stops them all cleanly. */
+/**
+ * Runs the four apps and the demo producer in one terminal. An app that exits is restarted after
+ * 1 s, doubling to 30 s while it keeps exiting within a minute; Ctrl-C (or SIGTERM) stops them all cleanly.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const seed = await seedDemo(config.values.databaseUrl, CACHE_DIR, config.values.devApiKey, SecretBox.fromConfig(config));
+  const seed = await seedDemo(config, CACHE_DIR);
   const env = { ...process.env, KANSHI_DEV_API_KEY: seed.adminKey };
   // On the local broker each app signs in to Kafka as its own principal, allowed only what it needs.
-  const envOf: Record<string, NodeJS.ProcessEnv> = {
+  const envOf: Readonly<Record<string, NodeJS.ProcessEnv>> = {
     'policy-engine': withLocalKafkaPrincipal(env, 'kanshi-engine'),
     'ingest-gateway': withLocalKafkaPrincipal(env, 'kanshi-gateway'),
     'demo-producer': { ...withLocalKafkaPrincipal(env, 'kanshi-producer'), KANSHI_INGEST_KEY: seed.ingestKey },
   };
-  const children = new Map<string, ChildProcess>();
-  let stopping = false;
   const colour = process.stdout.isTTY ? (i: number) => COLOURS[i % COLOURS.length] ?? '' : () => '';
   const reset = process.stdout.isTTY ? RESET : '';
+  const tag = (name: string) => `${colour(Math.max(0, NAMES.indexOf(name)))}${name.padEnd(15)}${reset}| `;
+  const supervisor = new Supervisor({
+    output: (name, line) => process.stdout.write(`${tag(name)}${line}\n`),
+    note: (name, message) => process.stdout.write(`${tag(name)}── ${message}\n`),
+  });
+  const launch = (name: string, script: string): void =>
+    supervisor.start({ name, command: process.execPath, args: ['--enable-source-maps', script], env: envOf[name] ?? env });
 
-  const launch = (name: string, script: string, index: number): void => {
-    // Own process group: Ctrl-C reaches only this supervisor, which stops each app once, cleanly.
-    const child = spawn(process.execPath, ['--enable-source-maps', script], { env: envOf[name] ?? env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const tag = `${colour(index)}${name.padEnd(15)}${reset}| `;
-    for (const stream of [child.stdout, child.stderr]) {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) process.stdout.write(`${tag}${line}\n`);
-      });
-    }
-    child.on('exit', (code, signal) => {
-      children.delete(name);
-      if (!stopping) {
-        process.stdout.write(`${tag}exited (${signal ?? `code ${code ?? '?'}`}); stopping the rest\n`);
-        shutdown(1);
-      } else if (children.size === 0) {
-        process.exit(exitCode);
-      }
-    });
-    children.set(name, child);
-  };
-
-  let exitCode = 0;
+  let stopping = false;
   const shutdown = (code: number): void => {
     if (stopping) return;
     stopping = true;
-    exitCode = code;
     process.stdout.write('\nstopping Kanshi…\n');
-    for (const child of children.values()) child.kill('SIGTERM');
-    if (children.size === 0) process.exit(code);
-    setTimeout(() => {
-      for (const child of children.values()) child.kill('SIGKILL');
-      process.exit(code);
-    }, 20_000).unref();
+    void supervisor.stop().then(() => process.exit(code));
   };
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGHUP', () => shutdown(0));
   // The apps run in process groups of their own; never leave them behind.
-  process.on('exit', () => {
-    for (const child of children.values()) child.kill('SIGKILL');
-  });
+  process.on('exit', () => supervisor.killAll());
 
-  APPS.forEach((app, i) => launch(app, join(DIST, 'apps', app, 'src', 'main.js'), i));
+  for (const app of APPS) launch(app, join(DIST, 'apps', app, 'src', 'main.js'));
   try {
     await waitForHealth(`http://127.0.0.1:${config.values.apiPort}/health`);
     await waitForHealth(`http://127.0.0.1:${config.values.gatewayPort}/health`);
@@ -83,7 +58,7 @@ async function main(): Promise<void> {
     return;
   }
   if (stopping) return;
-  launch('demo-producer', join(DIST, 'tools', 'demo', 'demo-producer.js'), APPS.length);
+  launch('demo-producer', join(DIST, 'tools', 'demo', 'demo-producer.js'));
 
   const api = `http://127.0.0.1:${config.values.apiPort}`;
   const gateway = `http://127.0.0.1:${config.values.gatewayPort}`;
@@ -98,7 +73,7 @@ async function main(): Promise<void> {
       '                 (dev only; production refuses it)',
       ' See the alerts:',
       `   curl -s -H "Authorization: Bearer ${seed.adminKey}" ${api}/v1/alerts`,
-      ' Ctrl-C stops everything.',
+      ' An app that exits is restarted (1 s, doubling to 30 s). Ctrl-C stops everything.',
       '────────────────────────────────────────────────────────────────────────',
       '',
     ].join('\n'),

@@ -11,6 +11,9 @@ export async function startIngestGateway(config: AppConfig = loadConfig()): Prom
     port: config.values.gatewayPort,
     config,
     bodyLimitBytes: config.values.gatewayBodyLimitBytes,
+    // Nesting is judged per event (the contract's 32 levels), so one deep event in a batch does
+    // not cost the others their fate; the intake never walks an event by recursion.
+    maxJsonDepth: false,
     openApi: ingestGatewayOpenApi(),
   });
 }

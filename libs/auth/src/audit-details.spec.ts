@@ -89,6 +89,14 @@ describe('redact', () => {
     for (let i = 0; i < 50; i += 1) deep = { next: deep };
     expect(JSON.stringify(redact(deep))).toContain('(nested too deep)');
   });
+
+  it('walks a body nested far past any stack without recursing into it', () => {
+    let deep: unknown = { secret: 'never-shown' };
+    for (let i = 0; i < 200_000; i += 1) deep = i % 2 === 0 ? { next: deep } : [deep];
+    const details = auditDetails({ comment: 'ok', deep }, {});
+    expect(JSON.stringify(details)).toContain('(nested too deep)');
+    expect(JSON.stringify(details)).not.toContain('never-shown');
+  });
 });
 
 describe('auditDetails', () => {

@@ -40,7 +40,8 @@ describe('loadConfig', () => {
       engineGroupId: 'kanshi-policy-engine',
       engineFetchMaxBytes: 2_097_152,
       telemetryPartitions: 6,
-      databaseUrl: 'postgres://postgres@127.0.0.1:5432/kanshi',
+      databaseUrl: 'postgres://kanshi_app@127.0.0.1:5432/kanshi',
+      databaseMigrationUrl: 'postgres://postgres@127.0.0.1:5432/kanshi',
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'kanshi',
       devApiKey: undefined,
@@ -61,6 +62,15 @@ describe('loadConfig', () => {
       channelRecipientsQuota: 50,
     });
     expect(config.isProduction).toBe(false);
+  });
+
+  it('migrates as the local owner while the apps use kanshi_app, or with the one URL an existing setup gives', () => {
+    expect(loadConfig({}).values).toMatchObject({ databaseUrl: 'postgres://kanshi_app@127.0.0.1:5432/kanshi', databaseMigrationUrl: 'postgres://postgres@127.0.0.1:5432/kanshi' });
+    const single = 'postgres://kanshi:pw@db.internal:5432/kanshi';
+    expect(loadConfig({ KANSHI_DATABASE_URL: single }).values).toMatchObject({ databaseUrl: single, databaseMigrationUrl: single });
+    const owner = 'postgres://owner:pw@db.internal:5432/kanshi';
+    expect(loadConfig({ KANSHI_DATABASE_URL: single, KANSHI_DATABASE_MIGRATION_URL: owner }).values.databaseMigrationUrl).toBe(owner);
+    expect(configError({ KANSHI_DATABASE_MIGRATION_URL: 'mysql://db/kanshi' }).message).toContain('KANSHI_DATABASE_MIGRATION_URL=(hidden): expected a postgres: or postgresql: URL');
   });
 
   it('treats an empty variable as unset', () => {

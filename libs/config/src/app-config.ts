@@ -14,7 +14,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const problems: string[] = [];
   for (const [key, variable] of Object.entries(CONFIG_VARIABLES) as [ConfigKey, ConfigVariable<unknown>][]) {
     const raw = env[variable.name];
-    const source = raw === undefined || raw === '' ? variable.default : raw;
+    const source = raw === undefined || raw === '' ? (variable.default ?? variable.defaultFrom?.(env)) : raw;
     if (source === undefined) {
       values[key] = undefined;
       continue;

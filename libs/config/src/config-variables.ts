@@ -7,6 +7,8 @@ export interface ConfigVariable<T> {
   readonly description: string;
   /** Used when the variable is unset or empty; absent = optional with no value. */
   readonly default?: string;
+  /** Used instead of a fixed `default` when the default depends on other variables (the description says how). */
+  readonly defaultFrom?: (env: Readonly<Record<string, string | undefined>>) => string;
   /** Never logged or echoed back (it may hold a password or a key). */
   readonly sensitive?: boolean;
   /** Returns the value or throws an Error whose message says what is expected. */
@@ -135,6 +137,9 @@ function identifier(raw: string): string {
   return raw;
 }
 
+/** The schema owner on a local server with trust authentication (what `infra:up` migrates with by default). */
+const LOCAL_OWNER_URL = 'postgres://postgres@127.0.0.1:5432/kanshi';
+
 /**
  * Every environment variable Kanshi reads, in one place. The README's configuration table
  * lists exactly these (a test checks it).
@@ -237,8 +242,17 @@ export const CONFIG_VARIABLES = {
   },
   databaseUrl: {
     name: 'KANSHI_DATABASE_URL',
-    description: 'PostgreSQL connection URL.',
-    default: 'postgres://postgres@127.0.0.1:5432/kanshi',
+    description:
+      'PostgreSQL URL the apps and tools connect with: a role that may only read and write rows (no DDL, no `TRUNCATE`, nothing on the append-only history and audit log but `INSERT` and `SELECT`). `npm run infra:up` creates `kanshi_app` when it is missing and grants it after every migration; see [docs/database.md](docs/database.md).',
+    default: 'postgres://kanshi_app@127.0.0.1:5432/kanshi',
+    sensitive: true,
+    parse: url('postgres:', 'postgresql:'),
+  },
+  databaseMigrationUrl: {
+    name: 'KANSHI_DATABASE_MIGRATION_URL',
+    description:
+      'PostgreSQL URL of the schema owner, used only by `infra:up` (Compose: `migrate`) to create the database, run the migrations and grant the apps’ role. Default: `KANSHI_DATABASE_URL` when that is set (one role for everything, as before), else `postgres://postgres@127.0.0.1:5432/kanshi`.',
+    defaultFrom: (env) => (env['KANSHI_DATABASE_URL'] ? env['KANSHI_DATABASE_URL'] : LOCAL_OWNER_URL),
     sensitive: true,
     parse: url('postgres:', 'postgresql:'),
   },
@@ -365,5 +379,5 @@ type ValueOf<K extends ConfigKey> = ReturnType<(typeof CONFIG_VARIABLES)[K]['par
 
 /** The parsed configuration: one typed value per variable (`undefined` when optional and unset). */
 export type ConfigValues = {
-  readonly [K in ConfigKey]: (typeof CONFIG_VARIABLES)[K] extends { default: string } ? ValueOf<K> : ValueOf<K> | undefined;
+  readonly [K in ConfigKey]: (typeof CONFIG_VARIABLES)[K] extends { default: string } | { defaultFrom: unknown } ? ValueOf<K> : ValueOf<K> | undefined;
 };

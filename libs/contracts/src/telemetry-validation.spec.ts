@@ -147,6 +147,15 @@ describe('validateTelemetryEvent', () => {
     expect(issueAt(result, '')).toMatchObject({ rule: 'type', expected: 'object' });
   });
 
+  it('reports an event with hundreds of thousands of payload issues without overflowing the stack', () => {
+    const payload = { dataset_id: 'd', purpose: 'training', data_categories: ['personal'], subject_pseudo_ids: Array<string>(300_000).fill('') };
+
+    const issues = issuesOf(validateTelemetryEvent(wireEvent({ event_type: 'data_usage', payload })));
+
+    expect(issues.length).toBeGreaterThan(300_000);
+    expect(issues[0]).toMatchObject({ pointer: '/payload/subject_pseudo_ids', rule: 'maxItems' });
+  });
+
   it('refuses a sector outside the known sectors', () => {
     const result = validateTelemetryEvent(wireEvent({ sector: 'retail' }));
 

@@ -152,7 +152,8 @@ export function validateTelemetryEvent(value: unknown): DecodeResult {
     typeof record === 'object' && record !== null ? payloadValidators.get(record['event_type'] as string) : undefined;
   const payload = validatePayload ? record?.['payload'] : undefined;
   if (validatePayload && typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !validatePayload(payload)) {
-    issues.push(...(validatePayload.errors ?? []).map((e) => toIssue(e, '/payload')));
+    // One at a time: spreading hundreds of thousands of errors into push() overflows the stack.
+    for (const error of validatePayload.errors ?? []) issues.push(toIssue(error, '/payload'));
   }
   if (envelopeOk && issues.length === 0) {
     const issue = checkStorable(value);

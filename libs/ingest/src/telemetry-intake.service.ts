@@ -7,11 +7,21 @@ import {
 } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { KafkaProducer, type OutgoingRecord } from '@kanshi/messaging';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@kanshi/runtime';
 import { GatewaySigner } from './gateway-signer';
+import { IssueBudget, shownEventId } from './intake-answer';
 
 export type EventFate =
   | { readonly index: number; readonly event_id: string | null; readonly status: 'accepted' }
-  | { readonly index: number; readonly event_id: string | null; readonly status: 'rejected'; readonly errors: readonly ValidationIssue[] };
+  | {
+      readonly index: number;
+      readonly event_id: string | null;
+      readonly status: 'rejected';
+      /** The first issues (see `ANSWER_LIMITS`). */
+      readonly errors: readonly ValidationIssue[];
+      /** Issues not listed, when there were more. */
+      readonly errors_omitted?: number;
+    };
 
 export interface IntakeResult {
   readonly accepted: number;
@@ -27,11 +37,6 @@ export class TenantMismatchError extends Error {
 /** Thrown when Kafka did not take the accepted events; nothing was acknowledged. */
 export class TelemetryUnavailableError extends Error {
   override readonly name = 'TelemetryUnavailableError';
-}
-
-function eventIdOf(value: unknown): string | null {
-  const id = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['event_id'] : undefined;
-  return typeof id === 'string' ? id : null;
 }
 
 /**
@@ -53,25 +58,33 @@ export class TelemetryIntakeService {
     const maxBytes = this.config.values.maxEventBytes;
     const results: EventFate[] = [];
     const accepted: OutgoingRecord[] = [];
+    const budget = new IssueBudget();
+    const reject = (index: number, item: unknown, issues: readonly ValidationIssue[]): void => {
+      const { errors, omitted } = budget.list(issues);
+      results.push({ index, event_id: shownEventId(item), status: 'rejected', errors, ...(omitted > 0 && { errors_omitted: omitted }) });
+    };
     items.forEach((item, index) => {
+      // Measured before the schema check, as the engine does: an event over the limit is refused
+      // without listing the thousands of issues it may hold. An item nested too deep to encode
+      // safely is left to the contract, which refuses it for its depth (objects past 32 levels).
+      const value = exceedsJsonDepth(item, MAX_JSON_DEPTH) ? undefined : JSON.stringify(item);
+      const size = value === undefined ? 0 : Buffer.byteLength(value);
+      if (size > maxBytes) {
+        reject(index, item, [{ pointer: '', rule: 'maxBytes', message: `event is ${size} bytes; the limit is ${maxBytes}`, expected: maxBytes }]);
+        return;
+      }
       const checked = validateTelemetryEvent(item);
       if (!checked.ok) {
-        results.push({ index, event_id: eventIdOf(item), status: 'rejected', errors: checked.issues });
+        reject(index, item, checked.issues);
         return;
       }
       const { event } = checked;
       if (event.tenant_id !== tenantId) {
         throw new TenantMismatchError(`events[${index}].tenant_id is "${event.tenant_id}" but the API key belongs to tenant "${tenantId}"`);
       }
-      const value = JSON.stringify(event);
-      const size = Buffer.byteLength(value);
-      if (size > maxBytes) {
-        const issue = { pointer: '', rule: 'maxBytes', message: `event is ${size} bytes; the limit is ${maxBytes}`, expected: maxBytes };
-        results.push({ index, event_id: event.event_id, status: 'rejected', errors: [issue] });
-        return;
-      }
       const key = telemetryKey(event.tenant_id, event.model_id);
-      accepted.push({ key, value, headers: this.signer.headers(event.tenant_id, key, value) });
+      const encoded = value ?? JSON.stringify(event);
+      accepted.push({ key, value: encoded, headers: this.signer.headers(event.tenant_id, key, encoded) });
       results.push({ index, event_id: event.event_id, status: 'accepted' });
     });
     try {

@@ -1,5 +1,6 @@
 import { telemetryJsonSchema } from '@kanshi/contracts';
 import { PROBLEM_DETAILS_SCHEMA, schemaRef, type JsonSchemaObject, type OpenApiOptions } from '@kanshi/runtime';
+import { ANSWER_LIMITS } from './intake-answer';
 
 const VALIDATION_ISSUE: JsonSchemaObject = {
   type: 'object',
@@ -17,9 +18,18 @@ const EVENT_FATE: JsonSchemaObject = {
   required: ['index', 'event_id', 'status'],
   properties: {
     index: { type: 'integer', minimum: 0, description: 'Position of the event in the request.' },
-    event_id: { type: ['string', 'null'], description: 'The event’s `event_id`, when it had one.' },
+    event_id: { type: ['string', 'null'], description: 'The event’s `event_id`, when it had one the contract allows (1 to 128 characters).' },
     status: { enum: ['accepted', 'rejected'] },
-    errors: { type: 'array', items: schemaRef('ValidationIssue'), description: 'Why the event was rejected.' },
+    errors: {
+      type: 'array',
+      minItems: 1,
+      maxItems: ANSWER_LIMITS.issuesPerEvent,
+      items: schemaRef('ValidationIssue'),
+      description:
+        `Why the event was rejected: its first issue, and up to ${ANSWER_LIMITS.issuesPerEvent} in all while the answer’s issues stay within ` +
+        `${ANSWER_LIMITS.extraIssueBytes / 1024} KiB. Pointers over ${ANSWER_LIMITS.pointerChars} characters and messages over ${ANSWER_LIMITS.messageChars} are cut (ending in “…”).`,
+    },
+    errors_omitted: { type: 'integer', minimum: 1, description: 'Issues of the event not listed in `errors`, when there were more.' },
   },
 };
 
@@ -29,7 +39,11 @@ const INTAKE_RESULT: JsonSchemaObject = {
   properties: {
     accepted: { type: 'integer', minimum: 0 },
     rejected: { type: 'integer', minimum: 0 },
-    results: { type: 'array', items: schemaRef('EventFate'), description: 'One entry per event, in request order.' },
+    results: {
+      type: 'array',
+      items: schemaRef('EventFate'),
+      description: `One entry per event, in request order. The whole answer stays under ${ANSWER_LIMITS.extraIssueBytes / 1024} KiB plus ${ANSWER_LIMITS.fateBytes / 1024} KiB per event.`,
+    },
   },
 };
 

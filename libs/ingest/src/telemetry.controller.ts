@@ -42,7 +42,9 @@ export class TelemetryController {
     summary: 'Send telemetry events',
     description:
       'Validates each event against the telemetry contract v1 and writes the valid ones to Kafka (acks=all) before answering. ' +
-      'The answer gives every event’s fate. Retrying a request is safe: events are recognised by `event_id`. ' +
+      'The answer gives every event’s fate, with the first issues of a rejected event and a count of the rest, so its size stays bounded. ' +
+      'An event is measured against the size limit first, then checked; objects and arrays nest at most 32 levels inside an event. ' +
+      'Retrying a request is safe: events are recognised by `event_id`. ' +
       'Roles: `producer` or `admin`; every event’s `tenant_id` must be the key’s tenant.',
   })
   @ApiConsumes('application/json')

@@ -44,13 +44,24 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   }
 }
 
-/** Runs pending migrations and returns their names. */
+/**
+ * Runs pending migrations and returns their names. `url` must be the schema owner's (the
+ * apps' role may not change the schema); a refusal says so.
+ */
 export async function migrate(url: string): Promise<string[]> {
   const dataSource = createDataSource(url, 'kanshi-migrate');
   await dataSource.initialize();
   try {
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);
+  } catch (error) {
+    const code = (error as { code?: unknown; driverError?: { code?: unknown } }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
+    // insufficient_privilege, or must be owner: the apps' role was given where the owner belongs.
+    if (code === '42501') {
+      const user = decodeURIComponent(new URL(url).username) || '(default user)';
+      throw new Error(`Migrations must run as the schema owner, but "${user}" may not change the schema (${(error as Error).message}). Set KANSHI_DATABASE_MIGRATION_URL to the owner's URL.`);
+    }
+    throw error;
   } finally {
     await dataSource.destroy();
   }

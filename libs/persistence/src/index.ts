@@ -1,5 +1,6 @@
 export { createDataSource, dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source';
 export { dropDatabase, ensureDatabase, migrate, postgresHealthCheck } from './database-admin';
+export { APPEND_ONLY_FUNCTION, appendOnlyTables, AppRoleError, appRoleProblems, grantAppRole, type AppRoleGrants } from './database-roles';
 export { ALERT_STATUSES, AlertEntity, type AlertStatus } from './entities/alert.entity';
 export { AlertFindingEntity } from './entities/alert-finding.entity';
 export { ALERT_ACTIONS, AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from './entities/alert-history.entity';

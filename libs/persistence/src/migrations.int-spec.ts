@@ -4,7 +4,8 @@ import { uniqueId } from '@kanshi/testing';
 import { createDataSource, MIGRATIONS } from './data-source';
 import { dropDatabase, ensureDatabase, migrate } from './database-admin';
 
-const base = new URL(loadConfig().values.databaseUrl);
+// Creating and migrating a database is the owner's work, not the apps' role's.
+const base = new URL(loadConfig().values.databaseMigrationUrl);
 
 async function tables(url: string): Promise<string[]> {
   const client = new Client({ connectionString: url });

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type AppConfig } from '@kanshi/config';
 import { bodyParserErrors } from './body-errors';
+import { jsonDepthLimit, MAX_JSON_DEPTH } from './json-depth';
 import { serveOpenApi, type OpenApiOptions } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -24,6 +25,12 @@ export interface HttpAppOptions {
   readonly config: AppConfig;
   /** Largest JSON body accepted; larger ones get 413. */
   readonly bodyLimitBytes?: number;
+  /**
+   * Deepest nesting of a JSON body; deeper ones get 400 before anything reads them
+   * ({@link MAX_JSON_DEPTH} by default). `false` leaves depth to the app, which must then walk
+   * bodies without recursion (the ingest gateway judges each event of a batch on its own).
+   */
+  readonly maxJsonDepth?: number | false;
   /** Serve the app's OpenAPI document at `/openapi.json` and interactive docs at `/docs`. */
   readonly openApi?: OpenApiOptions;
 }
@@ -47,6 +54,7 @@ export async function startHttpApp(
     },
   });
   app.use(bodyParserErrors);
+  if (options.maxJsonDepth !== false) app.use(jsonDepthLimit(options.maxJsonDepth ?? MAX_JSON_DEPTH));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   if (options.openApi) serveOpenApi(app, options.openApi, KANSHI_VERSION);

@@ -3,6 +3,7 @@ import {
   Get,
   HttpStatus,
   Inject,
+  Logger,
   Module,
   Res,
   type DynamicModule,
@@ -24,7 +25,9 @@ export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function run(check: HealthCheck): Promise<[string, { status: 'up' | 'down'; error?: string }]> {
+type CheckResult = { readonly status: 'up' } | { readonly status: 'down'; readonly reason: string };
+
+async function run(check: HealthCheck): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -33,9 +36,9 @@ async function run(check: HealthCheck): Promise<[string, { status: 'up' | 'down'
         timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
       }),
     ]);
-    return [check.name, { status: 'up' }];
+    return { status: 'up' };
   } catch (error) {
-    return [check.name, { status: 'down', error: error instanceof Error ? error.message : String(error) }];
+    return { status: 'down', reason: error instanceof Error ? error.message : String(error) };
   } finally {
     clearTimeout(timer);
   }
@@ -48,15 +51,24 @@ const HEALTH_SCHEMA = {
     status: { enum: ['up', 'down'] },
     checks: {
       type: 'object',
-      additionalProperties: { type: 'object', required: ['status'], properties: { status: { enum: ['up', 'down'] }, error: { type: 'string' } } },
+      additionalProperties: { type: 'object', required: ['status'], properties: { status: { enum: ['up', 'down'] } }, additionalProperties: false },
     },
   },
 };
 
-/** `GET /health`: 200 when every dependency answers, 503 naming the ones that do not. */
+/**
+ * `GET /health`: 200 when every dependency answers, 503 naming the ones that do not. No key is
+ * needed, so the answer says only up or down: why a dependency is down (a connection error can
+ * name hosts, ports and users) goes to the log, once when it goes down or its reason changes and
+ * once when it is back.
+ */
 @ApiTags('health')
 @Controller()
 export class HealthController implements OnApplicationShutdown {
+  private readonly logger = new Logger('health');
+  /** The reason each dependency was last seen down for, so a probe every few seconds logs it once. */
+  private readonly down = new Map<string, string>();
+
   constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -64,13 +76,26 @@ export class HealthController implements OnApplicationShutdown {
   }
 
   @Get('health')
-  @ApiOperation({ summary: 'Whether the app and its dependencies answer (no API key needed).' })
+  @ApiOperation({ summary: 'Whether the app and its dependencies answer (no API key needed); the reasons are in the app\'s log.' })
   @ApiResponse({ status: 200, description: 'Every dependency answers.', schema: HEALTH_SCHEMA })
-  @ApiResponse({ status: 503, description: 'At least one dependency does not answer; each is named with its error.', schema: HEALTH_SCHEMA })
+  @ApiResponse({ status: 503, description: 'At least one dependency does not answer; each is named, the reason is logged.', schema: HEALTH_SCHEMA })
   async health(@Res() response: Response): Promise<void> {
-    const results = Object.fromEntries(await Promise.all(this.checks.map(run)));
-    const up = Object.values(results).every((r) => r.status === 'up');
-    response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: up ? 'up' : 'down', checks: results });
+    const results = await Promise.all(this.checks.map(async (check) => [check.name, await run(check)] as const));
+    for (const [name, result] of results) this.note(name, result);
+    const up = results.every(([, r]) => r.status === 'up');
+    const checks = Object.fromEntries(results.map(([name, r]) => [name, { status: r.status }]));
+    response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: up ? 'up' : 'down', checks });
+  }
+
+  private note(name: string, result: CheckResult): void {
+    const before = this.down.get(name);
+    if (result.status === 'up') {
+      if (before !== undefined) this.logger.log(`${name} is up again`);
+      this.down.delete(name);
+    } else if (before !== result.reason) {
+      this.logger.warn(`${name} is down: ${result.reason}`);
+      this.down.set(name, result.reason);
+    }
   }
 }
 

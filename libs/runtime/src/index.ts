@@ -12,6 +12,7 @@ export {
   type JsonSchemaObject,
   type OpenApiOptions,
 } from './openapi';
+export { exceedsJsonDepth, jsonDepthLimit, MAX_JSON_DEPTH, tooDeepProblem } from './json-depth';
 export { HEALTH_CHECKS, HealthController, HealthModule, type HealthCheck } from './health';
 export { MetricsModule, OpsServerHost, OpsServerModule, startOpsServer, type OpsServer } from './metrics';
 export { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter';

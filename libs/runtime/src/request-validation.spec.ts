@@ -36,4 +36,18 @@ describe('requestValidator', () => {
       expect(((e as BadRequestException).getResponse() as { errors: { field: string }[] }).errors.map((x) => x.field)).toEqual(['name']);
     }
   });
+
+  it('refuses a value nested too deep with a 400 naming the limit, never a RangeError', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 200_000; i += 1) deep = { next: deep };
+    const loose = requestValidator(Type.Object({ name: Type.String(), extra: Type.Optional(Type.Unknown()) }));
+
+    expect(() => loose.parse({ name: 'x', extra: deep })).toThrow(BadRequestException);
+    try {
+      loose.parse({ name: 'x', extra: deep });
+    } catch (e) {
+      expect((e as BadRequestException).getResponse()).toMatchObject({ title: 'JSON nested too deeply', limit: 64 });
+    }
+    expect(loose.parse({ name: 'x', extra: { a: [{ b: 1 }] } })).toEqual({ name: 'x', extra: { a: [{ b: 1 }] } });
+  });
 });

@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, tooDeepProblem } from './json-depth';
 
 // TypeBox knows no string formats until they are registered; unknown formats fail every value.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -25,6 +26,8 @@ export function requestValidator<S extends TSchema>(schema: S): { parse(input: u
     // The schema a request is checked against is also what the OpenAPI document shows.
     schema,
     parse(input: unknown): Static<S> {
+      // TypeBox clones, converts and checks by recursion: refuse a value too deep for it first.
+      if (exceedsJsonDepth(input, MAX_JSON_DEPTH)) throw tooDeepProblem();
       const value = Value.Default(schema, Value.Convert(schema, Value.Clone(input ?? {})));
       if (check.Check(value)) return value;
       // TypeBox may report one field several times (missing, then not a string): the first says it.

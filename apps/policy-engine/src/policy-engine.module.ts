@@ -23,6 +23,8 @@ export class PolicyEngineModule {
             inventoryRefreshMs: c.values.inventoryRefreshMs,
             maxEventBytes: c.values.maxEventBytes,
             consumerGroup: c.values.engineGroupId,
+            ruleStateIdleAfterMs: c.values.ruleStateIdleDays * 86_400_000,
+            ruleStateMaxBytes: c.values.ruleStateMaxBytes,
           }),
           inventorySource: { provide: MODEL_INVENTORY_SOURCE, useExisting: ModelRepository },
           ruleStateStore: { provide: RULE_STATE_STORE, useExisting: RuleStateRepository },

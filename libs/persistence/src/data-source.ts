@@ -21,6 +21,7 @@ import { AlertLifecycle1764300000000 } from './migrations/1764300000000-alert-li
 import { Notifications1764400000000 } from './migrations/1764400000000-notifications';
 import { AuditLog1764500000000 } from './migrations/1764500000000-audit-log';
 import { ModelTelemetrySeen1764600000000 } from './migrations/1764600000000-model-telemetry-seen';
+import { RuleStateLimits1765300000000 } from './migrations/1765300000000-rule-state-limits';
 
 export const ENTITIES = [
   TenantEntity,
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   Notifications1764400000000,
   AuditLog1764500000000,
   ModelTelemetrySeen1764600000000,
+  RuleStateLimits1765300000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

@@ -21,7 +21,7 @@ export {
   type RuleOverride,
   type SettingSource,
 } from './rule-overrides';
-export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateChanges, type RuleStateStore } from './rule-checkpoints';
 export { PartitionClocks } from './partition-clocks';
 export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
 export type { PolicyCoreModuleOptions, PolicyCoreOptions } from './policy-core.options';

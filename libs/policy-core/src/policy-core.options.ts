@@ -7,6 +7,10 @@ export interface PolicyCoreOptions {
   readonly maxEventBytes: number;
   /** The engine's consumer group: rule state checkpoints belong to it. */
   readonly consumerGroup: string;
+  /** Rule state untouched this long (event time) with no pending timer is dropped; default never. */
+  readonly ruleStateIdleAfterMs?: number;
+  /** Largest rule state record (state and timers as JSON) in bytes; default 256 KiB. */
+  readonly ruleStateMaxBytes?: number;
 }
 
 export const POLICY_CORE_OPTIONS = Symbol('POLICY_CORE_OPTIONS');

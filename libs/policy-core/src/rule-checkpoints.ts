@@ -1,10 +1,20 @@
-import type { RuleStateRecord } from '@kanshi/policy-sdk';
+import { Logger } from '@nestjs/common';
+import type { RuleStateKey, RuleStateRecord, SerializedRuleState } from '@kanshi/policy-sdk';
 import type { PolicyEvaluator } from './policy-evaluator';
+
+/** What one checkpoint of a partition writes besides its offset: changed records, and records to delete. */
+export interface RuleStateChanges {
+  /** Changed state records, state and timers encoded as JSON (each within the size limit). */
+  readonly records: readonly SerializedRuleState[];
+  /** Records dropped from memory (idle, or over the size limit): deleted in the same transaction. */
+  readonly deleted: readonly RuleStateKey[];
+}
 
 /** Where the engine checkpoints rule state with the offsets it covers (PostgreSQL in production). */
 export interface RuleStateStore {
   load(group: string, topic: string, partition: number): Promise<{ nextOffset: string | null; records: RuleStateRecord[] }>;
-  save(group: string, topic: string, partition: number, nextOffset: string, records: readonly RuleStateRecord[]): Promise<void>;
+  /** Writes the changes and the next offset atomically: all of them, or none. */
+  save(group: string, topic: string, partition: number, nextOffset: string, changes: RuleStateChanges): Promise<void>;
 }
 
 /** Injection token of the {@link RuleStateStore}. */
@@ -17,8 +27,15 @@ export const RULE_STATE_STORE = Symbol('RULE_STATE_STORE');
  * The store's offset is the truth: Kafka's committed offset trails it (it is committed after the
  * checkpoint), so records below the checkpoint are redelivered after a crash and skipped here.
  * On a (re)assignment the partition's state is reloaded from the store before its first batch.
+ *
+ * Each checkpoint also keeps the partition's state bounded: state idle by the partition's event
+ * time (never later than the wall clock) is dropped and its rows deleted, and a state record
+ * over the size limit is logged as that rule's failure, dropped and deleted; both in the same
+ * transaction as the offset, so memory and the store never disagree and no record can make the
+ * checkpoint fail.
  */
 export class RuleCheckpoints {
+  private readonly logger = new Logger(RuleCheckpoints.name);
   /** Partition → the assignment it was loaded for, and the next offset the state covers. */
   private readonly loaded = new Map<string, { assignment: number; nextOffset: bigint | null }>();
 
@@ -26,6 +43,8 @@ export class RuleCheckpoints {
     private readonly store: RuleStateStore,
     private readonly evaluator: PolicyEvaluator,
     private readonly group: string,
+    /** The wall clock (a test passes a fake one). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -46,9 +65,16 @@ export class RuleCheckpoints {
 
   /** Checkpoints what the partition's events changed, with the offset after the batch. */
   async save(topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    const records = this.evaluator.runtime.takeChanges(partition);
+    const { runtime } = this.evaluator;
+    // Idle is measured in the partition's event time, held back to the wall clock so that one
+    // event stamped in the future cannot make every other model's state look idle.
+    const clock = Math.min(this.now(), runtime.eventTimeOf(partition) ?? Number.NaN);
+    const { records, deleted, failures } = runtime.takeCheckpoint(partition, clock);
+    for (const failure of failures) {
+      this.logger.error(`rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`);
+    }
     try {
-      await this.store.save(this.group, topic, partition, nextOffset.toString(), records);
+      await this.store.save(this.group, topic, partition, nextOffset.toString(), { records, deleted });
     } catch (error) {
       // Not saved: the batch is redelivered from the previous checkpoint, so reload then.
       this.loaded.delete(`${topic}:${partition}`);

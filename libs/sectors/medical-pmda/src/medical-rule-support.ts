@@ -1,13 +1,16 @@
-import { Field, type WindowPlan } from '@kanshi/policy-sdk';
+import { Bounded, Field, type WindowPlan } from '@kanshi/policy-sdk';
 
 type Payload = Readonly<Record<string, unknown>>;
 
-/** Remembers `key` in a bounded list; `true` the first time it is seen. Keeps state small. */
-export function firstTime(seen: string[], key: string, keep = 500): boolean {
-  if (seen.includes(key)) return false;
-  seen.push(key);
-  if (seen.length > keep) seen.splice(0, seen.length - keep);
-  return true;
+/**
+ * Most incidents a medical rule keeps per model: "reported once" marks (the oldest forgotten
+ * first) and incidents awaiting a deadline (a further one is not tracked, and the rule says so).
+ */
+export const MAX_INCIDENTS = 500;
+
+/** Remembers `key` in a list of the newest {@link MAX_INCIDENTS}; `true` the first time it is seen. */
+export function firstTime(seen: string[], key: string, keep = MAX_INCIDENTS): boolean {
+  return Bounded.remember(seen, key, keep);
 }
 
 /**

@@ -8,14 +8,15 @@ const args = Type.Object({
   utcOffsetMinutes: Type.Integer({ default: 540, minimum: -720, maximum: 840, description: 'Offset from UTC of the calendar the month is counted in (540 = JST).' }),
   lateness: Arg.lateness('1d', 'availability reports', 'month'),
   minSamples: Arg.minSamples(1, 'availability reports', 'month'),
+  // A month is judged a day (the lateness) after it ends, so two or three are open in practice;
+  // more come only from event times scattered over the years.
+  maxOpenMonths: Type.Integer({
+    default: 24,
+    minimum: 2,
+    maximum: 120,
+    description: 'Most months tallied at once, awaiting their judgement; reports for a further month are not counted, which the rule reports once a day (scope state-limit).',
+  }),
 });
-
-/**
- * Months tallied at once, awaiting their judgement: a month is judged a day (the lateness) after
- * it ends, so two or three are open in practice; more come only from event times scattered over
- * the years, and those are not counted.
- */
-const MAX_OPEN_MONTHS = 24;
 
 interface MonthTally {
   served: number;
@@ -38,9 +39,9 @@ interface AvailabilityState {
  * producer's reporting interval, weighted by `n` (requests) when given, else 1; values outside
  * 0–1 are skipped. Each calendar month is judged once when it closes (scope `availability`).
  * Events named by `fallbackMetric` with a value above 0 mean the fallback is serving: reported
- * once when it becomes active, cleared when a value of 0 arrives (scope `fallback`). At most 24
- * months are tallied at once; a report for a 25th is not counted and the rule says so (scope
- * `state-limit`).
+ * once when it becomes active, cleared when a value of 0 arrives (scope `fallback`). At most
+ * `maxOpenMonths` months are tallied at once; a report for a further one is not counted and the
+ * rule says so (scope `state-limit`).
  */
 export const g10ServingAvailability = defineRule({
   id: 'G10',
@@ -77,8 +78,8 @@ export const g10ServingAvailability = defineRule({
     if (weight <= 0) return undefined;
     const { start, end } = Calendar.month(time, a.utcOffsetMinutes);
     const tally = Bounded.get(state.months, String(start)) ?? { served: 0, weight: 0, reports: 0 };
-    if (!Bounded.set(state.months, String(start), tally, { max: MAX_OPEN_MONTHS }).kept) {
-      return Bounded.limitFinding('months awaiting judgement', MAX_OPEN_MONTHS, time, { month_start: iso(start) });
+    if (!Bounded.set(state.months, String(start), tally, { max: a.maxOpenMonths }).kept) {
+      return Bounded.limitFinding('months awaiting judgement', a.maxOpenMonths, time, { month_start: iso(start) });
     }
     tally.served += value * weight;
     tally.weight += weight;

@@ -1,5 +1,5 @@
 import { Arg, Bounded, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
-import { firstTime, incidentOf, incidentScope, MAX_INCIDENTS } from './medical-rule-support';
+import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 const CLASSIFY = 'classify:';
 
@@ -16,8 +16,9 @@ interface M7State {
  * without a harm classification (`patient_harm` absent or "unknown") 48 hours after awareness
  * is a finding of its own (timer), because until it is classified nobody knows which clock
  * runs. Updates of the same incident (same `incident_id`) never repeat a finding. Incidents
- * without a parsable `awareness_time` are skipped. At most 500 incidents await classification
- * per model; a further one is not watched, and the rule says so (scope `state-limit`).
+ * without a parsable `awareness_time` are skipped. At most `maxIncidents` incidents await
+ * classification per model; a further one is not watched, and the rule says so (scope
+ * `state-limit`).
  */
 export const m7SeriousHarmReportClock = defineRule({
   id: 'M7',
@@ -34,6 +35,12 @@ export const m7SeriousHarmReportClock = defineRule({
     unclassifiedValues: Arg.names(['unknown', 'unclassified', 'pending'], 'patient_harm values that mean "not classified yet" (as is an absent field).'),
     reportWithin: Arg.duration('15d', 'Reporting deadline from awareness.'),
     classifyWithin: Arg.duration('48h', 'How long after awareness an incident may stay unclassified.'),
+    maxIncidents: Type.Integer({
+      default: 500,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Most incidents awaiting classification watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
+    }),
   }),
   initialState: (): M7State => ({ done: [], awareness: {} }),
   evaluate: ({ event, time, args, state, timers }) => {
@@ -43,8 +50,8 @@ export const m7SeriousHarmReportClock = defineRule({
     const classifyTimer = `${CLASSIFY}${id}`;
     if (harm === undefined || args.unclassifiedValues.includes(harm)) {
       if (timers.get(classifyTimer) === undefined && !state.done.includes(`late:${id}`) && !state.done.includes(`classified:${id}`)) {
-        if (!Bounded.set(state.awareness, id, awareness, { max: MAX_INCIDENTS }).kept) {
-          return Bounded.limitFinding('incidents awaiting classification', MAX_INCIDENTS, time, { incidentId: id });
+        if (!Bounded.set(state.awareness, id, awareness, { max: args.maxIncidents }).kept) {
+          return Bounded.limitFinding('incidents awaiting classification', args.maxIncidents, time, { incidentId: id });
         }
         timers.set(classifyTimer, awareness + durationMs(args.classifyWithin));
       }

@@ -1,5 +1,5 @@
 import { Arg, Bounded, DAY_MS, defineRule, durationMs, Field, Type, type RuleFinding } from '@kanshi/policy-sdk';
-import { firstTime, incidentOf, incidentScope, MAX_INCIDENTS } from './medical-rule-support';
+import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 interface Clock {
   incidentId: string;
@@ -23,8 +23,8 @@ interface M9State {
  * minus 3 days; an incident update that reports the clock submitted cancels it, and a new
  * `due_time` moves it. A clock reported for the first time with less than 3 days left fires at
  * once. Clocks of other regulators (the PPC's belong to the privacy module) and clocks without
- * a parsable `due_time` are skipped. At most 500 clocks are watched per model; a further one is
- * not, and the rule says so (scope `state-limit`).
+ * a parsable `due_time` are skipped. At most `maxClocks` clocks are watched per model; a further
+ * one is not, and the rule says so (scope `state-limit`).
  */
 export const m9ReportClockRunningOut = defineRule({
   id: 'M9',
@@ -38,6 +38,12 @@ export const m9ReportClockRunningOut = defineRule({
   args: Type.Object({
     warnBefore: Arg.duration('3d', 'How long before the due time an unsubmitted report is escalated.'),
     regulators: Arg.names(['PMDA', 'MHLW'], 'Regulators whose clocks this rule watches (case-insensitive).'),
+    maxClocks: Type.Integer({
+      default: 500,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Most unsubmitted report clocks watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
+    }),
   }),
   initialState: (): M9State => ({ clocks: {}, warned: [] }),
   evaluate: ({ event, time, args, state, timers }) => {
@@ -58,8 +64,8 @@ export const m9ReportClockRunningOut = defineRule({
         timers.clear(name);
         Bounded.delete(state.clocks, name);
       } else if (!state.warned.includes(name)) {
-        if (Bounded.set(state.clocks, name, { incidentId: incident.id, regulator, kind, due }, { max: MAX_INCIDENTS }).kept) timers.set(name, due - durationMs(args.warnBefore));
-        else limit ??= Bounded.limitFinding('report clocks', MAX_INCIDENTS, time, { incidentId: incident.id });
+        if (Bounded.set(state.clocks, name, { incidentId: incident.id, regulator, kind, due }, { max: args.maxClocks }).kept) timers.set(name, due - durationMs(args.warnBefore));
+        else limit ??= Bounded.limitFinding('report clocks', args.maxClocks, time, { incidentId: incident.id });
       }
     }
     return limit;

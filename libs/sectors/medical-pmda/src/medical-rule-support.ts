@@ -2,14 +2,11 @@ import { Bounded, Field, type WindowPlan } from '@kanshi/policy-sdk';
 
 type Payload = Readonly<Record<string, unknown>>;
 
-/**
- * Most incidents a medical rule keeps per model: "reported once" marks (the oldest forgotten
- * first) and incidents awaiting a deadline (a further one is not tracked, and the rule says so).
- */
-export const MAX_INCIDENTS = 500;
+/** Most "reported once" marks a medical rule keeps per model, the oldest forgotten first. */
+export const MAX_REPORTED_MARKS = 500;
 
-/** Remembers `key` in a list of the newest {@link MAX_INCIDENTS}; `true` the first time it is seen. */
-export function firstTime(seen: string[], key: string, keep = MAX_INCIDENTS): boolean {
+/** Remembers `key` in a list of the newest {@link MAX_REPORTED_MARKS}; `true` the first time it is seen. */
+export function firstTime(seen: string[], key: string, keep = MAX_REPORTED_MARKS): boolean {
   return Bounded.remember(seen, key, keep);
 }
 

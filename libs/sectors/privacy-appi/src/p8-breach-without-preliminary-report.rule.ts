@@ -1,5 +1,5 @@
 import { Bounded, defineRule, durationMs, HOUR_MS, Type, type RuleFinding } from '@kanshi/policy-sdk';
-import { APPI, dueNowOrLater, DurationArg, firstTime, iso, MAX_OPEN_BREACHES, NamesArg, num, type Payload, scopeOf, text, texts, timeOf } from './privacy-rule-support';
+import { APPI, dueNowOrLater, DurationArg, firstTime, iso, NamesArg, num, type Payload, scopeOf, text, texts, timeOf } from './privacy-rule-support';
 
 /** A breach being watched, kept until its preliminary report is submitted. */
 interface WatchedBreach {
@@ -43,8 +43,8 @@ function preliminaryClock(payload: Payload, regulators: readonly string[], kinds
  * `report_clocks` hold a PPC preliminary clock with a `submitted_time` cancels them and clears
  * the incident's alert. `dueAt` is awareness + 5 days. An update arriving after a deadline
  * reports at once, with the occurrence the timer would have had. One scope per incident. At
- * most 500 breaches are watched per model; a further one is not, and the rule says so (scope
- * `state-limit`).
+ * most `maxBreaches` breaches are watched per model; a further one is not, and the rule says so
+ * (scope `state-limit`).
  */
 export const p8BreachWithoutPreliminaryReport = defineRule({
   id: 'P8',
@@ -64,6 +64,12 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
     preliminaryDue: DurationArg('5d', 'Deadline of the preliminary report from awareness (the finding’s dueAt).'),
     regulators: NamesArg(['PPC'], 'report_clocks regulator values of the breach report (upper case).'),
     preliminaryKinds: NamesArg(['preliminary'], 'report_clocks kind values of the preliminary report (lower case).'),
+    maxBreaches: Type.Integer({
+      default: 500,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Most breaches awaiting their preliminary report watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
+    }),
   }),
   recovery: { clearFor: '1m' },
   initialState: (): State => ({ breaches: {}, fired: [] }),
@@ -85,8 +91,8 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
       return watched ? { kind: 'clear', scope } : undefined;
     }
     const breach: WatchedBreach = { awareness, triggers, recordsAffected: records, reportedDue: clock.due };
-    if (!Bounded.set(state.breaches, id, breach, { max: MAX_OPEN_BREACHES }).kept) {
-      return Bounded.limitFinding('breaches awaiting a preliminary report', MAX_OPEN_BREACHES, time, { incidentId: id });
+    if (!Bounded.set(state.breaches, id, breach, { max: args.maxBreaches }).kept) {
+      return Bounded.limitFinding('breaches awaiting a preliminary report', args.maxBreaches, time, { incidentId: id });
     }
     const findings: RuleFinding[] = [];
     for (const stage of STAGES) {

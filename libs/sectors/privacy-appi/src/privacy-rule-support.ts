@@ -93,9 +93,6 @@ export function dueNowOrLater(timers: RuleTimers, name: string, at: number, now:
 /** Most "already reported" marks a privacy rule keeps per model, the oldest forgotten first. */
 export const MAX_REPORTED_MARKS = 1000;
 
-/** Most breaches awaiting their preliminary report tracked per model (P8). */
-export const MAX_OPEN_BREACHES = 500;
-
 /** Remembers `key` in a list of the newest {@link MAX_REPORTED_MARKS}; `true` the first time it is seen. */
 export function firstTime(seen: string[], key: string, keep = MAX_REPORTED_MARKS): boolean {
   return Bounded.remember(seen, key, keep);

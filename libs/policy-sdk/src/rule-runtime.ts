@@ -244,9 +244,10 @@ interface KeyState {
   readonly ruleId: string;
   state: unknown;
   timers: Record<string, number>;
-  owner?: number;
+  // Both set in every literal that makes an entry, so all entries share one shape.
+  owner: number | undefined;
   /** Newest event or timer time that touched the state; `undefined` when restored without one. */
-  touchedAt?: number;
+  touchedAt: number | undefined;
 }
 
 function hasTimers(entry: KeyState): boolean {
@@ -607,8 +608,8 @@ export class RuleRuntime {
         ruleId: record.ruleId,
         state: record.state,
         timers: { ...record.timers },
-        ...(record.owner !== undefined ? { owner: record.owner } : {}),
-        ...(typeof record.touchedAt === 'number' ? { touchedAt: record.touchedAt } : {}),
+        owner: record.owner,
+        touchedAt: typeof record.touchedAt === 'number' ? record.touchedAt : undefined,
       });
       if (Object.keys(record.timers).length > 0) {
         this.withTimers.add(key);
@@ -645,7 +646,7 @@ export class RuleRuntime {
     const { rule } = runtimeRule;
     let entry = this.states.get(key);
     if (!entry && rule.initialState) {
-      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(args), timers: {} };
+      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(args), timers: {}, owner: undefined, touchedAt: undefined };
       this.states.set(key, entry);
     } else if (entry && entry.touchedAt !== undefined && time - entry.touchedAt > this.idleAfterMs && !hasTimers(entry)) {
       // Idle, not yet swept: start afresh, as if the sweep had come first, so batch boundaries do not matter.
@@ -658,7 +659,7 @@ export class RuleRuntime {
   entryFor(key: string, tenantId: string, modelId: string, ruleId: string): KeyState {
     let found = this.states.get(key);
     if (!found) {
-      found = { tenantId, modelId, ruleId, state: undefined, timers: {} };
+      found = { tenantId, modelId, ruleId, state: undefined, timers: {}, owner: undefined, touchedAt: undefined };
       this.states.set(key, found);
     }
     return found;

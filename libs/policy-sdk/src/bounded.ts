@@ -40,7 +40,8 @@ const sizes = new WeakMap<object, number>();
 
 function put<V>(map: Record<string, V>, key: string, value: V): void {
   // `__proto__` from telemetry must become an entry, never the map's prototype.
-  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  else map[key] = value;
 }
 
 /**

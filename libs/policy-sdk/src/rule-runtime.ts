@@ -151,8 +151,10 @@ export interface RuleRuntimeOptions {
   /**
    * State with no pending timer that no event has touched for this long is idle: the next
    * checkpoint drops it (and deletes its record), and an event that finds it still held starts
-   * it afresh. Measured in event time: the owner's newest event time against the state's
-   * {@link RuleStateRecord.touchedAt}. Default: never idle.
+   * it afresh. Measured in event time against the state's {@link RuleStateRecord.touchedAt}:
+   * by the `now` given to {@link RuleRuntime.takeCheckpoint} (the engine passes the partition's
+   * newest event time, never later than its wall clock), and by the time of the event that
+   * finds it. Default: never idle.
    */
   readonly idleAfterMs?: number;
   /** Largest state record, state and timers as JSON, in bytes; default {@link MAX_STATE_BYTES}. */

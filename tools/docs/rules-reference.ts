@@ -1,4 +1,13 @@
-import { defaultArgsOf, getSectorModuleOptions, windowSpecOf, type RuleDefinition, type SectorModuleOptions } from '@kanshi/policy-sdk';
+import {
+  defaultArgsOf,
+  getSectorModuleOptions,
+  judgesModelsOutsideInventory,
+  MAX_STATE_BYTES,
+  STATE_LIMIT_SCOPE,
+  windowSpecOf,
+  type RuleDefinition,
+  type SectorModuleOptions,
+} from '@kanshi/policy-sdk';
 
 /** Where the rules reference is committed, from the repository root. */
 export const RULES_REFERENCE_PATH = 'docs/rules.md';
@@ -28,9 +37,10 @@ function ruleSection(rule: RuleDefinition): string {
     '',
     cell(rule.rationale),
     '',
-    '| Severity | Reads | Window | Auto-resolves | Source |',
-    '|---|---|---|---|---|',
-    `| ${rule.defaultSeverity} | ${reads} | ${window} | ${rule.recovery ? `after ${rule.recovery.clearFor} clear` : 'no'} | ${cell(rule.source)} |`,
+    '| Severity | Reads | Window | Auto-resolves | Models outside the inventory | Source |',
+    '|---|---|---|---|---|---|',
+    `| ${rule.defaultSeverity} | ${reads} | ${window} | ${rule.recovery ? `after ${rule.recovery.clearFor} clear` : 'no'} | ` +
+      `${judgesModelsOutsideInventory(rule) ? 'judged' : 'not judged (keeps state)'} | ${cell(rule.source)} |`,
     '',
   ];
   const rows = argumentRows(rule);
@@ -48,6 +58,15 @@ export function rulesReference(moduleClasses: readonly unknown[]): string {
     `Generated from the rules' own metadata by \`npm run docs:rules\`; a test fails when this file is out of date.`,
     `${count} rules in ${modules.length} modules. Arguments are defaults a tenant can override; alerts show the values in force.`,
     'Severities: critical = block or page now; high = page within hours; medium = ticket; low = periodic report.',
+    '',
+    'Rules that keep state or timers judge only models in the inventory, so telemetry for made-up model ids costs the engine',
+    'no memory; a model registered later starts their windows afresh. Models outside the inventory are judged by the stateless',
+    'rules (G1 reports them). Rule state is bounded: every map keyed by telemetry (trace ids, incident ids, features, subgroups',
+    `…) has a cap, given below as an argument (\`max…\`), and a rule that reaches one says so in a finding of scope`,
+    `\`${STATE_LIMIT_SCOPE}\` (medium, once a day per kind); lists that only remember what was already reported keep the`,
+    'newest entries (hundreds per model) and forget the oldest; state with no pending timer that no event touched for',
+    '`KANSHI_RULE_STATE_IDLE_DAYS` (90 days of event time) is dropped; and a state record over',
+    `\`KANSHI_RULE_STATE_MAX_BYTES\` (${MAX_STATE_BYTES / 1024} KiB of JSON) is logged as the rule's failure and reset.`,
     '',
   ];
   for (const module of modules) {

@@ -29,6 +29,8 @@ export class PolicyEngineModule {
             maxEventBytes: c.values.maxEventBytes,
             consumerGroup: c.values.engineGroupId,
             ingestSecrets: ingestSecretsOf(SecretBox.fromConfig(c)),
+            ruleStateIdleAfterMs: c.values.ruleStateIdleDays * 86_400_000,
+            ruleStateMaxBytes: c.values.ruleStateMaxBytes,
           }),
           inventorySource: { provide: MODEL_INVENTORY_SOURCE, useExisting: ModelRepository },
           ruleStateStore: { provide: RULE_STATE_STORE, useExisting: RuleStateRepository },

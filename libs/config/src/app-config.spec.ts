@@ -48,6 +48,8 @@ describe('loadConfig', () => {
       logLevel: 'log',
       inventoryRefreshMs: 2000,
       maxEventBytes: 262_144,
+      ruleStateIdleDays: 90,
+      ruleStateMaxBytes: 262_144,
       sectorModules: undefined,
       gatewayMaxBatch: 1000,
       gatewayBodyLimitBytes: 5_242_880,

@@ -298,6 +298,20 @@ export const CONFIG_VARIABLES = {
     default: '262144',
     parse: integer(1024, 10_485_760),
   },
+  ruleStateIdleDays: {
+    name: 'KANSHI_RULE_STATE_IDLE_DAYS',
+    description:
+      'Rule state with no pending timer (window close, deadline) that no event of its model touched for this many days of event time is dropped from the engine\'s memory and its checkpoint row deleted; the model\'s next event starts that rule afresh.',
+    default: '90',
+    parse: integer(1, 3650),
+  },
+  ruleStateMaxBytes: {
+    name: 'KANSHI_RULE_STATE_MAX_BYTES',
+    description:
+      'Largest state one rule may keep for one model (state and timers as JSON); a larger one is logged as that rule\'s failure and reset at the next checkpoint, so it can never stop its partition.',
+    default: '262144',
+    parse: integer(16_384, 67_108_864),
+  },
   gatewayMaxBatch: {
     name: 'KANSHI_GATEWAY_MAX_BATCH',
     description: 'Most events in one `POST /v1/telemetry` batch.',

@@ -4,7 +4,7 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { EVENT_TYPES, TelemetryEventSchema, type EventType } from './telemetry-event';
 import { telemetryJsonSchemaText } from './telemetry-json-schema';
-import { TELEMETRY_PAYLOAD_SCHEMAS } from './telemetry-payloads';
+import { MAX_ATTRIBUTE_LENGTH, MAX_RESTRICTED_ATTRIBUTES, TELEMETRY_PAYLOAD_SCHEMAS } from './telemetry-payloads';
 import { validateTelemetryEvent, type DecodeResult, type ValidationIssue } from './telemetry-validation';
 
 const LIB = join(__dirname, '..');
@@ -204,4 +204,24 @@ describe('payload validation', () => {
 
     expect(validateTelemetryEvent({ ...prediction, payload: {} }).ok).toBe(true);
   });
+
+  it('caps restricted_attributes: count, name and value lengths, in the TS validator and the file alike', () => {
+    const prediction = examples.find(([t]) => t === 'prediction')![1];
+    const withAttributes = (attributes: Record<string, unknown>) => mutate(prediction, (_, p) => (p['restricted_attributes'] = attributes));
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`attribute_${i}`, i % 2 === 0 ? 'x' : i]));
+
+    expect(validateTelemetryEvent(withAttributes(many(MAX_RESTRICTED_ATTRIBUTES))).ok).toBe(true);
+    expect(validateWithFile(withAttributes(many(MAX_RESTRICTED_ATTRIBUTES)))).toBe(true);
+    expect(issuesOf(validateTelemetryEvent(withAttributes(many(6000))))).toEqual([
+      expect.objectContaining({ pointer: '/payload/restricted_attributes', rule: 'maxProperties', expected: MAX_RESTRICTED_ATTRIBUTES }),
+    ]);
+    expect(filePointers(withAttributes(many(MAX_RESTRICTED_ATTRIBUTES + 1)))).toContain('/payload/restricted_attributes');
+    expect(issuesOf(validateTelemetryEvent(withAttributes({ ['n'.repeat(MAX_ATTRIBUTE_LENGTH + 1)]: 'x' })))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ pointer: '/payload/restricted_attributes', rule: 'propertyNames' })]),
+    );
+    expect(issuesOf(validateTelemetryEvent(withAttributes({ band: 'v'.repeat(MAX_ATTRIBUTE_LENGTH + 1) })))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ pointer: '/payload/restricted_attributes/band', rule: 'maxLength' })]),
+    );
+  });
 });
+

@@ -32,6 +32,15 @@ export const CONSENT_ACTIONS = ['grant', 'withdraw'] as const;
 export const OPT_OUT_ACTIONS = ['request', 'revoke'] as const;
 export const DISCLOSURE_KINDS = ['ranking_params', 'external_transmission_notice', 'transparency_report'] as const;
 
+/**
+ * Most entries of `restricted_attributes` in one prediction. Fairness checks compare a handful
+ * of attributes; thousands in one event only cost the engine (one wide event used to block it
+ * for seconds).
+ */
+export const MAX_RESTRICTED_ATTRIBUTES = 64;
+/** Longest name, and string value, of a restricted attribute. */
+export const MAX_ATTRIBUTE_LENGTH = 128;
+
 export const PredictionPayloadSchema = Type.Object(
   {
     input_hash: Type.Optional(Text('Hash of the model input, for the audit trail.')),
@@ -43,8 +52,10 @@ export const PredictionPayloadSchema = Type.Object(
     use_scope: Type.Optional(Text('Use the request falls under, compared with the approved scope.')),
     subject_pseudo_id: Type.Optional(Text('Pseudonymous id of the data subject; never a direct identifier.')),
     restricted_attributes: Type.Optional(
-      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
-        description: 'Restricted subgroup attributes, for fairness checks only.',
+      Type.Record(Type.String(), Type.Union([Type.String({ maxLength: MAX_ATTRIBUTE_LENGTH }), Type.Number(), Type.Boolean()]), {
+        maxProperties: MAX_RESTRICTED_ATTRIBUTES,
+        propertyNames: { minLength: 1, maxLength: MAX_ATTRIBUTE_LENGTH },
+        description: `Restricted subgroup attributes, for fairness checks only: at most ${MAX_RESTRICTED_ATTRIBUTES}, names and string values of 1–${MAX_ATTRIBUTE_LENGTH} characters.`,
       }),
     ),
     generative: Type.Optional(Type.Boolean({ description: 'The output is generated content.' })),

@@ -22,9 +22,10 @@ import { AlertLifecycle1764300000000 } from './migrations/1764300000000-alert-li
 import { Notifications1764400000000 } from './migrations/1764400000000-notifications';
 import { AuditLog1764500000000 } from './migrations/1764500000000-audit-log';
 import { ModelTelemetrySeen1764600000000 } from './migrations/1764600000000-model-telemetry-seen';
+import { AlertingFloorsAndStatusLines1765100000000 } from './migrations/1765100000000-alerting-floors-and-status-lines';
+import { RuleStateLimits1765300000000 } from './migrations/1765300000000-rule-state-limits';
 import { IngestKeys1765400000000 } from './migrations/1765400000000-ingest-keys';
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
-import { AlertingFloorsAndStatusLines1765100000000 } from './migrations/1765100000000-alerting-floors-and-status-lines';
 
 export const ENTITIES = [
   TenantEntity,
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   AuditLog1764500000000,
   ModelTelemetrySeen1764600000000,
   AlertingFloorsAndStatusLines1765100000000,
+  RuleStateLimits1765300000000,
   IngestKeys1765400000000,
   RepartitionMarks1765400000001,
 ];

@@ -85,5 +85,5 @@ export {
   type StoredRuleOverride,
 } from './repositories/model.repository';
 export { PolicyOverrideRepository, type OverrideKey } from './repositories/policy-override.repository';
-export { RuleStateRepository, type PartitionCheckpoint } from './repositories/rule-state.repository';
+export { RuleStateRepository, type PartitionCheckpoint, type RuleStateWrite } from './repositories/rule-state.repository';
 export { TenantRepository, type TenantSummary } from './repositories/tenant.repository';

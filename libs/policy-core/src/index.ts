@@ -22,7 +22,7 @@ export {
   type RuleOverride,
   type SettingSource,
 } from './rule-overrides';
-export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+export { RULE_STATE_STORE, RuleCheckpoints, type RuleStateChanges, type RuleStateStore } from './rule-checkpoints';
 export { PartitionClocks } from './partition-clocks';
 export { RULE_CLOCK_INTERVAL_MS, RuleClock } from './rule-clock.service';
 export { ingestSecretsOf, type IngestSecrets, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';

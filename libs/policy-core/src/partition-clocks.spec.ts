@@ -1,4 +1,4 @@
-import { CountWindow, defineRule, durationMs, SectorModule, Type } from '@kanshi/policy-sdk';
+import { CountWindow, defineRule, durationMs, modelProfile, SectorModule, Type } from '@kanshi/policy-sdk';
 import { telemetryEvent } from '@kanshi/testing';
 import { PartitionClocks } from './partition-clocks';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
@@ -43,7 +43,8 @@ describe('PartitionClocks with the rule timers', () => {
       let latest = 0;
       for (let i = 0; i < count; i++) {
         const event = telemetryEvent({ tenant_id: 't', model_id: modelId, timestamp: new Date(from + i * 1000).toISOString() });
-        evaluator.evaluate(event, undefined, found, partition);
+        // Rules with state judge only models in the inventory.
+        evaluator.evaluate(event, modelProfile({ tenantId: 't', modelId }), found, partition);
         latest = Math.max(latest, Date.parse(event.timestamp));
       }
       return latest;

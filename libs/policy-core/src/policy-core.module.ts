@@ -51,8 +51,12 @@ export class PolicyCoreModule {
         InventoryCache,
         {
           provide: PolicyEvaluator,
-          inject: [SectorModuleRegistry, InventoryCache],
-          useFactory: (registry: SectorModuleRegistry, inventory: InventoryCache) => new PolicyEvaluator(registry, inventory.argsFor),
+          inject: [SectorModuleRegistry, InventoryCache, POLICY_CORE_OPTIONS],
+          useFactory: (registry: SectorModuleRegistry, inventory: InventoryCache, o: PolicyCoreOptions) =>
+            new PolicyEvaluator(registry, inventory.argsFor, {
+              ...(o.ruleStateIdleAfterMs === undefined ? {} : { idleAfterMs: o.ruleStateIdleAfterMs }),
+              ...(o.ruleStateMaxBytes === undefined ? {} : { maxStateBytes: o.ruleStateMaxBytes }),
+            }),
         },
         {
           provide: TelemetryBatchProcessor,

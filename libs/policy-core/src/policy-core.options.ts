@@ -21,6 +21,10 @@ export interface PolicyCoreOptions {
   /** The engine's consumer group: rule state checkpoints belong to it. */
   readonly consumerGroup: string;
   readonly ingestSecrets: IngestSecrets;
+  /** Rule state untouched this long (event time) with no pending timer is dropped; default never. */
+  readonly ruleStateIdleAfterMs?: number;
+  /** Largest rule state record (state and timers as JSON) in bytes; default 256 KiB. */
+  readonly ruleStateMaxBytes?: number;
 }
 
 export const POLICY_CORE_OPTIONS = Symbol('POLICY_CORE_OPTIONS');

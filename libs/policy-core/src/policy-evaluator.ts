@@ -4,6 +4,7 @@ import {
   emptyOutput,
   RuleRuntime,
   type ArgsResolver,
+  type RuleRuntimeOptions,
   type ModelProfile,
   type RuntimeFailure,
   type RuntimeFinding,
@@ -120,12 +121,16 @@ function add(jobs: Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly 
   });
 }
 
-/** Runs the routed rules of the registry over events and timers, keeping each rule's state per model. */
+/**
+ * Runs the routed rules of the registry over events and timers, keeping each rule's state per
+ * model within `limits` (idle state dropped, records over the size limit reset; see
+ * {@link RuleRuntimeOptions}).
+ */
 export class PolicyEvaluator {
   readonly runtime: RuleRuntime;
 
-  constructor(registry: SectorModuleRegistry, argsFor?: ArgsResolver) {
-    this.runtime = new RuleRuntime(registry.rules, argsFor);
+  constructor(registry: SectorModuleRegistry, argsFor?: ArgsResolver, limits: RuleRuntimeOptions = {}) {
+    this.runtime = new RuleRuntime(registry.rules, argsFor, limits);
   }
 
   /** Judges one event; `time` is its parsed `timestamp` (epoch ms). */

@@ -1,19 +1,23 @@
-import type { RuleStateRecord } from '@kanshi/policy-sdk';
+import { Logger } from '@nestjs/common';
+import type { RuleStateKey, RuleStateRecord, SerializedRuleState } from '@kanshi/policy-sdk';
 import type { PolicyEvaluator } from './policy-evaluator';
 import type { RepartitionMarks } from './telemetry-batch.processor';
+
+/** What one checkpoint of a partition writes besides its offset: changed records, and records to delete. */
+export interface RuleStateChanges {
+  /** Changed state records, state and timers encoded as JSON (each within the size limit). */
+  readonly records: readonly SerializedRuleState[];
+  /** Records dropped from memory (idle, or over the size limit): deleted in the same transaction. */
+  readonly deleted: readonly RuleStateKey[];
+  /** The partition's repartition marks, when they changed since the last save. */
+  readonly repartitionMarks?: Readonly<Record<string, string>>;
+}
 
 /** Where the engine checkpoints rule state with the offsets it covers (PostgreSQL in production). */
 export interface RuleStateStore {
   load(group: string, topic: string, partition: number): Promise<{ nextOffset: string | null; records: RuleStateRecord[]; repartitionMarks?: Record<string, string> }>;
-  save(
-    group: string,
-    topic: string,
-    partition: number,
-    nextOffset: string,
-    records: readonly RuleStateRecord[],
-    /** The partition's repartition marks, when they changed since the last save. */
-    repartitionMarks?: Readonly<Record<string, string>>,
-  ): Promise<void>;
+  /** Writes the changes and the next offset atomically: all of them, or none. */
+  save(group: string, topic: string, partition: number, nextOffset: string, changes: RuleStateChanges): Promise<void>;
 }
 
 /** Injection token of the {@link RuleStateStore}. */
@@ -26,8 +30,15 @@ export const RULE_STATE_STORE = Symbol('RULE_STATE_STORE');
  * The store's offset is the truth: Kafka's committed offset trails it (it is committed after the
  * checkpoint), so records below the checkpoint are redelivered after a crash and skipped here.
  * On a (re)assignment the partition's state is reloaded from the store before its first batch.
+ *
+ * Each checkpoint also keeps the partition's state bounded: state idle by the partition's event
+ * time (never later than the wall clock) is dropped and its rows deleted, and a state record
+ * over the size limit is logged as that rule's failure, dropped and deleted; both in the same
+ * transaction as the offset, so memory and the store never disagree and no record can make the
+ * checkpoint fail.
  */
 export class RuleCheckpoints {
+  private readonly logger = new Logger(RuleCheckpoints.name);
   /** Partition → the assignment it was loaded for, the next offset the state covers, and its repartition marks. */
   private readonly loaded = new Map<string, { assignment: number; nextOffset: bigint | null; marks: RepartitionMarks; savedMarks: string }>();
 
@@ -35,6 +46,8 @@ export class RuleCheckpoints {
     private readonly store: RuleStateStore,
     private readonly evaluator: PolicyEvaluator,
     private readonly group: string,
+    /** The wall clock (a test passes a fake one). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -74,12 +87,19 @@ export class RuleCheckpoints {
 
   /** Checkpoints what the partition's events changed, with the offset after the batch. */
   async save(topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    const records = this.evaluator.runtime.takeChanges(partition);
+    const { runtime } = this.evaluator;
+    // Idle is measured in the partition's event time, held back to the wall clock so that one
+    // event stamped in the future cannot make every other model's state look idle.
+    const clock = Math.min(this.now(), runtime.eventTimeOf(partition) ?? Number.NaN);
+    const { records, deleted, failures } = runtime.takeCheckpoint(partition, clock);
+    for (const failure of failures) {
+      this.logger.error(`rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`);
+    }
     const entry = this.loaded.get(`${topic}:${partition}`);
     const marks = entry ? marksText(entry.marks) : undefined;
-    const changedMarks = entry && marks !== entry.savedMarks ? Object.fromEntries([...entry.marks].map(([mark, offset]) => [mark, offset.toString()])) : undefined;
+    const repartitionMarks = entry && marks !== entry.savedMarks ? Object.fromEntries([...entry.marks].map(([mark, offset]) => [mark, offset.toString()])) : undefined;
     try {
-      await this.store.save(this.group, topic, partition, nextOffset.toString(), records, changedMarks);
+      await this.store.save(this.group, topic, partition, nextOffset.toString(), { records, deleted, ...(repartitionMarks ? { repartitionMarks } : {}) });
     } catch (error) {
       // Not saved: the batch is redelivered from the previous checkpoint, so reload then.
       this.loaded.delete(`${topic}:${partition}`);

@@ -11,6 +11,7 @@ import { modelProfile, type ModelProfile } from './model-profile';
 import {
   defaultArgsOf,
   emptyOutput,
+  MAX_STATE_BYTES,
   RuleRuntime,
   runtimeRules,
   type RuntimeClear,
@@ -97,7 +98,11 @@ export type TestEvent = { readonly event_type: EventType; readonly payload?: Rea
 
 /** How {@link createTestSectorEnvironment} sets up the inventory, the arguments and the clock. */
 export interface TestSectorEnvironmentOptions {
-  /** Models in the inventory (tenant defaults to the environment's). */
+  /**
+   * Models in the inventory (tenant defaults to the environment's). Omitted: the default model
+   * alone, in no sector. Events of other models are judged as the engine judges models outside
+   * the inventory: by stateless rules only.
+   */
   readonly models?: readonly (Partial<ModelProfile> & Pick<ModelProfile, 'modelId'>)[];
   /** Argument overrides per rule id, as a tenant would set them. */
   readonly args?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -132,7 +137,10 @@ export interface TestSectorEnvironment {
   advanceTo(time: string | number | Date): RuntimeOutput;
   /** Replaces or adds a model in the inventory. */
   setModel(model: Partial<ModelProfile> & Pick<ModelProfile, 'modelId'>): void;
-  /** Checkpoints every state through JSON into a fresh runtime, as an engine restart does. */
+  /**
+   * Checkpoints every state through JSON into a fresh runtime, as an engine restart does;
+   * throws when a state record is over {@link MAX_STATE_BYTES}, which the engine would reset.
+   */
   restart(): void;
   /** The state a rule keeps for a model. */
   stateOf(ruleId: string, modelId?: string): unknown;
@@ -156,8 +164,10 @@ export function createTestSectorEnvironment(moduleClass: unknown, options: TestS
   const module = getSectorModuleOptions(moduleClass) as SectorModuleOptions;
   const tenantId = options.tenantId ?? 'test-tenant';
   const models = new Map<string, ModelProfile>();
-  for (const model of options.models ?? []) models.set(model.modelId, modelProfile({ tenantId, ...model }));
   const defaultModelId = options.modelId ?? options.models?.[0]?.modelId ?? 'test-model';
+  // Without models, the default one is registered (in no sector): rules with state judge only
+  // models in the inventory, and a test of a module for every model should see them judge.
+  for (const model of options.models ?? [{ modelId: defaultModelId }]) models.set(model.modelId, modelProfile({ tenantId, ...model }));
   const rules = runtimeRules([module]);
   const argsFor = (rule: RuntimeRule) => ({ ...rule.defaultArgs, ...options.args?.[rule.rule.id] });
   let runtime = new RuleRuntime(rules, argsFor);
@@ -224,7 +234,17 @@ export function createTestSectorEnvironment(moduleClass: unknown, options: TestS
       models.set(model.modelId, modelProfile({ tenantId, ...model }));
     },
     restart() {
-      const checkpoint = JSON.parse(JSON.stringify(runtime.snapshot())) as ReturnType<RuleRuntime['snapshot']>;
+      const records = runtime.snapshot();
+      for (const r of records) {
+        const bytes = Buffer.byteLength(JSON.stringify(r.state ?? null)) + Buffer.byteLength(JSON.stringify(r.timers));
+        if (bytes > MAX_STATE_BYTES) {
+          throw new Error(
+            `rule ${r.ruleId} keeps ${bytes} bytes of state and timers for model "${r.modelId}", over the engine's limit of ${MAX_STATE_BYTES}: ` +
+              'the engine would report it and reset the state. Cap maps keyed by telemetry with Bounded or CountWindow maxNames.',
+          );
+        }
+      }
+      const checkpoint = JSON.parse(JSON.stringify(records)) as ReturnType<RuleRuntime['snapshot']>;
       runtime = new RuleRuntime(rules, argsFor);
       runtime.restore(checkpoint);
     },

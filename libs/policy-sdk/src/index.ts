@@ -8,6 +8,7 @@ export { Type } from '@sinclair/typebox';
 export type { Static, TObject } from '@sinclair/typebox';
 export type { EventType, Sector, Severity, TelemetryEvent } from '@kanshi/contracts';
 export { checkSectorModule, createTestSectorEnvironment, type TestEvent, type TestSectorEnvironment, type TestSectorEnvironmentOptions } from './conformance';
+export { Bounded, STATE_LIMIT_SCOPE, type BoundedMapLimit, type BoundedSetResult } from './bounded';
 export { DAY_MS, durationMs, HOUR_MS, type Duration } from './duration';
 export { Arg, Field } from './payload-fields';
 export { modelProfile, type ApprovedVersion, type ChangePlan, type ModelProfile } from './model-profile';
@@ -24,6 +25,7 @@ export {
   type RuleTimers,
   type TimerContext,
   type WindowSpec,
+  judgesModelsOutsideInventory,
   windowSpecOf,
 } from './rule';
 export {
@@ -32,10 +34,15 @@ export {
   emptyOutput,
   MAX_EVIDENCE,
   MAX_OBSERVED_BYTES,
+  MAX_STATE_BYTES,
   RuleRuntime,
   runtimeRules,
   type ArgsResolver,
+  type RuleCheckpointChanges,
+  type RuleRuntimeOptions,
+  type RuleStateKey,
   type RuleStateRecord,
+  type SerializedRuleState,
   type RuntimeClear,
   type RuntimeFailure,
   type RuntimeFinding,
@@ -43,6 +50,6 @@ export {
   type RuntimeRule,
 } from './rule-runtime';
 export { SectorModule, getSectorModuleOptions, type SectorModuleOptions } from './sector-module.decorator';
-export { CountWindow, QuantileSketch, Stats, type CountWindowState } from './windows';
+export { CountWindow, QuantileSketch, Stats, type CountBucket, type CountWindowState } from './windows';
 export { Calendar, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from './judged-windows';
 export { POLICY_SDK_VERSION } from './version';

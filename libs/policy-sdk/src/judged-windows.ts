@@ -20,6 +20,11 @@ export interface WindowPlan {
   readonly lateness: string;
   /** History kept behind the span, for baselines and "n windows running" checks. */
   readonly history?: string;
+  /**
+   * Most distinct tally names per bucket, for rules that name tallies after telemetry (a
+   * feature, a subgroup); see {@link CountWindowState.maxNames}. Omit when the names are fixed.
+   */
+  readonly maxNames?: number;
 }
 
 /**
@@ -47,6 +52,8 @@ export interface JudgedWindow {
   readonly key: string | undefined;
   /** The closed bucket's start as an ISO string: a stable `occurrence` for the finding. */
   readonly occurrence: string;
+  /** Calls refused in the judged span because a bucket was at the plan's `maxNames`. */
+  readonly refused: number;
 }
 
 const CLOSE = 'close@';
@@ -78,6 +85,8 @@ function retainMsOf(plan: WindowPlan): number {
  * - Judging: in `onTimer`, {@link Windows.judge} answers the closed bucket's span and totals and
  *   marks it judged. Replays give the same `occurrence`, so a redelivered event never makes a
  *   second alert.
+ * - Names from telemetry: a plan with `maxNames` caps the distinct tally names per bucket;
+ *   ask {@link CountWindow.hasRoom} first to report the cap ({@link Bounded.limitFinding}).
  * - Arguments: the plan is rebuilt from the arguments on every call. A changed bucket width
  *   starts fresh counts (tallies of another width cannot be compared) but keeps what was judged
  *   judged; a changed span or history keeps the counts; a changed lateness applies from the
@@ -119,8 +128,14 @@ export const Windows = {
     const bucketMs = durationMs(plan.bucket);
     const retainMs = retainMsOf(plan);
     const old = holder.window;
-    if (old && old.bucketMs === bucketMs && old.retainMs === retainMs) return old;
-    const fresh = CountWindow.create(`${bucketMs}ms`, `${retainMs}ms`);
+    if (old && old.bucketMs === bucketMs && old.retainMs === retainMs) {
+      if (old.maxNames !== plan.maxNames) {
+        if (plan.maxNames === undefined) delete old.maxNames;
+        else old.maxNames = plan.maxNames;
+      }
+      return old;
+    }
+    const fresh = CountWindow.create(`${bucketMs}ms`, `${retainMs}ms`, plan.maxNames);
     if (old) {
       // What was judged stays judged, so a changed width never judges a time twice.
       fresh.closedUntil = old.closedUntil;
@@ -199,7 +214,16 @@ export const Windows = {
     const start = end - spanMs;
     const totals = CountWindow.sum(window, start, end);
     CountWindow.close(window, end);
-    return { window, start, end, bucketStart: closing.bucketStart, totals, key: closing.key, occurrence: new Date(closing.bucketStart).toISOString() };
+    return {
+      window,
+      start,
+      end,
+      bucketStart: closing.bucketStart,
+      totals,
+      key: closing.key,
+      occurrence: new Date(closing.bucketStart).toISOString(),
+      refused: CountWindow.refused(window, start, end),
+    };
   },
 };
 

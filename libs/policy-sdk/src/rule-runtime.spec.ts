@@ -3,6 +3,7 @@ import { checkSectorModule, createTestSectorEnvironment } from './conformance';
 import { durationMs, HOUR_MS } from './duration';
 import { defineRule, type RuleDefinition } from './rule';
 import { RuleRuntime, runtimeRules } from './rule-runtime';
+import { modelProfile } from './model-profile';
 import { getSectorModuleOptions, SectorModule } from './sector-module.decorator';
 import { Windows, type WindowedState } from './judged-windows';
 import { Arg } from './payload-fields';
@@ -148,7 +149,7 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
   });
 
   it('keeps state per model', () => {
-    const env = createTestSectorEnvironment(WindowModule);
+    const env = createTestSectorEnvironment(WindowModule, { models: [{ modelId: 'a' }, { modelId: 'b' }] });
     for (let i = 0; i < 100; i++) {
       env.send({ event_type: 'prediction', model_id: 'a', timestamp: new Date(START + i).toISOString() });
       env.send({ event_type: 'prediction', model_id: 'b', timestamp: new Date(START + i).toISOString() });
@@ -178,6 +179,7 @@ describe('RuleRuntime, directly', () => {
   @SectorModule({ id: 'buggy', description: 'b', sectors: 'all', rules: [failing], compatibility: '^0.2.1' })
   class BuggyModule {}
 
+  const registered = modelProfile({ tenantId: 't', modelId: 'm' });
   const event = (id: string) => ({
     schema_version: '1.0',
     event_id: id,
@@ -205,12 +207,12 @@ describe('RuleRuntime, directly', () => {
     const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!, getSectorModuleOptions(BuggyModule)!]), (rule, _t, modelId) =>
       rule.rule.id === 'X2' && off.has(modelId) ? undefined : rule.defaultArgs,
     );
-    const out = runtime.evaluate(event('ok'), undefined);
+    const out = runtime.evaluate(event('ok'), registered);
     expect(out.failures.map((f) => f.ruleId)).toEqual(['BAD']);
     expect(runtime.stateOf('t', 'm', 'X2')).toBeUndefined();
 
     off.delete('m');
-    runtime.evaluate(event('e1'), undefined);
+    runtime.evaluate(event('e1'), registered);
     expect(runtime.stateOf('t', 'm', 'X2')).toBeDefined();
     off.add('m');
     const fired = runtime.advanceTo(START + 3 * HOUR_MS, () => undefined);
@@ -221,7 +223,7 @@ describe('RuleRuntime, directly', () => {
 
   it('hands out only the changed state for a checkpoint, and restores it', () => {
     const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(WindowModule)!]));
-    runtime.evaluate({ ...event('e1'), tenant_id: 't' }, undefined);
+    runtime.evaluate({ ...event('e1'), tenant_id: 't' }, registered);
     const changed = runtime.takeChanges();
     expect(changed.map((c) => [c.tenantId, c.modelId, c.ruleId, Object.keys(c.timers)])).toEqual([['t', 'm', 'X2', ['close@2026-01-05T00:00:00.000Z']]]);
     expect(runtime.takeChanges()).toEqual([]);

@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { isSeverity, type EventType, type Sector, type Severity, type TelemetryEvent } from '@kanshi/contracts';
 import type { ModelProfile } from './model-profile';
-import type { RuleDefinition, RuleOutcome, RuleTimers } from './rule';
+import { judgesModelsOutsideInventory, type RuleDefinition, type RuleOutcome, type RuleTimers } from './rule';
 import type { SectorModuleOptions } from './sector-module.decorator';
 
 /** A rule as the runtime runs it: with its module and its default arguments resolved. */
@@ -79,7 +79,7 @@ export interface RuntimeFailure {
   readonly ruleId: string;
   /** Its sector module. */
   readonly moduleId: string;
-  /** The event, or `timer <name>`. */
+  /** The event, `timer <name>`, or `checkpoint` (a state over the size limit, see {@link RuleRuntime.takeCheckpoint}). */
   readonly trigger: string;
   /** What the rule threw, or an Error describing the malformed result. */
   readonly error: unknown;
@@ -109,7 +109,65 @@ export interface RuleStateRecord {
   readonly timers: Readonly<Record<string, number>>;
   /** Who owns the record (the engine: the Kafka partition whose events made it), if tagged. */
   readonly owner?: number;
+  /**
+   * Newest event time (epoch ms) that touched the state (an event, or a timer's due time),
+   * which says when it becomes idle; absent in checkpoints written before it was kept.
+   */
+  readonly touchedAt?: number;
 }
+
+/** Names one state record: a rule's memory for one tenant and model. */
+export interface RuleStateKey {
+  /** Tenant the state belongs to. */
+  readonly tenantId: string;
+  /** Model the state belongs to. */
+  readonly modelId: string;
+  /** Rule that keeps the state. */
+  readonly ruleId: string;
+}
+
+/** A changed state record as a checkpoint writes it: state and timers already encoded as JSON. */
+export interface SerializedRuleState extends RuleStateKey {
+  /** The rule's state as JSON text (`null` for a rule with timers only). */
+  readonly state: string;
+  /** The rule's timers as JSON text: name → due time (epoch ms). */
+  readonly timers: string;
+  /** See {@link RuleStateRecord.touchedAt}; `null` when unknown. */
+  readonly touchedAt: number | null;
+}
+
+/** What one checkpoint writes for an owner: {@link RuleRuntime.takeCheckpoint}. */
+export interface RuleCheckpointChanges {
+  /** State records changed since the last checkpoint, to store. */
+  readonly records: readonly SerializedRuleState[];
+  /** State records dropped (idle, or over the size limit), to delete in the same transaction. */
+  readonly deleted: readonly RuleStateKey[];
+  /** Rules whose state for a model went over the size limit and was reset. */
+  readonly failures: readonly RuntimeFailure[];
+}
+
+/** Limits the runtime keeps rule state within (the engine sets them from its configuration). */
+export interface RuleRuntimeOptions {
+  /**
+   * State with no pending timer that no event has touched for this long is idle: the next
+   * checkpoint drops it (and deletes its record), and an event that finds it still held starts
+   * it afresh. Measured in event time against the state's {@link RuleStateRecord.touchedAt}:
+   * by the `now` given to {@link RuleRuntime.takeCheckpoint} (the engine passes the partition's
+   * newest event time, never later than its wall clock), and by the time of the event that
+   * finds it. Default: never idle.
+   */
+  readonly idleAfterMs?: number;
+  /** Largest state record, state and timers as JSON, in bytes; default {@link MAX_STATE_BYTES}. */
+  readonly maxStateBytes?: number;
+}
+
+/**
+ * Largest state record one rule may keep for one model, state and timers encoded as JSON, in
+ * bytes (256 KiB). A larger one is reported as the rule's failure and reset at the checkpoint,
+ * so no state can outgrow the database or stop its partition. The engine's limit is
+ * configurable; this is the default and what the conformance kit checks.
+ */
+export const MAX_STATE_BYTES = 256 * 1024;
 
 /** Largest `observed` value a finding may carry, encoded as JSON. */
 export const MAX_OBSERVED_BYTES = 16 * 1024;
@@ -188,7 +246,26 @@ interface KeyState {
   readonly ruleId: string;
   state: unknown;
   timers: Record<string, number>;
-  owner?: number;
+  // Both set in every literal that makes an entry, so all entries share one shape.
+  owner: number | undefined;
+  /** Newest event or timer time that touched the state; `undefined` when restored without one. */
+  touchedAt: number | undefined;
+}
+
+function hasTimers(entry: KeyState): boolean {
+  for (const _ in entry.timers) return true;
+  return false;
+}
+
+/** How many idle sweeps fit in one idle period: state is dropped at most this fraction late. */
+const SWEEPS_PER_IDLE_PERIOD = 100;
+
+/**
+ * Byte length of `text` as UTF-8, counted only when it could matter: a string of n UTF-16 units
+ * is at most 3n bytes.
+ */
+function utf8Bytes(text: string, limit: number): number {
+  return text.length * 3 <= limit ? text.length : Buffer.byteLength(text, 'utf8');
 }
 
 /** Models whose state keys stay cached; beyond it the cache starts again (keys are rebuilt on demand). */
@@ -227,11 +304,20 @@ export class RuleRuntime {
   private readonly dirty = new Set<string>();
   /** No timer is due before this time (a lower bound, so ticks without due timers are cheap). */
   private earliestTimer = Infinity;
+  /** Newest event time evaluated per owner: the clock idle state is measured by. */
+  private readonly eventTimes = new Map<number | undefined, number>();
+  /** When each owner's state was last swept for idle entries (its event time then). */
+  private readonly sweptAt = new Map<number | undefined, number>();
+  private readonly idleAfterMs: number;
+  private readonly maxStateBytes: number;
 
   constructor(
     rules: readonly RuntimeRule[],
     private readonly argsFor: ArgsResolver = (rule) => rule.defaultArgs,
+    options: RuleRuntimeOptions = {},
   ) {
+    this.idleAfterMs = options.idleAfterMs ?? Infinity;
+    this.maxStateBytes = options.maxStateBytes ?? MAX_STATE_BYTES;
     for (const rule of rules) {
       this.byId.set(rule.rule.id, rule);
       if (rule.moduleSectors === 'all') {
@@ -244,16 +330,17 @@ export class RuleRuntime {
 
   /**
    * The rules that judge an event of this type for this model: every rule of the modules for
-   * all models, plus the rules of the modules of the model's sectors. Unknown models get the
-   * former only.
+   * all models, plus the rules of the modules of the model's sectors. A model outside the
+   * inventory gets the former, and of them only the rules without state or timers (see
+   * {@link judgesModelsOutsideInventory}), so it costs no memory.
    */
   rulesFor(eventType: EventType, model: ModelProfile | undefined): readonly RuntimeRule[] {
     const sectors = model?.sectors ?? [];
-    const cacheKey = `${eventType}|${sectors.join(',')}`;
+    const cacheKey = model === undefined ? `?${eventType}` : `${eventType}|${sectors.join(',')}`;
     const cached = this.routes.get(cacheKey);
     if (cached) return cached;
     const matched = [...new Set([this.forEveryModel, ...sectors.map((s) => this.bySector.get(s) ?? [])].flat())].filter(
-      ({ rule }) => rule.reads === 'all' || rule.reads.includes(eventType),
+      ({ rule }) => (rule.reads === 'all' || rule.reads.includes(eventType)) && (model !== undefined || judgesModelsOutsideInventory(rule)),
     );
     this.routes.set(cacheKey, matched);
     return matched;
@@ -265,6 +352,9 @@ export class RuleRuntime {
    * the event's `timestamp` in epoch ms, for a caller that has parsed it already.
    */
   evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: RuntimeOutput = emptyOutput(), owner?: number, time = Date.parse(event.timestamp)): RuntimeOutput {
+    const latest = this.eventTimes.get(owner);
+    if (latest === undefined || time > latest) this.eventTimes.set(owner, time);
+    if (model === undefined) return this.evaluateOutsideInventory(event, into, time);
     const keys = this.keysOf(event.tenant_id, event.model_id);
     for (const runtimeRule of this.rulesFor(event.event_type, model)) {
       const { rule } = runtimeRule;
@@ -277,7 +367,7 @@ export class RuleRuntime {
         key = stateKey(event.tenant_id, event.model_id, rule.id);
         keys.set(rule.id, key);
       }
-      const entry = this.keyState(key, event.tenant_id, event.model_id, runtimeRule, args);
+      const entry = this.keyState(key, event.tenant_id, event.model_id, runtimeRule, args, time);
       let outcome: RuleOutcome;
       try {
         outcome = rule.evaluate({
@@ -299,9 +389,41 @@ export class RuleRuntime {
       if (touched) {
         this.dirty.add(key);
         if (owner !== undefined) touched.owner = owner;
+        if (touched.touchedAt === undefined || time > touched.touchedAt) touched.touchedAt = time;
       }
       if (outcome === undefined) continue;
       this.collect(outcome, { runtimeRule, tenantId: event.tenant_id, modelId: event.model_id, model, args, time, occurrence: event.event_id, evidence: [event.event_id], trigger: event.event_id }, into);
+    }
+    return into;
+  }
+
+  /**
+   * An event of a model outside the inventory: only stateless rules judge it, and nothing is
+   * kept for the model (no state, no timers, no cached keys).
+   */
+  private evaluateOutsideInventory(event: TelemetryEvent, into: RuntimeOutput, time: number): RuntimeOutput {
+    for (const runtimeRule of this.rulesFor(event.event_type, undefined)) {
+      const { rule } = runtimeRule;
+      const args = this.argsFor(runtimeRule, event.tenant_id, event.model_id, undefined);
+      if (args === undefined) continue;
+      let outcome: RuleOutcome;
+      try {
+        outcome = rule.evaluate({
+          event,
+          time,
+          model: undefined,
+          tenantId: event.tenant_id,
+          modelId: event.model_id,
+          args,
+          state: undefined,
+          timers: new NoTimers(rule.id, event.model_id),
+        });
+      } catch (error) {
+        into.failures.push({ ruleId: rule.id, moduleId: runtimeRule.moduleId, trigger: event.event_id, error });
+        continue;
+      }
+      if (outcome === undefined) continue;
+      this.collect(outcome, { runtimeRule, tenantId: event.tenant_id, modelId: event.model_id, model: undefined, args, time, occurrence: event.event_id, evidence: [event.event_id], trigger: event.event_id }, into);
     }
     return into;
   }
@@ -337,6 +459,7 @@ export class RuleRuntime {
       if (!entry || entry.timers[name] !== at) continue;
       delete entry.timers[name];
       this.dirty.add(key);
+      if (entry.touchedAt === undefined || at > entry.touchedAt) entry.touchedAt = at;
       const runtimeRule = this.byId.get(entry.ruleId);
       if (!runtimeRule?.rule.onTimer) continue;
       const { tenantId, modelId } = entry;
@@ -371,7 +494,95 @@ export class RuleRuntime {
     return into;
   }
 
-  /** The state records changed since the last call (of `owner` only, when given), for a checkpoint. */
+  /**
+   * What a checkpoint of `owner` writes, within the runtime's limits: the records changed since
+   * the last call, encoded as JSON; the records to delete; and the failures of rules whose
+   * state went over the size limit. Such a state (with its timers) is dropped, so the rule
+   * starts afresh for that model, and deleted with the checkpoint. Idle state of the owner
+   * (see {@link RuleRuntimeOptions.idleAfterMs}) is dropped and deleted too, checked against
+   * `now` (the owner's event time; at most a hundredth of the idle period late).
+   *
+   * @example The engine, per partition, before committing the batch's offsets
+   * ```ts
+   * const changes = runtime.takeCheckpoint(partition, Math.min(Date.now(), runtime.eventTimeOf(partition) ?? Date.now()));
+   * await store.save(group, topic, partition, nextOffset, changes); // upserts and deletes in one transaction
+   * ```
+   */
+  takeCheckpoint(owner: number | undefined, now: number): RuleCheckpointChanges {
+    const deleted: RuleStateKey[] = [];
+    const failures: RuntimeFailure[] = [];
+    this.sweepIdle(owner, now, deleted);
+    const records: SerializedRuleState[] = [];
+    for (const key of this.dirty) {
+      const entry = this.states.get(key);
+      if (entry && entry.owner !== owner) continue;
+      this.dirty.delete(key);
+      if (!entry) continue;
+      const encoded = this.encode(entry);
+      if (typeof encoded === 'string') {
+        this.drop(key);
+        deleted.push({ tenantId: entry.tenantId, modelId: entry.modelId, ruleId: entry.ruleId });
+        failures.push({ ruleId: entry.ruleId, moduleId: this.byId.get(entry.ruleId)?.moduleId ?? 'unknown', trigger: 'checkpoint', error: new Error(encoded) });
+        continue;
+      }
+      records.push(encoded);
+    }
+    return { records, deleted, failures };
+  }
+
+  /** Newest event time evaluated for `owner` (epoch ms), or `undefined` before the first. */
+  eventTimeOf(owner: number | undefined): number | undefined {
+    return this.eventTimes.get(owner);
+  }
+
+  /** Drops the owner's idle entries into `deleted`, at most once per hundredth of the idle period. */
+  private sweepIdle(owner: number | undefined, now: number, deleted: RuleStateKey[]): void {
+    if (!Number.isFinite(this.idleAfterMs) || !Number.isFinite(now)) return;
+    const swept = this.sweptAt.get(owner);
+    if (swept !== undefined && now >= swept && now - swept < this.idleAfterMs / SWEEPS_PER_IDLE_PERIOD) return;
+    this.sweptAt.set(owner, now);
+    for (const [key, entry] of this.states) {
+      if (entry.owner !== owner || hasTimers(entry)) continue;
+      // Restored without a time (a checkpoint from before it was kept): idle from now on.
+      if (entry.touchedAt === undefined) {
+        entry.touchedAt = now;
+        continue;
+      }
+      if (now - entry.touchedAt <= this.idleAfterMs) continue;
+      this.drop(key);
+      deleted.push({ tenantId: entry.tenantId, modelId: entry.modelId, ruleId: entry.ruleId });
+    }
+  }
+
+  /** The entry as a checkpoint writes it, or why it cannot be written. */
+  private encode(entry: KeyState): SerializedRuleState | string {
+    const where = `state of rule ${entry.ruleId} for tenant "${entry.tenantId}" model "${entry.modelId}"`;
+    let state: string;
+    let timers: string;
+    try {
+      state = JSON.stringify(entry.state ?? null);
+      timers = JSON.stringify(entry.timers);
+    } catch (error) {
+      return `${where} cannot be encoded as JSON (${error instanceof Error ? error.message : String(error)}); it was reset`;
+    }
+    const bytes = utf8Bytes(state, this.maxStateBytes) + utf8Bytes(timers, this.maxStateBytes);
+    if (bytes > this.maxStateBytes) {
+      return `${where} is ${bytes} bytes as JSON (state and timers), over the limit of ${this.maxStateBytes}; it was reset and the rule starts afresh for this model`;
+    }
+    const { tenantId, modelId, ruleId, touchedAt } = entry;
+    return { tenantId, modelId, ruleId, state, timers, touchedAt: touchedAt ?? null };
+  }
+
+  private drop(key: string): void {
+    this.states.delete(key);
+    this.withTimers.delete(key);
+    this.dirty.delete(key);
+  }
+
+  /**
+   * The state records changed since the last call (of `owner` only, when given), as objects and
+   * without the runtime's limits; {@link RuleRuntime.takeCheckpoint} is what the engine writes.
+   */
   takeChanges(owner?: number): RuleStateRecord[] {
     const changed: RuleStateRecord[] = [];
     for (const key of this.dirty) {
@@ -399,7 +610,8 @@ export class RuleRuntime {
         ruleId: record.ruleId,
         state: record.state,
         timers: { ...record.timers },
-        ...(record.owner !== undefined ? { owner: record.owner } : {}),
+        owner: record.owner,
+        touchedAt: typeof record.touchedAt === 'number' ? record.touchedAt : undefined,
       });
       if (Object.keys(record.timers).length > 0) {
         this.withTimers.add(key);
@@ -411,10 +623,7 @@ export class RuleRuntime {
   /** Forgets the state `drop` selects (the engine: of a partition moved to another instance). */
   forget(drop: (tenantId: string, modelId: string, owner: number | undefined) => boolean): void {
     for (const [key, entry] of this.states) {
-      if (!drop(entry.tenantId, entry.modelId, entry.owner)) continue;
-      this.states.delete(key);
-      this.withTimers.delete(key);
-      this.dirty.delete(key);
+      if (drop(entry.tenantId, entry.modelId, entry.owner)) this.drop(key);
     }
   }
 
@@ -435,12 +644,15 @@ export class RuleRuntime {
     return keys;
   }
 
-  private keyState(key: string, tenantId: string, modelId: string, runtimeRule: RuntimeRule, args: Readonly<Record<string, unknown>>): KeyState | undefined {
+  private keyState(key: string, tenantId: string, modelId: string, runtimeRule: RuntimeRule, args: Readonly<Record<string, unknown>>, time: number): KeyState | undefined {
     const { rule } = runtimeRule;
     let entry = this.states.get(key);
     if (!entry && rule.initialState) {
-      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(args), timers: {} };
+      entry = { tenantId, modelId, ruleId: rule.id, state: rule.initialState(args), timers: {}, owner: undefined, touchedAt: undefined };
       this.states.set(key, entry);
+    } else if (entry && entry.touchedAt !== undefined && time - entry.touchedAt > this.idleAfterMs && !hasTimers(entry)) {
+      // Idle, not yet swept: start afresh, as if the sweep had come first, so batch boundaries do not matter.
+      entry.state = rule.initialState ? rule.initialState(args) : undefined;
     }
     return entry;
   }
@@ -449,7 +661,7 @@ export class RuleRuntime {
   entryFor(key: string, tenantId: string, modelId: string, ruleId: string): KeyState {
     let found = this.states.get(key);
     if (!found) {
-      found = { tenantId, modelId, ruleId, state: undefined, timers: {} };
+      found = { tenantId, modelId, ruleId, state: undefined, timers: {}, owner: undefined, touchedAt: undefined };
       this.states.set(key, found);
     }
     return found;
@@ -556,9 +768,37 @@ class KeyTimers implements RuleTimers {
   }
 }
 
+/** Timers of a model outside the inventory: rules judge such models without any state. */
+class NoTimers implements RuleTimers {
+  constructor(
+    private readonly ruleId: string,
+    private readonly modelId: string,
+  ) {}
+
+  set(name: string): void {
+    throw new Error(`rule ${this.ruleId} set timer "${name}" for model "${this.modelId}", which is not in the inventory: models outside it are judged without state or timers`);
+  }
+
+  clear(): void {
+    // Nothing is ever set.
+  }
+
+  get(): number | undefined {
+    return undefined;
+  }
+}
+
 function recordOf(entry: KeyState): RuleStateRecord {
-  const { tenantId, modelId, ruleId, state, owner } = entry;
-  return { tenantId, modelId, ruleId, state, timers: { ...entry.timers }, ...(owner !== undefined ? { owner } : {}) };
+  const { tenantId, modelId, ruleId, state, owner, touchedAt } = entry;
+  return {
+    tenantId,
+    modelId,
+    ruleId,
+    state,
+    timers: { ...entry.timers },
+    ...(owner !== undefined ? { owner } : {}),
+    ...(touchedAt !== undefined ? { touchedAt } : {}),
+  };
 }
 
 /**

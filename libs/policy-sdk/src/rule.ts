@@ -202,6 +202,14 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = un
    * Fresh memory for one tenant and model, made before its first event with the arguments then
    * in force; omit for a rule that needs none. Arguments may change later (a tenant's
    * override), so state sized by them must adapt, as {@link Windows} does.
+   *
+   * A rule with state (or with `onTimer`) judges only models in the inventory: a producer can
+   * make up any number of model ids, and none of them may cost the engine memory. Stateless
+   * rules judge every model, registered or not (G1 reports the unregistered ones). A model
+   * registered later starts with fresh state. Keep state small: maps keyed by strings from
+   * telemetry need a cap ({@link Bounded}), state nobody touched for a long time is dropped,
+   * and a state record over the engine's size limit ({@link MAX_STATE_BYTES} by default) is
+   * reported as the rule's failure and reset.
    */
   initialState?(args: Static<ArgsSchema>): State;
   // Method syntax on purpose: a rule with specific arguments and state is usable where any rule is expected.
@@ -209,6 +217,20 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = un
   evaluate(context: RuleContext<Static<ArgsSchema>, State>): RuleOutcome;
   /** Called when one of the rule's timers fires. */
   onTimer?(context: TimerContext<Static<ArgsSchema>, State>): RuleOutcome;
+}
+
+/**
+ * Whether the rule judges models outside the inventory: only rules without state and timers do
+ * (see {@link RuleDefinition.initialState}).
+ *
+ * @example
+ * ```ts
+ * judgesModelsOutsideInventory(g1ModelNotInInventory); // true: stateless
+ * judgesModelsOutsideInventory(f3ExplanationCoverage); // false: windowed, with state
+ * ```
+ */
+export function judgesModelsOutsideInventory(rule: RuleDefinition): boolean {
+  return rule.initialState === undefined && rule.onTimer === undefined;
 }
 
 /**

@@ -33,7 +33,7 @@ export interface SectorModuleOptions {
  *   description: 'ACME Bank internal model standards',
  *   sectors: ['finance'],
  *   rules: [highScore],
- *   compatibility: '^0.2.1',
+ *   compatibility: '^0.2.2',
  * })
  * export class AcmeBankSectorModule {}
  * ```

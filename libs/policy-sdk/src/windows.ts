@@ -11,20 +11,38 @@ export interface CountWindowState {
   /** How far behind the newest event buckets are kept (and events still counted). */
   readonly retainMs: number;
   /** Buckets by start time (epoch ms, a multiple of `bucketMs`), oldest first. */
-  buckets: { start: number; values: Record<string, number> }[];
+  buckets: CountBucket[];
   /** Newest event time seen; `null` before the first. */
   watermark: number | null;
   /** Events before this time no longer count: their window was judged (see `close`). */
   closedUntil: number;
   /** Events refused because they came too late. */
   late: number;
+  /**
+   * Most distinct tally names one bucket holds, for names built from telemetry (a feature, a
+   * subgroup): a call that would add more is refused as a whole and counted in the bucket's
+   * `refused`. Unset: no cap (names fixed by the rule need none).
+   */
+  maxNames?: number;
+}
+
+/** One bucket of a {@link CountWindowState}. */
+export interface CountBucket {
+  /** Start of the bucket (epoch ms). */
+  start: number;
+  /** Tallies by name. */
+  values: Record<string, number>;
+  /** Distinct names in `values`, kept while the window has `maxNames` (counted on first need). */
+  names?: number;
+  /** Calls refused because they would have taken the bucket past `maxNames`. */
+  refused?: number;
 }
 
 function findBucket(state: CountWindowState, start: number) {
   return state.buckets.find((b) => b.start === start);
 }
 
-function bucketFor(state: CountWindowState, time: number): Record<string, number> | undefined {
+function bucketFor(state: CountWindowState, time: number): CountBucket | undefined {
   if (time < state.closedUntil) {
     state.late++;
     return undefined;
@@ -41,13 +59,45 @@ function bucketFor(state: CountWindowState, time: number): Record<string, number
   // Most events land in the newest bucket: search from the end, insert in order.
   let at = state.buckets.length;
   while (at > 0) {
-    const bucket = state.buckets[at - 1] as { start: number; values: Record<string, number> };
-    if (bucket.start === start) return bucket.values;
+    const bucket = state.buckets[at - 1] as CountBucket;
+    if (bucket.start === start) return bucket;
     if (bucket.start < start) break;
     at--;
   }
-  const bucket = { start, values: {} };
+  const bucket: CountBucket = { start, values: {} };
   state.buckets.splice(at, 0, bucket);
+  return bucket;
+}
+
+/** Names of `tallies` the bucket does not hold yet. */
+function newNames(values: Readonly<Record<string, number>>, tallies: Readonly<Record<string, number>>): number {
+  let fresh = 0;
+  for (const name in tallies) if (!Object.prototype.hasOwnProperty.call(values, name)) fresh++;
+  return fresh;
+}
+
+/** Whether the bucket can take `fresh` more names under the window's cap. */
+function roomFor(state: CountWindowState, bucket: CountBucket | undefined, fresh: number): boolean {
+  if (state.maxNames === undefined || fresh === 0) return true;
+  const held = bucket === undefined ? 0 : (bucket.names ??= Object.keys(bucket.values).length);
+  return held + fresh <= state.maxNames;
+}
+
+/** The bucket of `time` ready for `tallies`, or `undefined` (counted) when too late or over the cap. */
+function bucketTaking(state: CountWindowState, time: number, tallies: Readonly<Record<string, number>>): Record<string, number> | undefined {
+  const bucket = bucketFor(state, time);
+  if (!bucket) return undefined;
+  if (state.maxNames === undefined) {
+    // A count from a time the window had a cap would go stale.
+    if (bucket.names !== undefined) delete bucket.names;
+    return bucket.values;
+  }
+  const fresh = newNames(bucket.values, tallies);
+  if (!roomFor(state, bucket, fresh)) {
+    bucket.refused = (bucket.refused ?? 0) + 1;
+    return undefined;
+  }
+  bucket.names = (bucket.names ?? Object.keys(bucket.values).length) + fresh;
   return bucket.values;
 }
 
@@ -60,12 +110,30 @@ function bucketFor(state: CountWindowState, time: number): Record<string, number
  * CountWindow.add(window, time, { decisions: 1, explained: hasReasons ? 1 : 0 });
  * const { decisions = 0, explained = 0 } = CountWindow.bucket(window, CountWindow.bucketStart(window, time));
  * ```
+ *
+ * @example Tallies named after a feature from telemetry: at most 200 names per bucket
+ * ```ts
+ * const window = CountWindow.create('1d', '2d', 200);
+ * if (!CountWindow.hasRoom(window, time, [`n:${feature}`])) return Bounded.limitFinding('features', 200, time);
+ * CountWindow.add(window, time, { [`n:${feature}`]: 1 });
+ * ```
  */
 export const CountWindow = {
-  /** An empty window of `bucket`-wide buckets, keeping `retain` of history (at least one bucket). */
-  create(bucket: Duration, retain: Duration = bucket): CountWindowState {
+  /**
+   * An empty window of `bucket`-wide buckets, keeping `retain` of history (at least one
+   * bucket), with at most `maxNames` distinct tally names per bucket when given.
+   */
+  create(bucket: Duration, retain: Duration = bucket, maxNames?: number): CountWindowState {
     const bucketMs = durationMs(bucket);
-    return { bucketMs, retainMs: Math.max(bucketMs, durationMs(retain)), buckets: [], watermark: null, closedUntil: 0, late: 0 };
+    return {
+      bucketMs,
+      retainMs: Math.max(bucketMs, durationMs(retain)),
+      buckets: [],
+      watermark: null,
+      closedUntil: 0,
+      late: 0,
+      ...(maxNames === undefined ? {} : { maxNames }),
+    };
   },
 
   /** Start of the bucket holding `time` (epoch ms). */
@@ -78,20 +146,43 @@ export const CountWindow = {
     return CountWindow.bucketStart(state, time) + state.bucketMs;
   },
 
-  /** Adds tallies at `time`; `false` (and `late` counted) when the event is too late to count. */
+  /**
+   * Adds tallies at `time`; `false` when the event is too late to count (counted in `late`) or
+   * its new names would take the bucket past `maxNames` (counted in the bucket's `refused`).
+   */
   add(state: CountWindowState, time: number, tallies: Readonly<Record<string, number>>): boolean {
-    const values = bucketFor(state, time);
+    const values = bucketTaking(state, time, tallies);
     if (!values) return false;
     for (const [name, value] of Object.entries(tallies)) values[name] = (values[name] ?? 0) + value;
     return true;
   },
 
-  /** Keeps the largest value seen per name in the bucket of `time`. */
+  /** Keeps the largest value seen per name in the bucket of `time`; `false` as for {@link CountWindow.add}. */
   max(state: CountWindowState, time: number, values: Readonly<Record<string, number>>): boolean {
-    const bucket = bucketFor(state, time);
+    const bucket = bucketTaking(state, time, values);
     if (!bucket) return false;
     for (const [name, value] of Object.entries(values)) bucket[name] = Math.max(bucket[name] ?? -Infinity, value);
     return true;
+  },
+
+  /**
+   * Whether the bucket of `time` has room under `maxNames` for these names (names it holds
+   * already take none): ask before recording several calls that must all count, or to say
+   * that a cap was reached.
+   */
+  hasRoom(state: CountWindowState, time: number, names: readonly string[]): boolean {
+    if (state.maxNames === undefined) return true;
+    const bucket = findBucket(state, CountWindow.bucketStart(state, time));
+    let fresh = 0;
+    for (const name of new Set(names)) if (!bucket || !Object.prototype.hasOwnProperty.call(bucket.values, name)) fresh++;
+    return roomFor(state, bucket, fresh);
+  },
+
+  /** Calls refused over `maxNames` in the buckets overlapping `[from, to)`. */
+  refused(state: CountWindowState, from: number, to: number): number {
+    let refused = 0;
+    for (const bucket of state.buckets) if (bucket.start + state.bucketMs > from && bucket.start < to) refused += bucket.refused ?? 0;
+    return refused;
   },
 
   /** The tallies of the bucket starting at `start` (empty when nothing was counted). */

@@ -98,4 +98,29 @@ describe('F3 explanation coverage of credit decisions', () => {
     expect(findingsOf(env, 'F3').map((f) => [f.occurrence, (f.observed as { coverage: number }).coverage])).toEqual([[at(START), 0.5]]);
     expect(clearsOf(env, 'F3')).toHaveLength(1);
   });
+
+  it('tracks at most maxPending decisions, leaves the rest out of the judgement, and says so', () => {
+    const env = financeEnv({ args: { F3: { maxPending: 30 } } });
+    // 40 decisions awaiting explanations: the last 10 cannot be tracked, 2 of them adverse.
+    for (let i = 0; i < 40; i++) {
+      env.send({ event_type: 'prediction', trace_id: `d-${i}`, timestamp: at(START + i * 1000), payload: { decision: i >= 38 ? 'decline' : 'approve' } });
+    }
+    for (let i = 0; i < 40; i++) env.send({ event_type: 'explanation', trace_id: `d-${i}`, timestamp: at(START + 60_000 + i), payload: { reason_codes: ['R01'] } });
+    env.advance('2h');
+
+    expect(findingsOf(env, 'F3').map((f) => [f.scope, f.occurrence])).toEqual(
+      Array.from({ length: 10 }, () => ['state-limit', 'state-limit:decisions awaiting an explanation@2026-01-05']),
+    );
+    expect(findingsOf(env, 'F3')[0]?.observed).toMatchObject({ state_limit: 'decisions awaiting an explanation', limit: 30 });
+    // The 30 tracked decisions were all explained: coverage 1, not 30/40.
+    expect(clearsOf(env, 'F3').map((c) => c.scope)).toEqual(['all-decisions']);
+  });
+
+  it('keeps its state within the size limit when explanations never come', () => {
+    const env = financeEnv();
+    for (let i = 0; i < 5000; i++) env.send({ event_type: 'prediction', trace_id: `trace-${i}-${'x'.repeat(40)}`, timestamp: at(START + i), payload: { decision: 'approve' } });
+    expect(() => env.restart()).not.toThrow();
+    expect(Object.keys((env.stateOf('F3') as { pending: object }).pending)).toHaveLength(2000);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, Bounded, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_AI_PAPER, FSA_MRM, norm, windowBounds } from './finance-rule-helpers';
 
 interface PendingDecision {
@@ -6,8 +6,8 @@ interface PendingDecision {
   b: number;
   /** 1 when the decision is adverse. */
   a: 0 | 1;
-  /** Event id, the evidence of an unexplained adverse decision. */
-  e: string;
+  /** Event id, the evidence of an unexplained adverse decision (kept for adverse decisions only). */
+  e?: string;
 }
 
 interface F3State extends WindowedState {
@@ -31,6 +31,10 @@ const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket:
  * stays unexplained. A decision without a trace id can never be matched and counts as
  * unexplained. Two scopes: `all-decisions` (coverage below `minCoverage`, with `minSamples`)
  * and `adverse-decisions` (any unexplained adverse decision, however few decisions).
+ * At most `maxPending` decisions wait for their explanation per model: a decision beyond that
+ * cannot be matched, so it is left out of the judgement (`untracked` in `observed`) and the
+ * rule says so once a day (scope `state-limit`). Explanations that came first are kept
+ * likewise, the oldest dropped first.
  */
 export const f3ExplanationCoverage = defineRule({
   id: 'F3',
@@ -48,6 +52,12 @@ export const f3ExplanationCoverage = defineRule({
     lateness: Arg.lateness('15m', 'decisions and explanations'),
     // Not Arg.minSamples, whose "fewer is no finding" would be wrong: adverse decisions are judged however few.
     minSamples: Type.Integer({ default: 20, minimum: 1, description: 'Fewest decisions in a window before coverage is judged.' }),
+    maxPending: Type.Integer({
+      default: 2000,
+      minimum: 1,
+      maximum: 20_000,
+      description: 'Most decisions awaiting an explanation tracked per model (and most early explanations kept); further decisions are left out of the judgement and reported once a day (scope state-limit).',
+    }),
   }),
   window: Windows.spec('tumbling'),
   recovery: { clearFor: '1h' },
@@ -58,12 +68,13 @@ export const f3ExplanationCoverage = defineRule({
       const codes = event.payload['reason_codes'];
       const trace = Field.text(event.payload, 'trace_id') ?? event.trace_id;
       if (!Array.isArray(codes) || codes.length === 0 || trace === undefined) return undefined;
-      const decision = state.pending[trace];
+      const decision = Bounded.get(state.pending, trace);
       if (!decision) {
-        state.early[trace] = time;
+        // The newest explanations are the ones a decision may still come for.
+        Bounded.set(state.early, trace, time, { max: args.maxPending, rank: (at) => at });
         return undefined;
       }
-      delete state.pending[trace];
+      Bounded.delete(state.pending, trace);
       // The decision's bucket already has its close timer.
       CountWindow.add(window, decision.b, { explained: 1, adverseExplained: decision.a });
       return undefined;
@@ -72,12 +83,19 @@ export const f3ExplanationCoverage = defineRule({
     if (decision === undefined) return undefined;
     const adverse = args.adverseDecisions.some((d) => norm(d) === norm(decision)) ? 1 : 0;
     const trace = event.trace_id;
-    const explained = trace !== undefined && state.early[trace] !== undefined ? 1 : 0;
+    const explained = trace !== undefined && Bounded.has(state.early, trace) ? 1 : 0;
     if (!Windows.count(state, plan(args), time, timers, { decisions: 1, adverse, explained, adverseExplained: explained * adverse })) return undefined;
-    if (explained && trace !== undefined) delete state.early[trace];
+    if (explained && trace !== undefined) {
+      Bounded.delete(state.early, trace);
+      return undefined;
+    }
     // Untraceable decisions are kept (under their event id) only for the evidence of adverse ones.
-    else if (trace !== undefined || adverse) state.pending[trace ?? `event:${event.event_id}`] = { b: CountWindow.bucketStart(window, time), a: adverse, e: event.event_id };
-    return undefined;
+    if (trace === undefined && !adverse) return undefined;
+    const pending: PendingDecision = { b: CountWindow.bucketStart(window, time), a: adverse, ...(adverse ? { e: event.event_id } : {}) };
+    if (Bounded.set(state.pending, trace ?? `event:${event.event_id}`, pending, { max: args.maxPending }).kept) return undefined;
+    // Never matched, so neither explained nor unexplained: left out of the judgement.
+    CountWindow.add(window, time, { untracked: 1, untrackedAdverse: adverse });
+    return Bounded.limitFinding('decisions awaiting an explanation', args.maxPending, time);
   },
   onTimer: ({ timer, state, args }) => {
     const judged = Windows.judge(state, plan(args), timer.name);
@@ -86,14 +104,16 @@ export const f3ExplanationCoverage = defineRule({
     const unexplainedAdverse: string[] = [];
     for (const [trace, decision] of Object.entries(state.pending)) {
       if (decision.b >= end) continue;
-      if (decision.b === bucketStart && decision.a === 1) unexplainedAdverse.push(decision.e);
-      delete state.pending[trace];
+      if (decision.b === bucketStart && decision.a === 1 && decision.e !== undefined) unexplainedAdverse.push(decision.e);
+      Bounded.delete(state.pending, trace);
     }
     const horizon = bucketStart - durationMs(args.lateness);
-    for (const [trace, seen] of Object.entries(state.early)) if (seen < horizon) delete state.early[trace];
+    for (const [trace, seen] of Object.entries(state.early)) if (seen < horizon) Bounded.delete(state.early, trace);
 
-    const { decisions = 0, explained = 0, adverse = 0, adverseExplained = 0 } = judged.totals;
-    const span = windowBounds(judged);
+    const { explained = 0, adverseExplained = 0, untracked = 0, untrackedAdverse = 0 } = judged.totals;
+    const decisions = (judged.totals['decisions'] ?? 0) - untracked;
+    const adverse = (judged.totals['adverse'] ?? 0) - untrackedAdverse;
+    const span = { ...windowBounds(judged), ...(untracked > 0 ? { untracked } : {}) };
     const results: RuleResult[] = [];
     if (decisions >= args.minSamples) {
       const coverage = explained / decisions;

@@ -54,12 +54,16 @@ describe('F7 PSI on score or top features', () => {
     expect([findingsOf(env, 'F7'), clearsOf(env, 'F7')]).toEqual([[], []]);
   });
 
-  it('bounds the features tracked', () => {
+  it('bounds the features tracked, and says so when it refuses one', () => {
     const env = financeEnv({ args: { F7: { maxFeatures: 1 } } });
     psi(env, START, 'a', 0.3);
     psi(env, START, 'b', 0.3);
     env.advance('2d');
-    expect(findingsOf(env, 'F7').map((f) => f.scope)).toEqual(['feature:a']);
+    expect(findingsOf(env, 'F7').map((f) => [f.scope, f.occurrence])).toEqual([
+      ['state-limit', 'state-limit:features@2026-01-05'],
+      ['feature:a', at(START)],
+    ]);
+    expect(findingsOf(env, 'F7')[0]?.observed).toMatchObject({ state_limit: 'features', limit: 1, feature_refused: 'b' });
   });
 
   it('takes a feature name with a colon', () => {

@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, Bounded, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_MRM, scopeOf, windowBounds } from './finance-rule-helpers';
 
 interface F7State {
@@ -15,11 +15,10 @@ const plan = (a: { window: string; lateness: string; warnRuns: number }): Window
 
 /** The window of `feature`, made on its first value unless `maxFeatures` are tracked already. */
 function featureWindow(state: F7State, feature: string, maxFeatures: number): WindowedState | undefined {
-  const known = state.features[feature];
-  if (known || Object.keys(state.features).length >= maxFeatures) return known;
+  const known = Bounded.get(state.features, feature);
+  if (known) return known;
   const fresh: WindowedState = { window: null };
-  state.features[feature] = fresh;
-  return fresh;
+  return Bounded.set(state.features, feature, fresh, { max: maxFeatures }).kept ? fresh : undefined;
 }
 
 /**
@@ -29,7 +28,7 @@ function featureWindow(state: F7State, feature: string, maxFeatures: number): Wi
  * in each of the last `warnRuns` windows in a row (a window without a value breaks the run).
  * One scope per feature (`feature:<name>`). `features` limits the check to the score and the
  * top features; empty means every feature reported, up to `maxFeatures` (later ones are not
- * tracked, to bound the state).
+ * tracked, to bound the state, and the rule says so once a day: scope `state-limit`).
  */
 export const f7PopulationStability = defineRule({
   id: 'F7',
@@ -47,7 +46,7 @@ export const f7PopulationStability = defineRule({
     window: Arg.duration('24h', 'Window the highest PSI is taken over.'),
     lateness: Arg.lateness('1h', 'PSI values'),
     features: Arg.names([], 'Score and top features checked; empty for every feature reported.'),
-    maxFeatures: Type.Integer({ default: 100, minimum: 1, description: 'Most features tracked per model.' }),
+    maxFeatures: Type.Integer({ default: 100, minimum: 1, maximum: 1000, description: 'Most features tracked per model; a further feature is not tracked, which the rule reports once a day (scope state-limit).' }),
   }),
   window: Windows.spec('tumbling'),
   recovery: { clearFor: '1d' },
@@ -58,12 +57,13 @@ export const f7PopulationStability = defineRule({
     if (event.payload['metric'] !== 'psi' || feature === undefined || value === undefined) return undefined;
     if (args.features.length > 0 && !args.features.includes(feature)) return undefined;
     const holder = featureWindow(state, feature, args.maxFeatures);
-    if (holder) Windows.record(holder, plan(args), time, timers, (window) => CountWindow.max(window, time, { psi: value }), feature);
+    if (!holder) return Bounded.limitFinding('features', args.maxFeatures, time, { feature_refused: feature });
+    Windows.record(holder, plan(args), time, timers, (window) => CountWindow.max(window, time, { psi: value }), feature);
     return undefined;
   },
   onTimer: ({ timer, state, args }) => {
     const feature = Windows.closing(timer.name)?.key;
-    const holder = feature === undefined ? undefined : state.features[feature];
+    const holder = feature === undefined ? undefined : Bounded.get(state.features, feature);
     const judged = holder && Windows.judge(holder, plan(args), timer.name);
     if (feature === undefined || !judged) return undefined;
     const psi = CountWindow.bucket(judged.window, judged.bucketStart)['psi'];

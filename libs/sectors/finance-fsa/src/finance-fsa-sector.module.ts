@@ -29,6 +29,6 @@ import { f11GenerativeGrounding } from './f11-generative-grounding.rule';
     f10UseOutsideApprovedScope,
     f11GenerativeGrounding,
   ],
-  compatibility: '^0.2.1',
+  compatibility: '^0.2.2',
 })
 export class FinanceFsaSectorModule {}

@@ -75,4 +75,15 @@ describe('G10 serving availability and fallback', () => {
     ]);
     expect(clearsOf(env, 'G10').map((c) => [c.scope, at(c.time)])).toEqual([['fallback', '2026-01-05T03:00:00.000Z']]);
   });
+
+  it('tallies at most 24 months at once and says so for reports scattered over more', () => {
+    const env = generalEnv();
+    // Newest first, so no month closes while the others arrive.
+    for (let month = 29; month >= 0; month--) env.send({ ...metric('availability', 0.9), timestamp: new Date(Date.UTC(2026, month, 10)).toISOString() });
+
+    const limits = findingsOf(env, 'G10').filter((f) => f.scope === 'state-limit');
+    expect(limits).toHaveLength(6);
+    expect(limits[0]?.observed).toMatchObject({ state_limit: 'months awaiting judgement', limit: 24 });
+    expect(Object.keys((env.stateOf('G10') as { months: object }).months)).toHaveLength(24);
+  });
 });

@@ -1,4 +1,4 @@
-import { Arg, Calendar, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type RuleResult } from '@kanshi/policy-sdk';
+import { Arg, Bounded, Calendar, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type RuleResult } from '@kanshi/policy-sdk';
 import { iso, rounded } from './general-rule-support';
 
 const args = Type.Object({
@@ -8,6 +8,14 @@ const args = Type.Object({
   utcOffsetMinutes: Type.Integer({ default: 540, minimum: -720, maximum: 840, description: 'Offset from UTC of the calendar the month is counted in (540 = JST).' }),
   lateness: Arg.lateness('1d', 'availability reports', 'month'),
   minSamples: Arg.minSamples(1, 'availability reports', 'month'),
+  // A month is judged a day (the lateness) after it ends, so two or three are open in practice;
+  // more come only from event times scattered over the years.
+  maxOpenMonths: Type.Integer({
+    default: 24,
+    minimum: 2,
+    maximum: 120,
+    description: 'Most months tallied at once, awaiting their judgement; reports for a further month are not counted, which the rule reports once a day (scope state-limit).',
+  }),
 });
 
 interface MonthTally {
@@ -31,7 +39,9 @@ interface AvailabilityState {
  * producer's reporting interval, weighted by `n` (requests) when given, else 1; values outside
  * 0–1 are skipped. Each calendar month is judged once when it closes (scope `availability`).
  * Events named by `fallbackMetric` with a value above 0 mean the fallback is serving: reported
- * once when it becomes active, cleared when a value of 0 arrives (scope `fallback`).
+ * once when it becomes active, cleared when a value of 0 arrives (scope `fallback`). At most
+ * `maxOpenMonths` months are tallied at once; a report for a further one is not counted and the
+ * rule says so (scope `state-limit`).
  */
 export const g10ServingAvailability = defineRule({
   id: 'G10',
@@ -67,19 +77,21 @@ export const g10ServingAvailability = defineRule({
     const weight = n ?? 1;
     if (weight <= 0) return undefined;
     const { start, end } = Calendar.month(time, a.utcOffsetMinutes);
-    const tally = state.months[String(start)] ?? { served: 0, weight: 0, reports: 0 };
+    const tally = Bounded.get(state.months, String(start)) ?? { served: 0, weight: 0, reports: 0 };
+    if (!Bounded.set(state.months, String(start), tally, { max: a.maxOpenMonths }).kept) {
+      return Bounded.limitFinding('months awaiting judgement', a.maxOpenMonths, time, { month_start: iso(start) });
+    }
     tally.served += value * weight;
     tally.weight += weight;
     tally.reports += 1;
-    state.months[String(start)] = tally;
     timers.set(Windows.closeTimer(start), end + durationMs(a.lateness));
     return undefined;
   },
   onTimer: ({ timer, state, args: a }) => {
     const start = Windows.closing(timer.name)?.bucketStart;
     if (start === undefined) return undefined;
-    const tally = state.months[String(start)];
-    delete state.months[String(start)];
+    const tally = Bounded.get(state.months, String(start));
+    Bounded.delete(state.months, String(start));
     const { end } = Calendar.month(start, a.utcOffsetMinutes);
     state.closedUntil = Math.max(state.closedUntil, end);
     if (!tally || tally.reports < a.minSamples) return undefined;

@@ -85,4 +85,32 @@ describe('G2 feature drift (PSI)', () => {
       ['medium', expect.objectContaining({ psi: 0.21, window_end: at(START + HOUR_MS) })],
     ]);
   });
+
+  it('tracks at most maxFeatures features per window, the first to report, and says so once a day', () => {
+    const env = generalEnv({ args: { G2: { maxFeatures: 2 } } });
+    for (const feature of ['a', 'b', 'c', 'd', 'a']) env.send({ ...psi(feature, 0.3), timestamp: at(START + HOUR_MS) });
+    env.advanceTo(JUDGED);
+
+    const limits = findingsOf(env, 'G2').filter((f) => f.scope === 'state-limit');
+    expect(limits.map((f) => [f.severity, f.occurrence, f.observed])).toEqual([
+      ['medium', 'state-limit:features@2026-01-05', { state_limit: 'features', limit: 2, day: '2026-01-05', feature_refused: 'c', per: 'window' }],
+      ['medium', 'state-limit:features@2026-01-05', { state_limit: 'features', limit: 2, day: '2026-01-05', feature_refused: 'd', per: 'window' }],
+    ]);
+    expect(findingsOf(env, 'G2').filter((f) => f.scope !== 'state-limit').map((f) => [f.scope, (f.observed as { reports: number }).reports])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
+    // The next window has room again.
+    env.send({ ...psi('c', 0.3), timestamp: at(START + DAY_MS + HOUR_MS) });
+    env.advanceTo(JUDGED + DAY_MS);
+    expect(findingsOf(env, 'G2').at(-1)).toMatchObject({ scope: 'c' });
+  });
+
+  it('keeps its state small however many features a producer makes up', () => {
+    const env = generalEnv();
+    for (let i = 0; i < 5000; i++) env.send({ ...psi(`feature-${i}-${'x'.repeat(200)}`, 0.01), timestamp: at(START + HOUR_MS) });
+    env.restart();
+    const bucket = (env.stateOf('G2') as { window: { buckets: { values: object }[] } }).window.buckets[0];
+    expect(Object.keys(bucket?.values ?? {})).toHaveLength(400);
+  });
 });

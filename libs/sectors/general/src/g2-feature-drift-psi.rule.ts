@@ -1,19 +1,22 @@
-import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, Bounded, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { bounds, byPrefix, limited, rounded, tumbling } from './general-rule-support';
 
 const args = Type.Object({
   alertAbove: Type.Number({ default: 0.25, minimum: 0, description: 'PSI above which a feature has drifted (finding at the rule severity).' }),
   warnAbove: Type.Number({ default: 0.1, minimum: 0, description: 'PSI above which a feature is drifting (finding at low severity).' }),
   ...Arg.window({ window: '24h', lateness: '1h', minSamples: 1 }, 'PSI reports of a feature'),
+  maxFeatures: Type.Integer({ default: 200, minimum: 1, maximum: 2000, description: 'Most features tracked per window; reports of further features in the window are not judged, and the rule reports that once a day (scope state-limit).' }),
 });
 
-const plan = tumbling;
+// Two tallies per feature: its largest PSI and its number of reports.
+const plan = (a: { window: string; lateness: string; maxFeatures: number }): WindowPlan => ({ ...tumbling(a), maxNames: 2 * a.maxFeatures });
 
 /**
  * G2: population stability of each input feature. Producers report PSI in `drift_metric`
  * events (metric `psi`); the rule keeps the largest value per feature and window and judges
  * each feature once when the window closes, in its own scope (the feature name). Reports of
- * other drift metrics (ks, js) are not PSI and are ignored.
+ * other drift metrics (ks, js) are not PSI and are ignored. At most `maxFeatures` features are
+ * tracked per window, the first to report; past that the rule says so (scope `state-limit`).
  */
 export const g2FeatureDriftPsi = defineRule({
   id: 'G2',
@@ -32,6 +35,10 @@ export const g2FeatureDriftPsi = defineRule({
     const feature = Field.text(event.payload, 'feature');
     const value = Field.number(event.payload, 'value');
     if (event.payload['metric'] !== 'psi' || feature === undefined || value === undefined) return undefined;
+    const names = [`max:${feature}`, `n:${feature}`];
+    if (!CountWindow.hasRoom(Windows.of(state, plan(a)), time, names)) {
+      return Bounded.limitFinding('features', a.maxFeatures, time, { feature_refused: feature, per: 'window' });
+    }
     Windows.record(state, plan(a), time, timers, (window) => CountWindow.max(window, time, { [`max:${feature}`]: value }) && CountWindow.add(window, time, { [`n:${feature}`]: 1 }));
     return undefined;
   },

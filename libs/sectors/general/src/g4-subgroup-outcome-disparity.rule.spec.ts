@@ -89,4 +89,51 @@ describe('G4 subgroup outcome-rate ratio', () => {
 
     expect(findingsOf(env, 'G4').map((f) => (f.observed as { ratio: number }).ratio)).toEqual([0.6]);
   });
+
+  it('counts at most maxAttributes attributes a day, the first seen, and says so', () => {
+    const env = generalEnv({ args: { G4: { minSamples: 1, maxAttributes: 2 } } });
+    env.send({ event_type: 'prediction', timestamp: new Date(START).toISOString(), payload: { decision: 'approve', restricted_attributes: { a: 1, b: 1, c: 1 } } });
+    env.send({ event_type: 'prediction', timestamp: new Date(START + 1).toISOString(), payload: { decision: 'decline', restricted_attributes: { a: 2, b: 2, d: 2 } } });
+    env.advanceTo(JUDGED);
+
+    const limits = findingsOf(env, 'G4').filter((f) => f.scope === 'state-limit');
+    expect(limits.map((f) => [f.occurrence, f.observed])).toEqual([
+      ['state-limit:subgroup attributes@2026-01-05', { state_limit: 'subgroup attributes', limit: 2, day: '2026-01-05', per: 'day' }],
+      ['state-limit:subgroup attributes@2026-01-05', { state_limit: 'subgroup attributes', limit: 2, day: '2026-01-05', per: 'day' }],
+    ]);
+    expect(findingsOf(env, 'G4').filter((f) => f.scope !== 'state-limit').map((f) => f.scope)).toEqual(['a', 'b']);
+  });
+
+  it('counts at most maxGroupsPerAttribute values of an attribute a day, the first seen', () => {
+    const env = generalEnv({ args: { G4: { minSamples: 1, maxGroupsPerAttribute: 3 } } });
+    for (const band of ['10', '20', '30', '40', '10']) {
+      env.send({ event_type: 'prediction', timestamp: new Date(START).toISOString(), payload: { decision: band === '10' ? 'approve' : 'decline', restricted_attributes: { band } } });
+    }
+    env.advanceTo(JUDGED);
+
+    expect(findingsOf(env, 'G4').filter((f) => f.scope === 'state-limit').map((f) => (f.observed as { state_limit: string }).state_limit)).toEqual(['subgroups per attribute']);
+    expect(findingsOf(env, 'G4').find((f) => f.scope === 'band')?.observed).toMatchObject({
+      groups: [
+        { value: '20', n: 1, rate: 0 },
+        { value: '30', n: 1, rate: 0 },
+        { value: '10', n: 2, rate: 1 },
+      ],
+    });
+  });
+
+  it('keeps a day within its caps when one prediction carries thousands of attributes', () => {
+    const env = generalEnv();
+    const wide: Record<string, string> = {};
+    for (let i = 0; i < 64; i++) wide[`attribute_${i}`] = 'v';
+    for (let day = 0; day < 3; day++) {
+      for (let e = 0; e < 60; e++) {
+        const values = Object.fromEntries(Object.keys(wide).map((k) => [k, `${day}-${e}`]));
+        env.send({ event_type: 'prediction', timestamp: new Date(START + day * DAY_MS + e).toISOString(), payload: { decision: 'approve', restricted_attributes: values } });
+      }
+    }
+    env.restart();
+    const { buckets } = (env.stateOf('G4') as { window: { buckets: { values: object }[] } }).window;
+    // 16 attributes of 50 groups: two tallies per group, a group count per attribute, the attribute count.
+    expect(buckets.map((b) => Object.keys(b.values).length)).toEqual([16 * 101 + 1, 16 * 101 + 1, 16 * 101 + 1]);
+  });
 });

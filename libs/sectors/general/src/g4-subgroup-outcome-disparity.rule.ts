@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState } from '@kanshi/policy-sdk';
+import { Arg, Bounded, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { bounds, byPrefix, dailySliding, iso, limited, rounded } from './general-rule-support';
 
 const args = Type.Object({
@@ -8,16 +8,28 @@ const args = Type.Object({
   lateness: Arg.lateness('1h', 'predictions', 'day'),
   // Counted per group, not per window, so the SDK's wording of minSamples would mislead.
   minSamples: Type.Integer({ default: 500, minimum: 1, description: 'Fewest predictions a group needs in the window to be compared; at least two groups must qualify.' }),
-  maxGroupsPerAttribute: Type.Integer({ default: 50, minimum: 2, description: 'Distinct values of one attribute tracked per day; further values are not counted (keeps state small).' }),
+  maxGroupsPerAttribute: Type.Integer({ default: 50, minimum: 2, maximum: 1000, description: 'Distinct values of one attribute tracked per day; further values are not counted (keeps state small).' }),
+  maxAttributes: Type.Integer({ default: 16, minimum: 1, maximum: 64, description: 'Distinct attributes tracked per day; further attributes are not counted. Either cap reached is reported once a day (scope state-limit).' }),
 });
 
-const plan = dailySliding;
+type G4Args = { window: string; lateness: string; maxGroupsPerAttribute: number; maxAttributes: number };
+
+/** Per day: two tallies per group, one group count per attribute, and the attribute count. */
+const plan = (a: G4Args): WindowPlan => ({ ...dailySliding(a), maxNames: a.maxAttributes * (2 * a.maxGroupsPerAttribute + 1) + 1 });
+
+/** Tally of the distinct attributes counted in a day. */
+const ATTRIBUTES = '#attributes';
 
 type GroupValue = string | number | boolean;
 
 /** Tally names: JSON of [attribute, value], so any attribute name or value round-trips. */
 function groupKey(attribute: string, value: GroupValue): string {
   return JSON.stringify([attribute, value]);
+}
+
+/** Tally of the distinct groups of one attribute counted in a day. */
+function groupsKey(attribute: string): string {
+  return `g:${JSON.stringify(attribute)}`;
 }
 
 function parseGroup(key: string): [string, GroupValue] | undefined {
@@ -44,7 +56,10 @@ interface Group {
  * prediction with a `decision` and `restricted_attributes` counts once per attribute, in the
  * group of its value; predictions without either are skipped. At each day's close, per
  * attribute (its own scope), the groups with at least `minSamples` predictions over the
- * rolling window are compared: lowest positive rate / highest positive rate.
+ * rolling window are compared: lowest positive rate / highest positive rate. Per day at most
+ * `maxAttributes` attributes and `maxGroupsPerAttribute` values of each are counted, the first
+ * seen; past either the rule says so (scope `state-limit`). Each value costs O(1): the day keeps
+ * a count of its attributes and of each attribute's groups.
  */
 export const g4SubgroupOutcomeDisparity = defineRule({
   id: 'G4',
@@ -64,23 +79,40 @@ export const g4SubgroupOutcomeDisparity = defineRule({
     const attributes = event.payload['restricted_attributes'];
     if (decision === undefined || typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return undefined;
     const positive = a.positiveOutcomes.includes(decision) ? 1 : 0;
+    let refused: { kind: string; limit: number } | undefined;
     Windows.record(state, plan(a), time, timers, (window) => {
       const day = CountWindow.bucket(window, CountWindow.bucketStart(window, time));
       const tallies: Record<string, number> = {};
+      const has = (name: string) => Bounded.has(day, name) || Bounded.has(tallies, name);
+      let attributeCount = day[ATTRIBUTES] ?? 0;
       for (const [attribute, value] of Object.entries(attributes as Record<string, unknown>)) {
         if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
         const key = groupKey(attribute, value);
-        // Only a value new to the day can push the attribute past its cap.
-        if (day[`n:${key}`] === undefined) {
-          const groups = Object.keys(day).filter((k) => k.startsWith('n:') && parseGroup(k.slice(2))?.[0] === attribute).length;
-          if (groups >= a.maxGroupsPerAttribute) continue;
+        const n = `n:${key}`;
+        // Only a value new to the day can push a cap; its counts make that check O(1).
+        if (!has(n)) {
+          const groups = groupsKey(attribute);
+          const known = (day[groups] ?? 0) + (tallies[groups] ?? 0);
+          if (known === 0 && attributeCount >= a.maxAttributes) {
+            refused ??= { kind: 'subgroup attributes', limit: a.maxAttributes };
+            continue;
+          }
+          if (known >= a.maxGroupsPerAttribute) {
+            refused ??= { kind: 'subgroups per attribute', limit: a.maxGroupsPerAttribute };
+            continue;
+          }
+          if (known === 0) {
+            attributeCount++;
+            tallies[ATTRIBUTES] = (tallies[ATTRIBUTES] ?? 0) + 1;
+          }
+          tallies[groups] = (tallies[groups] ?? 0) + 1;
         }
-        tallies[`n:${key}`] = 1;
+        tallies[n] = 1;
         tallies[`p:${key}`] = positive;
       }
       return Object.keys(tallies).length === 0 || CountWindow.add(window, time, tallies);
     });
-    return undefined;
+    return refused && Bounded.limitFinding(refused.kind, refused.limit, time, { per: 'day' });
   },
   onTimer: ({ timer, state, args: a }) => {
     const judged = Windows.judge(state, plan(a), timer.name);

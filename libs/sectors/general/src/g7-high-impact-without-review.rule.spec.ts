@@ -75,4 +75,43 @@ describe('G7 high-impact decision without human review', () => {
 
     expect(findingsOf(env, 'G7').map((f) => f.dueAt)).toEqual([new Date(START + HOUR_MS)]);
   });
+
+  it('tracks at most maxPending decisions, says so for the next, and takes new ones once reviews free room', () => {
+    const env = generalEnv({ args: { G7: { maxPending: 2 } } });
+    for (const trace of ['t-1', 't-2', 't-3']) env.send({ ...decision(trace), timestamp: at(START) });
+    expect(findingsOf(env, 'G7').map((f) => [f.scope, f.severity, f.occurrence, f.observed])).toEqual([
+      [
+        'state-limit',
+        'medium',
+        'state-limit:decisions awaiting review@2026-01-05',
+        { state_limit: 'decisions awaiting review', limit: 2, day: '2026-01-05', trace_id: 't-3', decided_at: at(START) },
+      ],
+    ]);
+    env.send({ ...review('t-1'), timestamp: at(START + HOUR_MS) });
+    env.send({ ...decision('t-4'), timestamp: at(START + HOUR_MS) });
+    env.advanceTo(START + 30 * HOUR_MS);
+
+    expect(findingsOf(env, 'G7').slice(1).map((f) => f.occurrence)).toEqual(['review:t-2', 'review:t-4']);
+  });
+
+  it('keeps the newest early reviews when more than maxPending come before their decisions', () => {
+    const env = generalEnv({ args: { G7: { maxPending: 10 } } });
+    for (let i = 0; i < 12; i++) env.send({ ...review(`t-${i}`), timestamp: at(START + i) });
+    for (let i = 0; i < 12; i++) env.send({ ...decision(`t-${i}`), timestamp: at(START + HOUR_MS) });
+    env.advanceTo(START + 26 * HOUR_MS);
+
+    // The eleventh review made room by dropping the two oldest (one, plus a tenth of the cap): their decisions wait in vain.
+    expect(findingsOf(env, 'G7').map((f) => f.occurrence)).toEqual(['review:t-0', 'review:t-1']);
+  });
+
+  it('matches trace ids such as constructor and __proto__ like any other', () => {
+    const env = generalEnv();
+    env.send({ ...decision('constructor'), timestamp: at(START) });
+    env.send({ ...review('__proto__'), timestamp: at(START) });
+    env.send({ ...decision('__proto__'), timestamp: at(START) });
+    env.restart();
+    env.advanceTo(DUE);
+
+    expect(findingsOf(env, 'G7').map((f) => f.occurrence)).toEqual(['review:constructor']);
+  });
 });

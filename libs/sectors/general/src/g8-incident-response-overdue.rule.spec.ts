@@ -70,4 +70,15 @@ describe('G8 incident response overdue', () => {
 
     expect(findingsOf(env, 'G8').map((f) => [f.scope, f.dueAt])).toEqual([['incident:inc-1:ack', new Date(START + 4 * HOUR_MS)]]);
   });
+
+  it('tracks at most maxIncidents open incidents and says so for the next', () => {
+    const env = generalEnv({ args: { G8: { maxIncidents: 2 } } });
+    for (const id of ['inc-1', 'inc-2', 'inc-3']) env.send({ ...incident({ incident_id: id }), timestamp: at(START) });
+    env.send({ ...incident({ incident_id: 'inc-1', ack_time: at(START), root_cause_time: at(START) }), timestamp: at(START) });
+    env.send({ ...incident({ incident_id: 'inc-4' }), timestamp: at(START) });
+    env.advanceTo(ACK_DUE);
+
+    expect(findingsOf(env, 'G8').map((f) => f.occurrence)).toEqual(['state-limit:open incidents@2026-01-05', 'ack:inc-2', 'ack:inc-4']);
+    expect(findingsOf(env, 'G8')[0]?.observed).toMatchObject({ state_limit: 'open incidents', limit: 2, incident_id: 'inc-3' });
+  });
 });

@@ -1,10 +1,16 @@
-import { Arg, defineRule, durationMs, Field, Type, type RuleResult, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Bounded, defineRule, durationMs, Field, Type, type RuleResult, type RuleTimers } from '@kanshi/policy-sdk';
 import { iso, limited } from './general-rule-support';
 
 const args = Type.Object({
   severities: Arg.names(['high', 'critical'], 'Incident severities the response deadlines apply to.'),
   ackWithin: Arg.duration('24h', 'How long after awareness an incident must be acknowledged.'),
   rootCauseWithin: Arg.duration('30d', 'How long after awareness the root cause must be established.'),
+  maxIncidents: Type.Integer({
+    default: 500,
+    minimum: 1,
+    maximum: 5000,
+    description: 'Most open incidents tracked per model; a further incident is not tracked, which the rule reports once a day (scope state-limit).',
+  }),
 });
 
 type Step = 'ack' | 'root_cause';
@@ -59,7 +65,8 @@ function clearTimers(timers: RuleTimers, id: string): void {
  * clocks at its `awareness_time`: acknowledgement (high when missed) and root cause (medium).
  * Later `incident` updates with the same `incident_id` carrying `ack_time` or
  * `root_cause_time` stop them; a time past the deadline is reported as late. An update that
- * lowers the severity out of scope stops both clocks.
+ * lowers the severity out of scope stops both clocks. At most `maxIncidents` incidents are open
+ * per model; one beyond that is not tracked and the rule says so (scope `state-limit`).
  */
 export const g8IncidentResponseOverdue = defineRule({
   id: 'G8',
@@ -72,21 +79,23 @@ export const g8IncidentResponseOverdue = defineRule({
   reads: ['incident'],
   args,
   initialState: (): IncidentState => ({ incidents: {} }),
-  evaluate: ({ event, state, timers, args: a }) => {
+  evaluate: ({ event, time, state, timers, args: a }) => {
     const id = Field.text(event.payload, 'incident_id');
     const severity = Field.text(event.payload, 'severity');
     const awareness = Field.time(event.payload, 'awareness_time');
     if (id === undefined || severity === undefined || awareness === undefined) return undefined;
     if (!a.severities.includes(severity)) {
       clearTimers(timers, id);
-      delete state.incidents[id];
+      Bounded.delete(state.incidents, id);
       return undefined;
     }
-    const incident: TrackedIncident = state.incidents[id] ?? { awareness, severity, type: '', eventId: event.event_id, done: {}, reported: {} };
+    const incident: TrackedIncident = Bounded.get(state.incidents, id) ?? { awareness, severity, type: '', eventId: event.event_id, done: {}, reported: {} };
     incident.awareness = awareness;
     incident.severity = severity;
     incident.type = Field.text(event.payload, 'type') ?? incident.type;
-    state.incidents[id] = incident;
+    if (!Bounded.set(state.incidents, id, incident, { max: a.maxIncidents }).kept) {
+      return Bounded.limitFinding('open incidents', a.maxIncidents, time, { incident_id: id });
+    }
     const results: RuleResult[] = [];
     for (const step of STEPS) {
       const due = awareness + durationMs(step.step === 'ack' ? a.ackWithin : a.rootCauseWithin);
@@ -99,14 +108,14 @@ export const g8IncidentResponseOverdue = defineRule({
       timers.clear(timerName(step.step, id));
       if (doneAt > due && !incident.reported[step.step]) results.push(overdue(id, incident, step, due, doneAt));
     }
-    if (STEPS.every(({ step }) => incident.done[step] !== undefined)) delete state.incidents[id];
+    if (STEPS.every(({ step }) => incident.done[step] !== undefined)) Bounded.delete(state.incidents, id);
     return results;
   },
   onTimer: ({ timer, state }) => {
     const step = STEPS.find((s) => timer.name.startsWith(`${s.step}:`));
     if (!step) return undefined;
     const id = timer.name.slice(step.step.length + 1);
-    const incident = state.incidents[id];
+    const incident = Bounded.get(state.incidents, id);
     if (!incident || incident.done[step.step] !== undefined || incident.reported[step.step]) return undefined;
     return overdue(id, incident, step, timer.at, undefined);
   },

@@ -1,5 +1,5 @@
 import { satisfies } from 'semver';
-import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION, windowSpecOf } from '@kanshi/policy-sdk';
+import { checkSectorModule, createTestSectorEnvironment, getSectorModuleOptions, judgesModelsOutsideInventory, POLICY_SDK_VERSION, windowSpecOf } from '@kanshi/policy-sdk';
 import { g1ModelNotInInventory } from './g1-model-not-in-inventory.rule';
 import { GeneralSectorModule } from './general-sector.module';
 
@@ -53,5 +53,23 @@ describe('GeneralSectorModule', () => {
 
   it('is compatible with the SDK it is built with', () => {
     expect(satisfies(POLICY_SDK_VERSION, options?.compatibility ?? '')).toBe(true);
+  });
+
+  it('keeps nothing for models outside the inventory, however many a producer makes up: G1 alone judges them', () => {
+    const env = createTestSectorEnvironment(GeneralSectorModule, { models: [{ modelId: 'registered', sectors: ['finance'] }] });
+    const events = (modelId: string, i: number) => [
+      { event_type: 'prediction' as const, model_id: modelId, trace_id: `t-${i}`, payload: { decision: 'approve', decision_impact: 'high', restricted_attributes: { band: 'a' } } },
+      { event_type: 'drift_metric' as const, model_id: modelId, payload: { feature: `f-${i}`, metric: 'psi', value: 0.5 } },
+      { event_type: 'performance_metric' as const, model_id: modelId, payload: { metric: 'availability', value: 0.5 } },
+      { event_type: 'incident' as const, model_id: modelId, payload: { incident_id: `i-${i}`, type: 'safety', severity: 'high', awareness_time: '2026-01-05T00:00:00Z' } },
+    ];
+    for (let i = 0; i < 500; i++) for (const event of events(`made-up-${i}`, i)) env.send(event);
+    env.advance('400d');
+
+    const stateful = (options?.rules ?? []).filter((r) => !judgesModelsOutsideInventory(r)).map((r) => r.id);
+    expect(stateful).toEqual(['G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9', 'G10', 'G11']);
+    expect(stateful.flatMap((id) => Array.from({ length: 500 }, (_, i) => env.stateOf(id, `made-up-${i}`))).filter((s) => s !== undefined)).toEqual([]);
+    expect(new Set(env.findings.map((f) => f.rule.rule.id))).toEqual(new Set(['G1']));
+    expect(env.findings).toHaveLength(2000);
   });
 });

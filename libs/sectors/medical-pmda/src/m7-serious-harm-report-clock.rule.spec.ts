@@ -68,4 +68,14 @@ describe('M7 death or serious harm: 15-day clock; unclassified after 48h', () =>
 
     expect(findingsOf(env, 'M7')[0]?.dueAt?.toISOString()).toBe(iso(START + 10 * DAY));
   });
+
+  it('watches at most 500 unclassified incidents, and says so for the next', () => {
+    const env = medicalEnv();
+    for (let i = 0; i <= 500; i++) env.send(report(`INC-${i}`));
+    expect(findingsOf(env, 'M7').map((f) => [f.scope, f.observed])).toEqual([
+      ['state-limit', { state_limit: 'incidents awaiting classification', limit: 500, day: '2026-01-05', incidentId: 'INC-500' }],
+    ]);
+    env.advance('3d');
+    expect(findingsOf(env, 'M7').filter((f) => f.scope !== 'state-limit')).toHaveLength(500);
+  });
 });

@@ -1,4 +1,4 @@
-import { Arg, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
+import { Arg, Bounded, defineRule, durationMs, Type } from '@kanshi/policy-sdk';
 import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 const CLASSIFY = 'classify:';
@@ -16,7 +16,9 @@ interface M7State {
  * without a harm classification (`patient_harm` absent or "unknown") 48 hours after awareness
  * is a finding of its own (timer), because until it is classified nobody knows which clock
  * runs. Updates of the same incident (same `incident_id`) never repeat a finding. Incidents
- * without a parsable `awareness_time` are skipped.
+ * without a parsable `awareness_time` are skipped. At most `maxIncidents` incidents await
+ * classification per model; a further one is not watched, and the rule says so (scope
+ * `state-limit`).
  */
 export const m7SeriousHarmReportClock = defineRule({
   id: 'M7',
@@ -33,22 +35,30 @@ export const m7SeriousHarmReportClock = defineRule({
     unclassifiedValues: Arg.names(['unknown', 'unclassified', 'pending'], 'patient_harm values that mean "not classified yet" (as is an absent field).'),
     reportWithin: Arg.duration('15d', 'Reporting deadline from awareness.'),
     classifyWithin: Arg.duration('48h', 'How long after awareness an incident may stay unclassified.'),
+    maxIncidents: Type.Integer({
+      default: 500,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Most incidents awaiting classification watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
+    }),
   }),
   initialState: (): M7State => ({ done: [], awareness: {} }),
-  evaluate: ({ event, args, state, timers }) => {
+  evaluate: ({ event, time, args, state, timers }) => {
     const incident = incidentOf(event.payload);
     if (!incident || incident.awareness === undefined || incident.type === undefined || !args.incidentTypes.includes(incident.type)) return undefined;
     const { id, harm, awareness } = incident;
     const classifyTimer = `${CLASSIFY}${id}`;
     if (harm === undefined || args.unclassifiedValues.includes(harm)) {
       if (timers.get(classifyTimer) === undefined && !state.done.includes(`late:${id}`) && !state.done.includes(`classified:${id}`)) {
-        state.awareness[id] = awareness;
+        if (!Bounded.set(state.awareness, id, awareness, { max: args.maxIncidents }).kept) {
+          return Bounded.limitFinding('incidents awaiting classification', args.maxIncidents, time, { incidentId: id });
+        }
         timers.set(classifyTimer, awareness + durationMs(args.classifyWithin));
       }
       return undefined;
     }
     timers.clear(classifyTimer);
-    delete state.awareness[id];
+    Bounded.delete(state.awareness, id);
     firstTime(state.done, `classified:${id}`);
     if (!args.harmLevels.includes(harm) || !firstTime(state.done, `clock:${id}`)) return undefined;
     const dueAt = new Date(awareness + durationMs(args.reportWithin));
@@ -62,8 +72,8 @@ export const m7SeriousHarmReportClock = defineRule({
   onTimer: ({ timer, state }) => {
     if (!timer.name.startsWith(CLASSIFY)) return undefined;
     const id = timer.name.slice(CLASSIFY.length);
-    const awareness = state.awareness[id];
-    delete state.awareness[id];
+    const awareness = Bounded.get(state.awareness, id);
+    Bounded.delete(state.awareness, id);
     if (!firstTime(state.done, `late:${id}`)) return undefined;
     return {
       scope: incidentScope(id, 'classification'),

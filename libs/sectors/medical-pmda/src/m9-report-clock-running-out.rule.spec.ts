@@ -59,4 +59,14 @@ describe('M9 report clock with 3 days or less left, not submitted', () => {
 
     expect(findingsOf(env, 'M9')).toHaveLength(1);
   });
+
+  it('watches at most 500 clocks, and says so for the next', () => {
+    const env = medicalEnv();
+    for (let i = 0; i < 250; i++) env.send(update([clock(), clock({ kind: 'malfunction_30d' })], `INC-${i}`));
+    env.send(update([clock()], 'INC-250'));
+    expect(findingsOf(env, 'M9').map((f) => [f.scope, f.observed])).toEqual([
+      ['state-limit', { state_limit: 'report clocks', limit: 500, day: '2026-01-05', incidentId: 'INC-250' }],
+    ]);
+    expect(Object.keys((env.stateOf('M9') as { clocks: object }).clocks)).toHaveLength(500);
+  });
 });

@@ -1,4 +1,4 @@
-import { Arg, DAY_MS, defineRule, durationMs, Field, Type } from '@kanshi/policy-sdk';
+import { Arg, Bounded, DAY_MS, defineRule, durationMs, Field, Type, type RuleFinding } from '@kanshi/policy-sdk';
 import { firstTime, incidentOf, incidentScope } from './medical-rule-support';
 
 interface Clock {
@@ -23,7 +23,8 @@ interface M9State {
  * minus 3 days; an incident update that reports the clock submitted cancels it, and a new
  * `due_time` moves it. A clock reported for the first time with less than 3 days left fires at
  * once. Clocks of other regulators (the PPC's belong to the privacy module) and clocks without
- * a parsable `due_time` are skipped.
+ * a parsable `due_time` are skipped. At most `maxClocks` clocks are watched per model; a further
+ * one is not, and the rule says so (scope `state-limit`).
  */
 export const m9ReportClockRunningOut = defineRule({
   id: 'M9',
@@ -37,13 +38,20 @@ export const m9ReportClockRunningOut = defineRule({
   args: Type.Object({
     warnBefore: Arg.duration('3d', 'How long before the due time an unsubmitted report is escalated.'),
     regulators: Arg.names(['PMDA', 'MHLW'], 'Regulators whose clocks this rule watches (case-insensitive).'),
+    maxClocks: Type.Integer({
+      default: 500,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Most unsubmitted report clocks watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
+    }),
   }),
   initialState: (): M9State => ({ clocks: {}, warned: [] }),
-  evaluate: ({ event, args, state, timers }) => {
+  evaluate: ({ event, time, args, state, timers }) => {
     const incident = incidentOf(event.payload);
     const clocks = event.payload['report_clocks'];
     if (!incident || !Array.isArray(clocks)) return undefined;
     const regulators = args.regulators.map((r) => r.toUpperCase());
+    let limit: RuleFinding | undefined;
     for (const entry of clocks as unknown[]) {
       if (typeof entry !== 'object' || entry === null) continue;
       const clock = entry as Readonly<Record<string, unknown>>;
@@ -54,17 +62,17 @@ export const m9ReportClockRunningOut = defineRule({
       const name = `${WARN}${incident.id}|${regulator}|${kind}`;
       if (Field.time(clock, 'submitted_time') !== undefined) {
         timers.clear(name);
-        delete state.clocks[name];
+        Bounded.delete(state.clocks, name);
       } else if (!state.warned.includes(name)) {
-        state.clocks[name] = { incidentId: incident.id, regulator, kind, due };
-        timers.set(name, due - durationMs(args.warnBefore));
+        if (Bounded.set(state.clocks, name, { incidentId: incident.id, regulator, kind, due }, { max: args.maxClocks }).kept) timers.set(name, due - durationMs(args.warnBefore));
+        else limit ??= Bounded.limitFinding('report clocks', args.maxClocks, time, { incidentId: incident.id });
       }
     }
-    return undefined;
+    return limit;
   },
   onTimer: ({ timer, time, state }) => {
-    const clock = state.clocks[timer.name];
-    delete state.clocks[timer.name];
+    const clock = Bounded.get(state.clocks, timer.name);
+    Bounded.delete(state.clocks, timer.name);
     if (!clock || !firstTime(state.warned, timer.name)) return undefined;
     return {
       scope: incidentScope(clock.incidentId, clock.kind),

@@ -1,13 +1,13 @@
-import { Field, type WindowPlan } from '@kanshi/policy-sdk';
+import { Bounded, Field, type WindowPlan } from '@kanshi/policy-sdk';
 
 type Payload = Readonly<Record<string, unknown>>;
 
-/** Remembers `key` in a bounded list; `true` the first time it is seen. Keeps state small. */
-export function firstTime(seen: string[], key: string, keep = 500): boolean {
-  if (seen.includes(key)) return false;
-  seen.push(key);
-  if (seen.length > keep) seen.splice(0, seen.length - keep);
-  return true;
+/** Most "reported once" marks a medical rule keeps per model, the oldest forgotten first. */
+export const MAX_REPORTED_MARKS = 500;
+
+/** Remembers `key` in a list of the newest {@link MAX_REPORTED_MARKS}; `true` the first time it is seen. */
+export function firstTime(seen: string[], key: string, keep = MAX_REPORTED_MARKS): boolean {
+  return Bounded.remember(seen, key, keep);
 }
 
 /**

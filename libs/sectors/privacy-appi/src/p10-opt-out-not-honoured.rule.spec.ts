@@ -119,13 +119,41 @@ describe('P10 opt-out not honoured', () => {
       expect(findingsOf(env, 'P10').map((f) => f.observed)).toEqual([expect.objectContaining({ subjects: ['u-1'] })]);
     });
 
-    it('forgets the oldest applied opt-outs beyond the tracking limit', () => {
+    it('forgets the oldest applied opt-outs beyond the tracking limit, and says so', () => {
       const env = privacyEnv({ args: { P10: { maxTrackedOptOuts: 2 } } });
       for (const subject of ['u-1', 'u-2', 'u-3']) env.send(optOut({ subject_pseudo_id: subject, applied_time: at(START) }));
       env.advance('1d');
       env.send(dataUsage({ subject_pseudo_ids: ['u-1', 'u-2', 'u-3'] }));
 
-      expect(findingsOf(env, 'P10').map((f) => f.observed)).toEqual([expect.objectContaining({ subjects: ['u-2', 'u-3'] })]);
+      expect(findingsOf(env, 'P10').map((f) => [f.scope, f.observed])).toEqual([
+        ['state-limit', { state_limit: 'opt-outs', limit: 2, day: '2026-01-05', forgotten: 1 }],
+        ['dataset:ds-1', expect.objectContaining({ subjects: ['u-2', 'u-3'] })],
+      ]);
+    });
+
+    it('forgets applied opt-outs before pending ones, whatever their order, and cancels the SLA timer of a pending one it forgets', () => {
+      const env = privacyEnv({ args: { P10: { maxTrackedOptOuts: 2 } } });
+      env.send(optOut({ subject_pseudo_id: 'pending-old', action_time: at(START) }));
+      env.send(optOut({ subject_pseudo_id: 'applied-new', action_time: at(START + 1000), applied_time: at(START + 2000) }));
+      env.send(optOut({ subject_pseudo_id: 'pending-new', action_time: at(START + 3000) }));
+      expect(Object.keys((env.stateOf('P10') as { optOuts: object }).optOuts).sort()).toEqual(['training|pending-new', 'training|pending-old']);
+
+      env.send(optOut({ subject_pseudo_id: 'pending-newest', action_time: at(START + 4000) }));
+      env.restart();
+      env.advance('8d');
+      expect(findingsOf(env, 'P10').filter((f) => f.scope !== 'state-limit').map((f) => (f.observed as { subjectPseudoId: string }).subjectPseudoId)).toEqual([
+        'pending-new',
+        'pending-newest',
+      ]);
+    });
+
+    it('keeps its state within the size limit at the default cap, with long subject ids', () => {
+      const env = privacyEnv();
+      for (let i = 0; i < 2500; i++) env.send(optOut({ subject_pseudo_id: `subject-${i}-${'x'.repeat(30)}`, applied_time: at(START) }));
+      expect(() => env.restart()).not.toThrow();
+      // Full at 2,000, a tenth is forgotten at once to make room.
+      expect(Object.keys((env.stateOf('P10') as { optOuts: object }).optOuts).length).toBeGreaterThanOrEqual(1800);
+      expect(Object.keys((env.stateOf('P10') as { optOuts: object }).optOuts).length).toBeLessThanOrEqual(2000);
     });
   });
 });

@@ -1,17 +1,24 @@
-import { defineRule, durationMs, Type, type RuleFinding } from '@kanshi/policy-sdk';
+import { Bounded, defineRule, durationMs, Type, type RuleFinding } from '@kanshi/policy-sdk';
 import { APPI, dataUsageOf, dueNowOrLater, DurationArg, firstTime, iso, NamesArg, purposeIn, scopeOf, text, texts, timeOf, TRAINING_PURPOSES } from './privacy-rule-support';
 
-/** An opt-out request of one subject for one scope. */
-interface OptOut {
-  subject: string;
-  scope: string;
+/** An opt-out request of one subject for one scope, as the rule keeps it. */
+interface StoredOptOut {
   requestedAt: number;
   appliedAt: number | null;
+  /** Kept by earlier versions; the key holds both. */
+  subject?: string;
+  scope?: string;
+}
+
+/** An opt-out with its subject and scope, read back from its key. */
+interface OptOut extends StoredOptOut {
+  subject: string;
+  scope: string;
 }
 
 interface State {
-  /** By `<scope>|<subject>`, oldest first. */
-  optOuts: Record<string, OptOut>;
+  /** By `<scope>|<subject>` (a scope never holds `|`). */
+  optOuts: Record<string, StoredOptOut>;
   /** Occurrences already reported. */
   fired: string[];
 }
@@ -19,6 +26,18 @@ interface State {
 const SLA = 'sla|';
 const keyOf = (scope: string, subject: string) => `${scope}|${subject}`;
 const slaOccurrence = (optOut: OptOut) => `sla:${keyOf(optOut.scope, optOut.subject)}@${iso(optOut.requestedAt)}`;
+
+/** The opt-out tracked under `key`, with its subject and scope. */
+function optOutAt(state: State, key: string): OptOut | undefined {
+  const stored = Bounded.get(state.optOuts, key);
+  if (stored === undefined) return undefined;
+  const bar = key.indexOf('|');
+  return { ...stored, scope: key.slice(0, bar), subject: key.slice(bar + 1) };
+}
+
+/** Pending opt-outs outrank applied ones (whose SLA is settled); newer outrank older. */
+const PENDING = 1e15;
+const worth = (o: StoredOptOut) => (o.appliedAt === null ? PENDING : 0) + o.requestedAt;
 
 function slaFinding(optOut: OptOut, sla: string): RuleFinding {
   return {
@@ -35,20 +54,6 @@ function slaFinding(optOut: OptOut, sla: string): RuleFinding {
   };
 }
 
-/** Keeps at most `max` opt-outs, dropping the oldest applied ones first, then the oldest. */
-function bound(state: State, max: number): void {
-  const keys = Object.keys(state.optOuts);
-  let excess = keys.length - max;
-  for (const applied of [true, false]) {
-    for (const key of keys) {
-      if (excess <= 0) return;
-      if ((state.optOuts[key]?.appliedAt !== null) === applied) {
-        delete state.optOuts[key];
-        excess--;
-      }
-    }
-  }
-}
 
 /**
  * P10: an opt-out is not honoured. Two findings:
@@ -61,8 +66,9 @@ function bound(state: State, max: number): void {
  *   the contract does not define yet: the pseudo-ids in the training snapshot), a subject
  *   that opted out of training before the event. One scope per dataset. Events without the
  *   field are not judged.
- * State holds one entry per opted-out subject and scope, bounded by `maxTrackedOptOuts`
- * (oldest applied ones are forgotten first).
+ * State holds one entry per opted-out subject and scope, bounded by `maxTrackedOptOuts`: past
+ * it the oldest applied ones are forgotten first, then the oldest pending ones (their SLA timer
+ * with them), and the rule says so once a day (scope `state-limit`).
  */
 export const p10OptOutNotHonoured = defineRule({
   id: 'P10',
@@ -77,7 +83,12 @@ export const p10OptOutNotHonoured = defineRule({
     sla: DurationArg('7d', 'Time from the opt-out request within which it must be applied.'),
     snapshotPurposes: NamesArg(TRAINING_PURPOSES, 'data_usage purposes that build a training snapshot.'),
     snapshotScopes: NamesArg(['training'], 'Opt-out scopes whose subjects must not appear in a training snapshot.'),
-    maxTrackedOptOuts: Type.Integer({ default: 10_000, minimum: 1, description: 'Opt-outs kept in memory per model for the snapshot check.' }),
+    maxTrackedOptOuts: Type.Integer({
+      default: 2000,
+      minimum: 1,
+      maximum: 20_000,
+      description: 'Opt-outs kept per model for the SLA and snapshot checks; past it the oldest applied ones are forgotten first, reported once a day (scope state-limit).',
+    }),
   }),
   initialState: (): State => ({ optOuts: {}, fired: [] }),
   evaluate: ({ event, args, state, timers, time }) => {
@@ -87,7 +98,7 @@ export const p10OptOutNotHonoured = defineRule({
       if (!purposeIn(usage, args.snapshotPurposes)) return undefined;
       const found = texts(payload, 'subject_pseudo_ids').filter((subject) =>
         args.snapshotScopes.some((scope) => {
-          const optOut = state.optOuts[keyOf(scope, subject)];
+          const optOut = Bounded.get(state.optOuts, keyOf(scope, subject));
           return optOut !== undefined && optOut.requestedAt < time;
         }),
       );
@@ -99,27 +110,32 @@ export const p10OptOutNotHonoured = defineRule({
     if (subject === undefined || scope === undefined) return undefined;
     const key = keyOf(scope, subject);
     if (text(payload, 'action') === 'revoke') {
-      delete state.optOuts[key];
+      Bounded.delete(state.optOuts, key);
       timers.clear(`${SLA}${key}`);
       return undefined;
     }
     if (text(payload, 'action') !== 'request') return undefined;
     // A repeated request keeps the first one's clock.
-    const optOut = state.optOuts[key] ?? { subject, scope, requestedAt: timeOf(payload, 'action_time') ?? time, appliedAt: null };
-    state.optOuts[key] = optOut;
-    bound(state, args.maxTrackedOptOuts);
-    const deadline = optOut.requestedAt + durationMs(args.sla);
+    const stored: StoredOptOut = Bounded.get(state.optOuts, key) ?? { requestedAt: timeOf(payload, 'action_time') ?? time, appliedAt: null };
     const applied = timeOf(payload, 'applied_time');
+    stored.appliedAt ??= applied ?? null;
+    const { kept, dropped } = Bounded.set(state.optOuts, key, stored, { max: args.maxTrackedOptOuts, rank: worth });
+    for (const [gone] of dropped) timers.clear(`${SLA}${gone}`);
+    const limit = kept && dropped.length === 0 ? undefined : Bounded.limitFinding('opt-outs', args.maxTrackedOptOuts, time, { forgotten: dropped.length + (kept ? 0 : 1) });
+    if (!kept) return limit;
+    const optOut = optOutAt(state, key) as OptOut;
+    const deadline = optOut.requestedAt + durationMs(args.sla);
+    let sla: RuleFinding | undefined;
     if (applied !== undefined) {
       timers.clear(`${SLA}${key}`);
-      optOut.appliedAt ??= applied;
-      return optOut.appliedAt > deadline && firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
+      sla = optOut.appliedAt !== null && optOut.appliedAt > deadline && firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
+    } else if (optOut.appliedAt === null && dueNowOrLater(timers, `${SLA}${key}`, deadline, time) && firstTime(state.fired, slaOccurrence(optOut))) {
+      sla = slaFinding(optOut, args.sla);
     }
-    if (optOut.appliedAt !== null) return undefined;
-    return dueNowOrLater(timers, `${SLA}${key}`, deadline, time) && firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
+    return [limit, sla].filter((f): f is RuleFinding => f !== undefined);
   },
   onTimer: ({ timer, state, args }) => {
-    const optOut = state.optOuts[timer.name.slice(SLA.length)];
+    const optOut = optOutAt(state, timer.name.slice(SLA.length));
     if (!timer.name.startsWith(SLA) || optOut === undefined || optOut.appliedAt !== null) return undefined;
     return firstTime(state.fired, slaOccurrence(optOut)) ? slaFinding(optOut, args.sla) : undefined;
   },

@@ -42,8 +42,8 @@ export const p12UndisclosedExternalTransmission = defineRule({
     if (!purposeIn(usage, args.transmissionPurposes)) return undefined;
     const sent = texts(payload, 'fields_sent');
     const notice = inForceAt(state.notices, time);
-    const listed = notice?.fields ?? [];
-    const undisclosed = [...new Set(sent.filter((field) => !listed.includes(field)))];
+    const listed = new Set(notice?.fields ?? []);
+    const undisclosed = [...new Set(sent.filter((field) => !listed.has(field)))];
     if (undisclosed.length === 0) return undefined;
     const recipient = text(payload, 'recipient_org') ?? 'unnamed recipient';
     return {

@@ -125,4 +125,14 @@ describe('P8 reportable breach without a preliminary report', () => {
       ['incident:INC-2', 'high'],
     ]);
   });
+
+  it('watches at most 500 breaches, and says so for the next', () => {
+    const env = privacyEnv();
+    for (let i = 0; i <= 500; i++) env.send(breach({ incident_id: `INC-${i}` }));
+    expect(findingsOf(env, 'P8').map((f) => [f.scope, f.observed])).toEqual([
+      ['state-limit', { state_limit: 'breaches awaiting a preliminary report', limit: 500, day: '2026-01-05', incidentId: 'INC-500' }],
+    ]);
+    env.advance('3d');
+    expect(findingsOf(env, 'P8').filter((f) => f.scope !== 'state-limit')).toHaveLength(500);
+  });
 });

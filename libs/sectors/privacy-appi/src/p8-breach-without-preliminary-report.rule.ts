@@ -1,4 +1,4 @@
-import { defineRule, durationMs, HOUR_MS, Type, type RuleFinding } from '@kanshi/policy-sdk';
+import { Bounded, defineRule, durationMs, HOUR_MS, Type, type RuleFinding } from '@kanshi/policy-sdk';
 import { APPI, dueNowOrLater, DurationArg, firstTime, iso, NamesArg, num, type Payload, scopeOf, text, texts, timeOf } from './privacy-rule-support';
 
 /** A breach being watched, kept until its preliminary report is submitted. */
@@ -42,7 +42,9 @@ function preliminaryClock(payload: Payload, regulators: readonly string[], kinds
  * timers (one per stage and incident) start at awareness; an incident update whose
  * `report_clocks` hold a PPC preliminary clock with a `submitted_time` cancels them and clears
  * the incident's alert. `dueAt` is awareness + 5 days. An update arriving after a deadline
- * reports at once, with the occurrence the timer would have had. One scope per incident.
+ * reports at once, with the occurrence the timer would have had. One scope per incident. At
+ * most `maxBreaches` breaches are watched per model; a further one is not, and the rule says so
+ * (scope `state-limit`).
  */
 export const p8BreachWithoutPreliminaryReport = defineRule({
   id: 'P8',
@@ -62,6 +64,12 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
     preliminaryDue: DurationArg('5d', 'Deadline of the preliminary report from awareness (the finding’s dueAt).'),
     regulators: NamesArg(['PPC'], 'report_clocks regulator values of the breach report (upper case).'),
     preliminaryKinds: NamesArg(['preliminary'], 'report_clocks kind values of the preliminary report (lower case).'),
+    maxBreaches: Type.Integer({
+      default: 500,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Most breaches awaiting their preliminary report watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
+    }),
   }),
   recovery: { clearFor: '1m' },
   initialState: (): State => ({ breaches: {}, fired: [] }),
@@ -76,14 +84,16 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
     const triggers = texts(payload, 'appi_triggers').filter((t) => args.triggers.includes(t));
     if (records !== null && records > args.peopleThreshold && !triggers.includes('over_1000_people') && args.triggers.includes('over_1000_people')) triggers.push('over_1000_people');
     const clock = preliminaryClock(payload, args.regulators, args.preliminaryKinds);
-    const watched = state.breaches[id] !== undefined || STAGES.some((stage) => state.fired.includes(`${stage}:${id}`));
+    const watched = Bounded.has(state.breaches, id) || STAGES.some((stage) => state.fired.includes(`${stage}:${id}`));
     if (clock.submitted || triggers.length === 0) {
       for (const stage of STAGES) timers.clear(`${stage}:${id}`);
-      delete state.breaches[id];
+      Bounded.delete(state.breaches, id);
       return watched ? { kind: 'clear', scope } : undefined;
     }
     const breach: WatchedBreach = { awareness, triggers, recordsAffected: records, reportedDue: clock.due };
-    state.breaches[id] = breach;
+    if (!Bounded.set(state.breaches, id, breach, { max: args.maxBreaches }).kept) {
+      return Bounded.limitFinding('breaches awaiting a preliminary report', args.maxBreaches, time, { incidentId: id });
+    }
     const findings: RuleFinding[] = [];
     for (const stage of STAGES) {
       if (state.fired.includes(`${stage}:${id}`)) continue;
@@ -96,13 +106,13 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
   onTimer: ({ timer, state, args }) => {
     const [stage, ...rest] = timer.name.split(':');
     const id = rest.join(':');
-    if ((stage !== 'high' && stage !== 'critical') || state.breaches[id] === undefined) return undefined;
+    if ((stage !== 'high' && stage !== 'critical') || !Bounded.has(state.breaches, id)) return undefined;
     return stageFinding(state, id, stage, timer.at, args.preliminaryDue);
   },
 });
 
 function stageFinding(state: State, id: string, stage: Stage, at: number, preliminaryDue: string): RuleFinding {
-  const breach = state.breaches[id] as WatchedBreach;
+  const breach = Bounded.get(state.breaches, id) as WatchedBreach;
   firstTime(state.fired, `${stage}:${id}`);
   const dueAt = new Date(breach.awareness + durationMs(preliminaryDue));
   return {

@@ -31,6 +31,6 @@ import { p12UndisclosedExternalTransmission } from './p12-undisclosed-external-t
     p11RankingParamsNotDisclosed,
     p12UndisclosedExternalTransmission,
   ],
-  compatibility: '^0.2.1',
+  compatibility: '^0.2.2',
 })
 export class PrivacyAppiSectorModule {}

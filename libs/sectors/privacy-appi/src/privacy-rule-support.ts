@@ -1,4 +1,4 @@
-import { Arg, Field, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Bounded, Field, type RuleTimers } from '@kanshi/policy-sdk';
 
 // Payload readers and argument schemas come from the SDK; the local names stay for the rules.
 export const text = Field.text;
@@ -90,12 +90,12 @@ export function dueNowOrLater(timers: RuleTimers, name: string, at: number, now:
   return false;
 }
 
-/** Remembers `key` in a bounded list; `true` the first time it is seen. Keeps state small. */
-export function firstTime(seen: string[], key: string, keep = 1000): boolean {
-  if (seen.includes(key)) return false;
-  seen.push(key);
-  if (seen.length > keep) seen.splice(0, seen.length - keep);
-  return true;
+/** Most "already reported" marks a privacy rule keeps per model, the oldest forgotten first. */
+export const MAX_REPORTED_MARKS = 1000;
+
+/** Remembers `key` in a list of the newest {@link MAX_REPORTED_MARKS}; `true` the first time it is seen. */
+export function firstTime(seen: string[], key: string, keep = MAX_REPORTED_MARKS): boolean {
+  return Bounded.remember(seen, key, keep);
 }
 
 /** A published document version (a `disclosure` event), in force from `at`. */

@@ -29,6 +29,7 @@ export class PolicyEngineModule {
             maxEventBytes: c.values.maxEventBytes,
             consumerGroup: c.values.engineGroupId,
             ingestSecrets: ingestSecretsOf(SecretBox.fromConfig(c)),
+            quotas: { eventsPerMinute: c.values.eventsPerMinuteQuota, unregisteredModelsPerDay: c.values.unregisteredModelsPerDayQuota },
             ruleStateIdleAfterMs: c.values.ruleStateIdleDays * 86_400_000,
             ruleStateMaxBytes: c.values.ruleStateMaxBytes,
           }),

@@ -20,6 +20,7 @@ import { RemindSilenceJobHandler } from './jobs/remind-silence.job';
 import { NotificationRecovery } from './notification-recovery.service';
 import { RaiseAlertJobHandler } from './jobs/raise-alert.job';
 import { QueueWorkerHost } from './queue-worker.host';
+import { QuotaCounter } from './quotas/quota-counter';
 import { OutboundGuard } from './outbound/outbound-guard';
 
 /** The guard every outbound connection passes, from `KANSHI_OUTBOUND_ALLOWLIST`; tests replace it to inject a resolver. */
@@ -63,6 +64,9 @@ export class AlertingModule {
         ExpireSilenceJobHandler,
         NotificationRecovery,
         QueueWorkerHost,
+        QuotaCounter,
+        // The worker raises tenants' quota alerts on the alerts queue it works.
+        AlertQueue,
       ],
     };
   }

@@ -1,7 +1,7 @@
 export { AlertQueue, cappedBackoff, RAISE_ALERT_JOB_OPTIONS } from './alert-queue.service';
 export { AlertingModule } from './alerting.module';
 export { JobHandler, type JobHandlerOf } from './job-handler.decorator';
-export { JobHandlerError, QueueWorkerHost } from './queue-worker.host';
+export { JobHandlerError, processJob, QueueWorkerHost } from './queue-worker.host';
 export { assertNoEviction, createRedisConnection, redisHealthCheck } from './redis-connection';
 export { AlertsController, toAlertView } from './http/alerts.controller';
 export { AlertFollowUps } from './alert-follow-ups.service';
@@ -43,3 +43,15 @@ export { ChannelSender } from './channels/channel-sender';
 export { SIGNATURE_HEADER, signPayload, verifySignature } from './channels/signature';
 export { emailContent, slackPayload, webhookBody, type EmailContent, type SlackPayload } from './channels/render';
 export { alertingOpenApiSchemas } from './http/alerting-openapi';
+export { HoldJobUntil, QuotaCounter } from './quotas/quota-counter';
+export {
+  dayOf,
+  minuteOf,
+  QUOTA_RULE_ID,
+  QUOTA_VARIABLES,
+  quotaAlertJob,
+  TENANT_ALERT_MODEL,
+  TENANT_QUOTAS,
+  type QuotaBreach,
+  type TenantQuotaName,
+} from './quotas/tenant-quota';

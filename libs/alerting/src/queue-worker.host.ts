@@ -1,11 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUE_JOBS, type JobName, type QueueName } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { cappedBackoff } from './alert-queue.service';
 import { JOB_HANDLER_METADATA, type JobHandlerOf } from './job-handler.decorator';
+import { HoldJobUntil } from './quotas/quota-counter';
 import { assertNoEviction, createRedisConnection } from './redis-connection';
 
 /** A worker cannot start: a job with no handler or two, or Redis set up to lose jobs. */
@@ -61,7 +62,7 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
     }
     for (const [queue, jobNames] of Object.entries(QUEUE_JOBS) as [QueueName, readonly JobName[]][]) {
       if (jobNames.length === 0) continue;
-      const worker = new Worker(queue, (job: Job) => this.process(handlers, job), {
+      const worker = new Worker(queue, (job: Job, token?: string) => processJob(handlers, job, token, this.logger), {
         connection: this.connection,
         prefix: queuePrefix,
         concurrency: workerConcurrency,
@@ -80,25 +81,34 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async process(handlers: Map<JobName, JobHandlerOf<JobName>>, job: Job): Promise<void> {
-    const handler = handlers.get(job.name as JobName);
-    if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    try {
-      await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
-    } catch (error) {
-      // PostgreSQL class 22 (data exception): this payload can never be stored; retrying it
-      // forever would only hide it. Everything else (outages, deadlocks) is retried.
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('22')) {
-        this.logger.error(`job ${job.id ?? '?'} (${job.name}) holds data the database rejects, giving up: ${(error as Error).message}`);
-        throw new UnrecoverableError((error as Error).message);
-      }
-      throw error;
-    }
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     this.connection?.disconnect();
+  }
+}
+
+/**
+ * Runs one job with its handler. A handler that holds the job back ({@link HoldJobUntil}: a
+ * tenant quota) sends it back to the queue, delayed, without spending an attempt; one whose data
+ * the database can never store fails for good; anything else is retried by the queue.
+ */
+export async function processJob(handlers: ReadonlyMap<JobName, JobHandlerOf<JobName>>, job: Job, token: string | undefined, logger: Logger): Promise<void> {
+  const handler = handlers.get(job.name as JobName);
+  if (!handler) throw new Error(`no handler for job "${job.name}"`);
+  try {
+    await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+  } catch (error) {
+    if (error instanceof HoldJobUntil) {
+      await job.moveToDelayed(error.until, token);
+      throw new DelayedError(error.message);
+    }
+    // PostgreSQL class 22 (data exception): this payload can never be stored; retrying it
+    // forever would only hide it. Everything else (outages, deadlocks) is retried.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('22')) {
+      logger.error(`job ${job.id ?? '?'} (${job.name}) holds data the database rejects, giving up: ${(error as Error).message}`);
+      throw new UnrecoverableError((error as Error).message);
+    }
+    throw error;
   }
 }

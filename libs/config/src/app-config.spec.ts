@@ -62,6 +62,10 @@ describe('loadConfig', () => {
       secretsPreviousKeys: undefined,
       outboundAllowlist: undefined,
       channelRecipientsQuota: 50,
+      eventsPerMinuteQuota: 600_000,
+      unregisteredModelsPerDayQuota: 1000,
+      alertCreationsPerMinuteQuota: 30_000,
+      notificationsPerMinuteQuota: 600,
     });
     expect(config.isProduction).toBe(false);
   });

@@ -385,6 +385,34 @@ export const CONFIG_VARIABLES = {
     default: '50',
     parse: integer(1, 1000),
   },
+  eventsPerMinuteQuota: {
+    name: 'KANSHI_QUOTA_EVENTS_PER_MINUTE',
+    description:
+      'Telemetry events of one tenant each engine instance evaluates per minute (a burst of that many, refilled evenly); more are dead-lettered as `QUOTA_EXCEEDED` and raise the tenant\'s `Q1` alert. Per instance: n instances let a tenant through up to n times as many.',
+    default: '600000',
+    parse: integer(1, 1_000_000_000),
+  },
+  unregisteredModelsPerDayQuota: {
+    name: 'KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY',
+    description:
+      'New models outside the inventory one tenant may send telemetry for per UTC day (each engine instance counts its partitions); events of further ones are dead-lettered as `QUOTA_EXCEEDED` and raise the tenant\'s `Q1` alert.',
+    default: '1000',
+    parse: integer(1, 10_000_000),
+  },
+  alertCreationsPerMinuteQuota: {
+    name: 'KANSHI_QUOTA_ALERT_CREATIONS_PER_MINUTE',
+    description:
+      'New alerts one tenant may get per minute, counted in Redis by every alert worker together; findings for further new alerts wait for the next minute (findings of existing alerts are never held) and raise the tenant\'s `Q1` alert.',
+    default: '30000',
+    parse: integer(1, 100_000_000),
+  },
+  notificationsPerMinuteQuota: {
+    name: 'KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE',
+    description:
+      'Notifications one tenant may have delivered per minute, counted in Redis by every alert worker together; further ones wait for the next minute and raise the tenant\'s `Q1` alert.',
+    default: '600',
+    parse: integer(1, 10_000_000),
+  },
 } as const satisfies Record<string, ConfigVariable<unknown>>;
 
 export type ConfigKey = keyof typeof CONFIG_VARIABLES;

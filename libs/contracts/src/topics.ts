@@ -58,6 +58,11 @@ export const DEAD_LETTER_REASONS = [
    * (unsigned, a bad MAC, an unknown or revoked key, or another tenant's key).
    */
   'UNAUTHENTICATED',
+  /**
+   * The tenant went over a quota (events per minute, or new models outside the inventory per
+   * day) on the engine instance that read the record; not evaluated, kept for a replay.
+   */
+  'QUOTA_EXCEEDED',
   /** Kanshi itself failed on the record (a bug); the record is kept so it can be replayed. */
   'PROCESSING_FAILED',
 ] as const;

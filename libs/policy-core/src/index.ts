@@ -1,4 +1,5 @@
 export { EngineMetrics } from './engine-metrics';
+export { EngineQuotas, type EngineQuotaLimits } from './engine-quotas';
 export { InventoryCache } from './inventory-cache.service';
 export {
   MODEL_INVENTORY_SOURCE,

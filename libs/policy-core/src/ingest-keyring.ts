@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { parseTelemetrySignature, SIGNATURE_HEADER, verifyTelemetryMac } from '@kanshi/contracts';
 import { gatewayKeyId, gatewayTenantSecret, type GatewaySigningRoot } from '@kanshi/secrets';
 
@@ -7,13 +8,24 @@ export interface IngestKeyEntry {
   readonly secret: string;
 }
 
+/** An ingest key ready for checking: its secret set up once as a MAC key. */
+interface LoadedKey {
+  readonly tenantId: string;
+  readonly secret: string;
+  readonly macKey: KeyObject;
+}
+
+function loaded(tenantId: string, secret: string): LoadedKey {
+  return { tenantId, secret, macKey: createSecretKey(Buffer.from(secret, 'utf8')) };
+}
+
 /** Finds the secret a record's signature names; the engine's copy lives in memory. */
 export interface IngestKeyring {
   /**
    * The key `keyId`, or `undefined` when it is unknown or revoked. `recordTenant` is the tenant
    * the record's key names: a gateway key is derived per tenant, so it needs it.
    */
-  find(keyId: string, recordTenant: string | undefined): IngestKeyEntry | undefined;
+  find(keyId: string, recordTenant: string | undefined): (IngestKeyEntry & { readonly macKey?: KeyObject }) | undefined;
 }
 
 /** Gateway secrets per root and tenant, kept for the tenants seen; bounded by the tenants that exist. */
@@ -21,9 +33,9 @@ const MAX_DERIVED = 10_000;
 
 /** The tenants' ingest keys and the gateway's roots, as loaded at one refresh. */
 export class StaticIngestKeyring implements IngestKeyring {
-  private readonly keys: ReadonlyMap<string, IngestKeyEntry>;
+  private readonly keys: ReadonlyMap<string, LoadedKey>;
   private readonly roots: ReadonlyMap<string, GatewaySigningRoot>;
-  private readonly derived = new Map<string, IngestKeyEntry>();
+  private readonly derived = new Map<string, LoadedKey>();
 
   constructor(
     keys: readonly (IngestKeyEntry & { readonly keyId: string })[],
@@ -31,11 +43,11 @@ export class StaticIngestKeyring implements IngestKeyring {
     /** Only tenants that exist get gateway secrets (the derived cache stays bounded). */
     private readonly tenantExists: (tenantId: string) => boolean = () => true,
   ) {
-    this.keys = new Map(keys.map(({ keyId, tenantId, secret }) => [keyId, { tenantId, secret }]));
+    this.keys = new Map(keys.map(({ keyId, tenantId, secret }) => [keyId, loaded(tenantId, secret)]));
     this.roots = new Map(roots.map((root) => [gatewayKeyId(root), root]));
   }
 
-  find(keyId: string, recordTenant: string | undefined): IngestKeyEntry | undefined {
+  find(keyId: string, recordTenant: string | undefined): LoadedKey | undefined {
     const key = this.keys.get(keyId);
     if (key) return key;
     const root = this.roots.get(keyId);
@@ -44,7 +56,7 @@ export class StaticIngestKeyring implements IngestKeyring {
     let entry = this.derived.get(cacheKey);
     if (!entry) {
       if (this.derived.size >= MAX_DERIVED) this.derived.clear();
-      entry = { tenantId: recordTenant, secret: gatewayTenantSecret(root, recordTenant) };
+      entry = loaded(recordTenant, gatewayTenantSecret(root, recordTenant));
       this.derived.set(cacheKey, entry);
     }
     return entry;
@@ -78,7 +90,7 @@ export function authenticateRecord(record: SignedRecord, recordTenant: string | 
   if (!signature) return { ok: false, error: `${SIGNATURE_HEADER} is not "k=<key id>,v1=<64 hex>"; ${HOW_TO_SIGN}`, unknownKey: false };
   const key = keyring.find(signature.keyId, recordTenant);
   if (!key) return { ok: false, error: `ingest key ${signature.keyId} is unknown or revoked; ${HOW_TO_SIGN}`, unknownKey: true };
-  if (!verifyTelemetryMac(signature, key.secret, record.key, record.value)) {
+  if (!verifyTelemetryMac(signature, key.macKey ?? key.secret, record.key, record.value)) {
     return {
       ok: false,
       error: `the signature of ingest key ${signature.keyId} does not match the record (changed after signing, or signed with another secret)`,

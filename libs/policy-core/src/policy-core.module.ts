@@ -10,6 +10,7 @@ import { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-c
 import { PartitionClocks } from './partition-clocks';
 import { RuleClock } from './rule-clock.service';
 import { EngineMetrics } from './engine-metrics';
+import { EngineQuotas } from './engine-quotas';
 import { TelemetryConsumer } from './telemetry.consumer';
 
 /**
@@ -58,11 +59,12 @@ export class PolicyCoreModule {
               ...(o.ruleStateMaxBytes === undefined ? {} : { maxStateBytes: o.ruleStateMaxBytes }),
             }),
         },
+        { provide: EngineQuotas, inject: [POLICY_CORE_OPTIONS], useFactory: (o: PolicyCoreOptions) => new EngineQuotas(o.quotas) },
         {
           provide: TelemetryBatchProcessor,
-          inject: [PolicyEvaluator, InventoryCache, POLICY_CORE_OPTIONS],
-          useFactory: (evaluator: PolicyEvaluator, inventory: InventoryCache, o: PolicyCoreOptions) =>
-            new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes, inventory),
+          inject: [PolicyEvaluator, InventoryCache, POLICY_CORE_OPTIONS, EngineQuotas],
+          useFactory: (evaluator: PolicyEvaluator, inventory: InventoryCache, o: PolicyCoreOptions, quotas: EngineQuotas) =>
+            new TelemetryBatchProcessor(evaluator, inventory, o.maxEventBytes, inventory, quotas),
         },
         {
           provide: RuleCheckpoints,

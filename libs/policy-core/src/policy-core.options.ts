@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import type { EngineQuotaLimits } from './engine-quotas';
 import { gatewaySigningRoots, ingestSecretContext, type GatewaySigningRoot, type SecretBox } from '@kanshi/secrets';
 
 /** How the engine opens the tenants' sealed ingest secrets, and the gateway's signing roots. */
@@ -21,6 +22,8 @@ export interface PolicyCoreOptions {
   /** The engine's consumer group: rule state checkpoints belong to it. */
   readonly consumerGroup: string;
   readonly ingestSecrets: IngestSecrets;
+  /** The per-tenant quotas each engine instance enforces. */
+  readonly quotas: EngineQuotaLimits;
   /** Rule state untouched this long (event time) with no pending timer is dropped; default never. */
   readonly ruleStateIdleAfterMs?: number;
   /** Largest rule state record (state and timers as JSON) in bytes; default 256 KiB. */

@@ -1,6 +1,7 @@
 import { REPARTITIONED_FROM_HEADER, SIGNATURE_HEADER, signTelemetryRecord, type IngestCredential, type TelemetryEvent } from '@kanshi/contracts';
 import { telemetryPartition } from '@kanshi/messaging';
 import { defineRule, modelProfile, SectorModule, Type, type ModelProfile } from '@kanshi/policy-sdk';
+import { EngineQuotas } from './engine-quotas';
 import { StaticIngestKeyring } from './ingest-keyring';
 import { StaticModelInventory } from './model-inventory';
 import { PolicyEvaluator } from './policy-evaluator';
@@ -88,10 +89,13 @@ function record(value: unknown, key: string | null = null, sign: IngestCredentia
   };
 }
 
+/** Quotas no test below reaches, unless it says so. */
+const roomy = () => new EngineQuotas({ eventsPerMinute: 1_000_000, unregisteredModelsPerDay: 1_000_000 });
+
 function processor(maxEventBytes = 4096): TelemetryBatchProcessor {
   const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]));
   // globex is a tenant with no models yet.
-  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme', 'globex']), maxEventBytes, keyring);
+  return new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme', 'globex']), maxEventBytes, keyring, roomy());
 }
 
 describe('TelemetryBatchProcessor', () => {
@@ -182,7 +186,7 @@ describe('TelemetryBatchProcessor', () => {
       const root = { id: '0123abcd', secret: Buffer.alloc(32, 7) };
       const inventory = new StaticModelInventory([knownModel], ['acme', 'globex']);
       const withGateway = new StaticIngestKeyring([], [root], (t) => inventory.hasTenant(t));
-      const gatewayProcessor = new TelemetryBatchProcessor(new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule])), inventory, 4096, withGateway);
+      const gatewayProcessor = new TelemetryBatchProcessor(new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule])), inventory, 4096, withGateway, roomy());
       const acmeSecret = withGateway.find('gw-0123abcd', 'acme')?.secret ?? '';
       const asGateway = { keyId: 'gw-0123abcd', secret: acmeSecret };
 
@@ -266,6 +270,51 @@ describe('TelemetryBatchProcessor', () => {
     });
   });
 
+  describe('per-tenant quotas', () => {
+    let now = Date.parse('2026-12-06T10:00:00Z');
+    const quotas = (eventsPerMinute: number, unregisteredModelsPerDay = 1000) => new EngineQuotas({ eventsPerMinute, unregisteredModelsPerDay }, () => now);
+    const withQuotas = (q: EngineQuotas) =>
+      new TelemetryBatchProcessor(new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule])), new StaticModelInventory([knownModel], ['acme', 'globex']), 4096, keyring, q);
+
+    it("dead-letters a flooding tenant's events over its quota as QUOTA_EXCEEDED, reports the breach once, and leaves the other tenant alone", () => {
+      const engine = withQuotas(quotas(3));
+      const acme = Array.from({ length: 6 }, (_, i) => record(event({ event_id: `a${i}`, model_id: 'known' }), 'acme:known'));
+      const globex = Array.from({ length: 3 }, (_, i) => record(event({ tenant_id: 'globex', event_id: `g${i}`, model_id: 'g' }), 'globex:g'));
+
+      const outcome = engine.process([...acme, ...globex]);
+
+      expect(outcome.evaluated).toBe(3 + 3);
+      expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual(acme.slice(3).map((r) => [r.offset, 'QUOTA_EXCEEDED']));
+      expect(outcome.deadLetters[0]?.error).toContain('KANSHI_QUOTA_EVENTS_PER_MINUTE');
+      expect(outcome.quotaBreaches).toEqual([expect.objectContaining({ tenantId: 'acme', quota: 'events-per-minute', limit: 3 })]);
+      // Later in the same minute: still refused, not reported again.
+      expect(engine.process([record(event({ event_id: 'a6', model_id: 'known' }), 'acme:known')])).toMatchObject({ evaluated: 0, quotaBreaches: [] });
+      // The bucket refills evenly: a third of a minute later, one more event goes through.
+      now += 20_000;
+      expect(engine.process([record(event({ event_id: 'a7', model_id: 'known' }), 'acme:known')]).evaluated).toBe(1);
+    });
+
+    it("never lets anyone exhaust another tenant's quota: records it cannot authenticate take nothing", () => {
+      const engine = withQuotas(quotas(2));
+      const forged = Array.from({ length: 5 }, (_, i) => record(event({ event_id: `f${i}` }), 'acme:unknown', GLOBEX_KEY));
+      expect(engine.process(forged).deadLetters.map((d) => d.reason)).toEqual(Array(5).fill('UNAUTHENTICATED'));
+      expect(engine.process([record(event({ event_id: 'real' }), 'acme:unknown')]).evaluated).toBe(1);
+    });
+
+    it('lets a tenant bring only so many new models outside the inventory a day; models it already brought go on', () => {
+      const engine = withQuotas(quotas(1000, 2));
+      const ghosts = ['g1', 'g2', 'g3'].map((m) => record(event({ event_id: `e-${m}`, model_id: m }), `acme:${m}`));
+      const outcome = engine.process([...ghosts, record(event({ event_id: 'e-g1-again', model_id: 'g1' }), 'acme:g1'), record(event({ event_id: 'reg', model_id: 'known' }), 'acme:known')]);
+      expect(outcome.evaluated).toBe(4);
+      expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual([[ghosts[2]?.offset, 'QUOTA_EXCEEDED']]);
+      expect(outcome.deadLetters[0]?.error).toContain('KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY');
+      expect(outcome.quotaBreaches).toEqual([expect.objectContaining({ tenantId: 'acme', quota: 'unregistered-models-per-day', limit: 2 })]);
+      // A new UTC day starts a new count.
+      now += 86_400_000;
+      expect(engine.process([record(event({ event_id: 'e-g3-tomorrow', model_id: 'g3' }), 'acme:g3')]).evaluated).toBe(1);
+    });
+  });
+
   it('dead-letters an event whose tenant differs from the record key with TENANT_MISMATCH', () => {
     const outcome = processor().process([record(event({ tenant_id: 'acme' }), 'globex:unknown')]);
 
@@ -288,7 +337,7 @@ describe('TelemetryBatchProcessor', () => {
     const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]));
     const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096, {
       find: (keyId, tenant) => early.find(keyId, tenant) ?? keyring.find(keyId, tenant),
-    }).process([stranger, unsigned, good]);
+    }, roomy()).process([stranger, unsigned, good]);
 
     expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason, d.retryAfterRefresh])).toEqual([
       [stranger.offset, 'UNKNOWN_TENANT', true],
@@ -358,7 +407,7 @@ describe('TelemetryBatchProcessor', () => {
     const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule]), (rule, _tenant, modelId) =>
       rule.rule.id === 'U1' && modelId === 'quiet' ? undefined : rule.defaultArgs,
     );
-    const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096, keyring).process([
+    const outcome = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([knownModel], ['acme']), 4096, keyring, roomy()).process([
       record(event({ event_id: 'q1', model_id: 'quiet' }), 'acme:quiet'),
       record(event({ event_id: 'l1', model_id: 'loud' }), 'acme:loud'),
     ]);
@@ -385,6 +434,6 @@ describe('TelemetryBatchProcessor', () => {
   });
 
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, forwards: [], repartitionDuplicates: 0, misplacedEvaluated: 0, findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [] });
+    expect(processor().process([])).toEqual({ evaluated: 0, forwards: [], repartitionDuplicates: 0, misplacedEvaluated: 0, quotaBreaches: [], findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [] });
   });
 });

@@ -7,7 +7,9 @@ import {
   type DeadLetterReason,
   type RaiseAlertJob,
 } from '@kanshi/contracts';
+import { TENANT_QUOTAS, type QuotaBreach } from '@kanshi/alerting';
 import { telemetryPartition } from '@kanshi/messaging';
+import type { EngineQuotas } from './engine-quotas';
 import { authenticateRecord, type IngestKeyring } from './ingest-keyring';
 import type { ModelDeployment, ModelInventory, TelemetrySeen } from './model-inventory';
 import { FindingCollector, type PolicyEvaluator, type RuleFailure } from './policy-evaluator';
@@ -67,6 +69,8 @@ export interface BatchOutcome {
   readonly repartitionDuplicates: number;
   /** Moved records still on the wrong partition (the partition count changed meanwhile): evaluated where they are. */
   readonly misplacedEvaluated: number;
+  /** Tenants that went over a quota in a window not reported before: each raises the tenant's quota alert. */
+  readonly quotaBreaches: readonly QuotaBreach[];
   readonly findings: number;
   readonly deadLetters: readonly DeadLetter[];
   readonly alertJobs: readonly RaiseAlertJob[];
@@ -96,6 +100,7 @@ interface BatchState {
   readonly seen: { latestEventTime: number | null; perModel: Map<string, Map<string, SeenTime>> };
   readonly placement: BatchPlacement;
   misplacedEvaluated: number;
+  readonly quotaBreaches: QuotaBreach[];
 }
 
 /** A moved record this partition has counted already. */
@@ -120,6 +125,7 @@ export class TelemetryBatchProcessor {
     private readonly inventory: ModelInventory,
     private readonly maxEventBytes: number,
     private readonly keyring: IngestKeyring,
+    private readonly quotas: EngineQuotas,
   ) {}
 
   /**
@@ -129,6 +135,10 @@ export class TelemetryBatchProcessor {
   private evaluate(record: TelemetryRecord, batch: BatchState): DeadLetter | Forward | typeof COUNTED_ALREADY | undefined {
     const { collector, owner, deployments, seen } = batch;
     const keyTenant = record.key?.toString('utf8').split(':')[0];
+    // A tenant already over its quota on this instance: refused before the signature and the
+    // JSON are even read, so a flood costs the others as little as can be. (Only a tenant that
+    // authenticated has a quota to exhaust: nobody can exhaust another tenant's.)
+    if (keyTenant !== undefined && this.quotas.exhausted(keyTenant)) return this.overQuota(record, keyTenant, TENANT_QUOTAS.events, batch);
     // Who speaks, before anything the record says is believed (an oversized record is refused
     // as such without hashing it).
     let signer: string | undefined;
@@ -161,6 +171,8 @@ export class TelemetryBatchProcessor {
     const placed = this.placement(record, event.tenant_id, event.model_id, batch);
     if (placed !== undefined) return placed;
     const model = this.inventory.get(event.tenant_id, event.model_id);
+    if (!model && !this.quotas.admitsUnregistered(event.tenant_id, event.model_id)) return this.overQuota(record, event.tenant_id, TENANT_QUOTAS.unregisteredModels, batch);
+    if (!this.quotas.takeEvent(event.tenant_id)) return this.overQuota(record, event.tenant_id, TENANT_QUOTAS.events, batch);
     const time = Date.parse(event.timestamp);
     this.evaluator.evaluate(event, model, collector, owner, time);
     if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;
@@ -183,6 +195,23 @@ export class TelemetryBatchProcessor {
       }
     }
     return undefined;
+  }
+
+  /** The dead letter of a record over one of its tenant's quotas; the breach is reported once per window. */
+  private overQuota(
+    record: TelemetryRecord,
+    tenantId: string,
+    quota: typeof TENANT_QUOTAS.events | typeof TENANT_QUOTAS.unregisteredModels,
+    batch: BatchState,
+  ): DeadLetter {
+    const breach = this.quotas.breach(tenantId, quota);
+    if (breach) batch.quotaBreaches.push(breach);
+    const { eventsPerMinute, unregisteredModelsPerDay } = this.quotas.limits;
+    const what =
+      quota === TENANT_QUOTAS.events
+        ? `its quota of ${eventsPerMinute} events per minute on this engine instance (KANSHI_QUOTA_EVENTS_PER_MINUTE)`
+        : `its quota of ${unregisteredModelsPerDay} new models outside the inventory per day (KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY); register the model or raise the quota`;
+    return { record, reason: 'QUOTA_EXCEEDED', error: `tenant "${tenantId}" is over ${what}; not evaluated: replay it with npm run dlq -- replay --reason QUOTA_EXCEEDED` };
   }
 
   /**
@@ -225,6 +254,7 @@ export class TelemetryBatchProcessor {
       seen: { latestEventTime: null, perModel: new Map() },
       placement,
       misplacedEvaluated: 0,
+      quotaBreaches: [],
     };
     const { collector, deployments, seen } = batch;
     const deadLetters: DeadLetter[] = [];
@@ -248,6 +278,7 @@ export class TelemetryBatchProcessor {
       forwards,
       repartitionDuplicates,
       misplacedEvaluated: batch.misplacedEvaluated,
+      quotaBreaches: batch.quotaBreaches,
       findings: collector.findingCount,
       deadLetters,
       alertJobs: collector.toJobs(),

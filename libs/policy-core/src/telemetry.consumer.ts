@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
-import { AlertQueue } from '@kanshi/alerting';
+import { AlertQueue, quotaAlertJob } from '@kanshi/alerting';
 import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
@@ -27,6 +27,7 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
     forwards: [...first.forwards, ...second.forwards],
     repartitionDuplicates: first.repartitionDuplicates + second.repartitionDuplicates,
     misplacedEvaluated: first.misplacedEvaluated + second.misplacedEvaluated,
+    quotaBreaches: [...first.quotaBreaches, ...second.quotaBreaches],
     findings: first.findings + second.findings,
     deadLetters: [...first.deadLetters, ...second.deadLetters],
     alertJobs: [...first.alertJobs, ...second.alertJobs],
@@ -112,7 +113,10 @@ export class TelemetryConsumer {
       );
     }
     this.metrics.repartitioned(outcome.forwards.length, outcome.repartitionDuplicates, outcome.misplacedEvaluated);
-    await this.alerts.enqueue(outcome.alertJobs, outcome.clearJobs);
+    for (const breach of outcome.quotaBreaches) {
+      this.logger.warn(`tenant ${breach.tenantId} is over its ${breach.quota} quota (${breach.limit}): its events are dead-lettered as QUOTA_EXCEEDED`);
+    }
+    await this.alerts.enqueue([...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)], outcome.clearJobs);
     // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
     await this.inventory.recordDeployments(outcome.deployments);
     await this.inventory.recordTelemetrySeen(outcome.telemetrySeen);

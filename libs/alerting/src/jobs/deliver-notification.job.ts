@@ -6,13 +6,18 @@ import { NotificationRepository, type DeliveryTarget } from '@kanshi/persistence
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, type ChannelKind, type ChannelTarget } from '../channels/channel-config';
 import { ChannelSender } from '../channels/channel-sender';
 import type { DeliveryOutcome, NotificationKind, NotificationMessage } from '../channels/notification-message';
+import { AlertQueue } from '../alert-queue.service';
 import { JobHandler, type JobHandlerOf, type JobContext } from '../job-handler.decorator';
+import { HoldJobUntil, QuotaCounter } from '../quotas/quota-counter';
+import { minuteOf, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '../quotas/tenant-quota';
 
 /**
  * Payload: {@link DeliverNotificationJob}. One attempt to send a stored notification. Each
  * attempt is recorded; a failure is retried by the queue (exponential backoff with jitter) until
  * the channel's `max_attempts`, and a failure no retry can mend stops at once. Either way the
- * notification ends `failed`, visible in the API, and the worker goes on.
+ * notification ends `failed`, visible in the API, and the worker goes on. Each attempt counts
+ * against the tenant's notifications per minute: over it, the attempt waits for the next minute
+ * and the tenant's quota alert is raised.
  */
 @Injectable()
 @JobHandler(JOBS.deliverNotification)
@@ -23,11 +28,21 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     private readonly store: NotificationRepository,
     private readonly sender: ChannelSender,
     private readonly config: AppConfig,
+    private readonly quotas: QuotaCounter,
+    private readonly queue: AlertQueue,
   ) {}
 
   async handle(job: DeliverNotificationJob, context: JobContext): Promise<void> {
     const target = await this.store.deliveryTarget(job.notification_id);
     if (!target || target.notification.status !== 'pending') return;
+    const limit = this.config.values.notificationsPerMinuteQuota;
+    const now = Date.now();
+    if (!(await this.quotas.take(job.tenant_id, TENANT_QUOTAS.notifications, limit, now))) {
+      const windowStart = minuteOf(now);
+      const quota = TENANT_QUOTAS.notifications;
+      await this.queue.enqueue([quotaAlertJob({ tenantId: job.tenant_id, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
+      throw new HoldJobUntil(windowStart + 60_000, `tenant ${job.tenant_id} is over its ${quota} quota (${limit}); notification ${job.notification_id} waits for the next minute`);
+    }
     const channel = toChannelTarget(target);
     if (target.channel.sealError) this.logger.error(`channel "${target.channel.name}" (${target.channel.id}): ${target.channel.sealError}`);
     const outcome: DeliveryOutcome =

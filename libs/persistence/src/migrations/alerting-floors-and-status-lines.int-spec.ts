@@ -1,11 +1,12 @@
 import { loadConfig } from '@kanshi/config';
-import { createTenantFixture, uniqueId } from '@kanshi/testing';
+import { uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
 import { dropDatabase, ensureDatabase, migrate } from '../database-admin';
+import { TenantRepository } from '../repositories/tenant.repository';
 
 // Rows as a release before the limits stored them, migrated in a database of their own.
 describe('migration AlertingFloorsAndStatusLines1765100000000 (real PostgreSQL)', () => {
-  const scratch = new URL(loadConfig().values.databaseUrl);
+  const scratch = new URL(loadConfig().values.databaseMigrationUrl);
   scratch.pathname = `/${uniqueId('kanshi_floors').replace(/-/g, '_')}`;
   const url = scratch.toString();
   const dataSource = createDataSource(url, 'kanshi-migration-test');
@@ -14,8 +15,10 @@ describe('migration AlertingFloorsAndStatusLines1765100000000 (real PostgreSQL)'
     await ensureDatabase(url);
     await migrate(url);
     await dataSource.initialize();
-    // Back to the schema before this migration (its down changes nothing), then rows of that time.
-    await dataSource.undoLastMigration();
+    // Back to the schema before this migration (its down changes nothing; later ones are undone
+    // first), then rows of that time.
+    const executed = async () => (await dataSource.query<{ name: string }[]>('SELECT name FROM typeorm_migrations')).map((m) => m.name);
+    while ((await executed()).includes('AlertingFloorsAndStatusLines1765100000000')) await dataSource.undoLastMigration();
   });
 
   afterAll(async () => {
@@ -25,7 +28,7 @@ describe('migration AlertingFloorsAndStatusLines1765100000000 (real PostgreSQL)'
 
   it('moves stored durations and retry settings into their limits, and cuts stored delivery errors to a status line', async () => {
     const tenantId = 'floors-tenant';
-    await createTenantFixture(dataSource, tenantId);
+    await new TenantRepository(dataSource).ensure(tenantId, 'Floors tenant');
     const settings = {
       severities: {
         high: { group_wait: '0ms', repeat_interval: '0ms', ack_sla: '1s' },

@@ -125,27 +125,41 @@ export class AlertRepository {
    * alert row is unique per tenant and fingerprint, each finding is recorded once by id, and
    * only findings not seen before change the count, last-seen time and evidence.
    */
-  async recordFindings(job: RaiseAlertJob): Promise<RecordFindingsResult> {
+  recordFindings(job: RaiseAlertJob): Promise<RecordFindingsResult>;
+  /**
+   * As above, but a new alert is created only if `mayCreate` agrees (a tenant quota); when it
+   * does not, nothing is written and the answer is `undefined`. Findings of an alert that
+   * exists are always recorded.
+   */
+  recordFindings(job: RaiseAlertJob, mayCreate: () => Promise<boolean>): Promise<RecordFindingsResult | undefined>;
+  async recordFindings(job: RaiseAlertJob, mayCreate?: () => Promise<boolean>): Promise<RecordFindingsResult | undefined> {
     if (job.findings.length === 0) throw new Error(`alert job ${job.fingerprint} carries no findings`);
     const occurred = job.findings.map((f) => f.occurred_at).sort();
     const first = occurred[0] as string;
     const severity = job.findings.map((f) => f.severity).reduce(maxSeverity);
     return this.dataSource.transaction(async (manager) => {
-      const inserted = await manager.query<{ id: string }[]>(
-        `INSERT INTO alerts (tenant_id, fingerprint, model_id, rule_id, module_id, sector, scope, title, source,
-                             severity, status, occurrence_count, first_seen_at, last_seen_at, args, due_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'firing',0,$11,$11,$12,$13)
-         ON CONFLICT (tenant_id, fingerprint) DO NOTHING
-         RETURNING id`,
-        [job.tenant_id, job.fingerprint, job.model_id, job.rule_id, job.module_id, job.sector, job.scope, job.title,
-          job.source, severity, first, JSON.stringify(job.args), job.due_at],
-      );
-      const [alert] = await manager.query<{ id: string; severity: Severity; status: AlertStatus }[]>(
-        `SELECT id, severity, status FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
-        [job.tenant_id, job.fingerprint],
-      );
+      const lock = () =>
+        manager.query<{ id: string; severity: Severity; status: AlertStatus }[]>(
+          `SELECT id, severity, status FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
+          [job.tenant_id, job.fingerprint],
+        );
+      let [alert] = await lock();
+      let created = false;
+      if (!alert) {
+        if (mayCreate && !(await mayCreate())) return undefined;
+        const inserted = await manager.query<{ id: string }[]>(
+          `INSERT INTO alerts (tenant_id, fingerprint, model_id, rule_id, module_id, sector, scope, title, source,
+                               severity, status, occurrence_count, first_seen_at, last_seen_at, args, due_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'firing',0,$11,$11,$12,$13)
+           ON CONFLICT (tenant_id, fingerprint) DO NOTHING
+           RETURNING id`,
+          [job.tenant_id, job.fingerprint, job.model_id, job.rule_id, job.module_id, job.sector, job.scope, job.title,
+            job.source, severity, first, JSON.stringify(job.args), job.due_at],
+        );
+        created = inserted.length > 0;
+        [alert] = await lock();
+      }
       if (!alert) throw new Error(`alert ${job.fingerprint} vanished inside its own transaction`);
-      const created = inserted.length > 0;
       const history: HistoryEntry[] = [];
       const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM };
       if (created) history.push({ ...about, action: 'created', to: 'firing', details: { severity, rule_id: job.rule_id, scope: job.scope } });

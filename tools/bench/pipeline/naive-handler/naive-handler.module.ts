@@ -32,6 +32,7 @@ export class NaiveHandlerModule {
               maxEventBytes: c.values.maxEventBytes,
               consumerGroup: 'kanshi-bench-naive-handler',
               ingestSecrets: ingestSecretsOf(SecretBox.fromConfig(c)),
+              quotas: { eventsPerMinute: c.values.eventsPerMinuteQuota, unregisteredModelsPerDay: c.values.unregisteredModelsPerDayQuota },
             }),
         },
         {

@@ -1,0 +1,55 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig } from '@kanshi/config';
+import { createRedisConnection } from '../redis-connection';
+import { minuteOf, type TenantQuotaName } from './tenant-quota';
+
+/**
+ * Per-tenant quotas that every alert worker shares: a count per tenant and minute in Redis.
+ * A worker takes one unit before it creates an alert or sends a notification; when the count
+ * is past the quota, the work waits for the next minute. If Redis cannot answer, the work goes
+ * on (the quota protects the database and the receivers; it never stops the alert path).
+ */
+@Injectable()
+export class QuotaCounter implements OnApplicationShutdown {
+  private readonly logger = new Logger(QuotaCounter.name);
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(config: AppConfig) {
+    this.redis = createRedisConnection(config.values.redisUrl, 'producer', 'kanshi-quotas');
+    this.prefix = config.values.queuePrefix;
+  }
+
+  /** Takes one unit of the tenant's quota for the minute of `now`; false when the quota is spent. */
+  async take(tenantId: string, quota: TenantQuotaName, limit: number, now = Date.now()): Promise<boolean> {
+    const window = minuteOf(now);
+    const key = `${this.prefix}:quota:${quota}:${tenantId}:${window}`;
+    try {
+      const replies = await this.redis.multi().incr(key).pexpire(key, 120_000).exec();
+      const count = Number(replies?.[0]?.[1] ?? 0);
+      return count <= limit;
+    } catch (error) {
+      this.logger.warn(`quota ${quota} of tenant ${tenantId} not counted (Redis: ${error instanceof Error ? error.message : String(error)}); letting the work through`);
+      return true;
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * Thrown by a job handler whose work must wait (a quota is spent for this minute): the job goes
+ * back to the queue, delayed until `until`, without counting as a failed attempt.
+ */
+export class HoldJobUntil extends Error {
+  override readonly name = 'HoldJobUntil';
+  constructor(
+    readonly until: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}

@@ -46,6 +46,15 @@ export class EngineQuotas {
     return true;
   }
 
+  /**
+   * Whether the tenant's new models outside the inventory are spent for today and `modelId` is
+   * not one of them (nothing is counted; a cheap early refusal).
+   */
+  unregisteredSpent(tenantId: string, modelId: string): boolean {
+    const seen = this.unregistered.get(tenantId);
+    return seen !== undefined && seen.day === dayOf(this.clock()) && seen.models.size >= this.limits.unregisteredModelsPerDay && !seen.models.has(modelId);
+  }
+
   /** Whether a model outside the inventory may be evaluated: one already seen today, or a new one within the quota. */
   admitsUnregistered(tenantId: string, modelId: string): boolean {
     const day = dayOf(this.clock());

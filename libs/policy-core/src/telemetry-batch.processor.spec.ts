@@ -309,6 +309,9 @@ describe('TelemetryBatchProcessor', () => {
       expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual([[ghosts[2]?.offset, 'QUOTA_EXCEEDED']]);
       expect(outcome.deadLetters[0]?.error).toContain('KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY');
       expect(outcome.quotaBreaches).toEqual([expect.objectContaining({ tenantId: 'acme', quota: 'unregistered-models-per-day', limit: 2 })]);
+      // Spent: a record keyed for yet another new model is refused before anything else is read.
+      const unsigned = record(event({ event_id: 'e-g4', model_id: 'g4' }), 'acme:g4', false);
+      expect(engine.process([unsigned]).deadLetters.map((d) => d.reason)).toEqual(['QUOTA_EXCEEDED']);
       // A new UTC day starts a new count.
       now += 86_400_000;
       expect(engine.process([record(event({ event_id: 'e-g3-tomorrow', model_id: 'g3' }), 'acme:g3')]).evaluated).toBe(1);

@@ -134,11 +134,19 @@ export class TelemetryBatchProcessor {
    */
   private evaluate(record: TelemetryRecord, batch: BatchState): DeadLetter | Forward | typeof COUNTED_ALREADY | undefined {
     const { collector, owner, deployments, seen } = batch;
-    const keyTenant = record.key?.toString('utf8').split(':')[0];
-    // A tenant already over its quota on this instance: refused before the signature and the
-    // JSON are even read, so a flood costs the others as little as can be. (Only a tenant that
-    // authenticated has a quota to exhaust: nobody can exhaust another tenant's.)
-    if (keyTenant !== undefined && this.quotas.exhausted(keyTenant)) return this.overQuota(record, keyTenant, TENANT_QUOTAS.events, batch);
+    const keyText = record.key?.toString('utf8');
+    const colon = keyText === undefined ? -1 : keyText.indexOf(':');
+    const keyTenant = keyText === undefined ? undefined : colon < 0 ? keyText : keyText.slice(0, colon);
+    // A tenant already over a quota on this instance: refused before the signature and the JSON
+    // are even read, so a flood costs the others as little as can be. (Only a tenant that
+    // authenticated has a quota to spend: nobody can spend another tenant's.)
+    if (keyTenant !== undefined) {
+      if (this.quotas.exhausted(keyTenant)) return this.overQuota(record, keyTenant, TENANT_QUOTAS.events, batch);
+      const keyModel = colon < 0 ? undefined : keyText?.slice(colon + 1);
+      if (keyModel !== undefined && this.quotas.unregisteredSpent(keyTenant, keyModel) && !this.inventory.get(keyTenant, keyModel)) {
+        return this.overQuota(record, keyTenant, TENANT_QUOTAS.unregisteredModels, batch);
+      }
+    }
     // Who speaks, before anything the record says is believed (an oversized record is refused
     // as such without hashing it).
     let signer: string | undefined;

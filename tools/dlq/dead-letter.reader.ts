@@ -75,7 +75,7 @@ export async function readDeadLetters(
     const planned = [...plan.values()].reduce((sum, p) => sum + Number(p.end - p.start), 0);
     if ([...plan.values()].every((p) => p.done)) return { status: 'read', read: 0, planned, stoppedEarly: false };
 
-    const groupId = `${options.groupPrefix ?? DLQ_TOOL_GROUP_PREFIX}-${randomUUID()}`;
+    const groupId = `${options.groupPrefix ?? `${DLQ_TOOL_GROUP_PREFIX}-read`}-${randomUUID()}`;
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, retry: { retries: 3 } });
     let read = 0;
     let stoppedEarly = false;

@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { DLQ_TOOL_GROUP_PREFIX, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { DeadLetterSummary, formatSummary, replayDecision, replayRecord, type DeadLetterFilter } from './dead-letter';
 import { connectAdmin, readDeadLetters, type BatchVerdict, type ReadOptions } from './dead-letter.reader';
 
@@ -36,7 +36,7 @@ export async function inspectDeadLetters(kafka: Kafka, options: InspectOptions):
   };
   const result = await readDeadLetters(
     kafka,
-    { ...options, topic: options.dlqTopic, groupPrefix: 'kanshi-dlq-inspect' },
+    { ...options, topic: options.dlqTopic, groupPrefix: `${DLQ_TOOL_GROUP_PREFIX}-inspect` },
     (records): BatchVerdict => {
       for (const record of records) {
         if (replayDecision(record, filter).action !== 'skip-filter') summary.add(record);
@@ -112,7 +112,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
   try {
     const result = await readDeadLetters(
       kafka,
-      { ...options, topic: dlqTopic, ...(filter.since !== undefined ? { since: filter.since } : {}), groupPrefix: 'kanshi-dlq-replay' },
+      { ...options, topic: dlqTopic, ...(filter.since !== undefined ? { since: filter.since } : {}), groupPrefix: `${DLQ_TOOL_GROUP_PREFIX}-replay` },
       async (records): Promise<BatchVerdict> => {
         scanned += records.length;
         const outgoing = [];

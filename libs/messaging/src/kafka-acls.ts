@@ -20,8 +20,8 @@ export const KAFKA_PRINCIPALS = {
   operator: 'kanshi-operator',
 } as const;
 
-/** Consumer group prefix of the dead-letter tool (each read uses a throwaway group under it). */
-export const DLQ_TOOL_GROUP_PREFIX = 'kanshi-dlq-tool';
+/** Consumer group prefix of the dead-letter tool (each inspect or replay reads in a throwaway group under it). */
+export const DLQ_TOOL_GROUP_PREFIX = 'kanshi-dlq';
 
 /** One permission: a principal may do `operations` on a resource. */
 export interface AclGrant {

@@ -25,8 +25,8 @@ describe('Kanshi’s Kafka ACL plan', () => {
 
   it('lets the operator read dead letters in its own groups and replay them', () => {
     expect(may(KAFKA_PRINCIPALS.operator, 'topic', TOPICS.telemetryDeadLetter)).toEqual(['describe', 'read']);
-    expect(may(KAFKA_PRINCIPALS.operator, 'group', `${DLQ_TOOL_GROUP_PREFIX}-inspect-1234`)).toEqual(['describe', 'read']);
-    expect(may(KAFKA_PRINCIPALS.operator, 'group', `${DLQ_TOOL_GROUP_PREFIX}-replay-1234`)).toEqual(['describe', 'read']);
+    expect(may(KAFKA_PRINCIPALS.operator, 'group', `${DLQ_TOOL_GROUP_PREFIX}-inspect-1234`)).toEqual(['delete', 'describe', 'read']);
+    expect(may(KAFKA_PRINCIPALS.operator, 'group', `${DLQ_TOOL_GROUP_PREFIX}-replay-1234`)).toEqual(['delete', 'describe', 'read']);
     expect(may(KAFKA_PRINCIPALS.operator, 'topic', TOPICS.telemetry)).toEqual(['describe', 'write']);
   });
 

@@ -30,7 +30,7 @@ export interface AclGrant {
   readonly name: string;
   /** `prefixed`: every resource whose name starts with `name`. */
   readonly pattern: 'literal' | 'prefixed';
-  readonly operations: readonly ('read' | 'write' | 'describe')[];
+  readonly operations: readonly ('read' | 'write' | 'describe' | 'delete')[];
 }
 
 /**
@@ -52,11 +52,12 @@ export function kanshiAclPlan(engineGroupId: string): AclGrant[] {
     { principal: producer, ...telemetry, operations: ['write', 'describe'] },
     { principal: operator, ...deadLetters, operations: ['read', 'describe'] },
     { principal: operator, ...telemetry, operations: ['write', 'describe'] },
-    { principal: operator, resource: 'group', name: DLQ_TOOL_GROUP_PREFIX, pattern: 'prefixed', operations: ['read', 'describe'] },
+    // Delete: the tool removes each throwaway group when its read is done.
+    { principal: operator, resource: 'group', name: DLQ_TOOL_GROUP_PREFIX, pattern: 'prefixed', operations: ['read', 'describe', 'delete'] },
   ];
 }
 
-const OPERATIONS = { read: AclOperationTypes.READ, write: AclOperationTypes.WRITE, describe: AclOperationTypes.DESCRIBE } as const;
+const OPERATIONS = { read: AclOperationTypes.READ, write: AclOperationTypes.WRITE, describe: AclOperationTypes.DESCRIBE, delete: AclOperationTypes.DELETE } as const;
 
 /** The plan as kafkajs ACL entries. */
 export function aclEntries(plan: readonly AclGrant[]): AclEntry[] {

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
-import { toDeadLetterRecord } from './dead-letter-records';
+import { summarizeDeadLetters, toDeadLetterRecord } from './dead-letter-records';
 import type { DeadLetter } from './telemetry-batch.processor';
 
 function deadLetter(value: Buffer | null, key: string | null = 'acme:m1'): DeadLetter {
@@ -39,5 +39,35 @@ describe('toDeadLetterRecord', () => {
     expect(letter.value).toEqual(Buffer.from('a'.repeat(1024)));
     expect(letter.headers?.[DEAD_LETTER_HEADERS.truncatedFrom]).toBe(String(value.length));
     expect(toDeadLetterRecord(deadLetter(Buffer.alloc(1024)), 'g', 1024).value).toHaveLength(1024);
+  });
+});
+
+describe('summarizeDeadLetters', () => {
+  function refused(offset: number, reason: DeadLetter['reason'], error: string): DeadLetter {
+    return { record: { topic: 't', partition: 2, offset: String(offset), key: null, value: null }, reason, error };
+  }
+
+  it('gives one line per reason, however many records, with the count and the first record', () => {
+    const deadLetters = [
+      ...Array.from({ length: 5000 }, (_, i) => refused(100 + i, 'UNAUTHENTICATED', `bad signature ${i}`)),
+      refused(9000, 'NOT_JSON', 'Unexpected token'),
+    ];
+
+    const lines = summarizeDeadLetters(deadLetters);
+
+    expect(lines).toEqual([
+      'dead-lettered 5000 records as UNAUTHENTICATED; the first, t/2@100: bad signature 0',
+      'dead-lettered t/2@9000: NOT_JSON: Unexpected token',
+    ]);
+  });
+
+  it('cuts a long error a producer could have chosen', () => {
+    const [line] = summarizeDeadLetters([refused(1, 'SCHEMA_INVALID', 'x'.repeat(100_000))]);
+
+    expect(line?.length).toBeLessThan(400);
+  });
+
+  it('says nothing for a batch without dead letters', () => {
+    expect(summarizeDeadLetters([])).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { AlertQueue, quotaAlertJob } from '@kanshi/alerting';
 import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
-import { toDeadLetterRecord } from './dead-letter-records';
+import { summarizeDeadLetters, toDeadLetterRecord } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
 import { EngineMetrics } from './engine-metrics';
@@ -96,10 +96,8 @@ export class TelemetryConsumer {
         `rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`,
       );
     }
-    for (const dead of outcome.deadLetters) {
-      this.logger.warn(`dead-lettered ${dead.record.topic}/${dead.record.partition}@${dead.record.offset}: ${dead.reason}: ${dead.error}`);
-      this.metrics.deadLettered(dead.reason);
-    }
+    for (const line of summarizeDeadLetters(outcome.deadLetters)) this.logger.warn(line);
+    for (const dead of outcome.deadLetters) this.metrics.deadLettered(dead.reason);
     const { engineGroupId, maxEventBytes } = this.config.values;
     const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
     await this.producer.send(TOPICS.telemetryDeadLetter, deadLetters);

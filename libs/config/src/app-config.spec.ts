@@ -224,6 +224,15 @@ describe('Kafka security settings', () => {
     expect(configError(production).message).toContain('KANSHI_KAFKA_SASL_MECHANISM=plain sends the password in clear without TLS');
     expect(loadConfig({ ...production, KANSHI_KAFKA_TLS: 'true' }).values.kafkaTls).toBe(true);
   });
+
+  it('refuses a password marked as a public default in production only, without echoing it', () => {
+    const local = { ...sasl, KANSHI_KAFKA_SASL_PASSWORD: 'kanshi-engine-local-NOTSECRET' };
+    expect(loadConfig(local).values.kafkaSaslPassword).toBe('kanshi-engine-local-NOTSECRET');
+    const message = configError({ ...local, NODE_ENV: 'production', KANSHI_SECRETS_KEY: SECRETS_KEY }).message;
+    expect(message).toContain('KANSHI_KAFKA_SASL_PASSWORD is a public default');
+    expect(message).not.toContain('kanshi-engine-local-NOTSECRET');
+    expect(loadConfig({ ...sasl, NODE_ENV: 'production', KANSHI_SECRETS_KEY: SECRETS_KEY }).values.kafkaSaslPassword).toBe('Kafka-Pass-9');
+  });
 });
 
 describe('KANSHI_OUTBOUND_ALLOWLIST', () => {

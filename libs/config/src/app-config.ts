@@ -1,5 +1,11 @@
 import { CONFIG_VARIABLES, decodeSecretsKey, DEVELOPMENT_SECRETS_KEY, type ConfigKey, type ConfigValues, type ConfigVariable } from './config-variables';
 
+/**
+ * Marks a password that is public on purpose (docker-compose.yml's local Kafka defaults, like
+ * the development secrets key): fine on a laptop, refused under NODE_ENV=production.
+ */
+export const PUBLIC_DEFAULT_MARKER = 'NOTSECRET';
+
 /** Configuration that cannot start a process; the message names every bad variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -105,6 +111,13 @@ function kafkaSecurityProblems(values: Record<string, unknown>): string[] {
   }
   if (mechanism === 'plain' && values['kafkaTls'] === false && values['nodeEnv'] === 'production') {
     problems.push(`${v.kafkaSaslMechanism.name}=plain sends the password in clear without TLS; set ${v.kafkaTls.name}=true (or use scram-sha-512).`);
+  }
+  const password = values['kafkaSaslPassword'];
+  if (values['nodeEnv'] === 'production' && typeof password === 'string' && password.includes(PUBLIC_DEFAULT_MARKER)) {
+    problems.push(
+      `${v.kafkaSaslPassword.name} is a public default (marked ${PUBLIC_DEFAULT_MARKER}, as docker-compose.yml's local Kafka passwords are), which NODE_ENV=production refuses. ` +
+        'Give the principal a password of its own (`openssl rand -base64 24`) on the broker and here.',
+    );
   }
   return problems;
 }

@@ -1,3 +1,3 @@
-export { AppConfig, ConfigError, loadConfig } from './app-config';
+export { AppConfig, ConfigError, loadConfig, PUBLIC_DEFAULT_MARKER } from './app-config';
 export { ConfigModule } from './config.module';
 export { CONFIG_VARIABLES, decodeSecretsKey, DEVELOPMENT_SECRETS_KEY, type ConfigKey, type ConfigValues, type ConfigVariable } from './config-variables';

@@ -68,6 +68,8 @@ export function runBuiltScript(
 /** A built app left running, to be stopped (or killed) by the test. */
 export interface RunningBuiltApp {
   output(): string;
+  /** The exit code (or signal) once the process has exited; `undefined` while it runs. */
+  exited(): number | NodeJS.Signals | undefined;
   /** Resolves when `pattern` has appeared in the app's output (bounded by 60 s). */
   waitForOutput(pattern: RegExp): Promise<void>;
   /** Sends `signal` and resolves when the process has exited. */
@@ -87,6 +89,7 @@ export function startBuiltApp(app: string, env: Record<string, string>): Running
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
     output: () => output,
+    exited: () => child.exitCode ?? child.signalCode ?? undefined,
     async waitForOutput(pattern) {
       const deadline = Date.now() + 60_000;
       while (!pattern.test(output)) {

@@ -14,3 +14,4 @@ export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, PRODUCE_REQUEST_BYT
 export { aclEntries, DLQ_TOOL_GROUP_PREFIX, ensureAcls, KAFKA_PRINCIPALS, kanshiAclPlan, type AclGrant } from './kafka-acls';
 export { ensureTopics, kanshiTopics, type TopicPlan } from './kafka-topics';
 export { MessagingModule } from './messaging.module';
+export { TopicLogEnds } from './topic-log-ends';

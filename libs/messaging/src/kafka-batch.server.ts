@@ -94,8 +94,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         process.kill(process.pid, 'SIGTERM');
       }
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assignment++;
+      // One line per join: a rebalance (a member lost, added or kicked out) shows in the log.
+      const owned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic} [${partitions.join(', ')}]`);
+      this.log.log(`joined group ${payload.groupId} as ${payload.memberId} (assignment ${this.assignment}): ${owned.join('; ') || 'no partitions'}`);
       // Partitions added to a topic make the group rejoin: count them again.
       this.refreshPartitionCounts().catch((error: unknown) => this.log.warn(`could not read the topics' partition counts: ${String(error)}`));
     });

@@ -118,7 +118,7 @@ export class TelemetryConsumer {
     await this.inventory.recordTelemetrySeen(outcome.telemetrySeen);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
-    this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark));
+    this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n, BigInt(batch.highWatermark));
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
         `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,

@@ -29,6 +29,11 @@ const WINDOW_MS = 30_000;
 const G9_ARGS = { window: '30s', lateness: '10s', minSamples: 1, maxPerThousand: 0 };
 /** One event per model every PACE_MS, from before the first outage until after the last. */
 const PACE_MS = 500;
+/**
+ * How the proxies fail: `refuse` (the default: the server is down, connections fail at once) or
+ * `blackhole` (KANSHI_TEST_OUTAGE_MODE=blackhole: connections hang until the dependency returns).
+ */
+const MODE = process.env['KANSHI_TEST_OUTAGE_MODE'] === 'blackhole' ? 'blackhole' : 'refuse';
 
 const GUARDED = 'guarded';
 /** No inventory entry: each of its events is one G1 finding. */
@@ -73,6 +78,11 @@ class SteadyTelemetry {
       await new Promise((resolve) => setTimeout(resolve, PACE_MS));
     }
   }
+}
+
+/** How many batches the engine has logged as failed (on their first attempt). */
+function failedBatches(engine: RunningBuiltApp): number {
+  return (engine.output().match(/batch failed \(attempt 1\)/g) ?? []).length;
 }
 
 /** The group's one member: its id and the partitions it owns. */
@@ -146,10 +156,6 @@ describe('outages of PostgreSQL and Redis (built engine and alert worker behind 
   });
 
   afterAll(async () => {
-    if (process.env['KANSHI_TEST_OUTAGE_LOG']) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(process.env['KANSHI_TEST_OUTAGE_LOG'], apps.map((a) => a.output()).join('\n=====\n'));
-    }
     await Promise.all(apps.map((a) => a.stop('SIGTERM')));
     await postgresProxy?.close();
     await redisProxy?.close();
@@ -172,22 +178,32 @@ describe('outages of PostgreSQL and Redis (built engine and alert worker behind 
     const telemetry = new SteadyTelemetry(producer, tenant, runId);
     telemetry.start();
     try {
+      await scenario();
+    } catch (error) {
+      // What the apps said is the first thing to read when this fails.
+      throw new Error(`${String(error)}\n--- engine (last lines) ---\n${engine.output().slice(-8000)}\n--- alert worker (last lines) ---\n${worker.output().slice(-4000)}`);
+    } finally {
+      await telemetry.stop();
+    }
+
+    async function scenario(): Promise<void> {
       // Running normally: the first events are processed and committed.
       const started = await committedOn(guardedPartition);
       await waitFor('the engine to process the first events', async () => ((await committedOn(guardedPartition)) > started ? true : undefined), 30_000);
       const member = await groupMember(kafka, groupId);
       expect(member.partitions).toHaveLength(partitions);
 
-      const resumedAfterMs: Record<string, number> = {};
+      const resumed: Record<string, { firstCommitMs: number; backlogDoneMs: number }> = {};
       for (const [name, proxy] of [
         ['PostgreSQL', postgresProxy],
         ['Redis', redisProxy],
       ] as const) {
-        const failuresBefore = (engine.output().match(/batch failed \(attempt 1\)/g) ?? []).length;
-        proxy.cut();
+        const failuresBefore = failedBatches(engine);
+        proxy.cut(MODE);
         const cutAt = Date.now();
         const heldAt = await committedOn(guardedPartition);
-        await waitFor(`the engine to feel the ${name} outage`, () => Promise.resolve((engine.output().match(/batch failed \(attempt 1\)/g) ?? []).length > failuresBefore ? true : undefined), 20_000);
+        // A refused connection fails the batch at once; a black hole holds it until restore().
+        if (MODE === 'refuse') await waitFor(`the engine to feel the ${name} outage`, () => Promise.resolve(failedBatches(engine) > failuresBefore || undefined), 20_000);
         // Throughout the outage: the engine stays up and keeps its membership.
         const seen = await waitFor(
           `${OUTAGE_MS / 1000} s of ${name} outage`,
@@ -200,17 +216,30 @@ describe('outages of PostgreSQL and Redis (built engine and alert worker behind 
           1000,
         );
         expect(seen).toEqual({ engine: undefined, worker: undefined, member });
+        const endsAdmin = kafka.admin();
+        await endsAdmin.connect();
+        const ends = await endsAdmin.fetchTopicOffsets(TOPICS.telemetry).finally(() => endsAdmin.disconnect());
         proxy.restore();
         const restoredAt = Date.now();
         await waitFor(`the engine to go on after ${name} returned`, async () => ((await committedOn(guardedPartition)) > heldAt ? true : undefined), 30_000, 100);
-        resumedAfterMs[name] = Date.now() - restoredAt;
-        await groupCaughtUp(kafka, groupId, TOPICS.telemetry, 60_000);
+        const firstCommitMs = Date.now() - restoredAt;
+        await waitFor(
+          `the engine to process what came during the ${name} outage`,
+          async () => {
+            const committed = await committedOffsets(kafka, groupId, TOPICS.telemetry);
+            return ends.every((p) => (committed.get(p.partition) ?? -1n) >= BigInt(p.high)) || undefined;
+          },
+          60_000,
+          100,
+        );
+        resumed[name] = { firstCommitMs, backlogDoneMs: Date.now() - restoredAt };
         expect(await groupMember(kafka, groupId)).toEqual(member);
       }
 
       await telemetry.stop();
       await groupCaughtUp(kafka, groupId, TOPICS.telemetry, 60_000);
-      console.log(`processing resumed ${JSON.stringify(resumedAfterMs)} ms after each dependency returned (outages of ${OUTAGE_MS} ms)`);
+      // The figure to report; the timing is not asserted (a shared machine).
+      console.log(`after ${OUTAGE_MS / 1000} s outages (${MODE}), processing resumed: ${JSON.stringify(resumed)}`);
 
       // G1: one finding per event of the unregistered model, none lost, none twice.
       const shadowEvents = telemetry.sent.filter((e) => e.model_id === SHADOW);
@@ -242,8 +271,6 @@ describe('outages of PostgreSQL and Redis (built engine and alert worker behind 
       // One group join in the engine's life: no rebalance, no rejoin.
       expect(engine.output().match(/joined group \S+ as /g)).toHaveLength(1);
       expect(engine.exited()).toBeUndefined();
-    } finally {
-      await telemetry.stop();
     }
   }, 360_000);
 });

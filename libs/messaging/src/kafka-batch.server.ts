@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
-import { BATCH_RETRY, batchRetryDelay, needsRejoin, rejoinError, type BatchRetryPolicy } from './batch-retry';
+import { BATCH_RETRY, batchFailureReason, batchRetryDelay, needsRejoin, rejoinError, type BatchRetryPolicy } from './batch-retry';
 
 /** One record of a batch, as the handler receives it. */
 export interface BatchRecord {
@@ -187,9 +187,12 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       } catch (error) {
         if (!goOn()) return false;
         const delay = batchRetryDelay(attempt, policy);
-        // Every attempt at first, then every tenth: an outage of hours stays readable.
+        // Every attempt at first, then every tenth: an outage of hours stays readable. The
+        // first says where it failed (its stack), the others why.
         if (attempt <= 3 || attempt % 10 === 0) {
-          this.log.warn(`partition ${partition}: batch failed (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}; retrying in ${delay} ms`);
+          const reason = batchFailureReason(error);
+          const detail = attempt === 1 && reason.stack !== undefined ? `\n${reason.stack}` : '';
+          this.log.warn(`partition ${partition}: batch failed (attempt ${attempt}): ${reason.message}; retrying in ${delay} ms${detail}`);
         }
         await new Promise<void>((resolve) => setTimeout(resolve, delay));
         if (!goOn()) return false;

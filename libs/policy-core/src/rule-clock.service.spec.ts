@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { AlertQueue } from '@kanshi/alerting';
 import type { RaiseAlertJob } from '@kanshi/contracts';
 import type { TopicLogEnds } from '@kanshi/messaging';
@@ -35,15 +36,19 @@ const perMinute = defineRule({
 @SectorModule({ id: 'minutes', description: 'test', sectors: 'all', rules: [perMinute], compatibility: '^0.2.0' })
 class MinuteModule {}
 
+afterEach(() => jest.restoreAllMocks());
+
 describe('RuleClock', () => {
   const minute = Date.parse('2026-11-24T12:00:00Z');
   const profile = modelProfile({ tenantId: 't', modelId: 'm' });
 
-  function setup(logEnds: () => Map<number, bigint> | undefined) {
+  function setup(logEnds: () => Map<number, bigint> | undefined, redisUp: () => boolean = () => true) {
     const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([MinuteModule]));
     const clocks = new PartitionClocks();
     const enqueued: RaiseAlertJob[] = [];
-    const alerts = { enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void enqueued.push(...jobs)) } as unknown as AlertQueue;
+    const alerts = {
+      enqueue: (jobs: readonly RaiseAlertJob[]) => (redisUp() ? Promise.resolve(void enqueued.push(...jobs)) : Promise.reject(new Error('Reached the max retries per request limit'))),
+    } as unknown as AlertQueue;
     const inventory = { get: () => profile } as unknown as InventoryCache;
     const reader = { readWithin: () => Promise.resolve(logEnds()) } as unknown as TopicLogEnds;
     const clock = new RuleClock(evaluator, inventory, alerts, clocks, reader);
@@ -86,5 +91,19 @@ describe('RuleClock', () => {
     batch(5, minute + 20_000, 25n);
     await clock.tick(minute + MINUTE + 16_000);
     expect(judged()).toEqual([{ n: 25 }]);
+  });
+
+  it('keeps what it judged through a Redis outage, enqueues it once Redis is back, and logs the outage once', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    let up = false;
+    const { clock, batch, judged } = setup(() => new Map([[0, 20n]]), () => up);
+    batch(20, minute, 20n);
+    for (let s = 0; s < 10; s++) await clock.tick(minute + MINUTE + 15_000 + s * 1000);
+    expect(judged()).toEqual([]);
+    up = true;
+    await clock.tick(minute + MINUTE + 30_000);
+    expect(judged()).toEqual([{ n: 20 }]);
+    expect(errors.mock.calls.map(([m]) => String(m))).toEqual(['enqueueing the alert jobs of rule timers failed: 1 jobs kept for the next tick: Reached the max retries per request limit']);
   });
 });

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { AlertQueue } from '@kanshi/alerting';
 import { TOPICS } from '@kanshi/contracts';
 import { TopicLogEnds } from '@kanshi/messaging';
+import { OutageLog } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
 import { PartitionClocks } from './partition-clocks';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
@@ -22,6 +23,8 @@ const LOG_ENDS_WAIT_MS = 2000;
 @Injectable()
 export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RuleClock.name);
+  /** Through a Redis outage every tick fails: logged sparingly. */
+  private readonly outage = new OutageLog(this.logger, 'enqueueing the alert jobs of rule timers');
   private timer: NodeJS.Timeout | undefined;
   private pending = new FindingCollector();
   private running: Promise<void> | undefined;
@@ -69,10 +72,11 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       await this.alerts.enqueue(jobs, clears);
       this.pending = new FindingCollector();
+      this.outage.succeeded();
     } catch (error) {
       // Keep the findings: the next tick enqueues them again (job ids are deterministic).
       this.pending.output.failures.length = 0;
-      this.logger.error(`could not enqueue ${jobs.length} alert jobs from rule timers; retrying next tick: ${String(error)}`);
+      this.outage.failed(new Error(`${jobs.length} jobs kept for the next tick: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/alerting';
-import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
+import { batchFailure, KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
 import { toDeadLetterRecord } from './dead-letter-records';
@@ -69,7 +69,8 @@ export class TelemetryConsumer {
       // The batch is retried: it must start again from the partition's last checkpoint, not from
       // state its failed attempt already changed in memory.
       this.checkpoints.invalidate(batch.topic, batch.partition);
-      throw error;
+      // The transport logs it, sparingly through an outage; the batch is retried.
+      throw batchFailure(error);
     }
   }
 

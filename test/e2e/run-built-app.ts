@@ -23,14 +23,15 @@ export function runApp(
   return runBuiltScript(join('apps', app, 'src', 'main.js'), env, until);
 }
 
-/** Runs a built script (a path under `dist/`) like {@link runApp}. */
+/** Runs a built script (a path under `dist/`) like {@link runApp}, with `args`, bounded by `timeoutMs` (30 s). */
 export function runBuiltScript(
   script: string,
   env: Record<string, string>,
   until?: RegExp,
+  { args = [], timeoutMs = 30_000 }: { args?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; matched: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', script)], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], {
       cwd: ROOT,
       env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_ENGINE_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,8 +57,8 @@ export function runBuiltScript(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} did not finish within 30s; stderr: ${stderr}`));
-    }, 30_000);
+      reject(new Error(`${script} did not finish within ${timeoutMs / 1000} s; stderr: ${stderr}`));
+    }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, matched });

@@ -47,6 +47,16 @@ export interface KafkaBatchServerOptions {
 const HEARTBEAT_EVERY_MS = 1000;
 
 /**
+ * How often the consumer heartbeats for a session timeout: a tenth of it, between 0.5 and 1 s.
+ * A member found silent for the session timeout loses its partitions; the others learn of the
+ * rebalance at their next heartbeat, so failover takes the session timeout plus about one
+ * heartbeat, the rejoin and the first batch.
+ */
+export function heartbeatIntervalMs(sessionTimeoutMs: number): number {
+  return Math.min(HEARTBEAT_EVERY_MS, Math.max(500, Math.floor(sessionTimeoutMs / 10)));
+}
+
+/**
  * A Nest transport that consumes Kafka in batches (the built-in one handles one message at a
  * time) and commits a batch's offsets only after its handler has finished: a crash or a
  * rebalance redelivers, never loses. A handler that throws (a dependency is down) is retried
@@ -78,7 +88,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
-      heartbeatInterval: Math.min(HEARTBEAT_EVERY_MS, Math.max(500, Math.floor(this.options.sessionTimeoutMs / 10))),
+      heartbeatInterval: heartbeatIntervalMs(this.options.sessionTimeoutMs),
       // kafkajs' own retries (fetches, joins) wait at most 5 s, so the consumer resumes soon after Kafka returns.
       retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 5000 },
       ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),

@@ -1,6 +1,7 @@
 import { alertPathScenario } from './alert-path.scenario';
 import { ceilingScenario } from './ceiling.scenario';
 import { engineScenario } from './engine.scenario';
+import { failoverScenario } from './failover.scenario';
 import { latencyScenario } from './latency.scenario';
 import { microScenario } from './micro.scenario';
 import { naiveHandlerScenario } from './naive-handler.scenario';
@@ -26,4 +27,6 @@ export const SCENARIOS: readonly Scenario[] = [
   microScenario,
   // (8) scale-out
   scaleOutScenario,
+  // (9) failover after a kill -9
+  failoverScenario,
 ];

@@ -94,13 +94,17 @@ describe('PartitionClocks with the rule timers', () => {
     expect(judged()).toEqual([['m', '2026-11-24T08:00:00.000Z', 9]]);
   });
 
-  it('keeps the log ends last read until new ones come', () => {
+  it('stays on the wall clock while it keeps up with live traffic: records in flight, but less than a read behind', () => {
     const { clocks } = setup();
-    clocks.record(0, pastHour, 5n, 5n);
-    clocks.observeLogEnds(new Map([[0, 6n]]));
-    clocks.record(0, null, 5n, 5n);
-    expect(clocks.clockOf(0, now)).toBe(pastHour);
     clocks.observeLogEnds(new Map([[0, 5n]]));
+    clocks.record(0, pastHour, 5n, 5n);
+    // One more record arrived since the last read; everything of the read before is processed.
+    clocks.observeLogEnds(new Map([[0, 6n]]));
+    expect(clocks.clockOf(0, now)).toBe(now);
+    // A read later that record is still not processed: the partition is behind.
+    clocks.observeLogEnds(new Map([[0, 7n]]));
+    expect(clocks.clockOf(0, now)).toBe(pastHour);
+    clocks.record(0, null, 7n, 7n);
     expect(clocks.clockOf(0, now)).toBe(now);
   });
 

@@ -6,14 +6,18 @@
  * events, instead of on whatever the first batch of the backlog held.
  *
  * Caught up means that nothing waits behind what the partition has processed: neither at the
- * log end its last batch was fetched with, nor at the log end last read from Kafka. The second
- * matters when batches fail or wait: through an outage a partition processes nothing while
- * records pile up behind a batch fetched before, so its clock stops at its event time and
- * resumes once the records held back are in.
+ * log end its last batch was fetched with, nor at the log end read from Kafka one read earlier
+ * (the rule clock reads it every second). The second matters when batches fail or wait: through
+ * an outage a partition processes nothing while records pile up behind a batch fetched before,
+ * so its clock stops at its event time and resumes once the records held back are in. Comparing
+ * with the read before the last lets a partition that keeps up with live traffic (records always
+ * in flight, less than a read behind) stay on the wall clock.
  */
 export class PartitionClocks {
   private readonly partitions = new Map<number, { eventTime: number; nextOffset: bigint; fetchedEnd: bigint }>();
+  /** The log ends of the read before the last (the last one, after the first read). */
   private logEnds: ReadonlyMap<number, bigint> = new Map();
+  private latestLogEnds: ReadonlyMap<number, bigint> | undefined;
 
   /**
    * After a batch: the newest event time in it (if any), the offset after its last record, and
@@ -25,9 +29,10 @@ export class PartitionClocks {
     this.partitions.set(partition, { eventTime, nextOffset, fetchedEnd });
   }
 
-  /** The topic's log ends by partition, as just read from Kafka (kept until the next read). */
+  /** The topic's log ends by partition, as just read from Kafka (a failed read is simply not reported). */
   observeLogEnds(ends: ReadonlyMap<number, bigint>): void {
-    this.logEnds = ends;
+    this.logEnds = this.latestLogEnds ?? ends;
+    this.latestLogEnds = ends;
   }
 
   /** Whether records wait behind what the partition has processed; `undefined` for a partition with no batch on record. */

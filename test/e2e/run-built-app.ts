@@ -23,14 +23,15 @@ export function runApp(
   return runBuiltScript(join('apps', app, 'src', 'main.js'), env, until);
 }
 
-/** Runs a built script (a path under `dist/`) like {@link runApp}. */
+/** Runs a built script (a path under `dist/`) like {@link runApp}, with `args`, bounded by `timeoutMs` (30 s). */
 export function runBuiltScript(
   script: string,
   env: Record<string, string>,
   until?: RegExp,
+  { args = [], timeoutMs = 30_000 }: { args?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; matched: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', script)], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], {
       cwd: ROOT,
       env: { ...process.env, KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_ENGINE_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,8 +57,8 @@ export function runBuiltScript(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} did not finish within 30s; stderr: ${stderr}`));
-    }, 30_000);
+      reject(new Error(`${script} did not finish within ${timeoutMs / 1000} s; stderr: ${stderr}`));
+    }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, matched });
@@ -68,6 +69,8 @@ export function runBuiltScript(
 /** A built app left running, to be stopped (or killed) by the test. */
 export interface RunningBuiltApp {
   output(): string;
+  /** The exit code (or signal) once the process has exited; `undefined` while it runs. */
+  exited(): number | NodeJS.Signals | undefined;
   /** Resolves when `pattern` has appeared in the app's output (bounded by 60 s). */
   waitForOutput(pattern: RegExp): Promise<void>;
   /** Sends `signal` and resolves when the process has exited. */
@@ -87,6 +90,7 @@ export function startBuiltApp(app: string, env: Record<string, string>): Running
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
     output: () => output,
+    exited: () => child.exitCode ?? child.signalCode ?? undefined,
     async waitForOutput(pattern) {
       const deadline = Date.now() + 60_000;
       while (!pattern.test(output)) {

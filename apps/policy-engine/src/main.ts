@@ -8,16 +8,17 @@ import { createLogger, runMain } from '@kanshi/runtime';
 import { PolicyEngineModule } from './policy-engine.module';
 
 export async function startPolicyEngine(config: AppConfig = loadConfig()): Promise<INestMicroservice> {
-  const { kafkaClientId, engineGroupId, engineFetchMaxBytes } = config.values;
+  const { kafkaClientId, engineGroupId, engineFetchMaxBytes, engineSessionTimeoutMs } = config.values;
   const strategy = new KafkaBatchServer({
     kafka: createKafkaClient(kafkaConnectionOf(config), `${kafkaClientId}-policy-engine-consumer`),
     groupId: engineGroupId,
     topics: [TOPICS.telemetry],
     fromBeginning: true,
     partitionsConsumedConcurrently: 3,
-    // A member that stops heartbeating (kill -9, a frozen host) loses its partitions after 10 s;
-    // a live one heartbeats every second, even while a batch waits out an outage.
-    sessionTimeoutMs: 10_000,
+    // A member that stops heartbeating (kill -9, a frozen host) loses its partitions after the
+    // session timeout (10 s by default); a live one heartbeats every second, even while a batch
+    // waits out an outage.
+    sessionTimeoutMs: engineSessionTimeoutMs,
     maxBytes: engineFetchMaxBytes,
   });
   const app = await NestFactory.createMicroservice(PolicyEngineModule.forRoot(config), {

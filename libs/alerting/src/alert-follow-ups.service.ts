@@ -21,7 +21,7 @@ import { AppConfig } from '@kanshi/config';
 import { AlertingSettingsRepository, NotificationRepository, type AlertFollowUpState, type PendingDelivery } from '@kanshi/persistence';
 import { CAPPED_BACKOFF } from './alert-queue.service';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, settingMs, type AlertingSettings } from './alerting-settings';
-import { createRedisConnection } from './redis-connection';
+import { createRedisConnection, logRedisOutages } from './redis-connection';
 
 /**
  * Timed jobs retry like alert jobs (a lost escalation or deadline is a missed duty) and are kept
@@ -67,6 +67,7 @@ export class AlertFollowUps implements OnApplicationShutdown {
     const options = { connection: this.connection, prefix: config.values.queuePrefix };
     this.notifications = new Queue(QUEUES.notifications, options);
     this.escalations = new Queue(QUEUES.escalations, options);
+    logRedisOutages(this.connection, [this.notifications, this.escalations], this.logger, 'Redis (follow-up queues)');
   }
 
   /** The tenant's settings over Kanshi's defaults (read at most every few seconds per tenant). */

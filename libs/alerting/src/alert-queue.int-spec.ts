@@ -1,12 +1,12 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { JOBS, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
+import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
 import { ConfigModule, loadConfig } from '@kanshi/config';
 import { PersistenceModule } from '@kanshi/persistence';
-import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
+import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, TcpFaultProxy, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertQueue } from './alert-queue.service';
 import { AlertingModule } from './alerting.module';
 import { JobHandler } from './job-handler.decorator';
@@ -79,5 +79,34 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
     const app = moduleRef.createNestApplication();
     await expect(app.init()).rejects.toThrow(/job "alert\.raise" has 2 handlers/);
     await app.close();
+  });
+
+  it('rides out a Redis outage: enqueue fails while Redis is away, its errors are logged once instead of printed raw, and it enqueues again after', async () => {
+    const target = new URL(config.values.redisUrl);
+    const proxy = await TcpFaultProxy.start({ targetHost: target.hostname, targetPort: Number(target.port || 6379) });
+    const producer = new AlertQueue(loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: prefix, KANSHI_REDIS_URL: proxy.proxiedUrl(config.values.redisUrl) }));
+    const queue = new Queue(QUEUES.alerts, { connection: redis, prefix });
+    const raw = jest.spyOn(console, 'error');
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const tenantId = uniqueId('t');
+      await producer.enqueue([raiseJob(tenantId, 1)]);
+      proxy.cut();
+      const held = raiseJob(tenantId, 2);
+      // Each attempt fails within a few reconnects instead of waiting for Redis for ever.
+      for (let attempt = 0; attempt < 3; attempt++) await expect(producer.enqueue([held])).rejects.toThrow();
+      expect(raw).not.toHaveBeenCalled();
+      expect(logged.mock.calls.map(([message]) => String(message)).filter((m) => m.startsWith('Redis (alert queue) failed'))).toHaveLength(1);
+
+      proxy.restore();
+      await waitFor('enqueue to work again', () => producer.enqueue([held]).then(() => true, () => undefined));
+      expect((await queue.getJob(raiseAlertJobId(held)))?.data).toEqual(held);
+    } finally {
+      raw.mockRestore();
+      logged.mockRestore();
+      await producer.onApplicationShutdown();
+      await queue.close();
+      await proxy.close();
+    }
   });
 });

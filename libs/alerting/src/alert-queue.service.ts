@@ -1,9 +1,9 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { clearAlertJobId, JOBS, QUEUES, raiseAlertJobId, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { createRedisConnection } from './redis-connection';
+import { createRedisConnection, logRedisOutages } from './redis-connection';
 
 /** Backoff type of alert jobs: exponential from one second, capped at one minute. */
 export const CAPPED_BACKOFF = 'kanshi-capped';
@@ -26,7 +26,11 @@ export const RAISE_ALERT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
-/** Producer side of the `alerts` queue, used by the policy engine. */
+/**
+ * Producer side of the `alerts` queue, used by the policy engine. Through a Redis outage
+ * `enqueue` fails after a few reconnect attempts (the engine retries the batch) and the
+ * connection's errors are logged sparingly; the connection comes back by itself.
+ */
 @Injectable()
 export class AlertQueue implements OnApplicationShutdown {
   private readonly connection: Redis;
@@ -35,6 +39,7 @@ export class AlertQueue implements OnApplicationShutdown {
   constructor(config: AppConfig) {
     this.connection = createRedisConnection(config.values.redisUrl, 'producer', 'kanshi-alert-queue');
     this.queue = new Queue(QUEUES.alerts, { connection: this.connection, prefix: config.values.queuePrefix });
+    logRedisOutages(this.connection, [this.queue], new Logger(AlertQueue.name), 'Redis (alert queue)');
   }
 
   /** Enqueues the jobs with deterministic ids; resolves once Redis has them all. */

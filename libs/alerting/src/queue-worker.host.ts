@@ -7,7 +7,7 @@ import { AppConfig } from '@kanshi/config';
 import { cappedBackoff } from './alert-queue.service';
 import { JOB_HANDLER_METADATA, type JobHandlerOf } from './job-handler.decorator';
 import { HoldJobUntil } from './quotas/quota-counter';
-import { assertNoEviction, createRedisConnection } from './redis-connection';
+import { assertNoEviction, createRedisConnection, logRedisOutages } from './redis-connection';
 
 /** A worker cannot start: a job with no handler or two, or Redis set up to lose jobs. */
 export class JobHandlerError extends Error {
@@ -75,10 +75,11 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
         this.logger.warn(`job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed on attempt ${job?.attemptsMade ?? '?'}: ${error.message}`),
       );
       worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} stalled; it will be processed again`));
-      worker.on('error', (error) => this.logger.error(`worker error on ${queue}: ${error.message}`));
       this.workers.push(worker);
       this.logger.log(`processing queue "${queue}" (${jobNames.join(', ')}) with concurrency ${workerConcurrency}`);
     }
+    // Through a Redis outage every worker reports each reconnect attempt: one log for them all.
+    logRedisOutages(this.connection, this.workers, this.logger, 'Redis (workers)');
   }
 
   async onApplicationShutdown(): Promise<void> {

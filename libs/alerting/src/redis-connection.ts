@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { OutageLog, type OutageLogger } from '@kanshi/runtime';
 
 /**
  * An ioredis connection for BullMQ. Workers block on Redis, so commands must never time out
@@ -12,6 +13,24 @@ export function createRedisConnection(url: string, role: 'worker' | 'producer', 
     enableReadyCheck: true,
     lazyConnect: false,
   });
+}
+
+/** Anything that reports its Redis errors as `error` events: a BullMQ queue or worker. */
+export interface RedisErrorSource {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * Sends the errors of the BullMQ queues or workers on `connection` to the log through an
+ * {@link OutageLog}: the first at once, then a line every 30 s, and one when the connection is
+ * ready again. Without a listener BullMQ prints every one of them raw to stderr, each reconnect
+ * attempt of an outage.
+ */
+export function logRedisOutages(connection: Redis, sources: readonly RedisErrorSource[], logger: OutageLogger, what: string): OutageLog {
+  const outage = new OutageLog(logger, what);
+  for (const source of sources) source.on('error', (error) => outage.failed(error));
+  connection.on('ready', () => outage.succeeded());
+  return outage;
 }
 
 /** BullMQ loses jobs when Redis evicts keys; this names the fix when the policy is wrong. */

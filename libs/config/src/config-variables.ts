@@ -234,6 +234,13 @@ export const CONFIG_VARIABLES = {
     default: '2097152',
     parse: integer(65_536, 104_857_600),
   },
+  engineSessionTimeoutMs: {
+    name: 'KANSHI_ENGINE_SESSION_TIMEOUT_MS',
+    description:
+      'How long the Kafka group waits for a silent engine instance (killed, frozen host) before its partitions move to the others. A live instance heartbeats every second, through long batches and outages alike, so this bounds only failover: at 10 s a killed engine’s partitions were processed again after 11 s (median; 12 s max), at 8 s after 9.3 s (docs/performance.md). The broker accepts 6000 to 300000 by default.',
+    default: '10000',
+    parse: integer(6000, 300_000),
+  },
   telemetryPartitions: {
     name: 'KANSHI_TELEMETRY_PARTITIONS',
     description: 'Partitions of `kanshi.telemetry.v1` when the topic is created (the most engine instances that share work).',

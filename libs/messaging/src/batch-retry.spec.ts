@@ -1,4 +1,7 @@
-import { batchRetryDelay, needsRejoin, rejoinError } from './batch-retry';
+import { Logger, type ArgumentsHost } from '@nestjs/common';
+import { BaseRpcExceptionFilter } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import { batchFailure, batchFailureReason, batchRetryDelay, needsRejoin, rejoinError } from './batch-retry';
 
 describe('batchRetryDelay', () => {
   const policy = { initialMs: 250, maxMs: 5000 };
@@ -29,5 +32,31 @@ describe('rejoinError', () => {
     const down = new Error('connect ECONNREFUSED');
     expect(rejoinError(rebalancing)).toBe(rebalancing);
     expect(rejoinError(down)).toBe(down);
+  });
+});
+
+describe('batchFailure', () => {
+  /** What the transport receives when a handler throws `thrown`: Nest's exception filter stands between them. */
+  const throughNest = (thrown: unknown) => firstValueFrom(new BaseRpcExceptionFilter().catch(thrown, {} as ArgumentsHost)).catch((received: unknown) => received);
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('carries the reason and the stack through Nest to the transport, which Nest alone logs at every attempt and loses', async () => {
+    const nestLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const cause = new Error('read ECONNRESET');
+
+    const carried = batchFailureReason(await throughNest(batchFailure(cause)));
+    expect(carried).toEqual({ message: 'read ECONNRESET', stack: cause.stack });
+    expect(nestLog).not.toHaveBeenCalled();
+
+    expect(batchFailureReason(await throughNest(cause))).toEqual({ message: 'Internal server error' });
+    expect(nestLog).toHaveBeenCalledTimes(1);
+  });
+
+  it('describes whatever else failed by its message or its value', () => {
+    expect(batchFailureReason(new Error('boom'))).toMatchObject({ message: 'boom' });
+    expect(batchFailureReason('down')).toEqual({ message: 'down' });
+    expect(batchFailureReason({ code: 7 })).toEqual({ message: '{"code":7}' });
+    expect(batchFailureReason(batchFailure('not an error').getError())).toEqual({ message: 'not an error' });
   });
 });

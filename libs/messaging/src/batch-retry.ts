@@ -1,3 +1,5 @@
+import { RpcException } from '@nestjs/microservices';
+
 /** How a failing batch is retried: doubling waits from `initialMs`, never longer than `maxMs`. */
 export interface BatchRetryPolicy {
   readonly initialMs: number;
@@ -38,4 +40,29 @@ export function rejoinError(error: unknown): unknown {
   const type = (error as { type?: unknown } | null)?.type;
   if (type !== 'ILLEGAL_GENERATION' && type !== 'UNKNOWN_MEMBER_ID') return error;
   return Object.assign(new Error(`rejoining the consumer group: ${error instanceof Error ? error.message : String(type)}`), { type: 'UNKNOWN_MEMBER_ID', retriable: true });
+}
+
+/** Why an attempt at a batch failed, as the transport logs it. */
+export interface BatchFailureReason {
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/**
+ * What a batch handler throws when it fails, so that the failure reaches the transport's log
+ * (every attempt at first, then every tenth, through an outage of hours) with its reason. Any
+ * other error passes Nest's exception handler, which logs it with a stack at every attempt and
+ * hands the transport only "Internal server error".
+ */
+export function batchFailure(error: unknown): RpcException {
+  const reason: BatchFailureReason = error instanceof Error ? { message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) } : { message: String(error) };
+  return new RpcException({ status: 'error', ...reason });
+}
+
+/** The reason of a failed attempt: what {@link batchFailure} carried, an error's message, or the value itself. */
+export function batchFailureReason(error: unknown): BatchFailureReason {
+  if (error instanceof Error) return { message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) };
+  const carried = error as { message?: unknown; stack?: unknown } | null;
+  if (typeof carried?.message === 'string') return { message: carried.message, ...(typeof carried.stack === 'string' ? { stack: carried.stack } : {}) };
+  return { message: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) };
 }

@@ -9,8 +9,10 @@ export {
   telemetryPartition,
   type KafkaConnection,
 } from './kafka-client';
-export { KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
+export { heartbeatIntervalMs, KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
+export { batchFailure } from './batch-retry';
 export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, PRODUCE_REQUEST_BYTES, requestChunks, type OutgoingRecord } from './kafka-producer.service';
 export { aclEntries, DLQ_TOOL_GROUP_PREFIX, ensureAcls, KAFKA_PRINCIPALS, kanshiAclPlan, type AclGrant } from './kafka-acls';
 export { ensureTopics, kanshiTopics, type TopicPlan } from './kafka-topics';
 export { MessagingModule } from './messaging.module';
+export { TopicLogEnds } from './topic-log-ends';

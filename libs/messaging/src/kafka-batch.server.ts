@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
-import { BATCH_RETRY, batchRetryDelay, needsRejoin, rejoinError, type BatchRetryPolicy } from './batch-retry';
+import { BATCH_RETRY, batchFailureReason, batchRetryDelay, needsRejoin, rejoinError, type BatchRetryPolicy } from './batch-retry';
 
 /** One record of a batch, as the handler receives it. */
 export interface BatchRecord {
@@ -47,6 +47,16 @@ export interface KafkaBatchServerOptions {
 const HEARTBEAT_EVERY_MS = 1000;
 
 /**
+ * How often the consumer heartbeats for a session timeout: a tenth of it, between 0.5 and 1 s.
+ * A member found silent for the session timeout loses its partitions; the others learn of the
+ * rebalance at their next heartbeat, so failover takes the session timeout plus about one
+ * heartbeat, the rejoin and the first batch.
+ */
+export function heartbeatIntervalMs(sessionTimeoutMs: number): number {
+  return Math.min(HEARTBEAT_EVERY_MS, Math.max(500, Math.floor(sessionTimeoutMs / 10)));
+}
+
+/**
  * A Nest transport that consumes Kafka in batches (the built-in one handles one message at a
  * time) and commits a batch's offsets only after its handler has finished: a crash or a
  * rebalance redelivers, never loses. A handler that throws (a dependency is down) is retried
@@ -78,7 +88,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
-      heartbeatInterval: Math.min(HEARTBEAT_EVERY_MS, Math.max(500, Math.floor(this.options.sessionTimeoutMs / 10))),
+      heartbeatInterval: heartbeatIntervalMs(this.options.sessionTimeoutMs),
       // kafkajs' own retries (fetches, joins) wait at most 5 s, so the consumer resumes soon after Kafka returns.
       retry: { retries: 20, initialRetryTime: 300, maxRetryTime: 5000 },
       ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
@@ -94,8 +104,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         process.kill(process.pid, 'SIGTERM');
       }
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assignment++;
+      // One line per join: a rebalance (a member lost, added or kicked out) shows in the log.
+      const owned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => `${topic} [${partitions.join(', ')}]`);
+      this.log.log(`joined group ${payload.groupId} as ${payload.memberId} (assignment ${this.assignment}): ${owned.join('; ') || 'no partitions'}`);
       // Partitions added to a topic make the group rejoin: count them again.
       this.refreshPartitionCounts().catch((error: unknown) => this.log.warn(`could not read the topics' partition counts: ${String(error)}`));
     });
@@ -184,9 +197,12 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       } catch (error) {
         if (!goOn()) return false;
         const delay = batchRetryDelay(attempt, policy);
-        // Every attempt at first, then every tenth: an outage of hours stays readable.
+        // Every attempt at first, then every tenth: an outage of hours stays readable. The
+        // first says where it failed (its stack), the others why.
         if (attempt <= 3 || attempt % 10 === 0) {
-          this.log.warn(`partition ${partition}: batch failed (attempt ${attempt}): ${error instanceof Error ? error.message : String(error)}; retrying in ${delay} ms`);
+          const reason = batchFailureReason(error);
+          const detail = attempt === 1 && reason.stack !== undefined ? `\n${reason.stack}` : '';
+          this.log.warn(`partition ${partition}: batch failed (attempt ${attempt}): ${reason.message}; retrying in ${delay} ms${detail}`);
         }
         await new Promise<void>((resolve) => setTimeout(resolve, delay));
         if (!goOn()) return false;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ArgsResolver, ModelProfile } from '@kanshi/policy-sdk';
+import { OutageLog } from '@kanshi/runtime';
 import { StaticIngestKeyring, type IngestKeyEntry, type IngestKeyring } from './ingest-keyring';
 import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource, type SealedIngestKey, type TelemetrySeen } from './model-inventory';
 import { RuleOverrideIndex } from './rule-overrides';
@@ -11,7 +12,9 @@ const SEEN_WRITE_EVERY_MS = 30_000;
 /**
  * Tenants, the inventory, the tenants' rule overrides and ingest keys held in memory and
  * refreshed in the background, so evaluating an event never waits on the database. A failed
- * refresh keeps the last good copy and is logged.
+ * refresh keeps the last good copy and is logged (sparingly through a long outage). A
+ * background refresh starts only when the last one has finished, so a database that hangs
+ * does not pile refreshes up.
  */
 @Injectable()
 export class InventoryCache implements ModelInventory, IngestKeyring, OnModuleInit, OnModuleDestroy {
@@ -22,6 +25,8 @@ export class InventoryCache implements ModelInventory, IngestKeyring, OnModuleIn
   private opened = new Map<string, { sealed: string; secret: string }>();
   private overrides = new RuleOverrideIndex();
   private timer: NodeJS.Timeout | undefined;
+  private background: Promise<void> | undefined;
+  private readonly outage = new OutageLog(this.logger, 'inventory refresh');
   private loadedAt = 0;
   private readonly seenWritten = new Map<string, { at: number; lastEventAt: string }>();
 
@@ -33,7 +38,12 @@ export class InventoryCache implements ModelInventory, IngestKeyring, OnModuleIn
   async onModuleInit(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.logger.error(`inventory refresh failed: ${String(error)}`));
+      this.background ??= this.refresh()
+        .then(
+          () => this.outage.succeeded(),
+          (error: unknown) => this.outage.failed(error),
+        )
+        .finally(() => (this.background = undefined));
     }, this.options.inventoryRefreshMs);
     this.timer.unref();
   }

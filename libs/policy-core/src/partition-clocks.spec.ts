@@ -56,30 +56,61 @@ describe('PartitionClocks with the rule timers', () => {
 
   it('judges an old hour read in several batches of a backlog once, on all of its events', () => {
     const { clocks, send, tick, judged } = setup();
-    clocks.record(0, send(10, pastHour), false);
+    clocks.record(0, send(10, pastHour), 10n, 1000n);
     tick();
     expect(judged()).toEqual([]);
 
-    clocks.record(0, send(20, pastHour + 600_000), false);
+    clocks.record(0, send(20, pastHour + 600_000), 30n, 1000n);
     tick();
     expect(judged()).toEqual([]);
 
     // The backlog reaches events past the hour's close: now it is judged, with all 30.
-    clocks.record(0, send(1, pastHour + HOUR + LATENESS + 1), false);
+    clocks.record(0, send(1, pastHour + HOUR + LATENESS + 1), 31n, 1000n);
     tick();
     expect(judged()).toEqual([['m', '2026-11-24T08:00:00.000Z', 30]]);
   });
 
   it('runs on the wall clock once the partition is caught up, so a quiet hour still closes', () => {
     const { clocks, send, tick, judged } = setup();
-    clocks.record(0, send(5, pastHour), true);
+    clocks.record(0, send(5, pastHour), 5n, 5n);
     tick();
     expect(judged()).toEqual([['m', '2026-11-24T08:00:00.000Z', 5]]);
   });
 
+  it('stops on its event time while records wait behind the last batch, though that batch reached the end it was fetched with', () => {
+    const { clocks, send, tick, judged } = setup();
+    // The last batch went through and ended at its log end; then batches failed (an outage)
+    // while more records of the hour arrived behind it: the log end read from Kafka says so.
+    clocks.record(0, send(5, pastHour), 5n, 5n);
+    clocks.observeLogEnds(new Map([[0, 9n]]));
+    expect(clocks.isBehind(0)).toBe(true);
+    tick();
+    expect(judged()).toEqual([]);
+
+    // The dependency is back: the four held back are read, and the hour is judged on all nine.
+    clocks.record(0, send(4, pastHour + 5000), 9n, 9n);
+    expect(clocks.isBehind(0)).toBe(false);
+    tick();
+    expect(judged()).toEqual([['m', '2026-11-24T08:00:00.000Z', 9]]);
+  });
+
+  it('stays on the wall clock while it keeps up with live traffic: records in flight, but less than a read behind', () => {
+    const { clocks } = setup();
+    clocks.observeLogEnds(new Map([[0, 5n]]));
+    clocks.record(0, pastHour, 5n, 5n);
+    // One more record arrived since the last read; everything of the read before is processed.
+    clocks.observeLogEnds(new Map([[0, 6n]]));
+    expect(clocks.clockOf(0, now)).toBe(now);
+    // A read later that record is still not processed: the partition is behind.
+    clocks.observeLogEnds(new Map([[0, 7n]]));
+    expect(clocks.clockOf(0, now)).toBe(pastHour);
+    clocks.record(0, null, 7n, 7n);
+    expect(clocks.clockOf(0, now)).toBe(now);
+  });
+
   it('keeps partitions apart, and runs unknown partitions on the wall clock', () => {
     const { clocks, send, tick, judged } = setup();
-    clocks.record(0, send(3, pastHour, 0, 'behind'), false);
+    clocks.record(0, send(3, pastHour, 0, 'behind'), 3n, 10n);
     send(4, pastHour, 1, 'unseen');
     tick();
     // Partition 0 is behind its log end; partition 1 has no batch on record and runs on the wall clock.

@@ -25,6 +25,27 @@ const hoarder = defineRule({
 @SectorModule({ id: 'hoarding', description: 'test', sectors: 'all', rules: [hoarder], compatibility: '^0.2.2' })
 class HoardingModule {}
 
+/** Counts events and, a minute after the first, reports how many it counted. */
+const tally = defineRule({
+  id: 'TALLY',
+  title: 't',
+  rationale: 'r',
+  source: 's',
+  defaultSeverity: 'low',
+  reads: 'all',
+  args: Type.Object({}),
+  initialState: () => ({ n: 0 }),
+  evaluate: ({ state, time, timers }) => {
+    state.n++;
+    if (state.n === 1) timers.set('report', time + 60_000);
+    return undefined;
+  },
+  onTimer: ({ state }) => ({ observed: { n: state.n }, occurrence: 'report' }),
+});
+
+@SectorModule({ id: 'tallying', description: 'test', sectors: 'all', rules: [tally], compatibility: '^0.2.2' })
+class TallyingModule {}
+
 /**
  * A store that, like PostgreSQL, fails a write whose value is too large, and otherwise keeps
  * rows and offsets as a transaction would: all of a save or none.
@@ -133,5 +154,26 @@ describe('RuleCheckpoints and bounded rule state', () => {
     expect(await checkpoints.resume(TOPIC, 0, 1)).toBe(1n);
     expect(evaluator.runtime.stateOf('t', 'old', 'HOARD')).toEqual({ n: 1, blob: '' });
     expect(evaluator.runtime.stateOf('t', 'new', 'HOARD')).toBeUndefined();
+  });
+
+  it('drops a failed batch’s state from memory at once, so no timer is judged on it before the reload', async () => {
+    const store = new FakeStore(1_000_000);
+    const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([TallyingModule]));
+    const checkpoints = new RuleCheckpoints(store, evaluator, 'g', () => START);
+    await checkpoints.resume(TOPIC, 0, 1);
+    evaluator.evaluate(event('m', START), model('m'), new FindingCollector(), 0);
+    await checkpoints.save(TOPIC, 0, 1n);
+
+    // The next batch is evaluated, then fails (the database is down): its event must not count.
+    evaluator.evaluate(event('m', START + 1000), model('m'), new FindingCollector(), 0);
+    checkpoints.invalidate(TOPIC, 0);
+    const judged = new FindingCollector();
+    const later = START + 3_600_000;
+    evaluator.tick(later, () => undefined, judged, () => later);
+    expect(judged.output.findings).toEqual([]);
+
+    // Once the store answers, the partition reloads its checkpoint: one event, and the retry counts the second.
+    expect(await checkpoints.resume(TOPIC, 0, 1)).toBe(1n);
+    expect(evaluator.runtime.stateOf('t', 'm', 'TALLY')).toEqual({ n: 1 });
   });
 });

@@ -80,9 +80,12 @@ export class RuleCheckpoints {
   /**
    * Forgets what is held for the partition, so that the next {@link resume} reloads its last
    * checkpoint: a batch that failed half-way must not count its events twice when it is retried.
+   * Its rule state goes from memory at once: until the reload (which waits for the store through
+   * an outage), no timer is judged on the events of the failed attempt.
    */
   invalidate(topic: string, partition: number): void {
     this.loaded.delete(`${topic}:${partition}`);
+    this.evaluator.runtime.forget((_tenant, _model, owner) => owner === partition);
   }
 
   /** Checkpoints what the partition's events changed, with the offset after the batch. */

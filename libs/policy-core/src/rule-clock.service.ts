@@ -1,5 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AlertQueue } from '@kanshi/alerting';
+import { TOPICS } from '@kanshi/contracts';
+import { TopicLogEnds } from '@kanshi/messaging';
+import { OutageLog } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
 import { PartitionClocks } from './partition-clocks';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
@@ -7,14 +10,21 @@ import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
 /** How often the engine fires the rules' due timers (window closes, deadlines, absence checks). */
 export const RULE_CLOCK_INTERVAL_MS = 1000;
 
+/** Longest a tick waits for the telemetry topic's log ends before it goes on with the last ones read. */
+const LOG_ENDS_WAIT_MS = 2000;
+
 /**
  * Drives the rules' timers with the wall clock: every second, fires the timers now due and
  * enqueues what they found. A tick that fails (Redis down) keeps its findings for the next tick
- * rather than losing them.
+ * rather than losing them. Each tick first reads where the telemetry partitions end, so that a
+ * partition with records waiting (its batches failing through an outage, or queued behind one
+ * that is) runs on its event time, not the wall clock (see {@link PartitionClocks}).
  */
 @Injectable()
 export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RuleClock.name);
+  /** Through a Redis outage every tick fails: logged sparingly. */
+  private readonly outage = new OutageLog(this.logger, 'enqueueing the alert jobs of rule timers');
   private timer: NodeJS.Timeout | undefined;
   private pending = new FindingCollector();
   private running: Promise<void> | undefined;
@@ -24,6 +34,7 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly inventory: InventoryCache,
     private readonly alerts: AlertQueue,
     private readonly clocks: PartitionClocks,
+    private readonly logEnds: TopicLogEnds,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,6 +51,9 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Fires the timers due by `now` and enqueues the findings; resolves when they are queued. */
   async tick(now: number): Promise<void> {
+    // Unreadable (Kafka away or slow): the last ends read stand; nothing new arrives meanwhile.
+    const ends = await this.logEnds.readWithin(TOPICS.telemetry, LOG_ENDS_WAIT_MS);
+    if (ends) this.clocks.observeLogEnds(ends);
     this.evaluator.tick(
       now,
       (tenantId, modelId) => this.inventory.get(tenantId, modelId),
@@ -58,10 +72,11 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       await this.alerts.enqueue(jobs, clears);
       this.pending = new FindingCollector();
+      this.outage.succeeded();
     } catch (error) {
       // Keep the findings: the next tick enqueues them again (job ids are deterministic).
       this.pending.output.failures.length = 0;
-      this.logger.error(`could not enqueue ${jobs.length} alert jobs from rule timers; retrying next tick: ${String(error)}`);
+      this.outage.failed(new Error(`${jobs.length} jobs kept for the next tick: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 }

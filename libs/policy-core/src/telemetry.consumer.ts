@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
 import { AlertQueue, quotaAlertJob } from '@kanshi/alerting';
-import { KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
+import { batchFailure, KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
 import { summarizeDeadLetters, toDeadLetterRecord } from './dead-letter-records';
@@ -70,7 +70,8 @@ export class TelemetryConsumer {
       // The batch is retried: it must start again from the partition's last checkpoint, not from
       // state its failed attempt already changed in memory.
       this.checkpoints.invalidate(batch.topic, batch.partition);
-      throw error;
+      // The transport logs it, sparingly through an outage; the batch is retried.
+      throw batchFailure(error);
     }
   }
 
@@ -120,7 +121,7 @@ export class TelemetryConsumer {
     await this.inventory.recordTelemetrySeen(outcome.telemetrySeen);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
-    this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n >= BigInt(batch.highWatermark));
+    this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n, BigInt(batch.highWatermark));
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
         `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,

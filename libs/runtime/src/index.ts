@@ -17,3 +17,4 @@ export { HEALTH_CHECKS, HealthController, HealthModule, type HealthCheck } from 
 export { MetricsModule, OpsServerHost, OpsServerModule, startOpsServer, type OpsServer } from './metrics';
 export { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter';
 export { requestValidator, type FieldError } from './request-validation';
+export { OutageLog, type OutageLogger } from './outage-log';

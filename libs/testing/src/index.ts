@@ -19,3 +19,4 @@ export {
   type TelemetryFuzzerOptions,
 } from './telemetry-fuzzer';
 export { createTopic, deleteTopics, readTopic, recordCount, type ReadRecord } from './topic-reader';
+export { TcpFaultProxy, type CutMode, type TcpFaultProxyOptions } from './tcp-fault-proxy';

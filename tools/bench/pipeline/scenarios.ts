@@ -1,6 +1,7 @@
 import { alertPathScenario } from './alert-path.scenario';
 import { ceilingScenario } from './ceiling.scenario';
 import { engineScenario } from './engine.scenario';
+import { failoverScenario } from './failover.scenario';
 import { floodScenario } from './flood.scenario';
 import { latencyScenario } from './latency.scenario';
 import { microScenario } from './micro.scenario';
@@ -27,6 +28,8 @@ export const SCENARIOS: readonly Scenario[] = [
   microScenario,
   // (8) scale-out
   scaleOutScenario,
-  // (9) one tenant's flood against another's critical alerts
+  // (9) failover after a kill -9
+  failoverScenario,
+  // (10) one tenant's flood against another's critical alerts
   floodScenario,
 ];

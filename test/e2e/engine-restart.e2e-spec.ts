@@ -119,7 +119,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
     await waitFor('the ACME-1 alert', async () => ((await acmeAlerts(modelId)).length > 0 ? true : undefined));
     expect(await acmeAlerts(modelId)).toEqual([{ occurrence_count: 1 }]);
     // The killed member holds its partitions until its session times out
-    // (KANSHI_ENGINE_SESSION_TIMEOUT_MS, 10 s) before the restarted engine gets them.
+    // (KANSHI_ENGINE_SESSION_TIMEOUT_MS, 8 s) before the restarted engine gets them.
   }, 150_000);
 
   it('hands the partition to another instance with its state: 15 counted by one, 10 more by the other, 25', async () => {

@@ -16,7 +16,7 @@ export async function startPolicyEngine(config: AppConfig = loadConfig()): Promi
     fromBeginning: true,
     partitionsConsumedConcurrently: 3,
     // A member that stops heartbeating (kill -9, a frozen host) loses its partitions after the
-    // session timeout (10 s by default); a live one heartbeats every second, even while a batch
+    // session timeout (8 s by default); a live one heartbeats every 0.8 s, even while a batch
     // waits out an outage.
     sessionTimeoutMs: engineSessionTimeoutMs,
     maxBytes: engineFetchMaxBytes,

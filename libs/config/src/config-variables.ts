@@ -237,8 +237,8 @@ export const CONFIG_VARIABLES = {
   engineSessionTimeoutMs: {
     name: 'KANSHI_ENGINE_SESSION_TIMEOUT_MS',
     description:
-      'How long the Kafka group waits for a silent engine instance (killed, frozen host) before its partitions move to the others. A live instance heartbeats every second, through long batches and outages alike, so this bounds only failover: at 10 s a killed engine’s partitions were processed again after 11 s (median; 12 s max), at 8 s after 9.3 s (docs/performance.md). The broker accepts 6000 to 300000 by default.',
-    default: '10000',
+      'How long the Kafka group waits for a silent engine instance (killed, frozen host) before its partitions move to the others. A live instance heartbeats every tenth of it (at most 1 s), through long batches and outages alike, so this bounds only failover: at 8 s a killed engine’s partitions were processed again after 9.3 s (median; 9.4 s max), at 10 s after 11 s (docs/performance.md). The broker accepts 6000 to 300000 by default.',
+    default: '8000',
     parse: integer(6000, 300_000),
   },
   telemetryPartitions: {

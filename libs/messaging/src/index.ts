@@ -5,10 +5,9 @@ export {
   kafkaHealthCheck,
   PATIENT_RETRY,
   REQUEST_PATH_RETRY,
-  TELEMETRY_PARTITIONER,
-  telemetryPartition,
   type KafkaConnection,
 } from './kafka-client';
+export { murmur2, TELEMETRY_PARTITIONER, telemetryPartition } from './murmur2';
 export { heartbeatIntervalMs, KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
 export { batchFailure } from './batch-retry';
 export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, PRODUCE_REQUEST_BYTES, requestChunks, type OutgoingRecord } from './kafka-producer.service';

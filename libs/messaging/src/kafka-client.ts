@@ -1,28 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { AppConfig } from '@kanshi/config';
-
-/**
- * The one partitioner Kanshi uses: Java-compatible murmur2 on the record key, so
- * `tenant:model` lands on the same partition whichever client (Java, Python, kafkajs) produced
- * it. Chosen explicitly because kafkajs 2.x changed its default.
- */
-export const TELEMETRY_PARTITIONER: ICustomPartitioner = Partitioners.DefaultPartitioner;
-
-const partitionOfKey = TELEMETRY_PARTITIONER();
-const metadataOf = new Map<number, { partitionId: number; leader: number; partitionErrorCode: number; replicas: number[]; isr: number[] }[]>();
-
-/** The partition {@link TELEMETRY_PARTITIONER} gives a key on a topic of `partitions` partitions. */
-export function telemetryPartition(key: string, partitions: number): number {
-  let partitionMetadata = metadataOf.get(partitions);
-  if (!partitionMetadata) {
-    partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-    metadataOf.set(partitions, partitionMetadata);
-  }
-  return partitionOfKey({ topic: 'telemetry', partitionMetadata, message: { key, value: null } });
-}
 
 function kafkaLogCreator() {
   return ({ namespace, level, log }: LogEntry) => {

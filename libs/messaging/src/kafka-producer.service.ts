@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { CompressionTypes, type IHeaders, type Kafka, type Producer } from 'kafkajs';
-import { TELEMETRY_PARTITIONER } from './kafka-client';
+import { TELEMETRY_PARTITIONER } from './murmur2';
 
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 

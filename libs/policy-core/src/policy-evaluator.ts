@@ -43,7 +43,10 @@ export class FindingCollector {
   toJobs(): RaiseAlertJob[] {
     if (this.jobs?.from === this.output.findings.length) return this.jobs.jobs;
     const grouped = new Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>();
-    for (const finding of this.output.findings) add(grouped, finding);
+    // A finding reported again and again in one batch (every event of a flood past a cap) is
+    // hashed once.
+    const ids = new Map<string, { fingerprint: string; id: string }>();
+    for (const finding of this.output.findings) add(grouped, finding, ids);
     const jobs = [...grouped.values()].map(({ job, findings }) => ({ ...job, findings: [...findings.values()] }));
     this.jobs = { from: this.output.findings.length, jobs };
     return jobs;
@@ -79,9 +82,20 @@ export class FindingCollector {
   }
 }
 
-function add(jobs: Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>, finding: RuntimeFinding): void {
+function add(
+  jobs: Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly findings: Map<string, FindingRecord> }>,
+  finding: RuntimeFinding,
+  ids: Map<string, { fingerprint: string; id: string }>,
+): void {
   const { rule } = finding.rule;
-  const fingerprint = alertFingerprint(finding.tenantId, finding.modelId, rule.id, finding.scope);
+  // JSON keeps the parts apart whatever characters a scope or occurrence holds.
+  const memo = JSON.stringify([finding.tenantId, finding.modelId, rule.id, finding.scope, finding.occurrence]);
+  let hashed = ids.get(memo);
+  if (!hashed) {
+    const fingerprint = alertFingerprint(finding.tenantId, finding.modelId, rule.id, finding.scope);
+    ids.set(memo, (hashed = { fingerprint, id: findingId(fingerprint, finding.occurrence) }));
+  }
+  const { fingerprint, id } = hashed;
   let entry = jobs.get(fingerprint);
   if (!entry) {
     entry = {
@@ -107,7 +121,6 @@ function add(jobs: Map<string, { job: Omit<RaiseAlertJob, 'findings'>; readonly 
     const due = finding.dueAt.toISOString();
     if (entry.job.due_at === null || due < entry.job.due_at) entry.job = { ...entry.job, due_at: due };
   }
-  const id = findingId(fingerprint, finding.occurrence);
   const previous = entry.findings.get(id);
   entry.findings.set(id, {
     finding_id: id,

@@ -44,6 +44,15 @@ function put<V>(map: Record<string, V>, key: string, value: V): void {
   else map[key] = value;
 }
 
+/** The last UTC day named, since a flood past a cap names the same one for every event. */
+let lastDay = { index: Number.NaN, text: '' };
+
+function utcDay(time: number): string {
+  const index = Math.floor(time / DAY_MS);
+  if (index !== lastDay.index) lastDay = { index, text: new Date(index * DAY_MS).toISOString().slice(0, 10) };
+  return lastDay.text;
+}
+
 /**
  * Caps for maps and lists in rule state whose keys come from telemetry (trace ids, incident
  * ids, feature names …). A producer can send any number of distinct keys, so every such map
@@ -138,7 +147,7 @@ export const Bounded = {
    * flood is one finding a day, and a replay the same finding). `observed` says which cap.
    */
   limitFinding(kind: string, limit: number, time: number, observed: Readonly<Record<string, unknown>> = {}): RuleFinding {
-    const day = new Date(Math.floor(time / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+    const day = utcDay(time);
     return {
       scope: STATE_LIMIT_SCOPE,
       severity: 'medium',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { DLQ_TOOL_GROUP_PREFIX } from '@kanshi/messaging';
-import { toDeadLetter, type DeadLetter } from './dead-letter';
+import { toDeadLetters, type DeadLetter } from './dead-letter';
 
 export interface ReadOptions {
   readonly topic: string;
@@ -108,11 +108,11 @@ export async function readDeadLetters(
               const p = plan.get(batch.partition);
               if (settled || !p || p.done || payload.isStale()) return;
               try {
-                const records = batch.messages
-                  .filter((m) => BigInt(m.offset) >= p.next && BigInt(m.offset) < p.end)
-                  .map((m) => toDeadLetter(batch.partition, m));
+                const fresh = batch.messages.filter((m) => BigInt(m.offset) >= p.next && BigInt(m.offset) < p.end);
+                // A bundle record holds many dead letters; progress counts records of the topic.
+                const records = fresh.flatMap((m) => toDeadLetters(batch.partition, m));
                 const before = read;
-                read += records.length;
+                read += fresh.length;
                 if (options.onProgress && Math.floor(read / progressEvery) > Math.floor(before / progressEvery)) {
                   options.onProgress(read, planned);
                 }

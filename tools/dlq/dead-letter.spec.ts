@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, encodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
 import {
   DeadLetterSummary,
   formatSummary,
@@ -8,6 +8,7 @@ import {
   replayDecision,
   replayRecord,
   toDeadLetter,
+  toDeadLetters,
   type DeadLetter,
 } from './dead-letter';
 
@@ -65,6 +66,46 @@ describe('toDeadLetter', () => {
     const record = toDeadLetter(0, { offset: '1', timestamp: String(T0), key: null, value: null });
     expect(record.reason).toBe(NO_REASON);
     expect(record.error).toBeUndefined();
+  });
+});
+
+describe('toDeadLetters', () => {
+  const headers = {
+    [DEAD_LETTER_HEADERS.reason]: 'QUOTA_EXCEEDED',
+    [DEAD_LETTER_HEADERS.error]: 'over quota at 7',
+    [DEAD_LETTER_HEADERS.originalTopic]: 'kanshi.telemetry.v1',
+    [DEAD_LETTER_HEADERS.originalPartition]: '3',
+    [DEAD_LETTER_HEADERS.originalOffset]: '7',
+    [DEAD_LETTER_HEADERS.failedAt]: '2025-01-31T00:00:01.000Z',
+    [SIGNATURE_HEADER]: 'k=first,v1=00',
+    [DEAD_LETTER_BUNDLE_HEADER]: '2',
+  };
+
+  it('unpacks a bundle into one dead letter per original, with the bundle’s headers and its own offset, key, value, signature and error', () => {
+    const value = encodeDeadLetterBundle([
+      { offset: '7', key: Buffer.from('flood:a'), value: Buffer.from('{"a":1}'), signature: 'k=first,v1=00', error: 'over quota at 7' },
+      { offset: '9', key: Buffer.from('flood:b'), value: Buffer.from('{"b":2}'), error: 'over quota at 9' },
+    ]);
+    const letters = toDeadLetters(2, { offset: '50', timestamp: String(T0), key: null, value, headers });
+
+    expect(letters).toEqual([
+      { partition: 2, offset: '50', bundleIndex: 0, timestamp: T0, key: Buffer.from('flood:a'), value: Buffer.from('{"a":1}'), reason: 'QUOTA_EXCEEDED', error: 'over quota at 7', originalTopic: 'kanshi.telemetry.v1', originalPartition: '3', originalOffset: '7', failedAt: '2025-01-31T00:00:01.000Z', signature: 'k=first,v1=00' },
+      { partition: 2, offset: '50', bundleIndex: 1, timestamp: T0, key: Buffer.from('flood:b'), value: Buffer.from('{"b":2}'), reason: 'QUOTA_EXCEEDED', error: 'over quota at 9', originalTopic: 'kanshi.telemetry.v1', originalPartition: '3', originalOffset: '9', failedAt: '2025-01-31T00:00:01.000Z' },
+    ]);
+    expect(replayRecord(letters[1] as DeadLetter, 'dlq').headers).toEqual({ [REPLAYED_FROM_HEADER]: 'dlq/2/50#1' });
+    // Two originals, two coordinates: neither is taken for a duplicate of the other.
+    const seen = new Set<string>();
+    expect(letters.map((l) => replayDecision(l, { reason: 'QUOTA_EXCEEDED' }, seen).action)).toEqual(['replay', 'replay']);
+  });
+
+  it('keeps an unreadable bundle as one dead letter without a value, saying why', () => {
+    const [letter, ...rest] = toDeadLetters(0, { offset: '1', timestamp: String(T0), key: null, value: Buffer.from('garbage'), headers });
+    expect(rest).toEqual([]);
+    expect(letter).toMatchObject({ value: null, reason: 'QUOTA_EXCEEDED', error: 'unreadable dead-letter bundle: not a dead-letter bundle (no KDLB header)' });
+  });
+
+  it('reads a record of its own as itself', () => {
+    expect(toDeadLetters(1, { offset: '4', timestamp: String(T0), key: null, value: Buffer.from('x') })).toEqual([toDeadLetter(1, { offset: '4', timestamp: String(T0), key: null, value: Buffer.from('x') })]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, decodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
 import type { IHeaders } from 'kafkajs';
 
 /** Header on a replayed record, so a replay is traceable (persisted: see @kanshi/contracts). */
@@ -11,6 +11,8 @@ export const NO_REASON = '(none)';
 export interface DeadLetter {
   readonly partition: number;
   readonly offset: string;
+  /** Its place in the bundle record at `offset`, when it came in one (see the contracts' dead-letter bundles). */
+  readonly bundleIndex?: number;
   /** Kafka record timestamp, epoch milliseconds. */
   readonly timestamp: number;
   readonly key: Buffer | null;
@@ -41,6 +43,32 @@ function headerText(headers: IHeaders | undefined, name: string): string | undef
   const first = Array.isArray(raw) ? raw[0] : raw;
   if (first === undefined) return undefined;
   return typeof first === 'string' ? first : first.toString('utf8');
+}
+
+/**
+ * The dead letters a record of the dead-letter topic holds: itself, or each original of a
+ * bundle, with the bundle's headers and its own offset, key, value, signature and error. A
+ * bundle that cannot be read is one dead letter without a value, its error saying why.
+ */
+export function toDeadLetters(partition: number, record: RawRecord): DeadLetter[] {
+  const single = toDeadLetter(partition, record);
+  if (headerText(record.headers, DEAD_LETTER_BUNDLE_HEADER) === undefined || record.value === null) return [single];
+  try {
+    return decodeDeadLetterBundle(record.value).map((original, bundleIndex) => {
+      const { signature: _bundleSignature, truncatedFrom: _bundleTruncation, ...shared } = single;
+      return {
+        ...shared,
+        bundleIndex,
+        key: original.key,
+        value: original.value,
+        error: original.error,
+        originalOffset: original.offset,
+        ...(original.signature === undefined ? {} : { signature: original.signature }),
+      };
+    });
+  } catch (error) {
+    return [{ ...single, value: null, error: `unreadable dead-letter bundle: ${(error as Error).message}` }];
+  }
 }
 
 export function toDeadLetter(partition: number, record: RawRecord): DeadLetter {
@@ -116,7 +144,7 @@ export class DeadLetterSummary {
     this.total += 1;
     increment(this.byReason, record.reason);
     increment(this.byOriginalTopic, record.originalTopic ?? '(unknown)');
-    this.originals.add(originalCoordinates(record) ?? `dlq/${record.partition}/${record.offset}`);
+    this.originals.add(originalCoordinates(record) ?? `dlq/${dlqPlace(record)}`);
     const samples = this.samples.get(record.reason) ?? [];
     if (samples.length < this.samplesPerReason) {
       // Drop the value: samples are for the error header, and a value may be large.
@@ -156,7 +184,7 @@ export function formatSample(record: DeadLetter): string {
   const at = record.failedAt ?? isoTime(record.timestamp);
   return (
     `    key ${key === null ? '(null)' : JSON.stringify(oneLine(key, 80))}, from ${origin}, at ${at}` +
-    ` (dlq ${record.partition}@${record.offset})\n      ${oneLine(record.error ?? '(no error header)', 300)}`
+    ` (dlq ${dlqPlace(record)})\n      ${oneLine(record.error ?? '(no error header)', 300)}`
   );
 }
 
@@ -209,12 +237,17 @@ export function replayDecision(record: DeadLetter, filter: DeadLetterFilter, see
   return { action: 'replay' };
 }
 
+/** `<partition>@<offset>` of a dead letter on its topic, with `#<index>` for one in a bundle. */
+function dlqPlace(record: DeadLetter): string {
+  return `${record.partition}@${record.offset}${record.bundleIndex === undefined ? '' : `#${record.bundleIndex}`}`;
+}
+
 /** The record produced back to the telemetry topic: original key and value, plus provenance. */
 export function replayRecord(record: DeadLetter, dlqTopic: string): { key: Buffer | null; value: Buffer | null; headers: IHeaders } {
   return {
     key: record.key,
     value: record.value,
     // The producer's signature goes back with the record: the engine checks it again.
-    headers: { [REPLAYED_FROM_HEADER]: `${dlqTopic}/${record.partition}/${record.offset}`, ...(record.signature ? { [SIGNATURE_HEADER]: record.signature } : {}) },
+    headers: { [REPLAYED_FROM_HEADER]: `${dlqTopic}/${record.partition}/${record.offset}${record.bundleIndex === undefined ? '' : `#${record.bundleIndex}`}`, ...(record.signature ? { [SIGNATURE_HEADER]: record.signature } : {}) },
   };
 }

@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { DLQ_TOOL_GROUP_PREFIX, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { DLQ_TOOL_GROUP_PREFIX, requestChunks, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { DeadLetterSummary, formatSummary, replayDecision, replayRecord, type DeadLetterFilter } from './dead-letter';
 import { connectAdmin, readDeadLetters, type BatchVerdict, type ReadOptions } from './dead-letter.reader';
 
@@ -143,8 +143,9 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
               break;
           }
         }
-        if (producer && outgoing.length > 0) {
-          await producer.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages: outgoing });
+        // Bundles unpack into many records: sent in requests the broker accepts.
+        for (const messages of producer ? requestChunks(outgoing) : []) {
+          await producer?.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages });
         }
         replayed += outgoing.length;
         if (limit !== undefined && replayed >= limit) stoppedAtLimit = true;

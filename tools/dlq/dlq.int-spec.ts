@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, encodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { uniqueId, waitFor } from '@kanshi/testing';
@@ -40,6 +40,14 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
   const dlqTopic = uniqueId('test.dlq');
   const targetTopic = uniqueId('test.telemetry');
   const sent: Sent[] = [];
+  /** Originals over a quota, dead-lettered in one bundle record as the engine writes many of one reason. */
+  const bundled = Array.from({ length: 40 }, (_, i) => ({
+    offset: String(1000 + i),
+    key: Buffer.from(`flooder:model-${i}`),
+    value: Buffer.from(JSON.stringify({ flood: i })),
+    signature: signatureOf(1000 + i),
+    error: `over quota ${i}`,
+  }));
 
   beforeAll(async () => {
     kafka = createKafkaClient(kafkaConnectionOf(loadConfig()), uniqueId('dlq-int'));
@@ -72,9 +80,37 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
     await producer.send({
       topic: dlqTopic,
       acks: -1,
-      messages: sent.map((s) => ({ key: s.key, value: s.value, headers: deadLetterHeaders(s.reason, (offset += 1)) })),
+      messages: [
+        ...sent.map((s) => ({ key: s.key, value: s.value, headers: deadLetterHeaders(s.reason, (offset += 1)) })),
+        { key: null, value: encodeDeadLetterBundle(bundled), headers: { ...deadLetterHeaders('QUOTA_EXCEEDED', 1000), [DEAD_LETTER_BUNDLE_HEADER]: String(bundled.length) } },
+      ],
     });
   });
+
+  /** The first `count` records replayed to `topic`, with the headers a replay sets. */
+  async function readReplayed(topic: string, count: number): Promise<{ key: string; value: string; replayedFrom: string; signature: string }[]> {
+    const received: { key: string; value: string; replayedFrom: string; signature: string }[] = [];
+    const consumer = kafka.consumer({ groupId: uniqueId('dlq-int-check'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        eachMessage: ({ message }) => {
+          received.push({
+            key: message.key?.toString() ?? '',
+            value: message.value?.toString() ?? '',
+            replayedFrom: message.headers?.[REPLAYED_FROM_HEADER]?.toString() ?? '',
+            signature: message.headers?.[SIGNATURE_HEADER]?.toString() ?? '',
+          });
+          return Promise.resolve();
+        },
+      });
+      await waitFor(`${count} replayed records`, () => Promise.resolve(received.length >= count ? true : undefined), 15_000);
+      return received;
+    } finally {
+      await consumer.disconnect();
+    }
+  }
 
   afterAll(async () => {
     await producer?.disconnect();
@@ -85,11 +121,13 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
   it('counts every dead letter by reason and original topic, with samples', async () => {
     const { missing, summary, report } = await inspectDeadLetters(kafka, { dlqTopic, samples: 2 });
     expect(missing).toBe(false);
-    expect(summary.total).toBe(11);
-    expect(Object.fromEntries(summary.byReason)).toEqual({ NOT_JSON: 5, SCHEMA_INVALID: 4, UNKNOWN_TENANT: 2 });
-    expect(Object.fromEntries(summary.byOriginalTopic)).toEqual({ 'kanshi.telemetry.v1': 11 });
+    // The bundle counts as its 40 originals.
+    expect(summary.total).toBe(51);
+    expect(Object.fromEntries(summary.byReason)).toEqual({ NOT_JSON: 5, SCHEMA_INVALID: 4, UNKNOWN_TENANT: 2, QUOTA_EXCEEDED: 40 });
+    expect(Object.fromEntries(summary.byOriginalTopic)).toEqual({ 'kanshi.telemetry.v1': 51 });
     expect(summary.samples.get('NOT_JSON')).toHaveLength(2);
-    expect(summary.originals.size).toBe(11);
+    expect(summary.originals.size).toBe(51);
+    expect(report).toContain('over quota 0');
     expect(report).toContain('NOT_JSON error for offset');
 
     const filtered = await inspectDeadLetters(kafka, { dlqTopic, samples: 0, reason: 'UNKNOWN_TENANT' });
@@ -107,36 +145,17 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
 
   it('a dry run counts the selection and writes nothing', async () => {
     const result = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { reason: 'SCHEMA_INVALID' }, dryRun: true });
-    expect(result).toMatchObject({ scanned: 11, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
+    expect(result).toMatchObject({ scanned: 51, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
     expect(result.report).toMatch(/Dry run: would replay 3/);
     expect(await topicSize(admin, targetTopic)).toBe(0);
   });
 
   it('replays exactly the selected records with their original key and value, traceably', async () => {
     const result = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { reason: 'SCHEMA_INVALID' }, dryRun: false });
-    expect(result).toMatchObject({ scanned: 11, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
+    expect(result).toMatchObject({ scanned: 51, matched: 4, replayed: 3, skippedNullValue: 1, skippedDuplicate: 0 });
     expect(await topicSize(admin, targetTopic)).toBe(3);
 
-    const received: { key: string; value: string; replayedFrom: string; signature: string }[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueId('dlq-int-check'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [targetTopic], fromBeginning: true });
-      await consumer.run({
-        eachMessage: ({ message }) => {
-          received.push({
-            key: message.key?.toString() ?? '',
-            value: message.value?.toString() ?? '',
-            replayedFrom: message.headers?.[REPLAYED_FROM_HEADER]?.toString() ?? '',
-            signature: message.headers?.[SIGNATURE_HEADER]?.toString() ?? '',
-          });
-          return Promise.resolve();
-        },
-      });
-      await waitFor('3 replayed records', () => Promise.resolve(received.length >= 3 ? true : undefined), 15_000);
-    } finally {
-      await consumer.disconnect();
-    }
+    const received = await readReplayed(targetTopic, 3);
     const expected = sent.filter((s) => s.reason === 'SCHEMA_INVALID' && s.value !== null);
     expect(received.map(({ key, value }) => ({ key, value })).sort((a, b) => a.key.localeCompare(b.key))).toEqual(
       expected.map(({ key, value }) => ({ key, value })).sort((a, b) => a.key.localeCompare(b.key)),
@@ -145,6 +164,25 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
     // Each carries its producer's signature again, so the engine can check it.
     const signatures = new Map(sent.map((s, i) => [s.key, signatureOf(i + 1)]));
     expect(received.map((r) => r.signature)).toEqual(received.map((r) => signatures.get(r.key)));
+  });
+
+  it('replays each original of a bundle with its own key, value and signature', async () => {
+    const bundleTarget = uniqueId('test.telemetry');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: bundleTarget, numPartitions: 2, replicationFactor: 1 }] });
+    try {
+      const result = await replayDeadLetters(kafka, { dlqTopic, targetTopic: bundleTarget, filter: { reason: 'QUOTA_EXCEEDED' }, dryRun: false });
+      expect(result).toMatchObject({ scanned: 51, matched: 40, replayed: 40, skippedDuplicate: 0 });
+      const received = await readReplayed(bundleTarget, 40);
+      const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+      expect(received.map(({ key, value, signature }) => ({ key, value, signature })).sort(byKey)).toEqual(
+        bundled.map((b) => ({ key: b.key.toString(), value: b.value.toString(), signature: b.signature })).sort(byKey),
+      );
+      // Traceable to the bundle and the place in it.
+      expect(new Set(received.map((r) => r.replayedFrom.replace(/#\d+$/, ''))).size).toBe(1);
+      expect(received.map((r) => Number(/#(\d+)$/.exec(r.replayedFrom)?.[1])).sort((a, b) => a - b)).toEqual(bundled.map((_, i) => i));
+    } finally {
+      await admin.deleteTopics({ topics: [bundleTarget] }).catch(() => undefined);
+    }
   });
 
   it('stops at --limit and refuses a replay without a selector', async () => {

@@ -1,4 +1,5 @@
 export * from './alert-job';
+export * from './dead-letter-bundle';
 export * from './duration';
 export * from './notification-jobs';
 export * from './queues';

@@ -1,5 +1,5 @@
-import { DEAD_LETTER_HEADERS } from '@kanshi/contracts';
-import { summarizeDeadLetters, toDeadLetterRecord } from './dead-letter-records';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, decodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { BUNDLE_FROM, BUNDLE_MAX_BYTES, summarizeDeadLetters, toDeadLetterRecord, toDeadLetterRecords } from './dead-letter-records';
 import type { DeadLetter } from './telemetry-batch.processor';
 
 function deadLetter(value: Buffer | null, key: string | null = 'acme:m1'): DeadLetter {
@@ -69,5 +69,59 @@ describe('summarizeDeadLetters', () => {
 
   it('says nothing for a batch without dead letters', () => {
     expect(summarizeDeadLetters([])).toEqual([]);
+  });
+});
+
+describe('toDeadLetterRecords', () => {
+  function refused(offset: number, reason: DeadLetter['reason'], value: Buffer | null = Buffer.from(`{"n":${offset}}`)): DeadLetter {
+    return {
+      record: { topic: 'kanshi.telemetry.v1', partition: 3, offset: String(offset), key: Buffer.from(`acme:m${offset}`), value, headers: { [SIGNATURE_HEADER]: `k=abc,v1=${offset}` } },
+      reason,
+      error: `${reason} at ${offset}`,
+    };
+  }
+
+  it('writes a few dead letters of a reason one record each, as before', () => {
+    const few = Array.from({ length: BUNDLE_FROM - 1 }, (_, i) => refused(i, 'UNAUTHENTICATED'));
+    const withoutTime = ({ headers, ...rest }: ReturnType<typeof toDeadLetterRecord>) => ({ ...rest, headers: { ...headers, [DEAD_LETTER_HEADERS.failedAt]: 'now' } });
+    const records = toDeadLetterRecords(few, 'g', 1024);
+    expect(records.map(withoutTime)).toEqual(few.map((d) => withoutTime(toDeadLetterRecord(d, 'g', 1024))));
+  });
+
+  it('bundles many of one reason, each original with its offset, key, value, signature and error', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => refused(100 + i, 'QUOTA_EXCEEDED'));
+    const others = [refused(9000, 'NOT_JSON')];
+    const records = toDeadLetterRecords([...many.slice(0, 1000), ...others, ...many.slice(1000)], 'g', 1024);
+
+    const bundles = records.filter((r) => r.headers?.[DEAD_LETTER_BUNDLE_HEADER] !== undefined);
+    expect(bundles).toHaveLength(1);
+    expect(records.filter((r) => r.headers?.[DEAD_LETTER_HEADERS.reason] === 'NOT_JSON').map((r) => r.value)).toEqual([others[0]?.record.value]);
+    const [bundle] = bundles;
+    expect(bundle?.headers).toMatchObject({
+      [DEAD_LETTER_BUNDLE_HEADER]: '2000',
+      [DEAD_LETTER_HEADERS.reason]: 'QUOTA_EXCEEDED',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'kanshi.telemetry.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '3',
+      [DEAD_LETTER_HEADERS.originalOffset]: '100',
+      [DEAD_LETTER_HEADERS.consumerGroup]: 'g',
+    });
+    expect(decodeDeadLetterBundle(bundle?.value as Buffer)).toEqual(
+      many.map((d) => ({ offset: d.record.offset, key: d.record.key, value: d.record.value, signature: `k=abc,v1=${d.record.offset}`, error: d.error })),
+    );
+  });
+
+  it('splits bundles so each fits one produce request, and sends a value over the limit alone, cut', () => {
+    const big = Buffer.alloc(60_000, 'a');
+    const many = Array.from({ length: 40 }, (_, i) => refused(i, 'QUOTA_EXCEEDED', big));
+    const huge = refused(99, 'QUOTA_EXCEEDED', Buffer.alloc(2_000_000, 'b'));
+    const records = toDeadLetterRecords([...many, huge], 'g', 100_000);
+
+    const bundles = records.filter((r) => r.headers?.[DEAD_LETTER_BUNDLE_HEADER] !== undefined);
+    expect(bundles.length).toBeGreaterThan(1);
+    for (const bundle of bundles) expect((bundle.value as Buffer).length).toBeLessThanOrEqual(BUNDLE_MAX_BYTES + 64);
+    expect(bundles.flatMap((b) => decodeDeadLetterBundle(b.value as Buffer).map((o) => o.offset))).toEqual(many.map((d) => d.record.offset));
+    const alone = records.filter((r) => r.headers?.[DEAD_LETTER_BUNDLE_HEADER] === undefined);
+    expect(alone).toHaveLength(1);
+    expect(alone[0]?.headers?.[DEAD_LETTER_HEADERS.truncatedFrom]).toBe('2000000');
   });
 });

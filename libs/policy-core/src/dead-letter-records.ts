@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { bundledSize, DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, encodeDeadLetterBundle, SIGNATURE_HEADER, type BundledDeadLetter } from '@kanshi/contracts';
 import type { OutgoingRecord } from '@kanshi/messaging';
 import type { DeadLetter } from './telemetry-batch.processor';
 
@@ -11,9 +11,7 @@ import type { DeadLetter } from './telemetry-batch.processor';
  */
 export function toDeadLetterRecord({ record, reason, error }: DeadLetter, consumerGroup: string, maxValueBytes: number): OutgoingRecord {
   const truncated = record.value !== null && record.value.length > maxValueBytes;
-  const original = record.headers?.[SIGNATURE_HEADER];
-  const first = Array.isArray(original) ? original[0] : original;
-  const signature = first === undefined ? undefined : typeof first === 'string' ? first : first.toString('latin1');
+  const signature = signatureOf(record);
   return {
     key: record.key ? record.key.toString('utf8') : null,
     value: truncated ? (record.value?.subarray(0, maxValueBytes) ?? null) : record.value,
@@ -29,6 +27,58 @@ export function toDeadLetterRecord({ record, reason, error }: DeadLetter, consum
       ...(signature === undefined ? {} : { [SIGNATURE_HEADER]: signature }),
     },
   };
+}
+
+function signatureOf(record: DeadLetter['record']): string | undefined {
+  const original = record.headers?.[SIGNATURE_HEADER];
+  const first = Array.isArray(original) ? original[0] : original;
+  return first === undefined ? undefined : typeof first === 'string' ? first : first.toString('latin1');
+}
+
+/** From this many dead letters of one reason in a batch, they go in bundles. */
+export const BUNDLE_FROM = 16;
+/** Most bytes of originals in one bundle: with its headers it stays within one produce request. */
+export const BUNDLE_MAX_BYTES = 384 * 1024;
+
+/**
+ * The dead-letter records of a batch's dead letters (all from one partition). Many of one reason
+ * go as bundles (see `DEAD_LETTER_BUNDLE_HEADER` in the contracts), each carrying the headers of
+ * its first original and the count, so a flood of refused records costs the engine a few records
+ * to write, not one per original. An original over `maxValueBytes` always goes alone, cut.
+ */
+export function toDeadLetterRecords(deadLetters: readonly DeadLetter[], consumerGroup: string, maxValueBytes: number): OutgoingRecord[] {
+  const byReason = new Map<string, DeadLetter[]>();
+  for (const dead of deadLetters) {
+    const same = byReason.get(dead.reason);
+    if (same) same.push(dead);
+    else byReason.set(dead.reason, [dead]);
+  }
+  const records: OutgoingRecord[] = [];
+  for (const same of byReason.values()) {
+    let bundle: { first: DeadLetter; originals: BundledDeadLetter[]; bytes: number } | undefined;
+    const close = () => {
+      if (!bundle) return;
+      const { first, originals } = bundle;
+      const headers = toDeadLetterRecord(first, consumerGroup, maxValueBytes).headers;
+      records.push({ key: null, value: encodeDeadLetterBundle(originals), headers: { ...headers, [DEAD_LETTER_BUNDLE_HEADER]: String(originals.length) } });
+      bundle = undefined;
+    };
+    for (const dead of same) {
+      if (same.length < BUNDLE_FROM || (dead.record.value !== null && dead.record.value.length > maxValueBytes)) {
+        records.push(toDeadLetterRecord(dead, consumerGroup, maxValueBytes));
+        continue;
+      }
+      const signature = signatureOf(dead.record);
+      const original: BundledDeadLetter = { offset: dead.record.offset, key: dead.record.key, value: dead.record.value, error: dead.error, ...(signature === undefined ? {} : { signature }) };
+      const size = bundledSize(original);
+      if (bundle && bundle.bytes + size > BUNDLE_MAX_BYTES) close();
+      bundle ??= { first: dead, originals: [], bytes: 0 };
+      bundle.originals.push(original);
+      bundle.bytes += size;
+    }
+    close();
+  }
+  return records;
 }
 
 /**

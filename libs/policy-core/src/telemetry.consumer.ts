@@ -5,7 +5,7 @@ import { AlertQueue, quotaAlertJob } from '@kanshi/alerting';
 import { batchFailure, KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';
-import { summarizeDeadLetters, toDeadLetterRecord } from './dead-letter-records';
+import { summarizeDeadLetters, toDeadLetterRecords } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
 import { EngineMetrics } from './engine-metrics';
@@ -100,7 +100,7 @@ export class TelemetryConsumer {
     for (const line of summarizeDeadLetters(outcome.deadLetters)) this.logger.warn(line);
     for (const dead of outcome.deadLetters) this.metrics.deadLettered(dead.reason);
     const { engineGroupId, maxEventBytes } = this.config.values;
-    const deadLetters = outcome.deadLetters.map((d) => toDeadLetterRecord(d, engineGroupId, maxEventBytes));
+    const deadLetters = toDeadLetterRecords(outcome.deadLetters, engineGroupId, maxEventBytes);
     await this.producer.send(TOPICS.telemetryDeadLetter, deadLetters);
     // Records a producer's partitioner put on the wrong partition go to their model's, marked so
     // that a second move after a replay is counted once there; before the offsets, like dead letters.

@@ -1,5 +1,5 @@
 import type { IHeaders, Kafka } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, TOPICS } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, decodeDeadLetterBundle, TOPICS } from '@kanshi/contracts';
 import { startGroupAtEnd } from './kafka-fixture';
 import { uniqueId, waitFor } from './wait-for';
 
@@ -16,6 +16,8 @@ export interface TappedDeadLetter {
   readonly originalOffset: string;
   /** Set when the engine kept only the start of a value too large to dead-letter whole. */
   readonly truncatedFrom: number | undefined;
+  /** Its place in the bundle record at `offset`, when it came in one. */
+  readonly bundleIndex?: number;
 }
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
@@ -56,7 +58,7 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
       const h = message.headers;
       if (header(h, DEAD_LETTER_HEADERS.consumerGroup) === engineGroupId) {
         const truncated = header(h, DEAD_LETTER_HEADERS.truncatedFrom);
-        records.push({
+        const letter: TappedDeadLetter = {
           partition,
           offset: message.offset,
           key: message.key === null ? null : message.key.toString('utf8'),
@@ -67,7 +69,20 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
           originalPartition: Number(header(h, DEAD_LETTER_HEADERS.originalPartition)),
           originalOffset: header(h, DEAD_LETTER_HEADERS.originalOffset) ?? '',
           truncatedFrom: truncated === undefined ? undefined : Number(truncated),
-        });
+        };
+        // A bundle (many dead letters of one reason) is one dead letter per original here.
+        if (header(h, DEAD_LETTER_BUNDLE_HEADER) !== undefined && message.value !== null) {
+          decodeDeadLetterBundle(message.value).forEach((original, bundleIndex) =>
+            records.push({
+              ...letter,
+              bundleIndex,
+              key: original.key === null ? null : original.key.toString('utf8'),
+              value: original.value,
+              error: original.error,
+              originalOffset: original.offset,
+            }),
+          );
+        } else records.push(letter);
       }
       next.set(partition, BigInt(message.offset) + 1n);
       return Promise.resolve();

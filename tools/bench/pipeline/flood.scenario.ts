@@ -7,6 +7,7 @@ import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, signedMessage, type TenantFixture } from '@kanshi/testing';
 import { committedOffsets, deleteGroups, deleteQueueKeys, every, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
+import { jobTimings, latencyParts } from './job-timings';
 import { ENGINE_READY, engineEnv, WORKER_READY } from './engine-run';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 
@@ -120,19 +121,20 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
           if (due > Date.now()) await sleep(due - Date.now(), signal);
         }
       })();
-    const latencies = async (scopes: readonly string[], timeoutMs: number): Promise<number[]> => {
+    /** created_at (epoch ms) of the victim's alert rows, by scope, waiting up to `timeoutMs` for all of them. */
+    const createdAt = async (scopes: readonly string[], timeoutMs: number): Promise<Map<string, number>> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const rows = await db.query<{ scope: string; created_ms: number }>(
           `SELECT scope, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM alerts WHERE tenant_id = $1 AND rule_id = 'F1' AND scope = ANY($2)`,
           [victim.tenantId, scopes],
         );
-        if (rows.rows.length >= scopes.length || Date.now() > deadline) {
-          return rows.rows.map((r) => Number(r.created_ms) - (sentAt.get(r.scope) ?? Number.NaN)).sort((a, b) => a - b);
-        }
+        if (rows.rows.length >= scopes.length || Date.now() > deadline) return new Map(rows.rows.map((r) => [r.scope, Number(r.created_ms)]));
         await sleep(250, signal);
       }
     };
+    const latencies = async (scopes: readonly string[], timeoutMs: number): Promise<number[]> =>
+      [...(await createdAt(scopes, timeoutMs))].map(([scope, created]) => created - (sentAt.get(scope) ?? Number.NaN)).sort((a, b) => a - b);
 
     // (1) The victim alone.
     log(`flood: baseline, the victim alone for ${size.baselineSeconds} s`);
@@ -217,6 +219,10 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       return at < killedAt || at > recoveredAt;
     });
     const steady = await latencies(steadyScopes, 1000);
+    // Where the victim's time went outside the failover: Kafka and the engine, the queue, the worker.
+    const jobs = await jobTimings(config.values.redisUrl, queuePrefix, (job) => (job.tenant_id === victim.tenantId && job.rule_id === 'F1' ? job.scope : undefined));
+    const parts = latencyParts(new Map(steadyScopes.map((scope) => [scope, sentAt.get(scope) ?? Number.NaN])), jobs, await createdAt(steadyScopes, 1000));
+    const p99 = (values: number[]) => round(quantile(values.sort((a, b) => a - b), 0.99), 1);
     const letters = await deadLetters(port);
     const flooderAlerts = await db.query<{ rule_id: string; n: string }>(`SELECT rule_id, count(*) AS n FROM alerts WHERE tenant_id = $1 GROUP BY rule_id ORDER BY rule_id`, [flooder.tenantId]);
     const peakRss = Math.max(rssBeforeKill, engine.peakRssMb());
@@ -229,6 +235,9 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       { name: 'victim p99, during the flood', value: round(quantile(during, 0.99), 1), unit: 'ms', goal: { op: '<=', value: LATENCY_GOAL_MS } },
       { name: 'victim max, during the flood', value: round(during.at(-1) ?? Number.NaN, 1), unit: 'ms' },
       { name: 'victim p99, during the flood, outside the failover', value: round(quantile(steady, 0.99), 1), unit: 'ms', goal: { op: '<=', value: LATENCY_GOAL_MS } },
+      { name: 'victim p99 outside the failover: produced → job enqueued (Kafka, engine)', value: p99(parts.engine), unit: 'ms' },
+      { name: 'victim p99 outside the failover: enqueued → taken (queue)', value: p99(parts.queue), unit: 'ms' },
+      { name: 'victim p99 outside the failover: taken → row (worker)', value: p99(parts.worker), unit: 'ms' },
       { name: 'victim alerts missing', value: duringScopes.length + baselineScopes.length - during.length - baseline.length, unit: 'alerts' },
       { name: 'flood produced', value: round(flooded / producedSeconds), unit: 'events/s' },
       { name: 'flood read and judged (to the last commit)', value: round(flooded / drainedSeconds), unit: 'events/s' },

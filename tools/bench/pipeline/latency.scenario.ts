@@ -1,14 +1,13 @@
 import { Client } from 'pg';
 import { CompressionTypes, type Producer } from 'kafkajs';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { QUEUES, TELEMETRY_SCHEMA_VERSION, TOPICS, validateTelemetryEvent, type ClearAlertJob, type RaiseAlertJob, type TelemetryEvent } from '@kanshi/contracts';
+import { TELEMETRY_SCHEMA_VERSION, TOPICS, validateTelemetryEvent, type TelemetryEvent } from '@kanshi/contracts';
 import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { signedMessage } from '@kanshi/testing';
 import { TelemetryMix } from '../telemetry-mix';
 import { benchTenants, seedBenchTenants } from './bench-dataset';
 import { deleteGroups, deleteQueueKeys, every, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
+import { jobTimings, latencyParts } from './job-timings';
 import { ENGINE_READY, engineEnv, WORKER_READY } from './engine-run';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 
@@ -113,43 +112,6 @@ async function waitForAlerts(db: Client, tenantId: string, modelIds: readonly st
   }
 }
 
-interface JobTiming {
-  /** When the engine added the job (BullMQ `timestamp`, the engine's clock). */
-  readonly enqueuedAt: number;
-  /** When the worker took it (BullMQ `processedOn`, the worker's clock). */
-  readonly processedOn: number;
-}
-
-/**
- * Where the time went, per G1 alert: the raise job's timestamps (completed jobs are kept, see
- * RAISE_ALERT_JOB_OPTIONS). Split: producer → job added (Kafka and the engine), added → taken
- * (the queue), taken → row (the worker's transaction start).
- */
-async function jobTimings(redisUrl: string, queuePrefix: string, modelIds: ReadonlySet<string>): Promise<Map<string, JobTiming>> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
-  const timings = new Map<string, JobTiming>();
-  try {
-    const completed = await queue.getJobCountByTypes('completed');
-    const page = 1000;
-    for (let start = 0; start < completed; start += page) {
-      const jobs = await queue.getJobs(['completed'], start, start + page - 1, true);
-      if (jobs.length === 0) break;
-      for (const job of jobs) {
-        const { data } = job;
-        if (!('findings' in data) || data.rule_id !== 'G1' || !modelIds.has(data.model_id) || job.processedOn === undefined) continue;
-        const before = timings.get(data.model_id);
-        // A retried or repeated job: the first one made the row.
-        if (!before || job.timestamp < before.enqueuedAt) timings.set(data.model_id, { enqueuedAt: job.timestamp, processedOn: job.processedOn });
-      }
-    }
-    return timings;
-  } finally {
-    await queue.close();
-    connection.disconnect();
-  }
-}
-
 /** p50 and p99 of `values` (ms), as figures named `<what> p50|p99 at <label>`. */
 function split(values: number[], what: string, label: string): Figure[] {
   values.sort((a, b) => a - b);
@@ -233,16 +195,8 @@ export const latencyScenario: Scenario = {
         });
         latencies.sort((a, b) => a - b);
         const missing = produced.sentAt.size - latencies.length;
-        const jobs = await jobTimings(config.values.redisUrl, queuePrefix, new Set(produced.sentAt.keys()));
-        const parts = { engine: [] as number[], queue: [] as number[], worker: [] as number[] };
-        for (const [model, at] of produced.sentAt) {
-          const job = jobs.get(model);
-          const row = created.get(model);
-          if (!job || row === undefined) continue;
-          parts.engine.push(job.enqueuedAt - at);
-          parts.queue.push(job.processedOn - job.enqueuedAt);
-          parts.worker.push(row - job.processedOn);
-        }
+        const jobs = await jobTimings(config.values.redisUrl, queuePrefix, (job) => (job.rule_id === 'G1' && produced.sentAt.has(job.model_id) ? job.model_id : undefined));
+        const parts = latencyParts(produced.sentAt, jobs, created);
         const label = `${formatInt(rate)}/s`;
         figures.push(
           { name: `p50 at ${label}`, value: round(quantile(latencies, 0.5), 1), unit: 'ms' },

@@ -1,0 +1,56 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
+
+export interface JobTiming {
+  /** When the engine added the job (BullMQ `timestamp`, the engine's clock). */
+  readonly enqueuedAt: number;
+  /** When the worker took it (BullMQ `processedOn`, the worker's clock). */
+  readonly processedOn: number;
+}
+
+/**
+ * Where the time of some alerts went: the timestamps of their raise jobs (completed jobs are
+ * kept, see RAISE_ALERT_JOB_OPTIONS), by the name `pick` gives a job (skipped when it gives none).
+ * With the alert row's `created_at` this splits producer → job added (Kafka and the engine),
+ * added → taken (the queue), taken → row (the worker).
+ */
+export async function jobTimings(redisUrl: string, queuePrefix: string, pick: (job: RaiseAlertJob) => string | undefined): Promise<Map<string, JobTiming>> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue<RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
+  const timings = new Map<string, JobTiming>();
+  try {
+    const completed = await queue.getJobCountByTypes('completed');
+    const page = 1000;
+    for (let start = 0; start < completed; start += page) {
+      const jobs = await queue.getJobs(['completed'], start, start + page - 1, true);
+      if (jobs.length === 0) break;
+      for (const job of jobs) {
+        const { data } = job;
+        const name = 'findings' in data ? pick(data) : undefined;
+        if (name === undefined || job.processedOn === undefined) continue;
+        const before = timings.get(name);
+        // A retried or repeated job: the first one made the row.
+        if (!before || job.timestamp < before.enqueuedAt) timings.set(name, { enqueuedAt: job.timestamp, processedOn: job.processedOn });
+      }
+    }
+    return timings;
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+/** The three parts of each alert's latency (ms), for the alerts with both a job and a row. */
+export function latencyParts(sentAt: ReadonlyMap<string, number>, jobs: ReadonlyMap<string, JobTiming>, created: ReadonlyMap<string, number>): { engine: number[]; queue: number[]; worker: number[] } {
+  const parts = { engine: [] as number[], queue: [] as number[], worker: [] as number[] };
+  for (const [name, at] of sentAt) {
+    const job = jobs.get(name);
+    const row = created.get(name);
+    if (!job || row === undefined) continue;
+    parts.engine.push(job.enqueuedAt - at);
+    parts.queue.push(job.processedOn - job.enqueuedAt);
+    parts.worker.push(row - job.processedOn);
+  }
+  return parts;
+}

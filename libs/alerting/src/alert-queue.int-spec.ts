@@ -1,6 +1,6 @@
 import { Injectable, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
@@ -59,6 +59,36 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
       await app.close();
       await producer.onApplicationShutdown();
       await queue.close();
+    }
+  });
+
+  it('puts a tenant’s jobs past its fair share of the minute behind another tenant’s, in a real BullMQ', async () => {
+    const fairPrefix = uniqueId('kanshi-test-fair');
+    const producer = new AlertQueue(loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: fairPrefix, KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE: '5' }));
+    const flooder = uniqueId('flooder');
+    const victim = uniqueId('victim');
+    const jobOf = (tenantId: string, i: number) => raiseAlertJob(tenantId, `model-${i}`, [findingRecord(g1Fingerprint(tenantId, `model-${i}`))]);
+    const taken: string[] = [];
+    let worker: Worker | undefined;
+    try {
+      await producer.enqueue(Array.from({ length: 20 }, (_, i) => jobOf(flooder, i)));
+      await producer.enqueue([jobOf(victim, 0)]);
+      worker = new Worker(
+        QUEUES.alerts,
+        (job) => {
+          taken.push((job.data as RaiseAlertJob).tenant_id === victim ? 'victim' : 'flooder');
+          return Promise.resolve();
+        },
+        { connection: new Redis(config.values.redisUrl, { maxRetriesPerRequest: null }), prefix: fairPrefix, concurrency: 1 },
+      );
+      await waitFor('every job taken', () => Promise.resolve(taken.length === 21 ? true : undefined));
+      // The flooder's share went first, then the victim, then the rest of the flood.
+      expect(taken).toEqual([...Array<string>(5).fill('flooder'), 'victim', ...Array<string>(15).fill('flooder')]);
+    } finally {
+      await worker?.close();
+      await producer.onApplicationShutdown();
+      const keys = await redis.keys(`${fairPrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
     }
   });
 

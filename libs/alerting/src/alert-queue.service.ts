@@ -3,6 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { clearAlertJobId, JOBS, QUEUES, raiseAlertJobId, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
+import { BEHIND_OTHERS_PRIORITY, FairShare } from './quotas/fair-share';
 import { createRedisConnection, logRedisOutages } from './redis-connection';
 
 /** Backoff type of alert jobs: exponential from one second, capped at one minute. */
@@ -36,19 +37,31 @@ export class AlertQueue implements OnApplicationShutdown {
   private readonly connection: Redis;
   private readonly queue: Queue;
 
+  /** Which jobs go behind other tenants' (see {@link FairShare}). */
+  private readonly fairShare: FairShare;
+
   constructor(config: AppConfig) {
+    this.fairShare = new FairShare(config.values.alertJobsFairSharePerMinute);
     this.connection = createRedisConnection(config.values.redisUrl, 'producer', 'kanshi-alert-queue');
     this.queue = new Queue(QUEUES.alerts, { connection: this.connection, prefix: config.values.queuePrefix });
     logRedisOutages(this.connection, [this.queue], new Logger(AlertQueue.name), 'Redis (alert queue)');
   }
 
-  /** Enqueues the jobs with deterministic ids; resolves once Redis has them all. */
+  /**
+   * Enqueues the jobs with deterministic ids; resolves once Redis has them all. A tenant's jobs
+   * past its fair share of the minute go behind the other tenants' (a BullMQ priority).
+   */
   async enqueue(jobs: readonly RaiseAlertJob[], clears: readonly ClearAlertJob[] = []): Promise<void> {
     if (jobs.length === 0 && clears.length === 0) return;
+    const opts = (jobId: string, tenantId: string) => ({
+      ...RAISE_ALERT_JOB_OPTIONS,
+      jobId,
+      ...(this.fairShare.take(tenantId) ? {} : { priority: BEHIND_OTHERS_PRIORITY }),
+    });
     await this.queue.addBulk([
-      ...jobs.map((data) => ({ name: JOBS.raiseAlert, data, opts: { ...RAISE_ALERT_JOB_OPTIONS, jobId: raiseAlertJobId(data) } })),
+      ...jobs.map((data) => ({ name: JOBS.raiseAlert, data, opts: opts(raiseAlertJobId(data), data.tenant_id) })),
       // Clears go through the same retry policy: a lost clear would leave an alert open for ever.
-      ...clears.map((data) => ({ name: JOBS.clearAlert, data, opts: { ...RAISE_ALERT_JOB_OPTIONS, jobId: clearAlertJobId(data) } })),
+      ...clears.map((data) => ({ name: JOBS.clearAlert, data, opts: opts(clearAlertJobId(data), data.tenant_id) })),
     ]);
   }
 

@@ -66,6 +66,7 @@ describe('loadConfig', () => {
       eventsPerMinuteQuota: 600_000,
       unregisteredModelsPerDayQuota: 1000,
       alertCreationsPerMinuteQuota: 30_000,
+      alertJobsFairSharePerMinute: 600,
       notificationsPerMinuteQuota: 600,
     });
     expect(config.isProduction).toBe(false);

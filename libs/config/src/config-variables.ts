@@ -413,6 +413,13 @@ export const CONFIG_VARIABLES = {
     default: '30000',
     parse: integer(1, 100_000_000),
   },
+  alertJobsFairSharePerMinute: {
+    name: 'KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE',
+    description:
+      'Alert jobs one tenant queues per minute (per engine instance, and per alert worker for the jobs it queues) before its further jobs of that minute wait behind every other tenant\'s: one tenant\'s incident storm or flood delays its own alerts, not the others\'. Nothing is refused.',
+    default: '600',
+    parse: integer(1, 100_000_000),
+  },
   notificationsPerMinuteQuota: {
     name: 'KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE',
     description:

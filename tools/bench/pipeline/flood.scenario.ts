@@ -211,6 +211,15 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     await victimDuring;
     const duringScopes = [...sentAt.keys()].slice(floodScopesFrom);
     const during = await latencies(duringScopes, 60_000);
+    // The victim's worst latency per 5 s of the flood, to see when it suffered.
+    const created = await createdAt(duringScopes, 1000);
+    const worstBySlot = new Map<number, number>();
+    for (const scope of duringScopes) {
+      const at = sentAt.get(scope) ?? 0;
+      const slot = Math.floor((at - started) / 5000) * 5;
+      const latency = (created.get(scope) ?? Number.NaN) - at;
+      worstBySlot.set(slot, Math.max(worstBySlot.get(slot) ?? 0, Number.isNaN(latency) ? Infinity : latency));
+    }
     // The victim's events sent while no engine held their partition (from the kill until the
     // replacement had caught up to them) measure the failover, not the flood: shown apart too.
     const recoveredAt = replacementReadyAt + 15_000;
@@ -247,6 +256,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       { name: 'flood dead-lettered QUOTA_EXCEEDED (replacement engine)', value: letters.get('QUOTA_EXCEEDED') ?? 0, unit: 'records' },
     ];
     notes.push(
+      `Victim's worst latency per 5 s from the flood's start (s: ms): ${[...worstBySlot].map(([slot, ms]) => `${slot}: ${Math.round(ms)}`).join(', ')}; the kill -9 at ${round((killedAt - started) / 1000, 1)} s, the replacement ready at ${round((replacementReadyAt - started) / 1000, 1)} s, the flood produced by ${round(producedSeconds, 1)} s.`,
       `Flooder's alerts by rule: ${flooderAlerts.rows.map((r) => `${r.rule_id} ${r.n}`).join(', ') || 'none'} (G1 is bounded by KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY, Q1 is its quota alert).`,
       `Dead letters counted by the replacement engine (its /metrics; the first engine's counts died with it): ${[...letters].filter(([, n]) => n > 0).map(([r, n]) => `${r} ${formatInt(n)}`).join(', ') || 'none'}.`,
       'The victim shares partitions with the flood (models hash over all of them): its events wait behind what the flood put before them. Latency: the event timestamp (the bench clock at send) to created_at of its F1 alert row.',

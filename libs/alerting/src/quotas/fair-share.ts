@@ -1,0 +1,39 @@
+/** BullMQ takes jobs without a priority first: a prioritized job waits behind every one of those. */
+export const BEHIND_OTHERS_PRIORITY = 1;
+
+/** Tenants counted at once before the counts of past minutes are dropped. */
+const MAX_COUNTED = 10_000;
+
+/**
+ * Fair queueing of alert jobs between tenants, per process: a tenant's first `share` jobs of a
+ * minute go to the queue as usual; further ones of that minute go behind every other tenant's
+ * (BullMQ priority), so one tenant's incident storm or flood delays its own alerts, not the
+ * others'. Nothing is refused or held: the jobs only wait their turn. Pure apart from the clock.
+ */
+export class FairShare {
+  private readonly counts = new Map<string, { minute: number; jobs: number }>();
+
+  constructor(
+    readonly share: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Counts one job of the tenant; `true` while it is within its share of this minute. */
+  take(tenantId: string): boolean {
+    const minute = Math.floor(this.clock() / 60_000);
+    let count = this.counts.get(tenantId);
+    if (!count || count.minute !== minute) {
+      if (!count && this.counts.size >= MAX_COUNTED) this.forgetBefore(minute);
+      count = { minute, jobs: 0 };
+      this.counts.set(tenantId, count);
+    }
+    count.jobs += 1;
+    return count.jobs <= this.share;
+  }
+
+  private forgetBefore(minute: number): void {
+    for (const [tenantId, count] of this.counts) if (count.minute < minute) this.counts.delete(tenantId);
+    // Still full (more tenants in one minute than that): start the minute over rather than grow.
+    if (this.counts.size >= MAX_COUNTED) this.counts.clear();
+  }
+}

@@ -16,6 +16,9 @@ process.env['KANSHI_DATABASE_MIGRATION_URL'] = withTestSuffix(databaseMigrationU
 process.env['KANSHI_QUEUE_PREFIX'] = process.env['KANSHI_TEST_QUEUE_PREFIX'] ?? 'kanshi-test';
 process.env['KANSHI_LOG_LEVEL'] = process.env['KANSHI_LOG_LEVEL'] ?? 'warn';
 process.env['NODE_ENV'] = 'test';
+// The tests produce tens of thousands of events of one tenant within seconds to prove other
+// things (no loss through outages and kills); the quota specs set the quotas they test.
+process.env['KANSHI_QUOTA_EVENTS_PER_MINUTE'] = process.env['KANSHI_QUOTA_EVENTS_PER_MINUTE'] ?? '100000000';
 // Engines started by the tests (several at once) take any free port for their operations endpoint.
 process.env['KANSHI_ENGINE_HTTP_PORT'] = process.env['KANSHI_ENGINE_HTTP_PORT'] ?? '0';
 // The local broker authenticates every client: the tests' own clients sign in as its super

@@ -70,22 +70,27 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
     const jobOf = (tenantId: string, i: number) => raiseAlertJob(tenantId, `model-${i}`, [findingRecord(g1Fingerprint(tenantId, `model-${i}`))]);
     const taken: string[] = [];
     let worker: Worker | undefined;
+    const workerConnection = new Redis(config.values.redisUrl, { maxRetriesPerRequest: null });
     try {
       await producer.enqueue(Array.from({ length: 20 }, (_, i) => jobOf(flooder, i)));
-      await producer.enqueue([jobOf(victim, 0)]);
+      // The victim a little over its own share: its sixth job still goes before the flood's rest.
+      await producer.enqueue(Array.from({ length: 6 }, (_, i) => jobOf(victim, i)));
       worker = new Worker(
         QUEUES.alerts,
         (job) => {
           taken.push((job.data as RaiseAlertJob).tenant_id === victim ? 'victim' : 'flooder');
           return Promise.resolve();
         },
-        { connection: new Redis(config.values.redisUrl, { maxRetriesPerRequest: null }), prefix: fairPrefix, concurrency: 1 },
+        { connection: workerConnection, prefix: fairPrefix, concurrency: 1 },
       );
-      await waitFor('every job taken', () => Promise.resolve(taken.length === 21 ? true : undefined));
-      // The flooder's share went first, then the victim, then the rest of the flood.
-      expect(taken).toEqual([...Array<string>(5).fill('flooder'), 'victim', ...Array<string>(15).fill('flooder')]);
+      await waitFor('every job taken', () => Promise.resolve(taken.length === 26 ? true : undefined));
+      // Both shares first (in the order queued); past them, the jobs one share over (the flood's
+      // queued first, then the victim's); then the flood's two and three shares over.
+      const times = (name: string, n: number) => Array<string>(n).fill(name);
+      expect(taken).toEqual([...times('flooder', 5), ...times('victim', 5), ...times('flooder', 5), 'victim', ...times('flooder', 10)]);
     } finally {
       await worker?.close();
+      workerConnection.disconnect();
       await producer.onApplicationShutdown();
       const keys = await redis.keys(`${fairPrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);

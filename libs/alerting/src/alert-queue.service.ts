@@ -3,7 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { clearAlertJobId, JOBS, QUEUES, raiseAlertJobId, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { BEHIND_OTHERS_PRIORITY, FairShare } from './quotas/fair-share';
+import { FairShare } from './quotas/fair-share';
 import { createRedisConnection, logRedisOutages } from './redis-connection';
 
 /** Backoff type of alert jobs: exponential from one second, capped at one minute. */
@@ -49,15 +49,15 @@ export class AlertQueue implements OnApplicationShutdown {
 
   /**
    * Enqueues the jobs with deterministic ids; resolves once Redis has them all. A tenant's jobs
-   * past its fair share of the minute go behind the other tenants' (a BullMQ priority).
+   * past its fair share of the minute go behind the other tenants' (a BullMQ priority that grows
+   * with the shares it used).
    */
   async enqueue(jobs: readonly RaiseAlertJob[], clears: readonly ClearAlertJob[] = []): Promise<void> {
     if (jobs.length === 0 && clears.length === 0) return;
-    const opts = (jobId: string, tenantId: string) => ({
-      ...RAISE_ALERT_JOB_OPTIONS,
-      jobId,
-      ...(this.fairShare.take(tenantId) ? {} : { priority: BEHIND_OTHERS_PRIORITY }),
-    });
+    const opts = (jobId: string, tenantId: string) => {
+      const priority = this.fairShare.take(tenantId);
+      return { ...RAISE_ALERT_JOB_OPTIONS, jobId, ...(priority === undefined ? {} : { priority }) };
+    };
     await this.queue.addBulk([
       ...jobs.map((data) => ({ name: JOBS.raiseAlert, data, opts: opts(raiseAlertJobId(data), data.tenant_id) })),
       // Clears go through the same retry policy: a lost clear would leave an alert open for ever.

@@ -63,10 +63,10 @@ describe('loadConfig', () => {
       secretsPreviousKeys: undefined,
       outboundAllowlist: undefined,
       channelRecipientsQuota: 50,
-      eventsPerMinuteQuota: 600_000,
+      eventsPerMinuteQuota: 120_000,
       unregisteredModelsPerDayQuota: 1000,
       alertCreationsPerMinuteQuota: 30_000,
-      alertJobsFairSharePerMinute: 600,
+      alertJobsFairSharePerMinute: 60,
       notificationsPerMinuteQuota: 600,
     });
     expect(config.isProduction).toBe(false);

@@ -395,8 +395,8 @@ export const CONFIG_VARIABLES = {
   eventsPerMinuteQuota: {
     name: 'KANSHI_QUOTA_EVENTS_PER_MINUTE',
     description:
-      'Telemetry events of one tenant each engine instance evaluates per minute (a burst of that many, refilled evenly); more are dead-lettered as `QUOTA_EXCEEDED` and raise the tenant\'s `Q1` alert. Per instance: n instances let a tenant through up to n times as many.',
-    default: '600000',
+      'Telemetry events of one tenant each engine instance evaluates per minute, counted by when they reached Kafka (so a backlog is judged at the pace it arrived), at most a sixth of it in any 10 s; more are dead-lettered as `QUOTA_EXCEEDED` and raise the tenant\'s `Q1` alert. Per instance: n instances let a tenant through up to n times as many. Size it below what an instance evaluates (see docs/security.md).',
+    default: '120000',
     parse: integer(1, 1_000_000_000),
   },
   unregisteredModelsPerDayQuota: {
@@ -416,8 +416,8 @@ export const CONFIG_VARIABLES = {
   alertJobsFairSharePerMinute: {
     name: 'KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE',
     description:
-      'Alert jobs one tenant queues per minute (per engine instance, and per alert worker for the jobs it queues) before its further jobs of that minute wait behind every other tenant\'s: one tenant\'s incident storm or flood delays its own alerts, not the others\'. Nothing is refused.',
-    default: '600',
+      'Alert jobs one tenant queues per minute (per engine instance, and per alert worker for the jobs it queues) before its further jobs of that minute wait behind the other tenants\' (a BullMQ priority that grows with each share used, so a tenant a little over still goes before one far over): one tenant\'s incident storm or flood delays its own alerts, not the others\'. Nothing is refused.',
+    default: '60',
     parse: integer(1, 100_000_000),
   },
   notificationsPerMinuteQuota: {

@@ -12,6 +12,8 @@ export interface BatchRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers?: IHeaders;
+  /** The record's Kafka timestamp, epoch ms as text (the append time on a `LogAppendTime` topic). */
+  readonly timestamp?: string;
 }
 
 /** What an `@EventPattern(topic)` handler receives from {@link KafkaBatchServer}. */
@@ -148,6 +150,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         key: m.key,
         value: m.value,
         headers: m.headers,
+        timestamp: m.timestamp,
       })),
       highWatermark: batch.highWatermark,
       assignment: this.assignment,

@@ -20,7 +20,9 @@ export const TOPIC_COMPRESSION = 'gzip';
 export function kanshiTopics(telemetryPartitions: number): TopicPlan[] {
   const configs = { 'compression.type': TOPIC_COMPRESSION };
   return [
-    { topic: TOPICS.telemetry, numPartitions: telemetryPartitions, configs },
+    // The broker stamps each record with its arrival: the engine meters tenants' quotas by it
+    // (a producer cannot claim other times), and a backlog counts at the pace it arrived.
+    { topic: TOPICS.telemetry, numPartitions: telemetryPartitions, configs: { ...configs, 'message.timestamp.type': 'LogAppendTime' } },
     { topic: TOPICS.telemetryDeadLetter, numPartitions: Math.max(1, Math.min(3, telemetryPartitions)), configs },
   ];
 }

@@ -277,7 +277,8 @@ describe('TelemetryBatchProcessor', () => {
       new TelemetryBatchProcessor(new PolicyEvaluator(SectorModuleRegistry.load([TestGeneralModule])), new StaticModelInventory([knownModel], ['acme', 'globex']), 4096, keyring, q);
 
     it("dead-letters a flooding tenant's events over its quota as QUOTA_EXCEEDED, reports the breach once, and leaves the other tenant alone", () => {
-      const engine = withQuotas(quotas(3));
+      // 18 a minute: 3 per 10 s window of arrival.
+      const engine = withQuotas(quotas(18));
       const acme = Array.from({ length: 6 }, (_, i) => record(event({ event_id: `a${i}`, model_id: 'known' }), 'acme:known'));
       const globex = Array.from({ length: 3 }, (_, i) => record(event({ tenant_id: 'globex', event_id: `g${i}`, model_id: 'g' }), 'globex:g'));
 
@@ -286,12 +287,23 @@ describe('TelemetryBatchProcessor', () => {
       expect(outcome.evaluated).toBe(3 + 3);
       expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual(acme.slice(3).map((r) => [r.offset, 'QUOTA_EXCEEDED']));
       expect(outcome.deadLetters[0]?.error).toContain('KANSHI_QUOTA_EVENTS_PER_MINUTE');
-      expect(outcome.quotaBreaches).toEqual([expect.objectContaining({ tenantId: 'acme', quota: 'events-per-minute', limit: 3 })]);
+      expect(outcome.quotaBreaches).toEqual([expect.objectContaining({ tenantId: 'acme', quota: 'events-per-minute', limit: 18 })]);
       // Later in the same minute: still refused, not reported again.
       expect(engine.process([record(event({ event_id: 'a6', model_id: 'known' }), 'acme:known')])).toMatchObject({ evaluated: 0, quotaBreaches: [] });
-      // The bucket refills evenly: a third of a minute later, one more event goes through.
-      now += 20_000;
+      // The next window of 10 s admits more.
+      now += 10_000;
       expect(engine.process([record(event({ event_id: 'a7', model_id: 'known' }), 'acme:known')]).evaluated).toBe(1);
+    });
+
+    it('meters events by their arrival in Kafka: a backlog read at once is judged at the pace it arrived, a flood is not', () => {
+      const engine = withQuotas(quotas(18));
+      const arrived = (ms: number, id: string) => ({ ...record(event({ event_id: id, model_id: 'known' }), 'acme:known'), timestamp: String(now - ms) });
+      // A minute's backlog, 3 events in each 10 s of it (as after an outage), read in one batch: all judged.
+      const backlog = Array.from({ length: 18 }, (_, i) => arrived(60_000 - Math.floor(i / 3) * 10_000, `b${i}`));
+      expect(engine.process(backlog)).toMatchObject({ evaluated: 18, deadLetters: [] });
+      // The same number arriving at one moment: a window's share.
+      const flood = Array.from({ length: 18 }, (_, i) => arrived(0, `f${i}`));
+      expect(engine.process(flood).evaluated).toBe(3);
     });
 
     it("never lets anyone exhaust another tenant's quota: records it cannot authenticate take nothing", () => {

@@ -22,6 +22,8 @@ export interface TelemetryRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+  /** The record's Kafka timestamp (epoch ms as text): on the telemetry topic, when the broker appended it. */
+  readonly timestamp?: string;
 }
 
 /** A record the engine cannot use, and why, for the dead-letter topic. */
@@ -140,8 +142,9 @@ export class TelemetryBatchProcessor {
     // A tenant already over a quota on this instance: refused before the signature and the JSON
     // are even read, so a flood costs the others as little as can be. (Only a tenant that
     // authenticated has a quota to spend: nobody can spend another tenant's.)
+    const arrivedAt = record.timestamp === undefined ? undefined : Number(record.timestamp);
     if (keyTenant !== undefined) {
-      if (this.quotas.exhausted(keyTenant)) return this.overQuota(record, keyTenant, TENANT_QUOTAS.events, batch);
+      if (this.quotas.exhausted(keyTenant, arrivedAt)) return this.overQuota(record, keyTenant, TENANT_QUOTAS.events, batch);
       const keyModel = colon < 0 ? undefined : keyText?.slice(colon + 1);
       if (keyModel !== undefined && this.quotas.unregisteredSpent(keyTenant, keyModel) && !this.inventory.get(keyTenant, keyModel)) {
         return this.overQuota(record, keyTenant, TENANT_QUOTAS.unregisteredModels, batch);
@@ -180,7 +183,7 @@ export class TelemetryBatchProcessor {
     if (placed !== undefined) return placed;
     const model = this.inventory.get(event.tenant_id, event.model_id);
     if (!model && !this.quotas.admitsUnregistered(event.tenant_id, event.model_id)) return this.overQuota(record, event.tenant_id, TENANT_QUOTAS.unregisteredModels, batch);
-    if (!this.quotas.takeEvent(event.tenant_id)) return this.overQuota(record, event.tenant_id, TENANT_QUOTAS.events, batch);
+    if (!this.quotas.takeEvent(event.tenant_id, arrivedAt)) return this.overQuota(record, event.tenant_id, TENANT_QUOTAS.events, batch);
     const time = Date.parse(event.timestamp);
     this.evaluator.evaluate(event, model, collector, owner, time);
     if (seen.latestEventTime === null || time > seen.latestEventTime) seen.latestEventTime = time;

@@ -48,6 +48,18 @@ async function deadLetters(port: number): Promise<Map<string, number>> {
   return found;
 }
 
+/** The engine's memory by part (MB), from its Prometheus endpoint; `undefined` when it cannot be read. */
+async function memoryParts(port: number): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number } | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const mb = (name: string) => Number(new RegExp(`^kanshi_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1_048_576;
+    const parts = { rss: mb('process_resident_memory_bytes'), heapUsed: mb('nodejs_heap_size_used_bytes'), heapTotal: mb('nodejs_heap_size_total_bytes'), external: mb('nodejs_external_memory_bytes') };
+    return Number.isFinite(parts.rss) ? parts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The flood: 1M events of one tenant over 200,000 new model ids and 100,000 feature names,
  * produced as fast as one producer can, while another tenant sends a critical finding (F1: a
@@ -80,7 +92,8 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   }
 
   const port = await freePort();
-  const env = { ...engineEnv(groupId, queuePrefix), KANSHI_ENGINE_HTTP_PORT: String(port) };
+  // The engine with the tenants' quotas as configured (the other scenarios lift the events quota).
+  const env = { ...engineEnv(groupId, queuePrefix), KANSHI_ENGINE_HTTP_PORT: String(port), KANSHI_QUOTA_EVENTS_PER_MINUTE: String(config.values.eventsPerMinuteQuota) };
   try {
     await withAdmin(kafka, async (admin) => {
       const ends = await admin.fetchTopicOffsets(TOPICS.telemetry);
@@ -94,12 +107,15 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
 
     // The victim: a prediction of a version nobody approved, a new one each time (a new alert each).
     const sentAt = new Map<string, number>();
+    /** When the broker appended each victim event (the topic's LogAppendTime, from the produce answer). */
+    const appendedAt = new Map<string, number>();
     let victimSent = 0;
-    const victimEvent = (): Message => {
+    const victimEvent = (): { scope: string; message: Message } => {
       victimSent += 1;
       const version = `9.${victimSent}.0`;
       const now = Date.now();
-      sentAt.set(`served-version:${version}`, now);
+      const scope = `served-version:${version}`;
+      sentAt.set(scope, now);
       const event: TelemetryEvent = {
         schema_version: TELEMETRY_SCHEMA_VERSION,
         event_id: `${runId}-victim-${victimSent}`,
@@ -110,14 +126,17 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
         model_version: version,
         payload: { input_hash: 'bench', score: 0.5, decision: 'approve' },
       };
-      return signedMessage(victim.ingestKey, event);
+      return { scope, message: signedMessage(victim.ingestKey, event) };
     };
     const victimLoop = (until: () => boolean) =>
       (async () => {
         while (!until()) {
           signal.throwIfAborted();
           const due = Date.now() + VICTIM_EVERY_MS;
-          await victimProducer.send({ topic: TOPICS.telemetry, acks: -1, messages: [victimEvent()] });
+          const { scope, message } = victimEvent();
+          const [meta] = await victimProducer.send({ topic: TOPICS.telemetry, acks: -1, messages: [message] });
+          const appended = Number(meta?.logAppendTime ?? -1);
+          if (appended > 0) appendedAt.set(scope, appended);
           if (due > Date.now()) await sleep(due - Date.now(), signal);
         }
       })();
@@ -155,6 +174,13 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     let rssBeforeKill = 0;
     let replacing: Promise<void> = Promise.resolve();
     const stopProgress = every(3000, () => log(`flood: ${formatInt(flooded)} produced; engine peak ${Math.round(Math.max(rssBeforeKill, engine.peakRssMb()))} MB`));
+    // What the engine's memory is made of when it peaks (sampled each second).
+    let memoryAtPeak: Awaited<ReturnType<typeof memoryParts>>;
+    const stopMemory = every(1000, () => {
+      void memoryParts(port).then((parts) => {
+        if (parts && parts.rss > (memoryAtPeak?.rss ?? 0)) memoryAtPeak = parts;
+      });
+    });
     try {
       const feature = (i: number) => `feature-${i % size.features}`;
       for (let offset = 0; offset < size.events; offset += CHUNK) {
@@ -207,6 +233,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       if (!caughtUp) await sleep(500, signal);
     }
     const drainedSeconds = (Date.now() - started) / 1000;
+    stopMemory();
     floodDone = true;
     await victimDuring;
     const duringScopes = [...sentAt.keys()].slice(floodScopesFrom);
@@ -231,6 +258,10 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     // Where the victim's time went outside the failover: Kafka and the engine, the queue, the worker.
     const jobs = await jobTimings(config.values.redisUrl, queuePrefix, (job) => (job.tenant_id === victim.tenantId && job.rule_id === 'F1' ? job.scope : undefined));
     const parts = latencyParts(new Map(steadyScopes.map((scope) => [scope, sentAt.get(scope) ?? Number.NaN])), jobs, await createdAt(steadyScopes, 1000));
+    // The first part split at the broker's append time: the producer and broker, then the engine.
+    const appended = steadyScopes.filter((scope) => appendedAt.has(scope));
+    const toBroker = appended.map((scope) => (appendedAt.get(scope) ?? 0) - (sentAt.get(scope) ?? 0));
+    const inEngine = latencyParts(new Map(appended.map((scope) => [scope, appendedAt.get(scope) ?? Number.NaN])), jobs, await createdAt(appended, 1000)).engine;
     const p99 = (values: number[]) => round(quantile(values.sort((a, b) => a - b), 0.99), 1);
     const letters = await deadLetters(port);
     const flooderAlerts = await db.query<{ rule_id: string; n: string }>(`SELECT rule_id, count(*) AS n FROM alerts WHERE tenant_id = $1 GROUP BY rule_id ORDER BY rule_id`, [flooder.tenantId]);
@@ -245,6 +276,8 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       { name: 'victim max, during the flood', value: round(during.at(-1) ?? Number.NaN, 1), unit: 'ms' },
       { name: 'victim p99, during the flood, outside the failover', value: round(quantile(steady, 0.99), 1), unit: 'ms', goal: { op: '<=', value: LATENCY_GOAL_MS } },
       { name: 'victim p99 outside the failover: produced → job enqueued (Kafka, engine)', value: p99(parts.engine), unit: 'ms' },
+      { name: '… of which produced → appended (producer, broker)', value: p99(toBroker), unit: 'ms' },
+      { name: '… of which appended → job enqueued (engine)', value: p99(inEngine), unit: 'ms' },
       { name: 'victim p99 outside the failover: enqueued → taken (queue)', value: p99(parts.queue), unit: 'ms' },
       { name: 'victim p99 outside the failover: taken → row (worker)', value: p99(parts.worker), unit: 'ms' },
       { name: 'victim alerts missing', value: duringScopes.length + baselineScopes.length - during.length - baseline.length, unit: 'alerts' },
@@ -255,6 +288,12 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       { name: 'engine exits other than the kill', value: Math.max(0, engineExits), unit: 'exits' },
       { name: 'flood dead-lettered QUOTA_EXCEEDED (replacement engine)', value: letters.get('QUOTA_EXCEEDED') ?? 0, unit: 'records' },
     ];
+    if (memoryAtPeak) {
+      const m = memoryAtPeak;
+      notes.push(
+        `Engine memory at its sampled peak (its /metrics, each second): RSS ${Math.round(m.rss)} MB = V8 heap ${Math.round(m.heapTotal)} MB (${Math.round(m.heapUsed)} MB used) + external buffers ${Math.round(m.external)} MB + ${Math.round(m.rss - m.heapTotal - m.external)} MB code, stacks and allocator.`,
+      );
+    }
     notes.push(
       `Victim's worst latency per 5 s from the flood's start (s: ms): ${[...worstBySlot].map(([slot, ms]) => `${slot}: ${Math.round(ms)}`).join(', ')}; the kill -9 at ${round((killedAt - started) / 1000, 1)} s, the replacement ready at ${round((replacementReadyAt - started) / 1000, 1)} s, the flood produced by ${round(producedSeconds, 1)} s.`,
       `Flooder's alerts by rule: ${flooderAlerts.rows.map((r) => `${r.rule_id} ${r.n}`).join(', ') || 'none'} (G1 is bounded by KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY, Q1 is its quota alert).`,

@@ -1,14 +1,17 @@
-/** BullMQ takes jobs without a priority first: a prioritized job waits behind every one of those. */
-export const BEHIND_OTHERS_PRIORITY = 1;
+/** BullMQ's lowest priority (the largest number it takes). */
+const LOWEST_PRIORITY = 2_097_152;
 
 /** Tenants counted at once before the counts of past minutes are dropped. */
 const MAX_COUNTED = 10_000;
 
 /**
  * Fair queueing of alert jobs between tenants, per process: a tenant's first `share` jobs of a
- * minute go to the queue as usual; further ones of that minute go behind every other tenant's
- * (BullMQ priority), so one tenant's incident storm or flood delays its own alerts, not the
- * others'. Nothing is refused or held: the jobs only wait their turn. Pure apart from the clock.
+ * minute go to the queue as usual; each further one gets a BullMQ priority that grows with the
+ * shares it has used this minute (1 past one share, 2 past two, ...). BullMQ takes jobs without
+ * a priority first, then the lowest numbers: a tenant a little over its share waits behind
+ * nobody's ordinary jobs but ahead of a tenant fifty times over. So one tenant's incident storm
+ * or flood delays its own alerts, not the others'. Nothing is refused or held: the jobs only
+ * wait their turn. Pure apart from the clock.
  */
 export class FairShare {
   private readonly counts = new Map<string, { minute: number; jobs: number }>();
@@ -18,8 +21,8 @@ export class FairShare {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Counts one job of the tenant; `true` while it is within its share of this minute. */
-  take(tenantId: string): boolean {
+  /** Counts one job of the tenant: `undefined` while it is within its share of this minute, else the job's priority. */
+  take(tenantId: string): number | undefined {
     const minute = Math.floor(this.clock() / 60_000);
     let count = this.counts.get(tenantId);
     if (!count || count.minute !== minute) {
@@ -28,7 +31,7 @@ export class FairShare {
       this.counts.set(tenantId, count);
     }
     count.jobs += 1;
-    return count.jobs <= this.share;
+    return count.jobs <= this.share ? undefined : Math.min(LOWEST_PRIORITY, Math.floor((count.jobs - 1) / this.share));
   }
 
   private forgetBefore(minute: number): void {

@@ -29,9 +29,9 @@ describe('ensureTopics (real Kafka)', () => {
     await admin.disconnect();
   });
 
-  it('plans gzip storage for both of Kanshi\'s topics', () => {
+  it('plans gzip storage for both of Kanshi\'s topics, and the broker\'s append times on telemetry', () => {
     expect(kanshiTopics(6)).toEqual([
-      { topic: TOPICS.telemetry, numPartitions: 6, configs: { 'compression.type': TOPIC_COMPRESSION } },
+      { topic: TOPICS.telemetry, numPartitions: 6, configs: { 'compression.type': TOPIC_COMPRESSION, 'message.timestamp.type': 'LogAppendTime' } },
       { topic: TOPICS.telemetryDeadLetter, numPartitions: 3, configs: { 'compression.type': TOPIC_COMPRESSION } },
     ]);
   });
@@ -58,5 +58,26 @@ describe('ensureTopics (real Kafka)', () => {
     // A second run finds nothing to change.
     await ensureTopics(kafka, [{ topic: existing, numPartitions: 1, configs }]);
     expect(await topicConfigs(existing)).toMatchObject({ 'compression.type': 'gzip', 'retention.ms': '3600000' });
+  });
+
+  it('makes the telemetry topic stamp records with the broker\'s time, whatever time the producer gives', async () => {
+    const stamped = uniqueId('kanshi-it-topics-stamped');
+    const [telemetry] = kanshiTopics(1);
+    await ensureTopics(kafka, [{ topic: stamped, numPartitions: 1, configs: telemetry?.configs ?? {} }]);
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const before = Date.now();
+      // A producer claiming a time an hour back: the engine's quotas must not believe it.
+      const [meta] = await producer.send({ topic: stamped, acks: -1, messages: [{ value: 'x', timestamp: String(before - 3_600_000) }] });
+      expect(Number(meta?.logAppendTime)).toBeGreaterThanOrEqual(before - 1000);
+      expect(await topicConfigs(stamped)).toMatchObject({ 'message.timestamp.type': 'LogAppendTime' });
+    } finally {
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [stamped] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 });

@@ -29,6 +29,7 @@ describe('parseDlqArgs', () => {
       limit: 50,
     });
     expect(parse('replay', '--key-prefix', 'acme:')).toEqual({ command: 'replay', filter: { keyPrefix: 'acme:' }, dryRun: false });
+    expect(parse('replay', '--reason', 'QUOTA_EXCEEDED', '--rate', '1500')).toEqual({ command: 'replay', filter: { reason: 'QUOTA_EXCEEDED' }, dryRun: false, rate: 1500 });
   });
 
   it('refuses a replay without a selector, and says why', () => {
@@ -48,6 +49,8 @@ describe('parseDlqArgs', () => {
     [['inspect', '--samples', '-1'], /--samples "-1": expected a whole number/],
     [['inspect', '--samples', '1', '--samples', '2'], /given twice/],
     [['replay', '--reason', 'NOT_JSON', '--limit', '0'], /--limit "0"/],
+    [['replay', '--reason', 'NOT_JSON', '--rate', '0'], /--rate "0": expected a whole number ≥ 1/],
+    [['inspect', '--rate', '10'], /unknown option --rate/],
     [['replay', '--reason', 'NOT_JSON', '--dry-run=yes'], /takes no value/],
     [['replay', '--reason', 'NOT_JSON', '--since', '1h', '--until', '2h'], /--until must be later than --since/],
   ])('rejects %j as a usage error', (argv, message) => {

@@ -30,6 +30,9 @@ replay options (--reason or --key-prefix is required):
   --since <time>       Only records written at or after <time>.
   --until <time>       Only records written before <time>.
   --limit <n>          Replay at most <n> records.
+  --rate <n>           Replay at most <n> records a second. The engine meters each tenant's
+                       events by their arrival (KANSHI_QUOTA_EVENTS_PER_MINUTE): replay
+                       QUOTA_EXCEEDED records below the tenant's quota, or they are refused again.
   --dry-run            Count what would be replayed; write nothing.
 
 Other:
@@ -89,7 +92,7 @@ function parseReason(raw: string): string {
 
 const FLAGS = {
   inspect: { valued: ['--since', '--reason', '--samples'], switches: [] },
-  replay: { valued: ['--reason', '--key-prefix', '--since', '--until', '--limit'], switches: ['--dry-run'] },
+  replay: { valued: ['--reason', '--key-prefix', '--since', '--until', '--limit', '--rate'], switches: ['--dry-run'] },
 } as const satisfies Record<string, { valued: readonly string[]; switches: readonly string[] }>;
 
 /** Splits `--flag value`, `--flag=value` and switches, refusing anything the command does not take. */
@@ -150,6 +153,7 @@ export function parseDlqArgs(argv: readonly string[], now = Date.now()): DlqComm
       const since = flags.get('--since');
       const until = flags.get('--until');
       const limit = flags.get('--limit');
+      const rate = flags.get('--rate');
       if (reason === undefined && keyPrefix === undefined) {
         throw new UsageError(
           'replay: give --reason and/or --key-prefix, so only records whose cause is fixed go back to the telemetry topic ' +
@@ -170,6 +174,7 @@ export function parseDlqArgs(argv: readonly string[], now = Date.now()): DlqComm
         filter,
         dryRun: flags.has('--dry-run'),
         ...(limit !== undefined ? { limit: parseCount('--limit', limit, 1) } : {}),
+        ...(rate !== undefined ? { rate: parseCount('--rate', rate, 1) } : {}),
       };
     }
     default:

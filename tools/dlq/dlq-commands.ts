@@ -1,5 +1,6 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { DLQ_TOOL_GROUP_PREFIX, requestChunks, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
+import { DLQ_TOOL_GROUP_PREFIX, requestChunks, TELEMETRY_PARTITIONER, type OutgoingRecord } from '@kanshi/messaging';
+import { RateLimiter, systemClock, type Clock } from '@kanshi/telemetry-client';
 import { DeadLetterSummary, formatSummary, replayDecision, replayRecord, type DeadLetterFilter } from './dead-letter';
 import { connectAdmin, readDeadLetters, type BatchVerdict, type ReadOptions } from './dead-letter.reader';
 
@@ -56,6 +57,21 @@ export interface ReplayOptions extends Pick<ReadOptions, 'idleTimeoutMs' | 'onPr
   readonly filter: DeadLetterFilter;
   readonly dryRun: boolean;
   readonly limit?: number;
+  /** Most records produced per second (`--rate`); as fast as the broker takes them when absent. */
+  readonly rate?: number;
+  /** Time for the rate (tests pass their own). */
+  readonly clock?: Clock;
+}
+
+/**
+ * The produce requests of a replay: ones the broker accepts, and with a rate, at most a tenth of
+ * a second's worth each, so the records reach Kafka (and the engine's quotas) evenly.
+ */
+export function replaySends(records: readonly OutgoingRecord[], rate?: number): OutgoingRecord[][] {
+  const chunks = requestChunks(records);
+  if (rate === undefined) return chunks;
+  const most = Math.max(1, Math.floor(rate / 10));
+  return chunks.flatMap((chunk) => Array.from({ length: Math.ceil(chunk.length / most) }, (_, i) => chunk.slice(i * most, (i + 1) * most)));
 }
 
 export interface ReplayResult {
@@ -83,7 +99,8 @@ export function assertSelective(filter: DeadLetterFilter): void {
 
 export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): Promise<ReplayResult> {
   assertSelective(options.filter);
-  const { dlqTopic, targetTopic, filter, dryRun, limit } = options;
+  const { dlqTopic, targetTopic, filter, dryRun, limit, rate } = options;
+  const pace = rate === undefined ? undefined : new RateLimiter(rate, options.clock ?? systemClock);
   let producer: Producer | undefined;
   if (!dryRun) {
     const admin = await connectAdmin(kafka);
@@ -144,7 +161,8 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
           }
         }
         // Bundles unpack into many records: sent in requests the broker accepts.
-        for (const messages of producer ? requestChunks(outgoing) : []) {
+        for (const messages of producer ? replaySends(outgoing, rate) : []) {
+          if (pace) for (let i = 0; i < messages.length; i += 1) await pace.take();
           await producer?.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages });
         }
         replayed += outgoing.length;

@@ -185,6 +185,32 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
     }
   });
 
+  it('replays at --rate: the sends are spread over the time the rate asks for', async () => {
+    const pacedTarget = uniqueId('test.telemetry');
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: pacedTarget, numPartitions: 1, replicationFactor: 1 }] });
+    // A clock whose sleeps pass at once and are added up: what the rate made the replay wait.
+    let now = 0;
+    let slept = 0;
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => {
+        now += ms;
+        slept += ms;
+        return Promise.resolve();
+      },
+    };
+    try {
+      const result = await replayDeadLetters(kafka, { dlqTopic, targetTopic: pacedTarget, filter: { reason: 'QUOTA_EXCEEDED' }, dryRun: false, rate: 10, clock });
+      expect(result.replayed).toBe(40);
+      // 40 records at 10 a second, the first at once: 3.9 s of waiting.
+      expect(slept).toBeGreaterThanOrEqual(3800);
+      expect(slept).toBeLessThanOrEqual(4000);
+      expect(await readReplayed(pacedTarget, 40)).toHaveLength(40);
+    } finally {
+      await admin.deleteTopics({ topics: [pacedTarget] }).catch(() => undefined);
+    }
+  });
+
   it('stops at --limit and refuses a replay without a selector', async () => {
     const limited = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { keyPrefix: 'broken:' }, dryRun: true, limit: 2 });
     expect(limited).toMatchObject({ replayed: 2, stoppedAtLimit: true });

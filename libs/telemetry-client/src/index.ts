@@ -31,6 +31,7 @@ export {
 } from './event-builders';
 export { GatewayTransport, telemetryEndpoint, type GatewayTransportOptions } from './http-transport';
 export { kafkaSecurityFromEnv, type KafkaSecurity } from './kafka-security';
+export { RateLimiter } from './cli/rate-limiter';
 export { isRetriableKafkaError, KafkaTransport, type KafkaLogLevel, type KafkaSaslMechanism, type KafkaSaslOptions, type KafkaTransportOptions } from './kafka-transport';
 export { DEFAULT_SHUTDOWN_SIGNALS, flushOnShutdown, type ShutdownHookOptions, type SignalTarget } from './shutdown-hook';
 export {

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { AssignerProtocol, type Kafka, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { TOPICS, telemetryKey, type TelemetryEvent } from '@kanshi/contracts';
@@ -9,6 +8,7 @@ import {
   alertTally,
   committedOffsets,
   createTenantFixture,
+  deleteQueueKeys,
   expectedTally,
   groupCaughtUp,
   signedMessage,
@@ -159,10 +159,7 @@ describe('outages of PostgreSQL and Redis (built engine and alert worker behind 
     await Promise.all(apps.map((a) => a.stop('SIGTERM')));
     await postgresProxy?.close();
     await redisProxy?.close();
-    const redis = new Redis(config.values.redisUrl);
-    const keys = await redis.keys(`${queuePrefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteQueueKeys(config.values.redisUrl, queuePrefix);
     await producer?.disconnect();
     await dataSource?.destroy();
   });

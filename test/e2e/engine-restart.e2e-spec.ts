@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { TOPICS } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { createDataSource } from '@kanshi/persistence';
-import { committedOffsets, createTenantFixture, signedMessage, startGroupAtEnd, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
+import { committedOffsets, createTenantFixture, deleteQueueKeys, signedMessage, startGroupAtEnd, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
 import { requireBuild, startBuiltApp, type RunningBuiltApp } from './run-built-app';
 
 const PLUGIN = './dist/examples/acme-credit-override/src/index.js';
@@ -92,10 +91,7 @@ describe('rule state across an engine kill -9 (built engine, real Kafka and Post
 
   afterAll(async () => {
     await Promise.all(engines.map((e) => e.stop('SIGKILL')));
-    const redis = new Redis(config.values.redisUrl);
-    const keys = await redis.keys(`${queuePrefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteQueueKeys(config.values.redisUrl, queuePrefix);
     await producer?.disconnect();
     await dataSource?.destroy();
   });

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
 import { ConfigModule, loadConfig } from '@kanshi/config';
 import { PersistenceModule } from '@kanshi/persistence';
-import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, TcpFaultProxy, uniqueId, waitFor } from '@kanshi/testing';
+import { createTenantFixture, deleteQueueKeys, findingRecord, g1Fingerprint, raiseAlertJob, TcpFaultProxy, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertQueue } from './alert-queue.service';
 import { AlertingModule } from './alerting.module';
 import { JobHandler } from './job-handler.decorator';
@@ -23,8 +23,7 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
   const redis = new Redis(config.values.redisUrl);
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteQueueKeys(config.values.redisUrl, prefix);
     redis.disconnect();
   });
 
@@ -92,8 +91,7 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
       await worker?.close();
       workerConnection.disconnect();
       await producer.onApplicationShutdown();
-      const keys = await redis.keys(`${fairPrefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteQueueKeys(config.values.redisUrl, fairPrefix);
     }
   });
 

@@ -20,3 +20,4 @@ export {
 } from './telemetry-fuzzer';
 export { createTopic, deleteTopics, readTopic, recordCount, type ReadRecord } from './topic-reader';
 export { TcpFaultProxy, type CutMode, type TcpFaultProxyOptions } from './tcp-fault-proxy';
+export { deleteQueueKeys } from './queue-keys';

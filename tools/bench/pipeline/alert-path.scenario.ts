@@ -9,8 +9,8 @@ import { alertFingerprint, findingId, QUEUES, type FindingRecord, type RaiseAler
 import { AlertingSettingsRepository, createDataSource, TenantRepository } from '@kanshi/persistence';
 import { BUILT_IN_SECTOR_MODULES } from '@kanshi/policy-catalog';
 import { SectorModuleRegistry, type RegisteredRule } from '@kanshi/policy-core';
-import { SeededRandom } from '@kanshi/testing';
-import { deleteQueueKeys, round, sleep } from './bench-support';
+import { deleteQueueKeys, SeededRandom } from '@kanshi/testing';
+import { round, sleep } from './bench-support';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 import { startApp, type RunningApp } from './child-app';
 import { cpuSnapshot, cpuUsed, type CpuSnapshot } from './cpu-accounting';

@@ -1,4 +1,5 @@
-import { deleteQueueKeys, round } from './bench-support';
+import { deleteQueueKeys } from '@kanshi/testing';
+import { round } from './bench-support';
 import { countQueuedAlerts, runEngines } from './engine-run';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 

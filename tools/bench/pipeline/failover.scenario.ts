@@ -1,10 +1,10 @@
 import { AssignerProtocol, CompressionTypes, type Admin, type Producer } from 'kafkajs';
 import { TOPICS } from '@kanshi/contracts';
 import { createKafkaClient, heartbeatIntervalMs, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
-import { signedMessage } from '@kanshi/testing';
+import { deleteQueueKeys, signedMessage } from '@kanshi/testing';
 import { TelemetryMix } from '../telemetry-mix';
 import { benchTenants, seedBenchTenants } from './bench-dataset';
-import { committedOffsets, deleteGroups, deleteQueueKeys, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
+import { committedOffsets, deleteGroups, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
 import { ENGINE_READY, engineEnv } from './engine-run';
 import type { BenchContext, Scenario, ScenarioResult } from './scenario';

@@ -1,6 +1,7 @@
 import { AppConfig } from '@kanshi/config';
 import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
-import { committedOffsets, committedRecords, deleteGroups, deleteQueueKeys, every, formatInt, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
+import { deleteQueueKeys } from '@kanshi/testing';
+import { committedOffsets, committedRecords, deleteGroups, every, formatInt, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import type { RunningApp } from './child-app';
 import { countQueuedAlerts } from './engine-run';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
-import { deleteQueueKeys, round } from './bench-support';
+import { deleteQueueKeys } from '@kanshi/testing';
+import { round } from './bench-support';
 import { runEngines } from './engine-run';
 import type { BenchContext, Scenario, ScenarioResult } from './scenario';
 

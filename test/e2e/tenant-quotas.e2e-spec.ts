@@ -49,6 +49,8 @@ describe('tenant quotas of the engine (real Kafka, PostgreSQL, Redis)', () => {
     expect(over.length).toBeGreaterThanOrEqual(30);
     expect(over.length).toBeLessThanOrEqual(40);
     expect(over[0]?.error).toContain('KANSHI_QUOTA_EVENTS_PER_MINUTE');
+    // Named in place (their offsets), not copied: the tap read each original back.
+    expect(over.every((d) => d.inPlace === true && d.value !== null)).toBe(true);
     expect(refused(neighbour.tenantId)).toEqual([]);
     await waitFor('the quota alert and the neighbour’s G1', async () => {
       const [flooded, spared] = await Promise.all([alerts(flooder.tenantId), alerts(neighbour.tenantId)]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { DLQ_TOOL_GROUP_PREFIX } from '@kanshi/messaging';
+import { DLQ_TOOL_GROUP_PREFIX, runBoundedRead } from '@kanshi/messaging';
 import { toDeadLetters, type DeadLetter } from './dead-letter';
 
 export interface ReadOptions {
@@ -79,72 +79,46 @@ export async function readDeadLetters(
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false, retry: { retries: 3 } });
     let read = 0;
     let stoppedEarly = false;
-    let lastProgress = Date.now();
-    let guard: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        let settled = false;
-        const finish = (error?: unknown): void => {
-          if (settled) return;
-          settled = true;
-          if (error === undefined) resolve();
-          else reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
-        };
-        guard = setInterval(() => {
-          if (Date.now() - lastProgress > idleTimeoutMs) {
-            finish(new Error(`no progress for ${Math.round(idleTimeoutMs / 1000)} s reading ${topic}: ${read} of ${planned} records read`));
+      await runBoundedRead(
+        consumer,
+        { idleTimeoutMs, idle: () => `no progress for ${Math.round(idleTimeoutMs / 1000)} s reading ${topic}: ${read} of ${planned} records read` },
+        async (payload, bounded) => {
+          const { batch } = payload;
+          const p = plan.get(batch.partition);
+          if (!p || p.done || payload.isStale()) return;
+          const fresh = batch.messages.filter((m) => BigInt(m.offset) >= p.next && BigInt(m.offset) < p.end);
+          // A bundle record holds many dead letters; progress counts records of the topic.
+          const records = fresh.flatMap((m) => toDeadLetters(batch.partition, m));
+          const before = read;
+          read += fresh.length;
+          if (options.onProgress && Math.floor(read / progressEvery) > Math.floor(before / progressEvery)) {
+            options.onProgress(read, planned);
           }
-        }, Math.min(1000, idleTimeoutMs));
-        consumer.on(consumer.events.CRASH, (event) => {
-          if (!event.payload.restart) finish(event.payload.error);
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async (payload) => {
-              const { batch } = payload;
-              const p = plan.get(batch.partition);
-              if (settled || !p || p.done || payload.isStale()) return;
-              try {
-                const fresh = batch.messages.filter((m) => BigInt(m.offset) >= p.next && BigInt(m.offset) < p.end);
-                // A bundle record holds many dead letters; progress counts records of the topic.
-                const records = fresh.flatMap((m) => toDeadLetters(batch.partition, m));
-                const before = read;
-                read += fresh.length;
-                if (options.onProgress && Math.floor(read / progressEvery) > Math.floor(before / progressEvery)) {
-                  options.onProgress(read, planned);
-                }
-                const verdict = records.length > 0 ? await onBatch(records) : 'continue';
-                const last = BigInt(batch.lastOffset()) + 1n;
-                if (last > p.next) {
-                  p.next = last;
-                  lastProgress = Date.now();
-                }
-                if (p.next >= p.end) {
-                  p.done = true;
-                  consumer.pause([{ topic, partitions: [batch.partition] }]);
-                }
-                if (verdict === 'stop') stoppedEarly = true;
-                if (stoppedEarly || [...plan.values()].every((q) => q.done)) finish();
-                else await payload.heartbeat();
-              } catch (error) {
-                // Never let kafkajs retry the batch: a replay would produce it twice.
-                finish(error);
-              }
-            },
-          })
-          .then(() => {
-            // Seeks given before the assignment are applied when the partitions arrive.
-            for (const [partition, p] of plan) {
-              if (!p.done && p.start > 0n) consumer.seek({ topic, partition, offset: p.start.toString() });
-            }
-          })
-          .catch(finish);
-      });
+          const verdict = records.length > 0 ? await onBatch(records) : 'continue';
+          const last = BigInt(batch.lastOffset()) + 1n;
+          if (last > p.next) {
+            p.next = last;
+            bounded.progress();
+          }
+          if (p.next >= p.end) {
+            p.done = true;
+            consumer.pause([{ topic, partitions: [batch.partition] }]);
+          }
+          if (verdict === 'stop') stoppedEarly = true;
+          if (stoppedEarly || [...plan.values()].every((q) => q.done)) bounded.finish();
+          else await payload.heartbeat();
+        },
+        () => {
+          // Seeks given before the assignment are applied when the partitions arrive.
+          for (const [partition, p] of plan) {
+            if (!p.done && p.start > 0n) consumer.seek({ topic, partition, offset: p.start.toString() });
+          }
+        },
+      );
     } finally {
-      clearInterval(guard);
       await consumer.disconnect().catch(() => undefined);
       await admin.deleteGroups([groupId]).catch((error: unknown) => {
         options.onWarning?.(`could not delete the throwaway consumer group ${groupId}: ${String(error)}`);

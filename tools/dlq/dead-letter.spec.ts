@@ -1,4 +1,4 @@
-import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, encodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, DEAD_LETTER_IN_PLACE_HEADER, encodeDeadLetterBundle, encodeInPlaceDeadLetters, SIGNATURE_HEADER } from '@kanshi/contracts';
 import {
   DeadLetterSummary,
   formatSummary,
@@ -102,6 +102,29 @@ describe('toDeadLetters', () => {
     const [letter, ...rest] = toDeadLetters(0, { offset: '1', timestamp: String(T0), key: null, value: Buffer.from('garbage'), headers });
     expect(rest).toEqual([]);
     expect(letter).toMatchObject({ value: null, reason: 'QUOTA_EXCEEDED', error: 'unreadable dead-letter bundle: not a dead-letter bundle (no KDLB header)' });
+  });
+
+  it('names one dead letter per offset of an in-place record, without a value, keyed by its tenant, to be read from the original topic', () => {
+    const { [SIGNATURE_HEADER]: _signature, [DEAD_LETTER_BUNDLE_HEADER]: _bundle, ...shared } = headers;
+    const value = encodeInPlaceDeadLetters({ tenant: 'flood', ranges: [{ from: 7n, to: 8n }, { from: 10n, to: 10n }] });
+    const letters = toDeadLetters(2, { offset: '50', timestamp: String(T0), key: Buffer.from('flood:'), value, headers: { ...shared, [DEAD_LETTER_IN_PLACE_HEADER]: '3' } });
+
+    expect(letters.map((l) => [l.originalOffset, l.bundleIndex, l.key?.toString(), l.value, l.inPlace])).toEqual([
+      ['7', 0, 'flood:', null, true],
+      ['8', 1, 'flood:', null, true],
+      ['10', 2, 'flood:', null, true],
+    ]);
+    // Selected by its tenant's prefix or a longer one (the original's key decides then), never by another tenant's.
+    const [first] = letters as [DeadLetter];
+    expect(replayDecision(first, { reason: 'QUOTA_EXCEEDED' })).toEqual({ action: 'replay-in-place' });
+    expect(matchesFilter(first, { keyPrefix: 'flood:model-1' })).toBe(true);
+    expect(matchesFilter(first, { keyPrefix: 'flo' })).toBe(true);
+    expect(matchesFilter(first, { keyPrefix: 'flood-2:' })).toBe(false);
+    // A copied dead letter without a value is still skipped.
+    expect(replayDecision({ ...first, inPlace: false }, {})).toEqual({ action: 'skip-null-value' });
+    expect(toDeadLetters(2, { offset: '51', timestamp: String(T0), key: null, value: Buffer.from('{"version":9}'), headers: { ...shared, [DEAD_LETTER_IN_PLACE_HEADER]: '1' } })[0]?.error).toBe(
+      'unreadable in-place dead letter: in-place dead letter version 9 is not known; version 1 is',
+    );
   });
 
   it('reads a record of its own as itself', () => {

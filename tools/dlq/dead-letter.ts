@@ -1,4 +1,4 @@
-import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, decodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, DEAD_LETTER_IN_PLACE_HEADER, decodeDeadLetterBundle, decodeInPlaceDeadLetters, SIGNATURE_HEADER } from '@kanshi/contracts';
 import type { IHeaders } from 'kafkajs';
 
 /** Header on a replayed record, so a replay is traceable (persisted: see @kanshi/contracts). */
@@ -27,6 +27,12 @@ export interface DeadLetter {
   readonly truncatedFrom?: string;
   /** The original record's `kanshi-signature`, which a replay carries again. */
   readonly signature?: string;
+  /**
+   * Named by an in-place dead letter (a quota refusal): the original stays on its topic at
+   * `originalOffset`, so `value` is null and `key` is only its tenant's prefix (`<tenant>:`);
+   * a replay reads the original there.
+   */
+  readonly inPlace?: boolean;
 }
 
 /** The plain shape of a Kafka record as kafkajs hands it over. */
@@ -52,6 +58,21 @@ function headerText(headers: IHeaders | undefined, name: string): string | undef
  */
 export function toDeadLetters(partition: number, record: RawRecord): DeadLetter[] {
   const single = toDeadLetter(partition, record);
+  if (headerText(record.headers, DEAD_LETTER_IN_PLACE_HEADER) !== undefined && record.value !== null) {
+    try {
+      const { tenant, ranges } = decodeInPlaceDeadLetters(record.value);
+      const key = Buffer.from(`${tenant}:`, 'utf8');
+      const letters: DeadLetter[] = [];
+      for (const { from, to } of ranges) {
+        for (let offset = from; offset <= to; offset += 1n) {
+          letters.push({ ...single, bundleIndex: letters.length, key, value: null, originalOffset: offset.toString(), inPlace: true });
+        }
+      }
+      return letters;
+    } catch (error) {
+      return [{ ...single, value: null, error: `unreadable in-place dead letter: ${(error as Error).message}` }];
+    }
+  }
   if (headerText(record.headers, DEAD_LETTER_BUNDLE_HEADER) === undefined || record.value === null) return [single];
   try {
     return decodeDeadLetterBundle(record.value).map((original, bundleIndex) => {
@@ -115,9 +136,14 @@ export interface DeadLetterFilter {
   readonly until?: number;
 }
 
+/**
+ * Whether a dead letter is selected. An in-place one knows only its tenant's key prefix: it
+ * matches a longer prefix of that tenant too, and a replay checks the original's own key.
+ */
 export function matchesFilter(record: DeadLetter, filter: DeadLetterFilter): boolean {
   if (filter.reason !== undefined && record.reason !== filter.reason) return false;
-  if (filter.keyPrefix !== undefined && !(keyText(record) ?? '').startsWith(filter.keyPrefix)) return false;
+  const key = keyText(record) ?? '';
+  if (filter.keyPrefix !== undefined && !key.startsWith(filter.keyPrefix) && !(record.inPlace === true && filter.keyPrefix.startsWith(key))) return false;
   if (filter.since !== undefined && record.timestamp < filter.since) return false;
   if (filter.until !== undefined && record.timestamp >= filter.until) return false;
   return true;
@@ -218,7 +244,9 @@ export type ReplayDecision =
   | { readonly action: 'skip-null-value' }
   | { readonly action: 'skip-truncated' }
   | { readonly action: 'skip-duplicate' }
-  | { readonly action: 'replay' };
+  | { readonly action: 'replay' }
+  /** An in-place dead letter: the original is read from its topic, then replayed if its key matches. */
+  | { readonly action: 'replay-in-place' };
 
 /**
  * `seen` holds the original coordinates already replayed in this run: an original the engine
@@ -226,7 +254,7 @@ export type ReplayDecision =
  */
 export function replayDecision(record: DeadLetter, filter: DeadLetterFilter, seen?: Set<string>): ReplayDecision {
   if (!matchesFilter(record, filter)) return { action: 'skip-filter' };
-  if (record.value === null) return { action: 'skip-null-value' };
+  if (record.value === null && record.inPlace !== true) return { action: 'skip-null-value' };
   // Only the start of the original was kept: replaying it would only be dead-lettered again.
   if (record.truncatedFrom !== undefined) return { action: 'skip-truncated' };
   const original = originalCoordinates(record);
@@ -234,7 +262,7 @@ export function replayDecision(record: DeadLetter, filter: DeadLetterFilter, see
     if (seen.has(original)) return { action: 'skip-duplicate' };
     seen.add(original);
   }
-  return { action: 'replay' };
+  return { action: record.inPlace === true ? 'replay-in-place' : 'replay' };
 }
 
 /** `<partition>@<offset>` of a dead letter on its topic, with `#<index>` for one in a bundle. */

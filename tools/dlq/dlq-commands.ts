@@ -1,7 +1,8 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { DLQ_TOOL_GROUP_PREFIX, requestChunks, TELEMETRY_PARTITIONER, type OutgoingRecord } from '@kanshi/messaging';
+import { SIGNATURE_HEADER } from '@kanshi/contracts';
+import { DLQ_TOOL_GROUP_PREFIX, readRecordsAt, requestChunks, TELEMETRY_PARTITIONER, type OutgoingRecord } from '@kanshi/messaging';
 import { RateLimiter, systemClock, type Clock } from '@kanshi/telemetry-client';
-import { DeadLetterSummary, formatSummary, replayDecision, replayRecord, type DeadLetterFilter } from './dead-letter';
+import { DeadLetterSummary, formatSummary, keyText, replayDecision, replayRecord, type DeadLetter, type DeadLetterFilter } from './dead-letter';
 import { connectAdmin, readDeadLetters, type BatchVerdict, type ReadOptions } from './dead-letter.reader';
 
 /** Topic names are parameters so tests run on temporary topics; the CLI passes the real ones. */
@@ -86,6 +87,8 @@ export interface ReplayResult {
   readonly skippedTruncated: number;
   /** Second and later dead letters of one original record. */
   readonly skippedDuplicate: number;
+  /** In-place dead letters whose original the topic no longer holds (its retention). */
+  readonly skippedGone: number;
   readonly stoppedAtLimit: boolean;
   readonly report: string;
 }
@@ -124,8 +127,20 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
   let skippedNullValue = 0;
   let skippedTruncated = 0;
   let skippedDuplicate = 0;
+  let skippedGone = 0;
   let stoppedAtLimit = false;
   const seen = new Set<string>();
+  /** In-place dead letters selected, by original topic and partition: their originals are read there after the dead letters. */
+  const inPlace = new Map<string, Map<number, DeadLetter[]>>();
+  let inPlaceSelected = 0;
+  const send = async (outgoing: OutgoingRecord[]) => {
+    // Bundles unpack into many records: sent in requests the broker accepts.
+    for (const messages of producer ? replaySends(outgoing, rate) : []) {
+      if (pace) for (let i = 0; i < messages.length; i += 1) await pace.take();
+      await producer?.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages });
+    }
+    replayed += outgoing.length;
+  };
   try {
     const result = await readDeadLetters(
       kafka,
@@ -134,7 +149,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         scanned += records.length;
         const outgoing = [];
         for (const record of records) {
-          if (limit !== undefined && replayed + outgoing.length >= limit) {
+          if (limit !== undefined && replayed + inPlaceSelected + outgoing.length >= limit) {
             stoppedAtLimit = true;
             break;
           }
@@ -158,18 +173,56 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
               matched += 1;
               outgoing.push(replayRecord(record, dlqTopic));
               break;
+            case 'replay-in-place': {
+              matched += 1;
+              inPlaceSelected += 1;
+              const topic = record.originalTopic ?? targetTopic;
+              const partition = Number(record.originalPartition);
+              const ofTopic = inPlace.get(topic) ?? new Map<number, DeadLetter[]>();
+              inPlace.set(topic, ofTopic);
+              const letters = ofTopic.get(partition);
+              if (letters) letters.push(record);
+              else ofTopic.set(partition, [record]);
+              break;
+            }
           }
         }
-        // Bundles unpack into many records: sent in requests the broker accepts.
-        for (const messages of producer ? replaySends(outgoing, rate) : []) {
-          if (pace) for (let i = 0; i < messages.length; i += 1) await pace.take();
-          await producer?.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages });
-        }
-        replayed += outgoing.length;
-        if (limit !== undefined && replayed >= limit) stoppedAtLimit = true;
+        await send(outgoing);
+        if (limit !== undefined && replayed + inPlaceSelected >= limit) stoppedAtLimit = true;
         return stoppedAtLimit ? 'stop' : 'continue';
       },
     );
+    // The originals of in-place dead letters, read from their topic, replayed if their own key matches.
+    for (const [topic, partitions] of inPlace) {
+      const letterAt = new Map<string, DeadLetter>();
+      const wanted = new Map<number, bigint[]>();
+      for (const [partition, letters] of partitions) {
+        const offsets = letters.map((l) => BigInt(l.originalOffset ?? '-1')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        wanted.set(partition, offsets);
+        for (const letter of letters) letterAt.set(`${partition}/${letter.originalOffset ?? ''}`, letter);
+      }
+      const { found, missing } = await readRecordsAt(kafka, topic, wanted, { groupPrefix: `${DLQ_TOOL_GROUP_PREFIX}-replay`, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) });
+      skippedGone += missing;
+      const outgoing: OutgoingRecord[] = [];
+      for (const original of found) {
+        const letter = letterAt.get(`${original.partition}/${original.offset}`);
+        if (!letter) continue;
+        const signature = original.headers[SIGNATURE_HEADER];
+        const first = Array.isArray(signature) ? signature[0] : signature;
+        const resolved: DeadLetter = {
+          ...letter,
+          key: original.key,
+          value: original.value,
+          ...(first === undefined ? {} : { signature: first.toString() }),
+        };
+        if (filter.keyPrefix !== undefined && !(keyText(resolved) ?? '').startsWith(filter.keyPrefix)) {
+          matched -= 1;
+          continue;
+        }
+        outgoing.push(replayRecord(resolved, dlqTopic));
+      }
+      await send(outgoing);
+    }
     const lines: string[] = [];
     if (result.status === 'missing') {
       lines.push(`${dlqTopic} does not exist yet: nothing to replay.`);
@@ -183,6 +236,9 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         lines.push(`Skipped ${skippedTruncated} whose value was cut to fit the dead-letter topic (the original was too large to replay).`);
       }
       if (skippedDuplicate > 0) lines.push(`Skipped ${skippedDuplicate} repeated dead letters of an original already replayed.`);
+      if (skippedGone > 0) {
+        lines.push(`Skipped ${skippedGone} quota refusals whose original the telemetry topic no longer holds (they stay there for its retention only).`);
+      }
       if (stoppedAtLimit) lines.push(`Reached --limit ${limit}: stopped there.`);
     }
     return {
@@ -193,6 +249,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
       skippedNullValue,
       skippedTruncated,
       skippedDuplicate,
+      skippedGone,
       stoppedAtLimit,
       report: lines.join('\n'),
     };

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, encodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, DEAD_LETTER_IN_PLACE_HEADER, encodeDeadLetterBundle, encodeInPlaceDeadLetters, SIGNATURE_HEADER } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { uniqueId, waitFor } from '@kanshi/testing';
@@ -215,5 +215,48 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
     const limited = await replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: { keyPrefix: 'broken:' }, dryRun: true, limit: 2 });
     expect(limited).toMatchObject({ replayed: 2, stoppedAtLimit: true });
     await expect(replayDeadLetters(kafka, { dlqTopic, targetTopic, filter: {}, dryRun: true })).rejects.toThrow(/reason or a key prefix/);
+  });
+
+  it("replays in-place dead letters from the originals' topic: only the named offsets, the key prefix checked on each original, the gone ones counted", async () => {
+    const originalsTopic = uniqueId('test.telemetry');
+    const inPlaceDlq = uniqueId('test.dlq');
+    const replayTarget = uniqueId('test.telemetry');
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [originalsTopic, inPlaceDlq, replayTarget].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    });
+    try {
+      // Offsets 0..9 of one partition: acme's models m0/m1 alternating, a neighbour at 4.
+      const originals = Array.from({ length: 10 }, (_, i) => ({ key: i === 4 ? 'beta:x' : `acme:m${i % 2}`, value: JSON.stringify({ n: i }), headers: { [SIGNATURE_HEADER]: signatureOf(i) } }));
+      await producer.send({ topic: originalsTopic, acks: -1, messages: originals });
+      // The engine refused acme's 1..3 and 5..8 and names them in place, plus two offsets past the end.
+      const ranges = [{ from: 1n, to: 3n }, { from: 5n, to: 8n }, { from: 20n, to: 21n }];
+      await producer.send({
+        topic: inPlaceDlq,
+        acks: -1,
+        messages: [
+          {
+            key: 'acme:',
+            value: encodeInPlaceDeadLetters({ tenant: 'acme', ranges }),
+            headers: { ...deadLetterHeaders('QUOTA_EXCEEDED', 1), [DEAD_LETTER_HEADERS.originalTopic]: originalsTopic, [DEAD_LETTER_IN_PLACE_HEADER]: '9' },
+          },
+        ],
+      });
+
+      const inspected = await inspectDeadLetters(kafka, { dlqTopic: inPlaceDlq, samples: 1 });
+      expect(Object.fromEntries(inspected.summary.byReason)).toEqual({ QUOTA_EXCEEDED: 9 });
+
+      // Only model m1 of acme: the in-place letters know the tenant, the originals tell the model.
+      const result = await replayDeadLetters(kafka, { dlqTopic: inPlaceDlq, targetTopic: replayTarget, filter: { reason: 'QUOTA_EXCEEDED', keyPrefix: 'acme:m1' }, dryRun: false });
+      const expected = [1, 3, 5, 7].map((n) => originals[n]);
+      expect(result).toMatchObject({ scanned: 9, replayed: expected.length, skippedGone: 2 });
+      expect(result.report).toContain('Skipped 2 quota refusals whose original the telemetry topic no longer holds');
+      const received = await readReplayed(replayTarget, expected.length);
+      expect(received.map(({ key, value, signature }) => ({ key, value, signature }))).toEqual(expected.map((o) => ({ key: o?.key, value: o?.value, signature: o?.headers[SIGNATURE_HEADER] })));
+      // Traceable to the in-place record and the place in its ranges (offsets 1, 3, 5, 7 are places 0, 2, 3, 5).
+      expect(received.map((r) => r.replayedFrom)).toEqual([0, 2, 3, 5].map((place) => `${inPlaceDlq}/0/0#${place}`));
+    } finally {
+      await admin.deleteTopics({ topics: [originalsTopic, inPlaceDlq, replayTarget] }).catch(() => undefined);
+    }
   });
 });

@@ -1,5 +1,6 @@
 export * from './alert-job';
 export * from './dead-letter-bundle';
+export * from './dead-letter-in-place';
 export * from './duration';
 export * from './notification-jobs';
 export * from './queues';

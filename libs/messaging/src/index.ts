@@ -15,3 +15,5 @@ export { aclEntries, DLQ_TOOL_GROUP_PREFIX, ensureAcls, KAFKA_PRINCIPALS, kanshi
 export { ensureTopics, kanshiTopics, type TopicPlan } from './kafka-topics';
 export { MessagingModule } from './messaging.module';
 export { TopicLogEnds } from './topic-log-ends';
+export { runBoundedRead, type BoundedRead } from './bounded-read';
+export { readRecordsAt, type RecordAt, type RecordsAt, type WantedOffsets } from './read-offsets';

@@ -7,12 +7,12 @@ describe('Kanshi’s Kafka ACL plan', () => {
   const may = (principal: string, resource: 'topic' | 'group', name: string) =>
     plan.filter((g) => g.principal === principal && g.resource === resource && (g.pattern === 'literal' ? g.name === name : name.startsWith(g.name))).flatMap((g) => g.operations).sort();
 
-  it('lets only the engine read telemetry and use its consumer group', () => {
+  it('lets only the engine (and the operator, replaying quota refusals) read telemetry, and only the engine use its consumer group', () => {
     expect(may(KAFKA_PRINCIPALS.engine, 'topic', TOPICS.telemetry)).toEqual(['describe', 'read', 'write']);
     expect(may(KAFKA_PRINCIPALS.engine, 'topic', TOPICS.telemetryDeadLetter)).toEqual(['describe', 'write']);
     expect(may(KAFKA_PRINCIPALS.engine, 'group', 'kanshi-policy-engine-e2e-1')).toEqual(['describe', 'read']);
+    for (const other of [KAFKA_PRINCIPALS.gateway, KAFKA_PRINCIPALS.producer]) expect(may(other, 'topic', TOPICS.telemetry)).not.toContain('read');
     for (const other of [KAFKA_PRINCIPALS.gateway, KAFKA_PRINCIPALS.producer, KAFKA_PRINCIPALS.operator]) {
-      expect(may(other, 'topic', TOPICS.telemetry)).not.toContain('read');
       expect(may(other, 'group', 'kanshi-policy-engine')).toEqual([]);
     }
   });
@@ -27,7 +27,7 @@ describe('Kanshi’s Kafka ACL plan', () => {
     expect(may(KAFKA_PRINCIPALS.operator, 'topic', TOPICS.telemetryDeadLetter)).toEqual(['describe', 'read']);
     expect(may(KAFKA_PRINCIPALS.operator, 'group', `${DLQ_TOOL_GROUP_PREFIX}-inspect-1234`)).toEqual(['delete', 'describe', 'read']);
     expect(may(KAFKA_PRINCIPALS.operator, 'group', `${DLQ_TOOL_GROUP_PREFIX}-replay-1234`)).toEqual(['delete', 'describe', 'read']);
-    expect(may(KAFKA_PRINCIPALS.operator, 'topic', TOPICS.telemetry)).toEqual(['describe', 'write']);
+    expect(may(KAFKA_PRINCIPALS.operator, 'topic', TOPICS.telemetry)).toEqual(['describe', 'read', 'write']);
   });
 
   it('becomes one ALLOW entry per operation, prefixed where the plan says', () => {

@@ -51,7 +51,8 @@ export function kanshiAclPlan(engineGroupId: string): AclGrant[] {
     { principal: gateway, ...telemetry, operations: ['write', 'describe'] },
     { principal: producer, ...telemetry, operations: ['write', 'describe'] },
     { principal: operator, ...deadLetters, operations: ['read', 'describe'] },
-    { principal: operator, ...telemetry, operations: ['write', 'describe'] },
+    // Read too: a tenant's quota refusals stay on the telemetry topic (in-place dead letters), and a replay reads them there.
+    { principal: operator, ...telemetry, operations: ['read', 'write', 'describe'] },
     // Delete: the tool removes each throwaway group when its read is done.
     { principal: operator, resource: 'group', name: DLQ_TOOL_GROUP_PREFIX, pattern: 'prefixed', operations: ['read', 'describe', 'delete'] },
   ];

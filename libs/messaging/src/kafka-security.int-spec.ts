@@ -193,7 +193,7 @@ describe('the secured local broker (real Kafka: SASL/SCRAM, TLS, mTLS, ACLs)', (
       }
     });
 
-    it('lets the gateway write telemetry only, the engine read it, and the operator read dead letters', async () => {
+    it('lets the gateway write telemetry only, the engine read it, and the operator read dead letters and, to replay quota refusals, telemetry', async () => {
       expect(await produce(as('kanshi-gateway'), TOPICS.telemetry)).toBe('ok');
       expect(await read(as('kanshi-gateway'), TOPICS.telemetry, uniqueId('kanshi-policy-engine-gw'))).toMatch(DENIED);
       expect(await read(as('kanshi-engine'), TOPICS.telemetry, uniqueId('kanshi-policy-engine-ok'))).toBe('ok');
@@ -201,6 +201,9 @@ describe('the secured local broker (real Kafka: SASL/SCRAM, TLS, mTLS, ACLs)', (
       // The dead-letter tool's throwaway groups (inspect, replay).
       expect(await read(as('kanshi-operator'), TOPICS.telemetryDeadLetter, uniqueId('kanshi-dlq-inspect'))).toBe('ok');
       expect(await read(as('kanshi-operator'), TOPICS.telemetryDeadLetter, uniqueId('kanshi-dlq-replay'))).toBe('ok');
+      // In-place dead letters name records on the telemetry topic: a replay reads them there, in its own groups only.
+      expect(await read(as('kanshi-operator'), TOPICS.telemetry, uniqueId('kanshi-dlq-replay'))).toBe('ok');
+      expect(await read(as('kanshi-operator'), TOPICS.telemetry, uniqueId('kanshi-policy-engine-op'))).toMatch(DENIED);
     });
   });
 });

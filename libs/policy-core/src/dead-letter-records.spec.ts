@@ -1,5 +1,5 @@
-import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, decodeDeadLetterBundle, SIGNATURE_HEADER } from '@kanshi/contracts';
-import { BUNDLE_FROM, BUNDLE_MAX_BYTES, summarizeDeadLetters, toDeadLetterRecord, toDeadLetterRecords } from './dead-letter-records';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, DEAD_LETTER_IN_PLACE_HEADER, decodeDeadLetterBundle, decodeInPlaceDeadLetters, SIGNATURE_HEADER } from '@kanshi/contracts';
+import { BUNDLE_FROM, BUNDLE_MAX_BYTES, IN_PLACE_MAX_RANGES, summarizeDeadLetters, toDeadLetterRecord, toDeadLetterRecords } from './dead-letter-records';
 import type { DeadLetter } from './telemetry-batch.processor';
 
 function deadLetter(value: Buffer | null, key: string | null = 'acme:m1'): DeadLetter {
@@ -89,7 +89,7 @@ describe('toDeadLetterRecords', () => {
   });
 
   it('bundles many of one reason, each original with its offset, key, value, signature and error', () => {
-    const many = Array.from({ length: 2000 }, (_, i) => refused(100 + i, 'QUOTA_EXCEEDED'));
+    const many = Array.from({ length: 2000 }, (_, i) => refused(100 + i, 'UNAUTHENTICATED'));
     const others = [refused(9000, 'NOT_JSON')];
     const records = toDeadLetterRecords([...many.slice(0, 1000), ...others, ...many.slice(1000)], 'g', 1024);
 
@@ -99,7 +99,7 @@ describe('toDeadLetterRecords', () => {
     const [bundle] = bundles;
     expect(bundle?.headers).toMatchObject({
       [DEAD_LETTER_BUNDLE_HEADER]: '2000',
-      [DEAD_LETTER_HEADERS.reason]: 'QUOTA_EXCEEDED',
+      [DEAD_LETTER_HEADERS.reason]: 'UNAUTHENTICATED',
       [DEAD_LETTER_HEADERS.originalTopic]: 'kanshi.telemetry.v1',
       [DEAD_LETTER_HEADERS.originalPartition]: '3',
       [DEAD_LETTER_HEADERS.originalOffset]: '100',
@@ -112,8 +112,8 @@ describe('toDeadLetterRecords', () => {
 
   it('splits bundles so each fits one produce request, and sends a value over the limit alone, cut', () => {
     const big = Buffer.alloc(60_000, 'a');
-    const many = Array.from({ length: 40 }, (_, i) => refused(i, 'QUOTA_EXCEEDED', big));
-    const huge = refused(99, 'QUOTA_EXCEEDED', Buffer.alloc(2_000_000, 'b'));
+    const many = Array.from({ length: 40 }, (_, i) => refused(i, 'UNAUTHENTICATED', big));
+    const huge = refused(99, 'UNAUTHENTICATED', Buffer.alloc(2_000_000, 'b'));
     const records = toDeadLetterRecords([...many, huge], 'g', 100_000);
 
     const bundles = records.filter((r) => r.headers?.[DEAD_LETTER_BUNDLE_HEADER] !== undefined);
@@ -123,5 +123,38 @@ describe('toDeadLetterRecords', () => {
     const alone = records.filter((r) => r.headers?.[DEAD_LETTER_BUNDLE_HEADER] === undefined);
     expect(alone).toHaveLength(1);
     expect(alone[0]?.headers?.[DEAD_LETTER_HEADERS.truncatedFrom]).toBe('2000000');
+  });
+
+  it("names a tenant's quota refusals by their offsets, in place, one record per tenant and error, none copied", () => {
+    const over = (offset: number, tenantId: string, error = 'over its events quota'): DeadLetter => ({ ...refused(offset, 'QUOTA_EXCEEDED'), tenantId, error });
+    // acme's refusals interleaved with a neighbour's and a garbage record: runs break where others sit.
+    const letters = [over(10, 'acme'), over(11, 'acme'), over(12, 'beta'), over(13, 'acme'), over(14, 'acme'), refused(15, 'NOT_JSON'), over(16, 'acme'), over(17, 'acme', 'over its new models quota')];
+    const records = toDeadLetterRecords(letters, 'g', 1024);
+
+    const inPlace = records.filter((r) => r.headers?.[DEAD_LETTER_IN_PLACE_HEADER] !== undefined);
+    expect(inPlace.map((r) => [r.key, r.headers?.[DEAD_LETTER_IN_PLACE_HEADER], r.headers?.[DEAD_LETTER_HEADERS.originalOffset], r.headers?.[DEAD_LETTER_HEADERS.error]])).toEqual([
+      ['acme:', '5', '10', 'over its events quota'],
+      ['beta:', '1', '12', 'over its events quota'],
+      ['acme:', '1', '17', 'over its new models quota'],
+    ]);
+    expect(decodeInPlaceDeadLetters(inPlace[0]?.value as Buffer)).toEqual({ tenant: 'acme', ranges: [{ from: 10n, to: 11n }, { from: 13n, to: 14n }, { from: 16n, to: 16n }] });
+    for (const record of inPlace) {
+      expect(record.headers).toMatchObject({ [DEAD_LETTER_HEADERS.reason]: 'QUOTA_EXCEEDED', [DEAD_LETTER_HEADERS.originalPartition]: '3', [DEAD_LETTER_HEADERS.consumerGroup]: 'g' });
+      expect(record.headers).not.toHaveProperty(SIGNATURE_HEADER);
+    }
+    // Everything else is copied as before.
+    expect(records.filter((r) => r.headers?.[DEAD_LETTER_IN_PLACE_HEADER] === undefined).map((r) => r.headers?.[DEAD_LETTER_HEADERS.reason])).toEqual(['NOT_JSON']);
+  });
+
+  it('splits the ranges of a tenant over several in-place records past the most one may name', () => {
+    // Every other offset: as many ranges as refusals.
+    const count = IN_PLACE_MAX_RANGES + 5;
+    const letters = Array.from({ length: count }, (_, i): DeadLetter => ({ ...refused(2 * i, 'QUOTA_EXCEEDED'), tenantId: 'acme', error: 'over quota' }));
+    const records = toDeadLetterRecords(letters, 'g', 1024);
+
+    expect(records.map((r) => r.headers?.[DEAD_LETTER_IN_PLACE_HEADER])).toEqual([String(IN_PLACE_MAX_RANGES), '5']);
+    expect(records[1]?.headers?.[DEAD_LETTER_HEADERS.originalOffset]).toBe(String(2 * IN_PLACE_MAX_RANGES));
+    const named = records.flatMap((r) => decodeInPlaceDeadLetters(r.value as Buffer).ranges.map((range) => range.from));
+    expect(named).toEqual(letters.map((d) => BigInt(d.record.offset)));
   });
 });

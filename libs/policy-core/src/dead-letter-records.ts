@@ -1,4 +1,16 @@
-import { bundledSize, DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, encodeDeadLetterBundle, SIGNATURE_HEADER, type BundledDeadLetter } from '@kanshi/contracts';
+import {
+  bundledSize,
+  DEAD_LETTER_BUNDLE_HEADER,
+  DEAD_LETTER_HEADERS,
+  DEAD_LETTER_IN_PLACE_HEADER,
+  encodeDeadLetterBundle,
+  encodeInPlaceDeadLetters,
+  IN_PLACE_REASONS,
+  offsetRanges,
+  rangeCount,
+  SIGNATURE_HEADER,
+  type BundledDeadLetter,
+} from '@kanshi/contracts';
 import type { OutgoingRecord } from '@kanshi/messaging';
 import type { DeadLetter } from './telemetry-batch.processor';
 
@@ -40,20 +52,30 @@ export const BUNDLE_FROM = 16;
 /** Most bytes of originals in one bundle: with its headers it stays within one produce request. */
 export const BUNDLE_MAX_BYTES = 384 * 1024;
 
+/** Most offset ranges one in-place dead letter names (about 40 bytes each). */
+export const IN_PLACE_MAX_RANGES = 8192;
+
 /**
- * The dead-letter records of a batch's dead letters (all from one partition). Many of one reason
- * go as bundles (see `DEAD_LETTER_BUNDLE_HEADER` in the contracts), each carrying the headers of
- * its first original and the count, so a flood of refused records costs the engine a few records
- * to write, not one per original. An original over `maxValueBytes` always goes alone, cut.
+ * The dead-letter records of a batch's dead letters (all from one partition). Refusals of a
+ * reason that leaves the original intact (a tenant over its quota, see `IN_PLACE_REASONS` in the
+ * contracts) stay in place: one record per tenant and error names their offsets. Many of any
+ * other reason go as bundles (see `DEAD_LETTER_BUNDLE_HEADER`), each carrying the headers of its
+ * first original and the count. Either way a flood of refused records costs the engine a few
+ * records to write, not one per original. An original over `maxValueBytes` always goes alone, cut.
  */
 export function toDeadLetterRecords(deadLetters: readonly DeadLetter[], consumerGroup: string, maxValueBytes: number): OutgoingRecord[] {
+  const inPlace = new Map<string, DeadLetter[]>();
   const byReason = new Map<string, DeadLetter[]>();
   for (const dead of deadLetters) {
-    const same = byReason.get(dead.reason);
+    const inPlaceKey = dead.tenantId !== undefined && IN_PLACE_REASONS.has(dead.reason) ? `${dead.reason}\u0000${dead.tenantId}\u0000${dead.error}` : undefined;
+    const groups = inPlaceKey === undefined ? byReason : inPlace;
+    const key = inPlaceKey ?? dead.reason;
+    const same = groups.get(key);
     if (same) same.push(dead);
-    else byReason.set(dead.reason, [dead]);
+    else groups.set(key, [dead]);
   }
   const records: OutgoingRecord[] = [];
+  for (const same of inPlace.values()) records.push(...inPlaceRecords(same, consumerGroup, maxValueBytes));
   for (const same of byReason.values()) {
     let bundle: { first: DeadLetter; originals: BundledDeadLetter[]; bytes: number } | undefined;
     const close = () => {
@@ -77,6 +99,25 @@ export function toDeadLetterRecords(deadLetters: readonly DeadLetter[], consumer
       bundle.bytes += size;
     }
     close();
+  }
+  return records;
+}
+
+/** The in-place dead letters of one tenant's refusals with one error, in order of their offsets. */
+function inPlaceRecords(same: readonly DeadLetter[], consumerGroup: string, maxValueBytes: number): OutgoingRecord[] {
+  const [first] = same;
+  if (first?.tenantId === undefined) return [];
+  const { tenantId } = first;
+  const ranges = offsetRanges(same.map((d) => BigInt(d.record.offset)));
+  const records: OutgoingRecord[] = [];
+  for (let i = 0; i < ranges.length; i += IN_PLACE_MAX_RANGES) {
+    const part = ranges.slice(i, i + IN_PLACE_MAX_RANGES);
+    const { [SIGNATURE_HEADER]: _signature, [DEAD_LETTER_HEADERS.truncatedFrom]: _truncated, ...headers } = toDeadLetterRecord(first, consumerGroup, maxValueBytes).headers ?? {};
+    records.push({
+      key: `${tenantId}:`,
+      value: encodeInPlaceDeadLetters({ tenant: tenantId, ranges: part }),
+      headers: { ...headers, [DEAD_LETTER_HEADERS.originalOffset]: String(part[0]?.from), [DEAD_LETTER_IN_PLACE_HEADER]: String(rangeCount(part)) },
+    });
   }
   return records;
 }

@@ -285,7 +285,7 @@ describe('TelemetryBatchProcessor', () => {
       const outcome = engine.process([...acme, ...globex]);
 
       expect(outcome.evaluated).toBe(3 + 3);
-      expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason])).toEqual(acme.slice(3).map((r) => [r.offset, 'QUOTA_EXCEEDED']));
+      expect(outcome.deadLetters.map((d) => [d.record.offset, d.reason, d.tenantId])).toEqual(acme.slice(3).map((r) => [r.offset, 'QUOTA_EXCEEDED', 'acme']));
       expect(outcome.deadLetters[0]?.error).toContain('KANSHI_QUOTA_EVENTS_PER_MINUTE');
       expect(outcome.quotaBreaches).toEqual([expect.objectContaining({ tenantId: 'acme', quota: 'events-per-minute', limit: 18 })]);
       // Later in the same minute: still refused, not reported again.

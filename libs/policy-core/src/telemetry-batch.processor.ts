@@ -36,6 +36,8 @@ export interface DeadLetter {
    * key): the record was not evaluated, and is worth one more try after the inventory reloads.
    */
   readonly retryAfterRefresh?: boolean;
+  /** The tenant whose quota refused it (reason `QUOTA_EXCEEDED`): its dead letter stays in place. */
+  readonly tenantId?: string;
 }
 
 /** A record on the wrong partition for its model, and the partition it belongs to. */
@@ -103,6 +105,8 @@ interface BatchState {
   readonly placement: BatchPlacement;
   misplacedEvaluated: number;
   readonly quotaBreaches: QuotaBreach[];
+  /** The refusal text per quota and tenant, made once per batch. */
+  readonly quotaErrors: Map<string, string>;
 }
 
 /** A moved record this partition has counted already. */
@@ -217,12 +221,19 @@ export class TelemetryBatchProcessor {
   ): DeadLetter {
     const breach = this.quotas.breach(tenantId, quota);
     if (breach) batch.quotaBreaches.push(breach);
-    const { eventsPerMinute, unregisteredModelsPerDay } = this.quotas.limits;
-    const what =
-      quota === TENANT_QUOTAS.events
-        ? `its quota of ${eventsPerMinute} events per minute on this engine instance (KANSHI_QUOTA_EVENTS_PER_MINUTE)`
-        : `its quota of ${unregisteredModelsPerDay} new models outside the inventory per day (KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY); register the model or raise the quota`;
-    return { record, reason: 'QUOTA_EXCEEDED', error: `tenant "${tenantId}" is over ${what}; not evaluated: replay it with npm run dlq -- replay --reason QUOTA_EXCEEDED` };
+    // One text per tenant and quota in a batch, shared by its refusals: a flood refuses thousands.
+    const memo = `${quota}\u0000${tenantId}`;
+    let error = batch.quotaErrors.get(memo);
+    if (error === undefined) {
+      const { eventsPerMinute, unregisteredModelsPerDay } = this.quotas.limits;
+      const what =
+        quota === TENANT_QUOTAS.events
+          ? `its quota of ${eventsPerMinute} events per minute on this engine instance (KANSHI_QUOTA_EVENTS_PER_MINUTE)`
+          : `its quota of ${unregisteredModelsPerDay} new models outside the inventory per day (KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY); register the model or raise the quota`;
+      error = `tenant "${tenantId}" is over ${what}; not evaluated: replay it with npm run dlq -- replay --reason QUOTA_EXCEEDED`;
+      batch.quotaErrors.set(memo, error);
+    }
+    return { record, reason: 'QUOTA_EXCEEDED', tenantId, error };
   }
 
   /**
@@ -266,6 +277,7 @@ export class TelemetryBatchProcessor {
       placement,
       misplacedEvaluated: 0,
       quotaBreaches: [],
+      quotaErrors: new Map(),
     };
     const { collector, deployments, seen } = batch;
     const deadLetters: DeadLetter[] = [];

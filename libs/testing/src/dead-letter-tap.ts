@@ -1,5 +1,6 @@
 import type { IHeaders, Kafka } from 'kafkajs';
-import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, decodeDeadLetterBundle, TOPICS } from '@kanshi/contracts';
+import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, DEAD_LETTER_IN_PLACE_HEADER, decodeDeadLetterBundle, decodeInPlaceDeadLetters, TOPICS } from '@kanshi/contracts';
+import { readRecordsAt } from '@kanshi/messaging';
 import { startGroupAtEnd } from './kafka-fixture';
 import { uniqueId, waitFor } from './wait-for';
 
@@ -16,8 +17,10 @@ export interface TappedDeadLetter {
   readonly originalOffset: string;
   /** Set when the engine kept only the start of a value too large to dead-letter whole. */
   readonly truncatedFrom: number | undefined;
-  /** Its place in the bundle record at `offset`, when it came in one. */
+  /** Its place in the bundle or in-place record at `offset`, when it came in one. */
   readonly bundleIndex?: number;
+  /** Named by an in-place dead letter (a quota refusal); key and value are the original's, read back by `caughtUp`. */
+  readonly inPlace?: boolean;
 }
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
@@ -30,7 +33,7 @@ function header(headers: IHeaders | undefined, name: string): string | undefined
 export interface DeadLetterTap {
   /** Dead letters written by the engine of `engineGroupId`, in arrival order. */
   readonly records: readonly TappedDeadLetter[];
-  /** Resolves once the tap has read everything the topic holds now. */
+  /** Resolves once the tap has read everything the topic holds now (and the originals of in-place dead letters). */
   caughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -49,6 +52,8 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
   /** Next offset to read, per partition; starts at the pinned end. */
   const next = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
   const records: TappedDeadLetter[] = [];
+  /** Indexes in `records` of in-place dead letters whose original is not read back yet. */
+  let unresolved: number[] = [];
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
@@ -70,8 +75,17 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
           originalOffset: header(h, DEAD_LETTER_HEADERS.originalOffset) ?? '',
           truncatedFrom: truncated === undefined ? undefined : Number(truncated),
         };
-        // A bundle (many dead letters of one reason) is one dead letter per original here.
-        if (header(h, DEAD_LETTER_BUNDLE_HEADER) !== undefined && message.value !== null) {
+        // A bundle (many dead letters of one reason) is one dead letter per original here, and so
+        // is an in-place one (a quota refusal), its original read back from its topic.
+        if (header(h, DEAD_LETTER_IN_PLACE_HEADER) !== undefined && message.value !== null) {
+          let bundleIndex = 0;
+          for (const { from, to } of decodeInPlaceDeadLetters(message.value).ranges) {
+            for (let o = from; o <= to; o += 1n) {
+              unresolved.push(records.length);
+              records.push({ ...letter, bundleIndex: bundleIndex++, key: null, value: null, originalOffset: o.toString(), inPlace: true });
+            }
+          }
+        } else if (header(h, DEAD_LETTER_BUNDLE_HEADER) !== undefined && message.value !== null) {
           decodeDeadLetterBundle(message.value).forEach((original, bundleIndex) =>
             records.push({
               ...letter,
@@ -101,6 +115,31 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
   } finally {
     clearTimeout(timer);
   }
+  /** Reads back the originals of in-place dead letters: key and value as the engine saw them. */
+  async function resolveInPlace(): Promise<void> {
+    const pending = unresolved;
+    unresolved = [];
+    const byTopic = new Map<string, Map<number, bigint[]>>();
+    for (const i of pending) {
+      const letter = records[i];
+      if (!letter) continue;
+      const ofTopic = byTopic.get(letter.originalTopic) ?? new Map<number, bigint[]>();
+      byTopic.set(letter.originalTopic, ofTopic);
+      ofTopic.set(letter.originalPartition, [...(ofTopic.get(letter.originalPartition) ?? []), BigInt(letter.originalOffset)]);
+    }
+    const originals = new Map<string, { key: Buffer | null; value: Buffer | null }>();
+    for (const [topic, wanted] of byTopic) {
+      for (const partition of wanted.values()) partition.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const { found } = await readRecordsAt(kafka, topic, wanted, { groupPrefix: uniqueId('kanshi-dlq-tap-originals'), idleTimeoutMs: 30_000 });
+      for (const record of found) originals.set(`${topic}/${record.partition}/${record.offset}`, record);
+    }
+    for (const i of pending) {
+      const letter = records[i];
+      const original = letter && originals.get(`${letter.originalTopic}/${letter.originalPartition}/${letter.originalOffset}`);
+      if (letter && original) records[i] = { ...letter, key: original.key === null ? null : original.key.toString('utf8'), value: original.value };
+    }
+  }
+
   return {
     records,
     async caughtUp(timeoutMs = 30_000) {
@@ -110,6 +149,7 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
         () => Promise.resolve(ends.every((p) => (next.get(p.partition) ?? 0n) >= BigInt(p.high)) ? true : undefined),
         timeoutMs,
       );
+      await resolveInPlace();
     },
     async stop() {
       await consumer.disconnect();

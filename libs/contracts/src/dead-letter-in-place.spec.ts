@@ -1,0 +1,31 @@
+import { decodeInPlaceDeadLetters, encodeInPlaceDeadLetters, InPlaceDeadLetterError, offsetRanges, rangeCount } from './dead-letter-in-place';
+
+describe('in-place dead letters', () => {
+  it('name increasing offsets as runs of consecutive ones, and count them back', () => {
+    const offsets = [3n, 4n, 5n, 7n, 9n, 10n, 9007199254740993n];
+    const ranges = offsetRanges(offsets);
+    expect(ranges).toEqual([
+      { from: 3n, to: 5n },
+      { from: 7n, to: 7n },
+      { from: 9n, to: 10n },
+      { from: 9007199254740993n, to: 9007199254740993n },
+    ]);
+    expect(rangeCount(ranges)).toBe(offsets.length);
+    expect(offsetRanges([])).toEqual([]);
+  });
+
+  it('give back the tenant and the ranges as written, offsets past 2^53 included', () => {
+    const written = { tenant: 'acme ✓', ranges: [{ from: 0n, to: 9007199254740993n }, { from: 9007199254740995n, to: 9007199254740995n }] };
+    expect(decodeInPlaceDeadLetters(encodeInPlaceDeadLetters(written))).toEqual(written);
+  });
+
+  it('refuse what is not a well-formed value of a known version, saying what is wrong', () => {
+    const value = (body: unknown) => Buffer.from(JSON.stringify(body));
+    expect(() => decodeInPlaceDeadLetters(Buffer.from('KDLB'))).toThrow(new InPlaceDeadLetterError('in-place dead letter is not JSON'));
+    expect(() => decodeInPlaceDeadLetters(value({ version: 2, tenant: 't', ranges: [] }))).toThrow(/version 2 is not known/);
+    expect(() => decodeInPlaceDeadLetters(value({ version: 1, ranges: [] }))).toThrow(/no tenant/);
+    expect(() => decodeInPlaceDeadLetters(value({ version: 1, tenant: 't', ranges: [['5', '4']] }))).toThrow(/range 1 is not/);
+    expect(() => decodeInPlaceDeadLetters(value({ version: 1, tenant: 't', ranges: [['1', '2'], [3, 4]] }))).toThrow(/range 2 is not/);
+    expect(() => decodeInPlaceDeadLetters(value({ version: 1, tenant: 't', ranges: [['-1', '2']] }))).toThrow(InPlaceDeadLetterError);
+  });
+});

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { TOPICS } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
 import { createKafkaClient, kafkaConnectionOf, KafkaBatchServer } from '@kanshi/messaging';
-import { createLogger, runMain } from '@kanshi/runtime';
+import { createLogger, limitHeapGrowth, runMain } from '@kanshi/runtime';
 import { PolicyEngineModule } from './policy-engine.module';
 
 export async function startPolicyEngine(config: AppConfig = loadConfig()): Promise<INestMicroservice> {
@@ -31,4 +31,11 @@ export async function startPolicyEngine(config: AppConfig = loadConfig()): Promi
   return app;
 }
 
-if (require.main === module) runMain('policy-engine', startPolicyEngine);
+if (require.main === module) {
+  // The engine's own process only (tests start it inside theirs).
+  runMain('policy-engine', () => {
+    const config = loadConfig();
+    limitHeapGrowth(config.values.engineHeapGrowingPercent);
+    return startPolicyEngine(config);
+  });
+}

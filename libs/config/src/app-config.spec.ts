@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       kafkaTlsKeyFile: undefined,
       engineGroupId: 'kanshi-policy-engine',
       engineFetchMaxBytes: 2_097_152,
+      engineHeapGrowingPercent: 30,
       engineSessionTimeoutMs: 8000,
       telemetryPartitions: 6,
       databaseUrl: 'postgres://kanshi_app@127.0.0.1:5432/kanshi',

@@ -234,6 +234,13 @@ export const CONFIG_VARIABLES = {
     default: '2097152',
     parse: integer(65_536, 104_857_600),
   },
+  engineHeapGrowingPercent: {
+    name: 'KANSHI_ENGINE_HEAP_GROWING_PERCENT',
+    description:
+      'How far the engine lets V8 grow its heap past what the last full collection kept, in percent (V8’s --heap-growing-percent; 0 leaves V8’s own factor, up to 4×). A flood or a backlog allocates fast and most of it dies within a batch: V8 kept 164 MB in use where 49 MB were live. At 30 the engine peaked at 249 MB instead of 351 MB through a 1M-event backlog, at 7 % less throughput (docs/performance.md). Not a cap: the heap still grows with the rule state.',
+    default: '30',
+    parse: integer(0, 400),
+  },
   engineSessionTimeoutMs: {
     name: 'KANSHI_ENGINE_SESSION_TIMEOUT_MS',
     description:

@@ -42,6 +42,13 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
   };
 }
 
+/** Waits for every write, then throws the first failure: no write is left running into the batch's retry. */
+async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
+  for (const result of await Promise.allSettled(writes)) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+}
+
 /**
  * The engine's hot path for one batch: evaluate, dead-letter what cannot be used, enqueue the
  * alert jobs. Returning lets the transport commit the batch's offsets; throwing makes Kafka
@@ -101,10 +108,6 @@ export class TelemetryConsumer {
     for (const dead of outcome.deadLetters) this.metrics.deadLettered(dead.reason);
     const { engineGroupId, maxEventBytes } = this.config.values;
     const deadLetters = toDeadLetterRecords(outcome.deadLetters, engineGroupId, maxEventBytes);
-    await this.producer.send(TOPICS.telemetryDeadLetter, deadLetters);
-    // Records a producer's partitioner put on the wrong partition go to their model's, marked so
-    // that a second move after a replay is counted once there; before the offsets, like dead letters.
-    await this.producer.send(batch.topic, outcome.forwards.map((f) => toForwardedRecord(f)));
     if (outcome.forwards.length > 0 || outcome.misplacedEvaluated > 0) {
       this.logger.warn(
         `partition ${batch.partition}: moved ${outcome.forwards.length} records to the partition of their tenant:model` +
@@ -115,10 +118,19 @@ export class TelemetryConsumer {
     for (const breach of outcome.quotaBreaches) {
       this.logger.warn(`tenant ${breach.tenantId} is over its ${breach.quota} quota (${breach.limit}): its events are dead-lettered as QUOTA_EXCEEDED`);
     }
-    await this.alerts.enqueue([...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)], outcome.clearJobs);
-    // Only batches with a model_deployment write the inventory; before the offsets, so a crash replays it (idempotent).
-    await this.inventory.recordDeployments(outcome.deployments);
-    await this.inventory.recordTelemetrySeen(outcome.telemetrySeen);
+    // What the batch writes elsewhere, all before its checkpoint and offsets (so a crash writes it
+    // again: every one is idempotent or counted once by its reader), and at the same time: each
+    // waits on another server, and a batch's latency is the longest of them, not their sum.
+    await settleAll([
+      this.producer.send(TOPICS.telemetryDeadLetter, deadLetters),
+      // Records a producer's partitioner put on the wrong partition go to their model's, marked so
+      // that a second move after a replay is counted once there.
+      this.producer.send(batch.topic, outcome.forwards.map((f) => toForwardedRecord(f))),
+      this.alerts.enqueue([...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)], outcome.clearJobs),
+      // Only batches with a model_deployment write the inventory.
+      this.inventory.recordDeployments(outcome.deployments),
+      this.inventory.recordTelemetrySeen(outcome.telemetrySeen),
+    ]);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
     this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n, BigInt(batch.highWatermark));

@@ -1,4 +1,5 @@
 export { createLogger, KANSHI_VERSION, runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
+export { limitHeapGrowth } from './heap-growth';
 export {
   ApiProblemResponse,
   ApiQueryParams,

@@ -134,8 +134,8 @@ describe('toDeadLetterRecords', () => {
     const inPlace = records.filter((r) => r.headers?.[DEAD_LETTER_IN_PLACE_HEADER] !== undefined);
     expect(inPlace.map((r) => [r.key, r.headers?.[DEAD_LETTER_IN_PLACE_HEADER], r.headers?.[DEAD_LETTER_HEADERS.originalOffset], r.headers?.[DEAD_LETTER_HEADERS.error]])).toEqual([
       ['acme:', '5', '10', 'over its events quota'],
-      ['beta:', '1', '12', 'over its events quota'],
       ['acme:', '1', '17', 'over its new models quota'],
+      ['beta:', '1', '12', 'over its events quota'],
     ]);
     expect(decodeInPlaceDeadLetters(inPlace[0]?.value as Buffer)).toEqual({ tenant: 'acme', ranges: [{ from: 10n, to: 11n }, { from: 13n, to: 14n }, { from: 16n, to: 16n }] });
     for (const record of inPlace) {

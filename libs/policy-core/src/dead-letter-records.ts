@@ -64,18 +64,25 @@ export const IN_PLACE_MAX_RANGES = 8192;
  * records to write, not one per original. An original over `maxValueBytes` always goes alone, cut.
  */
 export function toDeadLetterRecords(deadLetters: readonly DeadLetter[], consumerGroup: string, maxValueBytes: number): OutgoingRecord[] {
-  const inPlace = new Map<string, DeadLetter[]>();
+  // In place: by tenant, then by error text (one string per tenant and quota in a batch, so the
+  // look-up hashes it once); no key is built per record.
+  const inPlace = new Map<string, Map<string, DeadLetter[]>>();
   const byReason = new Map<string, DeadLetter[]>();
   for (const dead of deadLetters) {
-    const inPlaceKey = dead.tenantId !== undefined && IN_PLACE_REASONS.has(dead.reason) ? `${dead.reason}\u0000${dead.tenantId}\u0000${dead.error}` : undefined;
-    const groups = inPlaceKey === undefined ? byReason : inPlace;
-    const key = inPlaceKey ?? dead.reason;
-    const same = groups.get(key);
-    if (same) same.push(dead);
-    else groups.set(key, [dead]);
+    let same: DeadLetter[] | undefined;
+    if (dead.tenantId !== undefined && IN_PLACE_REASONS.has(dead.reason)) {
+      let ofTenant = inPlace.get(dead.tenantId);
+      if (!ofTenant) inPlace.set(dead.tenantId, (ofTenant = new Map()));
+      same = ofTenant.get(dead.error);
+      if (!same) ofTenant.set(dead.error, (same = []));
+    } else {
+      same = byReason.get(dead.reason);
+      if (!same) byReason.set(dead.reason, (same = []));
+    }
+    same.push(dead);
   }
   const records: OutgoingRecord[] = [];
-  for (const same of inPlace.values()) records.push(...inPlaceRecords(same, consumerGroup, maxValueBytes));
+  for (const ofTenant of inPlace.values()) for (const same of ofTenant.values()) records.push(...inPlaceRecords(same, consumerGroup, maxValueBytes));
   for (const same of byReason.values()) {
     let bundle: { first: DeadLetter; originals: BundledDeadLetter[]; bytes: number } | undefined;
     const close = () => {

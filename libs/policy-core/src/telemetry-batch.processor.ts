@@ -106,7 +106,7 @@ interface BatchState {
   misplacedEvaluated: number;
   readonly quotaBreaches: QuotaBreach[];
   /** The refusal text per quota and tenant, made once per batch. */
-  readonly quotaErrors: Map<string, string>;
+  readonly quotaErrors: Map<string, Map<string, string>>;
 }
 
 /** A moved record this partition has counted already. */
@@ -222,8 +222,9 @@ export class TelemetryBatchProcessor {
     const breach = this.quotas.breach(tenantId, quota);
     if (breach) batch.quotaBreaches.push(breach);
     // One text per tenant and quota in a batch, shared by its refusals: a flood refuses thousands.
-    const memo = `${quota}\u0000${tenantId}`;
-    let error = batch.quotaErrors.get(memo);
+    let ofQuota = batch.quotaErrors.get(quota);
+    if (!ofQuota) batch.quotaErrors.set(quota, (ofQuota = new Map()));
+    let error = ofQuota.get(tenantId);
     if (error === undefined) {
       const { eventsPerMinute, unregisteredModelsPerDay } = this.quotas.limits;
       const what =
@@ -231,7 +232,7 @@ export class TelemetryBatchProcessor {
           ? `its quota of ${eventsPerMinute} events per minute on this engine instance (KANSHI_QUOTA_EVENTS_PER_MINUTE)`
           : `its quota of ${unregisteredModelsPerDay} new models outside the inventory per day (KANSHI_QUOTA_UNREGISTERED_MODELS_PER_DAY); register the model or raise the quota`;
       error = `tenant "${tenantId}" is over ${what}; not evaluated: replay it with npm run dlq -- replay --reason QUOTA_EXCEEDED`;
-      batch.quotaErrors.set(memo, error);
+      ofQuota.set(tenantId, error);
     }
     return { record, reason: 'QUOTA_EXCEEDED', tenantId, error };
   }

@@ -75,6 +75,9 @@ export function replaySends(records: readonly OutgoingRecord[], rate?: number): 
   return chunks.flatMap((chunk) => Array.from({ length: Math.ceil(chunk.length / most) }, (_, i) => chunk.slice(i * most, (i + 1) * most)));
 }
 
+/** In-place dead letters a replay resolves at once (their originals read, then sent). */
+export const IN_PLACE_CHUNK = 50_000;
+
 export interface ReplayResult {
   readonly missing: boolean;
   /** Dead letters read. */
@@ -89,6 +92,8 @@ export interface ReplayResult {
   readonly skippedDuplicate: number;
   /** In-place dead letters whose original the topic no longer holds (its retention). */
   readonly skippedGone: number;
+  /** In-place dead letters whose originals could not be read (the report says why). */
+  readonly unread: number;
   readonly stoppedAtLimit: boolean;
   readonly report: string;
 }
@@ -128,18 +133,71 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
   let skippedTruncated = 0;
   let skippedDuplicate = 0;
   let skippedGone = 0;
+  /** In-place dead letters whose originals could not be read, and why (the first error). */
+  let unread = 0;
+  let unreadError: string | undefined;
   let stoppedAtLimit = false;
   const seen = new Set<string>();
-  /** In-place dead letters selected, by original topic and partition: their originals are read there after the dead letters. */
-  const inPlace = new Map<string, Map<number, DeadLetter[]>>();
-  let inPlaceSelected = 0;
+  /** In-place dead letters selected and not yet resolved, by original topic and partition. */
+  let inPlace = new Map<string, Map<number, DeadLetter[]>>();
+  let inPlacePending = 0;
+  const left = () => (limit === undefined ? Infinity : limit - replayed);
   const send = async (outgoing: OutgoingRecord[]) => {
+    // Never past --limit: in-place dead letters are counted once their original is read and kept.
+    const kept = outgoing.length > left() ? outgoing.slice(0, Math.max(0, left())) : outgoing;
+    if (kept.length < outgoing.length) stoppedAtLimit = true;
     // Bundles unpack into many records: sent in requests the broker accepts.
-    for (const messages of producer ? replaySends(outgoing, rate) : []) {
+    for (const messages of producer ? replaySends(kept, rate) : []) {
       if (pace) for (let i = 0; i < messages.length; i += 1) await pace.take();
       await producer?.send({ topic: targetTopic, acks: -1, compression: CompressionTypes.GZIP, messages });
     }
-    replayed += outgoing.length;
+    replayed += kept.length;
+    if (left() <= 0) stoppedAtLimit = true;
+  };
+  /**
+   * Reads the originals of the pending in-place dead letters from their topic and replays those
+   * whose own key matches. Called every {@link IN_PLACE_CHUNK} of them and at the end, so a long
+   * flood is replayed in bounded pieces. A read that fails is reported, not thrown: what was
+   * replayed before stays counted.
+   */
+  const resolveInPlace = async () => {
+    const chunk = inPlace;
+    inPlace = new Map();
+    inPlacePending = 0;
+    for (const [topic, partitions] of chunk) {
+      const letterAt = new Map<string, DeadLetter>();
+      const wanted = new Map<number, bigint[]>();
+      let count = 0;
+      for (const [partition, letters] of partitions) {
+        wanted.set(partition, letters.map((l) => BigInt(l.originalOffset ?? '0')));
+        for (const letter of letters) letterAt.set(`${partition}/${letter.originalOffset ?? ''}`, letter);
+        count += letters.length;
+      }
+      if (stoppedAtLimit) continue;
+      let read;
+      try {
+        read = await readRecordsAt(kafka, topic, wanted, { groupPrefix: `${DLQ_TOOL_GROUP_PREFIX}-replay`, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) });
+      } catch (error) {
+        unread += count;
+        unreadError ??= `${topic}: ${error instanceof Error ? error.message : String(error)}`;
+        continue;
+      }
+      skippedGone += read.missing;
+      const outgoing: OutgoingRecord[] = [];
+      for (const original of read.found) {
+        const letter = letterAt.get(`${original.partition}/${original.offset}`);
+        if (!letter) continue;
+        const signature = original.headers[SIGNATURE_HEADER];
+        const first = Array.isArray(signature) ? signature[0] : signature;
+        const resolved: DeadLetter = { ...letter, key: original.key, value: original.value, ...(first === undefined ? {} : { signature: first.toString() }) };
+        if (filter.keyPrefix !== undefined && !(keyText(resolved) ?? '').startsWith(filter.keyPrefix)) {
+          matched -= 1;
+          continue;
+        }
+        outgoing.push(replayRecord(resolved, dlqTopic));
+      }
+      await send(outgoing);
+    }
   };
   try {
     const result = await readDeadLetters(
@@ -149,7 +207,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         scanned += records.length;
         const outgoing = [];
         for (const record of records) {
-          if (limit !== undefined && replayed + inPlaceSelected + outgoing.length >= limit) {
+          if (outgoing.length >= left()) {
             stoppedAtLimit = true;
             break;
           }
@@ -175,7 +233,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
               break;
             case 'replay-in-place': {
               matched += 1;
-              inPlaceSelected += 1;
+              inPlacePending += 1;
               const topic = record.originalTopic ?? targetTopic;
               const partition = Number(record.originalPartition);
               const ofTopic = inPlace.get(topic) ?? new Map<number, DeadLetter[]>();
@@ -188,41 +246,11 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
           }
         }
         await send(outgoing);
-        if (limit !== undefined && replayed + inPlaceSelected >= limit) stoppedAtLimit = true;
+        if (inPlacePending >= IN_PLACE_CHUNK) await resolveInPlace();
         return stoppedAtLimit ? 'stop' : 'continue';
       },
     );
-    // The originals of in-place dead letters, read from their topic, replayed if their own key matches.
-    for (const [topic, partitions] of inPlace) {
-      const letterAt = new Map<string, DeadLetter>();
-      const wanted = new Map<number, bigint[]>();
-      for (const [partition, letters] of partitions) {
-        const offsets = letters.map((l) => BigInt(l.originalOffset ?? '-1')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        wanted.set(partition, offsets);
-        for (const letter of letters) letterAt.set(`${partition}/${letter.originalOffset ?? ''}`, letter);
-      }
-      const { found, missing } = await readRecordsAt(kafka, topic, wanted, { groupPrefix: `${DLQ_TOOL_GROUP_PREFIX}-replay`, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) });
-      skippedGone += missing;
-      const outgoing: OutgoingRecord[] = [];
-      for (const original of found) {
-        const letter = letterAt.get(`${original.partition}/${original.offset}`);
-        if (!letter) continue;
-        const signature = original.headers[SIGNATURE_HEADER];
-        const first = Array.isArray(signature) ? signature[0] : signature;
-        const resolved: DeadLetter = {
-          ...letter,
-          key: original.key,
-          value: original.value,
-          ...(first === undefined ? {} : { signature: first.toString() }),
-        };
-        if (filter.keyPrefix !== undefined && !(keyText(resolved) ?? '').startsWith(filter.keyPrefix)) {
-          matched -= 1;
-          continue;
-        }
-        outgoing.push(replayRecord(resolved, dlqTopic));
-      }
-      await send(outgoing);
-    }
+    await resolveInPlace();
     const lines: string[] = [];
     if (result.status === 'missing') {
       lines.push(`${dlqTopic} does not exist yet: nothing to replay.`);
@@ -236,6 +264,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         lines.push(`Skipped ${skippedTruncated} whose value was cut to fit the dead-letter topic (the original was too large to replay).`);
       }
       if (skippedDuplicate > 0) lines.push(`Skipped ${skippedDuplicate} repeated dead letters of an original already replayed.`);
+      if (unread > 0) lines.push(`Could not read the originals of ${unread} quota refusals, so they were not replayed: ${unreadError ?? 'unknown error'}. Run the replay again once that is fixed (what was replayed now would be replayed again: narrow it with --since).`);
       if (skippedGone > 0) {
         lines.push(`Skipped ${skippedGone} quota refusals whose original the telemetry topic no longer holds (they stay there for its retention only).`);
       }
@@ -250,6 +279,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
       skippedTruncated,
       skippedDuplicate,
       skippedGone,
+      unread,
       stoppedAtLimit,
       report: lines.join('\n'),
     };

@@ -255,6 +255,26 @@ describe('dlq inspect and replay (real Kafka, temporary topics)', () => {
       expect(received.map(({ key, value, signature }) => ({ key, value, signature }))).toEqual(expected.map((o) => ({ key: o?.key, value: o?.value, signature: o?.headers[SIGNATURE_HEADER] })));
       // Traceable to the in-place record and the place in its ranges (offsets 1, 3, 5, 7 are places 0, 2, 3, 5).
       expect(received.map((r) => r.replayedFrom)).toEqual([0, 2, 3, 5].map((place) => `${inPlaceDlq}/0/0#${place}`));
+
+      // --limit counts what is replayed, after each original's key is checked, not the tenant's letters.
+      const limited = await replayDeadLetters(kafka, { dlqTopic: inPlaceDlq, targetTopic: replayTarget, filter: { reason: 'QUOTA_EXCEEDED', keyPrefix: 'acme:m1' }, dryRun: true, limit: 3 });
+      expect(limited).toMatchObject({ replayed: 3, stoppedAtLimit: true });
+
+      // Originals that cannot be read (their topic is gone) are reported, not thrown over.
+      await producer.send({
+        topic: inPlaceDlq,
+        acks: -1,
+        messages: [
+          {
+            key: 'acme:',
+            value: encodeInPlaceDeadLetters({ tenant: 'acme', ranges: [{ from: 0n, to: 2n }] }),
+            headers: { ...deadLetterHeaders('QUOTA_EXCEEDED', 1), [DEAD_LETTER_HEADERS.originalTopic]: uniqueId('test.gone'), [DEAD_LETTER_IN_PLACE_HEADER]: '3' },
+          },
+        ],
+      });
+      const partly = await replayDeadLetters(kafka, { dlqTopic: inPlaceDlq, targetTopic: replayTarget, filter: { reason: 'QUOTA_EXCEEDED' }, dryRun: true });
+      expect(partly).toMatchObject({ scanned: 12, replayed: 7, unread: 3 });
+      expect(partly.report).toMatch(/Could not read the originals of 3 quota refusals, so they were not replayed: test\.gone/);
     } finally {
       await admin.deleteTopics({ topics: [originalsTopic, inPlaceDlq, replayTarget] }).catch(() => undefined);
     }

@@ -31,6 +31,10 @@ export interface InPlaceDeadLetters {
 }
 
 const VERSION = 1;
+/** Most originals one in-place dead letter names; a reader refuses more (a value it would have to expand without bound). */
+export const IN_PLACE_MAX_ORIGINALS = 65_536;
+/** The largest Kafka offset (int64). */
+const MAX_OFFSET = 9_223_372_036_854_775_807n;
 
 /** A value that is not an in-place dead letter: named, so a reader can report the record and go on. */
 export class InPlaceDeadLetterError extends Error {
@@ -51,6 +55,33 @@ export function offsetRanges(offsets: Iterable<bigint>): OffsetRange[] {
 /** How many originals `ranges` name. */
 export function rangeCount(ranges: readonly OffsetRange[]): number {
   return ranges.reduce((sum, r) => sum + Number(r.to - r.from + 1n), 0);
+}
+
+/**
+ * `ranges` (in order) cut into parts of at most `maxRanges` ranges and
+ * {@link IN_PLACE_MAX_ORIGINALS} originals each, a range split where a part fills up.
+ */
+export function inPlaceParts(ranges: readonly OffsetRange[], maxRanges: number): OffsetRange[][] {
+  const parts: OffsetRange[][] = [];
+  let part: OffsetRange[] = [];
+  let count = 0;
+  for (const range of ranges) {
+    let { from } = range;
+    while (from <= range.to) {
+      if (part.length >= maxRanges || count >= IN_PLACE_MAX_ORIGINALS) {
+        parts.push(part);
+        part = [];
+        count = 0;
+      }
+      const room = BigInt(IN_PLACE_MAX_ORIGINALS - count);
+      const to = range.to - from + 1n > room ? from + room - 1n : range.to;
+      part.push({ from, to });
+      count += Number(to - from + 1n);
+      from = to + 1n;
+    }
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 export function encodeInPlaceDeadLetters({ tenant, ranges }: InPlaceDeadLetters): Buffer {
@@ -74,10 +105,11 @@ export function decodeInPlaceDeadLetters(value: Buffer): InPlaceDeadLetters {
   if (!Array.isArray(body.ranges)) throw new InPlaceDeadLetterError('in-place dead letter has no ranges');
   const ranges = body.ranges.map((range: unknown, i) => {
     const [from, to] = Array.isArray(range) ? (range as unknown[]) : [];
-    if (typeof from !== 'string' || typeof to !== 'string' || !OFFSET.test(from) || !OFFSET.test(to) || BigInt(from) > BigInt(to)) {
-      throw new InPlaceDeadLetterError(`in-place dead letter range ${i + 1} is not ["from","to"] with from <= to`);
+    if (typeof from !== 'string' || typeof to !== 'string' || !OFFSET.test(from) || !OFFSET.test(to) || BigInt(from) > BigInt(to) || BigInt(to) > MAX_OFFSET) {
+      throw new InPlaceDeadLetterError(`in-place dead letter range ${i + 1} is not ["from","to"] with from <= to, both Kafka offsets`);
     }
     return { from: BigInt(from), to: BigInt(to) };
   });
+  if (rangeCount(ranges) > IN_PLACE_MAX_ORIGINALS) throw new InPlaceDeadLetterError(`in-place dead letter names more than ${IN_PLACE_MAX_ORIGINALS} originals`);
   return { tenant: body.tenant, ranges };
 }

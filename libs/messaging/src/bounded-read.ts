@@ -21,7 +21,7 @@ export async function runBoundedRead(
   consumer: Consumer,
   options: { readonly idleTimeoutMs: number; readonly idle: () => string },
   handle: (payload: EachBatchPayload, read: BoundedRead) => Promise<void>,
-  started: () => void,
+  started: (read: BoundedRead) => void,
 ): Promise<void> {
   let guard: NodeJS.Timeout | undefined;
   try {
@@ -57,7 +57,7 @@ export async function runBoundedRead(
             }
           },
         })
-        .then(started)
+        .then(() => started(read))
         .catch((error: unknown) => read.finish(error));
     });
   } finally {

@@ -41,11 +41,15 @@ export async function readRecordsAt(kafka: Kafka, topic: string, wanted: WantedO
     for (const [partition, offsets] of wanted) {
       const end = ends.get(partition);
       // Gone to retention, or past the end: counted missing, not waited for.
-      const held = offsets.filter((o) => end !== undefined && o >= end.low && o < end.high);
-      missing += offsets.length - held.length;
-      const [first] = held;
-      const last = held.at(-1);
-      if (first !== undefined && last !== undefined) plan.set(partition, { left: new Set(held), start: first, last });
+      const held = new Set(offsets.filter((o) => end !== undefined && o >= end.low && o < end.high));
+      missing += offsets.length - held.size;
+      let start: bigint | undefined;
+      let last: bigint | undefined;
+      for (const o of held) {
+        if (start === undefined || o < start) start = o;
+        if (last === undefined || o > last) last = o;
+      }
+      if (start !== undefined && last !== undefined) plan.set(partition, { left: held, start, last });
     }
     if (plan.size === 0) return { found, missing };
 
@@ -53,6 +57,16 @@ export async function readRecordsAt(kafka: Kafka, topic: string, wanted: WantedO
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      /** A partition read past its last wanted offset: what is still wanted there is missing. */
+      const passed = (partition: number, lastOffset: string): boolean => {
+        const p = plan.get(partition);
+        if (!p || BigInt(lastOffset) < p.last) return false;
+        // Compacted away or a transaction marker: an offset passed without its record is missing.
+        missing += p.left.size;
+        plan.delete(partition);
+        consumer.pause([{ topic, partitions: [partition] }]);
+        return true;
+      };
       await runBoundedRead(
         consumer,
         { idleTimeoutMs, idle: () => `no progress for ${Math.round(idleTimeoutMs / 1000)} s reading records of ${topic} by offset` },
@@ -65,16 +79,15 @@ export async function readRecordsAt(kafka: Kafka, topic: string, wanted: WantedO
             found.push({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp });
           }
           read.progress();
-          // Compacted away or a transaction marker: an offset passed without its record is missing.
-          if (BigInt(batch.lastOffset()) >= p.last) {
-            missing += p.left.size;
-            plan.delete(batch.partition);
-            consumer.pause([{ topic, partitions: [batch.partition] }]);
-          }
+          passed(batch.partition, batch.lastOffset());
           if (plan.size === 0) read.finish();
           else await payload.heartbeat();
         },
-        () => {
+        (read) => {
+          // kafkajs hands no batch over that holds no records (only markers): its end still counts.
+          consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+            if (payload.topic === topic && passed(payload.partition, payload.lastOffset) && plan.size === 0) read.finish();
+          });
           const others = [...ends.keys()].filter((partition) => !plan.has(partition));
           if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
           for (const [partition, p] of plan) consumer.seek({ topic, partition, offset: p.start.toString() });

@@ -6,6 +6,7 @@ import {
   encodeDeadLetterBundle,
   encodeInPlaceDeadLetters,
   IN_PLACE_REASONS,
+  inPlaceParts,
   offsetRanges,
   rangeCount,
   SIGNATURE_HEADER,
@@ -72,7 +73,7 @@ export function toDeadLetterRecords(deadLetters: readonly DeadLetter[], consumer
     let same: DeadLetter[] | undefined;
     if (dead.tenantId !== undefined && IN_PLACE_REASONS.has(dead.reason)) {
       let ofTenant = inPlace.get(dead.tenantId);
-      if (!ofTenant) inPlace.set(dead.tenantId, (ofTenant = new Map()));
+      if (!ofTenant) inPlace.set(dead.tenantId, (ofTenant = new Map<string, DeadLetter[]>()));
       same = ofTenant.get(dead.error);
       if (!same) ofTenant.set(dead.error, (same = []));
     } else {
@@ -115,18 +116,14 @@ function inPlaceRecords(same: readonly DeadLetter[], consumerGroup: string, maxV
   const [first] = same;
   if (first?.tenantId === undefined) return [];
   const { tenantId } = first;
-  const ranges = offsetRanges(same.map((d) => BigInt(d.record.offset)));
-  const records: OutgoingRecord[] = [];
-  for (let i = 0; i < ranges.length; i += IN_PLACE_MAX_RANGES) {
-    const part = ranges.slice(i, i + IN_PLACE_MAX_RANGES);
-    const { [SIGNATURE_HEADER]: _signature, [DEAD_LETTER_HEADERS.truncatedFrom]: _truncated, ...headers } = toDeadLetterRecord(first, consumerGroup, maxValueBytes).headers ?? {};
-    records.push({
-      key: `${tenantId}:`,
-      value: encodeInPlaceDeadLetters({ tenant: tenantId, ranges: part }),
-      headers: { ...headers, [DEAD_LETTER_HEADERS.originalOffset]: String(part[0]?.from), [DEAD_LETTER_IN_PLACE_HEADER]: String(rangeCount(part)) },
-    });
-  }
-  return records;
+  // In order even when a batch's second pass (after an inventory reload) refused some more.
+  const offsets = same.map((d) => BigInt(d.record.offset)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const { [SIGNATURE_HEADER]: _signature, [DEAD_LETTER_HEADERS.truncatedFrom]: _truncated, ...headers } = toDeadLetterRecord(first, consumerGroup, maxValueBytes).headers ?? {};
+  return inPlaceParts(offsetRanges(offsets), IN_PLACE_MAX_RANGES).map((part) => ({
+    key: `${tenantId}:`,
+    value: encodeInPlaceDeadLetters({ tenant: tenantId, ranges: part }),
+    headers: { ...headers, [DEAD_LETTER_HEADERS.originalOffset]: String(part[0]?.from), [DEAD_LETTER_IN_PLACE_HEADER]: String(rangeCount(part)) },
+  }));
 }
 
 /**

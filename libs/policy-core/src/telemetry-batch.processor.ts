@@ -223,7 +223,7 @@ export class TelemetryBatchProcessor {
     if (breach) batch.quotaBreaches.push(breach);
     // One text per tenant and quota in a batch, shared by its refusals: a flood refuses thousands.
     let ofQuota = batch.quotaErrors.get(quota);
-    if (!ofQuota) batch.quotaErrors.set(quota, (ofQuota = new Map()));
+    if (!ofQuota) batch.quotaErrors.set(quota, (ofQuota = new Map<string, string>()));
     let error = ofQuota.get(tenantId);
     if (error === undefined) {
       const { eventsPerMinute, unregisteredModelsPerDay } = this.quotas.limits;

@@ -121,12 +121,14 @@ export class TelemetryConsumer {
     // What the batch writes elsewhere, all before its checkpoint and offsets (so a crash writes it
     // again: every one is idempotent or counted once by its reader), and at the same time: each
     // waits on another server, and a batch's latency is the longest of them, not their sum.
+    // Records a producer's partitioner put on the wrong partition go to their model's, marked so
+    // that a second move after a replay is counted once there. (Built before any write starts.)
+    const forwards = outcome.forwards.map((f) => toForwardedRecord(f));
+    const alertJobs = [...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)];
     await settleAll([
       this.producer.send(TOPICS.telemetryDeadLetter, deadLetters),
-      // Records a producer's partitioner put on the wrong partition go to their model's, marked so
-      // that a second move after a replay is counted once there.
-      this.producer.send(batch.topic, outcome.forwards.map((f) => toForwardedRecord(f))),
-      this.alerts.enqueue([...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)], outcome.clearJobs),
+      this.producer.send(batch.topic, forwards),
+      this.alerts.enqueue(alertJobs, outcome.clearJobs),
       // Only batches with a model_deployment write the inventory.
       this.inventory.recordDeployments(outcome.deployments),
       this.inventory.recordTelemetrySeen(outcome.telemetrySeen),

@@ -33,7 +33,8 @@ export async function startPolicyEngine(config: AppConfig = loadConfig()): Promi
 
 if (require.main === module) {
   // The engine's own process only (tests start it inside theirs).
-  runMain('policy-engine', () => {
+  // Async: a configuration error becomes a rejection runMain reports in one line, not a crash.
+  runMain('policy-engine', async () => {
     const config = loadConfig();
     limitHeapGrowth(config.values.engineHeapGrowingPercent);
     return startPolicyEngine(config);

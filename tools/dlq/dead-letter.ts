@@ -44,7 +44,8 @@ export interface RawRecord {
   readonly headers?: IHeaders;
 }
 
-function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+/** The first value of header `name` as text. */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const raw = headers?.[name];
   const first = Array.isArray(raw) ? raw[0] : raw;
   if (first === undefined) return undefined;

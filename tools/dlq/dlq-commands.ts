@@ -2,7 +2,7 @@ import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import { SIGNATURE_HEADER } from '@kanshi/contracts';
 import { DLQ_TOOL_GROUP_PREFIX, readRecordsAt, requestChunks, TELEMETRY_PARTITIONER, type OutgoingRecord } from '@kanshi/messaging';
 import { RateLimiter, systemClock, type Clock } from '@kanshi/telemetry-client';
-import { DeadLetterSummary, formatSummary, keyText, replayDecision, replayRecord, type DeadLetter, type DeadLetterFilter } from './dead-letter';
+import { DeadLetterSummary, formatSummary, headerText, keyText, replayDecision, replayRecord, type DeadLetter, type DeadLetterFilter } from './dead-letter';
 import { connectAdmin, readDeadLetters, type BatchVerdict, type ReadOptions } from './dead-letter.reader';
 
 /** Topic names are parameters so tests run on temporary topics; the CLI passes the real ones. */
@@ -164,6 +164,8 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
     const chunk = inPlace;
     inPlace = new Map();
     inPlacePending = 0;
+    // Past --limit nothing more is replayed: the pending ones are not even read.
+    if (stoppedAtLimit) return;
     for (const [topic, partitions] of chunk) {
       const letterAt = new Map<string, DeadLetter>();
       const wanted = new Map<number, bigint[]>();
@@ -173,7 +175,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
         for (const letter of letters) letterAt.set(`${partition}/${letter.originalOffset ?? ''}`, letter);
         count += letters.length;
       }
-      if (stoppedAtLimit) continue;
+      if (stoppedAtLimit) break;
       let read;
       try {
         read = await readRecordsAt(kafka, topic, wanted, { groupPrefix: `${DLQ_TOOL_GROUP_PREFIX}-replay`, ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }) });
@@ -187,9 +189,8 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
       for (const original of read.found) {
         const letter = letterAt.get(`${original.partition}/${original.offset}`);
         if (!letter) continue;
-        const signature = original.headers[SIGNATURE_HEADER];
-        const first = Array.isArray(signature) ? signature[0] : signature;
-        const resolved: DeadLetter = { ...letter, key: original.key, value: original.value, ...(first === undefined ? {} : { signature: first.toString() }) };
+        const signature = headerText(original.headers, SIGNATURE_HEADER);
+        const resolved: DeadLetter = { ...letter, key: original.key, value: original.value, ...(signature === undefined ? {} : { signature }) };
         if (filter.keyPrefix !== undefined && !(keyText(resolved) ?? '').startsWith(filter.keyPrefix)) {
           matched -= 1;
           continue;

@@ -125,7 +125,9 @@ export async function tapDeadLetters(kafka: Kafka, engineGroupId: string): Promi
       if (!letter) continue;
       const ofTopic = byTopic.get(letter.originalTopic) ?? new Map<number, bigint[]>();
       byTopic.set(letter.originalTopic, ofTopic);
-      ofTopic.set(letter.originalPartition, [...(ofTopic.get(letter.originalPartition) ?? []), BigInt(letter.originalOffset)]);
+      const offsets = ofTopic.get(letter.originalPartition);
+      if (offsets) offsets.push(BigInt(letter.originalOffset));
+      else ofTopic.set(letter.originalPartition, [BigInt(letter.originalOffset)]);
     }
     const originals = new Map<string, { key: Buffer | null; value: Buffer | null }>();
     for (const [topic, wanted] of byTopic) {

@@ -2,25 +2,21 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  alertClockJobId,
   deliverNotificationJobId,
-  escalateAlertJobId,
   JOBS,
   notificationGroupKey,
   notifyGroupJobId,
   QUEUES,
   silenceTimerJobId,
-  type AlertClockJob,
   type DeliverNotificationJob,
-  type EscalateAlertJob,
   type NotifyGroupJob,
-  type Severity,
   type SilenceTimerJob,
 } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { AlertingSettingsRepository, NotificationRepository, type AlertFollowUpState, type PendingDelivery } from '@kanshi/persistence';
+import { AlertingSettingsRepository, NotificationRepository, type PendingDelivery } from '@kanshi/persistence';
 import { CAPPED_BACKOFF } from './alert-queue.service';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, settingMs, type AlertingSettings } from './alerting-settings';
+import { planFollowUps, type GroupRunWanted } from './follow-up-plan';
 import { createRedisConnection, logRedisOutages } from './redis-connection';
 
 /**
@@ -82,10 +78,22 @@ export class AlertFollowUps implements OnApplicationShutdown {
 
   /** Schedules what the alert's current state calls for. */
   async afterAlertChange(tenantId: string, alertId: string, now = new Date()): Promise<void> {
-    const alert = await this.store.followUpState(tenantId, alertId);
-    if (!alert) return;
-    const settings = await this.settings(tenantId);
-    await Promise.all([this.scheduleNotification(alert, settings, now), this.scheduleEscalation(alert, settings, now), this.scheduleClock(alert, settings, now)]);
+    await this.afterAlertsChange(tenantId, [alertId], now);
+  }
+
+  /**
+   * Schedules what the current state of the tenant's alerts calls for (see {@link planFollowUps}):
+   * one read of the alerts, one of their groups (and one upsert of those to plan), and at most one
+   * `addBulk` per queue, however many alerts.
+   */
+  async afterAlertsChange(tenantId: string, alertIds: readonly string[], now = new Date()): Promise<void> {
+    const alerts = await this.store.followUpStates(tenantId, alertIds);
+    if (alerts.length === 0) return;
+    const plan = planFollowUps(alerts, await this.settings(tenantId), now);
+    await Promise.all([
+      this.scheduleGroups(tenantId, plan.groupRuns, now),
+      plan.timed.length === 0 ? undefined : this.escalations.addBulk(plan.timed.map((t) => ({ name: t.name, data: t.data, opts: { ...TIMED_JOB_OPTIONS, jobId: t.jobId, delay: t.delay } }))),
+    ]);
   }
 
   /** Applies a silence to the alerts it matches now and schedules its reminder and its end. */
@@ -146,55 +154,30 @@ export class AlertFollowUps implements OnApplicationShutdown {
   /** Asks for a run of a notification group at `runAt` at the latest. */
   async scheduleGroup(tenantId: string, group: Omit<NotifyGroupJob, 'tenant_id'>, runAt: Date, now = new Date()): Promise<void> {
     const data: NotifyGroupJob = { tenant_id: tenantId, model_id: group.model_id, severity: group.severity };
-    const { at, changed } = await this.store.touchGroup(tenantId, notificationGroupKey(data), runAt);
-    // Planned already: its job was queued by whoever planned it (a minute-stale plan is replaced).
-    if (changed) await this.queueGroupRun(data, at, now);
+    await this.scheduleGroups(tenantId, [{ data, groupKey: notificationGroupKey(data), runAt }], now);
+  }
+
+  /** Asks for the group runs; queues the runs the database did not plan already (whoever planned one queued its job). */
+  private async scheduleGroups(tenantId: string, runs: readonly GroupRunWanted[], now: Date): Promise<void> {
+    if (runs.length === 0) return;
+    const touched = await this.store.touchGroups(tenantId, runs.map((r) => ({ groupKey: r.groupKey, runAt: r.runAt })));
+    const dataOf = new Map(runs.map((r) => [r.groupKey, r.data]));
+    const toQueue = touched.filter((t) => t.changed).flatMap((t) => {
+      const data = dataOf.get(t.groupKey);
+      return data ? [{ data, at: t.at }] : [];
+    });
+    await this.queueGroupRuns(toQueue, now);
   }
 
   /** Queues the run of a group the database already plans at `at` (after a group run). */
   async queueGroupRun(data: NotifyGroupJob, at: Date, now = new Date()): Promise<void> {
-    await this.notifications.add(JOBS.notifyGroup, data, { ...GROUP_JOB_OPTIONS, jobId: notifyGroupJobId(data, at), delay: Math.max(0, at.getTime() - now.getTime()) });
+    await this.queueGroupRuns([{ data, at }], now);
   }
 
-  private async scheduleNotification(alert: AlertFollowUpState, settings: AlertingSettings, now: Date): Promise<void> {
-    if (alert.status !== 'firing') return;
-    const severity = alert.severity as Severity;
-    const policy = settings.severities[severity];
-    // New, reopened or more severe: after the group wait. Notified already: when it repeats
-    // (an alert back from a silence has no group run planned for it otherwise).
-    const runAt =
-      alert.notifiedAt === null || alert.notifiedSeverity !== alert.severity
-        ? now.getTime() + settingMs(policy.group_wait)
-        : Math.max(now.getTime(), alert.notifiedAt.getTime() + settingMs(policy.repeat_interval));
-    await this.scheduleGroup(alert.tenantId, { model_id: alert.modelId, severity }, new Date(runAt), now);
-  }
-
-  private async scheduleEscalation(alert: AlertFollowUpState, settings: AlertingSettings, now: Date): Promise<void> {
-    const sla = settings.severities[alert.severity as Severity].ack_sla;
-    if (alert.status !== 'firing' || sla === null || alert.escalationLevel >= settings.max_escalation_level) return;
-    const slaMs = settingMs(sla);
-    const level = alert.escalationLevel + 1;
-    const job: EscalateAlertJob = { tenant_id: alert.tenantId, alert_id: alert.id, level, opened_at: alert.openedAt.toISOString() };
-    // Level n is due n SLAs after the alert opened.
-    const delay = Math.max(0, alert.openedAt.getTime() + level * slaMs - now.getTime());
-    await this.escalations.add(JOBS.escalateAlert, job, { ...TIMED_JOB_OPTIONS, jobId: escalateAlertJobId(job, slaMs), delay });
-  }
-
-  private async scheduleClock(alert: AlertFollowUpState, settings: AlertingSettings, now: Date): Promise<void> {
-    if (alert.dueAt === null || alert.status === 'resolved') return;
-    const due = alert.dueAt.getTime();
-    const base = { tenant_id: alert.tenantId, alert_id: alert.id, due_at: alert.dueAt.toISOString() };
-    const jobs: AlertClockJob[] = [{ ...base, point: 'deadline' }];
-    for (const before of settings.clock_reminders) {
-      // A reminder point already behind us when the deadline became known is skipped.
-      if (due - settingMs(before) > now.getTime()) jobs.push({ ...base, point: 'reminder', before });
-    }
-    await this.escalations.addBulk(
-      jobs.map((job) => ({
-        name: JOBS.alertClock,
-        data: job,
-        opts: { ...TIMED_JOB_OPTIONS, jobId: alertClockJobId(job), delay: Math.max(0, due - (job.before ? settingMs(job.before) : 0) - now.getTime()) },
-      })),
+  private async queueGroupRuns(runs: readonly { readonly data: NotifyGroupJob; readonly at: Date }[], now: Date): Promise<void> {
+    if (runs.length === 0) return;
+    await this.notifications.addBulk(
+      runs.map(({ data, at }) => ({ name: JOBS.notifyGroup, data, opts: { ...GROUP_JOB_OPTIONS, jobId: notifyGroupJobId(data, at), delay: Math.max(0, at.getTime() - now.getTime()) } })),
     );
   }
 

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
+import { JOBS, QUEUES, raiseAlertSetJobId, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { ConfigModule, loadConfig } from '@kanshi/config';
 import { PersistenceModule } from '@kanshi/persistence';
 import { createTenantFixture, deleteQueueKeys, findingRecord, g1Fingerprint, raiseAlertJob, TcpFaultProxy, uniqueId, waitFor } from '@kanshi/testing';
@@ -71,13 +71,14 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
     let worker: Worker | undefined;
     const workerConnection = new Redis(config.values.redisUrl, { maxRetriesPerRequest: null });
     try {
-      await producer.enqueue(Array.from({ length: 20 }, (_, i) => jobOf(flooder, i)));
+      // One set per engine batch of one alert each (a set counts each alert it carries).
+      for (let i = 0; i < 20; i += 1) await producer.enqueue([jobOf(flooder, i)]);
       // The victim a little over its own share: its sixth job still goes before the flood's rest.
-      await producer.enqueue(Array.from({ length: 6 }, (_, i) => jobOf(victim, i)));
+      for (let i = 0; i < 6; i += 1) await producer.enqueue([jobOf(victim, i)]);
       worker = new Worker(
         QUEUES.alerts,
         (job) => {
-          taken.push((job.data as RaiseAlertJob).tenant_id === victim ? 'victim' : 'flooder');
+          taken.push((job.data as RaiseAlertSetJob).tenant_id === victim ? 'victim' : 'flooder');
           return Promise.resolve();
         },
         { connection: workerConnection, prefix: fairPrefix, concurrency: 1 },
@@ -133,7 +134,7 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
 
       proxy.restore();
       await waitFor('enqueue to work again', () => producer.enqueue([held]).then(() => true, () => undefined));
-      expect((await queue.getJob(raiseAlertJobId(held)))?.data).toEqual(held);
+      expect((await queue.getJob(raiseAlertSetJobId([held])))?.data).toEqual({ tenant_id: tenantId, raises: [held] });
     } finally {
       raw.mockRestore();
       logged.mockRestore();

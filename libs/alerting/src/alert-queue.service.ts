@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { clearAlertJobId, JOBS, QUEUES, raiseAlertJobId, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
+import { clearAlertJobId, JOBS, QUEUES, raiseAlertSetJobId, raiseSets, type ClearAlertJob, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { FairShare } from './quotas/fair-share';
 import { createRedisConnection, logRedisOutages } from './redis-connection';
@@ -48,21 +48,34 @@ export class AlertQueue implements OnApplicationShutdown {
   }
 
   /**
-   * Enqueues the jobs with deterministic ids; resolves once Redis has them all. A tenant's jobs
-   * past its fair share of the minute go behind the other tenants' (a BullMQ priority that grows
-   * with the shares it used).
+   * Enqueues the raises, in sets per tenant (`alert.raise-set`, at most `RAISE_SET_MAX_ALERTS`
+   * each: one database transaction in the worker), and the clears, with deterministic ids;
+   * resolves once Redis has them all. A tenant's jobs past its fair share of the minute go
+   * behind the other tenants' (a BullMQ priority that grows with the shares it used; a set
+   * counts each alert it carries).
    */
   async enqueue(jobs: readonly RaiseAlertJob[], clears: readonly ClearAlertJob[] = []): Promise<void> {
     if (jobs.length === 0 && clears.length === 0) return;
-    const opts = (jobId: string, tenantId: string) => {
-      const priority = this.fairShare.take(tenantId);
+    const opts = (jobId: string, tenantId: string, units = 1) => {
+      const priority = this.fairShare.take(tenantId, units);
       return { ...RAISE_ALERT_JOB_OPTIONS, jobId, ...(priority === undefined ? {} : { priority }) };
     };
     await this.queue.addBulk([
-      ...jobs.map((data) => ({ name: JOBS.raiseAlert, data, opts: opts(raiseAlertJobId(data), data.tenant_id) })),
+      ...raiseSets(jobs).map((data) => ({ name: JOBS.raiseAlerts, data, opts: opts(raiseAlertSetJobId(data.raises), data.tenant_id, data.raises.length) })),
       // Clears go through the same retry policy: a lost clear would leave an alert open for ever.
       ...clears.map((data) => ({ name: JOBS.clearAlert, data, opts: opts(clearAlertJobId(data), data.tenant_id) })),
     ]);
+  }
+
+  /**
+   * Queues raises a quota held back, as one set that waits until `until` (its id names the
+   * minute, so a worker that retries after a crash holds them once).
+   */
+  async hold(tenantId: string, raises: readonly RaiseAlertJob[], until: number, now = Date.now()): Promise<void> {
+    if (raises.length === 0) return;
+    const data: RaiseAlertSetJob = { tenant_id: tenantId, raises };
+    const jobId = `held-${Math.floor(until / 60_000)}-${raiseAlertSetJobId(raises)}`;
+    await this.queue.add(JOBS.raiseAlerts, data, { ...RAISE_ALERT_JOB_OPTIONS, jobId, delay: Math.max(0, until - now) });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -18,7 +18,7 @@ import { ExpireSilenceJobHandler } from './jobs/expire-silence.job';
 import { NotifyGroupJobHandler } from './jobs/notify-group.job';
 import { RemindSilenceJobHandler } from './jobs/remind-silence.job';
 import { NotificationRecovery } from './notification-recovery.service';
-import { RaiseAlertJobHandler } from './jobs/raise-alert.job';
+import { AlertRaiser, RaiseAlertJobHandler, RaiseAlertSetJobHandler } from './jobs/raise-alert.job';
 import { QueueWorkerHost } from './queue-worker.host';
 import { QuotaCounter } from './quotas/quota-counter';
 import { OutboundGuard } from './outbound/outbound-guard';
@@ -54,7 +54,9 @@ export class AlertingModule {
         AlertFollowUps,
         OUTBOUND_GUARD,
         ChannelSender,
+        AlertRaiser,
         RaiseAlertJobHandler,
+        RaiseAlertSetJobHandler,
         ClearAlertJobHandler,
         NotifyGroupJobHandler,
         DeliverNotificationJobHandler,

@@ -1,4 +1,4 @@
-import { alertFingerprint, findingId, raiseAlertJobId, type FindingRecord } from './alert-job';
+import { alertFingerprint, findingId, raiseAlertJobId, raiseAlertSetJobId, raiseSets, type FindingRecord, type RaiseAlertJob } from './alert-job';
 
 type Identity = [tenantId: string, modelId: string, ruleId: string, scope: string];
 
@@ -104,5 +104,43 @@ describe('raiseAlertJobId', () => {
 
     expect(id).not.toContain(':');
     expect(Number.isInteger(Number(id))).toBe(false);
+  });
+});
+
+describe('raise sets', () => {
+  const raise = (tenant: string, model: string, event = 'e1'): RaiseAlertJob => {
+    const fingerprint = alertFingerprint(tenant, model, 'G1', 'model');
+    return {
+      fingerprint,
+      tenant_id: tenant,
+      model_id: model,
+      rule_id: 'G1',
+      module_id: 'general',
+      sector: 'general',
+      scope: 'model',
+      title: 't',
+      source: 's',
+      args: {},
+      due_at: null,
+      findings: [{ finding_id: findingId(fingerprint, event), event_id: event, occurred_at: '2026-12-07T00:00:00.000Z', severity: 'high', observed: null }],
+    };
+  };
+
+  it('groups raises per tenant in sets of at most the maximum, keeping their order', () => {
+    const raises = [raise('a', 'm1'), raise('b', 'm1'), raise('a', 'm2'), raise('a', 'm3'), raise('b', 'm2')];
+    const sets = raiseSets(raises, 2);
+    expect(sets.map((s) => [s.tenant_id, s.raises.map((r) => r.model_id)])).toEqual([
+      ['a', ['m1', 'm2']],
+      ['a', ['m3']],
+      ['b', ['m1', 'm2']],
+    ]);
+    expect(raiseSets([])).toEqual([]);
+  });
+
+  it('names a set by its raises, whatever their order', () => {
+    const [x, y] = [raise('a', 'm1'), raise('a', 'm2')];
+    expect(raiseAlertSetJobId([x, y])).toBe(raiseAlertSetJobId([y, x]));
+    expect(raiseAlertSetJobId([x, y])).not.toBe(raiseAlertSetJobId([x, raise('a', 'm2', 'e2')]));
+    expect(raiseAlertSetJobId([x])).toMatch(/^raises-[0-9a-f]{48}$/);
   });
 });

@@ -40,6 +40,20 @@ export interface RaiseAlertJob {
   readonly findings: readonly FindingRecord[];
 }
 
+/** Most alerts one `alert.raise-set` job carries: a set is one database transaction in the worker. */
+export const RAISE_SET_MAX_ALERTS = 256;
+
+/**
+ * Payload of the `alert.raise-set` job: raises of one tenant (at most
+ * {@link RAISE_SET_MAX_ALERTS}), persisted together in one transaction with set-based
+ * statements. The engine sends its findings this way; a fingerprint may appear more than once.
+ * Persisted in Redis while queued: add fields, never rename or remove them.
+ */
+export interface RaiseAlertSetJob {
+  readonly tenant_id: string;
+  readonly raises: readonly RaiseAlertJob[];
+}
+
 /**
  * Payload of the `alert.clear` job: a rule that declares recovery judged its condition clear
  * for a fingerprint. The open alert of the fingerprint (if any) starts counting how long it has
@@ -88,4 +102,31 @@ export function findingId(fingerprint: string, occurrence: string): string {
 export function raiseAlertJobId(job: Pick<RaiseAlertJob, 'fingerprint' | 'findings'>): string {
   const ids = job.findings.map((f) => f.finding_id).sort();
   return `raise-${sha256([job.fingerprint, ...ids].join('\n')).slice(0, 48)}`;
+}
+
+/**
+ * Deterministic BullMQ job id of a set of raises: the same raises enqueued twice (a batch the
+ * engine retried) are one job, whatever their order.
+ */
+export function raiseAlertSetJobId(raises: readonly Pick<RaiseAlertJob, 'fingerprint' | 'findings'>[]): string {
+  const ids = raises.map(raiseAlertJobId).sort();
+  return `raises-${sha256(ids.join('\n')).slice(0, 48)}`;
+}
+
+/**
+ * Groups raises into sets per tenant of at most {@link RAISE_SET_MAX_ALERTS}, keeping their
+ * order (a tenant's sets in the order of its first raise).
+ */
+export function raiseSets(raises: readonly RaiseAlertJob[], max = RAISE_SET_MAX_ALERTS): RaiseAlertSetJob[] {
+  const byTenant = new Map<string, RaiseAlertJob[]>();
+  for (const raise of raises) {
+    const list = byTenant.get(raise.tenant_id);
+    if (list) list.push(raise);
+    else byTenant.set(raise.tenant_id, [raise]);
+  }
+  const sets: RaiseAlertSetJob[] = [];
+  for (const [tenantId, list] of byTenant) {
+    for (let i = 0; i < list.length; i += max) sets.push({ tenant_id: tenantId, raises: list.slice(i, i + max) });
+  }
+  return sets;
 }

@@ -1,4 +1,4 @@
-import type { ClearAlertJob, RaiseAlertJob } from './alert-job';
+import type { ClearAlertJob, RaiseAlertJob, RaiseAlertSetJob } from './alert-job';
 import type { AlertClockJob, DeliverNotificationJob, EscalateAlertJob, NotifyGroupJob, SilenceTimerJob } from './notification-jobs';
 
 /**
@@ -16,6 +16,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** Job names. Persisted with every job in Redis: never rename. */
 export const JOBS = {
   raiseAlert: 'alert.raise',
+  raiseAlerts: 'alert.raise-set',
   clearAlert: 'alert.clear',
   notifyGroup: 'notification.group',
   deliverNotification: 'notification.deliver',
@@ -30,6 +31,7 @@ export type JobName = (typeof JOBS)[keyof typeof JOBS];
 /** Every job name mapped to its payload type. */
 export interface JobPayloads {
   [JOBS.raiseAlert]: RaiseAlertJob;
+  [JOBS.raiseAlerts]: RaiseAlertSetJob;
   [JOBS.clearAlert]: ClearAlertJob;
   [JOBS.notifyGroup]: NotifyGroupJob;
   [JOBS.deliverNotification]: DeliverNotificationJob;
@@ -41,7 +43,7 @@ export interface JobPayloads {
 
 /** Which queue carries which jobs; a worker checks at boot that each has exactly one handler. */
 export const QUEUE_JOBS: { readonly [Q in QueueName]: readonly JobName[] } = {
-  alerts: [JOBS.raiseAlert, JOBS.clearAlert],
+  alerts: [JOBS.raiseAlert, JOBS.raiseAlerts, JOBS.clearAlert],
   notifications: [JOBS.notifyGroup, JOBS.deliverNotification],
   escalations: [JOBS.escalateAlert, JOBS.alertClock, JOBS.remindSilence, JOBS.expireSilence],
 };

@@ -19,8 +19,8 @@ export { ModelEntity } from './entities/model.entity';
 export { PolicyOverrideEntity } from './entities/policy-override.entity';
 export { TenantEntity } from './entities/tenant.entity';
 export { PersistenceModule } from './persistence.module';
+export { ALERT_EVIDENCE_SAMPLE, mergeRaises, planFindings, type FindingsPlan, type FreshFinding, type LockedAlert } from './repositories/finding-plan';
 export {
-  ALERT_EVIDENCE_SAMPLE,
   AlertRepository,
   InvalidCursorError,
   SYSTEM,

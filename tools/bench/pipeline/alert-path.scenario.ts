@@ -5,11 +5,10 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { AlertQueue, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting';
 import { AppConfig } from '@kanshi/config';
-import { alertFingerprint, findingId, QUEUES, type FindingRecord, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { alertFingerprint, findingId, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
 import { AlertingSettingsRepository, createDataSource, TenantRepository } from '@kanshi/persistence';
-import { BUILT_IN_SECTOR_MODULES } from '@kanshi/policy-catalog';
-import { SectorModuleRegistry, type RegisteredRule } from '@kanshi/policy-core';
-import { deleteQueueKeys, SeededRandom } from '@kanshi/testing';
+import { deleteQueueKeys } from '@kanshi/testing';
+import { FINDINGS_PER_FINGERPRINT, JOB_SPLIT, raiseJob, raiseJobs, stormFingerprints, stormRules } from './alert-findings';
 import { round, sleep } from './bench-support';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 import { startApp, type RunningApp } from './child-app';
@@ -20,23 +19,17 @@ import { configEnv, CPU_PROFILE_DIR_ENV, cpuProfileArgs, startScript } from './s
 const WORKER_READY = /processing queue "alerts"/;
 /** As the engine enqueues: `addBulk` of at most this many jobs. */
 const ENQUEUE_CHUNK = 500;
-/** Findings per alert fingerprint, split over several jobs as successive engine batches would. */
-const FINDINGS_PER_FINGERPRINT = 5;
-const JOB_SPLIT = [2, 2, 1] as const;
-const RULES_PER_MODEL = 10;
 const SECRET = 'bench-webhook-signing-secret-0123456789';
-const SEED = 20260307;
 
 interface Sizes {
-  readonly findings: number;
   readonly fingerprints: number;
   readonly notifyAlerts: number;
   readonly persistDeadlineMs: number;
   readonly notifyDeadlineMs: number;
 }
 
-const FULL: Sizes = { findings: 100_000, fingerprints: 20_000, notifyAlerts: 5_000, persistDeadlineMs: 300_000, notifyDeadlineMs: 180_000 };
-const QUICK: Sizes = { findings: 2_000, fingerprints: 400, notifyAlerts: 50, persistDeadlineMs: 60_000, notifyDeadlineMs: 60_000 };
+const FULL: Sizes = { fingerprints: stormFingerprints(false), notifyAlerts: 5_000, persistDeadlineMs: 300_000, notifyDeadlineMs: 180_000 };
+const QUICK: Sizes = { fingerprints: stormFingerprints(true), notifyAlerts: 50, persistDeadlineMs: 60_000, notifyDeadlineMs: 60_000 };
 
 /** Server processes whose CPU time is read around each part (every PostgreSQL backend, Redis). */
 const SERVER_COMMANDS = ['postgres', 'redis-server'] as const;
@@ -64,44 +57,6 @@ function cpuSettings(part: string, use: CpuUse, items: number): Record<string, n
     settings[`${part}CpuMsPer${part === 'persist' ? 'Job' : 'Notification'}${key}`] = round((seconds * 1000) / Math.max(1, items), 2);
   }
   return settings;
-}
-
-/** `raise` jobs as the engine would send them: each fingerprint's findings spread over successive batches, batches shuffled. */
-function raiseJobs(tenantId: string, fingerprints: number, rules: readonly RegisteredRule[], runId: string): { jobs: RaiseAlertJob[]; findings: number } {
-  const random = new SeededRandom(SEED);
-  const base = Date.now() - 3_600_000;
-  let events = 0;
-  const perFingerprint: RaiseAlertJob[][] = [];
-  for (let i = 0; i < fingerprints; i += 1) {
-    const rule = rules[i % rules.length];
-    if (!rule) throw new Error('the registry has no rules');
-    const modelId = `bench-model-${Math.floor(i / RULES_PER_MODEL)}`;
-    const fingerprint = alertFingerprint(tenantId, modelId, rule.rule.id, 'model');
-    const findings: FindingRecord[] = Array.from({ length: FINDINGS_PER_FINGERPRINT }, (_, k) => {
-      const eventId = `ev-${runId}-${(events += 1)}`;
-      // Every tenth alert gets worse on its last finding: the severity-raise path runs too.
-      const severity: Severity = k === FINDINGS_PER_FINGERPRINT - 1 && i % 10 === 0 ? 'critical' : 'high';
-      return { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date(base + events).toISOString(), severity, observed: { score: 0.91, eventId }, evidence_event_ids: [eventId] };
-    });
-    const jobs: RaiseAlertJob[] = [];
-    let from = 0;
-    for (const size of JOB_SPLIT) {
-      jobs.push(raiseJob(tenantId, modelId, rule, findings.slice(from, from + size)));
-      from += size;
-    }
-    perFingerprint.push(jobs);
-  }
-  // Round r holds every fingerprint's r-th job (a later engine batch), in a shuffled order.
-  const jobs: RaiseAlertJob[] = [];
-  for (let round = 0; round < JOB_SPLIT.length; round += 1) {
-    const batch = perFingerprint.map((list) => list[round]).filter((j): j is RaiseAlertJob => j !== undefined);
-    for (let i = batch.length - 1; i > 0; i -= 1) {
-      const j = random.int(0, i);
-      [batch[i], batch[j]] = [batch[j] as RaiseAlertJob, batch[i] as RaiseAlertJob];
-    }
-    jobs.push(...batch);
-  }
-  return { jobs, findings: events };
 }
 
 async function enqueueAll(producer: AlertQueue, jobs: readonly RaiseAlertJob[]): Promise<number> {
@@ -174,13 +129,21 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     await tenantWithSettings(dataSource, tenantId, {
       severities: Object.fromEntries((['low', 'medium', 'high', 'critical'] as const).map((s) => [s, { group_wait: '1h', ack_sla: null }])),
     });
-    const rules = SectorModuleRegistry.load(BUILT_IN_SECTOR_MODULES).rules.slice(0, RULES_PER_MODEL);
+    const rules = stormRules();
     const { jobs, findings } = raiseJobs(tenantId, sizes.fingerprints, rules, context.runId);
     context.log(`alert-path: enqueueing ${jobs.length.toLocaleString('en-US')} raise jobs (${findings.toLocaleString('en-US')} findings, ${sizes.fingerprints.toLocaleString('en-US')} fingerprints) on prefix ${prefix}`);
     const enqueueMs = await enqueueAll(producer, jobs);
 
     // The bench's webhook receiver listens on loopback, which the worker refuses unless allowlisted.
-    const workerEnv = { ...configEnv(config), KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0', KANSHI_OUTBOUND_ALLOWLIST: '127.0.0.1/32' };
+    // It measures the path, not the tenant quotas (as the engine scenarios lift the events quota).
+    const workerEnv = {
+      ...configEnv(config),
+      KANSHI_API_PORT: '0',
+      KANSHI_GATEWAY_PORT: '0',
+      KANSHI_OUTBOUND_ALLOWLIST: '127.0.0.1/32',
+      KANSHI_QUOTA_ALERT_CREATIONS_PER_MINUTE: '100000000',
+      KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE: '10000000',
+    };
     const profile = cpuProfileArgs();
     const bootStarted = Date.now();
     if (profile.length > 0) {
@@ -293,7 +256,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     const figures: Figure[] = [
       { name: 'alerts persisted', value: round(alerts / persistSeconds), unit: 'alerts/s', goal: { op: '>=', value: 10_000 } },
       { name: 'findings persisted', value: round(stored / persistSeconds), unit: 'findings/s' },
-      { name: 'raise jobs', value: round(jobsDone / persistSeconds), unit: 'jobs/s' },
+      { name: 'alert jobs (sets of raises)', value: round(jobsDone / persistSeconds), unit: 'jobs/s' },
       { name: 'notifications delivered (first to last webhook request)', value: round(Math.min(requests, sizes.notifyAlerts) / deliverySeconds), unit: 'notifications/s' },
       { name: 'notifications end to end (enqueue to all delivered)', value: round(delivered / endToEndSeconds), unit: 'notifications/s' },
       { name: 'alert-worker peak RSS', value: round(peakRss, 1), unit: 'MB', goal: { op: '<=', value: 300 } },
@@ -303,7 +266,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
         `each built from ${FINDINGS_PER_FINGERPRINT} findings in ${JOB_SPLIT.length} jobs, so it is findings/s divided by ${FINDINGS_PER_FINGERPRINT}.`,
       'Each raise job is one PostgreSQL transaction (alert upsert, row lock, findings, history) plus the follow-ups (notification group, BullMQ adds); ' +
         'alerts of one model contend for its notification group row.',
-      'Part 2 includes the 50 ms group wait, the group run, the delivery job and the signed HTTP request per alert.',
+      'Part 2 includes the 50 ms group wait, the group run, the delivery job and the signed HTTP request per alert. The tenant quotas on alert creations and notifications are lifted for the worker: this measures the path.',
       `CPU while persisting (${formatCpu(persistCpu)}): ${limitOf(persistCpu)}. CPU while notifying (${formatCpu(notifyCpu)}).`,
       'The worker logs at level "log", Kanshi\'s default: a line per alert raised and per notification delivered.',
       'Bench tenants and their alerts stay in PostgreSQL (alert history is append-only by design); the Redis keys of the prefix are deleted.',
@@ -345,24 +308,6 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   }
 }
 
-
-/** A raise job of one rule on one model (scope `model`), as the engine would enqueue it. */
-function raiseJob(tenantId: string, modelId: string, rule: RegisteredRule, findings: readonly FindingRecord[]): RaiseAlertJob {
-  return {
-    fingerprint: alertFingerprint(tenantId, modelId, rule.rule.id, 'model'),
-    tenant_id: tenantId,
-    model_id: modelId,
-    rule_id: rule.rule.id,
-    module_id: rule.moduleId,
-    sector: 'general',
-    scope: 'model',
-    title: rule.rule.title,
-    source: 'bench',
-    args: rule.defaultArgs,
-    due_at: null,
-    findings,
-  };
-}
 
 export const alertPathScenario: Scenario = {
   id: 'alert-path',

@@ -1,5 +1,18 @@
+import { createServer } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
 import type { PartitionRange } from './scenario';
+
+/** A free loopback port (for a process the bench starts: an engine's operations endpoint, a peer). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts (a scenario's deadline). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

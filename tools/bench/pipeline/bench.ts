@@ -6,7 +6,7 @@ import { prepareDataset } from './bench-dataset';
 import { formatInt } from './bench-support';
 import { CPU_PROF_DIR_ENV, REPO_ROOT } from './child-app';
 import { machineFacts } from './machine-facts';
-import type { BenchContext, BenchDataset, Figure, Scenario, ScenarioResult } from './scenario';
+import { ScenarioSkipped, type BenchContext, type BenchDataset, type Figure, type Scenario, type ScenarioResult } from './scenario';
 import { SCENARIOS } from './scenarios';
 
 const USAGE = `npm run bench [-- options]: the pipeline benchmark on the real Kafka, PostgreSQL and Redis.
@@ -79,7 +79,7 @@ function parseArgs(argv: readonly string[]): Options | 'help' {
 }
 
 interface ScenarioRecord extends ScenarioResult {
-  readonly status: 'ok' | 'failed';
+  readonly status: 'ok' | 'failed' | 'skipped';
   readonly error?: string;
   readonly seconds: number;
 }
@@ -109,6 +109,7 @@ function table(records: readonly ScenarioRecord[]): string {
   const rows: string[][] = [['scenario', 'figure', 'value', 'unit', 'goal', 'met?']];
   for (const r of records) {
     if (r.status === 'failed') rows.push([r.id, 'FAILED', '', '', '', (r.error ?? '').split('\n')[0]?.slice(0, 100) ?? '']);
+    if (r.status === 'skipped') rows.push([r.id, 'skipped', '', '', '', (r.error ?? '').slice(0, 160)]);
     for (const f of r.figures) rows.push([r.id, f.name, formatValue(f.value), f.unit, goalText(f.goal), met(f)]);
   }
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
@@ -191,6 +192,11 @@ async function main(): Promise<number> {
       log(`✔ ${scenario.id} in ${seconds.toFixed(1)} s`);
     } catch (error) {
       const seconds = (Date.now() - scenarioStarted) / 1000;
+      if (error instanceof ScenarioSkipped) {
+        records.push({ id: scenario.id, title: scenario.title, figures: [], settings: {}, notes: [], status: 'skipped', error: error.message, seconds });
+        log(`– ${scenario.id} skipped: ${error.message}`);
+        continue;
+      }
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       records.push({ id: scenario.id, title: scenario.title, figures: [], settings: {}, notes: [], status: 'failed', error: message, seconds });
       log(`✖ ${scenario.id} failed after ${seconds.toFixed(1)} s: ${message}`);

@@ -61,7 +61,12 @@ export function startApp(app: string, label: string, env: Readonly<Record<string
 
 /** Runs `node <args>` from the repository root, watched: its output, its peak memory, a bounded stop. */
 export function startNode(args: readonly string[], label: string, env: Readonly<Record<string, string>>): RunningApp {
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(process.execPath, args, label, env);
+}
+
+/** Runs any program from the repository root (a peer system the bench compares with), watched as `startNode` is. */
+export function startProcess(command: string, args: readonly string[], label: string, env: Readonly<Record<string, string>>): RunningApp {
+  const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${label} did not start`);
   LIVE.add(child);

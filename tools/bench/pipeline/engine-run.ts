@@ -1,7 +1,7 @@
 import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
+import { QUEUES, type ClearAlertJob, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { committedOffsets, committedRecords, deleteGroups, every, formatInt, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
@@ -99,19 +99,25 @@ async function groupAssignment(kafka: Kafka, groupId: string, topic: string, ins
 
 export interface QueuedAlerts {
   readonly jobs: number;
+  /** Raises (one fingerprint's findings of one batch), in sets or alone. */
   readonly raiseJobs: number;
+  /** The `alert.raise-set` jobs that carry them. */
+  readonly raiseSets: number;
+  readonly clearJobs: number;
   readonly findings: number;
 }
 
 /** Counts the jobs waiting in `<prefix>:alerts` (no worker ran) and the findings they carry. */
 export async function countQueuedAlerts(redisUrl: string, queuePrefix: string): Promise<QueuedAlerts> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
+  const queue = new Queue<RaiseAlertSetJob | RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
   try {
     const types = ['wait', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
     const counts = await queue.getJobCounts(...types);
     const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
     let raiseJobs = 0;
+    let raiseSets = 0;
+    let clearJobs = 0;
     let findings = 0;
     const page = 500;
     // Page through each state on its own: BullMQ applies a range to every state listed.
@@ -121,14 +127,16 @@ export async function countQueuedAlerts(redisUrl: string, queuePrefix: string): 
         const batch = await queue.getJobs([type], start, start + page - 1, true);
         if (batch.length === 0) break;
         for (const job of batch) {
-          if ('findings' in job.data) {
-            raiseJobs += 1;
-            findings += job.data.findings.length;
-          }
+          const { data } = job;
+          const raises = 'raises' in data ? data.raises : 'findings' in data ? [data] : [];
+          if ('raises' in data) raiseSets += 1;
+          else if (raises.length === 0) clearJobs += 1;
+          raiseJobs += raises.length;
+          for (const raise of raises) findings += raise.findings.length;
         }
       }
     }
-    return { jobs, raiseJobs, findings };
+    return { jobs, raiseJobs, raiseSets, clearJobs, findings };
   } finally {
     await queue.close();
     connection.disconnect();

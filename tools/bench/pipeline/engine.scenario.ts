@@ -44,7 +44,7 @@ export const engineScenario: Scenario = {
         },
         notes: [
           'Timed from the engine printing "Nest microservice successfully started" (its consumer has joined the group; the first fetch follows at once) to the poll (every 100 ms) that saw every end offset committed.',
-          `Findings: counted in the alert jobs left in ${queuePrefix}:alerts (no worker ran); ${queued.raiseJobs} raise jobs, ${queued.jobs - queued.raiseJobs} clear jobs. The generator made ${dataset.violating} events break a rule; a rule may fire on several events (windows, timers) or once per fingerprint.`,
+          `Findings: counted in the alert jobs left in ${queuePrefix}:alerts (no worker ran); ${queued.raiseJobs} raises in ${queued.raiseSets} set jobs, ${queued.clearJobs} clear jobs. The generator made ${dataset.violating} events break a rule; a rule may fire on several events (windows, timers) or once per fingerprint.`,
           ceiling === undefined ? 'No ratio: the ceiling scenario did not run (or failed) in this run.' : 'Ratio: to the ceiling scenario of this run, on the same records.',
           'Peak RSS: the kernel high-water mark (VmHWM) of the engine process, also sampled (VmRSS) every 500 ms.',
         ],

@@ -1,11 +1,10 @@
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 import { TELEMETRY_SCHEMA_VERSION, TOPICS, type TelemetryEvent } from '@kanshi/contracts';
 import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, deleteQueueKeys, signedMessage, type TenantFixture } from '@kanshi/testing';
-import { committedOffsets, deleteGroups, every, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
+import { committedOffsets, deleteGroups, every, formatInt, freePort, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
 import { jobTimings, latencyParts } from './job-timings';
 import { ENGINE_READY, engineEnv, WORKER_READY } from './engine-run';
@@ -23,18 +22,6 @@ const CHUNK = 5000;
 /** Goals: the latency scenario's p99 at 2,000 events/s, and the engine's memory budget. */
 const LATENCY_GOAL_MS = 100;
 const RSS_BUDGET_MB = 300;
-
-/** A free loopback port, for the engine's operations endpoint (its /metrics). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The engine's dead letters by reason, from its Prometheus endpoint (0 when it cannot be read). */
 async function deadLetters(port: number): Promise<Map<string, number>> {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, type ClearAlertJob, type RaiseAlertJob } from '@kanshi/contracts';
+import { QUEUES, type ClearAlertJob, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 
 export interface JobTiming {
   /** When the engine added the job (BullMQ `timestamp`, the engine's clock). */
@@ -10,14 +10,14 @@ export interface JobTiming {
 }
 
 /**
- * Where the time of some alerts went: the timestamps of their raise jobs (completed jobs are
+ * Where the time of some alerts went: the timestamps of the jobs that raised them (completed jobs are
  * kept, see RAISE_ALERT_JOB_OPTIONS), by the name `pick` gives a job (skipped when it gives none).
  * With the alert row's `created_at` this splits producer → job added (Kafka and the engine),
  * added → taken (the queue), taken → row (the worker).
  */
 export async function jobTimings(redisUrl: string, queuePrefix: string, pick: (job: RaiseAlertJob) => string | undefined): Promise<Map<string, JobTiming>> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
+  const queue = new Queue<RaiseAlertSetJob | RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
   const timings = new Map<string, JobTiming>();
   try {
     const completed = await queue.getJobCountByTypes('completed');
@@ -27,11 +27,15 @@ export async function jobTimings(redisUrl: string, queuePrefix: string, pick: (j
       if (jobs.length === 0) break;
       for (const job of jobs) {
         const { data } = job;
-        const name = 'findings' in data ? pick(data) : undefined;
-        if (name === undefined || job.processedOn === undefined) continue;
-        const before = timings.get(name);
-        // A retried or repeated job: the first one made the row.
-        if (!before || job.timestamp < before.enqueuedAt) timings.set(name, { enqueuedAt: job.timestamp, processedOn: job.processedOn });
+        const raises = 'raises' in data ? data.raises : 'findings' in data ? [data] : [];
+        if (job.processedOn === undefined) continue;
+        for (const raise of raises) {
+          const name = pick(raise);
+          if (name === undefined) continue;
+          const before = timings.get(name);
+          // A retried or repeated job: the first one made the row.
+          if (!before || job.timestamp < before.enqueuedAt) timings.set(name, { enqueuedAt: job.timestamp, processedOn: job.processedOn });
+        }
       }
     }
     return timings;

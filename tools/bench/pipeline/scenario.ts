@@ -81,3 +81,11 @@ export interface Scenario {
   deadlineMs?(context: Pick<BenchContext, 'quick' | 'events'>): number;
   run(context: BenchContext): Promise<ScenarioResult>;
 }
+
+/**
+ * Thrown by a scenario that cannot run on this machine (a peer system that cannot be installed):
+ * it is reported as skipped, with the reason, and does not fail the run.
+ */
+export class ScenarioSkipped extends Error {
+  override readonly name = 'ScenarioSkipped';
+}

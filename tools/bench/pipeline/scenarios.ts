@@ -1,4 +1,5 @@
 import { alertPathScenario } from './alert-path.scenario';
+import { alertmanagerScenario } from './alertmanager.scenario';
 import { ceilingScenario } from './ceiling.scenario';
 import { engineScenario } from './engine.scenario';
 import { failoverScenario } from './failover.scenario';
@@ -22,8 +23,9 @@ export const SCENARIOS: readonly Scenario[] = [
   naiveHandlerScenario,
   // (4) latency at fixed rates
   latencyScenario,
-  // (5) alert path: here.
+  // (5) alert path: here, and its peer, Prometheus Alertmanager, fed the same findings (after it: the ratio reads it).
   alertPathScenario,
+  alertmanagerScenario,
   // (6) micro (validation, evaluation per event): here.
   microScenario,
   // (8) scale-out

@@ -1,23 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JOBS, type RaiseAlertJob } from '@kanshi/contracts';
+import { JOBS, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertRepository, type RecordFindingsResult } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { AlertQueue } from '../alert-queue.service';
 import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
-import { HoldJobUntil, QuotaCounter } from '../quotas/quota-counter';
+import { QuotaCounter } from '../quotas/quota-counter';
 import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '../quotas/tenant-quota';
 
+/** How many rules a log line of a set names before it says "…". */
+const LOGGED_RULES = 8;
+
 /**
- * Payload: {@link RaiseAlertJob}. Upserts the alert by fingerprint, then schedules its
- * notification, escalation and clocks; safe to run twice. A new alert counts against the
- * tenant's alert creations per minute: over it, the job waits for the next minute (findings
- * of alerts that exist are never held) and the tenant's quota alert is raised.
+ * Persists raises of one tenant as one set (see `AlertRepository.recordFindingSet`), then
+ * schedules what the stored alerts call for; safe to run twice. New alerts count against the
+ * tenant's alert creations per minute: those over it wait for the next minute as a held set
+ * (findings of alerts that exist are never held) and the tenant's quota alert is raised.
  */
 @Injectable()
-@JobHandler(JOBS.raiseAlert)
-export class RaiseAlertJobHandler implements JobHandlerOf<typeof JOBS.raiseAlert> {
-  private readonly logger = new Logger(RaiseAlertJobHandler.name);
+export class AlertRaiser {
+  private readonly logger = new Logger(AlertRaiser.name);
 
   constructor(
     private readonly alerts: AlertRepository,
@@ -27,23 +29,62 @@ export class RaiseAlertJobHandler implements JobHandlerOf<typeof JOBS.raiseAlert
     private readonly config: AppConfig,
   ) {}
 
-  async handle(job: RaiseAlertJob): Promise<void> {
+  async raise(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<void> {
     const limit = this.config.values.alertCreationsPerMinuteQuota;
     const now = Date.now();
     // The tenant's own quota alert is never held back by the quota it reports.
-    const mayCreate = job.rule_id === QUOTA_RULE_ID ? () => Promise.resolve(true) : () => this.quotas.take(job.tenant_id, TENANT_QUOTAS.alertCreations, limit, now);
-    const result = await this.alerts.recordFindings(job, mayCreate);
-    if (!result) {
+    const quotaExempt = raises.every((r) => r.rule_id === QUOTA_RULE_ID);
+    const { recorded, held } = await this.alerts.recordFindingSet(
+      tenantId,
+      raises,
+      quotaExempt ? undefined : (wanted) => this.quotas.takeUpTo(tenantId, TENANT_QUOTAS.alertCreations, limit, wanted, now),
+    );
+    if (held.length > 0) {
       const windowStart = minuteOf(now);
       const quota = TENANT_QUOTAS.alertCreations;
-      await this.queue.enqueue([quotaAlertJob({ tenantId: job.tenant_id, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
-      throw new HoldJobUntil(windowStart + 60_000, `tenant ${job.tenant_id} is over its ${quota} quota (${limit}); the new alert waits for the next minute`);
+      await this.queue.enqueue([quotaAlertJob({ tenantId, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
+      await this.queue.hold(tenantId, held, windowStart + 60_000, now);
+      this.logger.warn(`tenant ${tenantId} is over its ${quota} quota (${limit}): ${held.length} new alert(s) wait for the next minute`);
     }
-    if (result.created) {
-      this.logger.log(`alert ${result.alertId} raised: ${job.rule_id} ${job.title} (tenant ${job.tenant_id}, model ${job.model_id})`);
-    }
+    const created = recorded.filter((r) => r.created);
+    if (created.length > 0) this.logger.log(`${created.length} alert(s) raised for tenant ${tenantId}: ${ruleCounts(raises, created)}`);
     // Always, not only when something changed: a retry after a crash between the two steps
-    // must still schedule what the stored alert calls for (the job ids make it a no-op otherwise).
-    await this.followUps.afterAlertChange(job.tenant_id, result.alertId);
+    // must still schedule what the stored alerts call for (the job ids make it a no-op otherwise).
+    await this.followUps.afterAlertsChange(tenantId, recorded.map((r) => r.alertId));
+  }
+}
+
+/** "G1 ×30 (first: alert <id>), F2 ×7 …" for a log line: the rules of the alerts created. */
+function ruleCounts(raises: readonly RaiseAlertJob[], created: readonly RecordFindingsResult[]): string {
+  const ruleOf = new Map(raises.map((r) => [r.fingerprint, r.rule_id]));
+  const counts = new Map<string, { n: number; first: string }>();
+  for (const r of created) {
+    const rule = ruleOf.get(r.fingerprint) ?? '?';
+    const before = counts.get(rule);
+    counts.set(rule, { n: (before?.n ?? 0) + 1, first: before?.first ?? r.alertId });
+  }
+  const parts = [...counts].map(([rule, c]) => `${rule} ×${c.n} (first: alert ${c.first})`);
+  return parts.length > LOGGED_RULES ? `${parts.slice(0, LOGGED_RULES).join(', ')}, …` : parts.join(', ');
+}
+
+/** Payload: {@link RaiseAlertSetJob}: the engine's raises of one tenant, as one set. */
+@Injectable()
+@JobHandler(JOBS.raiseAlerts)
+export class RaiseAlertSetJobHandler implements JobHandlerOf<typeof JOBS.raiseAlerts> {
+  constructor(private readonly raiser: AlertRaiser) {}
+
+  handle(job: RaiseAlertSetJob): Promise<void> {
+    return this.raiser.raise(job.tenant_id, job.raises);
+  }
+}
+
+/** Payload: {@link RaiseAlertJob}: one fingerprint's findings (jobs queued one by one, before sets). */
+@Injectable()
+@JobHandler(JOBS.raiseAlert)
+export class RaiseAlertJobHandler implements JobHandlerOf<typeof JOBS.raiseAlert> {
+  constructor(private readonly raiser: AlertRaiser) {}
+
+  handle(job: RaiseAlertJob): Promise<void> {
+    return this.raiser.raise(job.tenant_id, [job]);
   }
 }

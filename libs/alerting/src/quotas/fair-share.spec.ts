@@ -17,6 +17,16 @@ describe('FairShare', () => {
     expect(taken('a', 4)).toEqual([undefined, undefined, undefined, 1]);
   });
 
+  it('counts a set of raises as the alerts it carries', () => {
+    const fair = new FairShare(3, () => T0);
+    expect(fair.take('a', 3)).toBeUndefined();
+    // Past the share by its last alert: behind the tenants within theirs.
+    expect(fair.take('a', 4)).toBe(2);
+    expect(fair.take('b', 2)).toBeUndefined();
+    expect(fair.take('b', 1)).toBeUndefined();
+    expect(fair.take('b', 1)).toBe(1);
+  });
+
   it("never goes past BullMQ's lowest priority", () => {
     const fair = new FairShare(1, () => T0);
     let last: number | undefined;

@@ -21,8 +21,11 @@ export class FairShare {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Counts one job of the tenant: `undefined` while it is within its share of this minute, else the job's priority. */
-  take(tenantId: string): number | undefined {
+  /**
+   * Counts `units` jobs of the tenant (a set of raises counts each alert it carries):
+   * `undefined` while it is within its share of this minute, else the job's priority.
+   */
+  take(tenantId: string, units = 1): number | undefined {
     const minute = Math.floor(this.clock() / 60_000);
     let count = this.counts.get(tenantId);
     if (!count || count.minute !== minute) {
@@ -30,7 +33,7 @@ export class FairShare {
       count = { minute, jobs: 0 };
       this.counts.set(tenantId, count);
     }
-    count.jobs += 1;
+    count.jobs += units;
     return count.jobs <= this.share ? undefined : Math.min(LOWEST_PRIORITY, Math.floor((count.jobs - 1) / this.share));
   }
 

@@ -9,7 +9,7 @@ import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqu
 import type { AlertFollowUps } from '../alert-follow-ups.service';
 import type { AlertQueue } from '../alert-queue.service';
 import type { JobHandlerOf } from '../job-handler.decorator';
-import { RaiseAlertJobHandler } from '../jobs/raise-alert.job';
+import { AlertRaiser } from '../jobs/raise-alert.job';
 import { processJob } from '../queue-worker.host';
 import { HoldJobUntil, QuotaCounter } from './quota-counter';
 import { QUOTA_RULE_ID } from './tenant-quota';
@@ -45,40 +45,47 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
     }
   });
 
-  it('holds back a new alert past the quota, raises the tenant’s quota alert, and never holds findings of an existing alert', async () => {
+  it('holds back new alerts past the quota as a delayed set, raises the tenant’s quota alert, and never holds findings of an existing alert', async () => {
     const { tenantId } = await createTenantFixture(dataSource, uniqueId('quota-alerts'));
     const raised: RaiseAlertJob[] = [];
-    const handler = new RaiseAlertJobHandler(
+    const heldBack: { raises: readonly RaiseAlertJob[]; until: number }[] = [];
+    const raiser = new AlertRaiser(
       new AlertRepository(dataSource),
-      { afterAlertChange: () => Promise.resolve() } as unknown as AlertFollowUps,
+      { afterAlertsChange: () => Promise.resolve() } as unknown as AlertFollowUps,
       counter,
-      { enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void raised.push(...jobs)) } as unknown as AlertQueue,
+      {
+        enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void raised.push(...jobs)),
+        hold: (_tenant: string, raises: readonly RaiseAlertJob[], until: number) => Promise.resolve(void heldBack.push({ raises, until })),
+      } as unknown as AlertQueue,
       config,
     );
     const newAlert = (model: string) => raiseAlertJob(tenantId, model, [findingRecord(g1Fingerprint(tenantId, model), 'high')]);
     const count = async () => (await dataSource.query<{ n: string }[]>(`SELECT count(*) AS n FROM alerts WHERE tenant_id = $1 AND rule_id = 'G1'`, [tenantId]))[0]?.n;
 
-    await handler.handle(newAlert('m1'));
-    await handler.handle(newAlert('m2'));
-    const held = await handler.handle(newAlert('m3')).catch((error: unknown) => error);
+    await raiser.raise(tenantId, [newAlert('m1')]);
+    // One set: a finding of m1 (exists), and three new alerts of which one fits the quota of 2.
+    await raiser.raise(tenantId, [newAlert('m2'), newAlert('m1'), newAlert('m3'), newAlert('m4')]);
 
-    expect(held).toBeInstanceOf(HoldJobUntil);
-    expect((held as HoldJobUntil).until % 60_000).toBe(0);
     expect(await count()).toBe('2');
+    expect(heldBack).toHaveLength(1);
+    expect(heldBack[0]?.until ?? 1).toBeGreaterThan(Date.now() - 60_000);
+    expect((heldBack[0]?.until ?? 1) % 60_000).toBe(0);
+    const heldModels = heldBack[0]?.raises.map((r) => r.model_id).sort();
+    expect(heldModels).toHaveLength(2);
+    expect(['m2', 'm3', 'm4']).toEqual(expect.arrayContaining(heldModels ?? []));
     expect(raised).toEqual([expect.objectContaining({ tenant_id: tenantId, rule_id: QUOTA_RULE_ID, scope: 'alert-creations-per-minute' })]);
     // The quota alert itself is never held by the quota it reports.
-    await handler.handle(raised[0]!);
-    // A new finding of an alert that exists goes through.
-    await handler.handle(newAlert('m1'));
-    const rows = await dataSource.query<{ rule_id: string; occurrence_count: number }[]>(
-      `SELECT rule_id, occurrence_count FROM alerts WHERE tenant_id = $1 ORDER BY rule_id, model_id`,
+    await raiser.raise(tenantId, [raised[0]!]);
+    const rows = await dataSource.query<{ model_id: string; rule_id: string; occurrence_count: number }[]>(
+      `SELECT model_id, rule_id, occurrence_count FROM alerts WHERE tenant_id = $1 ORDER BY rule_id, model_id`,
       [tenantId],
     );
-    expect(rows).toEqual([
-      { rule_id: 'G1', occurrence_count: 2 },
-      { rule_id: 'G1', occurrence_count: 1 },
-      { rule_id: QUOTA_RULE_ID, occurrence_count: 1 },
+    expect(rows.map((r) => [r.rule_id, r.occurrence_count])).toEqual([
+      ['G1', 2],
+      ['G1', 1],
+      [QUOTA_RULE_ID, 1],
     ]);
+    expect(rows[0]?.model_id).toBe('m1');
   });
 
   it('puts a held job back in the queue, delayed, without spending an attempt', async () => {

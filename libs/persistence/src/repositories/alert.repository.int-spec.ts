@@ -2,7 +2,8 @@ import { alertFingerprint } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
-import { ALERT_EVIDENCE_SAMPLE, AlertRepository, SYSTEM, type AlertActor } from './alert.repository';
+import { AlertRepository, SYSTEM, type AlertActor } from './alert.repository';
+import { ALERT_EVIDENCE_SAMPLE } from './finding-plan';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
 const alerts = new AlertRepository(dataSource);
@@ -37,7 +38,7 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     const b = await alerts.recordFindings(first);
 
     expect(a).toMatchObject({ created: true, newFindings: 2 });
-    expect(b).toEqual({ alertId: a.alertId, created: false, reopened: false, newFindings: 0 });
+    expect(b).toEqual({ alertId: a.alertId, fingerprint: first.fingerprint, created: false, reopened: false, newFindings: 0 });
     const rows = await alertRows(tenantId);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.occurrence_count).toBe(2);
@@ -113,6 +114,73 @@ const officer: AlertActor = { actor: 'api-key:0123456789ab', actorName: 'Hanako 
 async function trail(tenantId: string, alertId: string) {
   return (await alerts.history(tenantId, alertId)).map((h) => [h.action, h.actor, h.fromStatus, h.toStatus, h.comment]);
 }
+
+describe('AlertRepository.recordFindingSet: sets of raises (real PostgreSQL)', () => {
+  let tenantId: string;
+
+  beforeEach(async () => {
+    tenantId = uniqueId('t');
+    await createTenantFixture(dataSource, tenantId);
+  });
+
+  /** A raise of model `m` with `n` new findings, or the given ones. */
+  const raise = (model: string, findings = [findingRecord(g1Fingerprint(tenantId, model))]) => raiseAlertJob(tenantId, model, findings);
+
+  it('keeps one alert per fingerprint and exact counts when overlapping sets run at once, in any order, some twice', async () => {
+    const models = Array.from({ length: 60 }, (_, i) => `m${i}`);
+    const pools = new Map(models.map((m) => [m, Array.from({ length: 6 }, () => findingRecord(g1Fingerprint(tenantId, m)))]));
+    // 16 sets, each a shuffled slice of the models with a slice of each one's findings, all at once.
+    const sets = Array.from({ length: 16 }, (_, k) => {
+      const picked = models.filter((_, i) => (i + k) % 3 !== 0).reverse();
+      return picked.map((m) => raise(m, (pools.get(m) ?? []).slice(k % 3, (k % 3) + 3 + (k % 2))));
+    });
+    const replays = sets.slice(0, 4);
+
+    const results = await Promise.all([...sets, ...replays].map((set) => alerts.recordFindingSet(tenantId, set)));
+
+    const rows = await dataSource.query<{ model_id: string; occurrence_count: number }[]>('SELECT model_id, occurrence_count FROM alerts WHERE tenant_id = $1', [tenantId]);
+    const expected = new Map(models.map((m) => [m, new Set(sets.flatMap((set) => set.filter((r) => r.model_id === m).flatMap((r) => r.findings.map((f) => f.finding_id)))).size]));
+    expect(new Map(rows.map((r) => [r.model_id, r.occurrence_count]))).toEqual(expected);
+    const recorded = results.flatMap((r) => r.recorded);
+    expect(recorded.filter((r) => r.created)).toHaveLength(models.length);
+    expect(recorded.reduce((sum, r) => sum + r.newFindings, 0)).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+    const stored = await dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_findings WHERE tenant_id = $1', [tenantId]);
+    expect(stored[0]?.n).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+    const created = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM alert_history WHERE tenant_id = $1 AND action = 'created'`, [tenantId]);
+    expect(created[0]?.n).toBe(models.length);
+  });
+
+  it('merges raises of one fingerprint in a set, and holds back the new alerts the quota does not allow, writing nothing of theirs', async () => {
+    await alerts.recordFindingSet(tenantId, [raise('known')]);
+    const twice = [findingRecord(g1Fingerprint(tenantId, 'new-a')), findingRecord(g1Fingerprint(tenantId, 'new-a'))];
+    const asked: number[] = [];
+    const { recorded, held } = await alerts.recordFindingSet(tenantId, [raise('new-a', [twice[0]!]), raise('known'), raise('new-b'), raise('new-a', twice), raise('new-c')], (wanted) => {
+      asked.push(wanted);
+      return Promise.resolve(1);
+    });
+
+    expect(asked).toEqual([3]);
+    expect(recorded.map((r) => [r.created, r.newFindings]).sort()).toEqual([
+      [false, 1],
+      [true, expect.any(Number)],
+    ].sort());
+    expect(held.map((r) => r.model_id)).toHaveLength(2);
+    const rows = await dataSource.query<{ model_id: string; occurrence_count: number }[]>('SELECT model_id, occurrence_count FROM alerts WHERE tenant_id = $1 ORDER BY model_id', [tenantId]);
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.model_id === 'known')?.occurrence_count).toBe(2);
+    const createdModel = rows.find((r) => r.model_id !== 'known');
+    // new-a's two raises are one alert with its two distinct findings; the others were held whole.
+    if (createdModel?.model_id === 'new-a') expect(createdModel.occurrence_count).toBe(2);
+    else expect(createdModel?.occurrence_count).toBe(1);
+    const heldFindings = held.flatMap((r) => r.findings.map((f) => f.finding_id));
+    const written = await dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_findings WHERE finding_id = ANY($1::text[])', [heldFindings]);
+    expect(written[0]?.n).toBe(0);
+  });
+
+  it('refuses a raise of another tenant in the set', async () => {
+    await expect(alerts.recordFindingSet(tenantId, [raise('m'), raiseAlertJob('someone-else', 'm', [findingRecord(g1Fingerprint('someone-else', 'm'))])])).rejects.toThrow(/of tenant someone-else/);
+  });
+});
 
 describe('alert lifecycle and history (real PostgreSQL)', () => {
   let tenantId: string;

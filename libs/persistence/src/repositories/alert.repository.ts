@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { maxSeverity, severityRank, type ClearAlertJob, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { maxSeverity, type ClearAlertJob, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import { AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from '../entities/alert-history.entity';
 import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
 import { planTransition, type AlertCommand } from './alert-transitions';
+import { ALERT_EVIDENCE_SAMPLE, mergeRaises, planFindings, type FindingsUpdate, type FreshFinding } from './finding-plan';
 
-/** How many evidence event ids an alert keeps inline; all of them stay in `alert_findings`. */
-export const ALERT_EVIDENCE_SAMPLE = 20;
 
 export interface RecordFindingsResult {
   readonly alertId: string;
+  readonly fingerprint: string;
   /** True when this call created the alert. */
   readonly created: boolean;
   /** True when a new finding reopened a resolved alert. */
@@ -133,87 +133,173 @@ export class AlertRepository {
    */
   recordFindings(job: RaiseAlertJob, mayCreate: () => Promise<boolean>): Promise<RecordFindingsResult | undefined>;
   async recordFindings(job: RaiseAlertJob, mayCreate?: () => Promise<boolean>): Promise<RecordFindingsResult | undefined> {
-    if (job.findings.length === 0) throw new Error(`alert job ${job.fingerprint} carries no findings`);
-    const occurred = job.findings.map((f) => f.occurred_at).sort();
-    const first = occurred[0] as string;
-    const severity = job.findings.map((f) => f.severity).reduce(maxSeverity);
+    const { recorded } = await this.recordFindingSet(job.tenant_id, [job], mayCreate && (async (wanted) => ((await mayCreate()) ? wanted : 0)));
+    return recorded[0];
+  }
+
+  /**
+   * {@link recordFindings} for many raises of one tenant in one transaction, with set-based
+   * statements whatever their number: one read that locks the alerts that exist, one insert of
+   * those missing (both in fingerprint order, so concurrent sets never deadlock), one insert of
+   * the findings that skips those seen before, one update of the alerts they changed, one
+   * insert of history.
+   * `mayCreate(n)` answers how many of the n alerts that do not exist yet may be created (a
+   * tenant quota); the raises of the others are returned as `held`, and nothing of theirs is
+   * written. Raises of the same fingerprint are merged.
+   */
+  async recordFindingSet(
+    tenantId: string,
+    raises: readonly RaiseAlertJob[],
+    mayCreate?: (wanted: number) => Promise<number>,
+  ): Promise<{ recorded: RecordFindingsResult[]; held: RaiseAlertJob[] }> {
+    for (const raise of raises) {
+      if (raise.findings.length === 0) throw new Error(`alert job ${raise.fingerprint} carries no findings`);
+      if (raise.tenant_id !== tenantId) throw new Error(`alert job ${raise.fingerprint} is of tenant ${raise.tenant_id}, not ${tenantId}`);
+    }
+    const merged = mergeRaises(raises);
+    if (merged.length === 0) return { recorded: [], held: [] };
     return this.dataSource.transaction(async (manager) => {
-      const lock = () =>
-        manager.query<{ id: string; severity: Severity; status: AlertStatus }[]>(
-          `SELECT id, severity, status FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
-          [job.tenant_id, job.fingerprint],
-        );
-      let [alert] = await lock();
-      let created = false;
-      if (!alert) {
-        if (mayCreate && !(await mayCreate())) return undefined;
-        const inserted = await manager.query<{ id: string }[]>(
+      type Row = { id: string; fingerprint: string; severity: Severity; status: AlertStatus; created: boolean };
+      // Existing rows are locked in fingerprint order, then missing ones inserted (or, when
+      // another set created one meanwhile, locked) in that order: two sets never wait on each
+      // other in a cycle, since a row one of them saw in its first statement and the other did
+      // not was committed between their snapshots, in one order only.
+      const locked = await manager.query<Row[]>(
+        `SELECT id, fingerprint, severity, status, false AS created FROM alerts
+          WHERE tenant_id = $1 AND fingerprint = ANY($2::text[]) ORDER BY fingerprint FOR UPDATE`,
+        [tenantId, merged.map((r) => r.fingerprint)],
+      );
+      const known = new Set(locked.map((r) => r.fingerprint));
+      const missing = merged.filter((r) => !known.has(r.fingerprint));
+      const allowed = missing.length === 0 ? 0 : mayCreate ? Math.max(0, Math.min(missing.length, await mayCreate(missing.length))) : missing.length;
+      const held = missing.slice(allowed);
+      const toCreate = missing.slice(0, allowed);
+      if (toCreate.length > 0) {
+        const inserted = await manager.query<Row[]>(
           `INSERT INTO alerts (tenant_id, fingerprint, model_id, rule_id, module_id, sector, scope, title, source,
                                severity, status, occurrence_count, first_seen_at, last_seen_at, args, due_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'firing',0,$11,$11,$12,$13)
-           ON CONFLICT (tenant_id, fingerprint) DO NOTHING
-           RETURNING id`,
-          [job.tenant_id, job.fingerprint, job.model_id, job.rule_id, job.module_id, job.sector, job.scope, job.title,
-            job.source, severity, first, JSON.stringify(job.args), job.due_at],
+           SELECT $1, a.fingerprint, a.model_id, a.rule_id, a.module_id, a.sector, a.scope, a.title, a.source,
+                  a.severity, 'firing', 0, a.first_seen, a.first_seen, a.args, a.due_at
+             FROM jsonb_to_recordset($2::jsonb)
+               AS a(fingerprint text, model_id text, rule_id text, module_id text, sector text, scope text, title text, source text,
+                    severity text, first_seen timestamptz, args jsonb, due_at timestamptz)
+            ORDER BY a.fingerprint
+           ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+           RETURNING id, fingerprint, severity, status, (xmax = 0) AS created`,
+          [
+            tenantId,
+            JSON.stringify(
+              toCreate.map((r) => ({
+                fingerprint: r.fingerprint,
+                model_id: r.model_id,
+                rule_id: r.rule_id,
+                module_id: r.module_id,
+                sector: r.sector,
+                scope: r.scope,
+                title: r.title,
+                source: r.source,
+                severity: r.findings.map((f) => f.severity).reduce(maxSeverity),
+                first_seen: r.findings.map((f) => f.occurred_at).sort()[0],
+                args: r.args,
+                due_at: r.due_at,
+              })),
+            ),
+          ],
         );
-        created = inserted.length > 0;
-        [alert] = await lock();
+        // Created meanwhile by another set, the no-op update took its lock: `created` is false.
+        locked.push(...inserted);
       }
-      if (!alert) throw new Error(`alert ${job.fingerprint} vanished inside its own transaction`);
-      const history: HistoryEntry[] = [];
-      const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM };
-      if (created) history.push({ ...about, action: 'created', to: 'firing', details: { severity, rule_id: job.rule_id, scope: job.scope } });
+      const holding = new Set(held.map((r) => r.fingerprint));
+      const toWrite = merged.filter((r) => !holding.has(r.fingerprint));
+      if (toWrite.length === 0) return { recorded: [], held };
 
-      const fresh = await manager.query<{ event_id: string; occurred_at: Date; severity: Severity; observed: unknown }[]>(
+      const byFingerprint = new Map(locked.map((row) => [row.fingerprint, row]));
+      const rowOf = (raise: RaiseAlertJob) => {
+        const row = byFingerprint.get(raise.fingerprint);
+        if (!row) throw new Error(`alert ${raise.fingerprint} vanished inside its own transaction`);
+        return row;
+      };
+
+      const stored = await manager.query<{ alert_id: string; event_id: string; occurred_at: Date; severity: Severity; observed: unknown }[]>(
         `INSERT INTO alert_findings (finding_id, alert_id, tenant_id, event_id, occurred_at, severity, observed)
-         SELECT f.finding_id, $1, $2, f.event_id, f.occurred_at, f.severity, f.observed
-           FROM jsonb_to_recordset($3::jsonb)
-             AS f(finding_id text, event_id text, occurred_at timestamptz, severity text, observed jsonb)
+         SELECT f.finding_id, f.alert_id, $1, f.event_id, f.occurred_at, f.severity, f.observed
+           FROM jsonb_to_recordset($2::jsonb)
+             AS f(finding_id text, alert_id uuid, event_id text, occurred_at timestamptz, severity text, observed jsonb)
          ON CONFLICT (finding_id) DO NOTHING
-         RETURNING event_id, occurred_at, severity, observed`,
-        [alert.id, job.tenant_id, JSON.stringify(job.findings)],
+         RETURNING alert_id, event_id, occurred_at, severity, observed`,
+        [
+          tenantId,
+          JSON.stringify(
+            toWrite.flatMap((r) => {
+              const alertId = rowOf(r).id;
+              return r.findings.map((f) => ({ finding_id: f.finding_id, alert_id: alertId, event_id: f.event_id, occurred_at: f.occurred_at, severity: f.severity, observed: f.observed ?? null }));
+            }),
+          ),
+        ],
       );
+      const freshOf = new Map<string, FreshFinding[]>();
+      for (const f of stored) {
+        const list = freshOf.get(f.alert_id) ?? [];
+        list.push({ eventId: f.event_id, occurredAt: f.occurred_at, severity: f.severity, observed: f.observed });
+        freshOf.set(f.alert_id, list);
+      }
 
-      let reopened = false;
-      if (fresh.length > 0) {
-        fresh.sort((a, b) => b.occurred_at.getTime() - a.occurred_at.getTime());
-        const latest = fresh[0] as (typeof fresh)[number];
-        // The condition holds again: a resolved alert reopens, and any auto-resolve countdown stops.
-        reopened = alert.status === 'resolved';
-        // Severity is the highest seen while open: a reopened alert starts from its new findings.
-        const newSeverity = fresh.map((f) => f.severity).reduce(maxSeverity, reopened ? 'low' : alert.severity);
-        if (reopened) {
-          await manager.query(
-            `UPDATE alerts SET status = 'firing', resolved_at = NULL, acknowledged_at = NULL, escalation_level = 0,
-                               opened_at = now(), notified_at = NULL, notified_severity = NULL, silenced_by = NULL WHERE id = $1`,
-            [alert.id],
-          );
-          history.push({ ...about, action: 'reopened', from: 'resolved', to: 'firing', comment: 'The rule fired again after the alert was resolved.' });
-        }
-        if (!created) history.push({ ...about, action: 'occurrence', details: { new_findings: fresh.length, severity: fresh.map((f) => f.severity).reduce(maxSeverity) } });
-        if (!created && !reopened && severityRank(newSeverity) > severityRank(alert.severity)) {
-          history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: newSeverity } });
-        }
+      const recorded: RecordFindingsResult[] = [];
+      const history: HistoryEntry[] = [];
+      const updates: { update: FindingsUpdate; raise: RaiseAlertJob }[] = [];
+      for (const raise of toWrite) {
+        const row = rowOf(raise);
+        const fresh = freshOf.get(row.id) ?? [];
+        const plan = planFindings({ id: row.id, severity: row.severity, status: row.status, created: row.created }, fresh, raise);
+        for (const entry of plan.history) history.push({ alertId: row.id, tenantId, by: SYSTEM, ...entry });
+        if (plan.update) updates.push({ update: plan.update, raise });
+        recorded.push({ alertId: row.id, fingerprint: raise.fingerprint, created: row.created, reopened: plan.reopened, newFindings: fresh.length });
+      }
+      if (updates.length > 0) {
         await manager.query(
           `UPDATE alerts
-              SET occurrence_count = occurrence_count + $2,
+              SET occurrence_count = alerts.occurrence_count + u.added,
+                  status = CASE WHEN u.reopen THEN 'firing' ELSE alerts.status END,
+                  resolved_at = CASE WHEN u.reopen THEN NULL ELSE alerts.resolved_at END,
+                  acknowledged_at = CASE WHEN u.reopen THEN NULL ELSE alerts.acknowledged_at END,
+                  escalation_level = CASE WHEN u.reopen THEN 0 ELSE alerts.escalation_level END,
+                  opened_at = CASE WHEN u.reopen THEN now() ELSE alerts.opened_at END,
+                  notified_at = CASE WHEN u.reopen THEN NULL ELSE alerts.notified_at END,
+                  notified_severity = CASE WHEN u.reopen THEN NULL ELSE alerts.notified_severity END,
+                  silenced_by = CASE WHEN u.reopen THEN NULL ELSE alerts.silenced_by END,
                   -- A clear judged after the newest finding still counts; an older one does not.
-                  clear_since = CASE WHEN clear_since > $4 THEN clear_since END,
-                  first_seen_at = LEAST(first_seen_at, $3),
-                  last_seen_at = GREATEST(last_seen_at, $4),
-                  severity = $5,
-                  observed = CASE WHEN $4 >= last_seen_at THEN $6::jsonb ELSE observed END,
-                  evidence_event_ids = ($7::text[] || evidence_event_ids)[1:${ALERT_EVIDENCE_SAMPLE}],
-                  args = $8::jsonb,
-                  due_at = LEAST(due_at, $9::timestamptz),  -- LEAST skips NULLs: the earliest deadline wins
+                  clear_since = CASE WHEN alerts.clear_since > u.latest THEN alerts.clear_since END,
+                  first_seen_at = LEAST(alerts.first_seen_at, u.oldest),
+                  last_seen_at = GREATEST(alerts.last_seen_at, u.latest),
+                  severity = u.severity,
+                  observed = CASE WHEN u.latest >= alerts.last_seen_at THEN u.observed ELSE alerts.observed END,
+                  evidence_event_ids = (ARRAY(SELECT jsonb_array_elements_text(u.evidence)) || alerts.evidence_event_ids)[1:${ALERT_EVIDENCE_SAMPLE}],
+                  args = u.args,
+                  due_at = LEAST(alerts.due_at, u.due_at),  -- LEAST skips NULLs: the earliest deadline wins
                   updated_at = now()
-            WHERE id = $1`,
-          [alert.id, fresh.length, fresh[fresh.length - 1]?.occurred_at, latest.occurred_at, newSeverity,
-            JSON.stringify(latest.observed ?? null), fresh.map((f) => f.event_id).slice(0, ALERT_EVIDENCE_SAMPLE), JSON.stringify(job.args), job.due_at],
+             FROM jsonb_to_recordset($1::jsonb)
+               AS u(id uuid, reopen boolean, added integer, oldest timestamptz, latest timestamptz, severity text, observed jsonb, evidence jsonb, args jsonb, due_at timestamptz)
+            WHERE alerts.id = u.id`,
+          [
+            JSON.stringify(
+              updates.map(({ update, raise }) => ({
+                id: update.id,
+                reopen: update.reopen,
+                added: update.added,
+                oldest: update.oldest.toISOString(),
+                latest: update.latest.toISOString(),
+                severity: update.severity,
+                observed: update.observed,
+                evidence: update.evidence,
+                args: raise.args,
+                due_at: raise.due_at,
+              })),
+            ),
+          ],
         );
       }
       await appendHistory(manager, history);
-      return { alertId: alert.id, created, reopened, newFindings: fresh.length };
+      return { recorded, held };
     });
   }
 

@@ -99,17 +99,22 @@ export class NotificationRepository {
   ) {}
 
   async followUpState(tenantId: string, alertId: string): Promise<AlertFollowUpState | null> {
-    if (!UUID.test(alertId)) return null;
-    // Raw SQL: this runs after every raise job, and TypeORM's entity loading showed in profiles.
-    const [a] = await this.dataSource.query<
+    return (await this.followUpStates(tenantId, [alertId]))[0] ?? null;
+  }
+
+  /** {@link followUpState} of many alerts of the tenant in one query (unknown ids are left out). */
+  async followUpStates(tenantId: string, alertIds: readonly string[]): Promise<AlertFollowUpState[]> {
+    const ids = alertIds.filter((id) => UUID.test(id));
+    if (ids.length === 0) return [];
+    // Raw SQL: this runs after every raise, and TypeORM's entity loading showed in profiles.
+    const rows = await this.dataSource.query<
       { id: string; tenant_id: string; model_id: string; status: AlertStatus; severity: string; opened_at: Date; notified_at: Date | null; notified_severity: string | null; escalation_level: number; due_at: Date | null }[]
     >(
       `SELECT id, tenant_id, model_id, status, severity, opened_at, notified_at, notified_severity, escalation_level, due_at
-         FROM alerts WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, alertId],
+         FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
     );
-    if (!a) return null;
-    return {
+    return rows.map((a) => ({
       id: a.id,
       tenantId: a.tenant_id,
       modelId: a.model_id,
@@ -120,7 +125,7 @@ export class NotificationRepository {
       notifiedSeverity: a.notified_severity,
       escalationLevel: a.escalation_level,
       dueAt: a.due_at,
-    };
+    }));
   }
 
   /**
@@ -129,26 +134,49 @@ export class NotificationRepository {
    * `changed` is false when the run was already planned so (whoever planned it queued its job).
    */
   async touchGroup(tenantId: string, groupKey: string, runAt: Date): Promise<{ at: Date; changed: boolean }> {
+    const [touched] = await this.touchGroups(tenantId, [{ groupKey, runAt }]);
+    if (!touched) throw new Error(`notification group ${groupKey} of tenant ${tenantId} was not stored`);
+    return touched;
+  }
+
+  /** {@link touchGroup} for many groups of the tenant: one read, and one upsert of those it must plan. */
+  async touchGroups(tenantId: string, touches: readonly { readonly groupKey: string; readonly runAt: Date }[]): Promise<{ groupKey: string; at: Date; changed: boolean }[]> {
+    // One touch per group: the earliest run asked for.
+    const wanted = new Map<string, Date>();
+    for (const t of touches) {
+      const before = wanted.get(t.groupKey);
+      if (!before || t.runAt < before) wanted.set(t.groupKey, t.runAt);
+    }
+    if (wanted.size === 0) return [];
     // Most touches find a run already planned early enough: read without a lock, so the alerts
     // of one group (raised together, by many jobs at once) do not queue on its row. Only a run
     // still a second away counts: one about to start (or running) may have read the alerts
     // before this one was stored, so then the locking upsert below waits for it and plans again.
-    const [planned] = await this.dataSource.query<{ next_run_at: Date | null }[]>(
-      `SELECT next_run_at FROM notification_groups WHERE tenant_id = $1 AND group_key = $2`,
-      [tenantId, groupKey],
+    const planned = await this.dataSource.query<{ group_key: string; next_run_at: Date | null }[]>(
+      `SELECT group_key, next_run_at FROM notification_groups WHERE tenant_id = $1 AND group_key = ANY($2::text[])`,
+      [tenantId, [...wanted.keys()]],
     );
-    const next = planned?.next_run_at;
-    if (next && next <= runAt && next.getTime() > Date.now() + 1000) return { at: next, changed: false };
-    const [row] = await this.dataSource.query<{ next_run_at: Date }[]>(
-      `INSERT INTO notification_groups (tenant_id, group_key, next_run_at) VALUES ($1, $2, $3)
+    const result: { groupKey: string; at: Date; changed: boolean }[] = [];
+    const plannedAt = new Map(planned.map((p) => [p.group_key, p.next_run_at]));
+    const toPlan: { group_key: string; run_at: string }[] = [];
+    for (const [groupKey, runAt] of wanted) {
+      const next = plannedAt.get(groupKey);
+      if (next && next <= runAt && next.getTime() > Date.now() + 1000) result.push({ groupKey, at: next, changed: false });
+      else toPlan.push({ group_key: groupKey, run_at: runAt.toISOString() });
+    }
+    if (toPlan.length === 0) return result;
+    toPlan.sort((a, b) => (a.group_key < b.group_key ? -1 : a.group_key > b.group_key ? 1 : 0));
+    const rows = await this.dataSource.query<{ group_key: string; next_run_at: Date }[]>(
+      `INSERT INTO notification_groups (tenant_id, group_key, next_run_at)
+       SELECT $1, g.group_key, g.run_at FROM jsonb_to_recordset($2::jsonb) AS g(group_key text, run_at timestamptz) ORDER BY g.group_key
        ON CONFLICT (tenant_id, group_key) DO UPDATE SET next_run_at =
          CASE WHEN notification_groups.next_run_at IS NULL OR notification_groups.next_run_at < now() - interval '1 minute'
               THEN EXCLUDED.next_run_at ELSE LEAST(notification_groups.next_run_at, EXCLUDED.next_run_at) END
-       RETURNING next_run_at`,
-      [tenantId, groupKey, runAt],
+       RETURNING group_key, next_run_at`,
+      [tenantId, JSON.stringify(toPlan)],
     );
-    if (!row) throw new Error(`notification group ${groupKey} of tenant ${tenantId} was not stored`);
-    return { at: row.next_run_at, changed: true };
+    for (const row of rows) result.push({ groupKey: row.group_key, at: row.next_run_at, changed: true });
+    return result;
   }
 
   /**

@@ -114,6 +114,8 @@ describe('the API’s OpenAPI document (real PostgreSQL and Redis)', () => {
       await call('GET', `/v1/alerts?limit=0`);
       await call('GET', `/v1/alerts/${alertId}`);
       await call('GET', `/v1/alerts/${randomUUID()}`);
+      await call('GET', `/v1/alerts/${alertId}/occurrences`);
+      await call('GET', `/v1/alerts/${alertId}/occurrences?bucket=hour&limit=0`);
       await call('GET', `/v1/alerts/${alertId}/notifications`);
       await call('POST', `/v1/alerts/${alertId}/ack`, { key: tenant.keys.viewer, body: {} });
       await call('POST', `/v1/alerts/${alertId}/ack`, { key: tenant.keys.risk_officer, body: { comment: 'Looking into it.' } });

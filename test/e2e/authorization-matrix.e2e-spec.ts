@@ -38,6 +38,7 @@ const MATRIX: readonly Row[] = [
 
   ['GET /v1/alerts',                                 Y,     Y,            N,        Y],
   ['GET /v1/alerts/{id}',                            Y,     Y,            N,        Y],
+  ['GET /v1/alerts/{id}/occurrences',                Y,     Y,            N,        Y],
   ['GET /v1/alerts/{id}/notifications',              Y,     Y,            N,        Y],
   ['POST /v1/alerts/{id}/ack',                       Y,     Y,            N,        N],
   ['POST /v1/alerts/{id}/assign',                    Y,     Y,            N,        N],

@@ -201,7 +201,6 @@ describe('auto-resolve of a rule with recovery (real Kafka, PostgreSQL, Redis)',
       ['created', 'kanshi'],
       ['resolved', 'kanshi'],
       ['reopened', 'kanshi'],
-      ['occurrence', 'kanshi'],
     ]);
     expect(await clearSince()).toBeNull();
   });

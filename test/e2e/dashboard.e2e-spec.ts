@@ -310,6 +310,37 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     }
   });
 
+  it('shows an alert that fired thousands of times with its evidence on the first screen, occurrences as a chart and repeated firing as one history line', async () => {
+    const modelId = 'fraud-scoring';
+    const fingerprint = alertFingerprint(tenant.tenantId, modelId, 'G1', 'model');
+    const day = 86_400_000;
+    const start = Date.now() - 20 * day;
+    const repository = api.get(AlertRepository);
+    // 3,000 findings over 20 days, as engine batches of 50, recorded as sets.
+    const batches = Array.from({ length: 60 }, (_, b) => raiseAlertJob(tenant.tenantId, modelId, Array.from({ length: 50 }, (_, i) => findingRecord(fingerprint, 'high', new Date(start + (b * 50 + i) * (20 * day / 3000))))));
+    for (let i = 0; i < batches.length; i += 10) await repository.recordFindingSet(tenant.tenantId, batches.slice(i, i + 10));
+    const alertId = (await repository.recordFindings(batches[0]!)).alertId;
+    // Alerts raised before firing again was counted over time wrote one history row per batch.
+    await api.get(DataSource).query(
+      `INSERT INTO alert_history (alert_id, tenant_id, action, actor, details) SELECT $1, $2, 'occurrence', 'kanshi', '{"new_findings": 50}'::jsonb FROM generate_series(1, 400)`,
+      [alertId, tenant.tenantId],
+    );
+
+    await page.goto(`${base}/#/alerts/${alertId}`);
+    await page.locator(`.alert-head[data-alert-id="${alertId}"]`).waitFor();
+    await page.locator('#alert-occurrences .occurrence-bar').first().waitFor();
+    const bars = page.locator('#alert-occurrences .occurrence-bar');
+    expect(await bars.count()).toBeGreaterThanOrEqual(20);
+    const counted = (await Promise.all((await bars.all()).map((bar) => bar.getAttribute('data-count')))).reduce((sum, n) => sum + Number(n), 0);
+    expect(counted).toBe(3000);
+    // The 400 rows of firing again are one line; the evidence starts within the first screen.
+    expect(await page.locator('#alert-history .timeline li').count()).toBe(2);
+    expect(await page.locator('#alert-history [data-repeated]').getAttribute('data-repeated')).toBe('400');
+    const evidence = await page.locator('#alert-evidence').boundingBox();
+    expect(evidence?.y ?? Infinity).toBeLessThan(900);
+    await page.screenshot({ path: join(ARTIFACTS, 'detail-many-occurrences.png') });
+  });
+
   it('ran without script errors or refused resources', () => {
     expect(pageErrors).toEqual([]);
   });

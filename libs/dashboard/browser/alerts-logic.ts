@@ -190,3 +190,41 @@ export function argumentRows(inForce: JsonObject, defaults: JsonObject | undefin
 export function splitList(text: string): string[] {
   return [...new Set(text.split(/[\s,、]+/).filter((s) => s !== ''))];
 }
+
+/** One interval of an alert's occurrences as the API gives it. */
+export interface OccurrenceItem {
+  readonly at: string;
+  readonly count: number;
+  readonly severity: string;
+}
+
+/** A bar of the occurrences chart: its height as a share of the tallest (at least a sliver, so a 1 shows). */
+export interface OccurrenceBar extends OccurrenceItem {
+  readonly heightPct: number;
+}
+
+export function occurrenceBars(items: readonly OccurrenceItem[]): OccurrenceBar[] {
+  const max = Math.max(1, ...items.map((i) => i.count));
+  return items.map((i) => ({ ...i, heightPct: Math.max(4, Math.round((i.count / max) * 100)) }));
+}
+
+/** A history entry as the timeline shows it: runs of "fired again" entries (older alerts wrote one per batch) as one. */
+export type TimelineEntry<E> = { readonly entry: E; readonly repeated?: { readonly times: number; readonly firstAt: string; readonly lastAt: string } };
+
+/**
+ * The history for the timeline: changes of state as they are, and each run of consecutive
+ * `occurrence` entries (written one per engine batch before firing again was counted over time)
+ * summarised as its last entry with how many times and since when. Oldest first, as given.
+ */
+export function summariseHistory<E extends { readonly action: string; readonly at: string }>(entries: readonly E[]): TimelineEntry<E>[] {
+  const out: TimelineEntry<E>[] = [];
+  for (let i = 0; i < entries.length; ) {
+    const entry = entries[i] as E;
+    let j = i + 1;
+    if (entry.action === 'occurrence') while (j < entries.length && entries[j]?.action === 'occurrence') j += 1;
+    const last = entries[j - 1] as E;
+    out.push(j - i > 1 ? { entry: last, repeated: { times: j - i, firstAt: entry.at, lastAt: last.at } } : { entry });
+    i = j;
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // problem details.
 import { ApiError } from './dom.js';
 import { t } from './i18n.js';
-import type { AlertDetail, AlertView, Identity, JsonObject, ModelView, NotificationView, Page, ProblemDetails, RuleView, SilenceView } from './types.js';
+import type { AlertDetail, AlertView, Identity, JsonObject, ModelView, NotificationView, OccurrencesView, Page, ProblemDetails, RuleView, SilenceView } from './types.js';
 
 const KEY_STORAGE = 'kanshi.apiKey';
 
@@ -101,6 +101,11 @@ export class KanshiApi {
 
   alert(id: string): Promise<AlertDetail> {
     return this.request('GET', `/v1/alerts/${encodeURIComponent(id)}`);
+  }
+
+  /** How often the alert fired, per hour or day (event time), oldest first. */
+  occurrencesOf(id: string, bucket: 'hour' | 'day'): Promise<OccurrencesView> {
+    return this.request('GET', `/v1/alerts/${encodeURIComponent(id)}/occurrences?bucket=${bucket}&limit=60`);
   }
 
   notificationsOf(id: string): Promise<{ items: NotificationView[] }> {

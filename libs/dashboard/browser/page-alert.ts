@@ -1,11 +1,11 @@
 // One alert: every field, the rule behind it (source, thresholds in force against the defaults),
 // the evidence, the history timeline, the notifications, and the actions a risk officer takes.
 import { rulesById, type AlertActionName } from './api.js';
-import { argumentRows } from './alerts-logic.js';
+import { argumentRows, occurrenceBars, summariseHistory, type TimelineEntry } from './alerts-logic.js';
 import { fill, h, InputError, loading, on, severityBadge, showError, showNotice, statusBadge, timeCell, type Child } from './dom.js';
-import { historyLabel, lang, moduleLabel, ruleTitle, sectorLabel, severityLabel, statusLabel, t, type MessageKey } from './i18n.js';
+import { formatTime, historyLabel, lang, moduleLabel, ruleTitle, sectorLabel, severityLabel, statusLabel, t, type MessageKey } from './i18n.js';
 import type { PageContext } from './page.js';
-import type { AlertDetail, HistoryEntry, JsonValue, NotificationView, RuleView } from './types.js';
+import type { AlertDetail, HistoryEntry, JsonValue, NotificationView, OccurrencesView, RuleView } from './types.js';
 
 function json(value: JsonValue | undefined): string {
   return value === undefined ? '—' : JSON.stringify(value);
@@ -103,22 +103,45 @@ function evidenceSection(alert: AlertDetail): HTMLElement {
   );
 }
 
-function historyItem(entry: HistoryEntry): HTMLElement {
+function historyItem({ entry, repeated }: TimelineEntry<HistoryEntry>): HTMLElement {
   const who = entry.actor === 'kanshi' ? t('system') : (entry.actor_name ?? entry.actor);
   const change = entry.from_status !== null && entry.to_status !== null && entry.from_status !== entry.to_status ? `${statusLabel(entry.from_status)} → ${statusLabel(entry.to_status)}` : null;
-  const details = entry.details !== null && Object.keys(entry.details).length > 0 ? JSON.stringify(entry.details) : null;
+  const details = !repeated && entry.details !== null && Object.keys(entry.details).length > 0 ? JSON.stringify(entry.details) : null;
   return h(
     'li',
     { class: `event event-${entry.action}`, 'data-event': entry.action },
     h('div', { class: 'event-head' }, h('strong', null, historyLabel(entry.action)), ' ', h('span', { class: 'muted' }, t('by', { who })), ' · ', timeCell(entry.at)),
+    repeated ? h('div', { class: 'event-change', 'data-repeated': String(repeated.times) }, t('repeatedTimes', { times: String(repeated.times), first: formatTime(repeated.firstAt), last: formatTime(repeated.lastAt) })) : null,
     change ? h('div', { class: 'event-change' }, change) : null,
     entry.comment !== null ? h('blockquote', { class: 'event-comment' }, entry.comment) : null,
     details ? h('div', { class: 'event-details muted' }, h('code', null, details)) : null,
   );
 }
 
+/** Changes of state, newest first; repeated firing summarised (see `summariseHistory`). */
 function historySection(alert: AlertDetail): HTMLElement {
-  return section(t('history'), 'alert-history', h('ol', { class: 'timeline' }, [...alert.history].reverse().map(historyItem)));
+  return section(t('history'), 'alert-history', h('ol', { class: 'timeline' }, summariseHistory(alert.history).reverse().map(historyItem)));
+}
+
+/** A small bar chart of the alert's findings per day. */
+function occurrencesSection(occurrences: OccurrencesView | null): HTMLElement {
+  if (occurrences === null) return section(t('occurrencesOverTime'), 'alert-occurrences', loading());
+  if (occurrences.items.length === 0) return section(t('occurrencesOverTime'), 'alert-occurrences', h('p', { class: 'muted' }, t('noOccurrences')));
+  return section(
+    t('occurrencesOverTime'),
+    'alert-occurrences',
+    h(
+      'div',
+      { class: 'occurrence-chart', role: 'img', 'aria-label': t('occurrencesOverTime') },
+      occurrenceBars(occurrences.items).map((bar) => {
+        const label = t('occurrenceBar', { at: formatTime(bar.at), count: String(bar.count), severity: severityLabel(bar.severity) });
+        const element = h('span', { class: `occurrence-bar severity-${bar.severity}`, title: label, 'data-count': String(bar.count) });
+        // Through the CSSOM: the page's CSP refuses inline style attributes.
+        element.style.height = `${bar.heightPct}%`;
+        return element;
+      }),
+    ),
+  );
 }
 
 function notificationsSection(items: readonly NotificationView[] | null): HTMLElement {
@@ -210,6 +233,7 @@ export async function renderAlert(ctx: PageContext): Promise<void> {
   const [alert, rules] = await Promise.all([ctx.api.alert(id), rulesById(ctx.api).catch((): ReadonlyMap<string, RuleView> => new Map())]);
   if (!ctx.isCurrent()) return;
   let notifications: NotificationView[] | null = null;
+  let occurrences: OccurrencesView | null = null;
 
   const draw = (current: AlertDetail) => {
     const rule = rules.get(current.rule_id);
@@ -238,18 +262,26 @@ export async function renderAlert(ctx: PageContext): Promise<void> {
       h(
         'div',
         { class: 'detail-grid' },
-        h('div', { class: 'detail-main' }, ctx.identity.canAct ? actionsSection(current, act) : null, historySection(current), ruleSection(current, rule), evidenceSection(current)),
+        // What matters first: what was observed and how often, then what was done; the rule after.
+        h(
+          'div',
+          { class: 'detail-main' },
+          ctx.identity.canAct ? actionsSection(current, act) : null,
+          evidenceSection(current),
+          occurrencesSection(occurrences),
+          historySection(current),
+          ruleSection(current, rule),
+        ),
         h('div', { class: 'detail-side' }, detailsSection(current), notificationsSection(notifications)),
       ),
     );
   };
   draw(alert);
-  try {
-    notifications = (await ctx.api.notificationsOf(id)).items;
-  } catch (error) {
-    notifications = [];
-    showError(error);
-  }
+  const [notified, counted] = await Promise.allSettled([ctx.api.notificationsOf(id), ctx.api.occurrencesOf(id, 'day')]);
+  notifications = notified.status === 'fulfilled' ? notified.value.items : [];
+  occurrences = counted.status === 'fulfilled' ? counted.value : { bucket: 'day', items: [] };
+  for (const outcome of [notified, counted]) if (outcome.status === 'rejected') showError(outcome.reason);
   if (!ctx.isCurrent()) return;
   ctx.view.querySelector('#alert-notifications')?.replaceWith(notificationsSection(notifications));
+  ctx.view.querySelector('#alert-occurrences')?.replaceWith(occurrencesSection(occurrences));
 }

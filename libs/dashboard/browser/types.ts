@@ -58,6 +58,11 @@ export interface AlertDetail extends AlertView {
   readonly history: HistoryEntry[];
 }
 
+export interface OccurrencesView {
+  readonly bucket: 'hour' | 'day';
+  readonly items: readonly { readonly at: string; readonly count: number; readonly severity: string }[];
+}
+
 export interface NotificationView {
   readonly id: string;
   readonly kind: string;

@@ -118,6 +118,42 @@ describe('dashboard browser code', () => {
   });
 });
 
+describe('alert page: history and occurrences', () => {
+  const entry = (action: string, at: string) => ({ action, at });
+
+  it('summarises each run of "fired again" entries as one, keeping changes of state as they are', () => {
+    const history = [
+      entry('created', '01'),
+      entry('occurrence', '02'),
+      entry('occurrence', '03'),
+      entry('occurrence', '04'),
+      entry('acknowledged', '05'),
+      entry('occurrence', '06'),
+      entry('resolved', '07'),
+    ];
+    expect(browser.summariseHistory(history)).toEqual([
+      { entry: entry('created', '01') },
+      { entry: entry('occurrence', '04'), repeated: { times: 3, firstAt: '02', lastAt: '04' } },
+      { entry: entry('acknowledged', '05') },
+      { entry: entry('occurrence', '06') },
+      { entry: entry('resolved', '07') },
+    ]);
+    expect(browser.summariseHistory([])).toEqual([]);
+    // Hundreds of batches of one alert: one line.
+    expect(browser.summariseHistory(Array.from({ length: 500 }, (_, i) => entry('occurrence', String(i))))).toHaveLength(1);
+  });
+
+  it('scales the occurrence bars to the tallest, with a sliver for the smallest', () => {
+    const bars = browser.occurrenceBars([
+      { at: 'a', count: 1000, severity: 'high' },
+      { at: 'b', count: 500, severity: 'low' },
+      { at: 'c', count: 1, severity: 'critical' },
+    ]);
+    expect(bars.map((b) => b.heightPct)).toEqual([100, 50, 4]);
+    expect(browser.occurrenceBars([])).toEqual([]);
+  });
+});
+
 describe('dashboard assets', () => {
   it('serves flat file names of known types only', () => {
     for (const ok of ['app.js', 'dashboard.css', 'favicon.svg', 'page-alert.js']) expect(DASHBOARD_ASSET_NAME.test(ok)).toBe(true);

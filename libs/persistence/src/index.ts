@@ -23,7 +23,10 @@ export { ALERT_EVIDENCE_SAMPLE, mergeRaises, planFindings, type FindingsPlan, ty
 export {
   AlertRepository,
   InvalidCursorError,
+  OCCURRENCE_BUCKETS,
   SYSTEM,
+  type OccurrenceBucket,
+  type OccurrenceBucketSize,
   type AlertActor,
   type AlertCommandResult,
   type AlertFilter,

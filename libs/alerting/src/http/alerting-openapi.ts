@@ -4,18 +4,20 @@ import {
   ALERT_ACTIONS,
   ALERT_STATUSES,
   NOTIFICATION_STATUSES,
+  OCCURRENCE_BUCKETS,
   SILENCE_STATES,
   type AlertEntity,
   type AlertHistoryEntity,
   type ChannelRecord,
   type NotificationRecord,
   type NotificationRouteEntity,
+  type OccurrenceBucket,
   type SilenceEntity,
 } from '@kanshi/persistence';
 import type { JsonSchemaObject } from '@kanshi/runtime';
 import { ALERTING_SETTINGS_SCHEMA } from '../alerting-settings';
 import { CHANNEL_KINDS } from '../channels/channel-config';
-import { toAlertView, toHistoryView, toNotificationView } from './alerts.controller';
+import { toAlertView, toHistoryView, toNotificationView, toOccurrenceView } from './alerts.controller';
 import { toChannelView } from './channels.controller';
 import { toRouteView } from './routes.controller';
 import { toSilenceView } from './silences.controller';
@@ -78,6 +80,18 @@ const ALERT_HISTORY_ENTRY = Type.Object({
 });
 
 const ALERT_DETAIL = Type.Composite([ALERT, Type.Object({ history: Type.Array(ALERT_HISTORY_ENTRY, { description: 'Oldest first.' }) })]);
+
+const ALERT_OCCURRENCES = Type.Object({
+  bucket: oneOf(OCCURRENCE_BUCKETS),
+  items: Type.Array(
+    Type.Object({
+      at: DATE_TIME,
+      count: Type.Integer({ minimum: 1, description: 'Findings in the interval.' }),
+      severity: oneOf(SEVERITIES),
+    }),
+    { description: 'Oldest first; intervals without findings are left out.' },
+  ),
+});
 
 const ALERT_NOTIFICATION = Type.Object({
   id: UUID,
@@ -160,6 +174,7 @@ export function alertingOpenApiSchemas(): Record<string, JsonSchemaObject> {
     AlertPage: page(ALERT),
     AlertDetail: ALERT_DETAIL,
     AlertHistoryEntry: ALERT_HISTORY_ENTRY,
+    AlertOccurrences: ALERT_OCCURRENCES,
     AlertNotification: ALERT_NOTIFICATION,
     AlertNotificationList: list(ALERT_NOTIFICATION),
     Silence: SILENCE,
@@ -176,6 +191,7 @@ export function alertingOpenApiSchemas(): Record<string, JsonSchemaObject> {
 const _alert: (a: AlertEntity) => Static<typeof ALERT> = toAlertView;
 const _history: (h: AlertHistoryEntity) => Static<typeof ALERT_HISTORY_ENTRY> = toHistoryView;
 const _notification: (id: string, r: NotificationRecord) => Static<typeof ALERT_NOTIFICATION> = toNotificationView;
+const _occurrence: (b: OccurrenceBucket) => Static<typeof ALERT_OCCURRENCES>['items'][number] = toOccurrenceView;
 const _silence: (s: SilenceEntity, now: Date) => Static<typeof SILENCE> = toSilenceView;
 const _channel: (c: ChannelRecord) => Static<typeof CHANNEL> = toChannelView;
 const _route: (r: NotificationRouteEntity) => Static<typeof ROUTE> = toRouteView;

@@ -7,12 +7,14 @@ import {
   ALERT_STATUSES,
   AlertRepository,
   InvalidCursorError,
+  OCCURRENCE_BUCKETS,
   type AlertActor,
   type AlertCommand,
   type AlertEntity,
   type AlertHistoryEntity,
   NotificationRepository,
   type NotificationRecord,
+  type OccurrenceBucket,
 } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, ApiQueryParams, requestValidator, schemaRef } from '@kanshi/runtime';
 import { AlertFollowUps } from '../alert-follow-ups.service';
@@ -83,6 +85,16 @@ export function toHistoryView(h: AlertHistoryEntity) {
   };
 }
 
+const occurrencesQuery = requestValidator(
+  Type.Object(
+    {
+      bucket: Type.Union(OCCURRENCE_BUCKETS.map((b) => Type.Literal(b)), { default: 'day', description: 'Count per `hour` or per UTC `day`.' }),
+      limit: Type.Integer({ minimum: 1, maximum: 1000, default: 90, description: 'The latest intervals that have findings.' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 const COMMENT = Type.String({ minLength: 1, maxLength: 4000, description: 'Why: kept in the alert history.' });
 
 const optionalComment = requestValidator(Type.Object({ comment: Type.Optional(COMMENT) }, { additionalProperties: false }));
@@ -96,6 +108,11 @@ const assignBody = requestValidator(
     { additionalProperties: false },
   ),
 );
+
+/** One interval of an alert's occurrences. */
+export function toOccurrenceView(b: OccurrenceBucket) {
+  return { at: b.at.toISOString(), count: b.count, severity: b.severity };
+}
 
 /** A notification about an alert, with every delivery attempt. `repeat`: the alert had been notified before and still fired. */
 export function toNotificationView(alertId: string, r: NotificationRecord) {
@@ -167,6 +184,21 @@ export class AlertsController {
     if (!alert) throw new NotFoundException(`No alert ${id}.`);
     const history = await this.alerts.history(principal.tenantId, id);
     return { ...toAlertView(alert), history: history.map(toHistoryView) };
+  }
+
+  /** How often the alert fired: its findings counted per hour or day (event time), oldest first. */
+  @Get(':id/occurrences')
+  @ApiOperation({ summary: 'How often the alert fired: its findings counted per `bucket` (hour or UTC day, by event time), the latest `limit` intervals with any, oldest first.' })
+  @ApiQueryParams(occurrencesQuery.schema)
+  @ApiResponse({ status: 200, description: 'Counts per interval.', schema: schemaRef('AlertOccurrences') })
+  @ApiProblemResponse(400, 'A bad query parameter, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
+  async occurrencesOf(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: unknown) {
+    const q = occurrencesQuery.parse(query);
+    const alert = await this.alerts.findForTenant(principal.tenantId, id);
+    if (!alert) throw new NotFoundException(`No alert ${id}.`);
+    const buckets = await this.alerts.occurrences(principal.tenantId, alert.id, q.bucket, q.limit);
+    return { bucket: q.bucket, items: buckets.map(toOccurrenceView) };
   }
 
   /** Every notification that named the alert, oldest first, with its delivery attempts. */

@@ -190,19 +190,29 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
     await createTenantFixture(dataSource, tenantId);
   });
 
-  it('records creation, new occurrences and a raised severity as history, and a replay as nothing', async () => {
+  it('records creation and a raised severity as history, firing again only as occurrences counted over time, and a replay as nothing', async () => {
     const fp = g1Fingerprint(tenantId, 'm1');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'medium')]));
-    const second = raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'critical'), findingRecord(fp, 'low')]);
+    const hour = (h: number, m = 0) => new Date(Date.UTC(2026, 11, 7, h, m));
+    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'medium', hour(9, 10))]));
+    const second = raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'critical', hour(10, 5)), findingRecord(fp, 'low', hour(10, 50))]);
     await alerts.recordFindings(second);
     await alerts.recordFindings(second);
+    for (let i = 0; i < 5; i += 1) await alerts.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'low', hour(12, i))]));
 
     const history = await alerts.history(tenantId, alertId);
     expect(history.map((h) => [h.action, h.actor, h.details])).toEqual([
       ['created', 'kanshi', { severity: 'medium', rule_id: 'G1', scope: 'model' }],
-      ['occurrence', 'kanshi', { new_findings: 2, severity: 'critical' }],
       ['severity_raised', 'kanshi', { from: 'medium', to: 'critical' }],
     ]);
+    const perHour = await alerts.occurrences(tenantId, alertId, 'hour', 100);
+    expect(perHour.map((b) => [b.at.toISOString(), b.count, b.severity])).toEqual([
+      [hour(9).toISOString(), 1, 'medium'],
+      [hour(10).toISOString(), 2, 'critical'],
+      [hour(12).toISOString(), 5, 'low'],
+    ]);
+    expect((await alerts.occurrences(tenantId, alertId, 'hour', 2)).map((b) => b.count)).toEqual([2, 5]);
+    expect((await alerts.occurrences(tenantId, alertId, 'day', 10)).map((b) => [b.at.toISOString(), b.count])).toEqual([[new Date(Date.UTC(2026, 11, 7)).toISOString(), 8]]);
+    expect(await alerts.occurrences(`${tenantId}-other`, alertId, 'day', 10)).toEqual([]);
   });
 
   it('walks firing → acknowledged → resolved → reopened with who, when and the comment, refusing what makes no sense', async () => {
@@ -247,17 +257,7 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
     await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
     const alert = await alerts.findForTenant(tenantId, alertId);
     expect([alert?.status, alert?.occurrenceCount]).toEqual(['acknowledged', 4]);
-    expect((await trail(tenantId, alertId)).map(([action]) => action)).toEqual([
-      'created',
-      'occurrence',
-      'severity_raised',
-      'resolved',
-      'reopened',
-      'occurrence',
-      'acknowledged',
-      'occurrence',
-      'severity_raised',
-    ]);
+    expect((await trail(tenantId, alertId)).map(([action]) => action)).toEqual(['created', 'severity_raised', 'resolved', 'reopened', 'acknowledged', 'severity_raised']);
   });
 
   it('treats an alert of another tenant, or a malformed id, as absent', async () => {

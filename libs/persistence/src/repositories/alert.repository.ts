@@ -18,6 +18,17 @@ export interface RecordFindingsResult {
   readonly newFindings: number;
 }
 
+/** Findings of an alert in one interval: how many, and the worst severity among them. */
+export interface OccurrenceBucket {
+  readonly at: Date;
+  readonly count: number;
+  readonly severity: Severity;
+}
+
+/** Intervals `occurrences` counts in. */
+export const OCCURRENCE_BUCKETS = ['hour', 'day'] as const;
+export type OccurrenceBucketSize = (typeof OCCURRENCE_BUCKETS)[number];
+
 /** How many open alerts one rule has on one model at one severity. */
 export interface OpenAlertCount {
   readonly modelId: string;
@@ -366,6 +377,24 @@ export class AlertRepository {
       const alert = await manager.getRepository(AlertEntity).findOneByOrFail({ tenantId, id: alertId });
       return { outcome: 'applied', alert };
     });
+  }
+
+  /**
+   * How often the alert fired over time: its findings (event time) counted per hour or UTC day,
+   * the latest `limit` intervals that have any, oldest first. Empty for an alert of another
+   * tenant. Read from the findings themselves, so firing again costs no history row.
+   */
+  async occurrences(tenantId: string, alertId: string, bucket: OccurrenceBucketSize, limit: number): Promise<OccurrenceBucket[]> {
+    if (!UUID.test(alertId)) return [];
+    const rows = await this.dataSource.query<{ at: Date; count: number; rank: number }[]>(
+      `SELECT date_trunc($3, occurred_at, 'UTC') AS at, count(*)::int AS count,
+              max(CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END)::int AS rank
+         FROM alert_findings WHERE tenant_id = $1 AND alert_id = $2
+        GROUP BY 1 ORDER BY 1 DESC LIMIT $4`,
+      [tenantId, alertId, bucket, limit],
+    );
+    const names: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+    return rows.reverse().map((r) => ({ at: r.at, count: r.count, severity: names[r.rank - 1] ?? 'low' }));
   }
 
   /** The alert's history, oldest first; empty for an alert of another tenant. */

@@ -76,7 +76,8 @@ export interface FindingsPlan {
  * What a raise does to its alert, decided from the locked row and the findings the database
  * took as new: nothing when none is new; else a resolved alert reopens (severity starting from
  * its new findings), an open one keeps the highest severity seen, and the history records the
- * creation, a reopening, the occurrence and a severity raised. Pure.
+ * changes of state: creation, a reopening, a severity raised. Firing again is no history entry:
+ * each finding is in `alert_findings`, and `occurrences` counts them over time. Pure.
  */
 export function planFindings(alert: LockedAlert, fresh: readonly FreshFinding[], job: Pick<RaiseAlertJob, 'rule_id' | 'scope'>): FindingsPlan {
   const history: PlannedHistory[] = [];
@@ -91,7 +92,6 @@ export function planFindings(alert: LockedAlert, fresh: readonly FreshFinding[],
   // Severity is the highest seen while open: a reopened alert starts from its new findings.
   const severity = fresh.map((f) => f.severity).reduce(maxSeverity, reopened ? 'low' : alert.severity);
   if (reopened) history.push({ action: 'reopened', from: 'resolved', to: 'firing', comment: 'The rule fired again after the alert was resolved.' });
-  if (!alert.created) history.push({ action: 'occurrence', details: { new_findings: fresh.length, severity: jobSeverity } });
   if (!alert.created && !reopened && severityRank(severity) > severityRank(alert.severity)) {
     history.push({ action: 'severity_raised', details: { from: alert.severity, to: severity } });
   }

@@ -96,6 +96,38 @@ describe('alerts queue and worker (real Redis and PostgreSQL)', () => {
     }
   });
 
+  it('never puts a tenant’s critical finding behind its own storm of lesser ones', async () => {
+    const lanePrefix = uniqueId('kanshi-test-lane');
+    const producer = new AlertQueue(loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: lanePrefix, KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE: '5' }));
+    const tenantId = uniqueId('storm');
+    const raiseOf = (i: number, severity: 'high' | 'critical') => raiseAlertJob(tenantId, `model-${i}`, [findingRecord(g1Fingerprint(tenantId, `model-${i}`), severity)]);
+    const taken: string[] = [];
+    let worker: Worker | undefined;
+    const workerConnection = new Redis(config.values.redisUrl, { maxRetriesPerRequest: null });
+    try {
+      for (let i = 0; i < 20; i += 1) await producer.enqueue([raiseOf(i, 'high')]);
+      await producer.enqueue([raiseOf(100, 'high'), raiseOf(101, 'critical')]);
+      worker = new Worker(
+        QUEUES.alerts,
+        (job) => {
+          const set = job.data as RaiseAlertSetJob;
+          taken.push(set.raises.some((r) => r.findings.some((f) => f.severity === 'critical')) ? 'critical' : 'storm');
+          return Promise.resolve();
+        },
+        { connection: workerConnection, prefix: lanePrefix, concurrency: 1 },
+      );
+      await waitFor('every job taken', () => Promise.resolve(taken.length === 22 ? true : undefined));
+      // Its share of lesser sets first, then the critical one (a set of its own), then the rest of the storm.
+      expect(taken.indexOf('critical')).toBe(5);
+      expect(taken.filter((t) => t === 'critical')).toHaveLength(1);
+    } finally {
+      await worker?.close();
+      workerConnection.disconnect();
+      await producer.onApplicationShutdown();
+      await deleteQueueKeys(config.values.redisUrl, lanePrefix);
+    }
+  });
+
   it('refuses to start a worker when a job type has two handlers', async () => {
     @Injectable()
     @JobHandler(JOBS.raiseAlert)

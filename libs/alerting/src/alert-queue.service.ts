@@ -52,16 +52,20 @@ export class AlertQueue implements OnApplicationShutdown {
    * each: one database transaction in the worker), and the clears, with deterministic ids;
    * resolves once Redis has them all. A tenant's jobs past its fair share of the minute go
    * behind the other tenants' (a BullMQ priority that grows with the shares it used; a set
-   * counts each alert it carries).
+   * counts each alert it carries). Critical raises have a share of their own.
    */
   async enqueue(jobs: readonly RaiseAlertJob[], clears: readonly ClearAlertJob[] = []): Promise<void> {
     if (jobs.length === 0 && clears.length === 0) return;
-    const opts = (jobId: string, tenantId: string, units = 1) => {
-      const priority = this.fairShare.take(tenantId, units);
+    const opts = (jobId: string, lane: string, units = 1) => {
+      const priority = this.fairShare.take(lane, units);
       return { ...RAISE_ALERT_JOB_OPTIONS, jobId, ...(priority === undefined ? {} : { priority }) };
     };
+    // Critical raises travel in sets of their own, counted in a lane of their own: a tenant's
+    // storm of lesser findings never puts its critical ones (or anyone's) behind it.
+    const critical = jobs.filter(isCritical);
+    const sets = [...raiseSets(critical).map((set) => ({ set, lane: `${set.tenant_id}\u0000critical` })), ...raiseSets(jobs.filter((j) => !isCritical(j))).map((set) => ({ set, lane: set.tenant_id }))];
     await this.queue.addBulk([
-      ...raiseSets(jobs).map((data) => ({ name: JOBS.raiseAlerts, data, opts: opts(raiseAlertSetJobId(data.raises), data.tenant_id, data.raises.length) })),
+      ...sets.map(({ set, lane }) => ({ name: JOBS.raiseAlerts, data: set, opts: opts(raiseAlertSetJobId(set.raises), lane, set.raises.length) })),
       // Clears go through the same retry policy: a lost clear would leave an alert open for ever.
       ...clears.map((data) => ({ name: JOBS.clearAlert, data, opts: opts(clearAlertJobId(data), data.tenant_id) })),
     ]);
@@ -82,4 +86,8 @@ export class AlertQueue implements OnApplicationShutdown {
     await this.queue.close();
     this.connection.disconnect();
   }
+}
+
+function isCritical(job: RaiseAlertJob): boolean {
+  return job.findings.some((f) => f.severity === 'critical');
 }

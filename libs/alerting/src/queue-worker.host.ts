@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUE_JOBS, type JobName, type QueueName } from '@kanshi/contracts';
+import { QUEUE_JOBS, QUEUES, type JobName, type QueueName } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { cappedBackoff } from './alert-queue.service';
 import { JOB_HANDLER_METADATA, type JobHandlerOf } from './job-handler.decorator';
@@ -53,7 +53,7 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     const handlers = this.resolveHandlers();
-    const { redisUrl, queuePrefix, workerConcurrency } = this.config.values;
+    const { redisUrl, queuePrefix, workerConcurrency, alertJobConcurrency } = this.config.values;
     this.connection = createRedisConnection(redisUrl, 'worker', 'kanshi-alert-worker');
     await assertNoEviction(this.connection);
     const [, appendOnly] = (await this.connection.config('GET', 'appendonly')) as string[];
@@ -62,10 +62,11 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
     }
     for (const [queue, jobNames] of Object.entries(QUEUE_JOBS) as [QueueName, readonly JobName[]][]) {
       if (jobNames.length === 0) continue;
+      const concurrency = queue === QUEUES.alerts ? alertJobConcurrency : workerConcurrency;
       const worker = new Worker(queue, (job: Job, token?: string) => processJob(handlers, job, token, this.logger), {
         connection: this.connection,
         prefix: queuePrefix,
-        concurrency: workerConcurrency,
+        concurrency,
         // A job whose worker died is run again; only one that stalls this often (it keeps
         // killing its worker) fails, and the failure is logged with the job.
         maxStalledCount: 20,
@@ -76,7 +77,7 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
       );
       worker.on('stalled', (jobId) => this.logger.warn(`job ${jobId} stalled; it will be processed again`));
       this.workers.push(worker);
-      this.logger.log(`processing queue "${queue}" (${jobNames.join(', ')}) with concurrency ${workerConcurrency}`);
+      this.logger.log(`processing queue "${queue}" (${jobNames.join(', ')}) with concurrency ${concurrency}`);
     }
     // Through a Redis outage every worker reports each reconnect attempt: one log for them all.
     logRedisOutages(this.connection, this.workers, this.logger, 'Redis (workers)');

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       gatewayKafkaTimeoutMs: 10_000,
       publicUrl: 'http://127.0.0.1:3000',
       workerConcurrency: 16,
+      alertJobConcurrency: 4,
       apiRateLimitPerMinute: 600,
       gatewayRateLimitPerMinute: 6000,
       secretsKey: undefined,

@@ -358,8 +358,15 @@ export const CONFIG_VARIABLES = {
   },
   workerConcurrency: {
     name: 'KANSHI_WORKER_CONCURRENCY',
-    description: 'Jobs the alert worker runs at once per queue.',
+    description: 'Jobs the alert worker runs at once on the `notifications` and `escalations` queues (deliveries mostly wait on the network).',
     default: '16',
+    parse: integer(1, 1000),
+  },
+  alertJobConcurrency: {
+    name: 'KANSHI_WORKER_ALERT_CONCURRENCY',
+    description:
+      'Jobs the alert worker runs at once on the `alerts` queue. Each set of raises is one database transaction over up to 256 alerts, so a few at a time keep PostgreSQL busy without its transactions waiting on each other: on 2 cores, 4 persisted more than 16 and cut the tail of another tenant\'s critical alert in a storm threefold (docs/performance.md). Raise it with the database\'s cores.',
+    default: '4',
     parse: integer(1, 1000),
   },
   apiRateLimitPerMinute: {

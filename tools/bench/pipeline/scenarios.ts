@@ -1,5 +1,6 @@
 import { alertPathScenario } from './alert-path.scenario';
 import { alertmanagerScenario } from './alertmanager.scenario';
+import { alertStormScenario } from './alert-storm.scenario';
 import { ceilingScenario } from './ceiling.scenario';
 import { engineScenario } from './engine.scenario';
 import { failoverScenario } from './failover.scenario';
@@ -26,6 +27,8 @@ export const SCENARIOS: readonly Scenario[] = [
   // (5) alert path: here, and its peer, Prometheus Alertmanager, fed the same findings (after it: the ratio reads it).
   alertPathScenario,
   alertmanagerScenario,
+  // (5) fairness in an incident storm: another tenant's critical alerts.
+  alertStormScenario,
   // (6) micro (validation, evaluation per event): here.
   microScenario,
   // (8) scale-out

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AlertQueue } from '@kanshi/alerting';
-import { alertFingerprint, QUEUES, raiseAlertJobId, type FindingRecord, type RaiseAlertJob } from '@kanshi/contracts';
+import { AlertQueue, planRaiseSets } from '@kanshi/alerting';
+import { alertFingerprint, escalateAlertJobId, JOBS, QUEUES, type EscalateAlertJob, type FindingRecord, type RaiseAlertJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { requireBuild, ROOT } from './run-built-app';
 
-const FINGERPRINTS = 1000;
+const FINGERPRINTS = 10_000;
 const FINDINGS_PER_FINGERPRINT = 10;
 const FINDINGS = FINGERPRINTS * FINDINGS_PER_FINGERPRINT;
 
@@ -61,9 +61,14 @@ function stalledJobIds(output: string): Set<string> {
   return new Set([...output.matchAll(/job (\S+) stalled; it will be processed again/g)].map((m) => m[1] ?? ''));
 }
 
-/** Attempts the worker logged as failed (each is retried; only the final state matters). */
-function failedAttempts(output: string): number {
-  return [...output.matchAll(/failed on attempt/g)].length;
+/** Attempts of alert jobs the worker logged as failed (each is retried; only the final state matters), by why. */
+function failedAttempts(output: string): Map<string, number> {
+  const why = new Map<string, number>();
+  for (const m of output.matchAll(/\((alert\.[a-z-]+)\) failed on attempt \d+: ([^\n]{0,100})/g)) {
+    const key = `${m[1] ?? ''}: ${m[2] ?? ''}`;
+    why.set(key, (why.get(key) ?? 0) + 1);
+  }
+  return why;
 }
 
 /** The items `size` at a time, in order. */
@@ -72,10 +77,10 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * The alert worker's exactly-once promise under load and crashes: 10,000 findings of 1,000
- * alerts, enqueued twice and partly re-batched into other jobs (so BullMQ's job-id dedup cannot
+ * The alert worker's exactly-once promise under load and crashes: 100,000 findings of 10,000
+ * alerts, enqueued twice and partly re-batched into other sets (so BullMQ's job-id dedup cannot
  * catch them; only the database's finding ids can), while the built worker is `kill -9`ed twice
- * mid-way. Its in-flight jobs stall, BullMQ hands them to the next worker once their locks
+ * mid-way. Its in-flight sets stall, BullMQ hands them to the next worker once their locks
  * expire (30 s), and they run a second time on top of what was already committed.
  */
 describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)', () => {
@@ -94,9 +99,13 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
   };
   const alertCount = () => count('SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1');
   const findingCount = () => count('SELECT count(*)::int AS n FROM alert_findings WHERE tenant_id = $1');
+  /** As the engine sends them: each engine batch's raises in one enqueue (sets of up to 256 alerts). */
+  const ENGINE_BATCH = 500;
   const enqueue = async (jobs: readonly RaiseAlertJob[]) => {
-    for (const part of chunk(jobs, 500)) await producer.enqueue(part);
+    for (const part of chunk(jobs, ENGINE_BATCH)) await producer.enqueue(part);
   };
+  const setIds = (jobs: readonly RaiseAlertJob[]) => chunk(jobs, ENGINE_BATCH).flatMap((part) => planRaiseSets(part).map((p) => p.jobId));
+  const escalations = new Queue<EscalateAlertJob>(QUEUES.escalations, { connection: redis, prefix: queuePrefix });
   const jobCounts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
 
   /** Starts a worker and kills it (kill -9) once the tenant has at least `atLeast` alerts. */
@@ -129,6 +138,7 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
     await producer.onApplicationShutdown();
     await queue.close();
+    await escalations.close();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
@@ -139,11 +149,11 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
     await dataSource?.destroy();
   });
 
-  it('ends with exactly 1,000 alerts of 10 occurrences each and 10,000 findings', async () => {
-    // 1,000 alerts (rule G1 on 1,000 models of one tenant), 10 findings each, 10,000 in all.
+  it('ends with exactly 10,000 alerts of 10 occurrences each, 100,000 findings, and each escalation scheduled once', async () => {
+    // 10,000 alerts (rule G1 on 10,000 models of one tenant), 10 findings each, 100,000 in all.
     const base = Date.now() - 3_600_000;
     const alerts = Array.from({ length: FINGERPRINTS }, (_, i) => {
-      const modelId = `model-${String(i).padStart(4, '0')}`;
+      const modelId = `model-${String(i).padStart(5, '0')}`;
       const fingerprint = alertFingerprint(tenantId, modelId, 'G1', 'model');
       const findings = Array.from({ length: FINDINGS_PER_FINGERPRINT }, (_, k) =>
         findingRecord(fingerprint, k === 7 ? 'critical' : 'high', new Date(base + (i * FINDINGS_PER_FINGERPRINT + k) * 1000)),
@@ -158,31 +168,33 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
       return made;
     };
 
-    // As the engine batched them: 5 jobs of 2 findings per alert (5,000 jobs); for every other
-    // alert, the same findings also went out as 2 jobs of 5 first (1,000 more).
+    // As the engine batched them: 5 raises of 2 findings per alert (50,000); for every other
+    // alert, the same findings also went out as 2 raises of 5 first (10,000 more).
     const pairs = alerts.map((a) => chunk(a.findings, 2).map((f) => job(a, f)));
     const fives = alerts.map((a) => chunk(a.findings, 5).map((f) => job(a, f)));
     const first = alerts.flatMap((_, i) => (i % 2 === 0 ? [...(fives[i] ?? []), ...(pairs[i] ?? [])] : (pairs[i] ?? [])));
-    // The replay: everything again (findings in another order: same job ids), and the other
-    // alerts re-batched as 2 jobs of 5, every fourth one also as 1 job of 10 (new job ids).
+    // The replay: everything again (findings in another order, the same batches: the same set
+    // ids), and the other alerts re-batched as 2 raises of 5, every fourth one also as 1 raise
+    // of 10 (in new sets).
     const replay = [
       ...first.map((j) => ({ ...j, findings: [...j.findings].reverse() })),
       ...alerts.flatMap((_, i) => (i % 2 === 1 ? (fives[i] ?? []) : [])),
       ...alerts.flatMap((a, i) => (i % 4 === 0 ? [job(a, a.findings)] : [])),
     ];
-    const distinctJobs = new Set([...first, ...replay].map((j) => raiseAlertJobId(j))).size;
-    expect(first.length).toBe(6000);
-    expect(distinctJobs).toBe(7250);
+    const firstSets = setIds(first);
+    const distinctJobs = new Set([...firstSets, ...setIds(replay)]).size;
+    expect(first.length).toBe(60_000);
+    expect(distinctJobs).toBeGreaterThan(firstSets.length);
 
     const enqueueStarted = Date.now();
     await enqueue(first);
-    // One tenant's jobs past its fair share of the minute wait as prioritized ones.
+    // One tenant's sets past its fair share of the minute wait as prioritized ones.
     const queued = await jobCounts();
-    expect((queued['waiting'] ?? 0) + (queued['prioritized'] ?? 0)).toBe(first.length);
-    console.log(`enqueued ${first.length} jobs (${FINDINGS} findings, ${FINGERPRINTS} fingerprints) in ${Date.now() - enqueueStarted} ms`);
+    expect((queued['waiting'] ?? 0) + (queued['prioritized'] ?? 0)).toBe(firstSets.length);
+    console.log(`enqueued ${first.length} raises in ${firstSets.length} sets (${FINDINGS} findings, ${FINGERPRINTS} fingerprints) in ${Date.now() - enqueueStarted} ms`);
 
-    // First worker: killed as soon as it has raised 100 alerts.
-    const killedA = await killMidWay('worker A', 100);
+    // First worker: killed as soon as it has raised 1,000 alerts.
+    const killedA = await killMidWay('worker A', 1000);
     console.log(`worker A killed after ${killedA.ms} ms with ${killedA.alerts} alerts and ${killedA.findings} findings stored`);
     expect(killedA.alerts).toBeGreaterThan(0);
     expect(killedA.alerts).toBeLessThan(FINGERPRINTS);
@@ -216,14 +228,14 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
         if (pending > 0) throw new Error(`${pending} jobs pending: ${JSON.stringify(counts)}; ${await alertCount()} alerts, ${await findingCount()} findings`);
         return counts;
       },
-      110_000,
+      150_000,
       250,
     );
     const drainMs = Date.now() - drainStarted;
     const stalled = stalledJobIds(workers.map((w) => w.output()).join('\n'));
     const failed = failedAttempts(workers.map((w) => w.output()).join('\n'));
     console.log(
-      `worker C drained the queue in ${drainMs} ms: ${JSON.stringify(drained)}; ${stalled.size} stalled jobs re-run, ${failed} failed attempts retried`,
+      `worker C drained the queue in ${drainMs} ms: ${JSON.stringify(drained)}; ${stalled.size} stalled jobs re-run, alert job attempts failed and retried: ${JSON.stringify([...failed])}`,
     );
     await last.stop('SIGTERM');
 
@@ -252,5 +264,15 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
     // The highest severity seen wins, and each alert was created once.
     expect(await count(`SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND severity = 'critical'`)).toBe(FINGERPRINTS);
     expect(await count(`SELECT count(*)::int AS n FROM alert_history WHERE tenant_id = $1 AND action = 'created'`)).toBe(FINGERPRINTS);
-  }, 180_000);
+
+    // Follow-ups: each alert's first escalation at its final (critical) SLA is scheduled, once.
+    const alertRows = await dataSource.query<{ id: string; opened_at: Date }[]>('SELECT id, opened_at FROM alerts WHERE tenant_id = $1', [tenantId]);
+    const escalationJobs = await escalations.getJobs(['delayed', 'wait', 'prioritized', 'active', 'completed', 'failed'], 0, -1);
+    const escalationIds = escalationJobs.filter((j) => j.name === JOBS.escalateAlert).map((j) => j.id ?? '');
+    expect(new Set(escalationIds).size).toBe(escalationIds.length);
+    const criticalSla = 15 * 60_000;
+    const wanted = alertRows.map((a) => escalateAlertJobId({ tenant_id: tenantId, alert_id: a.id, level: 1, opened_at: a.opened_at.toISOString() }, criticalSla));
+    const have = new Set(escalationIds);
+    expect(wanted.filter((id) => !have.has(id))).toEqual([]);
+  }, 300_000);
 });

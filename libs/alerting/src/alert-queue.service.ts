@@ -60,12 +60,8 @@ export class AlertQueue implements OnApplicationShutdown {
       const priority = this.fairShare.take(lane, units);
       return { ...RAISE_ALERT_JOB_OPTIONS, jobId, ...(priority === undefined ? {} : { priority }) };
     };
-    // Critical raises travel in sets of their own, counted in a lane of their own: a tenant's
-    // storm of lesser findings never puts its critical ones (or anyone's) behind it.
-    const critical = jobs.filter(isCritical);
-    const sets = [...raiseSets(critical).map((set) => ({ set, lane: `${set.tenant_id}\u0000critical` })), ...raiseSets(jobs.filter((j) => !isCritical(j))).map((set) => ({ set, lane: set.tenant_id }))];
     await this.queue.addBulk([
-      ...sets.map(({ set, lane }) => ({ name: JOBS.raiseAlerts, data: set, opts: opts(raiseAlertSetJobId(set.raises), lane, set.raises.length) })),
+      ...planRaiseSets(jobs).map(({ set, lane, jobId }) => ({ name: JOBS.raiseAlerts, data: set, opts: opts(jobId, lane, set.raises.length) })),
       // Clears go through the same retry policy: a lost clear would leave an alert open for ever.
       ...clears.map((data) => ({ name: JOBS.clearAlert, data, opts: opts(clearAlertJobId(data), data.tenant_id) })),
     ]);
@@ -90,4 +86,17 @@ export class AlertQueue implements OnApplicationShutdown {
 
 function isCritical(job: RaiseAlertJob): boolean {
   return job.findings.some((f) => f.severity === 'critical');
+}
+
+/**
+ * The `alert.raise-set` jobs one enqueue of raises becomes: sets per tenant, critical raises in
+ * sets of their own counted in a fair-share lane of their own (a tenant's storm of lesser
+ * findings never puts its critical ones behind it), each with its deterministic job id. Pure.
+ */
+export function planRaiseSets(raises: readonly RaiseAlertJob[]): { set: RaiseAlertSetJob; lane: string; jobId: string }[] {
+  const critical = raises.filter(isCritical);
+  return [
+    ...raiseSets(critical).map((set) => ({ set, lane: `${set.tenant_id}\u0000critical` })),
+    ...raiseSets(raises.filter((r) => !isCritical(r))).map((set) => ({ set, lane: set.tenant_id })),
+  ].map((planned) => ({ ...planned, jobId: raiseAlertSetJobId(planned.set.raises) }));
 }

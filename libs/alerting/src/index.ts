@@ -1,4 +1,4 @@
-export { AlertQueue, cappedBackoff, RAISE_ALERT_JOB_OPTIONS } from './alert-queue.service';
+export { AlertQueue, cappedBackoff, planRaiseSets, RAISE_ALERT_JOB_OPTIONS } from './alert-queue.service';
 export { AlertingModule } from './alerting.module';
 export { JobHandler, type JobHandlerOf } from './job-handler.decorator';
 export { JobHandlerError, processJob, QueueWorkerHost } from './queue-worker.host';

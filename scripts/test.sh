@@ -32,6 +32,8 @@ ensure_debian_package python3-aiosmtpd "/usr/bin/python3 -c 'import aiosmtpd'" l
 # The dashboard spec drives Debian's Chromium with playwright-core (which never downloads a
 # browser); a Japanese font makes its screenshots of the Japanese labels readable.
 ensure_debian_package chromium 'command -v chromium' test/e2e/dashboard.e2e-spec.ts
+# The alert path's peer in the benchmark (and its harness spec): Prometheus Alertmanager.
+ensure_debian_package prometheus-alertmanager 'command -v prometheus-alertmanager' test/e2e/bench-harness-alert-peers.e2e-spec.ts
 ensure_debian_package fonts-ipafont-gothic "fc-list :lang=ja | grep -q ." 'the screenshots of test/e2e/dashboard.e2e-spec.ts'
 echo "• type check"
 npx --no-install tsc -p tsconfig.json --noEmit

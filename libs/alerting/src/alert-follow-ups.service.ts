@@ -157,12 +157,17 @@ export class AlertFollowUps implements OnApplicationShutdown {
     await this.scheduleGroups(tenantId, [{ data, groupKey: notificationGroupKey(data), runAt }], now);
   }
 
-  /** Asks for the group runs; queues the runs the database did not plan already (whoever planned one queued its job). */
+  /**
+   * Asks for the group runs and queues each group's planned run, whether this call planned it or
+   * found it planned: the job id is the group's and the run's time, so a run already queued is
+   * not queued again, and one whose planner failed to queue it (Redis away between the database
+   * and the queue) is queued by the next touch, or by the outbox relay's retry.
+   */
   private async scheduleGroups(tenantId: string, runs: readonly GroupRunWanted[], now: Date): Promise<void> {
     if (runs.length === 0) return;
     const touched = await this.store.touchGroups(tenantId, runs.map((r) => ({ groupKey: r.groupKey, runAt: r.runAt })));
     const dataOf = new Map(runs.map((r) => [r.groupKey, r.data]));
-    const toQueue = touched.filter((t) => t.changed).flatMap((t) => {
+    const toQueue = touched.flatMap((t) => {
       const data = dataOf.get(t.groupKey);
       return data ? [{ data, at: t.at }] : [];
     });

@@ -18,6 +18,7 @@ import { ExpireSilenceJobHandler } from './jobs/expire-silence.job';
 import { NotifyGroupJobHandler } from './jobs/notify-group.job';
 import { RemindSilenceJobHandler } from './jobs/remind-silence.job';
 import { NotificationRecovery } from './notification-recovery.service';
+import { OutboxRelay } from './outbox-relay.service';
 import { AlertRaiser, RaiseAlertJobHandler, RaiseAlertSetJobHandler } from './jobs/raise-alert.job';
 import { QueueWorkerHost } from './queue-worker.host';
 import { QuotaCounter } from './quotas/quota-counter';
@@ -65,6 +66,7 @@ export class AlertingModule {
         RemindSilenceJobHandler,
         ExpireSilenceJobHandler,
         NotificationRecovery,
+        OutboxRelay,
         QueueWorkerHost,
         QuotaCounter,
         // The worker raises tenants' quota alerts on the alerts queue it works.

@@ -1,18 +1,17 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { RaiseAlertJob, Severity } from '@kanshi/contracts';
-import { ConfigModule, loadConfig } from '@kanshi/config';
-import { AlertingSettingsRepository, PersistenceModule } from '@kanshi/persistence';
+import { loadConfig } from '@kanshi/config';
+import { AlertingSettingsRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
 import { AlertQueue } from './alert-queue.service';
-import { AlertingModule } from './alerting.module';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from './alerting-settings';
 import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
+import { createWorkerTestApp } from './worker-test-app';
 
 const prefix = uniqueId('kanshi-test-n');
 // The receivers listen on 127.0.0.1, which the worker refuses unless allowlisted; the rest of loopback stays refused.
@@ -65,11 +64,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   const receivers: Receiver[] = [];
 
   async function startWorker(): Promise<void> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot('kanshi-int-test'), AlertingModule.forWorker()],
-    }).compile();
-    app = moduleRef.createNestApplication();
-    dataSource = app.get(DataSource);
+    ({ app, dataSource } = await createWorkerTestApp(config));
     await app.init();
   }
 

@@ -25,6 +25,7 @@ import { ModelTelemetrySeen1764600000000 } from './migrations/1764600000000-mode
 import { AlertingFloorsAndStatusLines1765100000000 } from './migrations/1765100000000-alerting-floors-and-status-lines';
 import { RuleStateLimits1765300000000 } from './migrations/1765300000000-rule-state-limits';
 import { IngestKeys1765400000000 } from './migrations/1765400000000-ingest-keys';
+import { AlertOutbox1765500000000 } from './migrations/1765500000000-alert-outbox';
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
 
 export const ENTITIES = [
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   RuleStateLimits1765300000000,
   IngestKeys1765400000000,
   RepartitionMarks1765400000001,
+  AlertOutbox1765500000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

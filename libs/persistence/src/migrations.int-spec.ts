@@ -34,6 +34,7 @@ describe('migrations (real PostgreSQL)', () => {
     expect(await tables(url)).toEqual([
       'alert_findings',
       'alert_history',
+      'alert_outbox',
       'alerting_settings',
       'alerts',
       'api_keys',

@@ -17,6 +17,7 @@ import { NotificationRepository } from './repositories/notification.repository';
 import { ChannelRepository } from './repositories/channel.repository';
 import { RouteRepository } from './repositories/route.repository';
 import { SilenceRepository } from './repositories/silence.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
 
 const REPOSITORIES = [
   AlertRepository,
@@ -27,6 +28,7 @@ const REPOSITORIES = [
   IngestKeyRepository,
   ModelRepository,
   NotificationRepository,
+  OutboxRepository,
   PolicyOverrideRepository,
   RouteRepository,
   RuleStateRepository,

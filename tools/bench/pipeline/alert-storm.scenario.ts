@@ -32,7 +32,8 @@ const sizes = (quick: boolean) => (quick ? { fingerprints: 1_000 } : { fingerpri
 async function run(context: BenchContext): Promise<ScenarioResult> {
   const { signal } = context;
   const prefix = `kanshi-bench-${context.runId}-storm`.replace(/[^A-Za-z0-9._-]/g, '-');
-  const config = new AppConfig({ ...context.config.values, queuePrefix: prefix });
+  // Log level `log`: the worker says it is ready at that level.
+  const config = new AppConfig({ ...context.config.values, queuePrefix: prefix, logLevel: 'log' });
   const stormTenant = `bench-${context.runId}-storm`;
   const victimTenant = `bench-${context.runId}-victim`;
   const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-bench-alert-storm');
@@ -42,6 +43,9 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   const alertsQueue = new Queue(QUEUES.alerts, { connection: redis, prefix });
   const notificationsQueue = new Queue<NotifyGroupJob>(QUEUES.notifications, { connection: redis, prefix });
   const worker = startApp('alert-worker', 'storm alert-worker', { ...configEnv(config), KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0' });
+  // Watched from the start: a chatty worker could push the line out of the output it keeps.
+  const ready = worker.waitForOutput(WORKER_READY, 60_000, signal);
+  ready.catch(() => undefined);
   const notes: string[] = [];
   let stormDone = false;
   try {
@@ -53,7 +57,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     const { jobs: storm, findings } = raiseJobs(stormTenant, sizes(context.quick).fingerprints, rules, context.runId);
     const critical = rules[0];
     if (!critical) throw new Error('the registry has no rules');
-    await worker.waitForOutput(WORKER_READY, 60_000, signal);
+    await ready;
 
     // The victim: a critical finding on a model of its own each time (a new alert and a new notification group).
     const sentAt = new Map<string, number>();

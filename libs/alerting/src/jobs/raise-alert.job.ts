@@ -2,9 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { AlertRepository, type RecordFindingsResult } from '@kanshi/persistence';
-import { AlertFollowUps } from '../alert-follow-ups.service';
 import { AlertQueue } from '../alert-queue.service';
 import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { OutboxRelay } from '../outbox-relay.service';
 import { QuotaCounter } from '../quotas/quota-counter';
 import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '../quotas/tenant-quota';
 
@@ -12,8 +12,8 @@ import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS 
 const LOGGED_RULES = 8;
 
 /**
- * Persists raises of one tenant as one set (see `AlertRepository.recordFindingSet`), then
- * schedules what the stored alerts call for; safe to run twice. New alerts count against the
+ * Persists raises of one tenant as one set (see `AlertRepository.recordFindingSet`); the alerts
+ * that changed (new, reopened, more severe) get their follow-ups through the outbox. Safe to run twice. New alerts count against the
  * tenant's alert creations per minute: those over it wait for the next minute as a held set
  * (findings of alerts that exist are never held) and the tenant's quota alert is raised.
  */
@@ -23,7 +23,7 @@ export class AlertRaiser {
 
   constructor(
     private readonly alerts: AlertRepository,
-    private readonly followUps: AlertFollowUps,
+    private readonly relay: OutboxRelay,
     private readonly quotas: QuotaCounter,
     private readonly queue: AlertQueue,
     private readonly config: AppConfig,
@@ -48,9 +48,9 @@ export class AlertRaiser {
     }
     const created = recorded.filter((r) => r.created);
     if (created.length > 0) this.logger.log(`${created.length} alert(s) raised for tenant ${tenantId}: ${ruleCounts(raises, created)}`);
-    // Always, not only when something changed: a retry after a crash between the two steps
-    // must still schedule what the stored alerts call for (the job ids make it a no-op otherwise).
-    await this.followUps.afterAlertsChange(tenantId, recorded.map((r) => r.alertId));
+    // The alerts that changed left outbox entries in the same transaction: the relay schedules
+    // their follow-ups now, or once Redis is back if it is away (not awaited: the set is stored).
+    void this.relay.kick();
   }
 }
 

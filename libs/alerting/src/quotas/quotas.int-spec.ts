@@ -6,7 +6,7 @@ import { JOBS, type RaiseAlertJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { AlertRepository, createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
-import type { AlertFollowUps } from '../alert-follow-ups.service';
+import type { OutboxRelay } from '../outbox-relay.service';
 import type { AlertQueue } from '../alert-queue.service';
 import type { JobHandlerOf } from '../job-handler.decorator';
 import { AlertRaiser } from '../jobs/raise-alert.job';
@@ -51,7 +51,7 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
     const heldBack: { raises: readonly RaiseAlertJob[]; until: number }[] = [];
     const raiser = new AlertRaiser(
       new AlertRepository(dataSource),
-      { afterAlertsChange: () => Promise.resolve() } as unknown as AlertFollowUps,
+      { kick: () => Promise.resolve() } as unknown as OutboxRelay,
       counter,
       {
         enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void raised.push(...jobs)),

@@ -5,6 +5,7 @@ import { AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from '../entities/
 import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
 import { planTransition, type AlertCommand } from './alert-transitions';
 import { ALERT_EVIDENCE_SAMPLE, mergeRaises, planFindings, type FindingsUpdate, type FreshFinding } from './finding-plan';
+import { addToOutbox, type OutboxEntry } from './outbox.repository';
 
 
 export interface RecordFindingsResult {
@@ -151,12 +152,14 @@ export class AlertRepository {
   /**
    * {@link recordFindings} for many raises of one tenant in one transaction, with set-based
    * statements whatever their number: one read that locks the alerts that exist, one insert of
-   * those missing (both in fingerprint order, so concurrent sets never deadlock), one insert of
+   * those missing (both in fingerprint order), one insert of
    * the findings that skips those seen before, one update of the alerts they changed, one
    * insert of history.
    * `mayCreate(n)` answers how many of the n alerts that do not exist yet may be created (a
-   * tenant quota); the raises of the others are returned as `held`, and nothing of theirs is
-   * written. Raises of the same fingerprint are merged.
+   * tenant quota; asked again if a deadlock makes the set start over); the raises of the others
+   * are returned as `held`, and nothing of theirs is written. Raises of the same fingerprint are
+   * merged. The alerts that changed (new, reopened, more severe, or given a deadline) get an
+   * outbox entry in the same transaction.
    */
   async recordFindingSet(
     tenantId: string,
@@ -169,12 +172,28 @@ export class AlertRepository {
     }
     const merged = mergeRaises(raises);
     if (merged.length === 0) return { recorded: [], held: [] };
+    // A deadlock between two sets (see below) is retried at once, a few times, before the job's own retry.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.recordMerged(tenantId, merged, mayCreate);
+      } catch (error) {
+        if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20 * attempt)));
+      }
+    }
+  }
+
+  private recordMerged(
+    tenantId: string,
+    merged: readonly RaiseAlertJob[],
+    mayCreate: ((wanted: number) => Promise<number>) | undefined,
+  ): Promise<{ recorded: RecordFindingsResult[]; held: RaiseAlertJob[] }> {
     return this.dataSource.transaction(async (manager) => {
       type Row = { id: string; fingerprint: string; severity: Severity; status: AlertStatus; created: boolean };
       // Existing rows are locked in fingerprint order, then missing ones inserted (or, when
-      // another set created one meanwhile, locked) in that order: two sets never wait on each
-      // other in a cycle, since a row one of them saw in its first statement and the other did
-      // not was committed between their snapshots, in one order only.
+      // another set created one meanwhile, locked) in that order. That keeps deadlocks rare; one
+      // can still happen when a set inserts an alert that another set, which already holds a
+      // later one, then wants: the database breaks it and the caller retries.
       const locked = await manager.query<Row[]>(
         `SELECT id, fingerprint, severity, status, false AS created FROM alerts
           WHERE tenant_id = $1 AND fingerprint = ANY($2::text[]) ORDER BY fingerprint FOR UPDATE`,
@@ -257,12 +276,16 @@ export class AlertRepository {
 
       const recorded: RecordFindingsResult[] = [];
       const history: HistoryEntry[] = [];
+      // Follow-ups only for what changed them: a new, reopened or more severe alert, or a
+      // deadline (the earliest wins, so a raise with one may move the clock).
+      const changed: OutboxEntry[] = [];
       const updates: { update: FindingsUpdate; raise: RaiseAlertJob }[] = [];
       for (const raise of toWrite) {
         const row = rowOf(raise);
         const fresh = freshOf.get(row.id) ?? [];
         const plan = planFindings({ id: row.id, severity: row.severity, status: row.status, created: row.created }, fresh, raise);
         for (const entry of plan.history) history.push({ alertId: row.id, tenantId, by: SYSTEM, ...entry });
+        if (plan.history.length > 0 || (raise.due_at !== null && fresh.length > 0)) changed.push({ tenantId, kind: 'alert', subjectId: row.id });
         if (plan.update) updates.push({ update: plan.update, raise });
         recorded.push({ alertId: row.id, fingerprint: raise.fingerprint, created: row.created, reopened: plan.reopened, newFindings: fresh.length });
       }
@@ -310,6 +333,7 @@ export class AlertRepository {
         );
       }
       await appendHistory(manager, history);
+      await addToOutbox(manager, changed);
       return { recorded, held };
     });
   }
@@ -374,6 +398,7 @@ export class AlertRepository {
       await appendHistory(manager, [
         { alertId, tenantId, action: plan.action, by, from: current.status, to: plan.to, comment: command.comment ?? null, details: plan.details },
       ]);
+      await addToOutbox(manager, [{ tenantId, kind: 'alert', subjectId: alertId }]);
       const alert = await manager.getRepository(AlertEntity).findOneByOrFail({ tenantId, id: alertId });
       return { outcome: 'applied', alert };
     });
@@ -444,6 +469,15 @@ export class AlertRepository {
     if (!UUID.test(id)) return null;
     return this.dataSource.getRepository(AlertEntity).findOneBy({ tenantId, id });
   }
+}
+
+/** Times a set is tried when the database breaks a deadlock with another set. */
+const DEADLOCK_RETRIES = 5;
+
+/** PostgreSQL's `deadlock_detected` (SQLSTATE 40P01), as TypeORM passes it on. */
+function isDeadlock(error: unknown): boolean {
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  return code === '40P01';
 }
 
 export class InvalidCursorError extends Error {

@@ -131,7 +131,7 @@ export class NotificationRepository {
   /**
    * Asks for a run of the group at `runAt` at the latest, and returns when it will run: the
    * earlier of a run already planned and `runAt` (a planned time long past is stale: replaced).
-   * `changed` is false when the run was already planned so (whoever planned it queued its job).
+   * `changed` is false when the run was already planned so (its job may be queued again: the id makes it a no-op).
    */
   async touchGroup(tenantId: string, groupKey: string, runAt: Date): Promise<{ at: Date; changed: boolean }> {
     const [touched] = await this.touchGroups(tenantId, [{ groupKey, runAt }]);

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { SilenceEntity } from '../entities/silence.entity';
 import { InvalidCursorError, UUID } from './alert.repository';
+import { addToOutbox } from './outbox.repository';
 
 /** Where a silence stands at a moment: not started yet, in force, or over. */
 export const SILENCE_STATES = ['pending', 'active', 'expired'] as const;
@@ -53,8 +54,18 @@ export class SilenceRepository {
     return this.dataSource.getRepository(SilenceEntity);
   }
 
+  /** Stores the silence and, in the same transaction, its outbox entry (its reminder, end and matches follow). */
   async create(tenantId: string, silence: NewSilence): Promise<SilenceEntity> {
-    const { identifiers } = await this.repo.insert({
+    return this.dataSource.transaction(async (manager) => {
+      const created = await this.insert(manager, tenantId, silence);
+      await addToOutbox(manager, [{ tenantId, kind: 'silence', subjectId: created.id }]);
+      return created;
+    });
+  }
+
+  private async insert(manager: EntityManager, tenantId: string, silence: NewSilence): Promise<SilenceEntity> {
+    const repo = manager.getRepository(SilenceEntity);
+    const { identifiers } = await repo.insert({
       tenantId,
       severities: [...silence.severities],
       sectors: [...silence.sectors],
@@ -69,7 +80,7 @@ export class SilenceRepository {
     });
     const id = (identifiers[0] as { id: string } | undefined)?.id;
     if (!id) throw new Error(`a silence of tenant ${tenantId} was not stored`);
-    return this.repo.findOneByOrFail({ tenantId, id });
+    return repo.findOneByOrFail({ tenantId, id });
   }
 
   /** The tenant's silences in any of `states` at `now`, newest first. `cursor` is the previous page's `nextCursor`. */
@@ -118,7 +129,7 @@ export class SilenceRepository {
       params.push(changes.reason);
       sets.push(`reason = $${params.length}`);
     }
-    return this.change(tenantId, id, `UPDATE silences SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 AND ends_at > $3 RETURNING id`, params);
+    return this.change(tenantId, id, `UPDATE silences SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 AND ends_at > $3 RETURNING id, tenant_id`, params);
   }
 
   /**
@@ -132,13 +143,17 @@ export class SilenceRepository {
       tenantId,
       id,
       `UPDATE silences SET ends_at = $3, starts_at = LEAST(starts_at, $3::timestamptz - interval '1 millisecond'), updated_at = now()
-        WHERE tenant_id = $1 AND id = $2 AND ends_at > $3 RETURNING id`,
+        WHERE tenant_id = $1 AND id = $2 AND ends_at > $3 RETURNING id, tenant_id`,
       [tenantId, id, now],
     );
   }
 
+  /** Runs the change (an UPDATE … RETURNING id, tenant_id) and, in the same statement, writes the outbox entry of a silence it changed. */
   private async change(tenantId: string, id: string, sql: string, params: unknown[]): Promise<SilenceChangeResult> {
-    const [rows] = await this.dataSource.query<[{ id: string }[], number]>(sql, params);
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `WITH changed AS (${sql}) INSERT INTO alert_outbox (tenant_id, kind, subject_id) SELECT tenant_id, 'silence', id FROM changed RETURNING subject_id AS id`,
+      params,
+    );
     const silence = await this.repo.findOneBy({ tenantId, id });
     if (!silence) return { outcome: 'not-found' };
     return rows.length > 0 ? { outcome: 'saved', silence } : { outcome: 'expired', silence };

@@ -1,0 +1,93 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OutboxRepository, SilenceRepository, type OutboxEntry } from '@kanshi/persistence';
+import { AlertFollowUps } from './alert-follow-ups.service';
+
+/** How often the relay looks for entries nobody kicked it for (another process's, or left by an outage). */
+const POLL_MS = 1000;
+/** Entries per transaction. */
+const BATCH = 500;
+/** While relaying fails (Redis away), one warning this often. */
+const WARN_EVERY_MS = 30_000;
+
+/**
+ * Relays the outbox (see `OutboxRepository`): schedules the follow-ups of every alert and silence
+ * whose change committed, and deletes their entries once Redis has the jobs. Kicked right after a
+ * commit of this process, and every second for the rest: a Redis outage right after a commit, or a
+ * silence changed through the API while Redis was away, is caught up within a second of Redis
+ * coming back, not at the next boot. Every follow-up's job id is derived from the stored state,
+ * so relaying an entry twice (a crash between scheduling and deleting) schedules nothing twice.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private failingSince: number | undefined;
+  private lastWarning = 0;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly followUps: AlertFollowUps,
+    private readonly silences: SilenceRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.kick(), POLL_MS);
+    this.timer.unref();
+    void this.kick();
+  }
+
+  /** Relays what waits now, and once more if kicked meanwhile. Never throws (a failure is retried at the next poll). */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.drain();
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.outbox.relay(BATCH, (entries) => this.schedule(entries))) > 0) {
+        // more may wait
+      }
+      if (this.failingSince !== undefined) {
+        this.logger.log(`outbox relayed again after ${Math.round((Date.now() - this.failingSince) / 1000)} s of failures`);
+        this.failingSince = undefined;
+      }
+    } catch (error) {
+      const now = Date.now();
+      this.failingSince ??= now;
+      if (now - this.lastWarning >= WARN_EVERY_MS) {
+        this.lastWarning = now;
+        this.logger.warn(`outbox not relayed, kept for the next try: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private async schedule(entries: readonly OutboxEntry[]): Promise<void> {
+    const alertsByTenant = new Map<string, string[]>();
+    for (const e of entries) if (e.kind === 'alert') alertsByTenant.set(e.tenantId, [...(alertsByTenant.get(e.tenantId) ?? []), e.subjectId]);
+    await Promise.all([...alertsByTenant].map(([tenantId, ids]) => this.followUps.afterAlertsChange(tenantId, ids)));
+    for (const e of entries) {
+      if (e.kind !== 'silence') continue;
+      const silence = await this.silences.get(e.tenantId, e.subjectId);
+      if (silence) await this.followUps.afterSilenceChange(e.tenantId, silence);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -32,13 +32,14 @@ export class AlertRaiser {
   async raise(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<void> {
     const limit = this.config.values.alertCreationsPerMinuteQuota;
     const now = Date.now();
-    // The tenant's own quota alert is never held back by the quota it reports.
-    const quotaExempt = raises.every((r) => r.rule_id === QUOTA_RULE_ID);
-    const { recorded, held } = await this.alerts.recordFindingSet(
-      tenantId,
-      raises,
-      quotaExempt ? undefined : (wanted) => this.quotas.takeUpTo(tenantId, TENANT_QUOTAS.alertCreations, limit, wanted, now),
-    );
+    // The tenant's own quota alert is never held back by the quota it reports (a set mixing it
+    // with other raises is stored in two transactions).
+    const exempt = raises.filter((r) => r.rule_id === QUOTA_RULE_ID);
+    const counted = raises.filter((r) => r.rule_id !== QUOTA_RULE_ID);
+    const recorded: RecordFindingsResult[] = exempt.length > 0 ? (await this.alerts.recordFindingSet(tenantId, exempt)).recorded : [];
+    const { recorded: countedRecorded, held } =
+      counted.length > 0 ? await this.alerts.recordFindingSet(tenantId, counted, (wanted) => this.quotas.takeUpTo(tenantId, TENANT_QUOTAS.alertCreations, limit, wanted, now)) : { recorded: [], held: [] };
+    recorded.push(...countedRecorded);
     if (held.length > 0) {
       const windowStart = minuteOf(now);
       const quota = TENANT_QUOTAS.alertCreations;

@@ -74,8 +74,9 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
     expect(heldModels).toHaveLength(2);
     expect(['m2', 'm3', 'm4']).toEqual(expect.arrayContaining(heldModels ?? []));
     expect(raised).toEqual([expect.objectContaining({ tenant_id: tenantId, rule_id: QUOTA_RULE_ID, scope: 'alert-creations-per-minute' })]);
-    // The quota alert itself is never held by the quota it reports.
-    await raiser.raise(tenantId, [raised[0]!]);
+    // The quota alert itself is never held by the quota it reports, even in a set with a new alert that is.
+    await raiser.raise(tenantId, [raised[0]!, newAlert('m5')]);
+    expect(heldBack.at(-1)?.raises.map((r) => r.model_id)).toEqual(['m5']);
     const rows = await dataSource.query<{ model_id: string; rule_id: string; occurrence_count: number }[]>(
       `SELECT model_id, rule_id, occurrence_count FROM alerts WHERE tenant_id = $1 ORDER BY rule_id, model_id`,
       [tenantId],

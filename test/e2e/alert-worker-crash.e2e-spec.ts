@@ -237,6 +237,9 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
     console.log(
       `worker C drained the queue in ${drainMs} ms: ${JSON.stringify(drained)}; ${stalled.size} stalled jobs re-run, alert job attempts failed and retried: ${JSON.stringify([...failed])}`,
     );
+    // Follow-ups go through the outbox: the dead workers' committed sets left entries that
+    // worker C's relay schedules (it polls every second); wait for it to have relayed them all.
+    await waitFor('the outbox to be relayed', async () => ((await count('SELECT count(*)::int AS n FROM alert_outbox WHERE tenant_id = $1')) === 0 ? true : undefined), 60_000, 250);
     await last.stop('SIGTERM');
 
     expect(drained['failed']).toBe(0);

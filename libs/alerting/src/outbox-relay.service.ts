@@ -76,7 +76,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async schedule(entries: readonly OutboxEntry[]): Promise<void> {
     const alertsByTenant = new Map<string, string[]>();
-    for (const e of entries) if (e.kind === 'alert') alertsByTenant.set(e.tenantId, [...(alertsByTenant.get(e.tenantId) ?? []), e.subjectId]);
+    for (const e of entries) {
+      if (e.kind !== 'alert') continue;
+      const ids = alertsByTenant.get(e.tenantId);
+      if (ids) ids.push(e.subjectId);
+      else alertsByTenant.set(e.tenantId, [e.subjectId]);
+    }
     await Promise.all([...alertsByTenant].map(([tenantId, ids]) => this.followUps.afterAlertsChange(tenantId, ids)));
     for (const e of entries) {
       if (e.kind !== 'silence') continue;

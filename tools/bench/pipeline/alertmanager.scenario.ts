@@ -131,7 +131,9 @@ async function activeAlerts(base: string): Promise<number> {
 async function run(context: BenchContext): Promise<ScenarioResult> {
   const { signal } = context;
   const program = alertmanagerProgram((m) => context.log(m));
-  const version = spawnSync(program, ['--version'], { encoding: 'utf8' }).stderr.split('\n')[0]?.trim() || spawnSync(program, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() || 'unknown';
+  const printed = spawnSync(program, ['--version'], { encoding: 'utf8' });
+  // Alertmanager prints its version on stderr.
+  const version = `${printed.stderr}\n${printed.stdout}`.trim().split('\n')[0]?.trim() || 'unknown';
   const fingerprints = stormFingerprints(context.quick);
   const tenantId = `bench-${context.runId}-alerts`;
   const { jobs, findings } = raiseJobs(tenantId, fingerprints, stormRules(), context.runId);

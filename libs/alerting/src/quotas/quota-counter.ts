@@ -23,16 +23,7 @@ export class QuotaCounter implements OnApplicationShutdown {
 
   /** Takes one unit of the tenant's quota for the minute of `now`; false when the quota is spent. */
   async take(tenantId: string, quota: TenantQuotaName, limit: number, now = Date.now()): Promise<boolean> {
-    const window = minuteOf(now);
-    const key = `${this.prefix}:quota:${quota}:${tenantId}:${window}`;
-    try {
-      const replies = await this.redis.multi().incr(key).pexpire(key, 120_000).exec();
-      const count = Number(replies?.[0]?.[1] ?? 0);
-      return count <= limit;
-    } catch (error) {
-      this.logger.warn(`quota ${quota} of tenant ${tenantId} not counted (Redis: ${error instanceof Error ? error.message : String(error)}); letting the work through`);
-      return true;
-    }
+    return (await this.takeUpTo(tenantId, quota, limit, 1, now)) === 1;
   }
 
   /**

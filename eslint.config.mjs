@@ -11,6 +11,13 @@ const deepImport = {
   message: 'Import a lib through its public index (@kanshi/<lib>), never a file inside it.',
 };
 
+// The queue layer is the one place that knows BullMQ: everything else queues through `JobQueue`
+// (and `AlertQueue`), runs jobs through the worker host, and reads queues with `QueueInspector`.
+const bullmq = {
+  name: 'bullmq',
+  message: 'Only @kanshi/queue imports BullMQ: queue jobs with JobQueue or AlertQueue, read queues with QueueInspector.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -24,7 +31,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       '@typescript-eslint/no-extraneous-class': 'off',
-      'no-restricted-imports': ['error', { patterns: [deepImport] }],
+      'no-restricted-imports': ['error', { paths: [bullmq], patterns: [deepImport] }],
     },
   },
   {
@@ -32,7 +39,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [deepImport, { regex: '^@kanshi/(?!contracts$)', message: 'policy-sdk depends on @kanshi/contracts only.' }] },
+        { paths: [bullmq], patterns: [deepImport, { regex: '^@kanshi/(?!contracts$)', message: 'policy-sdk depends on @kanshi/contracts only.' }] },
       ],
     },
   },
@@ -42,6 +49,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [bullmq],
           patterns: [
             deepImport,
             { regex: '^@kanshi/(?!policy-sdk$|contracts$)', message: 'Sector modules are built on @kanshi/policy-sdk alone.' },
@@ -59,6 +67,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [bullmq],
           patterns: [
             deepImport,
             { regex: '^@kanshi/(?!contracts$|telemetry-client$)', message: 'The telemetry client depends on @kanshi/contracts only.' },
@@ -76,6 +85,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [bullmq],
           patterns: [
             deepImport,
             {
@@ -94,7 +104,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [deepImport, { regex: '^@kanshi/(?!config$|secrets$)', message: 'The secrets lib depends on @kanshi/config only.' }] },
+        { paths: [bullmq], patterns: [deepImport, { regex: '^@kanshi/(?!config$|secrets$)', message: 'The secrets lib depends on @kanshi/config only.' }] },
       ],
     },
   },
@@ -103,14 +113,30 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [deepImport, { regex: '^@kanshi/(policy-catalog|inventory)$', message: 'The policy core must not depend on the catalog or the API libs built on it.' }] },
+        {
+          paths: [bullmq],
+          patterns: [
+            deepImport,
+            { regex: '^@kanshi/(policy-catalog|inventory)$', message: 'The policy core must not depend on the catalog or the API libs built on it.' },
+            { regex: '^@kanshi/alerting$', message: 'The engine queues alerts through @kanshi/queue; the alert side is the worker\'s and the API\'s.' },
+          ],
+        },
       ],
     },
   },
   {
     // End-to-end tests start the apps through their main files.
     files: ['test/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [bullmq], patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },
+  },
+  {
+    files: ['libs/queue/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [deepImport, { regex: '^@kanshi/(?!config$|contracts$|runtime$|testing$|queue$)', message: 'The queue layer depends on the config, the contracts and the runtime only.' }] },
+      ],
+    },
   },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AlertQueue, planRaiseSets } from '@kanshi/alerting';
-import { alertFingerprint, escalateAlertJobId, JOBS, QUEUES, type EscalateAlertJob, type FindingRecord, type RaiseAlertJob } from '@kanshi/contracts';
+import { AlertQueue, BullJobQueue, planRaiseSets, QueueInspector } from '@kanshi/queue';
+import { alertFingerprint, escalateAlertJobId, JOBS, QUEUES, type FindingRecord, type RaiseAlertJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
@@ -87,8 +86,9 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
   const queuePrefix = uniqueId('kanshi-test-crash');
   const config = loadConfig({ ...process.env, KANSHI_QUEUE_PREFIX: queuePrefix });
   const redis = new Redis(config.values.redisUrl);
-  const queue = new Queue(QUEUES.alerts, { connection: redis, prefix: queuePrefix });
-  const producer = new AlertQueue(config);
+  const inspector = new QueueInspector(config.values.redisUrl, queuePrefix);
+  const producerJobs = new BullJobQueue(config.values.redisUrl, queuePrefix);
+  const producer = new AlertQueue(producerJobs, config);
   const workers: WorkerProcess[] = [];
   let dataSource: DataSource;
   let tenantId: string;
@@ -105,8 +105,7 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
     for (const part of chunk(jobs, ENGINE_BATCH)) await producer.enqueue(part);
   };
   const setIds = (jobs: readonly RaiseAlertJob[]) => chunk(jobs, ENGINE_BATCH).flatMap((part) => planRaiseSets(part).map((p) => p.jobId));
-  const escalations = new Queue<EscalateAlertJob>(QUEUES.escalations, { connection: redis, prefix: queuePrefix });
-  const jobCounts = () => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
+  const jobCounts = () => inspector.counts(QUEUES.alerts, 'waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
 
   /** Starts a worker and kills it (kill -9) once the tenant has at least `atLeast` alerts. */
   const killMidWay = async (name: string, atLeast: number): Promise<{ alerts: number; findings: number; ms: number }> => {
@@ -136,9 +135,8 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
-    await producer.onApplicationShutdown();
-    await queue.close();
-    await escalations.close();
+    await producerJobs.close();
+    await inspector.close();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
@@ -270,8 +268,8 @@ describe('alert worker killed mid-way (built worker, real Redis and PostgreSQL)'
 
     // Follow-ups: each alert's first escalation at its final (critical) SLA is scheduled, once.
     const alertRows = await dataSource.query<{ id: string; opened_at: Date }[]>('SELECT id, opened_at FROM alerts WHERE tenant_id = $1', [tenantId]);
-    const escalationJobs = await escalations.getJobs(['delayed', 'wait', 'prioritized', 'active', 'completed', 'failed'], 0, -1);
-    const escalationIds = escalationJobs.filter((j) => j.name === JOBS.escalateAlert).map((j) => j.id ?? '');
+    const escalationJobs = await inspector.jobs(QUEUES.escalations, ['delayed', 'wait', 'prioritized', 'active', 'completed', 'failed']);
+    const escalationIds = escalationJobs.filter((j) => j.name === JOBS.escalateAlert).map((j) => j.id);
     expect(new Set(escalationIds).size).toBe(escalationIds.length);
     const criticalSla = 15 * 60_000;
     const wanted = alertRows.map((a) => escalateAlertJobId({ tenant_id: tenantId, alert_id: a.id, level: 1, opened_at: a.opened_at.toISOString() }, criticalSla));

@@ -1,5 +1,4 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { QueueInspector } from '@kanshi/queue';
 import request from 'supertest';
 import { clearAlertJobId, QUEUES, type TelemetryEvent } from '@kanshi/contracts';
 import { createTenantFixture, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
@@ -51,8 +50,7 @@ const APPROVED = '2.0.0';
 describe('auto-resolve of a rule with recovery (real Kafka, PostgreSQL, Redis)', () => {
   let kanshi: RunningKanshi;
   let tenant: TenantFixture;
-  let redis: Redis;
-  let queue: Queue;
+  let queue: QueueInspector;
   let alertId: string;
   /** Event time of the first deployment; everything else is relative to it. */
   const t0 = Date.now() - 10 * MINUTE;
@@ -89,7 +87,7 @@ describe('auto-resolve of a rule with recovery (real Kafka, PostgreSQL, Redis)',
     await waitFor(
       `the clear job of ${clearedAt} to complete`,
       async () => {
-        const state = await queue.getJobState(jobId);
+        const state = await queue.state(QUEUES.alerts, jobId);
         if (state === 'failed') throw new Error(`clear job ${jobId} failed`);
         return state === 'completed' ? true : undefined;
       },
@@ -99,8 +97,7 @@ describe('auto-resolve of a rule with recovery (real Kafka, PostgreSQL, Redis)',
 
   beforeAll(async () => {
     kanshi = await startKanshi();
-    redis = new Redis(kanshi.config.values.redisUrl);
-    queue = new Queue(QUEUES.alerts, { connection: redis, prefix: kanshi.config.values.queuePrefix });
+    queue = new QueueInspector(kanshi.config.values.redisUrl, kanshi.config.values.queuePrefix);
     tenant = await createTenantFixture(kanshi.dataSource, uniqueId('auto-resolve'), [
       {
         modelId: MODEL,
@@ -118,7 +115,6 @@ describe('auto-resolve of a rule with recovery (real Kafka, PostgreSQL, Redis)',
 
   afterAll(async () => {
     await queue?.close();
-    redis?.disconnect();
     await kanshi?.stop();
   });
 

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AlertingModule, redisHealthCheck } from '@kanshi/alerting';
+import { AlertingModule } from '@kanshi/alerting';
+import { redisHealthCheck } from '@kanshi/queue';
 import { AccessModule, RateLimitModule } from '@kanshi/auth';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { DashboardModule } from '@kanshi/dashboard';

@@ -1,38 +1,17 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   deliverNotificationJobId,
   JOBS,
   notificationGroupKey,
   notifyGroupJobId,
-  QUEUES,
   silenceTimerJobId,
-  type DeliverNotificationJob,
   type NotifyGroupJob,
   type SilenceTimerJob,
 } from '@kanshi/contracts';
-import { AppConfig } from '@kanshi/config';
 import { AlertingSettingsRepository, NotificationRepository, type PendingDelivery } from '@kanshi/persistence';
-import { CAPPED_BACKOFF } from './alert-queue.service';
+import { JobQueue, type QueuedJob } from '@kanshi/queue';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, settingMs, type AlertingSettings } from './alerting-settings';
 import { planFollowUps, type GroupRunWanted } from './follow-up-plan';
-import { createRedisConnection, logRedisOutages } from './redis-connection';
-
-/**
- * Timed jobs retry like alert jobs (a lost escalation or deadline is a missed duty) and are kept
- * for a day once done, so scheduling the same state again is a no-op meanwhile; after that the
- * handlers' own checks make a replay harmless.
- */
-const TIMED_JOB_OPTIONS: JobsOptions = {
-  attempts: Number.MAX_SAFE_INTEGER,
-  backoff: { type: CAPPED_BACKOFF },
-  removeOnComplete: { age: 24 * 3600, count: 100_000 },
-  removeOnFail: { age: 14 * 24 * 3600 },
-};
-
-/** Group runs are removed once done, so the group can be asked for again at any time. */
-const GROUP_JOB_OPTIONS: JobsOptions = { ...TIMED_JOB_OPTIONS, removeOnComplete: true };
 
 /** A tenant's changed settings reach the worker within this time. */
 const SETTINGS_TTL_MS = 2000;
@@ -47,24 +26,15 @@ const DELIVERY_DEFAULTS = { max_attempts: 8, backoff_ms: 10_000 };
  * a restart) schedules nothing twice, and the delayed jobs live in Redis across worker restarts.
  */
 @Injectable()
-export class AlertFollowUps implements OnApplicationShutdown {
-  private readonly connection: Redis;
-  private readonly notifications: Queue;
-  private readonly escalations: Queue;
+export class AlertFollowUps {
   private readonly settingsCache = new Map<string, { settings: AlertingSettings; until: number }>();
   private readonly logger = new Logger(AlertFollowUps.name);
 
   constructor(
-    config: AppConfig,
+    private readonly queue: JobQueue,
     private readonly store: NotificationRepository,
     private readonly settingsStore: AlertingSettingsRepository,
-  ) {
-    this.connection = createRedisConnection(config.values.redisUrl, 'producer', 'kanshi-follow-ups');
-    const options = { connection: this.connection, prefix: config.values.queuePrefix };
-    this.notifications = new Queue(QUEUES.notifications, options);
-    this.escalations = new Queue(QUEUES.escalations, options);
-    logRedisOutages(this.connection, [this.notifications, this.escalations], this.logger, 'Redis (follow-up queues)');
-  }
+  ) {}
 
   /** The tenant's settings over Kanshi's defaults (read at most every few seconds per tenant). */
   async settings(tenantId: string, now = Date.now()): Promise<AlertingSettings> {
@@ -83,8 +53,8 @@ export class AlertFollowUps implements OnApplicationShutdown {
 
   /**
    * Schedules what the current state of the tenant's alerts calls for (see {@link planFollowUps}):
-   * one read of the alerts, one of their groups (and one upsert of those to plan), and at most one
-   * `addBulk` per queue, however many alerts.
+   * one read of the alerts, one of their groups (and one upsert of those to plan), and one
+   * addition of jobs per queue, however many alerts.
    */
   async afterAlertsChange(tenantId: string, alertIds: readonly string[], now = new Date()): Promise<void> {
     const alerts = await this.store.followUpStates(tenantId, alertIds);
@@ -92,7 +62,7 @@ export class AlertFollowUps implements OnApplicationShutdown {
     const plan = planFollowUps(alerts, await this.settings(tenantId), now);
     await Promise.all([
       this.scheduleGroups(tenantId, plan.groupRuns, now),
-      plan.timed.length === 0 ? undefined : this.escalations.addBulk(plan.timed.map((t) => ({ name: t.name, data: t.data, opts: { ...TIMED_JOB_OPTIONS, jobId: t.jobId, delay: t.delay } }))),
+      this.queue.add(plan.timed),
     ]);
   }
 
@@ -102,15 +72,12 @@ export class AlertFollowUps implements OnApplicationShutdown {
     await this.store.applySilence(tenantId, silence.id, now);
     const job: SilenceTimerJob = { tenant_id: tenantId, silence_id: silence.id, ends_at: silence.endsAt.toISOString() };
     const remindAt = silence.endsAt.getTime() - settingMs(settings.silence_reminder);
+    const timers: QueuedJob[] = [{ name: JOBS.expireSilence, data: job, id: silenceTimerJobId('expire', job), delayMs: silence.endsAt.getTime() - now.getTime() }];
     // A reminder whose time passed before the silence was made would only be noise.
     if (remindAt > now.getTime() && remindAt > silence.startsAt.getTime()) {
-      await this.escalations.add(JOBS.remindSilence, job, { ...TIMED_JOB_OPTIONS, jobId: silenceTimerJobId('remind', job), delay: remindAt - now.getTime() });
+      timers.unshift({ name: JOBS.remindSilence, data: job, id: silenceTimerJobId('remind', job), delayMs: remindAt - now.getTime() });
     }
-    await this.escalations.add(JOBS.expireSilence, job, {
-      ...TIMED_JOB_OPTIONS,
-      jobId: silenceTimerJobId('expire', job),
-      delay: Math.max(0, silence.endsAt.getTime() - now.getTime()),
-    });
+    await this.queue.add(timers);
     // A silence that starts later holds back notifications from its start (each run checks the
     // silences in force); alerts show `silenced` when a notification is held back.
   }
@@ -130,23 +97,14 @@ export class AlertFollowUps implements OnApplicationShutdown {
 
   /** Queues stored notifications for delivery, with their channel's retry settings. */
   async deliver(pending: readonly PendingDelivery[]): Promise<void> {
-    if (pending.length === 0) return;
-    await this.notifications.addBulk(
-      pending.map((p) => {
-        const data: DeliverNotificationJob = { tenant_id: p.tenantId, notification_id: p.notificationId };
-        const attempts = numberOr(p.channelConfig['max_attempts'], DELIVERY_DEFAULTS.max_attempts);
-        const delay = numberOr(p.channelConfig['backoff_ms'], DELIVERY_DEFAULTS.backoff_ms);
-        return {
-          name: JOBS.deliverNotification,
-          data,
-          opts: {
-            jobId: deliverNotificationJobId(data),
-            attempts,
-            backoff: { type: 'exponential', delay, jitter: 0.3 },
-            removeOnComplete: { age: 24 * 3600, count: 100_000 },
-            removeOnFail: { age: 14 * 24 * 3600 },
-          },
+    await this.queue.add(
+      pending.map((p): QueuedJob => {
+        const data = { tenant_id: p.tenantId, notification_id: p.notificationId };
+        const retry = {
+          attempts: numberOr(p.channelConfig['max_attempts'], DELIVERY_DEFAULTS.max_attempts),
+          backoffMs: numberOr(p.channelConfig['backoff_ms'], DELIVERY_DEFAULTS.backoff_ms),
         };
+        return { name: JOBS.deliverNotification, data, id: deliverNotificationJobId(data), retry };
       }),
     );
   }
@@ -180,15 +138,7 @@ export class AlertFollowUps implements OnApplicationShutdown {
   }
 
   private async queueGroupRuns(runs: readonly { readonly data: NotifyGroupJob; readonly at: Date }[], now: Date): Promise<void> {
-    if (runs.length === 0) return;
-    await this.notifications.addBulk(
-      runs.map(({ data, at }) => ({ name: JOBS.notifyGroup, data, opts: { ...GROUP_JOB_OPTIONS, jobId: notifyGroupJobId(data, at), delay: Math.max(0, at.getTime() - now.getTime()) } })),
-    );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.notifications.close(), this.escalations.close()]);
-    this.connection.disconnect();
+    await this.queue.add(runs.map(({ data, at }): QueuedJob => ({ name: JOBS.notifyGroup, data, id: notifyGroupJobId(data, at), delayMs: at.getTime() - now.getTime() })));
   }
 }
 

@@ -1,4 +1,4 @@
-import { JOBS, type AlertClockJob, type EscalateAlertJob } from '@kanshi/contracts';
+import { JOBS, type EscalateAlertJob } from '@kanshi/contracts';
 import type { AlertFollowUpState } from '@kanshi/persistence';
 import { DEFAULT_ALERTING_SETTINGS } from './alerting-settings';
 import { planFollowUps } from './follow-up-plan';
@@ -23,7 +23,7 @@ describe('planFollowUps (pure: stored state, settings, now)', () => {
   it('plans a new firing alert’s group run after the group wait and its first escalation one SLA after it opened', () => {
     const plan = planFollowUps([alert()], DEFAULT_ALERTING_SETTINGS, NOW);
     expect(plan.groupRuns).toEqual([{ data: { tenant_id: 't', model_id: 'm', severity: 'critical' }, groupKey: JSON.stringify(['m', 'critical']), runAt: new Date(NOW.getTime() + 10_000) }]);
-    expect(plan.timed.map((t) => [t.name, (t.data as EscalateAlertJob).level, t.delay])).toEqual([[JOBS.escalateAlert, 1, 15 * MIN]]);
+    expect(plan.timed.map((t) => [t.name, (t.data as EscalateAlertJob).level, t.delayMs])).toEqual([[JOBS.escalateAlert, 1, 15 * MIN]]);
   });
 
   it('plans a notified alert’s next run at its repeat, and a more severe one after the group wait again', () => {
@@ -45,7 +45,7 @@ describe('planFollowUps (pure: stored state, settings, now)', () => {
   it('plans a clock’s deadline and the reminders still ahead, for an open alert, acknowledged too', () => {
     const due = new Date(NOW.getTime() + 2 * 24 * 60 * MIN);
     const plan = planFollowUps([alert({ status: 'acknowledged', dueAt: due })], DEFAULT_ALERTING_SETTINGS, NOW);
-    const clocks = plan.timed.filter((t) => t.name === JOBS.alertClock).map((t) => [(t.data as AlertClockJob).point, (t.data as AlertClockJob).before ?? null, t.delay]);
+    const clocks = plan.timed.filter((t) => t.name === JOBS.alertClock).map((t) => [t.data.point, t.data.before ?? null, t.delayMs]);
     // The 3-day reminder is already behind; the 1-day one is a day ahead.
     expect(clocks).toEqual([
       ['deadline', null, 2 * 24 * 60 * MIN],
@@ -57,6 +57,6 @@ describe('planFollowUps (pure: stored state, settings, now)', () => {
   it('plans the same job ids for the same state, whenever asked', () => {
     const state = [alert({ dueAt: new Date(NOW.getTime() + 5 * 24 * 60 * MIN) })];
     const later = new Date(NOW.getTime() + 5000);
-    expect(planFollowUps(state, DEFAULT_ALERTING_SETTINGS, later).timed.map((t) => t.jobId)).toEqual(planFollowUps(state, DEFAULT_ALERTING_SETTINGS, NOW).timed.map((t) => t.jobId));
+    expect(planFollowUps(state, DEFAULT_ALERTING_SETTINGS, later).timed.map((t) => t.id)).toEqual(planFollowUps(state, DEFAULT_ALERTING_SETTINGS, NOW).timed.map((t) => t.id));
   });
 });

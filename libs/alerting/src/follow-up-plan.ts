@@ -1,5 +1,6 @@
 import { alertClockJobId, escalateAlertJobId, JOBS, notificationGroupKey, type AlertClockJob, type EscalateAlertJob, type NotifyGroupJob, type Severity } from '@kanshi/contracts';
 import type { AlertFollowUpState } from '@kanshi/persistence';
+import type { QueuedJobOf } from '@kanshi/queue';
 import { settingMs, type AlertingSettings } from './alerting-settings';
 
 /** A run of a notification group an alert asks for, at `runAt` at the latest. */
@@ -9,13 +10,8 @@ export interface GroupRunWanted {
   readonly runAt: Date;
 }
 
-/** A timed job to add to the `escalations` queue (its id is derived from the state it serves). */
-export interface TimedJobWanted {
-  readonly name: typeof JOBS.escalateAlert | typeof JOBS.alertClock;
-  readonly data: EscalateAlertJob | AlertClockJob;
-  readonly jobId: string;
-  readonly delay: number;
-}
+/** A timed job for the `escalations` queue (its id is derived from the state it serves). */
+export type TimedJobWanted = QueuedJobOf<typeof JOBS.escalateAlert> | QueuedJobOf<typeof JOBS.alertClock>;
 
 /** Everything the stored state of some alerts calls for. */
 export interface FollowUpPlan {
@@ -64,7 +60,7 @@ function escalationOf(alert: AlertFollowUpState, settings: AlertingSettings, now
   const level = alert.escalationLevel + 1;
   const data: EscalateAlertJob = { tenant_id: alert.tenantId, alert_id: alert.id, level, opened_at: alert.openedAt.toISOString() };
   // Level n is due n SLAs after the alert opened.
-  return { name: JOBS.escalateAlert, data, jobId: escalateAlertJobId(data, slaMs), delay: Math.max(0, alert.openedAt.getTime() + level * slaMs - now.getTime()) };
+  return { name: JOBS.escalateAlert, data, id: escalateAlertJobId(data, slaMs), delayMs: Math.max(0, alert.openedAt.getTime() + level * slaMs - now.getTime()) };
 }
 
 function clockJobsOf(alert: AlertFollowUpState, settings: AlertingSettings, now: Date): TimedJobWanted[] {
@@ -79,7 +75,7 @@ function clockJobsOf(alert: AlertFollowUpState, settings: AlertingSettings, now:
   return jobs.map((data) => ({
     name: JOBS.alertClock,
     data,
-    jobId: alertClockJobId(data),
-    delay: Math.max(0, due - (data.before ? settingMs(data.before) : 0) - now.getTime()),
+    id: alertClockJobId(data),
+    delayMs: Math.max(0, due - (data.before ? settingMs(data.before) : 0) - now.getTime()),
   }));
 }

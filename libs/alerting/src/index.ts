@@ -1,8 +1,4 @@
-export { AlertQueue, cappedBackoff, planRaiseSets, RAISE_ALERT_JOB_OPTIONS } from './alert-queue.service';
 export { AlertingModule } from './alerting.module';
-export { JobHandler, type JobHandlerOf } from './job-handler.decorator';
-export { JobHandlerError, processJob, QueueWorkerHost } from './queue-worker.host';
-export { assertNoEviction, createRedisConnection, redisHealthCheck } from './redis-connection';
 export { AlertsController, toAlertView } from './http/alerts.controller';
 export { AlertFollowUps } from './alert-follow-ups.service';
 export {
@@ -15,7 +11,6 @@ export {
   type AlertingSettingsPatch,
 } from './alerting-settings';
 export { toNotificationMessage } from './jobs/deliver-notification.job';
-export type { JobContext } from './job-handler.decorator';
 export { ChannelsController, toChannelView } from './http/channels.controller';
 export { RoutesController, toRouteView } from './http/routes.controller';
 export { SilencesController, toSilenceView } from './http/silences.controller';
@@ -43,15 +38,4 @@ export { ChannelSender } from './channels/channel-sender';
 export { SIGNATURE_HEADER, signPayload, verifySignature } from './channels/signature';
 export { emailContent, slackPayload, webhookBody, type EmailContent, type SlackPayload } from './channels/render';
 export { alertingOpenApiSchemas } from './http/alerting-openapi';
-export { HoldJobUntil, QuotaCounter } from './quotas/quota-counter';
-export {
-  dayOf,
-  minuteOf,
-  QUOTA_RULE_ID,
-  QUOTA_VARIABLES,
-  quotaAlertJob,
-  TENANT_ALERT_MODEL,
-  TENANT_QUOTAS,
-  type QuotaBreach,
-  type TenantQuotaName,
-} from './quotas/tenant-quota';
+export { QuotaCounter } from './quotas/quota-counter';

@@ -8,7 +8,7 @@ import { loadConfig } from '@kanshi/config';
 import { AlertingSettingsRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
-import { AlertQueue } from './alert-queue.service';
+import { AlertQueue, BullJobQueue } from '@kanshi/queue';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from './alerting-settings';
 import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
 import { createWorkerTestApp } from './worker-test-app';
@@ -61,6 +61,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   let app: INestApplication;
   let dataSource: DataSource;
   let producer: AlertQueue;
+  let producerJobs: BullJobQueue;
   const receivers: Receiver[] = [];
 
   async function startWorker(): Promise<void> {
@@ -70,12 +71,13 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
 
   beforeAll(async () => {
     await startWorker();
-    producer = new AlertQueue(config);
+    producerJobs = new BullJobQueue(config.values.redisUrl, config.values.queuePrefix);
+    producer = new AlertQueue(producerJobs, config);
   });
 
   afterAll(async () => {
     await app.close();
-    await producer.onApplicationShutdown();
+    await producerJobs.close();
     await Promise.all(receivers.map((r) => r.stop()));
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);

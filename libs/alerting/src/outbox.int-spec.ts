@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { JOBS, QUEUES, type EscalateAlertJob, type SilenceTimerJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { OutboxRepository, SilenceRepository } from '@kanshi/persistence';
+import { QueueInspector } from '@kanshi/queue';
 import { createTenantFixture, deleteQueueKeys, findingRecord, g1Fingerprint, raiseAlertJob, TcpFaultProxy, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertRaiser } from './jobs/raise-alert.job';
 import { createWorkerTestApp } from './worker-test-app';
@@ -15,8 +14,7 @@ import { createWorkerTestApp } from './worker-test-app';
  */
 describe('follow-ups through the outbox, across a Redis outage (real Redis and PostgreSQL)', () => {
   const prefix = uniqueId('kanshi-test-outbox');
-  const direct = new Redis(loadConfig().values.redisUrl);
-  const escalations = new Queue<EscalateAlertJob | SilenceTimerJob>(QUEUES.escalations, { connection: direct, prefix });
+  const queues = new QueueInspector(loadConfig().values.redisUrl, prefix);
   let proxy: TcpFaultProxy;
   let app: INestApplication;
   let dataSource: DataSource;
@@ -33,13 +31,12 @@ describe('follow-ups through the outbox, across a Redis outage (real Redis and P
     proxy.restore();
     await app.close();
     await proxy.close();
-    await escalations.close();
-    direct.disconnect();
+    await queues.close();
     await deleteQueueKeys(loadConfig().values.redisUrl, prefix);
   });
 
   const escalationsOf = async (alertId: string) =>
-    (await escalations.getJobs(['delayed', 'wait', 'prioritized', 'active', 'completed'], 0, -1)).filter((j) => j.name === JOBS.escalateAlert && (j.data as EscalateAlertJob).alert_id === alertId);
+    (await queues.jobs(QUEUES.escalations, ['delayed', 'wait', 'prioritized', 'active', 'completed'])).filter((j) => j.name === JOBS.escalateAlert && (j.data as EscalateAlertJob).alert_id === alertId);
   const pendingOf = async (tenantId: string) => (await dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_outbox WHERE tenant_id = $1', [tenantId]))[0]?.n ?? 0;
 
   it('keeps the follow-ups of alerts and silences changed while Redis is away, and schedules each once when it returns', async () => {
@@ -70,7 +67,7 @@ describe('follow-ups through the outbox, across a Redis outage (real Redis and P
     proxy.restore();
     await waitFor('the outbox to be relayed', async () => ((await pendingOf(tenantId)) === 0 ? true : undefined), 30_000);
     for (const a of alerts) expect((await escalationsOf(a.id)).map((j) => (j.data as EscalateAlertJob).level)).toEqual([1]);
-    const timers = (await escalations.getJobs(['delayed', 'wait', 'completed'], 0, -1)).filter((j) => j.name === JOBS.expireSilence && (j.data as SilenceTimerJob).silence_id === silence.id);
+    const timers = (await queues.jobs(QUEUES.escalations, ['delayed', 'wait', 'completed'])).filter((j) => j.name === JOBS.expireSilence && (j.data as SilenceTimerJob).silence_id === silence.id);
     expect(timers).toHaveLength(1);
 
     // Relaying the same changes again (a crash between scheduling and deleting) adds nothing.

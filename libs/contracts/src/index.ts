@@ -13,3 +13,4 @@ export * from './telemetry-payloads';
 export * from './telemetry-signature';
 export * from './telemetry-validation';
 export * from './topics';
+export * from './tenant-quota';

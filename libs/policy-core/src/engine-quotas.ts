@@ -1,4 +1,4 @@
-import { dayOf, minuteOf, QUOTA_VARIABLES, TENANT_QUOTAS, type QuotaBreach } from '@kanshi/alerting';
+import { dayOf, minuteOf, QUOTA_VARIABLES, TENANT_QUOTAS, type QuotaBreach } from '@kanshi/contracts';
 
 /** The engine's quotas per tenant, as configured. */
 export interface EngineQuotaLimits {

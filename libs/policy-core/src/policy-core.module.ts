@@ -1,5 +1,5 @@
 import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
-import { AlertingModule } from '@kanshi/alerting';
+import { QueueModule } from '@kanshi/queue';
 import { MessagingModule } from '@kanshi/messaging';
 import { InventoryCache } from './inventory-cache.service';
 import { PolicyEvaluator } from './policy-evaluator';
@@ -26,7 +26,7 @@ export class PolicyCoreModule {
         ...(options.imports ?? []),
         // Sector modules are Nest modules too, so a plug-in can bring providers of its own.
         ...(options.sectorModules as Type<unknown>[]),
-        MessagingModule.forRoot('policy-engine'), AlertingModule.forProducer()],
+        MessagingModule.forRoot('policy-engine'), QueueModule.forProducer()],
       controllers: [TelemetryConsumer],
       providers: [
         options.inventorySource,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { AlertQueue } from '@kanshi/alerting';
+import type { AlertQueue } from '@kanshi/queue';
 import type { RaiseAlertJob } from '@kanshi/contracts';
 import type { TopicLogEnds } from '@kanshi/messaging';
 import { CountWindow, defineRule, durationMs, modelProfile, SectorModule, Type } from '@kanshi/policy-sdk';

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { AlertQueue } from '@kanshi/alerting';
+import { AlertQueue } from '@kanshi/queue';
 import { TOPICS } from '@kanshi/contracts';
 import { TopicLogEnds } from '@kanshi/messaging';
 import { OutageLog } from '@kanshi/runtime';

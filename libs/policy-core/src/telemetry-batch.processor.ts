@@ -6,8 +6,9 @@ import {
   type ClearAlertJob,
   type DeadLetterReason,
   type RaiseAlertJob,
+  TENANT_QUOTAS,
+  type QuotaBreach,
 } from '@kanshi/contracts';
-import { TENANT_QUOTAS, type QuotaBreach } from '@kanshi/alerting';
 import { telemetryPartition } from '@kanshi/messaging';
 import type { EngineQuotas } from './engine-quotas';
 import { authenticateRecord, type IngestKeyring } from './ingest-keyring';

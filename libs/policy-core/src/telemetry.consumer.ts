@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
-import { AlertQueue, quotaAlertJob } from '@kanshi/alerting';
+import { quotaAlertJob, REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
+import { AlertQueue } from '@kanshi/queue';
 import { batchFailure, KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
 import { InventoryCache } from './inventory-cache.service';

@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AlertQueue, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting';
+import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting';
 import { AppConfig } from '@kanshi/config';
 import { alertFingerprint, findingId, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
 import { AlertingSettingsRepository, createDataSource, TenantRepository } from '@kanshi/persistence';
+import { AlertQueue, BullJobQueue, QueueInspector } from '@kanshi/queue';
 import { deleteQueueKeys } from '@kanshi/testing';
 import { FINDINGS_PER_FINGERPRINT, JOB_SPLIT, raiseJob, raiseJobs, stormFingerprints, stormRules } from './alert-findings';
 import { round, sleep } from './bench-support';
@@ -115,11 +114,10 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   const config = new AppConfig({ ...context.config.values, queuePrefix: prefix, logLevel: 'log' });
   const { workerConcurrency, alertJobConcurrency, logLevel } = config.values;
   const notes: string[] = [];
-  const redis = new Redis(config.values.redisUrl, { maxRetriesPerRequest: 3 });
-  const alertsQueue = new Queue(QUEUES.alerts, { connection: redis, prefix });
-  const notificationsQueue = new Queue(QUEUES.notifications, { connection: redis, prefix });
+  const queues = new QueueInspector(config.values.redisUrl, prefix);
   const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-bench-alert-path');
-  const producer = new AlertQueue(config);
+  const producerJobs = new BullJobQueue(config.values.redisUrl, prefix);
+  const producer = new AlertQueue(producerJobs, config);
   const receiver = new WebhookReceiver();
   let worker: RunningApp | undefined;
   try {
@@ -173,7 +171,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
         lastAlertCount = Date.now();
         if ((await count(dataSource, 'SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1', tenantId)) >= sizes.fingerprints) allAlertsAt = Date.now();
       }
-      counts = await alertsQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+      counts = await queues.counts(QUEUES.alerts, 'waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
       if (pendingOf(counts) === 0) {
         drainedAt = Date.now();
         break;
@@ -257,7 +255,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     const notifyCpu = cpuUsed(notifyCpuBefore, snapshot());
     const peakRss = worker.peakRssMb();
     await worker.stop();
-    const queued = await notificationsQueue.getJobCounts('failed');
+    const queued = await queues.counts(QUEUES.notifications, 'failed');
     if ((queued['failed'] ?? 0) > 0) notes.push(`${queued['failed']} notification jobs failed.`);
 
     const figures: Figure[] = [
@@ -309,10 +307,8 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   } finally {
     await worker?.stop();
     await receiver.stop();
-    await producer.onApplicationShutdown();
-    await alertsQueue.close();
-    await notificationsQueue.close();
-    redis.disconnect();
+    await producerJobs.close();
+    await queues.close();
     await deleteQueueKeys(config.values.redisUrl, prefix).catch((error: unknown) => context.log(`alert-path: could not delete Redis keys of ${prefix}: ${String(error)}`));
     if (dataSource.isInitialized) await dataSource.destroy();
   }

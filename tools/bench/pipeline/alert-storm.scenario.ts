@@ -1,8 +1,6 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { AlertQueue } from '@kanshi/alerting';
+import { AlertQueue, BullJobQueue, QueueInspector } from '@kanshi/queue';
 import { AppConfig } from '@kanshi/config';
-import { alertFingerprint, findingId, QUEUES, type NotifyGroupJob, type RaiseAlertJob } from '@kanshi/contracts';
+import { alertFingerprint, findingId, JOBS, QUEUES, type NotifyGroupJob, type RaiseAlertJob } from '@kanshi/contracts';
 import { createDataSource, TenantRepository } from '@kanshi/persistence';
 import { deleteQueueKeys } from '@kanshi/testing';
 import { raiseJob, raiseJobs, stormRules } from './alert-findings';
@@ -37,11 +35,12 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   const stormTenant = `bench-${context.runId}-storm`;
   const victimTenant = `bench-${context.runId}-victim`;
   const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-bench-alert-storm');
-  const stormEngine = new AlertQueue(config);
-  const victimEngine = new AlertQueue(config);
-  const redis = new Redis(config.values.redisUrl, { maxRetriesPerRequest: 3 });
-  const alertsQueue = new Queue(QUEUES.alerts, { connection: redis, prefix });
-  const notificationsQueue = new Queue<NotifyGroupJob>(QUEUES.notifications, { connection: redis, prefix });
+  // Two engines, each with its own connection and fair share.
+  const stormJobs = new BullJobQueue(config.values.redisUrl, prefix);
+  const victimJobs = new BullJobQueue(config.values.redisUrl, prefix);
+  const stormEngine = new AlertQueue(stormJobs, config);
+  const victimEngine = new AlertQueue(victimJobs, config);
+  const queues = new QueueInspector(config.values.redisUrl, prefix);
   const worker = startApp('alert-worker', 'storm alert-worker', { ...configEnv(config), KANSHI_API_PORT: '0', KANSHI_GATEWAY_PORT: '0' });
   // Watched from the start: a chatty worker could push the line out of the output it keeps.
   const ready = worker.waitForOutput(WORKER_READY, 60_000, signal);
@@ -84,7 +83,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     let drainedAt: number | undefined;
     while (Date.now() - started < (context.quick ? 60_000 : 300_000)) {
       if (worker.exited) throw new Error(`alert-worker exited in the storm:\n${worker.output()}`);
-      const counts = await alertsQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      const counts = await queues.counts(QUEUES.alerts, 'waiting', 'active', 'delayed', 'prioritized');
       if (Object.values(counts).every((n) => n === 0)) {
         drainedAt = Date.now();
         break;
@@ -104,10 +103,11 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     );
     const storedAt = new Map(rows.map((r) => [r.model_id, Number(r.created_ms)]));
     const queuedAt = new Map<string, number>();
-    for (const job of await notificationsQueue.getJobs(['delayed', 'wait', 'prioritized', 'active', 'completed'], 0, -1)) {
-      if (job.data.tenant_id !== victimTenant) continue;
-      const before = queuedAt.get(job.data.model_id);
-      if (before === undefined || job.timestamp < before) queuedAt.set(job.data.model_id, job.timestamp);
+    for (const job of await queues.jobs(QUEUES.notifications, ['delayed', 'wait', 'prioritized', 'active', 'completed'])) {
+      const data = job.data as NotifyGroupJob;
+      if (job.name !== JOBS.notifyGroup || data.tenant_id !== victimTenant) continue;
+      const before = queuedAt.get(data.model_id);
+      if (before === undefined || job.queuedAt < before) queuedAt.set(data.model_id, job.queuedAt);
     }
     const delays = (at: ReadonlyMap<string, number>) =>
       [...sentAt]
@@ -140,11 +140,9 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
   } finally {
     stormDone = true;
     await worker.stop();
-    await stormEngine.onApplicationShutdown();
-    await victimEngine.onApplicationShutdown();
-    await alertsQueue.close();
-    await notificationsQueue.close();
-    redis.disconnect();
+    await stormJobs.close();
+    await victimJobs.close();
+    await queues.close();
     await deleteQueueKeys(config.values.redisUrl, prefix).catch((error: unknown) => context.log(`alert-storm: could not delete Redis keys of ${prefix}: ${String(error)}`));
     if (dataSource.isInitialized) await dataSource.destroy();
   }

@@ -1,8 +1,7 @@
 import { AssignerProtocol, type Kafka } from 'kafkajs';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { QUEUES, type ClearAlertJob, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
+import { QueueInspector } from '@kanshi/queue';
 import { committedOffsets, committedRecords, deleteGroups, every, formatInt, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
 import type { BenchContext, BenchDataset } from './scenario';
@@ -109,11 +108,10 @@ export interface QueuedAlerts {
 
 /** Counts the jobs waiting in `<prefix>:alerts` (no worker ran) and the findings they carry. */
 export async function countQueuedAlerts(redisUrl: string, queuePrefix: string): Promise<QueuedAlerts> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<RaiseAlertSetJob | RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
+  const queues = new QueueInspector(redisUrl, queuePrefix);
   try {
     const types = ['wait', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
-    const counts = await queue.getJobCounts(...types);
+    const counts = await queues.counts(QUEUES.alerts, ...types);
     const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
     let raiseJobs = 0;
     let raiseSets = 0;
@@ -124,10 +122,10 @@ export async function countQueuedAlerts(redisUrl: string, queuePrefix: string): 
     for (const type of types) {
       const inState = counts[type] ?? 0;
       for (let start = 0; start < inState; start += page) {
-        const batch = await queue.getJobs([type], start, start + page - 1, true);
+        const batch = await queues.jobs(QUEUES.alerts, [type], start, start + page - 1, true);
         if (batch.length === 0) break;
         for (const job of batch) {
-          const { data } = job;
+          const data = job.data as RaiseAlertSetJob | RaiseAlertJob | ClearAlertJob;
           const raises = 'raises' in data ? data.raises : 'findings' in data ? [data] : [];
           if ('raises' in data) raiseSets += 1;
           else if (raises.length === 0) clearJobs += 1;
@@ -138,7 +136,6 @@ export async function countQueuedAlerts(redisUrl: string, queuePrefix: string): 
     }
     return { jobs, raiseJobs, raiseSets, clearJobs, findings };
   } finally {
-    await queue.close();
-    connection.disconnect();
+    await queues.close();
   }
 }

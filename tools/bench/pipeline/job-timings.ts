@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { QUEUES, type ClearAlertJob, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
+import { QueueInspector } from '@kanshi/queue';
 
 export interface JobTiming {
   /** When the engine added the job (BullMQ `timestamp`, the engine's clock). */
@@ -11,22 +10,21 @@ export interface JobTiming {
 
 /**
  * Where the time of some alerts went: the timestamps of the jobs that raised them (completed jobs are
- * kept, see RAISE_ALERT_JOB_OPTIONS), by the name `pick` gives a job (skipped when it gives none).
+ * kept, see JOB_OPTIONS), by the name `pick` gives a job (skipped when it gives none).
  * With the alert row's `created_at` this splits producer → job added (Kafka and the engine),
  * added → taken (the queue), taken → row (the worker).
  */
 export async function jobTimings(redisUrl: string, queuePrefix: string, pick: (job: RaiseAlertJob) => string | undefined): Promise<Map<string, JobTiming>> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<RaiseAlertSetJob | RaiseAlertJob | ClearAlertJob>(QUEUES.alerts, { connection, prefix: queuePrefix });
+  const queues = new QueueInspector(redisUrl, queuePrefix);
   const timings = new Map<string, JobTiming>();
   try {
-    const completed = await queue.getJobCountByTypes('completed');
+    const completed = (await queues.counts(QUEUES.alerts, 'completed'))['completed'] ?? 0;
     const page = 1000;
     for (let start = 0; start < completed; start += page) {
-      const jobs = await queue.getJobs(['completed'], start, start + page - 1, true);
+      const jobs = await queues.jobs(QUEUES.alerts, ['completed'], start, start + page - 1, true);
       if (jobs.length === 0) break;
       for (const job of jobs) {
-        const { data } = job;
+        const data = job.data as RaiseAlertSetJob | RaiseAlertJob | ClearAlertJob;
         const raises = 'raises' in data ? data.raises : 'findings' in data ? [data] : [];
         if (job.processedOn === undefined) continue;
         for (const raise of raises) {
@@ -34,14 +32,13 @@ export async function jobTimings(redisUrl: string, queuePrefix: string, pick: (j
           if (name === undefined) continue;
           const before = timings.get(name);
           // A retried or repeated job: the first one made the row.
-          if (!before || job.timestamp < before.enqueuedAt) timings.set(name, { enqueuedAt: job.timestamp, processedOn: job.processedOn });
+          if (!before || job.queuedAt < before.enqueuedAt) timings.set(name, { enqueuedAt: job.queuedAt, processedOn: job.processedOn });
         }
       }
     }
     return timings;
   } finally {
-    await queue.close();
-    connection.disconnect();
+    await queues.close();
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type AlertClockJob } from '@kanshi/contracts';
 import { NotificationRepository } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
-import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /** Payload: {@link AlertClockJob}. A reminder before a regulatory deadline, or the deadline missed (severity to critical). */
 @Injectable()

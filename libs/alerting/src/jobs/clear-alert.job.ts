@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type ClearAlertJob } from '@kanshi/contracts';
 import { AlertRepository } from '@kanshi/persistence';
-import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /** Payload: {@link ClearAlertJob}. Counts how long an open alert has been clear and auto-resolves it; safe to run twice. */
 @Injectable()

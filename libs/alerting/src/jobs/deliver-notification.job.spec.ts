@@ -1,9 +1,9 @@
 import type { RaiseAlertJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import type { NotificationRepository } from '@kanshi/persistence';
-import type { AlertQueue } from '../alert-queue.service';
+import { HoldJobUntil, type AlertQueue } from '@kanshi/queue';
 import type { ChannelSender } from '../channels/channel-sender';
-import { HoldJobUntil, type QuotaCounter } from '../quotas/quota-counter';
+import type { QuotaCounter } from '../quotas/quota-counter';
 import { DeliverNotificationJobHandler } from './deliver-notification.job';
 
 describe('DeliverNotificationJobHandler and the notifications quota', () => {

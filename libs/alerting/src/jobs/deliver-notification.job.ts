@@ -6,10 +6,9 @@ import { NotificationRepository, type DeliveryTarget } from '@kanshi/persistence
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, type ChannelKind, type ChannelTarget } from '../channels/channel-config';
 import { ChannelSender } from '../channels/channel-sender';
 import type { DeliveryOutcome, NotificationKind, NotificationMessage } from '../channels/notification-message';
-import { AlertQueue } from '../alert-queue.service';
-import { JobHandler, type JobHandlerOf, type JobContext } from '../job-handler.decorator';
-import { HoldJobUntil, QuotaCounter } from '../quotas/quota-counter';
-import { minuteOf, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '../quotas/tenant-quota';
+import { AlertQueue, HoldJobUntil, JobHandler, type JobContext, type JobHandlerOf } from '@kanshi/queue';
+import { QuotaCounter } from '../quotas/quota-counter';
+import { minuteOf, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '@kanshi/contracts';
 
 /**
  * Payload: {@link DeliverNotificationJob}. One attempt to send a stored notification. Each

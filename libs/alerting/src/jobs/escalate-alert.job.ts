@@ -3,7 +3,7 @@ import { JOBS, type EscalateAlertJob, type Severity } from '@kanshi/contracts';
 import { NotificationRepository } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { settingMs } from '../alerting-settings';
-import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /** Payload: {@link EscalateAlertJob}. Escalates an alert still unacknowledged after its SLA and plans the next level. */
 @Injectable()

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type SilenceTimerJob } from '@kanshi/contracts';
 import { NotificationRepository } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
-import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /** Payload: {@link SilenceTimerJob}. A silence ended: its alerts fire again and are notified as usual. */
 @Injectable()

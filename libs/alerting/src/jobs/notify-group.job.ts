@@ -3,7 +3,7 @@ import { JOBS, notificationGroupKey, type NotifyGroupJob } from '@kanshi/contrac
 import { NotificationRepository } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { settingMs } from '../alerting-settings';
-import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /**
  * Payload: {@link NotifyGroupJob}. Sends one notification per channel for the due alerts of a

@@ -2,11 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { AlertRepository, type RecordFindingsResult } from '@kanshi/persistence';
-import { AlertQueue } from '../alert-queue.service';
-import { JobHandler, type JobHandlerOf } from '../job-handler.decorator';
+import { AlertQueue, JobHandler, type JobHandlerOf } from '@kanshi/queue';
 import { OutboxRelay } from '../outbox-relay.service';
 import { QuotaCounter } from '../quotas/quota-counter';
-import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '../quotas/tenant-quota';
+import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '@kanshi/contracts';
 
 /** How many rules a log line of a set names before it says "…". */
 const LOGGED_RULES = 8;

@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '@kanshi/config';
-import { createRedisConnection } from '../redis-connection';
-import { minuteOf, type TenantQuotaName } from './tenant-quota';
+import { createRedisConnection } from '@kanshi/queue';
+import { minuteOf, type TenantQuotaName } from '@kanshi/contracts';
 
 /**
  * Per-tenant quotas that every alert worker shares: a count per tenant and minute in Redis.
@@ -46,19 +46,5 @@ export class QuotaCounter implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.redis.disconnect();
-  }
-}
-
-/**
- * Thrown by a job handler whose work must wait (a quota is spent for this minute): the job goes
- * back to the queue, delayed until `until`, without counting as a failed attempt.
- */
-export class HoldJobUntil extends Error {
-  override readonly name = 'HoldJobUntil';
-  constructor(
-    readonly until: number,
-    reason: string,
-  ) {
-    super(reason);
   }
 }

@@ -1,9 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedisConnection, RAISE_ALERT_JOB_OPTIONS } from '@kanshi/alerting';
 import { AppConfig } from '@kanshi/config';
-import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
+import { JOBS, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contracts';
+import { BullJobQueue } from '@kanshi/queue';
 
 /**
  * The `alerts` queue as a team would use it from a message handler: one awaited `add` per
@@ -12,20 +10,17 @@ import { JOBS, QUEUES, raiseAlertJobId, type RaiseAlertJob } from '@kanshi/contr
  */
 @Injectable()
 export class NaiveAlertQueue implements OnApplicationShutdown {
-  private readonly connection: Redis;
-  private readonly queue: Queue;
+  private readonly queue: BullJobQueue;
 
   constructor(config: AppConfig) {
-    this.connection = createRedisConnection(config.values.redisUrl, 'producer', 'kanshi-bench-naive-handler');
-    this.queue = new Queue(QUEUES.alerts, { connection: this.connection, prefix: config.values.queuePrefix });
+    this.queue = new BullJobQueue(config.values.redisUrl, config.values.queuePrefix, 'kanshi-bench-naive-handler');
   }
 
   async add(job: RaiseAlertJob): Promise<void> {
-    await this.queue.add(JOBS.raiseAlert, job, { ...RAISE_ALERT_JOB_OPTIONS, jobId: raiseAlertJobId(job) });
+    await this.queue.add([{ name: JOBS.raiseAlert, data: job, id: raiseAlertJobId(job) }]);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
-    this.connection.disconnect();
   }
 }

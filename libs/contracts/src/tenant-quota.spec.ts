@@ -1,4 +1,4 @@
-import { raiseAlertJobId } from '@kanshi/contracts';
+import { raiseAlertJobId } from './alert-job';
 import { dayOf, minuteOf, quotaAlertJob, TENANT_ALERT_MODEL, type QuotaBreach } from './tenant-quota';
 
 describe('quotaAlertJob', () => {

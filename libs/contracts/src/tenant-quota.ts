@@ -1,4 +1,4 @@
-import { alertFingerprint, findingId, type RaiseAlertJob } from '@kanshi/contracts';
+import { alertFingerprint, findingId, type RaiseAlertJob } from './alert-job';
 
 /**
  * The quotas each tenant has, by the name its alert's scope and the metrics carry. Persisted in

@@ -1,0 +1,13 @@
+export { AlertQueue, planRaiseSets } from './alert-queue.service';
+export { BullJobQueue } from './bull-job-queue';
+export { FairShare } from './fair-share';
+export { HoldJobUntil } from './hold-job-until';
+export { JobHandler, type JobContext, type JobHandlerOf } from './job-handler.decorator';
+export { cappedBackoff, JOB_OPTIONS } from './job-options';
+export { JobQueue, queueOf, type JobRetry, type QueuedJob, type QueuedJobOf } from './job-queue';
+export { MemoryJobQueue, type HeldJob } from './memory-job-queue';
+export { QueueInspector, type JobRecord, type JobState } from './queue-inspector';
+export { QueueModule } from './queue.module';
+export { checkHandlers, JobHandlerError, processJob, startQueueWorkers, type QueueWorkers, type QueueWorkersOptions } from './queue-workers';
+export { QueueWorkerHost } from './queue-worker.host';
+export { assertNoEviction, createRedisConnection, logRedisOutages, redisHealthCheck } from './redis-connection';

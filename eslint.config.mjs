@@ -130,6 +130,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [bullmq], patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },
   },
   {
+    // The API's alert endpoints commit changes with their outbox entries; the worker schedules.
+    files: ['libs/alerting-api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [bullmq], patterns: [deepImport, { regex: '^@kanshi/queue$', message: 'The API never queues: a change commits its outbox entry and the alert worker schedules what follows.' }] },
+      ],
+    },
+  },
+  {
     files: ['libs/queue/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -2,8 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { AlertFollowUps } from '@kanshi/alerting';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertRepository, OUTBOX_CHANNEL } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 
@@ -502,8 +501,9 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
       expect(route.status).toBe(201);
 
       const alertId = await seedAlert(loud.tenantId, 'credit-scorer');
-      // As the worker does after storing an alert: schedule its notification.
-      await kanshi.api.get(AlertFollowUps).afterAlertChange(loud.tenantId, alertId);
+      // As a change of the alert does: an outbox entry, announced, for the worker to schedule its notification.
+      await kanshi.dataSource.query(`INSERT INTO alert_outbox (tenant_id, kind, subject_id) VALUES ($1, 'alert', $2)`, [loud.tenantId, alertId]);
+      await kanshi.dataSource.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
       type NotificationView = { channel: { name: string }; status: string; last_error: string | null; attempts: { http_status: number | null; error: string | null }[] };
       const items = await waitFor('both notifications to fail', async () => {
         const response = await get(loud.keys.viewer, `/v1/alerts/${alertId}/notifications`);

@@ -1,4 +1,4 @@
-import { alertingOpenApiSchemas } from '@kanshi/alerting';
+import { alertingOpenApiSchemas } from '@kanshi/alerting-api';
 import { accessOpenApiSchemas } from '@kanshi/auth';
 import { inventoryOpenApiSchemas } from '@kanshi/inventory';
 import type { OpenApiOptions } from '@kanshi/runtime';

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AlertingModule } from '@kanshi/alerting';
+import { AlertingApiModule } from '@kanshi/alerting-api';
 import { redisHealthCheck } from '@kanshi/queue';
 import { AccessModule, RateLimitModule } from '@kanshi/auth';
 import { AppConfig, ConfigModule } from '@kanshi/config';
@@ -21,7 +21,7 @@ export class ApiModule {
         PersistenceModule.forRoot('kanshi-api'),
         RateLimitModule.forApp('api'),
         AccessModule,
-        AlertingModule.forApi(),
+        AlertingApiModule,
         InventoryModule.forApi(sectorModulesFromConfig(config)),
         // The web page at / (its files under /assets); the API stays under /v1.
         DashboardModule,

@@ -82,19 +82,6 @@ export class AlertFollowUps {
     // silences in force); alerts show `silenced` when a notification is held back.
   }
 
-  /**
-   * For the API, after a change it has committed: a queue outage must not turn a stored change
-   * into an error answer (and its retry into a 409). It is logged; the alert's next change, or
-   * the worker's check at boot, schedules what was missed.
-   */
-  async settle(what: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      this.logger.warn(`could not schedule what follows ${what}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
   /** Queues stored notifications for delivery, with their channel's retry settings. */
   async deliver(pending: readonly PendingDelivery[]): Promise<void> {
     await this.queue.add(

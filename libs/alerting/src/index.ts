@@ -1,9 +1,9 @@
-export { AlertingModule } from './alerting.module';
-export { AlertsController, toAlertView } from './http/alerts.controller';
+export { AlertingModule, OUTBOUND_GUARD } from './alerting.module';
 export { AlertFollowUps } from './alert-follow-ups.service';
 export {
   ALERTING_SETTINGS_PATCH_SCHEMA,
   ALERTING_SETTINGS_SCHEMA,
+  alertingSettingsProblems,
   DEFAULT_ALERTING_SETTINGS,
   mergeAlertingSettings,
   settingMs,
@@ -11,10 +11,6 @@ export {
   type AlertingSettingsPatch,
 } from './alerting-settings';
 export { toNotificationMessage } from './jobs/deliver-notification.job';
-export { ChannelsController, toChannelView } from './http/channels.controller';
-export { RoutesController, toRouteView } from './http/routes.controller';
-export { SilencesController, toSilenceView } from './http/silences.controller';
-export { AlertingSettingsController } from './http/alerting-settings.controller';
 export {
   CHANNEL_CONFIG_SCHEMAS,
   CHANNEL_KINDS,
@@ -37,5 +33,6 @@ export {
 export { ChannelSender } from './channels/channel-sender';
 export { SIGNATURE_HEADER, signPayload, verifySignature } from './channels/signature';
 export { emailContent, slackPayload, webhookBody, type EmailContent, type SlackPayload } from './channels/render';
-export { alertingOpenApiSchemas } from './http/alerting-openapi';
 export { QuotaCounter } from './quotas/quota-counter';
+export { OutboundGuard, type ResolvedAddress } from './outbound/outbound-guard';
+export { OutboundPolicy } from './outbound/outbound-policy';

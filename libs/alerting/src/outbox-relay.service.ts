@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { OutboxRepository, SilenceRepository, type OutboxEntry } from '@kanshi/persistence';
+import { OutboxRepository, SilenceRepository, type OutboxEntry, type OutboxListener } from '@kanshi/persistence';
 import { AlertFollowUps } from './alert-follow-ups.service';
 
-/** How often the relay looks for entries nobody kicked it for (another process's, or left by an outage). */
+/** How often the relay looks for entries nobody announced to it (left by an outage, or while it was not listening). */
 const POLL_MS = 1000;
 /** Entries per transaction. */
 const BATCH = 500;
@@ -12,9 +12,10 @@ const WARN_EVERY_MS = 30_000;
 /**
  * Relays the outbox (see `OutboxRepository`): schedules the follow-ups of every alert and silence
  * whose change committed, and deletes their entries once Redis has the jobs. Kicked right after a
- * commit of this process, and every second for the rest: a Redis outage right after a commit, or a
- * silence changed through the API while Redis was away, is caught up within a second of Redis
- * coming back, not at the next boot. Every follow-up's job id is derived from the stored state,
+ * commit of this process, by the API's announcements (PostgreSQL NOTIFY on a connection of its
+ * own), and every second for the rest: a Redis outage right after a commit, or a silence changed
+ * through the API while Redis was away, is caught up within a second of Redis coming back, not
+ * at the next boot. Every follow-up's job id is derived from the stored state,
  * so relaying an entry twice (a crash between scheduling and deleting) schedules nothing twice.
  */
 @Injectable()
@@ -26,6 +27,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
   private failingSince: number | undefined;
   private lastWarning = 0;
+  private listener: OutboxListener | undefined;
+  private listening: Promise<void> | undefined;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -34,9 +37,31 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.kick(), POLL_MS);
+    this.timer = setInterval(() => {
+      void this.listen();
+      void this.kick();
+    }, POLL_MS);
     this.timer.unref();
+    void this.listen();
     void this.kick();
+  }
+
+  /** Listens for announced entries, again after the connection broke; the poll covers the gap. Never throws. */
+  private listen(): Promise<void> {
+    if (this.stopped || this.listening || (this.listener && !this.listener.broken)) return this.listening ?? Promise.resolve();
+    this.listener?.close();
+    this.listener = undefined;
+    this.listening = this.outbox
+      .listen(() => void this.kick())
+      .then(
+        (listener) => {
+          if (this.stopped) listener.close();
+          else this.listener = listener;
+        },
+        () => undefined,
+      )
+      .finally(() => (this.listening = undefined));
+    return this.listening;
   }
 
   /** Relays what waits now, and once more if kicked meanwhile. Never throws (a failure is retried at the next poll). */
@@ -93,6 +118,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.listening;
+    this.listener?.close();
     await this.running;
   }
 }

@@ -35,7 +35,7 @@ export {
   type AlertPage,
   type RecordFindingsResult,
 } from './repositories/alert.repository';
-export { addToOutbox, OutboxRepository, type OutboxEntry, type OutboxKind } from './repositories/outbox.repository';
+export { addToOutbox, OUTBOX_CHANNEL, OutboxRepository, type OutboxEntry, type OutboxKind, type OutboxListener } from './repositories/outbox.repository';
 export { ApiKeyRepository, type ApiKeyRevokeResult, type NewApiKey } from './repositories/api-key.repository';
 export { IngestKeyRepository, type NewIngestKey, type StoredIngestKey } from './repositories/ingest-key.repository';
 export { AuditLogRepository, type AuditFilter, type AuditPage, type NewAuditEntry } from './repositories/audit-log.repository';

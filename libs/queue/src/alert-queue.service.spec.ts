@@ -35,7 +35,7 @@ describe('AlertQueue', () => {
     await producer.enqueue([raise('a', 'm1'), raise('a', 'm2'), raise('a', 'm3')]);
     await producer.enqueue([raise('a', 'm4'), raise('a', 'm5'), raise('a', 'm6')]);
     await producer.enqueue([raise('b', 'm1')]);
-    await producer.enqueue([], [{ tenant_id: 'a', fingerprint: g1Fingerprint('a', 'm1'), cleared_at: new Date().toISOString() }]);
+    await producer.enqueue([], [{ tenant_id: 'a', fingerprint: g1Fingerprint('a', 'm1'), model_id: 'm1', rule_id: 'G1', scope: 'model', cleared_at: new Date().toISOString(), clear_for_ms: 0 }]);
     expect(queue.jobs().map((j) => [j.name, j.data.tenant_id, j.priority])).toEqual([
       [JOBS.raiseAlerts, 'a', undefined],
       [JOBS.raiseAlerts, 'a', 1],

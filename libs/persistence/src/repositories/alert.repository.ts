@@ -333,7 +333,7 @@ export class AlertRepository {
         );
       }
       await appendHistory(manager, history);
-      await addToOutbox(manager, changed);
+      await addToOutbox(manager, changed, false);
       return { recorded, held };
     });
   }

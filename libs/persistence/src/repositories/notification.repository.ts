@@ -82,6 +82,30 @@ const MATCHES = (m: string) => `(cardinality(${m}.severities) = 0 OR a.severity 
   AND (cardinality(${m}.model_ids) = 0 OR a.model_id = ANY(${m}.model_ids))
   AND (cardinality(${m}.rule_ids) = 0 OR a.rule_id = ANY(${m}.rule_ids))`;
 
+/**
+ * Inside the caller's transaction: the firing alerts of the tenant that the silence (in force at
+ * `now`) matches become silenced, each with its history entry. Returns their ids; alerts already
+ * silenced or not firing are left alone, so applying a silence twice changes nothing.
+ */
+export async function applySilenceIn(m: EntityManager, tenantId: string, silenceId: string, now: Date): Promise<string[]> {
+  // A CTE, because an UPDATE's RETURNING comes back from TypeORM as [rows, count].
+  const rows = await m.query<{ id: string; reason: string }[]>(
+    `WITH held AS (
+       UPDATE alerts a SET status = 'silenced', silenced_by = s.id, updated_at = now()
+         FROM silences s
+        WHERE s.tenant_id = $1 AND s.id = $2 AND s.starts_at <= $3 AND s.ends_at > $3
+          AND a.tenant_id = s.tenant_id AND a.status = 'firing' AND ${MATCHES('s')}
+        RETURNING a.id, s.reason)
+     SELECT id, reason FROM held`,
+    [tenantId, silenceId, now],
+  );
+  await appendHistory(
+    m,
+    rows.map((r) => ({ alertId: r.id, tenantId, action: 'silenced', by: SYSTEM, from: 'firing', to: 'silenced', comment: r.reason, details: { silence_id: silenceId } })),
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Largest number of alerts one group notification carries; the rest go in the next run, at once. */
 const GROUP_BATCH = 200;
 
@@ -305,24 +329,7 @@ export class NotificationRepository {
    * history). Returns their ids; none when the silence is not in force.
    */
   async applySilence(tenantId: string, silenceId: string, now: Date): Promise<string[]> {
-    return this.dataSource.transaction(async (m) => {
-      // A CTE, because an UPDATE's RETURNING comes back from TypeORM as [rows, count].
-      const rows = await m.query<{ id: string; reason: string }[]>(
-        `WITH held AS (
-           UPDATE alerts a SET status = 'silenced', silenced_by = s.id, updated_at = now()
-             FROM silences s
-            WHERE s.tenant_id = $1 AND s.id = $2 AND s.starts_at <= $3 AND s.ends_at > $3
-              AND a.tenant_id = s.tenant_id AND a.status = 'firing' AND ${MATCHES('s')}
-            RETURNING a.id, s.reason)
-         SELECT id, reason FROM held`,
-        [tenantId, silenceId, now],
-      );
-      await appendHistory(
-        m,
-        rows.map((r) => ({ alertId: r.id, tenantId, action: 'silenced', by: SYSTEM, from: 'firing', to: 'silenced', comment: r.reason, details: { silence_id: silenceId } })),
-      );
-      return rows.map((r) => r.id);
-    });
+    return this.dataSource.transaction((m) => applySilenceIn(m, tenantId, silenceId, now));
   }
 
   /**

@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+
+/**
+ * The PostgreSQL channel a change announces its outbox entries on (NOTIFY, delivered when the
+ * transaction commits), so a relay in another process takes them at once instead of at its next poll.
+ */
+export const OUTBOX_CHANNEL = 'kanshi_outbox';
+
+/** SQL that announces the outbox entries of the current transaction (delivered at its commit). */
+export const ANNOUNCE_OUTBOX_SQL = `SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
 
 /** What an outbox entry asks to schedule follow-ups for. */
 export type OutboxKind = 'alert' | 'silence';
@@ -11,14 +22,25 @@ export interface OutboxEntry {
   readonly subjectId: string;
 }
 
-/** Adds entries to the outbox inside the caller's transaction, so they commit with the change. */
-export async function addToOutbox(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
+/**
+ * Adds entries to the outbox inside the caller's transaction, so they commit with the change, and
+ * announces them to the relays ({@link OUTBOX_CHANNEL}) unless `announce` is false (the alert
+ * worker kicks its own relay after its sets: one NOTIFY per set would serialise its commits).
+ */
+export async function addToOutbox(manager: EntityManager, entries: readonly OutboxEntry[], announce = true): Promise<void> {
   if (entries.length === 0) return;
   await manager.query(
     `INSERT INTO alert_outbox (tenant_id, kind, subject_id)
      SELECT e.tenant_id, e.kind, e.subject_id FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id text, kind text, subject_id uuid)`,
     [JSON.stringify(entries.map((e) => ({ tenant_id: e.tenantId, kind: e.kind, subject_id: e.subjectId })))],
   );
+  if (announce) await manager.query(ANNOUNCE_OUTBOX_SQL);
+}
+
+/** A connection listening on {@link OUTBOX_CHANNEL}; `broken` once PostgreSQL dropped it. */
+export interface OutboxListener {
+  readonly broken: boolean;
+  close(): void;
 }
 
 /**
@@ -49,6 +71,41 @@ export class OutboxRepository {
       await manager.query(`DELETE FROM alert_outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+
+  /**
+   * Calls `onEntries` whenever another transaction commits outbox entries it announced, on a
+   * connection of its own taken from the pool (given back on `close`, or discarded once broken).
+   */
+  async listen(onEntries: () => void): Promise<OutboxListener> {
+    const [client, release] = (await (this.dataSource.driver as PostgresDriver).obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
+    let broken: Error | undefined;
+    const onNotification = (message: { channel: string }) => {
+      if (message.channel === OUTBOX_CHANNEL) onEntries();
+    };
+    const onError = (error: Error) => (broken ??= error);
+    client.on('notification', onNotification);
+    client.on('error', onError);
+    client.on('end', () => (broken ??= new Error('the listening connection ended')));
+    try {
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      release(error as Error);
+      throw error;
+    }
+    let closed = false;
+    return {
+      get broken() {
+        return broken !== undefined;
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        client.removeListener('notification', onNotification);
+        // A pooled connection must not keep listening: it is discarded rather than given back.
+        release(broken ?? new Error('outbox listener closed'));
+      },
+    };
   }
 
   /** Entries waiting (for health and tests). */

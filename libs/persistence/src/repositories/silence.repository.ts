@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SilenceEntity } from '../entities/silence.entity';
 import { InvalidCursorError, UUID } from './alert.repository';
-import { addToOutbox } from './outbox.repository';
+import { applySilenceIn } from './notification.repository';
+import { addToOutbox, OUTBOX_CHANNEL } from './outbox.repository';
 
 /** Where a silence stands at a moment: not started yet, in force, or over. */
 export const SILENCE_STATES = ['pending', 'active', 'expired'] as const;
@@ -54,10 +55,14 @@ export class SilenceRepository {
     return this.dataSource.getRepository(SilenceEntity);
   }
 
-  /** Stores the silence and, in the same transaction, its outbox entry (its reminder, end and matches follow). */
-  async create(tenantId: string, silence: NewSilence): Promise<SilenceEntity> {
+  /**
+   * Stores the silence and, in the same transaction, silences the firing alerts it matches when it
+   * is in force at `now`, and writes its outbox entry (its reminder and end follow).
+   */
+  async create(tenantId: string, silence: NewSilence, now: Date = new Date()): Promise<SilenceEntity> {
     return this.dataSource.transaction(async (manager) => {
       const created = await this.insert(manager, tenantId, silence);
+      await applySilenceIn(manager, tenantId, created.id, now);
       await addToOutbox(manager, [{ tenantId, kind: 'silence', subjectId: created.id }]);
       return created;
     });
@@ -148,10 +153,12 @@ export class SilenceRepository {
     );
   }
 
-  /** Runs the change (an UPDATE … RETURNING id, tenant_id) and, in the same statement, writes the outbox entry of a silence it changed. */
+  /** Runs the change (an UPDATE … RETURNING id, tenant_id) and, in the same statement, writes and announces the outbox entry of a silence it changed. */
   private async change(tenantId: string, id: string, sql: string, params: unknown[]): Promise<SilenceChangeResult> {
     const rows = await this.dataSource.query<{ id: string }[]>(
-      `WITH changed AS (${sql}) INSERT INTO alert_outbox (tenant_id, kind, subject_id) SELECT tenant_id, 'silence', id FROM changed RETURNING subject_id AS id`,
+      `WITH changed AS (${sql}),
+            queued AS (INSERT INTO alert_outbox (tenant_id, kind, subject_id) SELECT tenant_id, 'silence', id FROM changed RETURNING subject_id)
+       SELECT subject_id AS id, pg_notify('${OUTBOX_CHANNEL}', '') FROM queued`,
       params,
     );
     const silence = await this.repo.findOneBy({ tenantId, id });

@@ -5,8 +5,7 @@ import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@ka
 import { AppConfig, CONFIG_VARIABLES } from '@kanshi/config';
 import { ChannelRepository, NameTakenError, type ChannelRecord } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef, type FieldError } from '@kanshi/runtime';
-import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, CHANNEL_SECRET_DESCRIPTIONS, type ChannelKind } from '../channels/channel-config';
-import { OutboundGuard } from '../outbound/outbound-guard';
+import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, CHANNEL_SECRET_DESCRIPTIONS, OutboundGuard, type ChannelKind } from '@kanshi/alerting';
 import { actorOf } from './alerts.controller';
 
 /** A 400 in the shape `requestValidator` gives, for checks a schema cannot express. */

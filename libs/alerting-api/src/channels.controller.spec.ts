@@ -2,8 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import type { Principal } from '@kanshi/auth';
 import { loadConfig } from '@kanshi/config';
 import type { ChannelChanges, ChannelRecord, ChannelRepository, NewChannel } from '@kanshi/persistence';
-import { OutboundGuard, type ResolvedAddress } from '../outbound/outbound-guard';
-import { OutboundPolicy } from '../outbound/outbound-policy';
+import { OutboundGuard, OutboundPolicy, type ResolvedAddress } from '@kanshi/alerting';
 import { ChannelsController } from './channels.controller';
 
 const principal: Principal = { tenantId: 'tenant-a', keyId: '0123456789ab', keyName: 'admin key', roles: ['admin'] };

@@ -17,7 +17,6 @@ import {
   type OccurrenceBucket,
 } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, ApiQueryParams, requestValidator, schemaRef } from '@kanshi/runtime';
-import { AlertFollowUps } from '../alert-follow-ups.service';
 
 const listQuery = requestValidator(
   Type.Object(
@@ -150,7 +149,6 @@ export class AlertsController {
   constructor(
     private readonly alerts: AlertRepository,
     private readonly notifications: NotificationRepository,
-    private readonly followUps: AlertFollowUps,
   ) {}
 
   @Get()
@@ -286,8 +284,9 @@ export class AlertsController {
     const result = await this.alerts.apply(principal.tenantId, id, command, actorOf(principal));
     if (result.outcome === 'not-found') throw new NotFoundException(`No alert ${id}.`);
     if (result.outcome === 'conflict') throw new ConflictException({ message: `Cannot ${command.kind} alert ${id}: ${result.message}.`, status: result.status });
-    // A reopened alert is notified, escalated and clocked again; jobs already scheduled re-check the state when they run.
-    await this.followUps.settle(`a change of alert ${id}`, () => this.followUps.afterAlertChange(principal.tenantId, id));
+    // What follows (a reopened alert is notified, escalated and clocked again) is scheduled by the
+    // alert worker from the outbox entry committed with the change; jobs already scheduled
+    // re-check the state when they run.
     const history = await this.alerts.history(principal.tenantId, id);
     return { ...toAlertView(result.alert), history: history.map(toHistoryView) };
   }

@@ -12,7 +12,6 @@ import {
   type SilenceState,
 } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, ApiQueryParams, requestValidator, schemaRef, type FieldError } from '@kanshi/runtime';
-import { AlertFollowUps } from '../alert-follow-ups.service';
 import { actorOf } from './alerts.controller';
 import { invalidRequest } from './channels.controller';
 import { matcherSchemas, optional } from './routes.controller';
@@ -92,10 +91,8 @@ function endProblems(endsAt: Date, startsAt: Date, now: Date): FieldError[] {
 @UseGuards(ApiKeyGuard)
 @RequireRoles('admin', 'risk_officer', 'viewer')
 export class SilencesController {
-  constructor(
-    private readonly silences: SilenceRepository,
-    private readonly followUps: AlertFollowUps,
-  ) {}
+  /** Changes commit with their outbox entry: the alert worker applies the silence to the alerts it matches and schedules its reminder and end. */
+  constructor(private readonly silences: SilenceRepository) {}
 
   @Post()
   @RequireRoles('admin', 'risk_officer')
@@ -128,8 +125,7 @@ export class SilencesController {
       endsAt: new Date(input.ends_at),
       createdBy: actor,
       createdByName: actorName,
-    });
-    await this.followUps.settle(`silence ${silence.id}`, () => this.followUps.afterSilenceChange(principal.tenantId, silence, now));
+    }, now);
     return toSilenceView(silence, now);
   }
 
@@ -180,7 +176,7 @@ export class SilencesController {
       const problems = endProblems(endsAt, current.startsAt, now);
       if (problems.length > 0) throw invalidRequest(...problems);
     }
-    return this.changed(principal.tenantId, id, await this.silences.update(principal.tenantId, id, { endsAt, reason: input.reason }, now), now);
+    return this.changed(id, await this.silences.update(principal.tenantId, id, { endsAt, reason: input.reason }, now), now);
   }
 
   @Delete(':id')
@@ -191,17 +187,16 @@ export class SilencesController {
   @ApiProblemResponse(409, 'The silence has already expired.')
   async expire(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     const now = new Date();
-    return this.changed(principal.tenantId, id, await this.silences.expireNow(principal.tenantId, id, now), now);
+    return this.changed(id, await this.silences.expireNow(principal.tenantId, id, now), now);
   }
 
-  private async changed(tenantId: string, id: string, result: SilenceChangeResult, now: Date) {
+  private changed(id: string, result: SilenceChangeResult, now: Date) {
     switch (result.outcome) {
       case 'not-found':
         throw new NotFoundException(`No silence ${id}.`);
       case 'expired':
         throw this.expired(result.silence);
       case 'saved':
-        await this.followUps.settle(`silence ${result.silence.id}`, () => this.followUps.afterSilenceChange(tenantId, result.silence, now));
         return toSilenceView(result.silence, now);
     }
   }

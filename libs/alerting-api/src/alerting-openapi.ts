@@ -15,8 +15,7 @@ import {
   type SilenceEntity,
 } from '@kanshi/persistence';
 import type { JsonSchemaObject } from '@kanshi/runtime';
-import { ALERTING_SETTINGS_SCHEMA } from '../alerting-settings';
-import { CHANNEL_KINDS } from '../channels/channel-config';
+import { ALERTING_SETTINGS_SCHEMA, CHANNEL_KINDS } from '@kanshi/alerting';
 import { toAlertView, toHistoryView, toNotificationView, toOccurrenceView } from './alerts.controller';
 import { toChannelView } from './channels.controller';
 import { toRouteView } from './routes.controller';

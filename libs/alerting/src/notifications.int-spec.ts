@@ -3,12 +3,12 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import type { RaiseAlertJob, Severity } from '@kanshi/contracts';
+import { JOBS, QUEUES, type AlertClockJob, type EscalateAlertJob, type JobName, type QueueName, type RaiseAlertJob, type Severity, type SilenceTimerJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { AlertingSettingsRepository } from '@kanshi/persistence';
+import { AlertingSettingsRepository, SilenceRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
-import { AlertQueue, BullJobQueue } from '@kanshi/queue';
+import { AlertQueue, BullJobQueue, QueueInspector, type JobRecord } from '@kanshi/queue';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from './alerting-settings';
 import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
 import { createWorkerTestApp } from './worker-test-app';
@@ -63,6 +63,15 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   let producer: AlertQueue;
   let producerJobs: BullJobQueue;
   const receivers: Receiver[] = [];
+  const queues = new QueueInspector(config.values.redisUrl, prefix);
+
+  /** Waits for the delayed job of `name` whose payload `match` picks, as the worker scheduled it. */
+  const delayedJob = <T>(queue: QueueName, name: JobName, match: (data: T) => boolean) =>
+    waitFor(`a delayed ${name}`, async () => (await queues.jobs(queue, ['delayed'])).find((j) => j.name === name && match(j.data as T)));
+  /** Runs a delayed job now, as its time would: the schedule is the planner's (unit-tested with a fake clock); this tests the wiring. */
+  const runNow = async (queue: QueueName, job: JobRecord) => expect(await queues.promote(queue, job.id)).toBe(true);
+  /** Within the few milliseconds between planning a delay and BullMQ stamping the job. */
+  const expectDueAround = async (queue: QueueName, job: JobRecord, at: number) => expect(Math.abs((await queues.dueAt(queue, job.id)) ?? 0) - at).toBeLessThan(5000);
 
   async function startWorker(): Promise<void> {
     ({ app, dataSource } = await createWorkerTestApp(config));
@@ -78,6 +87,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   afterAll(async () => {
     await app.close();
     await producerJobs.close();
+    await queues.close();
     await Promise.all(receivers.map((r) => r.stop()));
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
@@ -129,11 +139,20 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
 
   it('groups alerts raised within the group wait into one signed notification per channel, and repeats a still-firing alert', async () => {
     const receiver = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '2500ms', repeat_interval: '3s', ack_sla: null } } }, [{ receiver }]);
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '1h', repeat_interval: '1h', ack_sla: null } } }, [{ receiver }]);
     const first = job(tenantId, 'model-g');
     const second = job(tenantId, 'model-g', 'high', { fingerprint: 'other-scope', scope: 'feature:age', rule_id: 'F7' });
     await producer.enqueue([first]);
+    await alertOf(tenantId, 'model-g');
     await producer.enqueue([second]);
+    await waitFor('both alerts', async () => ((await dataSource.query<unknown[]>(`SELECT id FROM alerts WHERE tenant_id = $1`, [tenantId])).length === 2 ? true : undefined));
+
+    // One group run for both, an hour after the first asked for it.
+    const isTenant = (d: { tenant_id: string }) => d.tenant_id === tenantId;
+    const run = await delayedJob(QUEUES.notifications, JOBS.notifyGroup, isTenant);
+    expect((await queues.jobs(QUEUES.notifications, ['delayed'])).filter((j) => j.name === JOBS.notifyGroup && isTenant(j.data as { tenant_id: string }))).toHaveLength(1);
+    expect(((await queues.dueAt(QUEUES.notifications, run.id)) ?? 0) - Date.now()).toBeGreaterThan(3_500_000);
+    await runNow(QUEUES.notifications, run);
 
     const [message] = await waitFor('the grouped notification', sync(() => (receiver.received.length >= 1 ? receiver.received : undefined)));
     const alerts = await dataSource.query<{ id: string }[]>(`SELECT id FROM alerts WHERE tenant_id = $1 ORDER BY id`, [tenantId]);
@@ -145,8 +164,12 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     expect(verifySignature(SECRET, String(message?.headers[SIGNATURE_HEADER.toLowerCase()]), message?.body ?? '')).toBe(true);
     expect(verifySignature('another-secret-0123456789', String(message?.headers[SIGNATURE_HEADER.toLowerCase()]), message?.body ?? '')).toBe(false);
 
-    // Still firing, unacknowledged: notified again after the repeat interval, marked as a repeat.
-    const repeat = await waitFor('the repeat', sync(() => receiver.received[1]), 10_000);
+    // Still firing, unacknowledged: the group's next run is queued at the repeat interval. Two
+    // hours on (the rows' notification time moved back), that run notifies both again as repeats.
+    const next = await delayedJob(QUEUES.notifications, JOBS.notifyGroup, isTenant);
+    await dataSource.query(`UPDATE alerts SET notified_at = notified_at - interval '2 hours' WHERE tenant_id = $1`, [tenantId]);
+    await runNow(QUEUES.notifications, next);
+    const repeat = await waitFor('the repeat', sync(() => receiver.received[1]));
     expect(repeat.json.alerts.every((a) => a.repeat)).toBe(true);
     expect(receiver.received).toHaveLength(2);
   });
@@ -240,30 +263,37 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   it('escalates an alert nobody acknowledged within the SLA to the next level, and not an acknowledged one', async () => {
     const first = new Receiver();
     const second = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: '1500ms' } }, max_escalation_level: 1 }, [
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: '1h' } }, max_escalation_level: 1 }, [
       { receiver: first },
       { receiver: second, level: 1 },
     ]);
     await producer.enqueue([job(tenantId, 'model-e'), job(tenantId, 'model-acked')]);
     const acked = await alertOf(tenantId, 'model-acked');
-    await dataSource.query(`UPDATE alerts SET status = 'acknowledged', acknowledged_at = now() WHERE id = $1`, [acked.id]);
     const alert = await alertOf(tenantId, 'model-e');
+    const escalationOf = (alertId: string) => delayedJob<EscalateAlertJob>(QUEUES.escalations, JOBS.escalateAlert, (d) => d.alert_id === alertId);
+    const [unacked, ackedJob] = [await escalationOf(alert.id), await escalationOf(acked.id)];
+    // Due one SLA after the alert opened.
+    const [opened] = await dataSource.query<{ opened_at: Date }[]>(`SELECT opened_at FROM alerts WHERE id = $1`, [alert.id]);
+    await expectDueAround(QUEUES.escalations, unacked, (opened?.opened_at.getTime() ?? 0) + 3_600_000);
+    await dataSource.query(`UPDATE alerts SET status = 'acknowledged', acknowledged_at = now() WHERE id = $1`, [acked.id]);
 
-    const escalation = await waitFor('the escalation', sync(() => second.received[0]), 10_000);
+    await runNow(QUEUES.escalations, unacked);
+    await runNow(QUEUES.escalations, ackedJob);
+    const escalation = await waitFor('the escalation', sync(() => second.received[0]));
     expect(escalation.json).toMatchObject({ kind: 'escalation', level: 1 });
     expect(escalation.json.alerts.map((a) => a.id)).toEqual([alert.id]);
     expect((await alertOf(tenantId, 'model-e')).escalation_level).toBe(1);
     expect((await historyOf(alert.id)).map((h) => h.action)).toContain('escalated');
-    // The first level heard of both alerts when they fired; only the unacknowledged one escalated.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The acknowledged alert's escalation ran too, and changed nothing.
+    await waitFor('the acknowledged alert’s escalation job', async () => ((await queues.state(QUEUES.escalations, ackedJob.id)) === 'completed' ? true : undefined));
     expect(second.received).toHaveLength(1);
     expect((await alertOf(tenantId, 'model-acked')).escalation_level).toBe(0);
   });
 
   it('records a silenced alert without notifying it, reminds before the silence ends, and notifies once it has ended', async () => {
     const receiver = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } }, silence_reminder: '2s' }, [{ receiver }]);
-    const endsAt = new Date(Date.now() + 4000);
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: null } }, silence_reminder: '30m' }, [{ receiver }]);
+    const endsAt = new Date(Date.now() + 3_600_000);
     const [silence] = await dataSource.query<{ id: string; starts_at: Date; ends_at: Date }[]>(
       `INSERT INTO silences (tenant_id, rule_ids, reason, starts_at, ends_at, created_by) VALUES ($1, '{G1}', 'maintenance', now(), $2, 'test') RETURNING id, starts_at, ends_at`,
       [tenantId, endsAt],
@@ -279,13 +309,17 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     const [suppressed] = await dataSource.query<{ status: string; silence_id: string }[]>(`SELECT status, silence_id FROM notifications WHERE tenant_id = $1`, [tenantId]);
     expect(suppressed).toEqual({ status: 'suppressed', silence_id: silence.id });
 
-    const reminder = await waitFor('the silence reminder', sync(() => receiver.received[0]), 10_000);
+    // The reminder is due half an hour before the end.
+    const remind = await delayedJob<SilenceTimerJob>(QUEUES.escalations, JOBS.remindSilence, (d) => d.silence_id === silence.id);
+    await expectDueAround(QUEUES.escalations, remind, endsAt.getTime() - 1_800_000);
+    await runNow(QUEUES.escalations, remind);
+    const reminder = await waitFor('the silence reminder', sync(() => receiver.received[0]));
     expect(reminder.json).toMatchObject({ kind: 'silence_expiring', silence: { id: silence.id } });
     expect(reminder.json.alerts.map((a) => a.id)).toEqual([alert.id]);
-    expect(Date.now()).toBeLessThan(endsAt.getTime());
 
-    const fired = await waitFor('the notification after the silence', sync(() => receiver.received[1]), 10_000);
-    expect(Date.now()).toBeGreaterThanOrEqual(endsAt.getTime());
+    // Ended early, as the API ends it: the alert fires again and is notified.
+    expect((await app.get(SilenceRepository).expireNow(tenantId, silence.id)).outcome).toBe('saved');
+    const fired = await waitFor('the notification after the silence', sync(() => receiver.received[1]));
     expect(fired.json).toMatchObject({ kind: 'firing' });
     expect(fired.json.alerts.map((a) => a.id)).toEqual([alert.id]);
     expect((await alertOf(tenantId, 'model-s')).status).toBe('firing');
@@ -294,19 +328,22 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
 
   it('reminds at the set point before a regulatory deadline and raises the alert to critical when it passes', async () => {
     const receiver = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['2s'] }, [{ receiver }]);
-    const dueAt = new Date(Date.now() + 4000);
+    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['30m'] }, [{ receiver }]);
+    const dueAt = new Date(Date.now() + 3_600_000);
     await producer.enqueue([job(tenantId, 'model-c', 'medium', { due_at: dueAt.toISOString() })]);
     const alert = await alertOf(tenantId, 'model-c');
+    const clockJob = (point: AlertClockJob['point']) => delayedJob<AlertClockJob>(QUEUES.escalations, JOBS.alertClock, (d) => d.alert_id === alert.id && d.point === point);
 
-    const reminder = await waitFor('the reminder', sync(() => receiver.received.find((r) => r.json.kind === 'reminder')), 10_000);
-    const remindedAt = Date.now();
-    expect(remindedAt).toBeGreaterThanOrEqual(dueAt.getTime() - 2000);
-    expect(remindedAt).toBeLessThan(dueAt.getTime());
+    const remind = await clockJob('reminder');
+    await expectDueAround(QUEUES.escalations, remind, dueAt.getTime() - 1_800_000);
+    await runNow(QUEUES.escalations, remind);
+    const reminder = await waitFor('the reminder', sync(() => receiver.received.find((r) => r.json.kind === 'reminder')));
     expect(reminder.json.alerts.map((a) => a.id)).toEqual([alert.id]);
 
-    const missed = await waitFor('the missed deadline', sync(() => receiver.received.find((r) => r.json.kind === 'deadline_missed')), 10_000);
-    expect(Date.now()).toBeGreaterThanOrEqual(dueAt.getTime());
+    const deadline = await clockJob('deadline');
+    await expectDueAround(QUEUES.escalations, deadline, dueAt.getTime());
+    await runNow(QUEUES.escalations, deadline);
+    const missed = await waitFor('the missed deadline', sync(() => receiver.received.find((r) => r.json.kind === 'deadline_missed')));
     expect(missed.json.alerts.map((a) => a.id)).toEqual([alert.id]);
     expect((await alertOf(tenantId, 'model-c')).severity).toBe('critical');
     const actions = (await historyOf(alert.id)).map((h) => h.action);
@@ -316,19 +353,21 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   it('escalates on time across a worker restart: the delayed job waits in Redis, not in the worker', async () => {
     const first = new Receiver();
     const second = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: '2s' } }, max_escalation_level: 1 }, [
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '100ms', ack_sla: '1h' } }, max_escalation_level: 1 }, [
       { receiver: first },
       { receiver: second, level: 1 },
     ]);
     await producer.enqueue([job(tenantId, 'model-restart')]);
     const alert = await alertOf(tenantId, 'model-restart');
     await waitFor('the first notification', sync(() => first.received[0]));
+    const escalate = await delayedJob<EscalateAlertJob>(QUEUES.escalations, JOBS.escalateAlert, (d) => d.alert_id === alert.id);
     await app.close();
     // The escalation falls due while no worker runs.
-    await new Promise((r) => setTimeout(r, 2500));
+    await runNow(QUEUES.escalations, escalate);
+    expect(await queues.state(QUEUES.escalations, escalate.id)).toBe('waiting');
     expect(second.received).toHaveLength(0);
     await startWorker();
-    const escalation = await waitFor('the escalation after the restart', sync(() => second.received[0]), 10_000);
+    const escalation = await waitFor('the escalation after the restart', sync(() => second.received[0]));
     expect(escalation.json).toMatchObject({ kind: 'escalation', level: 1 });
     expect(escalation.json.alerts.map((a) => a.id)).toEqual([alert.id]);
   });

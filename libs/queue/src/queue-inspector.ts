@@ -20,8 +20,9 @@ export interface JobRecord {
 }
 
 /**
- * Reads the queues of one prefix, for operations, tests and the bench: counts by state, the
- * jobs themselves, and the removal of a prefix's queues. Never adds or runs a job.
+ * Reads the queues of one prefix, for operations, tests and the bench: counts by state and the
+ * jobs themselves. Never adds a job; `promote` is its one change, an operator's (and a test's)
+ * way to make a delayed job due now instead of waiting for it.
  */
 export class QueueInspector {
   private readonly connection: Redis;
@@ -57,6 +58,14 @@ export class QueueInspector {
     const score = await this.connection.zscore(`${this.queue(queue).qualifiedName}:delayed`, id);
     // BullMQ orders delayed jobs by (due time << 12) plus a counter.
     return score === null ? undefined : Math.floor(Number(score) / 0x1000);
+  }
+
+  /** Makes a delayed job due now (its handler runs as it would have at its time); false when the queue holds no such delayed job. */
+  async promote(queue: QueueName, id: string): Promise<boolean> {
+    const job = (await this.queue(queue).getJob(id)) as Job | undefined;
+    if (!job || (await job.getState()) !== 'delayed') return false;
+    await job.promote();
+    return true;
   }
 
   async close(): Promise<void> {

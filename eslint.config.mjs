@@ -130,6 +130,24 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [bullmq], patterns: [{ group: ['@kanshi/*/*', '**/libs/**'], message: deepImport.message }] }] },
   },
   {
+    // The alerting core decides (state machine, routing and silences, findings, follow-ups) and
+    // does nothing else: no framework, no database, no queue, so it unit-tests with a fake clock.
+    files: ['libs/alerting-core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [bullmq],
+          patterns: [
+            deepImport,
+            { regex: '^@kanshi/(?!contracts$|alerting-core$)', message: 'The alerting core depends on @kanshi/contracts only.' },
+            { regex: '^(@nestjs/|typeorm|pg$|ioredis|bullmq|node:)', message: 'The alerting core is pure: no framework, database, queue or I/O.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The API's alert endpoints commit changes with their outbox entries; the worker schedules.
     files: ['libs/alerting-api/**/*.ts'],
     rules: {

@@ -1,8 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { SECTORS, SEVERITIES } from '@kanshi/contracts';
+import { ALERT_ACTIONS, ALERT_STATUSES, ALERTING_SETTINGS_SCHEMA } from '@kanshi/alerting-core';
 import {
-  ALERT_ACTIONS,
-  ALERT_STATUSES,
   NOTIFICATION_STATUSES,
   OCCURRENCE_BUCKETS,
   SILENCE_STATES,
@@ -15,7 +14,7 @@ import {
   type SilenceEntity,
 } from '@kanshi/persistence';
 import type { JsonSchemaObject } from '@kanshi/runtime';
-import { ALERTING_SETTINGS_SCHEMA, CHANNEL_KINDS } from '@kanshi/alerting';
+import { CHANNEL_KINDS } from '@kanshi/alerting';
 import { toAlertView, toHistoryView, toNotificationView, toOccurrenceView } from './alerts.controller';
 import { toChannelView } from './channels.controller';
 import { toRouteView } from './routes.controller';

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { AlertingSettingsRepository } from '@kanshi/persistence';
 import { ApiProblemResponse, openApiSchema, requestValidator, schemaRef } from '@kanshi/runtime';
-import { ALERTING_SETTINGS_PATCH_SCHEMA, alertingSettingsProblems, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings } from '@kanshi/alerting';
+import { ALERTING_SETTINGS_PATCH_SCHEMA, alertingSettingsProblems, DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettings } from '@kanshi/alerting-core';
 import { actorOf } from './alerts.controller';
 import { invalidRequest } from './channels.controller';
 

@@ -3,13 +3,12 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@kanshi/contracts';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
+import { ALERT_STATUSES, type AlertCommand } from '@kanshi/alerting-core';
 import {
-  ALERT_STATUSES,
   AlertRepository,
   InvalidCursorError,
   OCCURRENCE_BUCKETS,
   type AlertActor,
-  type AlertCommand,
   type AlertEntity,
   type AlertHistoryEntity,
   NotificationRepository,

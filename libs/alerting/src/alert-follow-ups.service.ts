@@ -10,8 +10,7 @@ import {
 } from '@kanshi/contracts';
 import { AlertingSettingsRepository, NotificationRepository, type PendingDelivery } from '@kanshi/persistence';
 import { JobQueue, type QueuedJob } from '@kanshi/queue';
-import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, settingMs, type AlertingSettings } from './alerting-settings';
-import { planFollowUps, type GroupRunWanted } from './follow-up-plan';
+import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, planFollowUps, settingMs, type AlertingSettings, type GroupRunWanted } from '@kanshi/alerting-core';
 
 /** A tenant's changed settings reach the worker within this time. */
 const SETTINGS_TTL_MS = 2000;

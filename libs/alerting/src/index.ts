@@ -1,15 +1,5 @@
 export { AlertingModule, OUTBOUND_GUARD } from './alerting.module';
 export { AlertFollowUps } from './alert-follow-ups.service';
-export {
-  ALERTING_SETTINGS_PATCH_SCHEMA,
-  ALERTING_SETTINGS_SCHEMA,
-  alertingSettingsProblems,
-  DEFAULT_ALERTING_SETTINGS,
-  mergeAlertingSettings,
-  settingMs,
-  type AlertingSettings,
-  type AlertingSettingsPatch,
-} from './alerting-settings';
 export { toNotificationMessage } from './jobs/deliver-notification.job';
 export {
   CHANNEL_CONFIG_SCHEMAS,

@@ -9,7 +9,7 @@ import { AlertingSettingsRepository, SilenceRepository } from '@kanshi/persisten
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
 import { AlertQueue, BullJobQueue, QueueInspector, type JobRecord } from '@kanshi/queue';
-import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from './alerting-settings';
+import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting-core';
 import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
 import { createWorkerTestApp } from './worker-test-app';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECTORS, SEVERITIES } from '@kanshi/contracts';
-import { ALERT_STATUSES } from '@kanshi/persistence';
+import { ALERT_STATUSES } from '@kanshi/alerting-core';
 import { BUILT_IN_SECTOR_MODULES } from '@kanshi/policy-catalog';
 import { getSectorModuleOptions } from '@kanshi/policy-sdk';
 // The browser code's pure parts, tested here under Node (they touch no DOM).

@@ -1,10 +1,9 @@
 export { createDataSource, dataSourceOptions, ENTITIES, MIGRATIONS } from './data-source';
 export { dropDatabase, ensureDatabase, migrate, postgresHealthCheck } from './database-admin';
 export { APPEND_ONLY_FUNCTION, appendOnlyTables, AppRoleError, appRoleProblems, grantAppRole, type AppRoleGrants } from './database-roles';
-export { ALERT_STATUSES, AlertEntity, type AlertStatus } from './entities/alert.entity';
+export { AlertEntity } from './entities/alert.entity';
 export { AlertFindingEntity } from './entities/alert-finding.entity';
-export { ALERT_ACTIONS, AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from './entities/alert-history.entity';
-export { planTransition, type AlertCommand, type AlertLifecycleState, type TransitionPlan } from './repositories/alert-transitions';
+export { AlertHistoryEntity } from './entities/alert-history.entity';
 export { ApiKeyEntity } from './entities/api-key.entity';
 export { AuditLogEntity } from './entities/audit-log.entity';
 export { AlertingSettingsEntity } from './entities/alerting-settings.entity';
@@ -19,7 +18,6 @@ export { ModelEntity } from './entities/model.entity';
 export { PolicyOverrideEntity } from './entities/policy-override.entity';
 export { TenantEntity } from './entities/tenant.entity';
 export { PersistenceModule } from './persistence.module';
-export { ALERT_EVIDENCE_SAMPLE, mergeRaises, planFindings, type FindingsPlan, type FreshFinding, type LockedAlert } from './repositories/finding-plan';
 export {
   AlertRepository,
   InvalidCursorError,
@@ -63,23 +61,11 @@ export {
 } from './repositories/silence.repository';
 export {
   NotificationRepository,
-  type AlertFollowUpState,
   type DeliveryTarget,
   type NotificationRecord,
   type PendingDelivery,
   type TimedOutcome,
 } from './repositories/notification.repository';
-export {
-  channelsFor,
-  matchesAlert,
-  planNotifications,
-  silenceFor,
-  type AlertMatchers,
-  type PlannedNotification,
-  type RoutableAlert,
-  type RouteRule,
-  type SilenceRule,
-} from './repositories/notification-plan';
 export {
   ModelRepository,
   toModelProfile,

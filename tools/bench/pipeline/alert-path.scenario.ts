@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting';
+import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting-core';
 import { AppConfig } from '@kanshi/config';
 import { alertFingerprint, findingId, QUEUES, type RaiseAlertJob } from '@kanshi/contracts';
 import { AlertingSettingsRepository, createDataSource, TenantRepository } from '@kanshi/persistence';

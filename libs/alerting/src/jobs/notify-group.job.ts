@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, notificationGroupKey, type NotifyGroupJob } from '@kanshi/contracts';
 import { NotificationRepository } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
-import { settingMs } from '../alerting-settings';
+import { settingMs } from '@kanshi/alerting-core';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /**

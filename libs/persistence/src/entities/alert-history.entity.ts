@@ -1,26 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { AlertStatus } from './alert.entity';
-
-/** What can happen to an alert; each is one row of its history. */
-export const ALERT_ACTIONS = [
-  'created',
-  'occurrence',
-  'severity_raised',
-  'acknowledged',
-  'assigned',
-  'commented',
-  'escalated',
-  'silenced',
-  'unsilenced',
-  'resolved',
-  'reopened',
-  'reminded',
-  'deadline_missed',
-] as const;
-export type AlertAction = (typeof ALERT_ACTIONS)[number];
-
-/** The actor of changes Kanshi makes itself (new findings, auto-resolve, escalation). */
-export const SYSTEM_ACTOR = 'kanshi';
+import type { AlertAction, AlertStatus } from '@kanshi/alerting-core';
 
 /** One change of an alert: append-only (the database refuses updates and deletes). */
 @Entity({ name: 'alert_history' })

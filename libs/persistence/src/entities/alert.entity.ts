@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import type { AlertStatus } from '@kanshi/alerting-core';
 
-export const ALERT_STATUSES = ['firing', 'acknowledged', 'resolved', 'silenced'] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** One alert per fingerprint (tenant + model + rule + scope); repeated findings update it. */
 @Entity({ name: 'alerts' })

@@ -3,7 +3,7 @@ import { loadConfig } from '@kanshi/config';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
 import { AlertRepository, SYSTEM, type AlertActor } from './alert.repository';
-import { ALERT_EVIDENCE_SAMPLE } from './finding-plan';
+import { ALERT_EVIDENCE_SAMPLE } from '@kanshi/alerting-core';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
 const alerts = new AlertRepository(dataSource);

@@ -1,10 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { maxSeverity, type ClearAlertJob, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
-import { AlertHistoryEntity, SYSTEM_ACTOR, type AlertAction } from '../entities/alert-history.entity';
-import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
-import { planTransition, type AlertCommand } from './alert-transitions';
-import { ALERT_EVIDENCE_SAMPLE, mergeRaises, planFindings, type FindingsUpdate, type FreshFinding } from './finding-plan';
+import {
+  ALERT_EVIDENCE_SAMPLE,
+  mergeRaises,
+  planFindings,
+  planTransition,
+  SYSTEM_ACTOR,
+  type AlertAction,
+  type AlertCommand,
+  type AlertStatus,
+  type FindingsUpdate,
+  type FreshFinding,
+} from '@kanshi/alerting-core';
+import { AlertHistoryEntity } from '../entities/alert-history.entity';
+import { AlertEntity } from '../entities/alert.entity';
 import { addToOutbox, type OutboxEntry } from './outbox.repository';
 
 

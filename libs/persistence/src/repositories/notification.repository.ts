@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AlertClockJob, EscalateAlertJob, SilenceTimerJob } from '@kanshi/contracts';
 import { SecretBox, SecretOpenError } from '@kanshi/secrets';
-import { AlertEntity, type AlertStatus } from '../entities/alert.entity';
+import { planNotifications, type AlertFollowUpState, type AlertStatus, type RoutableAlert, type RouteRule, type SilenceRule } from '@kanshi/alerting-core';
+import { AlertEntity } from '../entities/alert.entity';
 import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { SilenceEntity } from '../entities/silence.entity';
 import { appendHistory, SYSTEM, UUID, type HistoryEntry } from './alert.repository';
 import { openChannelConfig, revealChannelValue } from './channel-secrets';
-import { planNotifications, type RoutableAlert, type RouteRule, type SilenceRule } from './notification-plan';
 
 /** A stored notification waiting to be sent, with its channel's retry settings. */
 export interface PendingDelivery {
@@ -18,19 +18,6 @@ export interface PendingDelivery {
   readonly channelConfig: Readonly<Record<string, unknown>>;
 }
 
-/** The fields of an alert that decide what follows a change: notification, escalation, clocks. */
-export interface AlertFollowUpState {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly modelId: string;
-  readonly status: AlertStatus;
-  readonly severity: string;
-  readonly openedAt: Date;
-  readonly notifiedAt: Date | null;
-  readonly notifiedSeverity: string | null;
-  readonly escalationLevel: number;
-  readonly dueAt: Date | null;
-}
 
 /**
  * Everything a sender needs for one notification. The channel's secret and URL are in it,

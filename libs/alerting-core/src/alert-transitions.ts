@@ -1,5 +1,4 @@
-import type { AlertAction } from '../entities/alert-history.entity';
-import type { AlertStatus } from '../entities/alert.entity';
+import type { AlertAction, AlertStatus } from './alert-state';
 
 /** What a risk officer (or Kanshi itself) asks of an alert. */
 export type AlertCommand =

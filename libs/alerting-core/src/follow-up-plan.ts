@@ -1,7 +1,20 @@
 import { alertClockJobId, escalateAlertJobId, JOBS, notificationGroupKey, type AlertClockJob, type EscalateAlertJob, type NotifyGroupJob, type Severity } from '@kanshi/contracts';
-import type { AlertFollowUpState } from '@kanshi/persistence';
-import type { QueuedJobOf } from '@kanshi/queue';
+import type { AlertStatus } from './alert-state';
 import { settingMs, type AlertingSettings } from './alerting-settings';
+
+/** What the follow-ups of an alert are decided from: its stored state. */
+export interface AlertFollowUpState {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly status: AlertStatus;
+  readonly severity: string;
+  readonly openedAt: Date;
+  readonly notifiedAt: Date | null;
+  readonly notifiedSeverity: string | null;
+  readonly escalationLevel: number;
+  readonly dueAt: Date | null;
+}
 
 /** A run of a notification group an alert asks for, at `runAt` at the latest. */
 export interface GroupRunWanted {
@@ -10,8 +23,10 @@ export interface GroupRunWanted {
   readonly runAt: Date;
 }
 
-/** A timed job for the `escalations` queue (its id is derived from the state it serves). */
-export type TimedJobWanted = QueuedJobOf<typeof JOBS.escalateAlert> | QueuedJobOf<typeof JOBS.alertClock>;
+/** A timed job for the `escalations` queue (its id is derived from the state it serves), as the queue layer takes it. */
+export type TimedJobWanted =
+  | { readonly name: typeof JOBS.escalateAlert; readonly data: EscalateAlertJob; readonly id: string; readonly delayMs: number }
+  | { readonly name: typeof JOBS.alertClock; readonly data: AlertClockJob; readonly id: string; readonly delayMs: number };
 
 /** Everything the stored state of some alerts calls for. */
 export interface FollowUpPlan {

@@ -1,7 +1,6 @@
 import { JOBS, type EscalateAlertJob } from '@kanshi/contracts';
-import type { AlertFollowUpState } from '@kanshi/persistence';
 import { DEFAULT_ALERTING_SETTINGS } from './alerting-settings';
-import { planFollowUps } from './follow-up-plan';
+import { planFollowUps, type AlertFollowUpState } from './follow-up-plan';
 
 describe('planFollowUps (pure: stored state, settings, now)', () => {
   const NOW = new Date('2026-12-07T10:00:00Z');

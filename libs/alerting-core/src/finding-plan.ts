@@ -1,6 +1,5 @@
 import { maxSeverity, severityRank, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
-import type { AlertAction } from '../entities/alert-history.entity';
-import type { AlertStatus } from '../entities/alert.entity';
+import type { AlertAction, AlertStatus } from './alert-state';
 
 /** How many evidence event ids an alert keeps inline; all of them stay in `alert_findings`. */
 export const ALERT_EVIDENCE_SAMPLE = 20;

@@ -1,4 +1,4 @@
-import type { AlertStatus } from '../entities/alert.entity';
+import type { AlertStatus } from './alert-state';
 import { planTransition, type AlertCommand } from './alert-transitions';
 
 const NOW = new Date('2026-11-24T09:00:00Z');

@@ -1,7 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DURATION_PATTERN, parseDurationMs, SEVERITIES } from '@kanshi/contracts';
-import type { FieldError } from '@kanshi/runtime';
+
+/** A field of a settings patch that cannot be taken, and why (the API answers it as a field error). */
+export interface SettingsProblem {
+  readonly field: string;
+  readonly message: string;
+}
 
 /**
  * The shortest and longest each duration of the settings may be (docs/notifications.md).
@@ -102,7 +107,7 @@ export function mergeAlertingSettings(base: AlertingSettings, patch: AlertingSet
 }
 
 /** The problem with one duration against its limits, if any. */
-function durationProblem(field: string, limits: { readonly min: string; readonly max: string }, value: string): FieldError[] {
+function durationProblem(field: string, limits: { readonly min: string; readonly max: string }, value: string): SettingsProblem[] {
   const ms = parseDurationMs(value);
   if (ms === undefined) return [];
   if (ms < settingMs(limits.min)) return [{ field, message: `must be at least ${limits.min} (got ${value})` }];
@@ -114,8 +119,8 @@ function durationProblem(field: string, limits: { readonly min: string; readonly
  * Durations of a settings change (already shaped by the patch schema) outside
  * {@link DURATION_LIMITS}, each named by its field, with its minimum or maximum.
  */
-export function alertingSettingsProblems(patch: AlertingSettingsPatch): FieldError[] {
-  const problems: FieldError[] = [];
+export function alertingSettingsProblems(patch: AlertingSettingsPatch): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
   for (const severity of SEVERITIES) {
     const policy = patch.severities?.[severity];
     if (!policy) continue;

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@kanshi/contracts';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
-import { ALERT_STATUSES, type AlertCommand } from '@kanshi/alerting-core';
+import { ALERT_STATUSES, type HumanCommand } from '@kanshi/alerting-core';
 import {
   AlertRepository,
   InvalidCursorError,
@@ -279,7 +279,7 @@ export class AlertsController {
     return this.apply(principal, id, { kind: 'reopen', comment });
   }
 
-  private async apply(principal: Principal, id: string, command: AlertCommand) {
+  private async apply(principal: Principal, id: string, command: HumanCommand) {
     const result = await this.alerts.apply(principal.tenantId, id, command, actorOf(principal));
     if (result.outcome === 'not-found') throw new NotFoundException(`No alert ${id}.`);
     if (result.outcome === 'conflict') throw new ConflictException({ message: `Cannot ${command.kind} alert ${id}: ${result.message}.`, status: result.status });

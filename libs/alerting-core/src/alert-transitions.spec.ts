@@ -1,5 +1,5 @@
 import type { AlertStatus } from './alert-state';
-import { planTransition, type AlertCommand } from './alert-transitions';
+import { planTransition, REOPENED_SET, type AlertCommand } from './alert-transitions';
 
 const NOW = new Date('2026-11-24T09:00:00Z');
 const STATUSES: AlertStatus[] = ['firing', 'acknowledged', 'silenced', 'resolved'];
@@ -16,6 +16,9 @@ describe('planTransition', () => {
     ['comment', { kind: 'comment', comment: 'note' }, ['firing', 'acknowledged', 'silenced', 'resolved']],
     ['resolve', { kind: 'resolve' }, ['resolved', 'resolved', 'resolved', 'conflict']],
     ['reopen', { kind: 'reopen' }, ['conflict', 'conflict', 'conflict', 'firing']],
+    ['silence', { kind: 'silence', silenceId: 's1' }, ['silenced', 'conflict', 'conflict', 'conflict']],
+    ['unsilence', { kind: 'unsilence', silenceId: 's1' }, ['conflict', 'conflict', 'firing', 'conflict']],
+    ['auto-resolve', { kind: 'auto-resolve', comment: 'clear', details: {} }, ['resolved', 'resolved', 'resolved', 'conflict']],
   ])('%s from firing, acknowledged, silenced, resolved', (_, command, expected) => {
     expect(STATUSES.map((status) => outcome(status, command))).toEqual(expected);
   });
@@ -39,5 +42,32 @@ describe('planTransition', () => {
       ok: false,
       conflict: 'the alert is acknowledged, not resolved; only a resolved alert can be reopened',
     });
+  });
+
+  it('holds a firing alert by a silence and releases it when that silence ends, to another silence that still matches it if any', () => {
+    expect(planTransition({ status: 'firing', assignee: null }, { kind: 'silence', silenceId: 's1' }, NOW)).toEqual({
+      ok: true,
+      action: 'silenced',
+      to: 'silenced',
+      set: { silenced_by: 's1' },
+      details: { silence_id: 's1' },
+    });
+    const held = { status: 'silenced' as const, assignee: null, silencedBy: 's1' };
+    expect(planTransition(held, { kind: 'unsilence', silenceId: 's1' }, NOW)).toMatchObject({ action: 'unsilenced', to: 'firing', set: { silenced_by: null } });
+    // Still matched by another silence: it stays silenced, now held by that one, and the history does not move.
+    expect(planTransition(held, { kind: 'unsilence', silenceId: 's1', heldBy: 's2' }, NOW)).toEqual({ ok: true, action: null, to: 'silenced', set: { silenced_by: 's2' }, details: {} });
+    // Only the silence holding it releases it.
+    expect(planTransition(held, { kind: 'unsilence', silenceId: 's9' }, NOW)).toEqual({ ok: false, conflict: 'the alert is not held by this silence' });
+  });
+
+  it('resolves an open alert automatically with the rule’s evidence of the clear, and reopens as a new opening', () => {
+    expect(planTransition({ status: 'silenced', assignee: null }, { kind: 'auto-resolve', comment: 'clear', details: { clear_for_ms: 60_000 } }, NOW)).toEqual({
+      ok: true,
+      action: 'resolved',
+      to: 'resolved',
+      set: { resolved_at: NOW, clear_since: null, silenced_by: null },
+      details: { how: 'auto', clear_for_ms: 60_000 },
+    });
+    expect(planTransition({ status: 'resolved', assignee: null }, { kind: 'reopen' }, NOW)).toMatchObject({ set: { ...REOPENED_SET, opened_at: NOW } });
   });
 });

@@ -1,5 +1,6 @@
 import { maxSeverity, severityRank, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import type { AlertAction, AlertStatus } from './alert-state';
+import { planTransition } from './alert-transitions';
 
 /** How many evidence event ids an alert keeps inline; all of them stay in `alert_findings`. */
 export const ALERT_EVIDENCE_SAMPLE = 20;
@@ -86,8 +87,8 @@ export function planFindings(alert: LockedAlert, fresh: readonly FreshFinding[],
   const newestFirst = [...fresh].sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime());
   const latest = newestFirst[0] as FreshFinding;
   const oldest = newestFirst[newestFirst.length - 1] as FreshFinding;
-  // The condition holds again: a resolved alert reopens, and any auto-resolve countdown stops.
-  const reopened = alert.status === 'resolved';
+  // The condition holds again: a resolved alert reopens (the state machine's reopen), and any auto-resolve countdown stops.
+  const reopened = planTransition({ status: alert.status, assignee: null }, { kind: 'reopen' }, new Date(0)).ok;
   // Severity is the highest seen while open: a reopened alert starts from its new findings.
   const severity = fresh.map((f) => f.severity).reduce(maxSeverity, reopened ? 'low' : alert.severity);
   if (reopened) history.push({ action: 'reopened', from: 'resolved', to: 'firing', comment: 'The rule fired again after the alert was resolved.' });

@@ -6,12 +6,14 @@ import {
   mergeRaises,
   planFindings,
   planTransition,
+  REOPENED_SET,
   SYSTEM_ACTOR,
   type AlertAction,
-  type AlertCommand,
+  type HumanCommand,
   type AlertStatus,
   type FindingsUpdate,
   type FreshFinding,
+  type TransitionPlan,
 } from '@kanshi/alerting-core';
 import { AlertHistoryEntity } from '../entities/alert-history.entity';
 import { AlertEntity } from '../entities/alert.entity';
@@ -68,6 +70,15 @@ export interface AlertActor {
 export const SYSTEM: AlertActor = { actor: SYSTEM_ACTOR, actorName: null };
 
 /**
+ * The state machine's reopen as set-based SQL (`u.reopen` per row). `clear_since` is left to the
+ * finding writer's own rule: a clear judged after the newest finding still counts.
+ */
+const REOPEN_COLUMNS = Object.entries(REOPENED_SET)
+  .filter(([column]) => column !== 'clear_since')
+  .map(([column, value]) => `${column} = CASE WHEN u.reopen THEN ${value === null ? 'NULL' : String(value)} ELSE alerts.${column} END`)
+  .join(',\n                  ');
+
+/**
  * What a clear did: nothing (no open alert, or the rule fired after it), started or continued
  * the countdown of an open alert, or resolved it.
  */
@@ -91,6 +102,46 @@ export interface HistoryEntry {
   readonly to?: AlertStatus | null;
   readonly comment?: string | null;
   readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** A change of an alert the state machine planned, to write. */
+export interface PlannedTransition {
+  readonly alertId: string;
+  readonly from: AlertStatus;
+  readonly plan: Extract<TransitionPlan, { ok: true }>;
+  readonly by: AlertActor;
+  readonly comment?: string | null;
+}
+
+/**
+ * Writes transitions the state machine planned ({@link planTransition}), inside the caller's
+ * transaction and on rows it holds locked: one UPDATE per distinct change, however many alerts
+ * share it (a silence holding hundreds), and their history in one insert. The only code that
+ * changes an alert's status besides the set-based finding writer, whose reopen sets the state
+ * machine's {@link REOPENED_SET}.
+ */
+export async function applyTransitions(manager: EntityManager, tenantId: string, transitions: readonly PlannedTransition[]): Promise<void> {
+  if (transitions.length === 0) return;
+  const changes = new Map<string, { plan: PlannedTransition['plan']; ids: string[] }>();
+  for (const t of transitions) {
+    const key = JSON.stringify([t.plan.to, t.plan.set]);
+    const change = changes.get(key);
+    if (change) change.ids.push(t.alertId);
+    else changes.set(key, { plan: t.plan, ids: [t.alertId] });
+  }
+  for (const { plan, ids } of changes.values()) {
+    const columns = Object.keys(plan.set);
+    await manager.query(
+      `UPDATE alerts SET status = $3, ${columns.map((c, i) => `${c} = $${i + 4}, `).join('')}updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids, plan.to, ...columns.map((c) => plan.set[c])],
+    );
+  }
+  await appendHistory(
+    manager,
+    transitions.flatMap((t) =>
+      t.plan.action === null ? [] : [{ alertId: t.alertId, tenantId, action: t.plan.action, by: t.by, from: t.from, to: t.plan.to, comment: t.comment ?? null, details: t.plan.details }],
+    ),
+  );
 }
 
 /** Appends to the alert trail inside the caller's transaction. */
@@ -304,13 +355,8 @@ export class AlertRepository {
           `UPDATE alerts
               SET occurrence_count = alerts.occurrence_count + u.added,
                   status = CASE WHEN u.reopen THEN 'firing' ELSE alerts.status END,
-                  resolved_at = CASE WHEN u.reopen THEN NULL ELSE alerts.resolved_at END,
-                  acknowledged_at = CASE WHEN u.reopen THEN NULL ELSE alerts.acknowledged_at END,
-                  escalation_level = CASE WHEN u.reopen THEN 0 ELSE alerts.escalation_level END,
                   opened_at = CASE WHEN u.reopen THEN now() ELSE alerts.opened_at END,
-                  notified_at = CASE WHEN u.reopen THEN NULL ELSE alerts.notified_at END,
-                  notified_severity = CASE WHEN u.reopen THEN NULL ELSE alerts.notified_severity END,
-                  silenced_by = CASE WHEN u.reopen THEN NULL ELSE alerts.silenced_by END,
+                  ${REOPEN_COLUMNS},
                   -- A clear judged after the newest finding still counts; an older one does not.
                   clear_since = CASE WHEN alerts.clear_since > u.latest THEN alerts.clear_since END,
                   first_seen_at = LEAST(alerts.first_seen_at, u.oldest),
@@ -369,19 +415,14 @@ export class AlertRepository {
         await manager.query(`UPDATE alerts SET clear_since = $2 WHERE id = $1`, [alert.id, clearSince]);
         return { outcome: 'clearing', alertId: alert.id, clearSince };
       }
-      await manager.query(`UPDATE alerts SET status = 'resolved', resolved_at = now(), clear_since = NULL, updated_at = now() WHERE id = $1`, [alert.id]);
-      await appendHistory(manager, [
-        {
-          alertId: alert.id,
-          tenantId: job.tenant_id,
-          action: 'resolved',
-          by: SYSTEM,
-          from: alert.status,
-          to: 'resolved',
-          comment: `Rule ${job.rule_id} has judged the condition clear since ${clearSince.toISOString()}, for at least ${job.clear_for_ms / 60_000} minutes.`,
-          details: { how: 'auto', clear_since: clearSince.toISOString(), cleared_at: job.cleared_at, clear_for_ms: job.clear_for_ms },
-        },
-      ]);
+      const resolve = {
+        kind: 'auto-resolve' as const,
+        comment: `Rule ${job.rule_id} has judged the condition clear since ${clearSince.toISOString()}, for at least ${job.clear_for_ms / 60_000} minutes.`,
+        details: { clear_since: clearSince.toISOString(), cleared_at: job.cleared_at, clear_for_ms: job.clear_for_ms },
+      };
+      const plan = planTransition({ status: alert.status, assignee: null }, resolve, new Date());
+      if (!plan.ok) return { outcome: 'no-open-alert' };
+      await applyTransitions(manager, job.tenant_id, [{ alertId: alert.id, from: alert.status, plan, by: SYSTEM, comment: resolve.comment }]);
       return { outcome: 'resolved', alertId: alert.id, clearSince };
     });
   }
@@ -390,7 +431,7 @@ export class AlertRepository {
    * Applies a risk officer's command (acknowledge, assign, comment, resolve, reopen) under a row
    * lock, recording it in the alert's history with who did it and the comment.
    */
-  async apply(tenantId: string, alertId: string, command: AlertCommand, by: AlertActor): Promise<AlertCommandResult> {
+  async apply(tenantId: string, alertId: string, command: HumanCommand, by: AlertActor): Promise<AlertCommandResult> {
     if (!UUID.test(alertId)) return { outcome: 'not-found' };
     return this.dataSource.transaction(async (manager) => {
       const [current] = await manager.query<{ status: AlertStatus; assignee: string | null }[]>(
@@ -400,14 +441,7 @@ export class AlertRepository {
       if (!current) return { outcome: 'not-found' };
       const plan = planTransition(current, command, new Date());
       if (!plan.ok) return { outcome: 'conflict', message: plan.conflict, status: current.status };
-      const columns = Object.keys(plan.set);
-      await manager.query(
-        `UPDATE alerts SET status = $2, ${columns.map((c, i) => `${c} = $${i + 3}`).join(', ')}${columns.length > 0 ? ', ' : ''}updated_at = now() WHERE id = $1`,
-        [alertId, plan.to, ...columns.map((c) => plan.set[c])],
-      );
-      await appendHistory(manager, [
-        { alertId, tenantId, action: plan.action, by, from: current.status, to: plan.to, comment: command.comment ?? null, details: plan.details },
-      ]);
+      await applyTransitions(manager, tenantId, [{ alertId, from: current.status, plan, by, comment: command.comment ?? null }]);
       await addToOutbox(manager, [{ tenantId, kind: 'alert', subjectId: alertId }]);
       const alert = await manager.getRepository(AlertEntity).findOneByOrFail({ tenantId, id: alertId });
       return { outcome: 'applied', alert };

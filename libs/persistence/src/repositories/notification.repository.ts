@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AlertClockJob, EscalateAlertJob, SilenceTimerJob } from '@kanshi/contracts';
 import { SecretBox, SecretOpenError } from '@kanshi/secrets';
-import { planNotifications, type AlertFollowUpState, type AlertStatus, type RoutableAlert, type RouteRule, type SilenceRule } from '@kanshi/alerting-core';
+import { matchesAlert, planNotifications, planTransition, type AlertFollowUpState, type AlertStatus, type RoutableAlert, type RouteRule, type SilenceRule } from '@kanshi/alerting-core';
 import { AlertEntity } from '../entities/alert.entity';
 import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { SilenceEntity } from '../entities/silence.entity';
-import { appendHistory, SYSTEM, UUID, type HistoryEntry } from './alert.repository';
+import { appendHistory, applyTransitions, SYSTEM, UUID, type HistoryEntry, type PlannedTransition } from './alert.repository';
 import { openChannelConfig, revealChannelValue } from './channel-secrets';
 
 /** A stored notification waiting to be sent, with its channel's retry settings. */
@@ -63,34 +63,34 @@ const toRoutable = (a: AlertRow): RoutableAlert => ({ id: a.id, severity: a.seve
 
 const MATCHER_COLUMNS = `severities, sectors, model_ids AS "modelIds", rule_ids AS "ruleIds"`;
 
-/** The SQL condition "alert `a` matches the silence or route `m`" (empty lists match anything). */
-const MATCHES = (m: string) => `(cardinality(${m}.severities) = 0 OR a.severity = ANY(${m}.severities))
-  AND (cardinality(${m}.sectors) = 0 OR a.sector = ANY(${m}.sectors))
-  AND (cardinality(${m}.model_ids) = 0 OR a.model_id = ANY(${m}.model_ids))
-  AND (cardinality(${m}.rule_ids) = 0 OR a.rule_id = ANY(${m}.rule_ids))`;
-
 /**
  * Inside the caller's transaction: the firing alerts of the tenant that the silence (in force at
- * `now`) matches become silenced, each with its history entry. Returns their ids; alerts already
- * silenced or not firing are left alone, so applying a silence twice changes nothing.
+ * `now`) matches become silenced through the state machine, each with its history entry. What
+ * a silence matches is decided in TypeScript ({@link matchesAlert}), the one place it is written;
+ * the matching rows are then locked and re-read, so a change that raced the first read wins.
+ * Returns the ids; applying a silence twice changes nothing.
  */
 export async function applySilenceIn(m: EntityManager, tenantId: string, silenceId: string, now: Date): Promise<string[]> {
-  // A CTE, because an UPDATE's RETURNING comes back from TypeORM as [rows, count].
-  const rows = await m.query<{ id: string; reason: string }[]>(
-    `WITH held AS (
-       UPDATE alerts a SET status = 'silenced', silenced_by = s.id, updated_at = now()
-         FROM silences s
-        WHERE s.tenant_id = $1 AND s.id = $2 AND s.starts_at <= $3 AND s.ends_at > $3
-          AND a.tenant_id = s.tenant_id AND a.status = 'firing' AND ${MATCHES('s')}
-        RETURNING a.id, s.reason)
-     SELECT id, reason FROM held`,
+  const [silence] = await m.query<(SilenceRule & { reason: string })[]>(
+    `SELECT id, starts_at AS "startsAt", ends_at AS "endsAt", reason, ${MATCHER_COLUMNS} FROM silences WHERE tenant_id = $1 AND id = $2 AND starts_at <= $3 AND ends_at > $3`,
     [tenantId, silenceId, now],
   );
-  await appendHistory(
-    m,
-    rows.map((r) => ({ alertId: r.id, tenantId, action: 'silenced', by: SYSTEM, from: 'firing', to: 'silenced', comment: r.reason, details: { silence_id: silenceId } })),
-  );
-  return rows.map((r) => r.id);
+  if (!silence) return [];
+  const firing = await m.query<AlertRow[]>(`SELECT id, status, severity, sector, model_id, rule_id, notified_at FROM alerts WHERE tenant_id = $1 AND status = 'firing'`, [tenantId]);
+  const matching = firing.filter((a) => matchesAlert(silence, toRoutable(a))).map((a) => a.id);
+  if (matching.length === 0) return [];
+  const locked = await m.query<AlertRow[]>(`SELECT id, status FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [tenantId, matching]);
+  const transitions = planned(locked, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId }, now), silence.reason);
+  await applyTransitions(m, tenantId, transitions);
+  return transitions.map((t) => t.alertId);
+}
+
+/** The transitions `decide` allows for the alerts (those it refuses change nothing), by Kanshi, with `comment`. */
+function planned(alerts: readonly Pick<AlertRow, 'id' | 'status'>[], decide: (alert: Pick<AlertRow, 'id' | 'status'>) => ReturnType<typeof planTransition>, comment: string): PlannedTransition[] {
+  return alerts.flatMap((alert) => {
+    const plan = decide(alert);
+    return plan.ok ? [{ alertId: alert.id, from: alert.status, plan, by: SYSTEM, comment }] : [];
+  });
 }
 
 /** Largest number of alerts one group notification carries; the rest go in the next run, at once. */
@@ -334,20 +334,15 @@ export class NotificationRepository {
         [job.tenant_id, job.silence_id],
       );
       const { silences } = await this.context(m, job.tenant_id, now);
-      const planned = planNotifications(held.map(toRoutable), [], silences, new Set(), 0, now);
-      const history: HistoryEntry[] = [];
-      const released: string[] = [];
-      for (const alert of held) {
-        const other = planned.silencedBy.get(alert.id);
-        if (other) {
-          await m.query(`UPDATE alerts SET silenced_by = $2 WHERE id = $1`, [alert.id, other]);
-        } else {
-          released.push(alert.id);
-          history.push({ alertId: alert.id, tenantId: job.tenant_id, action: 'unsilenced', by: SYSTEM, from: 'silenced', to: 'firing', comment: 'The silence ended.', details: { silence_id: job.silence_id } });
-        }
-      }
-      await m.query(`UPDATE alerts SET status = 'firing', silenced_by = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`, [released]);
-      await appendHistory(m, history);
+      const { silencedBy } = planNotifications(held.map(toRoutable), [], silences, new Set(), 0, now);
+      // Each held alert fires again, unless another silence in force holds it now.
+      const transitions = planned(
+        held,
+        (a) => planTransition({ status: a.status, assignee: null, silencedBy: job.silence_id }, { kind: 'unsilence', silenceId: job.silence_id, ...(silencedBy.has(a.id) ? { heldBy: silencedBy.get(a.id) } : {}) }, now),
+        'The silence ended.',
+      );
+      await applyTransitions(m, job.tenant_id, transitions);
+      const released = transitions.filter((t) => t.plan.to === 'firing').map((t) => t.alertId);
       return { outcome: 'done', pending: [], alertIds: released };
     });
   }
@@ -513,16 +508,15 @@ export class NotificationRepository {
   /** Routes and silences applied to alerts; alerts a silence holds become `silenced`. */
   private async plan(m: EntityManager, tenantId: string, alerts: readonly AlertRow[], level: number, now: Date) {
     const { routes, silences, usable } = await this.context(m, tenantId, now);
-    const planned = planNotifications(alerts.map(toRoutable), routes, silences, usable, level, now);
-    const history: HistoryEntry[] = [];
-    for (const alert of alerts) {
-      const silenceId = planned.silencedBy.get(alert.id);
-      if (silenceId === undefined || alert.status !== 'firing') continue;
-      await m.query(`UPDATE alerts SET status = 'silenced', silenced_by = $2, updated_at = now() WHERE id = $1`, [alert.id, silenceId]);
-      history.push({ alertId: alert.id, tenantId, action: 'silenced', by: SYSTEM, from: 'firing', to: 'silenced', comment: 'A silence in force matches the alert.', details: { silence_id: silenceId } });
-    }
-    await appendHistory(m, history);
-    return planned;
+    const plannedNotifications = planNotifications(alerts.map(toRoutable), routes, silences, usable, level, now);
+    // A silence in force that matches a firing alert holds it (the state machine's `silence`).
+    const held = alerts.filter((a) => plannedNotifications.silencedBy.has(a.id));
+    await applyTransitions(
+      m,
+      tenantId,
+      planned(held, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId: plannedNotifications.silencedBy.get(a.id) ?? '' }, now), 'A silence in force matches the alert.'),
+    );
+    return plannedNotifications;
   }
 
   /** Stores planned notifications; returns those to send. */

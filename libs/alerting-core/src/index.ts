@@ -24,3 +24,4 @@ export {
   type RouteRule,
   type SilenceRule,
 } from './notification-plan';
+export { clockVerdict, dueMembers, escalationVerdict, nextGroupRun, type GroupMember, type TimedAlertState, type TimedVerdict } from './timed-plan';

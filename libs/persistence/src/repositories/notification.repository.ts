@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AlertClockJob, EscalateAlertJob, SilenceTimerJob } from '@kanshi/contracts';
 import { SecretBox, SecretOpenError } from '@kanshi/secrets';
-import { matchesAlert, planNotifications, planTransition, type AlertFollowUpState, type AlertStatus, type RoutableAlert, type RouteRule, type SilenceRule } from '@kanshi/alerting-core';
+import { clockVerdict, dueMembers, escalationVerdict, matchesAlert, nextGroupRun, planNotifications, planTransition, type AlertFollowUpState, type AlertStatus, type GroupMember, type TimedAlertState, type RoutableAlert, type RouteRule, type SilenceRule } from '@kanshi/alerting-core';
 import { AlertEntity } from '../entities/alert.entity';
 import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { NotificationEntity } from '../entities/notification.entity';
@@ -58,6 +58,16 @@ interface AlertRow {
   rule_id: string;
   notified_at: Date | null;
 }
+
+interface GroupMemberRow extends AlertRow {
+  notified_severity: string | null;
+}
+
+const toMember = (a: GroupMemberRow): GroupMember => ({ id: a.id, severity: a.severity, notifiedAt: a.notified_at, notifiedSeverity: a.notified_severity });
+
+type LockedAlertRow = AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null };
+
+const timedState = (a: LockedAlertRow): TimedAlertState => ({ status: a.status, severity: a.severity, openedAt: a.opened_at, escalationLevel: a.escalation_level, dueAt: a.due_at });
 
 const toRoutable = (a: AlertRow): RoutableAlert => ({ id: a.id, severity: a.severity, sector: a.sector, modelId: a.model_id, ruleId: a.rule_id });
 
@@ -209,32 +219,42 @@ export class NotificationRepository {
         [tenantId, groupKey],
       );
       await m.query(`SELECT 1 FROM notification_groups WHERE tenant_id = $1 AND group_key = $2 FOR UPDATE`, [tenantId, groupKey]);
-      const due = await m.query<AlertRow[]>(
-        `SELECT id, status, severity, sector, model_id, rule_id, notified_at FROM alerts
-          WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing'
-            AND (notified_at IS NULL OR notified_severity IS DISTINCT FROM severity OR notified_at <= $4::timestamptz - make_interval(secs => $5::double precision / 1000))
-          ORDER BY first_seen_at, id
-          LIMIT ${GROUP_BATCH}
-          FOR UPDATE`,
-        [tenantId, select.modelId, select.severity, now, repeatMs],
+      // Which members are due is the core's decision (dueMembers); the rows it picks are then
+      // locked and decided again, so a member changed meanwhile (acknowledged, notified) is left out.
+      const members = await m.query<GroupMemberRow[]>(
+        `SELECT id, status, severity, sector, model_id, rule_id, notified_at, notified_severity FROM alerts
+          WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id`,
+        [tenantId, select.modelId, select.severity],
       );
+      const wanted = dueMembers(members.map(toMember), repeatMs, now, GROUP_BATCH).map((d) => d.id);
+      const locked =
+        wanted.length === 0
+          ? []
+          : await m.query<GroupMemberRow[]>(
+              `SELECT id, status, severity, sector, model_id, rule_id, notified_at, notified_severity FROM alerts
+                WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
+              [tenantId, wanted],
+            );
+      const dueIds = new Set(dueMembers(locked.map(toMember), repeatMs, now, GROUP_BATCH).map((d) => d.id));
+      const due = locked.filter((a) => dueIds.has(a.id));
       let pending: PendingDelivery[] = [];
-      let silenced = 0;
+      let held = new Map<string, string>();
       if (due.length > 0) {
         const planned = await this.plan(m, tenantId, due, 0, now);
-        silenced = planned.silencedBy.size;
-        const repeats = due.filter((a) => a.notified_at !== null && !planned.silencedBy.has(a.id)).map((a) => a.id);
+        held = planned.silencedBy;
+        const repeats = due.filter((a) => a.notified_at !== null && !held.has(a.id)).map((a) => a.id);
         pending = await this.store(m, tenantId, 'firing', 0, planned.notifications, { repeatAlertIds: repeats });
-        const notifiedIds = due.filter((a) => !planned.silencedBy.has(a.id)).map((a) => a.id);
+        const notifiedIds = due.filter((a) => !held.has(a.id)).map((a) => a.id);
         await m.query(`UPDATE alerts SET notified_at = $2, notified_severity = severity WHERE id = ANY($1::uuid[])`, [notifiedIds, now]);
       }
-      const [next] = await m.query<{ next: Date | null }[]>(
-        `SELECT min(CASE WHEN notified_at IS NULL OR notified_severity IS DISTINCT FROM severity THEN $4::timestamptz
-                         ELSE notified_at + make_interval(secs => $5::double precision / 1000) END) AS next
-           FROM alerts WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing'`,
-        [tenantId, select.modelId, select.severity, now, repeatMs],
-      );
-      const nextRunAt = next?.next ?? null;
+      const silenced = held.size;
+      // The next run: the earliest time a member still firing after this run is due (those just
+      // notified count from now; those a silence took are out).
+      const notified = new Set(due.map((a) => a.id));
+      const stillFiring = members
+        .filter((a) => !held.has(a.id))
+        .map((a): GroupMember => (notified.has(a.id) ? { ...toMember(a), notifiedAt: now, notifiedSeverity: a.severity } : toMember(a)));
+      const nextRunAt = nextGroupRun(stillFiring, repeatMs, now);
       await m.query(`UPDATE notification_groups SET next_run_at = $3, last_run_at = $4 WHERE tenant_id = $1 AND group_key = $2`, [
         tenantId,
         groupKey,
@@ -254,9 +274,8 @@ export class NotificationRepository {
     return this.dataSource.transaction(async (m) => {
       const alert = await this.lockAlert(m, job.tenant_id, job.alert_id);
       if (!alert) return { outcome: 'void', why: 'no such alert' };
-      if (alert.status !== 'firing') return { outcome: 'void', why: `the alert is ${alert.status}` };
-      if (alert.opened_at.toISOString() !== job.opened_at) return { outcome: 'void', why: 'the alert reopened since' };
-      if (alert.escalation_level !== job.level - 1) return { outcome: 'void', why: `the alert is at escalation level ${alert.escalation_level}` };
+      const verdict = escalationVerdict(timedState(alert), job);
+      if (!verdict.go) return { outcome: 'void', why: verdict.why };
       await m.query(`UPDATE alerts SET escalation_level = $2, updated_at = now() WHERE id = $1`, [alert.id, job.level]);
       await appendHistory(m, [
         {
@@ -284,21 +303,20 @@ export class NotificationRepository {
     return this.dataSource.transaction(async (m) => {
       const alert = await this.lockAlert(m, job.tenant_id, job.alert_id);
       if (!alert) return { outcome: 'void', why: 'no such alert' };
-      if (alert.status === 'resolved') return { outcome: 'void', why: 'the alert is resolved' };
-      if (alert.due_at?.toISOString() !== job.due_at) return { outcome: 'void', why: 'the deadline moved' };
       const action = job.point === 'reminder' ? 'reminded' : 'deadline_missed';
       const [done] = await m.query<unknown[]>(
         `SELECT 1 FROM alert_history WHERE alert_id = $1 AND action = $2 AND details->>'due_at' = $3 AND coalesce(details->>'before', '') = $4`,
         [alert.id, action, job.due_at, job.before ?? ''],
       );
-      if (done) return { outcome: 'void', why: 'already handled' };
+      const verdict = clockVerdict(timedState(alert), job, done !== undefined);
+      if (!verdict.go) return { outcome: 'void', why: verdict.why };
       const history: HistoryEntry[] = [];
       const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM, from: alert.status, to: alert.status };
       if (job.point === 'reminder') {
         history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} is ${job.before ?? ''} away.`, details: { due_at: job.due_at, before: job.before } });
       } else {
         history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} passed with the alert still open.`, details: { due_at: job.due_at } });
-        if (alert.severity !== 'critical') {
+        if (verdict.raiseToCritical) {
           history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: 'critical', why: 'deadline_missed' } });
           alert.severity = 'critical';
         }
@@ -478,7 +496,7 @@ export class NotificationRepository {
 
   private async lockAlert(m: EntityManager, tenantId: string, alertId: string) {
     if (!UUID.test(alertId)) return undefined;
-    const [alert] = await m.query<(AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null })[]>(
+    const [alert] = await m.query<LockedAlertRow[]>(
       `SELECT id, status, severity, sector, model_id, rule_id, notified_at, opened_at, escalation_level, due_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [tenantId, alertId],
     );

@@ -1,0 +1,61 @@
+import type { AlertClockJob, EscalateAlertJob } from '@kanshi/contracts';
+import { clockVerdict, dueMembers, escalationVerdict, nextGroupRun, type GroupMember, type TimedAlertState } from './timed-plan';
+
+const NOW = new Date('2026-12-07T09:00:00Z');
+const MIN = 60_000;
+const opened = new Date(NOW.getTime() - 20 * MIN);
+const alert = (over: Partial<TimedAlertState> = {}): TimedAlertState => ({ status: 'firing', severity: 'high', openedAt: opened, escalationLevel: 0, dueAt: null, ...over });
+
+describe('escalationVerdict', () => {
+  const job: EscalateAlertJob = { tenant_id: 't', alert_id: 'a', level: 1, opened_at: opened.toISOString() };
+
+  it('escalates a firing alert of the same opening at the level below', () => {
+    expect(escalationVerdict(alert(), job)).toEqual({ go: true });
+  });
+
+  it('says why an escalation no longer applies', () => {
+    expect(escalationVerdict(alert({ status: 'acknowledged' }), job)).toEqual({ go: false, why: 'the alert is acknowledged' });
+    expect(escalationVerdict(alert({ openedAt: NOW }), job)).toEqual({ go: false, why: 'the alert reopened since' });
+    expect(escalationVerdict(alert({ escalationLevel: 1 }), job)).toEqual({ go: false, why: 'the alert is at escalation level 1' });
+  });
+});
+
+describe('clockVerdict', () => {
+  const due = new Date(NOW.getTime() + 60 * MIN);
+  const deadline: AlertClockJob = { tenant_id: 't', alert_id: 'a', due_at: due.toISOString(), point: 'deadline' };
+
+  it('raises a non-critical alert to critical when its deadline passes, once', () => {
+    expect(clockVerdict(alert({ dueAt: due }), deadline, false)).toEqual({ go: true, raiseToCritical: true });
+    expect(clockVerdict(alert({ dueAt: due, severity: 'critical' }), deadline, false)).toEqual({ go: true, raiseToCritical: false });
+    expect(clockVerdict(alert({ dueAt: due }), deadline, true)).toEqual({ go: false, why: 'already handled' });
+  });
+
+  it('drops a point of a moved deadline or a resolved alert, and never raises on a reminder', () => {
+    expect(clockVerdict(alert({ dueAt: new Date(due.getTime() + 1) }), deadline, false)).toEqual({ go: false, why: 'the deadline moved' });
+    expect(clockVerdict(alert({ dueAt: due, status: 'resolved' }), deadline, false)).toEqual({ go: false, why: 'the alert is resolved' });
+    expect(clockVerdict(alert({ dueAt: due }), { ...deadline, point: 'reminder', before: '1d' }, false)).toEqual({ go: true, raiseToCritical: false });
+  });
+});
+
+describe('group runs', () => {
+  const REPEAT = 60 * MIN;
+  const member = (id: string, over: Partial<GroupMember> = {}): GroupMember => ({ id, severity: 'high', notifiedAt: null, notifiedSeverity: null, ...over });
+
+  it('notifies members never notified in this opening, notified at another severity, or a repeat interval ago; oldest first, up to the batch', () => {
+    const members = [
+      member('new'),
+      member('recent', { notifiedAt: new Date(NOW.getTime() - 10 * MIN), notifiedSeverity: 'high' }),
+      member('raised', { notifiedAt: new Date(NOW.getTime() - 10 * MIN), notifiedSeverity: 'medium' }),
+      member('repeat', { notifiedAt: new Date(NOW.getTime() - REPEAT), notifiedSeverity: 'high' }),
+    ];
+    expect(dueMembers(members, REPEAT, NOW, 10).map((m) => m.id)).toEqual(['new', 'raised', 'repeat']);
+    expect(dueMembers(members, REPEAT, NOW, 2).map((m) => m.id)).toEqual(['new', 'raised']);
+  });
+
+  it('runs next when the earliest member is due, now if one is due already, never when none fires', () => {
+    const notified = (minutesAgo: number) => member(`m${minutesAgo}`, { notifiedAt: new Date(NOW.getTime() - minutesAgo * MIN), notifiedSeverity: 'high' });
+    expect(nextGroupRun([notified(10), notified(30)], REPEAT, NOW)).toEqual(new Date(NOW.getTime() + 30 * MIN));
+    expect(nextGroupRun([notified(10), member('new')], REPEAT, NOW)).toEqual(NOW);
+    expect(nextGroupRun([], REPEAT, NOW)).toBeNull();
+  });
+});

@@ -1,0 +1,64 @@
+import type { AlertClockJob, EscalateAlertJob } from '@kanshi/contracts';
+import type { AlertStatus } from './alert-state';
+
+/** Whether a timed job still applies to the alert as it is now, and if not, why. */
+export type TimedVerdict = { readonly go: true } | { readonly go: false; readonly why: string };
+
+/** The fields of an alert a timed job reads. */
+export interface TimedAlertState {
+  readonly status: AlertStatus;
+  readonly severity: string;
+  readonly openedAt: Date;
+  readonly escalationLevel: number;
+  readonly dueAt: Date | null;
+}
+
+const GO: TimedVerdict = { go: true };
+
+/**
+ * An escalation still applies when nobody acknowledged the alert (it is firing), it was not
+ * reopened since the job was planned (same opening), and it sits at the level below the job's.
+ */
+export function escalationVerdict(alert: TimedAlertState, job: EscalateAlertJob): TimedVerdict {
+  if (alert.status !== 'firing') return { go: false, why: `the alert is ${alert.status}` };
+  if (alert.openedAt.toISOString() !== job.opened_at) return { go: false, why: 'the alert reopened since' };
+  if (alert.escalationLevel !== job.level - 1) return { go: false, why: `the alert is at escalation level ${alert.escalationLevel}` };
+  return GO;
+}
+
+/**
+ * A point of a regulatory clock still applies while the alert is open, its deadline is the one
+ * the job was planned for, and the point was not handled already (`handled`: its history says so).
+ * A missed deadline raises the alert to critical.
+ */
+export function clockVerdict(alert: TimedAlertState, job: AlertClockJob, handled: boolean): TimedVerdict & { readonly raiseToCritical?: boolean } {
+  if (alert.status === 'resolved') return { go: false, why: 'the alert is resolved' };
+  if (alert.dueAt?.toISOString() !== job.due_at) return { go: false, why: 'the deadline moved' };
+  if (handled) return { go: false, why: 'already handled' };
+  return { go: true, raiseToCritical: job.point === 'deadline' && alert.severity !== 'critical' };
+}
+
+/** A firing alert of a notification group, as its runs read it. */
+export interface GroupMember {
+  readonly id: string;
+  readonly severity: string;
+  readonly notifiedAt: Date | null;
+  readonly notifiedSeverity: string | null;
+}
+
+/** When the member is next due a notification: now when never notified in this opening or at another severity; else a repeat interval after the last. */
+function dueAt(member: GroupMember, repeatMs: number, now: Date): number {
+  if (member.notifiedAt === null || member.notifiedSeverity !== member.severity) return now.getTime();
+  return member.notifiedAt.getTime() + repeatMs;
+}
+
+/** The members a group run at `now` notifies, oldest first as given, at most `limit`. */
+export function dueMembers<M extends GroupMember>(members: readonly M[], repeatMs: number, now: Date, limit: number): M[] {
+  return members.filter((m) => dueAt(m, repeatMs, now) <= now.getTime()).slice(0, limit);
+}
+
+/** When the group should run next, given its firing members after this run (`null`: none left). */
+export function nextGroupRun(members: readonly GroupMember[], repeatMs: number, now: Date): Date | null {
+  if (members.length === 0) return null;
+  return new Date(members.reduce((earliest, m) => Math.min(earliest, dueAt(m, repeatMs, now)), Number.POSITIVE_INFINITY));
+}

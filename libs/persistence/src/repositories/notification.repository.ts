@@ -72,6 +72,7 @@ const timedState = (a: LockedAlertRow): TimedAlertState => ({ status: a.status, 
 const toRoutable = (a: AlertRow): RoutableAlert => ({ id: a.id, severity: a.severity, sector: a.sector, modelId: a.model_id, ruleId: a.rule_id });
 
 const MATCHER_COLUMNS = `severities, sectors, model_ids AS "modelIds", rule_ids AS "ruleIds"`;
+const MATCHER_JSON = `'severities', severities, 'sectors', sectors, 'modelIds', model_ids, 'ruleIds', rule_ids`;
 
 /**
  * Inside the caller's transaction: the firing alerts of the tenant that the silence (in force at
@@ -214,29 +215,20 @@ export class NotificationRepository {
     now: Date,
   ): Promise<{ pending: PendingDelivery[]; nextRunAt: Date | null; notified: number; silenced: number }> {
     return this.dataSource.transaction(async (m) => {
+      // The group's row, created if new and locked either way: one run of a group at a time.
       await m.query(
-        `INSERT INTO notification_groups (tenant_id, group_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        `INSERT INTO notification_groups (tenant_id, group_key) VALUES ($1, $2)
+         ON CONFLICT (tenant_id, group_key) DO UPDATE SET group_key = EXCLUDED.group_key`,
         [tenantId, groupKey],
       );
-      await m.query(`SELECT 1 FROM notification_groups WHERE tenant_id = $1 AND group_key = $2 FOR UPDATE`, [tenantId, groupKey]);
-      // Which members are due is the core's decision (dueMembers); the rows it picks are then
-      // locked and decided again, so a member changed meanwhile (acknowledged, notified) is left out.
+      // Its firing members, locked; which of them are due is the core's decision (dueMembers).
       const members = await m.query<GroupMemberRow[]>(
         `SELECT id, status, severity, sector, model_id, rule_id, notified_at, notified_severity FROM alerts
-          WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id`,
+          WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
         [tenantId, select.modelId, select.severity],
       );
-      const wanted = dueMembers(members.map(toMember), repeatMs, now, GROUP_BATCH).map((d) => d.id);
-      const locked =
-        wanted.length === 0
-          ? []
-          : await m.query<GroupMemberRow[]>(
-              `SELECT id, status, severity, sector, model_id, rule_id, notified_at, notified_severity FROM alerts
-                WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
-              [tenantId, wanted],
-            );
-      const dueIds = new Set(dueMembers(locked.map(toMember), repeatMs, now, GROUP_BATCH).map((d) => d.id));
-      const due = locked.filter((a) => dueIds.has(a.id));
+      const dueIds = new Set(dueMembers(members.map(toMember), repeatMs, now, GROUP_BATCH).map((d) => d.id));
+      const due = members.filter((a) => dueIds.has(a.id));
       let pending: PendingDelivery[] = [];
       let held = new Map<string, string>();
       if (due.length > 0) {
@@ -429,20 +421,18 @@ export class NotificationRepository {
     outcome: { readonly ok: boolean; readonly httpStatus: number | null; readonly error: string | null; readonly durationMs: number },
     final: boolean,
   ): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO delivery_attempts (notification_id, tenant_id, attempt, duration_ms, ok, http_status, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [notificationId, tenantId, attempt, Math.round(outcome.durationMs), outcome.ok, outcome.httpStatus, outcome.error],
-      );
-      const status = outcome.ok ? 'delivered' : final ? 'failed' : 'pending';
-      await m.query(
-        `UPDATE notifications SET attempts = GREATEST(attempts, $2), status = $3, last_error = $4,
-                delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
-                failed_at = CASE WHEN $3 = 'failed' THEN now() END
-          WHERE id = $1 AND status = 'pending'`,
-        [notificationId, attempt, status, outcome.error],
-      );
-    });
+    const status = outcome.ok ? 'delivered' : final ? 'failed' : 'pending';
+    // One statement (atomic on its own): the attempt, and the notification's state after it.
+    await this.dataSource.query(
+      `WITH attempt AS (
+         INSERT INTO delivery_attempts (notification_id, tenant_id, attempt, duration_ms, ok, http_status, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING notification_id)
+       UPDATE notifications SET attempts = GREATEST(attempts, $3), status = $8, last_error = $7,
+              delivered_at = CASE WHEN $8 = 'delivered' THEN now() END,
+              failed_at = CASE WHEN $8 = 'failed' THEN now() END
+        WHERE id = (SELECT notification_id FROM attempt) AND status = 'pending'`,
+      [notificationId, tenantId, attempt, Math.round(outcome.durationMs), outcome.ok, outcome.httpStatus, outcome.error, status],
+    );
   }
 
   /** Pending notifications stored more than `olderThanMs` ago: queued again at boot in case a crash lost their job. */
@@ -513,14 +503,19 @@ export class NotificationRepository {
   }
 
   /** The tenant's routes, silences in force and usable channels. */
+  /** The tenant's routes, the silences in force at `now` and its usable channels, in one round trip. */
   private async context(m: EntityManager, tenantId: string, now: Date) {
-    const routes = await m.query<RouteRule[]>(`SELECT id, level, channel_ids AS "channelIds", ${MATCHER_COLUMNS} FROM notification_routes WHERE tenant_id = $1`, [tenantId]);
-    const silences = await m.query<SilenceRule[]>(
-      `SELECT id, starts_at AS "startsAt", ends_at AS "endsAt", ${MATCHER_COLUMNS} FROM silences WHERE tenant_id = $1 AND starts_at <= $2 AND ends_at > $2`,
+    const [row] = await m.query<{ routes: RouteRule[]; silences: (Omit<SilenceRule, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string })[]; usable: string[] }[]>(
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_object('id', id, 'level', level, 'channelIds', channel_ids, ${MATCHER_JSON})), '[]')
+            FROM notification_routes WHERE tenant_id = $1) AS routes,
+         (SELECT coalesce(json_agg(json_build_object('id', id, 'startsAt', starts_at, 'endsAt', ends_at, ${MATCHER_JSON})), '[]')
+            FROM silences WHERE tenant_id = $1 AND starts_at <= $2 AND ends_at > $2) AS silences,
+         (SELECT coalesce(json_agg(id), '[]') FROM notification_channels WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL) AS usable`,
       [tenantId, now],
     );
-    const channels = await m.query<{ id: string }[]>(`SELECT id FROM notification_channels WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL`, [tenantId]);
-    return { routes, silences, usable: new Set(channels.map((c) => c.id)) };
+    const silences = (row?.silences ?? []).map((s): SilenceRule => ({ ...s, startsAt: new Date(s.startsAt), endsAt: new Date(s.endsAt) }));
+    return { routes: row?.routes ?? [], silences, usable: new Set(row?.usable ?? []) };
   }
 
   /** Routes and silences applied to alerts; alerts a silence holds become `silenced`. */

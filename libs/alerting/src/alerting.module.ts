@@ -11,6 +11,7 @@ import { ExpireSilenceJobHandler } from './jobs/expire-silence.job';
 import { NotifyGroupJobHandler } from './jobs/notify-group.job';
 import { RemindSilenceJobHandler } from './jobs/remind-silence.job';
 import { NotificationRecovery } from './notification-recovery.service';
+import { NotificationRuns } from './notification-runs.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { AlertRaiser, RaiseAlertJobHandler, RaiseAlertSetJobHandler } from './jobs/raise-alert.job';
 import { QuotaCounter } from './quotas/quota-counter';
@@ -42,6 +43,7 @@ export class AlertingModule {
         RemindSilenceJobHandler,
         ExpireSilenceJobHandler,
         NotificationRecovery,
+        NotificationRuns,
         OutboxRelay,
         QuotaCounter,
       ],

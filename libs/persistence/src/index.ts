@@ -20,9 +20,13 @@ export { TenantEntity } from './entities/tenant.entity';
 export { PersistenceModule } from './persistence.module';
 export {
   AlertRepository,
+  appendHistory,
+  applyTransitions,
   InvalidCursorError,
   OCCURRENCE_BUCKETS,
   SYSTEM,
+  type HistoryEntry,
+  type PlannedTransition,
   type OccurrenceBucket,
   type OccurrenceBucketSize,
   type AlertActor,
@@ -61,11 +65,16 @@ export {
 } from './repositories/silence.repository';
 export {
   NotificationRepository,
+  systemTransitions,
   type DeliveryTarget,
+  type LockedAlert,
+  type NotifiableAlert,
   type NotificationRecord,
   type PendingDelivery,
-  type TimedOutcome,
+  type RoutingContext,
+  type Tx,
 } from './repositories/notification.repository';
+export { Transactions } from './repositories/transactions';
 export {
   ModelRepository,
   toModelProfile,

@@ -18,6 +18,7 @@ import { ChannelRepository } from './repositories/channel.repository';
 import { RouteRepository } from './repositories/route.repository';
 import { SilenceRepository } from './repositories/silence.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { Transactions } from './repositories/transactions';
 
 const REPOSITORIES = [
   AlertRepository,
@@ -34,6 +35,7 @@ const REPOSITORIES = [
   RuleStateRepository,
   SilenceRepository,
   TenantRepository,
+  Transactions,
 ];
 
 /** The PostgreSQL connection and the repositories over it. The schema must be migrated already. */

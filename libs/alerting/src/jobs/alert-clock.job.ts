@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type AlertClockJob } from '@kanshi/contracts';
-import { NotificationRepository } from '@kanshi/persistence';
+import { NotificationRuns } from '../notification-runs.service';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
@@ -11,12 +11,12 @@ export class AlertClockJobHandler implements JobHandlerOf<typeof JOBS.alertClock
   private readonly logger = new Logger(AlertClockJobHandler.name);
 
   constructor(
-    private readonly store: NotificationRepository,
+    private readonly runs: NotificationRuns,
     private readonly followUps: AlertFollowUps,
   ) {}
 
   async handle(job: AlertClockJob): Promise<void> {
-    const result = await this.store.clock(job, new Date());
+    const result = await this.runs.clock(job, new Date());
     if (result.outcome === 'void') return;
     if (job.point === 'deadline') {
       this.logger.warn(`alert ${job.alert_id} missed its regulatory deadline ${job.due_at}: raised to critical (tenant ${job.tenant_id})`);

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type EscalateAlertJob, type Severity } from '@kanshi/contracts';
 import { NotificationRepository } from '@kanshi/persistence';
 import { AlertFollowUps } from '../alert-follow-ups.service';
+import { NotificationRuns } from '../notification-runs.service';
 import { settingMs } from '@kanshi/alerting-core';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
@@ -13,6 +14,7 @@ export class EscalateAlertJobHandler implements JobHandlerOf<typeof JOBS.escalat
 
   constructor(
     private readonly store: NotificationRepository,
+    private readonly runs: NotificationRuns,
     private readonly followUps: AlertFollowUps,
   ) {}
 
@@ -21,7 +23,7 @@ export class EscalateAlertJobHandler implements JobHandlerOf<typeof JOBS.escalat
     if (!alert) return;
     const sla = (await this.followUps.settings(job.tenant_id)).severities[alert.severity as Severity].ack_sla;
     if (sla === null) return;
-    const result = await this.store.escalate(job, settingMs(sla), new Date());
+    const result = await this.runs.escalate(job, settingMs(sla), new Date());
     if (result.outcome === 'void') return;
     this.logger.warn(`alert ${job.alert_id} escalated to level ${job.level}: not acknowledged within ${sla} (tenant ${job.tenant_id})`);
     await this.followUps.deliver(result.pending);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type SilenceTimerJob } from '@kanshi/contracts';
-import { NotificationRepository } from '@kanshi/persistence';
+import { NotificationRuns } from '../notification-runs.service';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
@@ -11,12 +11,12 @@ export class ExpireSilenceJobHandler implements JobHandlerOf<typeof JOBS.expireS
   private readonly logger = new Logger(ExpireSilenceJobHandler.name);
 
   constructor(
-    private readonly store: NotificationRepository,
+    private readonly runs: NotificationRuns,
     private readonly followUps: AlertFollowUps,
   ) {}
 
   async handle(job: SilenceTimerJob): Promise<void> {
-    const result = await this.store.expireSilence(job, new Date());
+    const result = await this.runs.expireSilence(job, new Date());
     if (result.outcome === 'void') return;
     this.logger.log(`silence ${job.silence_id} ended: ${result.alertIds.length} alert(s) fire again (tenant ${job.tenant_id})`);
     for (const alertId of result.alertIds) await this.followUps.afterAlertChange(job.tenant_id, alertId);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, notificationGroupKey, type NotifyGroupJob } from '@kanshi/contracts';
-import { NotificationRepository } from '@kanshi/persistence';
+import { NotificationRuns } from '../notification-runs.service';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { settingMs } from '@kanshi/alerting-core';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
@@ -15,7 +15,7 @@ export class NotifyGroupJobHandler implements JobHandlerOf<typeof JOBS.notifyGro
   private readonly logger = new Logger(NotifyGroupJobHandler.name);
 
   constructor(
-    private readonly store: NotificationRepository,
+    private readonly runs: NotificationRuns,
     private readonly followUps: AlertFollowUps,
   ) {}
 
@@ -23,7 +23,7 @@ export class NotifyGroupJobHandler implements JobHandlerOf<typeof JOBS.notifyGro
     const settings = await this.followUps.settings(job.tenant_id);
     const repeatMs = settingMs(settings.severities[job.severity].repeat_interval);
     const now = new Date();
-    const run = await this.store.runGroup(job.tenant_id, notificationGroupKey(job), { modelId: job.model_id, severity: job.severity }, repeatMs, now);
+    const run = await this.runs.runGroup(job.tenant_id, notificationGroupKey(job), { modelId: job.model_id, severity: job.severity }, repeatMs, now);
     await this.followUps.deliver(run.pending);
     if (run.nextRunAt) await this.followUps.queueGroupRun(job, run.nextRunAt, now);
     if (run.notified + run.silenced > 0) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type SilenceTimerJob } from '@kanshi/contracts';
-import { NotificationRepository } from '@kanshi/persistence';
+import { NotificationRuns } from '../notification-runs.service';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
@@ -11,12 +11,12 @@ export class RemindSilenceJobHandler implements JobHandlerOf<typeof JOBS.remindS
   private readonly logger = new Logger(RemindSilenceJobHandler.name);
 
   constructor(
-    private readonly store: NotificationRepository,
+    private readonly runs: NotificationRuns,
     private readonly followUps: AlertFollowUps,
   ) {}
 
   async handle(job: SilenceTimerJob): Promise<void> {
-    const result = await this.store.remindSilence(job, new Date());
+    const result = await this.runs.remindSilence(job, new Date());
     if (result.outcome === 'void') return;
     this.logger.log(`silence ${job.silence_id} ends at ${job.ends_at}: reminder in ${result.pending.length} notification(s) (tenant ${job.tenant_id})`);
     await this.followUps.deliver(result.pending);

@@ -1,13 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AlertClockJob, EscalateAlertJob, SilenceTimerJob } from '@kanshi/contracts';
+import type { AlertClockJob, SilenceTimerJob } from '@kanshi/contracts';
 import { SecretBox, SecretOpenError } from '@kanshi/secrets';
-import { clockVerdict, dueMembers, escalationVerdict, matchesAlert, nextGroupRun, planNotifications, planTransition, type AlertFollowUpState, type AlertStatus, type GroupMember, type TimedAlertState, type RoutableAlert, type RouteRule, type SilenceRule } from '@kanshi/alerting-core';
+import {
+  matchesAlert,
+  planTransition,
+  type AlertFollowUpState,
+  type AlertStatus,
+  type PlannedNotification,
+  type RoutableAlert,
+  type RouteRule,
+  type SilenceRule,
+  type TransitionPlan,
+} from '@kanshi/alerting-core';
 import { AlertEntity } from '../entities/alert.entity';
 import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { NotificationEntity } from '../entities/notification.entity';
 import { SilenceEntity } from '../entities/silence.entity';
-import { appendHistory, applyTransitions, SYSTEM, UUID, type HistoryEntry, type PlannedTransition } from './alert.repository';
+import { applyTransitions, SYSTEM, UUID, type PlannedTransition } from './alert.repository';
 import { openChannelConfig, revealChannelValue } from './channel-secrets';
 
 /** A stored notification waiting to be sent, with its channel's retry settings. */
@@ -46,8 +56,29 @@ export interface NotificationRecord {
   readonly attempts: DeliveryAttemptEntity[];
 }
 
-/** What a timed job (escalation, clock, silence) came to; `void` when the state moved on since it was scheduled. */
-export type TimedOutcome = { readonly outcome: 'void'; readonly why: string } | { readonly outcome: 'done'; readonly pending: PendingDelivery[]; readonly alertIds: readonly string[] };
+/** An alert as the notification flows read it (routing, group runs, silences). */
+export interface NotifiableAlert extends RoutableAlert {
+  readonly status: AlertStatus;
+  readonly notifiedAt: Date | null;
+  readonly notifiedSeverity: string | null;
+}
+
+/** An alert a timed job locked: what escalations and clocks decide from, too. */
+export interface LockedAlert extends NotifiableAlert {
+  readonly openedAt: Date;
+  readonly escalationLevel: number;
+  readonly dueAt: Date | null;
+}
+
+/** Where a tenant's notifications go at a moment: its routes, the silences in force, the channels that can send. */
+export interface RoutingContext {
+  readonly routes: readonly RouteRule[];
+  readonly silences: readonly SilenceRule[];
+  readonly usable: ReadonlySet<string>;
+}
+
+/** The transaction a flow gives the repositories' row methods (see `Transactions`). */
+export type Tx = EntityManager;
 
 interface AlertRow {
   id: string;
@@ -57,19 +88,21 @@ interface AlertRow {
   model_id: string;
   rule_id: string;
   notified_at: Date | null;
-}
-
-interface GroupMemberRow extends AlertRow {
   notified_severity: string | null;
 }
 
-const toMember = (a: GroupMemberRow): GroupMember => ({ id: a.id, severity: a.severity, notifiedAt: a.notified_at, notifiedSeverity: a.notified_severity });
+const ALERT_COLUMNS = 'id, status, severity, sector, model_id, rule_id, notified_at, notified_severity';
 
-type LockedAlertRow = AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null };
-
-const timedState = (a: LockedAlertRow): TimedAlertState => ({ status: a.status, severity: a.severity, openedAt: a.opened_at, escalationLevel: a.escalation_level, dueAt: a.due_at });
-
-const toRoutable = (a: AlertRow): RoutableAlert => ({ id: a.id, severity: a.severity, sector: a.sector, modelId: a.model_id, ruleId: a.rule_id });
+const toNotifiable = (a: AlertRow): NotifiableAlert => ({
+  id: a.id,
+  status: a.status,
+  severity: a.severity,
+  sector: a.sector,
+  modelId: a.model_id,
+  ruleId: a.rule_id,
+  notifiedAt: a.notified_at,
+  notifiedSeverity: a.notified_severity,
+});
 
 const MATCHER_COLUMNS = `severities, sectors, model_ids AS "modelIds", rule_ids AS "ruleIds"`;
 const MATCHER_JSON = `'severities', severities, 'sectors', sectors, 'modelIds', model_ids, 'ruleIds', rule_ids`;
@@ -87,31 +120,32 @@ export async function applySilenceIn(m: EntityManager, tenantId: string, silence
     [tenantId, silenceId, now],
   );
   if (!silence) return [];
-  const firing = await m.query<AlertRow[]>(`SELECT id, status, severity, sector, model_id, rule_id, notified_at FROM alerts WHERE tenant_id = $1 AND status = 'firing'`, [tenantId]);
-  const matching = firing.filter((a) => matchesAlert(silence, toRoutable(a))).map((a) => a.id);
+  const firing = await m.query<AlertRow[]>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND status = 'firing'`, [tenantId]);
+  const matching = firing.map(toNotifiable).filter((a) => matchesAlert(silence, a)).map((a) => a.id);
   if (matching.length === 0) return [];
-  const locked = await m.query<AlertRow[]>(`SELECT id, status FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [tenantId, matching]);
-  const transitions = planned(locked, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId }, now), silence.reason);
+  const locked = await m.query<{ id: string; status: AlertStatus }[]>(`SELECT id, status FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [tenantId, matching]);
+  const transitions = systemTransitions(locked, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId }, now), silence.reason);
   await applyTransitions(m, tenantId, transitions);
   return transitions.map((t) => t.alertId);
 }
 
-/** The transitions `decide` allows for the alerts (those it refuses change nothing), by Kanshi, with `comment`. */
-function planned(alerts: readonly Pick<AlertRow, 'id' | 'status'>[], decide: (alert: Pick<AlertRow, 'id' | 'status'>) => ReturnType<typeof planTransition>, comment: string): PlannedTransition[] {
+/** The transitions `decide` allows for the alerts (those it refuses change nothing), made by Kanshi with `comment`. */
+export function systemTransitions(
+  alerts: readonly { readonly id: string; readonly status: AlertStatus }[],
+  decide: (alert: { readonly id: string; readonly status: AlertStatus }) => TransitionPlan,
+  comment: string,
+): PlannedTransition[] {
   return alerts.flatMap((alert) => {
     const plan = decide(alert);
     return plan.ok ? [{ alertId: alert.id, from: alert.status, plan, by: SYSTEM, comment }] : [];
   });
 }
 
-/** Largest number of alerts one group notification carries; the rest go in the next run, at once. */
-const GROUP_BATCH = 200;
-
 /**
- * Notifications in PostgreSQL: the group schedule, routing and silences applied under row locks,
- * each notification stored before it is queued (so a crash between the two loses nothing: the
- * worker re-queues pending ones at boot), every delivery attempt, and the timed changes of
- * alerts (escalation, regulatory clocks, silences ending). Every method is safe to run twice.
+ * Notifications in PostgreSQL: the group schedule, each notification stored before it is queued
+ * (so a crash between the two loses nothing: the worker re-queues pending ones at boot), every
+ * delivery attempt, and the rows the timed flows (group runs, escalations, clocks, silences
+ * ending, in the alert worker) read and write inside the transaction they are given.
  */
 @Injectable()
 export class NotificationRepository {
@@ -202,181 +236,11 @@ export class NotificationRepository {
   }
 
   /**
-   * Notifies the due alerts of a group: firing alerts never notified in this opening, or at a
-   * higher severity than last time, or last notified at least `repeatMs` ago. Alerts a silence
-   * holds become `silenced` (recorded, not sent). Returns the notifications to send and when the
-   * group should run next (`null`: nothing left firing).
-   */
-  async runGroup(
-    tenantId: string,
-    groupKey: string,
-    select: { readonly modelId: string; readonly severity: string },
-    repeatMs: number,
-    now: Date,
-  ): Promise<{ pending: PendingDelivery[]; nextRunAt: Date | null; notified: number; silenced: number }> {
-    return this.dataSource.transaction(async (m) => {
-      // The group's row, created if new and locked either way: one run of a group at a time.
-      await m.query(
-        `INSERT INTO notification_groups (tenant_id, group_key) VALUES ($1, $2)
-         ON CONFLICT (tenant_id, group_key) DO UPDATE SET group_key = EXCLUDED.group_key`,
-        [tenantId, groupKey],
-      );
-      // Its firing members, locked; which of them are due is the core's decision (dueMembers).
-      const members = await m.query<GroupMemberRow[]>(
-        `SELECT id, status, severity, sector, model_id, rule_id, notified_at, notified_severity FROM alerts
-          WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
-        [tenantId, select.modelId, select.severity],
-      );
-      const dueIds = new Set(dueMembers(members.map(toMember), repeatMs, now, GROUP_BATCH).map((d) => d.id));
-      const due = members.filter((a) => dueIds.has(a.id));
-      let pending: PendingDelivery[] = [];
-      let held = new Map<string, string>();
-      if (due.length > 0) {
-        const planned = await this.plan(m, tenantId, due, 0, now);
-        held = planned.silencedBy;
-        const repeats = due.filter((a) => a.notified_at !== null && !held.has(a.id)).map((a) => a.id);
-        pending = await this.store(m, tenantId, 'firing', 0, planned.notifications, { repeatAlertIds: repeats });
-        const notifiedIds = due.filter((a) => !held.has(a.id)).map((a) => a.id);
-        await m.query(`UPDATE alerts SET notified_at = $2, notified_severity = severity WHERE id = ANY($1::uuid[])`, [notifiedIds, now]);
-      }
-      const silenced = held.size;
-      // The next run: the earliest time a member still firing after this run is due (those just
-      // notified count from now; those a silence took are out).
-      const notified = new Set(due.map((a) => a.id));
-      const stillFiring = members
-        .filter((a) => !held.has(a.id))
-        .map((a): GroupMember => (notified.has(a.id) ? { ...toMember(a), notifiedAt: now, notifiedSeverity: a.severity } : toMember(a)));
-      const nextRunAt = nextGroupRun(stillFiring, repeatMs, now);
-      await m.query(`UPDATE notification_groups SET next_run_at = $3, last_run_at = $4 WHERE tenant_id = $1 AND group_key = $2`, [
-        tenantId,
-        groupKey,
-        nextRunAt,
-        now,
-      ]);
-      return { pending, nextRunAt, notified: due.length - silenced, silenced };
-    });
-  }
-
-  /**
-   * Escalates an alert nobody acknowledged within its SLA: level recorded in the alert and its
-   * history, and the routes of that level notified. Void when the alert was acknowledged,
-   * resolved, silenced, reopened since, or already escalated.
-   */
-  async escalate(job: EscalateAlertJob, ackSlaMs: number, now: Date): Promise<TimedOutcome> {
-    return this.dataSource.transaction(async (m) => {
-      const alert = await this.lockAlert(m, job.tenant_id, job.alert_id);
-      if (!alert) return { outcome: 'void', why: 'no such alert' };
-      const verdict = escalationVerdict(timedState(alert), job);
-      if (!verdict.go) return { outcome: 'void', why: verdict.why };
-      await m.query(`UPDATE alerts SET escalation_level = $2, updated_at = now() WHERE id = $1`, [alert.id, job.level]);
-      await appendHistory(m, [
-        {
-          alertId: alert.id,
-          tenantId: job.tenant_id,
-          action: 'escalated',
-          by: SYSTEM,
-          from: alert.status,
-          to: alert.status,
-          comment: `Not acknowledged within ${Math.round(ackSlaMs / 60_000)} minutes of ${job.level === 1 ? 'opening' : 'the last escalation'}: escalated to level ${job.level}.`,
-          details: { level: job.level, ack_sla_ms: ackSlaMs },
-        },
-      ]);
-      const planned = await this.plan(m, job.tenant_id, [alert], job.level, now);
-      return { outcome: 'done', pending: await this.store(m, job.tenant_id, 'escalation', job.level, planned.notifications), alertIds: [alert.id] };
-    });
-  }
-
-  /**
-   * A point of a regulatory clock: a reminder before the deadline, or the deadline itself,
-   * which raises the alert to critical. Void when the alert is resolved, its deadline moved, or
-   * this point was already handled (the history says so).
-   */
-  async clock(job: AlertClockJob, now: Date): Promise<TimedOutcome> {
-    return this.dataSource.transaction(async (m) => {
-      const alert = await this.lockAlert(m, job.tenant_id, job.alert_id);
-      if (!alert) return { outcome: 'void', why: 'no such alert' };
-      const action = job.point === 'reminder' ? 'reminded' : 'deadline_missed';
-      const [done] = await m.query<unknown[]>(
-        `SELECT 1 FROM alert_history WHERE alert_id = $1 AND action = $2 AND details->>'due_at' = $3 AND coalesce(details->>'before', '') = $4`,
-        [alert.id, action, job.due_at, job.before ?? ''],
-      );
-      const verdict = clockVerdict(timedState(alert), job, done !== undefined);
-      if (!verdict.go) return { outcome: 'void', why: verdict.why };
-      const history: HistoryEntry[] = [];
-      const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM, from: alert.status, to: alert.status };
-      if (job.point === 'reminder') {
-        history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} is ${job.before ?? ''} away.`, details: { due_at: job.due_at, before: job.before } });
-      } else {
-        history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} passed with the alert still open.`, details: { due_at: job.due_at } });
-        if (verdict.raiseToCritical) {
-          history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: 'critical', why: 'deadline_missed' } });
-          alert.severity = 'critical';
-        }
-        await m.query(`UPDATE alerts SET severity = 'critical', notified_at = $2, notified_severity = 'critical', updated_at = now() WHERE id = $1`, [alert.id, now]);
-      }
-      await appendHistory(m, history);
-      const planned = await this.plan(m, job.tenant_id, [alert], 0, now);
-      const pending = await this.store(m, job.tenant_id, job.point === 'reminder' ? 'reminder' : 'deadline_missed', 0, planned.notifications);
-      return { outcome: 'done', pending, alertIds: [alert.id] };
-    });
-  }
-
-  /**
    * Puts the open, firing alerts a silence matches into `silenced` (with the silence in their
    * history). Returns their ids; none when the silence is not in force.
    */
   async applySilence(tenantId: string, silenceId: string, now: Date): Promise<string[]> {
     return this.dataSource.transaction((m) => applySilenceIn(m, tenantId, silenceId, now));
-  }
-
-  /**
-   * A silence has ended: its alerts go back to firing (history: unsilenced), unless another
-   * silence in force holds them. Returns the alerts that fire again. Void when the silence's
-   * end moved since the job was scheduled or has not come yet.
-   */
-  async expireSilence(job: SilenceTimerJob, now: Date): Promise<TimedOutcome> {
-    return this.dataSource.transaction(async (m) => {
-      const silence = await this.lockSilence(m, job);
-      if (!silence) return { outcome: 'void', why: 'the silence changed since' };
-      if (silence.ends_at > now) return { outcome: 'void', why: 'the silence has not ended' };
-      const held = await m.query<AlertRow[]>(
-        `SELECT id, status, severity, sector, model_id, rule_id, notified_at FROM alerts WHERE tenant_id = $1 AND status = 'silenced' AND silenced_by = $2 FOR UPDATE`,
-        [job.tenant_id, job.silence_id],
-      );
-      const { silences } = await this.context(m, job.tenant_id, now);
-      const { silencedBy } = planNotifications(held.map(toRoutable), [], silences, new Set(), 0, now);
-      // Each held alert fires again, unless another silence in force holds it now.
-      const transitions = planned(
-        held,
-        (a) => planTransition({ status: a.status, assignee: null, silencedBy: job.silence_id }, { kind: 'unsilence', silenceId: job.silence_id, ...(silencedBy.has(a.id) ? { heldBy: silencedBy.get(a.id) } : {}) }, now),
-        'The silence ended.',
-      );
-      await applyTransitions(m, job.tenant_id, transitions);
-      const released = transitions.filter((t) => t.plan.to === 'firing').map((t) => t.alertId);
-      return { outcome: 'done', pending: [], alertIds: released };
-    });
-  }
-
-  /**
-   * Tells everyone who receives alerts (the channels of every first-level route) that a silence
-   * ends soon, once. Void when its end moved, it already ended, or the reminder went out.
-   */
-  async remindSilence(job: SilenceTimerJob, now: Date): Promise<TimedOutcome> {
-    return this.dataSource.transaction(async (m) => {
-      const silence = await this.lockSilence(m, job);
-      if (!silence) return { outcome: 'void', why: 'the silence changed since' };
-      if (silence.reminded_at !== null) return { outcome: 'void', why: 'already reminded' };
-      if (silence.ends_at <= now) return { outcome: 'void', why: 'the silence has ended' };
-      const { routes, usable } = await this.context(m, job.tenant_id, now);
-      const channelIds = [...new Set(routes.filter((r) => r.level === 0).flatMap((r) => r.channelIds))].filter((id) => usable.has(id));
-      const held = await m.query<{ id: string }[]>(`SELECT id FROM alerts WHERE tenant_id = $1 AND status = 'silenced' AND silenced_by = $2`, [
-        job.tenant_id,
-        job.silence_id,
-      ]);
-      await m.query(`UPDATE silences SET reminded_at = $2 WHERE id = $1`, [job.silence_id, now]);
-      const planned = channelIds.map((channelId) => ({ channelId, alertIds: held.map((a) => a.id), status: 'pending' as const, silenceId: job.silence_id }));
-      return { outcome: 'done', pending: await this.store(m, job.tenant_id, 'silence_expiring', 0, planned), alertIds: [] };
-    });
   }
 
   /** The notification, its channel (secret and URL opened), its alerts and its silence, or `null`. */
@@ -484,27 +348,41 @@ export class NotificationRepository {
     }));
   }
 
-  private async lockAlert(m: EntityManager, tenantId: string, alertId: string) {
-    if (!UUID.test(alertId)) return undefined;
-    const [alert] = await m.query<LockedAlertRow[]>(
-      `SELECT id, status, severity, sector, model_id, rule_id, notified_at, opened_at, escalation_level, due_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-      [tenantId, alertId],
+  // ---- Rows of the timed flows (group runs, escalations, clocks, silences), inside the caller's
+  // transaction (`Transactions.run`); the flows and their decisions are the alert worker's.
+
+  /** Creates the group's row if it is new and locks it either way: one run of a group at a time. */
+  async lockGroup(m: Tx, tenantId: string, groupKey: string): Promise<void> {
+    await m.query(
+      `INSERT INTO notification_groups (tenant_id, group_key) VALUES ($1, $2)
+       ON CONFLICT (tenant_id, group_key) DO UPDATE SET group_key = EXCLUDED.group_key`,
+      [tenantId, groupKey],
     );
-    return alert;
   }
 
-  private async lockSilence(m: EntityManager, job: SilenceTimerJob) {
-    if (!UUID.test(job.silence_id)) return undefined;
-    const [silence] = await m.query<{ ends_at: Date; reminded_at: Date | null }[]>(`SELECT ends_at, reminded_at FROM silences WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-      job.tenant_id,
-      job.silence_id,
-    ]);
-    return silence && silence.ends_at.toISOString() === job.ends_at ? silence : undefined;
+  /** The firing alerts of a group (tenant, model, severity), locked, oldest first. */
+  async lockFiringMembers(m: Tx, tenantId: string, modelId: string, severity: string): Promise<NotifiableAlert[]> {
+    const rows = await m.query<AlertRow[]>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts
+        WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
+      [tenantId, modelId, severity],
+    );
+    return rows.map(toNotifiable);
   }
 
-  /** The tenant's routes, silences in force and usable channels. */
+  /** Records the group's run at `lastRunAt` and its next run (`null`: none planned). */
+  async setGroupRun(m: Tx, tenantId: string, groupKey: string, nextRunAt: Date | null, lastRunAt: Date): Promise<void> {
+    await m.query(`UPDATE notification_groups SET next_run_at = $3, last_run_at = $4 WHERE tenant_id = $1 AND group_key = $2`, [tenantId, groupKey, nextRunAt, lastRunAt]);
+  }
+
+  /** The alerts were notified at `now`, at the severity they have. */
+  async markNotified(m: Tx, alertIds: readonly string[], now: Date): Promise<void> {
+    if (alertIds.length === 0) return;
+    await m.query(`UPDATE alerts SET notified_at = $2, notified_severity = severity WHERE id = ANY($1::uuid[])`, [alertIds, now]);
+  }
+
   /** The tenant's routes, the silences in force at `now` and its usable channels, in one round trip. */
-  private async context(m: EntityManager, tenantId: string, now: Date) {
+  async routing(m: Tx, tenantId: string, now: Date): Promise<RoutingContext> {
     const [row] = await m.query<{ routes: RouteRule[]; silences: (Omit<SilenceRule, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string })[]; usable: string[] }[]>(
       `SELECT
          (SELECT coalesce(json_agg(json_build_object('id', id, 'level', level, 'channelIds', channel_ids, ${MATCHER_JSON})), '[]')
@@ -518,31 +396,10 @@ export class NotificationRepository {
     return { routes: row?.routes ?? [], silences, usable: new Set(row?.usable ?? []) };
   }
 
-  /** Routes and silences applied to alerts; alerts a silence holds become `silenced`. */
-  private async plan(m: EntityManager, tenantId: string, alerts: readonly AlertRow[], level: number, now: Date) {
-    const { routes, silences, usable } = await this.context(m, tenantId, now);
-    const plannedNotifications = planNotifications(alerts.map(toRoutable), routes, silences, usable, level, now);
-    // A silence in force that matches a firing alert holds it (the state machine's `silence`).
-    const held = alerts.filter((a) => plannedNotifications.silencedBy.has(a.id));
-    await applyTransitions(
-      m,
-      tenantId,
-      planned(held, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId: plannedNotifications.silencedBy.get(a.id) ?? '' }, now), 'A silence in force matches the alert.'),
-    );
-    return plannedNotifications;
-  }
-
-  /** Stores planned notifications; returns those to send. */
-  private async store(
-    m: EntityManager,
-    tenantId: string,
-    kind: string,
-    level: number,
-    planned: readonly { channelId: string; alertIds: readonly string[]; status: 'pending' | 'suppressed'; silenceId: string | null }[],
-    options: { readonly repeatAlertIds?: readonly string[] } = {},
-  ): Promise<PendingDelivery[]> {
+  /** Stores planned notifications; returns those to send (not `suppressed`) with their channel's settings. */
+  async storeNotifications(m: Tx, tenantId: string, kind: string, level: number, planned: readonly PlannedNotification[], repeatAlertIds: readonly string[] = []): Promise<PendingDelivery[]> {
     const pending: PendingDelivery[] = [];
-    const repeats = new Set(options.repeatAlertIds ?? []);
+    const repeats = new Set(repeatAlertIds);
     for (const p of planned) {
       const [row] = await m.query<{ id: string; config: Record<string, unknown> }[]>(
         `INSERT INTO notifications (tenant_id, channel_id, kind, level, alert_ids, repeat_alert_ids, silence_id, status)
@@ -553,5 +410,53 @@ export class NotificationRepository {
       if (row && p.status === 'pending') pending.push({ tenantId, notificationId: row.id, channelConfig: row.config });
     }
     return pending;
+  }
+
+  /** One alert of the tenant, locked; `undefined` when there is none. */
+  async lockAlert(m: Tx, tenantId: string, alertId: string): Promise<LockedAlert | undefined> {
+    if (!UUID.test(alertId)) return undefined;
+    const [row] = await m.query<(AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null })[]>(
+      `SELECT ${ALERT_COLUMNS}, opened_at, escalation_level, due_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tenantId, alertId],
+    );
+    return row && { ...toNotifiable(row), openedAt: row.opened_at, escalationLevel: row.escalation_level, dueAt: row.due_at };
+  }
+
+  async setEscalationLevel(m: Tx, alertId: string, level: number): Promise<void> {
+    await m.query(`UPDATE alerts SET escalation_level = $2, updated_at = now() WHERE id = $1`, [alertId, level]);
+  }
+
+  /** True when the alert's history already holds this point of this deadline. */
+  async clockPointHandled(m: Tx, alertId: string, action: 'reminded' | 'deadline_missed', job: AlertClockJob): Promise<boolean> {
+    const [done] = await m.query<unknown[]>(
+      `SELECT 1 FROM alert_history WHERE alert_id = $1 AND action = $2 AND details->>'due_at' = $3 AND coalesce(details->>'before', '') = $4`,
+      [alertId, action, job.due_at, job.before ?? ''],
+    );
+    return done !== undefined;
+  }
+
+  /** A missed deadline: the alert is critical now, and counts as notified at that severity (the deadline message says so). */
+  async markDeadlineMissed(m: Tx, alertId: string, now: Date): Promise<void> {
+    await m.query(`UPDATE alerts SET severity = 'critical', notified_at = $2, notified_severity = 'critical', updated_at = now() WHERE id = $1`, [alertId, now]);
+  }
+
+  /** The silence of a timer job, locked, when its end is still the one the job was planned for. */
+  async lockSilence(m: Tx, job: SilenceTimerJob): Promise<{ readonly endsAt: Date; readonly remindedAt: Date | null } | undefined> {
+    if (!UUID.test(job.silence_id)) return undefined;
+    const [silence] = await m.query<{ ends_at: Date; reminded_at: Date | null }[]>(`SELECT ends_at, reminded_at FROM silences WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      job.tenant_id,
+      job.silence_id,
+    ]);
+    return silence && silence.ends_at.toISOString() === job.ends_at ? { endsAt: silence.ends_at, remindedAt: silence.reminded_at } : undefined;
+  }
+
+  /** The alerts the silence holds (locked when `lock`). */
+  async heldBySilence(m: Tx, tenantId: string, silenceId: string, lock: boolean): Promise<NotifiableAlert[]> {
+    const rows = await m.query<AlertRow[]>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND status = 'silenced' AND silenced_by = $2${lock ? ' FOR UPDATE' : ''}`, [tenantId, silenceId]);
+    return rows.map(toNotifiable);
+  }
+
+  async markReminded(m: Tx, silenceId: string, now: Date): Promise<void> {
+    await m.query(`UPDATE silences SET reminded_at = $2 WHERE id = $1`, [silenceId, now]);
   }
 }

@@ -38,6 +38,16 @@ describe('M1 deployed version not approved', () => {
     expect(findingsOf(lenient, 'M1')).toEqual([]);
   });
 
+  it('never pages for a prediction that leaves out its optional hash, and still catches a prediction with another hash', () => {
+    const env = medicalEnv();
+    env.send(deploy({ version: '1.0.0', hash: 'sha256:aaa' }));
+    env.send({ event_type: 'prediction', model_version: '1.0.0' });
+    expect(findingsOf(env, 'M1')).toEqual([]);
+
+    env.send({ event_type: 'prediction', model_version: '1.0.0', model_hash: 'sha256:tampered' });
+    expect(findingsOf(env, 'M1').map((f) => f.observed)).toEqual([expect.objectContaining({ reason: 'hash_mismatch', via: 'prediction' })]);
+  });
+
   it('fires when the inventory records no approved version at all', () => {
     const env = medicalEnv({ approvedVersions: [] });
     env.send(deploy({ version: '1.0.0', hash: 'sha256:aaa' }));

@@ -17,7 +17,8 @@ function verdict(approved: readonly ApprovedVersion[], version: string, hash: st
  * change plan covers. The inventory's `approvedVersions` holds both the approved versions and
  * those confirmed under the change plan. Judged on every `model_deployment`, and on predictions
  * served by a version no deployment announced (once per version and hash, so a busy device
- * does not make one finding per inference). Predictions without `model_version` are skipped.
+ * does not make one finding per inference). Predictions without `model_version` are skipped,
+ * and so is the hash check of a prediction that reports no `model_hash` (optional there).
  */
 export const m1UnapprovedVersionDeployed = defineRule({
   id: 'M1',
@@ -31,7 +32,7 @@ export const m1UnapprovedVersionDeployed = defineRule({
   args: Type.Object({
     requireHashWhenPinned: Type.Boolean({
       default: true,
-      description: 'When the approved entry pins an artefact hash, a deployment that reports no hash is a finding (the build cannot be verified).',
+      description: 'When the approved entry pins an artefact hash, a deployment that reports no hash is a finding (the build cannot be verified). Predictions are never judged on a missing hash.',
     }),
     checkPredictions: Type.Boolean({ default: true, description: 'Also check the version and hash that predictions report in their envelope.' }),
   }),
@@ -43,7 +44,9 @@ export const m1UnapprovedVersionDeployed = defineRule({
     const version = fromDeployment ? Field.text(event.payload, 'version') : event.model_version;
     const hash = fromDeployment ? Field.text(event.payload, 'hash') : event.model_hash;
     if (version === undefined) return undefined;
-    const reason = verdict(model.approvedVersions, version, hash, args.requireHashWhenPinned);
+    // A prediction that leaves out its (optional) hash proves nothing about the build; only a
+    // deployment must report the hash of a pinned approval. A reported hash that differs is a finding either way.
+    const reason = verdict(model.approvedVersions, version, hash, fromDeployment && args.requireHashWhenPinned);
     if (reason === undefined) return undefined;
     const key = `${version}#${hash ?? ''}`;
     if (!fromDeployment && !firstTime(state.flagged, key)) return undefined;

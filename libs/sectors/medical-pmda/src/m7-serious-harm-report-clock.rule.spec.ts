@@ -18,13 +18,25 @@ describe('M7 death or serious harm: 15-day clock; unclassified after 48h', () =>
     expect(findings[0]?.observed).toEqual({ incidentId: 'INC-1', patientHarm: 'death', awarenessTime: iso(START), reportDue: iso(START + 15 * DAY) });
   });
 
-  it('does not start the clock for lesser harm or other incident types', () => {
+  it('does not start the clock for lesser harm, nor watch the classification of incident types that involve no patient', () => {
     const env = medicalEnv();
     env.send(report('INC-1', { patient_harm: 'none' }));
-    env.send(report('INC-2', { patient_harm: 'death', type: 'security' }));
+    env.send(report('INC-2', { type: 'security' }));
+    env.send(report('INC-3', { type: 'security', patient_harm: 'unknown' }));
     env.advance('5d');
 
     expect(findingsOf(env, 'M7')).toEqual([]);
+  });
+
+  it('starts the clock for death or serious harm whatever the incident type, a security incident that harmed a patient included', () => {
+    const env = medicalEnv();
+    env.send(report('INC-2', { patient_harm: 'serious', type: 'security' }));
+    env.send(report('INC-3', { patient_harm: 'death', type: 'misconduct' }));
+
+    expect(findingsOf(env, 'M7').map((f) => [f.scope, f.dueAt?.toISOString()])).toEqual([
+      ['incident:INC-2', iso(START + 15 * DAY)],
+      ['incident:INC-3', iso(START + 15 * DAY)],
+    ]);
   });
 
   it('fires when an incident is still unclassified 48h after awareness, and not before', () => {

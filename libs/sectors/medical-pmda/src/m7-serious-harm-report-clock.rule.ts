@@ -12,7 +12,9 @@ interface M7State {
 
 /**
  * M7: an incident involving death or serious harm to a patient starts the 15-day adverse-event
- * report clock: one finding per incident, `dueAt` = awareness + 15 days. An incident still
+ * report clock, whatever its type: one finding per incident, `dueAt` = awareness + 15 days.
+ * Another rule alerting on the same incident (M12 for a security incident) does not replace the
+ * clock. An incident of a type that may involve harm (`incidentTypes`) still
  * without a harm classification (`patient_harm` absent or "unknown") 48 hours after awareness
  * is a finding of its own (timer), because until it is classified nobody knows which clock
  * runs. Updates of the same incident (same `incident_id`) never repeat a finding. Incidents
@@ -30,7 +32,10 @@ export const m7SeriousHarmReportClock = defineRule({
   defaultSeverity: 'high',
   reads: ['incident'],
   args: Type.Object({
-    incidentTypes: Arg.names(['harm', 'malfunction', 'safety'], 'Incident types that may involve patient harm.'),
+    incidentTypes: Arg.names(
+      ['harm', 'malfunction', 'safety'],
+      'Incident types that may involve patient harm: one of these still unclassified after classifyWithin is a finding. An incident of any type that reports death or serious harm starts the clock.',
+    ),
     harmLevels: Arg.names(['death', 'serious'], 'patient_harm values that start the 15-day clock.'),
     unclassifiedValues: Arg.names(['unknown', 'unclassified', 'pending'], 'patient_harm values that mean "not classified yet" (as is an absent field).'),
     reportWithin: Arg.duration('15d', 'Reporting deadline from awareness.'),
@@ -45,8 +50,12 @@ export const m7SeriousHarmReportClock = defineRule({
   initialState: (): M7State => ({ done: [], awareness: {} }),
   evaluate: ({ event, time, args, state, timers }) => {
     const incident = incidentOf(event.payload);
-    if (!incident || incident.awareness === undefined || incident.type === undefined || !args.incidentTypes.includes(incident.type)) return undefined;
+    if (!incident || incident.awareness === undefined) return undefined;
     const { id, harm, awareness } = incident;
+    // Death or serious harm starts the clock whatever the incident's type (a security incident
+    // that harmed a patient included); the types only decide which incidents must be classified.
+    const harmful = harm !== undefined && args.harmLevels.includes(harm);
+    if (!harmful && (incident.type === undefined || !args.incidentTypes.includes(incident.type))) return undefined;
     const classifyTimer = `${CLASSIFY}${id}`;
     if (harm === undefined || args.unclassifiedValues.includes(harm)) {
       if (timers.get(classifyTimer) === undefined && !state.done.includes(`late:${id}`) && !state.done.includes(`classified:${id}`)) {

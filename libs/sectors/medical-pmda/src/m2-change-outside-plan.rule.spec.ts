@@ -1,4 +1,4 @@
-import { findingsOf, medicalEnv } from './medical-spec-support';
+import { DAY, findingsOf, iso, medicalEnv, START } from './medical-spec-support';
 
 const deploy = (payload: Record<string, unknown>) => ({ event_type: 'model_deployment' as const, payload: { version: '1.2.0', ...payload } });
 
@@ -22,7 +22,20 @@ describe('M2 change type outside the change plan', () => {
       changePlanRef: 'IDATEN-2025-001',
       planScope: ['retraining', 'threshold'],
       planFrom: 'inventory',
+      changedAt: iso(START),
+      notificationDue: iso(START + 30 * DAY),
     });
+  });
+
+  it('carries the 30-day clock of the partial-change approval or minor-change notification, from the change', () => {
+    const env = medicalEnv();
+    env.advanceTo(START + 2 * DAY);
+    env.send(deploy({ change_type: 'architecture' }));
+    expect(findingsOf(env, 'M2').map((f) => f.dueAt?.toISOString())).toEqual([iso(START + 32 * DAY)]);
+
+    const tenant = medicalEnv({}, { args: { M2: { notifyWithin: '14d' } } });
+    tenant.send(deploy({ change_type: 'architecture' }));
+    expect(findingsOf(tenant, 'M2').map((f) => f.dueAt?.toISOString())).toEqual([iso(START + 14 * DAY)]);
   });
 
   it('prefers the inventory plan over the scope a deployment claims', () => {

@@ -1,10 +1,12 @@
-import { defineRule, Field, Type } from '@kanshi/policy-sdk';
+import { Arg, defineRule, durationMs, Field, Type } from '@kanshi/policy-sdk';
 
 /**
  * M2: a deployment reports a change type its change plan does not cover. The plan recorded in
  * the inventory wins; the deployment's own `change_plan_scope` is used only when the inventory
  * has none. A change with no plan on either side is outside every plan. A deployment without
- * `change_type` (a first installation, a redeploy) is not a change and is skipped.
+ * `change_type` (a first installation, a redeploy) is not a change and is skipped. The finding
+ * carries the legal clock: a partial-change approval or a minor-change notification is due
+ * within 30 days of the change (the deployment's time), `dueAt`.
  */
 export const m2ChangeOutsidePlan = defineRule({
   id: 'M2',
@@ -15,8 +17,10 @@ export const m2ChangeOutsidePlan = defineRule({
   source: 'PMD Act Art. 23-2-10-2 (change-plan confirmation, IDATEN); MHLW AI Q&A (Mar 2022)',
   defaultSeverity: 'critical',
   reads: ['model_deployment'],
-  args: Type.Object({}),
-  evaluate: ({ event, model }) => {
+  args: Type.Object({
+    notifyWithin: Arg.duration('30d', 'How long after the change the partial-change approval or minor-change notification is due.'),
+  }),
+  evaluate: ({ event, model, time, args }) => {
     const changeType = Field.text(event.payload, 'change_type');
     if (changeType === undefined) return undefined;
     const reported = event.payload['change_plan_scope'];
@@ -27,13 +31,17 @@ export const m2ChangeOutsidePlan = defineRule({
         ? { ref: Field.text(event.payload, 'change_plan_ref') ?? null, scope: reportedScope, from: 'deployment' }
         : undefined;
     if (plan && plan.scope.includes(changeType)) return undefined;
+    const dueAt = new Date(time + durationMs(args.notifyWithin));
     return {
+      dueAt,
       observed: {
         changeType,
         version: Field.text(event.payload, 'version') ?? null,
         changePlanRef: plan?.ref ?? null,
         planScope: plan?.scope.slice(0, 64) ?? [],
         planFrom: plan?.from ?? 'none',
+        changedAt: new Date(time).toISOString(),
+        notificationDue: dueAt.toISOString(),
       },
     };
   },

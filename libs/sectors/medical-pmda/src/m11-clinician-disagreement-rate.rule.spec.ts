@@ -86,4 +86,31 @@ describe('M11 clinician disagreement rate above baseline + 3σ', () => {
 
     expect(findingsOf(env, 'M11').map((f) => f.observed)).toEqual([expect.objectContaining({ predictions: 100, overrides: 9 })]);
   });
+
+  it('counts a clinician override recorded on the prediction itself, and a decision reported both ways once', () => {
+    /** Day 8: 100 predictions, `overruled` of them overruled on the prediction (clinician_action), each also reported as a human_override of the same trace when `twice`. */
+    const day8 = (env: TestSectorEnvironment, overruled: number, twice: boolean) => {
+      const from = START + 8 * DAY;
+      for (let i = 0; i < 100; i++) {
+        const trace = `trace-${i}`;
+        const action = i < overruled ? 'override' : 'confirm';
+        env.send({ event_type: 'prediction', trace_id: trace, timestamp: iso(from + i * 60_000), payload: { clinician_action: action } });
+        // The override carries the prediction's trace in its payload (its own envelope may name another).
+        if (twice && i < overruled) env.send({ event_type: 'human_override', trace_id: `review-${i}`, timestamp: iso(from + i * 60_000 + 1000), payload: { action: 'override', trace_id: trace } });
+      }
+    };
+    const onPrediction = medicalEnv();
+    baseline(onPrediction);
+    day8(onPrediction, 9, false);
+    onPrediction.advanceTo(JUDGED);
+    expect(findingsOf(onPrediction, 'M11').map((f) => f.observed)).toEqual([expect.objectContaining({ predictions: 100, overrides: 9 })]);
+
+    const both = medicalEnv();
+    baseline(both);
+    day8(both, 8, true);
+    both.advanceTo(JUDGED);
+    // 8 decisions overruled, each reported twice: a rate of 0.08, under the limit.
+    expect(findingsOf(both, 'M11')).toEqual([]);
+    expect(clearsOf(both, 'M11').length).toBeGreaterThan(0);
+  });
 });

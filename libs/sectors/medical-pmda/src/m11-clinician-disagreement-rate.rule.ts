@@ -1,4 +1,4 @@
-import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, Bounded, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { tumblingPlan, windowBounds } from './medical-rule-support';
 
 interface M11Args {
@@ -7,6 +7,9 @@ interface M11Args {
   readonly baselineWindows: number;
   readonly minSamples: number;
 }
+
+/** The counting windows, and the decisions counted as overruled already, by trace id (bounded: the oldest go first). */
+type M11State = WindowedState & { overruled: Record<string, number> };
 
 /** Tumbling windows that keep the baseline windows behind the judged one. */
 function plan(args: M11Args): WindowPlan {
@@ -25,9 +28,13 @@ function baselineRates(judged: JudgedWindow, args: M11Args): number[] {
 
 /**
  * M11: clinicians overrule the device far more often than usual. The disagreement rate of a
- * window is `human_override` events with action "override" over predictions; it is compared with
- * the mean + 3σ of the previous windows that had enough predictions. No judgement until there
- * are enough such baseline windows or when the window itself has too few predictions.
+ * window is the decisions clinicians overruled over predictions; it is compared with the mean +
+ * 3σ of the previous windows that had enough predictions. A decision is overruled when a
+ * `human_override` event says "override", or when the prediction itself records
+ * `clinician_action` "override" (the field M10 requires); sent both ways, it counts once, matched
+ * by trace id (the override's `trace_id`, else its envelope's, against the prediction's). No
+ * judgement until there are enough such baseline windows or when the window itself has too few
+ * predictions.
  */
 export const m11ClinicianDisagreementRate = defineRule({
   id: 'M11',
@@ -45,13 +52,27 @@ export const m11ClinicianDisagreementRate = defineRule({
     minSamples: Type.Integer({ default: 50, minimum: 1, description: 'Fewest predictions for a window to be judged or used as baseline.' }),
     window: Arg.duration('1d', 'Tumbling window judged at its close.'),
     lateness: Arg.duration('1h', 'How long after a window ends events for it still count.'),
+    maxTraces: Type.Integer({
+      default: 1000,
+      minimum: 1,
+      maximum: 2000,
+      description: 'Most overruled decisions remembered per model to count a decision reported both ways once; past it the oldest are forgotten.',
+    }),
   }),
   window: Windows.spec('tumbling'),
   recovery: { clearFor: '3d' },
-  initialState: (): WindowedState => ({ window: null }),
+  initialState: (): M11State => ({ window: null, overruled: {} }),
   evaluate: ({ event, time, args, state, timers }) => {
-    if (event.event_type === 'human_override' && event.payload['action'] !== 'override') return undefined;
-    Windows.count(state, plan(args), time, timers, event.event_type === 'prediction' ? { predictions: 1 } : { overrides: 1 });
+    const isPrediction = event.event_type === 'prediction';
+    const overruled = isPrediction ? Field.text(event.payload, 'clinician_action') === 'override' : event.payload['action'] === 'override';
+    // Once per decision: a trace already counted as overruled adds nothing (states from before
+    // this field start without the map).
+    const trace = isPrediction ? event.trace_id : (Field.text(event.payload, 'trace_id') ?? event.trace_id);
+    state.overruled ??= {};
+    const counted = overruled && trace !== undefined && Bounded.has(state.overruled, trace);
+    if (overruled && !counted && trace !== undefined) Bounded.set(state.overruled, trace, time, { max: args.maxTraces, rank: (at) => at });
+    const values = { ...(isPrediction ? { predictions: 1 } : {}), ...(overruled && !counted ? { overrides: 1 } : {}) };
+    if (Object.keys(values).length > 0) Windows.count(state, plan(args), time, timers, values);
     return undefined;
   },
   onTimer: ({ timer, args, state }) => {

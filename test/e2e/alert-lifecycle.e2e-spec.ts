@@ -1,9 +1,11 @@
 import request from 'supertest';
-import { createTenantFixture, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
+import { AlertRepository } from '@kanshi/persistence';
+import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 
 interface HistoryView {
   action: string;
+  details?: Record<string, unknown>;
   actor: string;
   actor_name: string | null;
   from_status: string | null;
@@ -14,6 +16,8 @@ interface HistoryView {
 interface AlertView {
   id: string;
   status: string;
+  due_at: string | null;
+  report_submitted_at: string | null;
   assignee: string | null;
   acknowledged_at: string | null;
   resolved_at: string | null;
@@ -87,6 +91,37 @@ describe('alert lifecycle through the API (real Kafka, PostgreSQL, Redis)', () =
     expect((response.body as { detail: string }).detail).toMatch(/Cannot reopen alert .*: the alert is firing, not resolved/);
     const after = (await api().get(`/v1/alerts/${alertId}`).set(as(tenant.keys.viewer))).body as AlertView;
     expect(after.history).toHaveLength(before.history.length);
+  });
+
+  it('records a submitted regulatory report on an alert with a deadline, once: its history says who, which reference and whether on time', async () => {
+    // An alert with a regulatory deadline, as a clock rule raises it.
+    const due = new Date(Date.now() + 10 * 86_400_000);
+    const raise = { ...raiseAlertJob(tenant.tenantId, 'clocked-model', [findingRecord(g1Fingerprint(tenant.tenantId, 'clocked-model'), 'high')]), due_at: due.toISOString() };
+    const { alertId: clockedId } = await kanshi.api.get(AlertRepository).recordFindings(raise);
+    const report = (key: string, body: object) => api().post(`/v1/alerts/${clockedId}/reports`).set(as(key)).send(body);
+
+    expect((await report(tenant.keys.risk_officer, {})).status).toBe(400);
+    expect((await report(tenant.keys.risk_officer, { reference: 'PMDA-1', submitted_at: new Date(Date.now() + 3_600_000).toISOString() })).status).toBe(409);
+    expect((await report(tenant.keys.viewer, { reference: 'PMDA-1' })).status).toBe(403);
+    const submittedAt = new Date(Date.now() - 60_000).toISOString();
+    const recorded = await report(tenant.keys.risk_officer, { reference: 'PMDA-2026-0042', submitted_at: submittedAt, comment: 'Filed through the PMDA portal.' });
+    expect(recorded.status).toBe(200);
+    const view = recorded.body as AlertView;
+    expect(view).toMatchObject({ status: 'firing', due_at: due.toISOString(), report_submitted_at: submittedAt });
+    expect(view.history.at(-1)).toMatchObject({
+      action: 'report_submitted',
+      actor_name: 'risk_officer key',
+      comment: 'Filed through the PMDA portal.',
+      details: { reference: 'PMDA-2026-0042', submitted_at: submittedAt, due_at: due.toISOString(), on_time: true },
+    });
+    const again = await report(tenant.keys.risk_officer, { reference: 'PMDA-2026-0043' });
+    expect(again.status).toBe(409);
+    expect((again.body as { detail: string }).detail).toMatch(/recorded as submitted .* already/);
+
+    // The G1 alert carries no deadline: nothing to report.
+    const none = await post(tenant.keys.risk_officer, 'reports', { reference: 'X' });
+    expect(none.status).toBe(409);
+    expect((none.body as { detail: string }).detail).toMatch(/no regulatory deadline/);
   });
 
   it('refuses bad bodies with the field named, viewers and producers by role, and another tenant as if the alert did not exist', async () => {

@@ -125,6 +125,8 @@ describe('the API’s OpenAPI document (real PostgreSQL and Redis)', () => {
       await call('POST', `/v1/alerts/${alertId}/comments`, { body: { comment: 'Vendor asked.' } });
       await call('POST', `/v1/alerts/${alertId}/resolve`, { body: {} });
       await call('POST', `/v1/alerts/${alertId}/reopen`, { body: { comment: 'Not fixed.' } });
+      await call('POST', `/v1/alerts/${alertId}/reports`, { body: { reference: 'PMDA-1' } });
+      await call('POST', `/v1/alerts/${alertId}/reports`, { body: {} });
 
       const channel = await call('POST', '/v1/channels', { body: { name: 'ops', kind: 'webhook', config: { url: 'https://203.0.113.10/kanshi' }, secret: 'a-webhook-signing-secret' } });
       const channelId = (channel.body as { id: string }).id;

@@ -45,6 +45,7 @@ const MATRIX: readonly Row[] = [
   ['POST /v1/alerts/{id}/comments',                  Y,     Y,            N,        N],
   ['POST /v1/alerts/{id}/resolve',                   Y,     Y,            N,        N],
   ['POST /v1/alerts/{id}/reopen',                    Y,     Y,            N,        N],
+  ['POST /v1/alerts/{id}/reports',                   Y,     Y,            N,        N],
 
   ['GET /v1/silences',                               Y,     Y,            N,        Y],
   ['POST /v1/silences',                              Y,     Y,            N,        N],
@@ -100,6 +101,7 @@ const BODIES: Readonly<Partial<Record<RouteKey, object>>> = {
   'POST /v1/alerts/{id}/comments': { comment: 'matrix' },
   'POST /v1/alerts/{id}/resolve': { comment: 'matrix' },
   'POST /v1/alerts/{id}/reopen': { comment: 'matrix' },
+  'POST /v1/alerts/{id}/reports': { reference: 'matrix' },
   'PATCH /v1/silences/{id}': { reason: 'matrix' },
   'PATCH /v1/channels/{id}': { enabled: false },
   'PATCH /v1/routes/{id}': { level: 1 },

@@ -54,6 +54,7 @@ const ALERT = Type.Object({
   observed: Type.Unknown({ description: 'What the rule observed.' }),
   evidence_event_ids: Type.Array(Type.String()),
   due_at: Type.Union([DATE_TIME, Type.Null()], { description: 'Regulatory deadline, when the rule has one.' }),
+  report_submitted_at: Type.Union([DATE_TIME, Type.Null()], { description: 'When the report the deadline asks for was recorded as submitted (`POST /v1/alerts/{id}/reports`): the clock stops.' }),
   assignee: NULLABLE_STRING,
   escalation_level: Type.Integer({ minimum: 0 }),
   acknowledged_at: NULLABLE_DATE_TIME,

@@ -55,6 +55,7 @@ export function toAlertView(a: AlertEntity) {
     observed: a.observed,
     evidence_event_ids: a.evidenceEventIds,
     due_at: a.dueAt ? a.dueAt.toISOString() : null,
+    report_submitted_at: a.reportSubmittedAt ? a.reportSubmittedAt.toISOString() : null,
     assignee: a.assignee,
     escalation_level: a.escalationLevel,
     acknowledged_at: a.acknowledgedAt ? a.acknowledgedAt.toISOString() : null,
@@ -97,6 +98,16 @@ const COMMENT = Type.String({ minLength: 1, maxLength: 4000, description: 'Why: 
 
 const optionalComment = requestValidator(Type.Object({ comment: Type.Optional(COMMENT) }, { additionalProperties: false }));
 const requiredComment = requestValidator(Type.Object({ comment: COMMENT }, { additionalProperties: false }));
+const reportBody = requestValidator(
+  Type.Object(
+    {
+      reference: Type.String({ minLength: 1, maxLength: 200, description: 'The regulator’s receipt or case number, or the filing’s own reference.' }),
+      submitted_at: Type.Optional(Type.String({ format: 'date-time', description: 'When the report went to the regulator; now when absent. Never in the future.' })),
+      comment: Type.Optional(COMMENT),
+    },
+    { additionalProperties: false },
+  ),
+);
 const assignBody = requestValidator(
   Type.Object(
     {
@@ -277,6 +288,23 @@ export class AlertsController {
   reopen(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
     const { comment } = optionalComment.parse(body ?? {});
     return this.apply(principal, id, { kind: 'reopen', comment });
+  }
+
+  @Post(':id/reports')
+  @HttpCode(200)
+  @RequireRoles('admin', 'risk_officer')
+  @ApiOperation({
+    summary:
+      'Record that the regulatory report the alert’s deadline asks for was submitted (`reference`, `submitted_at`, optional comment): its clock stops (no more reminders, no missed deadline), and the history says who recorded it and whether it was on time.',
+  })
+  @ApiBody({ required: true, schema: openApiSchema(reportBody.schema) })
+  @ApiResponse({ status: 200, description: 'The alert as it is now, with its history.', schema: schemaRef('AlertDetail') })
+  @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
+  @ApiProblemResponse(404, 'No such alert in the caller’s tenant.')
+  @ApiProblemResponse(409, 'The alert has no regulatory deadline, its report is recorded already, or `submitted_at` is in the future.')
+  report(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { reference, submitted_at, comment } = reportBody.parse(body ?? {});
+    return this.apply(principal, id, { kind: 'record-report', reference, submittedAt: submitted_at === undefined ? new Date() : new Date(submitted_at), comment });
   }
 
   private async apply(principal: Principal, id: string, command: HumanCommand) {

@@ -17,6 +17,7 @@ export const ALERT_ACTIONS = [
   'reopened',
   'reminded',
   'deadline_missed',
+  'report_submitted',
 ] as const;
 export type AlertAction = (typeof ALERT_ACTIONS)[number];
 

@@ -70,4 +70,23 @@ describe('planTransition', () => {
     });
     expect(planTransition({ status: 'resolved', assignee: null }, { kind: 'reopen' }, NOW)).toMatchObject({ set: { ...REOPENED_SET, opened_at: NOW } });
   });
+
+  it('records a submitted regulatory report on an alert with a deadline, once, on time or late, never from the future', () => {
+    const due = new Date(NOW.getTime() + 86_400_000);
+    const clocked = { status: 'acknowledged' as const, assignee: null, dueAt: due, reportSubmittedAt: null };
+    const record = (submittedAt: Date) => ({ kind: 'record-report' as const, reference: 'PMDA-2026-123', submittedAt });
+    expect(planTransition(clocked, record(NOW), NOW)).toEqual({
+      ok: true,
+      action: 'report_submitted',
+      to: 'acknowledged',
+      set: { report_submitted_at: NOW },
+      details: { reference: 'PMDA-2026-123', submitted_at: NOW.toISOString(), due_at: due.toISOString(), on_time: true },
+    });
+    const late = new Date(due.getTime() + 1);
+    expect(planTransition(clocked, record(new Date(NOW.getTime() - 1)), NOW)).toMatchObject({ ok: true });
+    expect(planTransition({ ...clocked, dueAt: new Date(NOW.getTime() - 2) }, record(new Date(NOW.getTime() - 1)), NOW)).toMatchObject({ details: { on_time: false } });
+    expect(planTransition(clocked, record(late), NOW)).toEqual({ ok: false, conflict: 'a report cannot be submitted in the future' });
+    expect(planTransition({ ...clocked, dueAt: null }, record(NOW), NOW)).toEqual({ ok: false, conflict: 'the alert carries no regulatory deadline; there is no report to record' });
+    expect(planTransition({ ...clocked, reportSubmittedAt: NOW }, record(NOW), NOW)).toMatchObject({ ok: false });
+  });
 });

@@ -6,7 +6,9 @@ export type HumanCommand =
   | { readonly kind: 'assign'; readonly assignee: string | null; readonly comment?: string }
   | { readonly kind: 'comment'; readonly comment: string }
   | { readonly kind: 'resolve'; readonly comment?: string }
-  | { readonly kind: 'reopen'; readonly comment?: string };
+  | { readonly kind: 'reopen'; readonly comment?: string }
+  /** The regulatory report the alert's deadline asks for went to the regulator (`reference`: its receipt or case number). */
+  | { readonly kind: 'record-report'; readonly reference: string; readonly submittedAt: Date; readonly comment?: string };
 
 /** What Kanshi itself does to an alert. */
 export type SystemCommand =
@@ -26,6 +28,10 @@ export interface AlertLifecycleState {
   readonly assignee: string | null;
   /** The silence holding it, when silenced. */
   readonly silencedBy?: string | null;
+  /** Its regulatory deadline, if a clock runs (for `record-report`). */
+  readonly dueAt?: Date | null;
+  /** When its report was recorded as submitted. */
+  readonly reportSubmittedAt?: Date | null;
 }
 
 /** What applying a command changes, or why it cannot apply. */
@@ -80,6 +86,19 @@ export function planTransition(alert: AlertLifecycleState, command: AlertCommand
     case 'reopen':
       if (alert.status !== 'resolved') return { ok: false, conflict: `the alert is ${alert.status}, not resolved; only a resolved alert can be reopened` };
       return { ok: true, action: 'reopened', to: 'firing', set: { ...REOPENED_SET, opened_at: now }, details: {} };
+    case 'record-report': {
+      if (!alert.dueAt) return { ok: false, conflict: 'the alert carries no regulatory deadline; there is no report to record' };
+      if (alert.reportSubmittedAt) return { ok: false, conflict: `its report was recorded as submitted at ${alert.reportSubmittedAt.toISOString()} already` };
+      if (command.submittedAt.getTime() > now.getTime()) return { ok: false, conflict: 'a report cannot be submitted in the future' };
+      const details = {
+        reference: command.reference,
+        submitted_at: command.submittedAt.toISOString(),
+        due_at: alert.dueAt.toISOString(),
+        on_time: command.submittedAt.getTime() <= alert.dueAt.getTime(),
+      };
+      // The status does not change: the alert stays open until its cause is dealt with; its clock stops.
+      return { ok: true, action: 'report_submitted', to: alert.status, set: { report_submitted_at: command.submittedAt }, details };
+    }
     case 'silence':
       // Only a firing alert is held: an acknowledged one has a person on it, a silenced one a silence already.
       if (alert.status !== 'firing') return { ok: false, conflict: `the alert is ${alert.status}; a silence holds firing alerts only` };

@@ -51,6 +51,8 @@ describe('planFollowUps (pure: stored state, settings, now)', () => {
       ['reminder', '1d', 24 * 60 * MIN],
     ]);
     expect(planFollowUps([alert({ status: 'resolved', dueAt: due })], DEFAULT_ALERTING_SETTINGS, NOW).timed).toEqual([]);
+    // Its report recorded as submitted: the clock stops, nothing more to remind of.
+    expect(planFollowUps([alert({ status: 'acknowledged', dueAt: due, reportSubmittedAt: NOW })], DEFAULT_ALERTING_SETTINGS, NOW).timed).toEqual([]);
   });
 
   it('plans the same job ids for the same state, whenever asked', () => {

@@ -14,6 +14,8 @@ export interface AlertFollowUpState {
   readonly notifiedSeverity: string | null;
   readonly escalationLevel: number;
   readonly dueAt: Date | null;
+  /** When its regulatory report was recorded as submitted: no clock follows then. */
+  readonly reportSubmittedAt?: Date | null;
 }
 
 /** A run of a notification group an alert asks for, at `runAt` at the latest. */
@@ -79,7 +81,7 @@ function escalationOf(alert: AlertFollowUpState, settings: AlertingSettings, now
 }
 
 function clockJobsOf(alert: AlertFollowUpState, settings: AlertingSettings, now: Date): TimedJobWanted[] {
-  if (alert.dueAt === null || alert.status === 'resolved') return [];
+  if (alert.dueAt === null || alert.status === 'resolved' || alert.reportSubmittedAt) return [];
   const due = alert.dueAt.getTime();
   const base = { tenant_id: alert.tenantId, alert_id: alert.id, due_at: alert.dueAt.toISOString() };
   const jobs: AlertClockJob[] = [{ ...base, point: 'deadline' }];

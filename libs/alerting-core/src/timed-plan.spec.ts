@@ -30,6 +30,10 @@ describe('clockVerdict', () => {
     expect(clockVerdict(alert({ dueAt: due }), deadline, true)).toEqual({ go: false, why: 'already handled' });
   });
 
+  it('stops the clock once the report is recorded as submitted', () => {
+    expect(clockVerdict(alert({ dueAt: due, reportSubmittedAt: NOW }), deadline, false)).toEqual({ go: false, why: 'the report was submitted' });
+  });
+
   it('drops a point of a moved deadline or a resolved alert, and never raises on a reminder', () => {
     expect(clockVerdict(alert({ dueAt: new Date(due.getTime() + 1) }), deadline, false)).toEqual({ go: false, why: 'the deadline moved' });
     expect(clockVerdict(alert({ dueAt: due, status: 'resolved' }), deadline, false)).toEqual({ go: false, why: 'the alert is resolved' });

@@ -11,6 +11,8 @@ export interface TimedAlertState {
   readonly openedAt: Date;
   readonly escalationLevel: number;
   readonly dueAt: Date | null;
+  /** When its regulatory report was recorded as submitted (the clock stops). */
+  readonly reportSubmittedAt?: Date | null;
 }
 
 const GO: TimedVerdict = { go: true };
@@ -28,12 +30,14 @@ export function escalationVerdict(alert: TimedAlertState, job: EscalateAlertJob)
 
 /**
  * A point of a regulatory clock still applies while the alert is open, its deadline is the one
- * the job was planned for, and the point was not handled already (`handled`: its history says so).
+ * the job was planned for, its report has not been recorded as submitted, and the point was not
+ * handled already (`handled`: its history says so).
  * A missed deadline raises the alert to critical.
  */
 export function clockVerdict(alert: TimedAlertState, job: AlertClockJob, handled: boolean): TimedVerdict & { readonly raiseToCritical?: boolean } {
   if (alert.status === 'resolved') return { go: false, why: 'the alert is resolved' };
   if (alert.dueAt?.toISOString() !== job.due_at) return { go: false, why: 'the deadline moved' };
+  if (alert.reportSubmittedAt) return { go: false, why: 'the report was submitted' };
   if (handled) return { go: false, why: 'already handled' };
   return { go: true, raiseToCritical: job.point === 'deadline' && alert.severity !== 'critical' };
 }

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { JOBS, QUEUES, type AlertClockJob, type EscalateAlertJob, type JobName, type QueueName, type RaiseAlertJob, type Severity, type SilenceTimerJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { AlertingSettingsRepository, SilenceRepository } from '@kanshi/persistence';
+import { AlertingSettingsRepository, AlertRepository, SilenceRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
 import { AlertQueue, BullJobQueue, QueueInspector, type JobRecord } from '@kanshi/queue';
@@ -348,6 +348,23 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     expect((await alertOf(tenantId, 'model-c')).severity).toBe('critical');
     const actions = (await historyOf(alert.id)).map((h) => h.action);
     expect(actions).toEqual(expect.arrayContaining(['reminded', 'deadline_missed', 'severity_raised']));
+  });
+
+  it('stops a regulatory clock once its report is recorded as submitted: no missed deadline, no raise to critical', async () => {
+    const receiver = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['30m'] }, [{ receiver }]);
+    const dueAt = new Date(Date.now() + 3_600_000);
+    await producer.enqueue([job(tenantId, 'model-filed', 'medium', { due_at: dueAt.toISOString() })]);
+    const alert = await alertOf(tenantId, 'model-filed');
+    const deadline = await delayedJob<AlertClockJob>(QUEUES.escalations, JOBS.alertClock, (d) => d.alert_id === alert.id && d.point === 'deadline');
+
+    const recorded = await app.get(AlertRepository).apply(tenantId, alert.id, { kind: 'record-report', reference: 'PMDA-2026-7', submittedAt: new Date() }, { actor: 'test', actorName: null });
+    expect(recorded.outcome).toBe('applied');
+    await runNow(QUEUES.escalations, deadline);
+    await waitFor('the deadline job', async () => ((await queues.state(QUEUES.escalations, deadline.id)) === 'completed' ? true : undefined));
+    expect((await alertOf(tenantId, 'model-filed')).severity).toBe('medium');
+    expect((await historyOf(alert.id)).map((h) => h.action)).not.toContain('deadline_missed');
+    expect(receiver.received.filter((r) => r.json.kind === 'deadline_missed')).toEqual([]);
   });
 
   it('escalates on time across a worker restart: the delayed job waits in Redis, not in the worker', async () => {

@@ -346,6 +346,7 @@ const HISTORY_LABELS: Readonly<Record<Lang, Readonly<Record<string, string>>>> =
     reopened: 'Reopened',
     reminded: 'Deadline reminder',
     deadline_missed: 'Deadline missed',
+    report_submitted: 'Report submitted',
   },
   ja: {
     created: '発生',
@@ -361,6 +362,7 @@ const HISTORY_LABELS: Readonly<Record<Lang, Readonly<Record<string, string>>>> =
     reopened: '再オープン',
     reminded: '期限リマインダー',
     deadline_missed: '期限超過',
+    report_submitted: '報告提出',
   },
 };
 

@@ -26,6 +26,7 @@ import { AlertingFloorsAndStatusLines1765100000000 } from './migrations/17651000
 import { RuleStateLimits1765300000000 } from './migrations/1765300000000-rule-state-limits';
 import { IngestKeys1765400000000 } from './migrations/1765400000000-ingest-keys';
 import { AlertOutbox1765500000000 } from './migrations/1765500000000-alert-outbox';
+import { AlertReports1765600000000 } from './migrations/1765600000000-alert-reports';
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
 
 export const ENTITIES = [
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   IngestKeys1765400000000,
   RepartitionMarks1765400000001,
   AlertOutbox1765500000000,
+  AlertReports1765600000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

@@ -66,6 +66,10 @@ export class AlertEntity {
   @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
   dueAt!: Date | null;
 
+  /** When the regulatory report the deadline asks for was recorded as submitted: the clock stops. */
+  @Column({ name: 'report_submitted_at', type: 'timestamptz', nullable: true })
+  reportSubmittedAt!: Date | null;
+
   /** Who works on the alert (free text: a name, an e-mail address, a team). */
   @Column({ type: 'text', nullable: true })
   assignee!: string | null;

@@ -428,17 +428,19 @@ export class AlertRepository {
   }
 
   /**
-   * Applies a risk officer's command (acknowledge, assign, comment, resolve, reopen) under a row
-   * lock, recording it in the alert's history with who did it and the comment.
+   * Applies a risk officer's command (acknowledge, assign, comment, resolve, reopen, record a
+   * submitted report) under a row lock, recording it in the alert's history with who did it and
+   * the comment.
    */
   async apply(tenantId: string, alertId: string, command: HumanCommand, by: AlertActor): Promise<AlertCommandResult> {
     if (!UUID.test(alertId)) return { outcome: 'not-found' };
     return this.dataSource.transaction(async (manager) => {
-      const [current] = await manager.query<{ status: AlertStatus; assignee: string | null }[]>(
-        `SELECT status, assignee FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      const [row] = await manager.query<{ status: AlertStatus; assignee: string | null; due_at: Date | null; report_submitted_at: Date | null }[]>(
+        `SELECT status, assignee, due_at, report_submitted_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, alertId],
       );
-      if (!current) return { outcome: 'not-found' };
+      if (!row) return { outcome: 'not-found' };
+      const current = { status: row.status, assignee: row.assignee, dueAt: row.due_at, reportSubmittedAt: row.report_submitted_at };
       const plan = planTransition(current, command, new Date());
       if (!plan.ok) return { outcome: 'conflict', message: plan.conflict, status: current.status };
       await applyTransitions(manager, tenantId, [{ alertId, from: current.status, plan, by, comment: command.comment ?? null }]);

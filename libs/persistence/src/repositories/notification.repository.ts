@@ -68,6 +68,7 @@ export interface LockedAlert extends NotifiableAlert {
   readonly openedAt: Date;
   readonly escalationLevel: number;
   readonly dueAt: Date | null;
+  readonly reportSubmittedAt: Date | null;
 }
 
 /** Where a tenant's notifications go at a moment: its routes, the silences in force, the channels that can send. */
@@ -164,9 +165,9 @@ export class NotificationRepository {
     if (ids.length === 0) return [];
     // Raw SQL: this runs after every raise, and TypeORM's entity loading showed in profiles.
     const rows = await this.dataSource.query<
-      { id: string; tenant_id: string; model_id: string; status: AlertStatus; severity: string; opened_at: Date; notified_at: Date | null; notified_severity: string | null; escalation_level: number; due_at: Date | null }[]
+      { id: string; tenant_id: string; model_id: string; status: AlertStatus; severity: string; opened_at: Date; notified_at: Date | null; notified_severity: string | null; escalation_level: number; due_at: Date | null; report_submitted_at: Date | null }[]
     >(
-      `SELECT id, tenant_id, model_id, status, severity, opened_at, notified_at, notified_severity, escalation_level, due_at
+      `SELECT id, tenant_id, model_id, status, severity, opened_at, notified_at, notified_severity, escalation_level, due_at, report_submitted_at
          FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
       [tenantId, ids],
     );
@@ -181,6 +182,7 @@ export class NotificationRepository {
       notifiedSeverity: a.notified_severity,
       escalationLevel: a.escalation_level,
       dueAt: a.due_at,
+      reportSubmittedAt: a.report_submitted_at,
     }));
   }
 
@@ -415,11 +417,11 @@ export class NotificationRepository {
   /** One alert of the tenant, locked; `undefined` when there is none. */
   async lockAlert(m: Tx, tenantId: string, alertId: string): Promise<LockedAlert | undefined> {
     if (!UUID.test(alertId)) return undefined;
-    const [row] = await m.query<(AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null })[]>(
-      `SELECT ${ALERT_COLUMNS}, opened_at, escalation_level, due_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+    const [row] = await m.query<(AlertRow & { opened_at: Date; escalation_level: number; due_at: Date | null; report_submitted_at: Date | null })[]>(
+      `SELECT ${ALERT_COLUMNS}, opened_at, escalation_level, due_at, report_submitted_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [tenantId, alertId],
     );
-    return row && { ...toNotifiable(row), openedAt: row.opened_at, escalationLevel: row.escalation_level, dueAt: row.due_at };
+    return row && { ...toNotifiable(row), openedAt: row.opened_at, escalationLevel: row.escalation_level, dueAt: row.due_at, reportSubmittedAt: row.report_submitted_at };
   }
 
   async setEscalationLevel(m: Tx, alertId: string, level: number): Promise<void> {

@@ -17,6 +17,7 @@ export const DURATION_LIMITS = {
   repeat_interval: { min: '1m', max: '30d' },
   ack_sla: { min: '1m', max: '30d' },
   clock_reminders: { min: '1m', max: '365d' },
+  clock_critical_within: { min: '1m', max: '365d' },
   silence_reminder: { min: '1m', max: '30d' },
 } as const satisfies Record<string, { readonly min: string; readonly max: string }>;
 type LimitedDuration = keyof typeof DURATION_LIMITS;
@@ -47,6 +48,10 @@ export const ALERTING_SETTINGS_SCHEMA = Type.Object(
     ),
     max_escalation_level: Type.Integer({ minimum: 0, maximum: 10, description: 'How many times an unacknowledged alert escalates, one SLA apart.' }),
     clock_reminders: Type.Array(DURATION('clock_reminders', 'How long before a regulatory deadline a reminder goes out.'), { maxItems: 10 }),
+    clock_critical_within: DURATION(
+      'clock_critical_within',
+      'With this little time left before a regulatory deadline and no report recorded as submitted, an open alert becomes critical (the last days of a clock).',
+    ),
     silence_reminder: DURATION('silence_reminder', 'How long before a silence ends a reminder goes out.'),
   },
   { additionalProperties: false },
@@ -66,6 +71,7 @@ export const ALERTING_SETTINGS_PATCH_SCHEMA = Type.Object(
     ),
     max_escalation_level: Type.Optional(ALERTING_SETTINGS_SCHEMA.properties.max_escalation_level),
     clock_reminders: Type.Optional(ALERTING_SETTINGS_SCHEMA.properties.clock_reminders),
+    clock_critical_within: Type.Optional(ALERTING_SETTINGS_SCHEMA.properties.clock_critical_within),
     silence_reminder: Type.Optional(ALERTING_SETTINGS_SCHEMA.properties.silence_reminder),
   },
   { additionalProperties: false },
@@ -82,6 +88,7 @@ export const DEFAULT_ALERTING_SETTINGS: AlertingSettings = {
   },
   max_escalation_level: 2,
   clock_reminders: ['3d', '1d'],
+  clock_critical_within: '3d',
   silence_reminder: '1h',
 };
 
@@ -102,6 +109,7 @@ export function mergeAlertingSettings(base: AlertingSettings, patch: AlertingSet
   }
   if (p.max_escalation_level !== undefined) attempt({ ...merged, max_escalation_level: p.max_escalation_level });
   if (p.clock_reminders !== undefined) attempt({ ...merged, clock_reminders: p.clock_reminders });
+  if (p.clock_critical_within !== undefined) attempt({ ...merged, clock_critical_within: p.clock_critical_within });
   if (p.silence_reminder !== undefined) attempt({ ...merged, silence_reminder: p.silence_reminder });
   return merged;
 }
@@ -130,6 +138,7 @@ export function alertingSettingsProblems(patch: AlertingSettingsPatch): Settings
     }
   }
   patch.clock_reminders?.forEach((value, i) => problems.push(...durationProblem(`clock_reminders.${i}`, DURATION_LIMITS.clock_reminders, value)));
+  if (patch.clock_critical_within !== undefined) problems.push(...durationProblem('clock_critical_within', DURATION_LIMITS.clock_critical_within, patch.clock_critical_within));
   if (patch.silence_reminder !== undefined) problems.push(...durationProblem('silence_reminder', DURATION_LIMITS.silence_reminder, patch.silence_reminder));
   return problems;
 }

@@ -45,9 +45,11 @@ describe('planFollowUps (pure: stored state, settings, now)', () => {
     const due = new Date(NOW.getTime() + 2 * 24 * 60 * MIN);
     const plan = planFollowUps([alert({ status: 'acknowledged', dueAt: due })], DEFAULT_ALERTING_SETTINGS, NOW);
     const clocks = plan.timed.filter((t) => t.name === JOBS.alertClock).map((t) => [t.data.point, t.data.before ?? null, t.delayMs]);
-    // The 3-day reminder is already behind; the 1-day one is a day ahead.
+    // The 3-day reminder is already behind; the 1-day one is a day ahead; the last days (3d) have
+    // begun, so that point is due at once.
     expect(clocks).toEqual([
       ['deadline', null, 2 * 24 * 60 * MIN],
+      ['last-days', '3d', 0],
       ['reminder', '1d', 24 * 60 * MIN],
     ]);
     expect(planFollowUps([alert({ status: 'resolved', dueAt: due })], DEFAULT_ALERTING_SETTINGS, NOW).timed).toEqual([]);

@@ -84,7 +84,8 @@ function clockJobsOf(alert: AlertFollowUpState, settings: AlertingSettings, now:
   if (alert.dueAt === null || alert.status === 'resolved' || alert.reportSubmittedAt) return [];
   const due = alert.dueAt.getTime();
   const base = { tenant_id: alert.tenantId, alert_id: alert.id, due_at: alert.dueAt.toISOString() };
-  const jobs: AlertClockJob[] = [{ ...base, point: 'deadline' }];
+  // The last days start at once when the deadline became known that close: the alert is critical from then.
+  const jobs: AlertClockJob[] = [{ ...base, point: 'deadline' }, { ...base, point: 'last-days', before: settings.clock_critical_within }];
   for (const before of settings.clock_reminders) {
     // A reminder point already behind us when the deadline became known is skipped.
     if (due - settingMs(before) > now.getTime()) jobs.push({ ...base, point: 'reminder', before });

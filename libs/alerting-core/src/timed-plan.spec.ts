@@ -30,6 +30,14 @@ describe('clockVerdict', () => {
     expect(clockVerdict(alert({ dueAt: due }), deadline, true)).toEqual({ go: false, why: 'already handled' });
   });
 
+  it('raises an open alert to critical in the last days of its clock, once, and leaves a critical one alone', () => {
+    const lastDays: AlertClockJob = { ...deadline, point: 'last-days', before: '3d' };
+    expect(clockVerdict(alert({ dueAt: due }), lastDays, false)).toEqual({ go: true, raiseToCritical: true });
+    expect(clockVerdict(alert({ dueAt: due }), lastDays, true)).toEqual({ go: false, why: 'already handled' });
+    expect(clockVerdict(alert({ dueAt: due, severity: 'critical' }), lastDays, false)).toEqual({ go: false, why: 'the alert is critical already' });
+    expect(clockVerdict(alert({ dueAt: due, reportSubmittedAt: NOW }), lastDays, false)).toEqual({ go: false, why: 'the report was submitted' });
+  });
+
   it('stops the clock once the report is recorded as submitted', () => {
     expect(clockVerdict(alert({ dueAt: due, reportSubmittedAt: NOW }), deadline, false)).toEqual({ go: false, why: 'the report was submitted' });
   });

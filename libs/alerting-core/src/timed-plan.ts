@@ -31,15 +31,19 @@ export function escalationVerdict(alert: TimedAlertState, job: EscalateAlertJob)
 /**
  * A point of a regulatory clock still applies while the alert is open, its deadline is the one
  * the job was planned for, its report has not been recorded as submitted, and the point was not
- * handled already (`handled`: its history says so).
- * A missed deadline raises the alert to critical.
+ * handled already (`handled`: its history says so). The last days of a clock (`last-days`,
+ * `clock_critical_within` before the deadline, 3 days by default) and a missed deadline raise the
+ * alert to critical.
  */
 export function clockVerdict(alert: TimedAlertState, job: AlertClockJob, handled: boolean): TimedVerdict & { readonly raiseToCritical?: boolean } {
   if (alert.status === 'resolved') return { go: false, why: 'the alert is resolved' };
   if (alert.dueAt?.toISOString() !== job.due_at) return { go: false, why: 'the deadline moved' };
   if (alert.reportSubmittedAt) return { go: false, why: 'the report was submitted' };
   if (handled) return { go: false, why: 'already handled' };
-  return { go: true, raiseToCritical: job.point === 'deadline' && alert.severity !== 'critical' };
+  const critical = alert.severity === 'critical';
+  // The last days of a clock only raise the alert: one critical already has nothing to add.
+  if (job.point === 'last-days' && critical) return { go: false, why: 'the alert is critical already' };
+  return { go: true, raiseToCritical: job.point !== 'reminder' && !critical };
 }
 
 /** A firing alert of a notification group, as its runs read it. */

@@ -108,33 +108,40 @@ export class NotificationRuns {
   }
 
   /**
-   * A point of a regulatory clock: a reminder before the deadline, or the deadline itself, which
-   * raises the alert to critical. Void when the alert is resolved, its deadline moved, or this
-   * point was already handled (the history says so).
+   * A point of a regulatory clock: a reminder before the deadline; the last days (the alert
+   * becomes critical, its report still not recorded); or the deadline itself, which raises the
+   * alert to critical. Void when the alert is resolved, its deadline moved, its report is
+   * recorded as submitted, or this point was already handled (the history says so).
    */
   clock(job: AlertClockJob, now: Date): Promise<TimedOutcome> {
     return this.tx.run(async (m) => {
       const alert = await this.rows.lockAlert(m, job.tenant_id, job.alert_id);
       if (!alert) return { outcome: 'void', why: 'no such alert' };
-      const action = job.point === 'reminder' ? 'reminded' : 'deadline_missed';
+      const action = job.point === 'reminder' ? 'reminded' : job.point === 'last-days' ? 'severity_raised' : 'deadline_missed';
       const verdict = clockVerdict(alert, job, await this.rows.clockPointHandled(m, alert.id, action, job));
       if (!verdict.go) return { outcome: 'void', why: verdict.why };
       const history: HistoryEntry[] = [];
       const about = { alertId: alert.id, tenantId: job.tenant_id, by: SYSTEM, from: alert.status, to: alert.status };
-      let routed = alert;
-      if (job.point === 'reminder') {
-        history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} is ${job.before ?? ''} away.`, details: { due_at: job.due_at, before: job.before } });
-      } else {
-        history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} passed with the alert still open.`, details: { due_at: job.due_at } });
-        if (verdict.raiseToCritical) {
-          history.push({ ...about, action: 'severity_raised', details: { from: alert.severity, to: 'critical', why: 'deadline_missed' } });
-          routed = { ...alert, severity: 'critical' };
-        }
-        await this.rows.markDeadlineMissed(m, alert.id, now);
+      const raised = (why: string, extra: Record<string, unknown> = {}): HistoryEntry => ({ ...about, action: 'severity_raised', details: { from: alert.severity, to: 'critical', why, ...extra } });
+      switch (job.point) {
+        case 'reminder':
+          history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} is ${job.before ?? ''} away.`, details: { due_at: job.due_at, before: job.before } });
+          break;
+        case 'last-days':
+          // Its history entry names the deadline and the point, so a repeated job finds it handled.
+          history.push({ ...raised('clock_running_out', { due_at: job.due_at, before: job.before }), comment: `The regulatory deadline ${job.due_at} is ${job.before ?? ''} away or less, and no report is recorded as submitted.` });
+          await this.rows.markRaisedToCritical(m, alert.id, now);
+          break;
+        case 'deadline':
+          history.push({ ...about, action, comment: `The regulatory deadline ${job.due_at} passed with the alert still open.`, details: { due_at: job.due_at } });
+          if (verdict.raiseToCritical) history.push(raised('deadline_missed'));
+          await this.rows.markRaisedToCritical(m, alert.id, now);
+          break;
       }
       await appendHistory(m, history);
+      const routed = verdict.raiseToCritical ? { ...alert, severity: 'critical' } : alert;
       const planned = await this.route(m, job.tenant_id, [routed], 0, now);
-      const pending = await this.rows.storeNotifications(m, job.tenant_id, job.point === 'reminder' ? 'reminder' : 'deadline_missed', 0, planned.notifications);
+      const pending = await this.rows.storeNotifications(m, job.tenant_id, job.point === 'deadline' ? 'deadline_missed' : 'reminder', 0, planned.notifications);
       return { outcome: 'done', pending, alertIds: [alert.id] };
     });
   }

@@ -328,7 +328,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
 
   it('reminds at the set point before a regulatory deadline and raises the alert to critical when it passes', async () => {
     const receiver = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['30m'] }, [{ receiver }]);
+    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['30m'], clock_critical_within: '1m' }, [{ receiver }]);
     const dueAt = new Date(Date.now() + 3_600_000);
     await producer.enqueue([job(tenantId, 'model-c', 'medium', { due_at: dueAt.toISOString() })]);
     const alert = await alertOf(tenantId, 'model-c');
@@ -350,9 +350,32 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     expect(actions).toEqual(expect.arrayContaining(['reminded', 'deadline_missed', 'severity_raised']));
   });
 
+  it('makes an alert critical at once when its deadline is in its last days and no report is recorded, and says so once', async () => {
+    const receiver = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: [] }, [{ receiver }]);
+    // Due in a day: inside the default last three days from the start.
+    const dueAt = new Date(Date.now() + 86_400_000);
+    await producer.enqueue([job(tenantId, 'model-late', 'medium', { due_at: dueAt.toISOString() })]);
+    const alert = await alertOf(tenantId, 'model-late');
+    const raised = await waitFor('the raise to critical', async () => {
+      const row = await alertOf(tenantId, 'model-late');
+      return row.severity === 'critical' ? row : undefined;
+    });
+    expect(raised.id).toBe(alert.id);
+    const message = await waitFor('the last-days message', sync(() => receiver.received.find((r) => r.json.kind === 'reminder')));
+    expect(message.json.alerts.map((a) => a.id)).toEqual([alert.id]);
+    const history = await historyOf(alert.id);
+    expect(history.filter((h) => h.action === 'severity_raised')).toEqual([expect.objectContaining({ details: expect.objectContaining({ why: 'clock_running_out', before: '3d', to: 'critical' }) })]);
+    // The deadline still comes; the alert is critical already, so nothing is raised again.
+    const deadline = await delayedJob<AlertClockJob>(QUEUES.escalations, JOBS.alertClock, (d) => d.alert_id === alert.id && d.point === 'deadline');
+    await runNow(QUEUES.escalations, deadline);
+    await waitFor('the missed deadline', sync(() => receiver.received.find((r) => r.json.kind === 'deadline_missed')));
+    expect((await historyOf(alert.id)).filter((h) => h.action === 'severity_raised')).toHaveLength(1);
+  });
+
   it('stops a regulatory clock once its report is recorded as submitted: no missed deadline, no raise to critical', async () => {
     const receiver = new Receiver();
-    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['30m'] }, [{ receiver }]);
+    const { tenantId } = await tenantWith({ severities: { medium: { group_wait: '100ms', ack_sla: null } }, clock_reminders: ['30m'], clock_critical_within: '1m' }, [{ receiver }]);
     const dueAt = new Date(Date.now() + 3_600_000);
     await producer.enqueue([job(tenantId, 'model-filed', 'medium', { due_at: dueAt.toISOString() })]);
     const alert = await alertOf(tenantId, 'model-filed');

@@ -36,9 +36,12 @@ export interface AlertClockJob {
   readonly alert_id: string;
   /** The deadline this job belongs to, ISO 8601: a job of a deadline since changed is void. */
   readonly due_at: string;
-  /** `reminder` at `before` ahead of the deadline, or `deadline` when it passes. */
-  readonly point: 'reminder' | 'deadline';
-  /** How long before the deadline a reminder goes out (a duration such as `3d`). */
+  /**
+   * `reminder` at `before` ahead of the deadline; `last-days` at `before` ahead of it, when the
+   * alert becomes critical if its report is still not recorded; `deadline` when it passes.
+   */
+  readonly point: 'reminder' | 'last-days' | 'deadline';
+  /** How long before the deadline a reminder or the last days start (a duration such as `3d`). */
   readonly before?: string;
 }
 

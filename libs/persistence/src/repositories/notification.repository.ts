@@ -429,7 +429,7 @@ export class NotificationRepository {
   }
 
   /** True when the alert's history already holds this point of this deadline. */
-  async clockPointHandled(m: Tx, alertId: string, action: 'reminded' | 'deadline_missed', job: AlertClockJob): Promise<boolean> {
+  async clockPointHandled(m: Tx, alertId: string, action: 'reminded' | 'severity_raised' | 'deadline_missed', job: AlertClockJob): Promise<boolean> {
     const [done] = await m.query<unknown[]>(
       `SELECT 1 FROM alert_history WHERE alert_id = $1 AND action = $2 AND details->>'due_at' = $3 AND coalesce(details->>'before', '') = $4`,
       [alertId, action, job.due_at, job.before ?? ''],
@@ -437,8 +437,8 @@ export class NotificationRepository {
     return done !== undefined;
   }
 
-  /** A missed deadline: the alert is critical now, and counts as notified at that severity (the deadline message says so). */
-  async markDeadlineMissed(m: Tx, alertId: string, now: Date): Promise<void> {
+  /** The last days of a clock, or a missed deadline: the alert is critical now, and counts as notified at that severity (the clock's message says so). */
+  async markRaisedToCritical(m: Tx, alertId: string, now: Date): Promise<void> {
     await m.query(`UPDATE alerts SET severity = 'critical', notified_at = $2, notified_severity = 'critical', updated_at = now() WHERE id = $1`, [alertId, now]);
   }
 

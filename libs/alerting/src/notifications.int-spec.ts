@@ -71,7 +71,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
   /** Runs a delayed job now, as its time would: the schedule is the planner's (unit-tested with a fake clock); this tests the wiring. */
   const runNow = async (queue: QueueName, job: JobRecord) => expect(await queues.promote(queue, job.id)).toBe(true);
   /** Within the few milliseconds between planning a delay and BullMQ stamping the job. */
-  const expectDueAround = async (queue: QueueName, job: JobRecord, at: number) => expect(Math.abs((await queues.dueAt(queue, job.id)) ?? 0) - at).toBeLessThan(5000);
+  const expectDueAround = async (queue: QueueName, job: JobRecord, at: number) => expect(Math.abs(((await queues.dueAt(queue, job.id)) ?? Number.NaN) - at)).toBeLessThan(5000);
 
   async function startWorker(): Promise<void> {
     ({ app, dataSource } = await createWorkerTestApp(config));

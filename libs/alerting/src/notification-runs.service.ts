@@ -55,8 +55,11 @@ export class NotificationRuns {
   runGroup(tenantId: string, groupKey: string, group: { readonly modelId: string; readonly severity: string }, repeatMs: number, now: Date): Promise<GroupRunResult> {
     return this.tx.run(async (m) => {
       await this.rows.lockGroup(m, tenantId, groupKey);
-      const members = await this.rows.lockFiringMembers(m, tenantId, group.modelId, group.severity);
-      const due = dueMembers(members, repeatMs, now, GROUP_BATCH);
+      // Read the members, let the core pick the due ones, lock only those and decide again on what
+      // the lock read: a storm's raise sets keep writing the rest of a large group meanwhile.
+      const members = await this.rows.firingMembers(m, tenantId, group.modelId, group.severity);
+      const picked = dueMembers(members, repeatMs, now, GROUP_BATCH).map((a) => a.id);
+      const due = dueMembers(await this.rows.lockFiring(m, tenantId, picked), repeatMs, now, GROUP_BATCH);
       let pending: PendingDelivery[] = [];
       let held = new Map<string, string>();
       if (due.length > 0) {

@@ -187,17 +187,11 @@ export class NotificationRepository {
   }
 
   /**
-   * Asks for a run of the group at `runAt` at the latest, and returns when it will run: the
+   * Asks for a run of each group at its `runAt` at the latest, and returns when each will run: the
    * earlier of a run already planned and `runAt` (a planned time long past is stale: replaced).
-   * `changed` is false when the run was already planned so (its job may be queued again: the id makes it a no-op).
+   * `changed` is false when the run was already planned so (its job may be queued again: the id
+   * makes it a no-op). One read, and one upsert of the groups it must plan.
    */
-  async touchGroup(tenantId: string, groupKey: string, runAt: Date): Promise<{ at: Date; changed: boolean }> {
-    const [touched] = await this.touchGroups(tenantId, [{ groupKey, runAt }]);
-    if (!touched) throw new Error(`notification group ${groupKey} of tenant ${tenantId} was not stored`);
-    return touched;
-  }
-
-  /** {@link touchGroup} for many groups of the tenant: one read, and one upsert of those it must plan. */
   async touchGroups(tenantId: string, touches: readonly { readonly groupKey: string; readonly runAt: Date }[]): Promise<{ groupKey: string; at: Date; changed: boolean }[]> {
     // One touch per group: the earliest run asked for.
     const wanted = new Map<string, Date>();
@@ -362,12 +356,21 @@ export class NotificationRepository {
     );
   }
 
-  /** The firing alerts of a group (tenant, model, severity), locked, oldest first. */
-  async lockFiringMembers(m: Tx, tenantId: string, modelId: string, severity: string): Promise<NotifiableAlert[]> {
+  /** The firing alerts of a group (tenant, model, severity), oldest first, not locked (the group's own row is). */
+  async firingMembers(m: Tx, tenantId: string, modelId: string, severity: string): Promise<NotifiableAlert[]> {
     const rows = await m.query<AlertRow[]>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts
-        WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id`,
       [tenantId, modelId, severity],
+    );
+    return rows.map(toNotifiable);
+  }
+
+  /** Those of the alerts still firing, locked, oldest first: re-read under the lock. */
+  async lockFiring(m: Tx, tenantId: string, alertIds: readonly string[]): Promise<NotifiableAlert[]> {
+    if (alertIds.length === 0) return [];
+    const rows = await m.query<AlertRow[]>(
+      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
+      [tenantId, alertIds],
     );
     return rows.map(toNotifiable);
   }

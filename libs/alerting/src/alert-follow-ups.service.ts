@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   deliverNotificationJobId,
   JOBS,
-  notificationGroupKey,
   notifyGroupJobId,
   silenceTimerJobId,
   type NotifyGroupJob,
@@ -93,12 +92,6 @@ export class AlertFollowUps {
         return { name: JOBS.deliverNotification, data, id: deliverNotificationJobId(data), retry };
       }),
     );
-  }
-
-  /** Asks for a run of a notification group at `runAt` at the latest. */
-  async scheduleGroup(tenantId: string, group: Omit<NotifyGroupJob, 'tenant_id'>, runAt: Date, now = new Date()): Promise<void> {
-    const data: NotifyGroupJob = { tenant_id: tenantId, model_id: group.model_id, severity: group.severity };
-    await this.scheduleGroups(tenantId, [{ data, groupKey: notificationGroupKey(data), runAt }], now);
   }
 
   /**

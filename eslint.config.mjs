@@ -18,6 +18,12 @@ const bullmq = {
   message: 'Only @kanshi/queue imports BullMQ: queue jobs with JobQueue or AlertQueue, read queues with QueueInspector.',
 };
 
+/**
+ * The import rule of a folder: no deep imports, no BullMQ, and the folder's own `patterns`. A flat
+ * config replaces the whole rule for the files it matches, so every folder's rule starts here.
+ */
+const importRule = (...patterns) => ({ 'no-restricted-imports': ['error', { paths: [bullmq], patterns: [deepImport, ...patterns] }] });
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -31,98 +37,48 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       '@typescript-eslint/no-extraneous-class': 'off',
-      'no-restricted-imports': ['error', { paths: [bullmq], patterns: [deepImport] }],
+      ...importRule(),
     },
   },
   {
     files: ['libs/policy-sdk/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [bullmq], patterns: [deepImport, { regex: '^@kanshi/(?!contracts$)', message: 'policy-sdk depends on @kanshi/contracts only.' }] },
-      ],
-    },
+    rules: importRule({ regex: '^@kanshi/(?!contracts$)', message: 'policy-sdk depends on @kanshi/contracts only.' }),
   },
   {
     files: ['libs/sectors/**/*.ts', 'examples/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [bullmq],
-          patterns: [
-            deepImport,
-            { regex: '^@kanshi/(?!policy-sdk$|contracts$)', message: 'Sector modules are built on @kanshi/policy-sdk alone.' },
-          ],
-        },
-      ],
-    },
+    rules: importRule({ regex: '^@kanshi/(?!policy-sdk$|contracts$)', message: 'Sector modules are built on @kanshi/policy-sdk alone.' }),
   },
   {
     // The producer SDK ships as an npm package on its own: the contracts are its only Kanshi
     // dependency, and it must run without NestJS.
     files: ['libs/telemetry-client/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [bullmq],
-          patterns: [
-            deepImport,
-            { regex: '^@kanshi/(?!contracts$|telemetry-client$)', message: 'The telemetry client depends on @kanshi/contracts only.' },
-            { group: ['@nestjs/*'], message: 'The telemetry client runs without NestJS.' },
-          ],
-        },
-      ],
-    },
+    rules: importRule(
+      { regex: '^@kanshi/(?!contracts$|telemetry-client$)', message: 'The telemetry client depends on @kanshi/contracts only.' },
+      { group: ['@nestjs/*'], message: 'The telemetry client runs without NestJS.' },
+    ),
   },
   {
     // The catalog of sector modules sits between the engine core and the apps: the engine, the
     // API and the docs read it; it reads the modules and the plug-in loader only.
     files: ['libs/policy-catalog/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [bullmq],
-          patterns: [
-            deepImport,
-            {
-              regex: '^@kanshi/(?!config$|contracts$|policy-core$|policy-sdk$|sector-[a-z-]+$)',
-              message: 'The policy catalog depends on the config, the policy core, the SDK and the sector modules only.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: importRule({
+      regex: '^@kanshi/(?!config$|contracts$|policy-core$|policy-sdk$|sector-[a-z-]+$)',
+      message: 'The policy catalog depends on the config, the policy core, the SDK and the sector modules only.',
+    }),
   },
   {
     // Sealing secrets is a leaf: the configuration (for its keys) is all it reads, so every
     // lib that stores a secret can use it without a cycle.
     files: ['libs/secrets/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [bullmq], patterns: [deepImport, { regex: '^@kanshi/(?!config$|secrets$)', message: 'The secrets lib depends on @kanshi/config only.' }] },
-      ],
-    },
+    rules: importRule({ regex: '^@kanshi/(?!config$|secrets$)', message: 'The secrets lib depends on @kanshi/config only.' }),
   },
   {
     files: ['libs/policy-core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [bullmq],
-          patterns: [
-            deepImport,
-            { regex: '^@kanshi/(policy-catalog|inventory)$', message: 'The policy core must not depend on the catalog or the API libs built on it.' },
-            { regex: '^@kanshi/alerting$', message: 'The engine queues alerts through @kanshi/queue; the alert side is the worker\'s and the API\'s.' },
-          ],
-        },
-      ],
-    },
+    rules: importRule(
+      { regex: '^@kanshi/(policy-catalog|inventory)$', message: 'The policy core must not depend on the catalog or the API libs built on it.' },
+      { regex: '^@kanshi/alerting$', message: "The engine queues alerts through @kanshi/queue; the alert side is the worker's and the API's." },
+    ),
   },
   {
     // End-to-end tests start the apps through their main files.
@@ -133,29 +89,15 @@ export default tseslint.config(
     // The alerting core decides (state machine, routing and silences, findings, follow-ups) and
     // does nothing else: no framework, no database, no queue, so it unit-tests with a fake clock.
     files: ['libs/alerting-core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [bullmq],
-          patterns: [
-            deepImport,
-            { regex: '^@kanshi/(?!contracts$|alerting-core$)', message: 'The alerting core depends on @kanshi/contracts only.' },
-            { regex: '^(@nestjs/|typeorm|pg$|ioredis|bullmq|node:)', message: 'The alerting core is pure: no framework, database, queue or I/O.' },
-          ],
-        },
-      ],
-    },
+    rules: importRule(
+      { regex: '^@kanshi/(?!contracts$|alerting-core$)', message: 'The alerting core depends on @kanshi/contracts only.' },
+      { regex: '^(@nestjs/|typeorm|pg$|ioredis|bullmq|node:)', message: 'The alerting core is pure: no framework, database, queue or I/O.' },
+    ),
   },
   {
     // The API's alert endpoints commit changes with their outbox entries; the worker schedules.
     files: ['libs/alerting-api/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [bullmq], patterns: [deepImport, { regex: '^@kanshi/queue$', message: 'The API never queues: a change commits its outbox entry and the alert worker schedules what follows.' }] },
-      ],
-    },
+    rules: importRule({ regex: '^@kanshi/queue$', message: 'The API never queues: a change commits its outbox entry and the alert worker schedules what follows.' }),
   },
   {
     files: ['libs/queue/**/*.ts'],

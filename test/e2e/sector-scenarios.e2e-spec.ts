@@ -126,8 +126,8 @@ describe('sector scenarios, end to end (real Kafka, PostgreSQL, Redis)', () => {
       coverage: explained / decisions,
       decisions,
       explained,
-      windowStart: new Date(windowStart).toISOString(),
-      windowEnd: new Date(windowStart + HOUR).toISOString(),
+      window_start: new Date(windowStart).toISOString(),
+      window_end: new Date(windowStart + HOUR).toISOString(),
     });
 
     // Everything produced is evaluated and a few more clock ticks have passed: still one alert, one finding.
@@ -163,7 +163,7 @@ describe('sector scenarios, end to end (real Kafka, PostgreSQL, Redis)', () => {
       hash: 'sha256:0badc0ffee00',
       reason: 'hash_mismatch',
       via: 'model_deployment',
-      changePlanRef: 'PCCP-CT-TRIAGE-001',
+      change_plan_ref: 'PCCP-CT-TRIAGE-001',
     });
   });
 
@@ -178,10 +178,10 @@ describe('sector scenarios, end to end (real Kafka, PostgreSQL, Redis)', () => {
     expect(alert).toMatchObject({ rule_id: 'P2', model_id: RECOMMENDER, scope: 'dataset:clicks-2026q1', severity: 'critical', occurrence_count: 1 });
     expect(alert.evidence_event_ids).toEqual([usage.event_id]);
     expect(alert.observed).toEqual({
-      datasetId: 'clicks-2026q1',
+      dataset_id: 'clicks-2026q1',
       purpose: 'training',
-      personalCategories: ['personal', 'pseudonymised'],
-      modelInInventory: true,
+      personal_categories: ['personal', 'pseudonymised'],
+      model_in_inventory: true,
     });
   });
 });

@@ -68,6 +68,10 @@ export function rulesReference(moduleClasses: readonly unknown[]): string {
     '`KANSHI_RULE_STATE_IDLE_DAYS` (90 days of event time) is dropped; and a state record over',
     `\`KANSHI_RULE_STATE_MAX_BYTES\` (${MAX_STATE_BYTES / 1024} KiB of JSON) is logged as the rule's failure and reset.`,
     '',
+    'Every finding shows what was seen in `observed`, beside the arguments in force, in one shape for every module: an object',
+    'with snake_case keys (the API\'s spelling), times as ISO 8601 in UTC, and a judged window as `window_start` and',
+    '`window_end` (end exclusive). A clock rule\'s finding also carries the legal deadline, which the alert shows as `due_at`.',
+    '',
   ];
   for (const module of modules) {
     const sectors = module.sectors === 'all' ? 'every model' : module.sectors.join(', ');

@@ -7,6 +7,7 @@ import {
   type TelemetryEvent,
 } from '@kanshi/contracts';
 import { durationMs, type Duration } from './duration';
+import { Evidence } from './evidence';
 import { modelProfile, type ModelProfile } from './model-profile';
 import {
   defaultArgsOf,
@@ -118,7 +119,8 @@ export interface TestSectorEnvironmentOptions {
  * A sector module running as the engine runs it, with a clock you move: the conformance kit a
  * plug-in author uses in their own tests. Events are checked against the telemetry contract
  * first, `restart()` round-trips every state through JSON as a checkpoint would, and a rule
- * that throws or answers something malformed fails the test.
+ * that throws, answers something malformed or writes an `observed` key that is not snake_case
+ * ({@link Evidence}) fails the test.
  */
 export interface TestSectorEnvironment {
   /** The clock, epoch milliseconds. Sending an event moves it forward to the event's time. */
@@ -183,6 +185,10 @@ export function createTestSectorEnvironment(moduleClass: unknown, options: TestS
     if (output.failures.length > 0) {
       const first = output.failures[0] as RuntimeFailure;
       throw new Error(`rule ${first.ruleId} failed on ${first.trigger}: ${first.error instanceof Error ? first.error.message : String(first.error)}`);
+    }
+    for (const finding of output.findings) {
+      const problem = Evidence.keyProblem(finding.observed);
+      if (problem) throw new Error(`rule ${finding.rule.rule.id}: ${problem} (evidence reads one way in every module; see Evidence)`);
     }
     return output;
   };

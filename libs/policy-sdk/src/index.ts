@@ -9,6 +9,7 @@ export type { Static, TObject } from '@sinclair/typebox';
 export type { EventType, Sector, Severity, TelemetryEvent } from '@kanshi/contracts';
 export { checkSectorModule, createTestSectorEnvironment, type TestEvent, type TestSectorEnvironment, type TestSectorEnvironmentOptions } from './conformance';
 export { Bounded, STATE_LIMIT_SCOPE, type BoundedMapLimit, type BoundedSetResult } from './bounded';
+export { Evidence } from './evidence';
 export { DAY_MS, durationMs, HOUR_MS, type Duration } from './duration';
 export { Arg, Field } from './payload-fields';
 export { modelProfile, type ApprovedVersion, type ChangePlan, type ModelProfile } from './model-profile';

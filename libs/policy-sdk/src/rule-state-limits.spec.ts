@@ -52,7 +52,7 @@ const unregistered = defineRule({
   defaultSeverity: 'high',
   reads: 'all',
   args: Type.Object({}),
-  evaluate: ({ model, modelId }) => (model === undefined ? { observed: { modelId } } : undefined),
+  evaluate: ({ model, modelId }) => (model === undefined ? { observed: { model_id: modelId } } : undefined),
 });
 
 /** Stateless, but sets a timer (without `onTimer`, so it is routed to every model): refused for a model outside the inventory. */

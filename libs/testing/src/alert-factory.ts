@@ -4,7 +4,7 @@ import { alertFingerprint, findingId, type FindingRecord, type RaiseAlertJob, ty
 /** A finding of a G1-like rule on a fresh event, for the alert with `fingerprint`. */
 export function findingRecord(fingerprint: string, severity: Severity = 'high', at: Date = new Date()): FindingRecord {
   const eventId = randomUUID();
-  return { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: at.toISOString(), severity, observed: { eventId } };
+  return { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: at.toISOString(), severity, observed: { event_id: eventId } };
 }
 
 /** The fingerprint {@link raiseAlertJob} uses for a tenant and model. */

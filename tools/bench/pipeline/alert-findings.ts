@@ -56,7 +56,7 @@ export function raiseJobs(tenantId: string, fingerprints: number, rules: readonl
       const eventId = `ev-${runId}-${(events += 1)}`;
       // Every tenth alert gets worse on its last finding: the severity-raise path runs too.
       const severity: Severity = k === FINDINGS_PER_FINGERPRINT - 1 && i % 10 === 0 ? 'critical' : 'high';
-      return { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date(base + events).toISOString(), severity, observed: { score: 0.91, eventId }, evidence_event_ids: [eventId] };
+      return { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date(base + events).toISOString(), severity, observed: { score: 0.91, event_id: eventId }, evidence_event_ids: [eventId] };
     });
     const jobs: RaiseAlertJob[] = [];
     let from = 0;

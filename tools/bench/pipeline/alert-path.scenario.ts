@@ -215,7 +215,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       const fingerprint = alertFingerprint(notifyTenant, modelId, rule.rule.id, 'model');
       const eventId = `ev-${context.runId}-n${i}`;
       return raiseJob(notifyTenant, modelId, rule, [
-        { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date().toISOString(), severity: 'high', observed: { eventId } },
+        { finding_id: findingId(fingerprint, eventId), event_id: eventId, occurred_at: new Date().toISOString(), severity: 'high', observed: { event_id: eventId } },
       ]);
     });
     context.log(`alert-path: ${sizes.notifyAlerts.toLocaleString('en-US')} alerts to notify through a webhook`);

@@ -45,7 +45,7 @@ export const f1UnapprovedVersionDeployed = defineRule({
       const hash = Field.text(event.payload, 'hash') ?? event.model_hash;
       const result = verdict(approved, version, hash, args.matchHash);
       if (result === 'approved') return { kind: 'clear', scope: 'deployed-version' };
-      return { scope: 'deployed-version', observed: { version, hash: hash ?? null, reason: result, approvedVersions: approved.slice(0, 20) } };
+      return { scope: 'deployed-version', observed: { version, hash: hash ?? null, reason: result, approved_versions: approved.slice(0, 20) } };
     }
     if (!args.judgePredictions || event.model_version === undefined) return undefined;
     const version = event.model_version;
@@ -54,7 +54,7 @@ export const f1UnapprovedVersionDeployed = defineRule({
     return {
       scope: scopeOf('served-version', version),
       occurrence: `${version}|${event.model_hash ?? ''}`.slice(0, 200),
-      observed: { version, hash: event.model_hash ?? null, reason: result, approvedVersions: approved.slice(0, 20) },
+      observed: { version, hash: event.model_hash ?? null, reason: result, approved_versions: approved.slice(0, 20) },
     };
   },
 });

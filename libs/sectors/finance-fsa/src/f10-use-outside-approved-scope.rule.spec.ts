@@ -9,7 +9,7 @@ describe('F10 use outside the approved scope', () => {
 
     const findings = findingsOf(env, 'F10');
     expect(findings.map((f) => [f.scope, f.severity])).toEqual([['use-scope:sme_lending', 'high']]);
-    expect(findings[0]?.observed).toEqual({ value: 'sme_lending', approvedUseScope: ['retail_mortgage', 'Personal_Loan'] });
+    expect(findings[0]?.observed).toEqual({ value: 'sme_lending', approved_use_scope: ['retail_mortgage', 'Personal_Loan'] });
     expect(findings[0]?.evidence).toEqual(['test-event-1']);
   });
 

@@ -28,7 +28,7 @@ export const f10UseOutsideApprovedScope = defineRule({
     if (values.length === 0) return undefined;
     const hour = iso(Math.floor(time / HOUR_MS) * HOUR_MS);
     if (model.approvedUseScope.length === 0) {
-      return args.reportUnrecordedScope ? { scope: 'use-scope:not-recorded', occurrence: hour, observed: { values, approvedUseScope: [] } } : undefined;
+      return args.reportUnrecordedScope ? { scope: 'use-scope:not-recorded', occurrence: hour, observed: { values, approved_use_scope: [] } } : undefined;
     }
     const approved = new Set(model.approvedUseScope.map(norm));
     return values
@@ -36,7 +36,7 @@ export const f10UseOutsideApprovedScope = defineRule({
       .map((value): RuleFinding => ({
         scope: scopeOf('use-scope', norm(value)),
         occurrence: `${norm(value)}@${hour}`.slice(0, 200),
-        observed: { value, approvedUseScope: model.approvedUseScope.slice(0, 50) },
+        observed: { value, approved_use_scope: model.approvedUseScope.slice(0, 50) },
       }));
   },
 });

@@ -21,7 +21,7 @@ describe('F11 grounded share of customer-facing generated responses', () => {
 
     const [finding] = findingsOf(env, 'F11');
     expect(finding).toMatchObject({ severity: 'medium', scope: 'model', occurrence: at(START) });
-    expect(finding?.observed).toEqual({ share: 0.94, responses: 100, grounded: 94, windowStart: at(START), windowEnd: at(START + DAY_MS) });
+    expect(finding?.observed).toEqual({ share: 0.94, responses: 100, grounded: 94, window_start: at(START), window_end: at(START + DAY_MS) });
   });
 
   it('does not fire at exactly 0.95, and clears', () => {

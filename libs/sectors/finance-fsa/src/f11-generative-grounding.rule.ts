@@ -1,5 +1,5 @@
-import { Arg, defineRule, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { FSA_AI_PAPER, windowBounds } from './finance-rule-helpers';
+import { Arg, defineRule, Evidence, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER } from './finance-rule-helpers';
 
 const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket: a.window, lateness: a.lateness });
 
@@ -41,7 +41,7 @@ export const f11GenerativeGrounding = defineRule({
     if (responses < args.minSamples) return undefined;
     const share = grounded / responses;
     return Stats.below(share, args.minShare)
-      ? { occurrence: judged.occurrence, observed: { share, responses, grounded, ...windowBounds(judged) } }
+      ? { occurrence: judged.occurrence, observed: { share, responses, grounded, ...Evidence.window(judged) } }
       : { kind: 'clear' };
   },
 });

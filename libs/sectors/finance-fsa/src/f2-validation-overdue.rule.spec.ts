@@ -13,7 +13,7 @@ describe('F2 validation overdue for the tier', () => {
     const [finding] = findingsOf(env, 'F2');
     expect(finding).toMatchObject({ severity: 'high', scope: 'model', occurrence: 'due:2026-01-10T00:00:00.000Z' });
     expect(finding?.dueAt?.toISOString()).toBe('2026-01-10T00:00:00.000Z');
-    expect(finding?.observed).toMatchObject({ tier: 'T1', lastValidatedAt: '2025-01-10T00:00:00.000Z', intervalMonths: 12, daysOverdue: 0 });
+    expect(finding?.observed).toMatchObject({ tier: 'T1', last_validated_at: '2025-01-10T00:00:00.000Z', interval_months: 12, days_overdue: 0 });
   });
 
   it('uses the interval of the tier, which tenants may override', () => {
@@ -29,7 +29,7 @@ describe('F2 validation overdue for the tier', () => {
       args: { F2: { tierMonths: { T3: 6 } } },
     });
     strict.send({ event_type: 'prediction' });
-    expect(findingsOf(strict, 'F2')[0]?.observed).toMatchObject({ intervalMonths: 6, dueAt: '2025-12-01T00:00:00.000Z', daysOverdue: 35 });
+    expect(findingsOf(strict, 'F2')[0]?.observed).toMatchObject({ interval_months: 6, due_at: '2025-12-01T00:00:00.000Z', days_overdue: 35 });
   });
 
   it('reports an overdue model once, however many events follow', () => {
@@ -69,7 +69,7 @@ describe('F2 validation overdue for the tier', () => {
     env.send({ event_type: 'drift_metric', payload: { feature: 'score', metric: 'psi', value: 0.01 } });
     const [finding] = findingsOf(env, 'F2');
     expect(finding).toMatchObject({ occurrence: 'never-validated', dueAt: undefined });
-    expect(finding?.observed).toMatchObject({ lastValidatedAt: null, dueAt: null });
+    expect(finding?.observed).toMatchObject({ last_validated_at: null, due_at: null });
   });
 
   it('does not judge a model without a known tier; takes the tier a deployment reports', () => {

@@ -45,10 +45,10 @@ function overdueFinding(state: F2State, j: Extract<Judgement, { kind: 'overdue' 
     occurrence,
     observed: {
       tier: j.tier,
-      lastValidatedAt: j.validated === null ? null : iso(j.validated),
-      dueAt: j.due === null ? null : iso(j.due),
-      intervalMonths: j.months,
-      daysOverdue: j.due === null ? null : Math.floor((now - j.due) / 86_400_000),
+      last_validated_at: j.validated === null ? null : iso(j.validated),
+      due_at: j.due === null ? null : iso(j.due),
+      interval_months: j.months,
+      days_overdue: j.due === null ? null : Math.floor((now - j.due) / 86_400_000),
     },
     ...(j.due === null ? {} : { dueAt: new Date(j.due) }),
   };

@@ -24,7 +24,7 @@ describe('F3 explanation coverage of credit decisions', () => {
 
     const [finding] = findingsOf(env, 'F3');
     expect(finding).toMatchObject({ severity: 'high', scope: 'all-decisions', occurrence: at(START) });
-    expect(finding?.observed).toEqual({ coverage: 0.98, decisions: 100, explained: 98, windowStart: at(START), windowEnd: at(START + HOUR_MS) });
+    expect(finding?.observed).toEqual({ coverage: 0.98, decisions: 100, explained: 98, window_start: at(START), window_end: at(START + HOUR_MS) });
     env.advance('5h');
     expect(findingsOf(env, 'F3')).toHaveLength(1);
   });

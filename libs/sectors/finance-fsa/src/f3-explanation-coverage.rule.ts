@@ -1,5 +1,5 @@
-import { Arg, Bounded, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { FSA_AI_PAPER, FSA_MRM, norm, windowBounds } from './finance-rule-helpers';
+import { Arg, Bounded, CountWindow, defineRule, durationMs, Evidence, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER, FSA_MRM, norm } from './finance-rule-helpers';
 
 interface PendingDecision {
   /** Start of the window the decision counts in. */
@@ -113,7 +113,7 @@ export const f3ExplanationCoverage = defineRule({
     const { explained = 0, adverseExplained = 0, untracked = 0, untrackedAdverse = 0 } = judged.totals;
     const decisions = (judged.totals['decisions'] ?? 0) - untracked;
     const adverse = (judged.totals['adverse'] ?? 0) - untrackedAdverse;
-    const span = { ...windowBounds(judged), ...(untracked > 0 ? { untracked } : {}) };
+    const span = { ...Evidence.window(judged), ...(untracked > 0 ? { untracked } : {}) };
     const results: RuleResult[] = [];
     if (decisions >= args.minSamples) {
       const coverage = explained / decisions;

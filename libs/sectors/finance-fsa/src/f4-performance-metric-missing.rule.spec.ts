@@ -14,7 +14,7 @@ describe('F4 no performance metric for a tier-1 model', () => {
 
     const [finding] = findingsOf(env, 'F4');
     expect(finding).toMatchObject({ severity: 'high', scope: 'model', occurrence: `silent-since:${at(START)}` });
-    expect(finding?.observed).toEqual({ tier: 'T1', lastMetricAt: at(START), silentSince: at(START), silentHours: 48 });
+    expect(finding?.observed).toEqual({ tier: 'T1', last_metric_at: at(START), silent_since: at(START), silent_hours: 48 });
     env.send({ event_type: 'prediction' });
     env.advance('10d');
     expect(findingsOf(env, 'F4')).toHaveLength(1);
@@ -38,7 +38,7 @@ describe('F4 no performance metric for a tier-1 model', () => {
     env.send({ event_type: 'prediction', timestamp: at(START + HOUR_MS) });
     env.send({ event_type: 'prediction', timestamp: at(START + 20 * HOUR_MS) });
     env.advanceTo(START + 25 * HOUR_MS);
-    expect(findingsOf(env, 'F4').map((f) => f.observed)).toEqual([{ tier: 'T1', lastMetricAt: null, silentSince: at(START + HOUR_MS), silentHours: 24 }]);
+    expect(findingsOf(env, 'F4').map((f) => f.observed)).toEqual([{ tier: 'T1', last_metric_at: null, silent_since: at(START + HOUR_MS), silent_hours: 24 }]);
   });
 
   it('ignores models of other tiers, unless the tenant lists them', () => {

@@ -63,7 +63,7 @@ export const f4PerformanceMetricMissing = defineRule({
     state.silent = true;
     return {
       occurrence: `silent-since:${iso(since)}`,
-      observed: { tier, lastMetricAt: state.lastMetricAt === null ? null : iso(state.lastMetricAt), silentSince: iso(since), silentHours: (timer.at - since) / 3_600_000 },
+      observed: { tier, last_metric_at: state.lastMetricAt === null ? null : iso(state.lastMetricAt), silent_since: iso(since), silent_hours: (timer.at - since) / 3_600_000 },
     };
   },
 });

@@ -17,7 +17,7 @@ describe('F5 AUC/Gini drop vs validation baseline', () => {
 
     const [finding] = findingsOf(env, 'F5');
     expect(finding).toMatchObject({ severity: 'high', scope: 'metric:auc', occurrence: at(START + DAY_MS - 30 * DAY_MS) });
-    expect(finding?.observed).toMatchObject({ metric: 'auc', n: 1, windowEnd: at(START + DAY_MS) });
+    expect(finding?.observed).toMatchObject({ metric: 'auc', n: 1, window_end: at(START + DAY_MS) });
     expect((finding?.observed as { drop: number }).drop).toBeCloseTo(0.06);
   });
 

@@ -1,5 +1,5 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { FSA_MRM, iso, norm, scopeOf, windowBounds } from './finance-rule-helpers';
+import { Arg, defineRule, Evidence, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_MRM, iso, norm, scopeOf } from './finance-rule-helpers';
 
 // No history behind the window: each report carries its own baseline.
 const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket: '1d', span: a.window, lateness: a.lateness });
@@ -56,7 +56,7 @@ export const f5DiscriminationDrop = defineRule({
       const scope = scopeOf('metric', metric);
       results.push(
         Stats.above(drop, args.maxDrop)
-          ? { scope, occurrence, observed: { metric, value, baseline, drop, n, ...windowBounds(judged) } }
+          ? { scope, occurrence, observed: { metric, value, baseline, drop, n, ...Evidence.window(judged) } }
           : { kind: 'clear', scope },
       );
     }

@@ -22,7 +22,7 @@ describe('F6 calibration ratio per quarter', () => {
 
     const [finding] = findingsOf(env, 'F6');
     expect(finding).toMatchObject({ severity: 'medium', scope: 'model', occurrence: '2026-01-01T00:00:00.000Z' });
-    expect(finding?.observed).toMatchObject({ basis: 'default_rates', reports: 2, quarterStart: '2026-01-01T00:00:00.000Z', quarterEnd: '2026-04-01T00:00:00.000Z' });
+    expect(finding?.observed).toMatchObject({ basis: 'default_rates', reports: 2, quarter_start: '2026-01-01T00:00:00.000Z', quarter_end: '2026-04-01T00:00:00.000Z' });
     expect((finding?.observed as { ratio: number }).ratio).toBeCloseTo(0.7975, 6);
   });
 
@@ -72,6 +72,6 @@ describe('F6 calibration ratio per quarter', () => {
     env.advanceTo('2027-01-07T23:59:59.999Z');
     expect(findingsOf(env, 'F6')).toEqual([]);
     env.advanceTo('2027-01-08T00:00:00Z');
-    expect(findingsOf(env, 'F6').map((f) => f.observed)).toEqual([expect.objectContaining({ quarterStart: '2026-10-01T00:00:00.000Z', quarterEnd: '2027-01-01T00:00:00.000Z' })]);
+    expect(findingsOf(env, 'F6').map((f) => f.observed)).toEqual([expect.objectContaining({ quarter_start: '2026-10-01T00:00:00.000Z', quarter_end: '2027-01-01T00:00:00.000Z' })]);
   });
 });

@@ -71,7 +71,7 @@ export const f6CalibrationRatio = defineRule({
     const fromRates = predicted > 0 && observedReports > 0;
     const value = fromRates ? observed / predicted : ratioWeight > 0 ? ratio / ratioWeight : undefined;
     if (value === undefined) return undefined;
-    const span = { quarterStart: iso(start), quarterEnd: iso(end) };
+    const span = { quarter_start: iso(start), quarter_end: iso(end) };
     return Stats.below(value, args.lower) || Stats.above(value, args.upper)
       ? { occurrence: iso(start), observed: { ratio: value, basis: fromRates ? 'default_rates' : 'calibration_ratio', reports, ...span } }
       : { kind: 'clear' };

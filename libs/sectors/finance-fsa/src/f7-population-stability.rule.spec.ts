@@ -23,7 +23,7 @@ describe('F7 PSI on score or top features', () => {
     const [finding] = findingsOf(env, 'F7');
     expect(findingsOf(env, 'F7')).toHaveLength(1);
     expect(finding).toMatchObject({ severity: 'medium', scope: 'feature:income', occurrence: at(START) });
-    expect(finding?.observed).toEqual({ feature: 'income', psi: 0.26, windowStart: at(START), windowEnd: at(START + DAY_MS), trigger: 'single_window' });
+    expect(finding?.observed).toEqual({ feature: 'income', psi: 0.26, window_start: at(START), window_end: at(START + DAY_MS), trigger: 'single_window' });
     expect(clearsOf(env, 'F7').map((c) => c.scope)).toEqual(['feature:score']);
   });
 
@@ -33,7 +33,7 @@ describe('F7 PSI on score or top features', () => {
     seven.restart();
     seven.advance('2d');
     const sustained = findingsOf(seven, 'F7');
-    expect(sustained.map((f) => [f.occurrence, (f.observed as { trigger: string; windowsRunning: number }).windowsRunning])).toEqual([[at(START + 6 * DAY_MS), 7]]);
+    expect(sustained.map((f) => [f.occurrence, (f.observed as { trigger: string; windows_running: number }).windows_running])).toEqual([[at(START + 6 * DAY_MS), 7]]);
 
     const six = financeEnv();
     daily(six, 'age', [0.05, 0.11, 0.12, 0.11, 0.2, 0.11, 0.15]);

@@ -1,5 +1,5 @@
-import { Arg, Bounded, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { FSA_MRM, scopeOf, windowBounds } from './finance-rule-helpers';
+import { Arg, Bounded, CountWindow, defineRule, durationMs, Evidence, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_MRM, scopeOf } from './finance-rule-helpers';
 
 interface F7State {
   /** Highest PSI per window, one window per feature. */
@@ -69,10 +69,10 @@ export const f7PopulationStability = defineRule({
     const psi = CountWindow.bucket(judged.window, judged.bucketStart)['psi'];
     if (psi === undefined) return undefined;
     const scope = scopeOf('feature', feature);
-    const span = { feature, psi, ...windowBounds(judged) };
+    const span = { feature, psi, ...Evidence.window(judged) };
     if (Stats.above(psi, args.alertPsi)) return { scope, occurrence: judged.occurrence, observed: { ...span, trigger: 'single_window' } };
     const run = CountWindow.consecutive(judged.window, judged.bucketStart, (v) => Stats.above(v['psi'] ?? -Infinity, args.warnPsi));
-    if (run >= args.warnRuns) return { scope, occurrence: judged.occurrence, observed: { ...span, trigger: 'sustained', windowsRunning: run } };
+    if (run >= args.warnRuns) return { scope, occurrence: judged.occurrence, observed: { ...span, trigger: 'sustained', windows_running: run } };
     return { kind: 'clear', scope };
   },
 });

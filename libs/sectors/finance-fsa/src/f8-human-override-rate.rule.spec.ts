@@ -24,7 +24,7 @@ describe('F8 human override rate over 7 days', () => {
     const findings = findingsOf(env, 'F8');
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: 'medium', scope: 'model', occurrence: at(START - 3 * DAY_MS) });
-    expect(findings[0]?.observed).toMatchObject({ rate: 0.11, overrides: 11, outputs: 100, baselineRate: null, exceeded: ['max_rate'] });
+    expect(findings[0]?.observed).toMatchObject({ rate: 0.11, overrides: 11, outputs: 100, baseline_rate: null, exceeded: ['max_rate'] });
   });
 
   it('does not fire at exactly 10%, nor below minSamples', () => {
@@ -54,6 +54,6 @@ describe('F8 human override rate over 7 days', () => {
     day(spike, 0, 200, 4);
     day(spike, 8, 100, 5);
     spike.advance('2d');
-    expect(findingsOf(spike, 'F8').map((f) => f.observed)).toEqual([expect.objectContaining({ rate: 0.05, baselineRate: 0.02, exceeded: ['baseline_multiple'] })]);
+    expect(findingsOf(spike, 'F8').map((f) => f.observed)).toEqual([expect.objectContaining({ rate: 0.05, baseline_rate: 0.02, exceeded: ['baseline_multiple'] })]);
   });
 });

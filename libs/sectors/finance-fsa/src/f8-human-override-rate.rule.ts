@@ -1,5 +1,5 @@
-import { Arg, CountWindow, defineRule, durationMs, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { FSA_AI_PAPER, FSA_MRM, iso, windowBounds } from './finance-rule-helpers';
+import { Arg, CountWindow, defineRule, durationMs, Evidence, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { FSA_AI_PAPER, FSA_MRM, iso } from './finance-rule-helpers';
 
 // The baseline window is kept behind the judged one.
 const plan = (a: { window: string; baselineWindow: string; lateness: string }): WindowPlan => ({
@@ -60,6 +60,6 @@ export const f8HumanOverrideRate = defineRule({
     ];
     if (exceeded.length === 0) return { kind: 'clear' };
     // Named by the trailing window's start, as `windowStart` shows it, not by the closed day.
-    return { occurrence: iso(judged.start), observed: { rate, overrides, outputs, baselineRate, exceeded, ...windowBounds(judged) } };
+    return { occurrence: iso(judged.start), observed: { rate, overrides, outputs, baseline_rate: baselineRate, exceeded, ...Evidence.window(judged) } };
   },
 });

@@ -8,7 +8,7 @@ describe('F9 third-party model without vendor validation reference', () => {
     env.send({ event_type: 'model_deployment', payload: { version: '1.0' } });
     expect(findingsOf(env, 'F9')).toHaveLength(1);
     expect(findingsOf(env, 'F9')[0]).toMatchObject({ severity: 'high', scope: 'model', evidence: ['test-event-1'] });
-    expect(findingsOf(env, 'F9')[0]?.observed).toEqual({ thirdParty: true, vendor: 'ScoreCo', vendorValidationRef: null, trigger: 'model_deployment' });
+    expect(findingsOf(env, 'F9')[0]?.observed).toEqual({ third_party: true, vendor: 'ScoreCo', vendor_validation_ref: null, trigger: 'model_deployment' });
   });
 
   it('takes third_party and the reference from the deployment when the inventory has none', () => {

@@ -40,7 +40,7 @@ export const f9VendorModelUnvalidated = defineRule({
       return { kind: 'clear' };
     }
     state.open = true;
-    const observed = { thirdParty: true, vendor: model.vendor, vendorValidationRef: null, trigger: event.event_type };
+    const observed = { third_party: true, vendor: model.vendor, vendor_validation_ref: null, trigger: event.event_type };
     return deployment ? { observed } : { observed, occurrence: `in-use:${iso(Math.floor(time / DAY_MS) * DAY_MS)}` };
   },
 });

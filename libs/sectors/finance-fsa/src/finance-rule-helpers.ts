@@ -1,13 +1,11 @@
-import { Field, type JudgedWindow, type ModelProfile, type TelemetryEvent } from '@kanshi/policy-sdk';
+import { Evidence, Field, type ModelProfile, type TelemetryEvent } from '@kanshi/policy-sdk';
 
 /** Source citations shared by the finance rules. */
 export const FSA_MRM = 'FSA Principles for Model Risk Management (Nov 2021)';
 export const FSA_AI_PAPER = 'FSA AI Discussion Paper (Mar 2025)';
 
 /** An epoch-ms time as the ISO string findings show. */
-export function iso(time: number): string {
-  return new Date(time).toISOString();
-}
+export const iso = Evidence.time;
 
 /** Case- and space-insensitive form used to compare names (metrics, decisions, scopes). */
 export function norm(value: string): string {
@@ -29,7 +27,3 @@ export function reportedTier(event: TelemetryEvent): string | undefined {
   return event.event_type === 'model_deployment' ? Field.text(event.payload, 'risk_tier') : undefined;
 }
 
-/** The judged span's bounds, as the finance rules show them in `observed`. */
-export function windowBounds(judged: JudgedWindow): { windowStart: string; windowEnd: string } {
-  return { windowStart: iso(judged.start), windowEnd: iso(judged.end) };
-}

@@ -1,5 +1,5 @@
-import { Arg, Bounded, Calendar, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type RuleResult } from '@kanshi/policy-sdk';
-import { iso, rounded } from './general-rule-support';
+import { Arg, Bounded, Calendar, defineRule, durationMs, Evidence, Field, Stats, Type, Windows, type Duration, type RuleResult } from '@kanshi/policy-sdk';
+import { iso } from './general-rule-support';
 
 const args = Type.Object({
   slo: Type.Number({ default: 0.995, minimum: 0, maximum: 1, description: 'Serving availability objective per calendar month, as a fraction.' }),
@@ -100,7 +100,7 @@ export const g10ServingAvailability = defineRule({
       ? {
           scope: 'availability',
           occurrence: iso(start),
-          observed: { availability: rounded(availability), reports: tally.reports, weight: tally.weight, month_start: iso(start), month_end: iso(end) },
+          observed: { availability: Evidence.rounded(availability), reports: tally.reports, weight: tally.weight, month_start: iso(start), month_end: iso(end) },
         }
       : { kind: 'clear', scope: 'availability' };
     return result;

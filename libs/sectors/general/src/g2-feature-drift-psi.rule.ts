@@ -1,5 +1,5 @@
-import { Arg, Bounded, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { bounds, byPrefix, limited, rounded, tumbling } from './general-rule-support';
+import { Arg, Bounded, CountWindow, defineRule, Evidence, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { byPrefix, limited, tumbling } from './general-rule-support';
 
 const args = Type.Object({
   alertAbove: Type.Number({ default: 0.25, minimum: 0, description: 'PSI above which a feature has drifted (finding at the rule severity).' }),
@@ -60,7 +60,7 @@ export const g2FeatureDriftPsi = defineRule({
         // Past the alert threshold the rule's own severity applies; the warning band is reported low.
         ...(Stats.above(psi, a.alertAbove) ? {} : { severity: 'low' as const }),
         occurrence: judged.occurrence,
-        observed: { feature, psi: rounded(psi), level: Stats.above(psi, a.alertAbove) ? 'alert' : 'warn', reports: n, ...bounds(judged) },
+        observed: { feature, psi: Evidence.rounded(psi), level: Stats.above(psi, a.alertAbove) ? 'alert' : 'warn', reports: n, ...Evidence.window(judged) },
       });
     }
     return results;

@@ -1,5 +1,5 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
-import { bounds, dailySliding, iso, limited, rounded } from './general-rule-support';
+import { Arg, defineRule, Evidence, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+import { dailySliding, iso, limited } from './general-rule-support';
 
 const args = Type.Object({
   primaryMetric: Type.String({ default: 'auc', minLength: 1, description: 'Name of the primary metric in performance_metric events (auc, f1, accuracy …).' }),
@@ -51,7 +51,7 @@ export const g3PrimaryMetricDrop = defineRule({
       scope,
       // Named by the start of the judged span, not of the closed day, to match `window_start`.
       occurrence: iso(judged.start),
-      observed: { metric: a.primaryMetric, mean: rounded(mean), baseline: rounded(meanBaseline), relative_drop: rounded(drop), reports, ...bounds(judged) },
+      observed: { metric: a.primaryMetric, mean: Evidence.rounded(mean), baseline: Evidence.rounded(meanBaseline), relative_drop: Evidence.rounded(drop), reports, ...Evidence.window(judged) },
     };
   },
 });

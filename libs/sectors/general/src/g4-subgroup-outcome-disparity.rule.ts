@@ -1,5 +1,5 @@
-import { Arg, Bounded, CountWindow, defineRule, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { bounds, byPrefix, dailySliding, iso, limited, rounded } from './general-rule-support';
+import { Arg, Bounded, CountWindow, defineRule, Evidence, Field, Stats, Type, Windows, type RuleResult, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { byPrefix, dailySliding, iso, limited } from './general-rule-support';
 
 const args = Type.Object({
   minRatio: Type.Number({ default: 0.8, minimum: 0, maximum: 1, description: 'Lowest tolerated ratio of the smallest to the largest positive-outcome rate across the groups of one attribute.' }),
@@ -145,11 +145,11 @@ export const g4SubgroupOutcomeDisparity = defineRule({
         occurrence: iso(judged.start),
         observed: {
           attribute,
-          ratio: rounded(ratio),
-          lowest: { value: lowest.value, n: lowest.n, rate: rounded(lowest.rate) },
-          highest: { value: highest.value, n: highest.n, rate: rounded(highest.rate) },
-          groups: groups.slice(0, 20).map((g) => ({ value: g.value, n: g.n, rate: rounded(g.rate) })),
-          ...bounds(judged),
+          ratio: Evidence.rounded(ratio),
+          lowest: { value: lowest.value, n: lowest.n, rate: Evidence.rounded(lowest.rate) },
+          highest: { value: highest.value, n: highest.n, rate: Evidence.rounded(highest.rate) },
+          groups: groups.slice(0, 20).map((g) => ({ value: g.value, n: g.n, rate: Evidence.rounded(g.rate) })),
+          ...Evidence.window(judged),
         },
       });
     }

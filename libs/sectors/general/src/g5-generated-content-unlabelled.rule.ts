@@ -1,5 +1,5 @@
-import { Arg, defineRule, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
-import { bounds, rounded, tumbling } from './general-rule-support';
+import { Arg, defineRule, Evidence, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+import { tumbling } from './general-rule-support';
 
 const args = Type.Object({
   minLabelledShare: Type.Number({ default: 0.99, minimum: 0, maximum: 1, description: 'Lowest tolerated share of generated outputs labelled as AI-generated.' }),
@@ -40,6 +40,6 @@ export const g5GeneratedContentUnlabelled = defineRule({
     if (generated < a.minSamples) return undefined;
     const share = labelled / generated;
     if (!Stats.below(share, a.minLabelledShare)) return { kind: 'clear' };
-    return { occurrence: judged.occurrence, observed: { labelled_share: rounded(share), generated, unlabelled: generated - labelled, ...bounds(judged) } };
+    return { occurrence: judged.occurrence, observed: { labelled_share: Evidence.rounded(share), generated, unlabelled: generated - labelled, ...Evidence.window(judged) } };
   },
 });

@@ -1,5 +1,5 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
-import { bounds, rounded, tumbling } from './general-rule-support';
+import { Arg, defineRule, Evidence, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+import { tumbling } from './general-rule-support';
 
 const args = Type.Object({
   minTracedShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Lowest tolerated share of predictions carrying a trace id, a model version and an input hash.' }),
@@ -44,7 +44,7 @@ export const g6PredictionTraceability = defineRule({
     if (!Stats.below(share, a.minTracedShare)) return { kind: 'clear' };
     return {
       occurrence: judged.occurrence,
-      observed: { traced_share: rounded(share), predictions, untraced: predictions - traced, missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash }, ...bounds(judged) },
+      observed: { traced_share: Evidence.rounded(share), predictions, untraced: predictions - traced, missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash }, ...Evidence.window(judged) },
     };
   },
 });

@@ -1,5 +1,5 @@
-import { Arg, defineRule, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
-import { bounds, rounded, tumbling } from './general-rule-support';
+import { Arg, defineRule, Evidence, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+import { tumbling } from './general-rule-support';
 
 const args = Type.Object({
   maxPerThousand: Type.Number({ default: 10, minimum: 0, description: 'Most guardrail or safety-filter violations tolerated per 1,000 responses.' }),
@@ -39,6 +39,6 @@ export const g9GuardrailViolationRate = defineRule({
     if (responses < a.minSamples) return undefined;
     const perThousand = (violations / responses) * 1000;
     if (!Stats.above(perThousand, a.maxPerThousand)) return { kind: 'clear' };
-    return { occurrence: judged.occurrence, observed: { per_thousand: rounded(perThousand, 3), violations, responses, ...bounds(judged) } };
+    return { occurrence: judged.occurrence, observed: { per_thousand: Evidence.rounded(perThousand, 3), violations, responses, ...Evidence.window(judged) } };
   },
 });

@@ -18,7 +18,7 @@ describe('M1 deployed version not approved', () => {
 
     const [finding] = findingsOf(env, 'M1');
     expect(finding).toMatchObject({ severity: 'critical', scope: 'model', evidence: ['test-event-1'] });
-    expect(finding?.observed).toMatchObject({ version: '2.0.0', hash: 'sha256:bbb', reason: 'version_not_approved', via: 'model_deployment', changePlanRef: 'IDATEN-2025-001' });
+    expect(finding?.observed).toMatchObject({ version: '2.0.0', hash: 'sha256:bbb', reason: 'version_not_approved', via: 'model_deployment', change_plan_ref: 'IDATEN-2025-001' });
   });
 
   it('fires for an approved version with another artefact hash', () => {

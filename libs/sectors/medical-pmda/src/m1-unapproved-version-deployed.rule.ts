@@ -56,8 +56,8 @@ export const m1UnapprovedVersionDeployed = defineRule({
         hash: hash ?? null,
         reason,
         via: event.event_type,
-        approvedVersions: model.approvedVersions.slice(0, 20).map((a) => a.version),
-        changePlanRef: model.changePlan?.ref ?? null,
+        approved_versions: model.approvedVersions.slice(0, 20).map((a) => a.version),
+        change_plan_ref: model.changePlan?.ref ?? null,
       },
       ...(fromDeployment ? {} : { occurrence: `prediction:${key}` }),
     };

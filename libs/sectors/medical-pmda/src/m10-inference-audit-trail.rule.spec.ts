@@ -31,9 +31,9 @@ describe('M10 per-inference audit trail', () => {
       share: 0.998,
       n: 1000,
       complete: 998,
-      missing: { version: 0, inputId: 0, output: 0, clinicianAction: 2 },
-      windowStart: iso(START),
-      windowEnd: iso(START + HOUR),
+      missing: { version: 0, input_id: 0, output: 0, clinician_action: 2 },
+      window_start: iso(START),
+      window_end: iso(START + HOUR),
     });
   });
 
@@ -46,7 +46,7 @@ describe('M10 per-inference audit trail', () => {
     env.advanceTo(JUDGED);
 
     // Inference 0 lacks input id, output and action; inference 2 lacks the version; inference 1 has a decision as output.
-    expect(findingsOf(env, 'M10')[0]?.observed).toMatchObject({ n: 100, complete: 98, missing: { version: 1, inputId: 1, output: 1, clinicianAction: 1 } });
+    expect(findingsOf(env, 'M10')[0]?.observed).toMatchObject({ n: 100, complete: 98, missing: { version: 1, input_id: 1, output: 1, clinician_action: 1 } });
   });
 
   it('does not judge fewer than the minimum sample', () => {

@@ -1,5 +1,5 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
-import { tumblingPlan, windowBounds } from './medical-rule-support';
+import { Arg, defineRule, Evidence, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+import { tumblingPlan } from './medical-rule-support';
 
 /**
  * M10: too few inferences leave a complete audit record: device software version (envelope
@@ -48,7 +48,7 @@ export const m10InferenceAuditTrail = defineRule({
     if (!Stats.below(share, args.minShare)) return { kind: 'clear' };
     return {
       occurrence: window.occurrence,
-      observed: { share, n, complete, missing: { version: missingVersion, inputId: missingInputId, output: missingOutput, clinicianAction: missingClinicianAction }, ...windowBounds(window.start, window.end) },
+      observed: { share, n, complete, missing: { version: missingVersion, input_id: missingInputId, output: missingOutput, clinician_action: missingClinicianAction }, ...Evidence.window(window) },
     };
   },
 });

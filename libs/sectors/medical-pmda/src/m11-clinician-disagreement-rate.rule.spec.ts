@@ -41,8 +41,8 @@ describe('M11 clinician disagreement rate above baseline + 3σ', () => {
     const [finding] = findingsOf(over, 'M11');
     expect(finding).toMatchObject({ severity: 'medium', occurrence: iso(START + 8 * DAY) });
     const observed = finding?.observed as Record<string, number>;
-    expect(observed).toMatchObject({ rate: 0.09, predictions: 100, overrides: 9, baselineWindows: 8 });
-    expect(observed['baselineMean']).toBeCloseTo(0.05);
+    expect(observed).toMatchObject({ rate: 0.09, predictions: 100, overrides: 9, baseline_windows: 8 });
+    expect(observed['baseline_mean']).toBeCloseTo(0.05);
     expect(observed['limit']).toBeCloseTo(LIMIT);
   });
 
@@ -71,7 +71,7 @@ describe('M11 clinician disagreement rate above baseline + 3σ', () => {
     // Day 8 is not judged and not part of day 9's baseline.
     const findings = findingsOf(env, 'M11');
     expect(findings.map((f) => f.occurrence)).toEqual([iso(START + 9 * DAY)]);
-    expect(findings[0]?.observed).toMatchObject({ baselineWindows: 8 });
+    expect(findings[0]?.observed).toMatchObject({ baseline_windows: 8 });
   });
 
   it('keeps its baseline across a restart', () => {

@@ -1,5 +1,5 @@
-import { Arg, Bounded, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { tumblingPlan, windowBounds } from './medical-rule-support';
+import { Arg, Bounded, CountWindow, defineRule, durationMs, Evidence, Field, Stats, Type, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { tumblingPlan } from './medical-rule-support';
 
 interface M11Args {
   readonly window: string;
@@ -88,7 +88,7 @@ export const m11ClinicianDisagreementRate = defineRule({
     if (!Stats.above(rate, limit)) return { kind: 'clear' };
     return {
       occurrence: window.occurrence,
-      observed: { rate, predictions, overrides, baselineMean: stats.mean, baselineStd: stats.std, limit, baselineWindows: baseline.length, ...windowBounds(window.start, window.end) },
+      observed: { rate, predictions, overrides, baseline_mean: stats.mean, baseline_std: stats.std, limit, baseline_windows: baseline.length, ...Evidence.window(window) },
     };
   },
 });

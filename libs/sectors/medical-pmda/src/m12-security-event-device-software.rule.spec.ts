@@ -12,7 +12,7 @@ describe('M12 security event touching device software', () => {
     const findings = findingsOf(env, 'M12');
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: 'high', scope: 'incident:SEC-1' });
-    expect(findings[0]?.observed).toEqual({ incidentId: 'SEC-1', incidentSeverity: 'medium', version: '1.1.0', awarenessTime: '2026-01-05T00:00:00.000Z' });
+    expect(findings[0]?.observed).toEqual({ incident_id: 'SEC-1', incident_severity: 'medium', version: '1.1.0', awareness_time: '2026-01-05T00:00:00.000Z' });
   });
 
   it('skips security incidents the producer marks as not touching the device software, and other types', () => {

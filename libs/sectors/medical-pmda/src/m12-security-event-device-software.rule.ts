@@ -26,10 +26,10 @@ export const m12SecurityEventDeviceSoftware = defineRule({
       scope: incidentScope(incident.id),
       occurrence: `security:${incident.id}`,
       observed: {
-        incidentId: incident.id,
-        incidentSeverity: Field.text(event.payload, 'severity') ?? null,
+        incident_id: incident.id,
+        incident_severity: Field.text(event.payload, 'severity') ?? null,
         version: event.model_version ?? null,
-        awarenessTime: Field.text(event.payload, 'awareness_time') ?? null,
+        awareness_time: Field.text(event.payload, 'awareness_time') ?? null,
       },
     };
   },

@@ -17,13 +17,13 @@ describe('M2 change type outside the change plan', () => {
     const [finding] = findingsOf(env, 'M2');
     expect(finding).toMatchObject({ severity: 'critical', scope: 'model' });
     expect(finding?.observed).toEqual({
-      changeType: 'architecture',
+      change_type: 'architecture',
       version: '1.2.0',
-      changePlanRef: 'IDATEN-2025-001',
-      planScope: ['retraining', 'threshold'],
-      planFrom: 'inventory',
-      changedAt: iso(START),
-      notificationDue: iso(START + 30 * DAY),
+      change_plan_ref: 'IDATEN-2025-001',
+      plan_scope: ['retraining', 'threshold'],
+      plan_from: 'inventory',
+      changed_at: iso(START),
+      notification_due: iso(START + 30 * DAY),
     });
   });
 
@@ -50,14 +50,14 @@ describe('M2 change type outside the change plan', () => {
     env.send(deploy({ change_type: 'threshold', change_plan_ref: 'IDATEN-X', change_plan_scope: ['threshold'] }));
     env.send(deploy({ change_type: 'retraining', change_plan_ref: 'IDATEN-X', change_plan_scope: ['threshold'] }));
 
-    expect(findingsOf(env, 'M2').map((f) => f.observed)).toEqual([expect.objectContaining({ changeType: 'retraining', changePlanRef: 'IDATEN-X', planFrom: 'deployment' })]);
+    expect(findingsOf(env, 'M2').map((f) => f.observed)).toEqual([expect.objectContaining({ change_type: 'retraining', change_plan_ref: 'IDATEN-X', plan_from: 'deployment' })]);
   });
 
   it('fires for any change when no plan is known on either side', () => {
     const env = medicalEnv({ changePlan: null });
     env.send(deploy({ change_type: 'threshold' }));
 
-    expect(findingsOf(env, 'M2').map((f) => f.observed)).toEqual([expect.objectContaining({ planFrom: 'none', changePlanRef: null, planScope: [] })]);
+    expect(findingsOf(env, 'M2').map((f) => f.observed)).toEqual([expect.objectContaining({ plan_from: 'none', change_plan_ref: null, plan_scope: [] })]);
   });
 
   it('skips a deployment that reports no change type', () => {

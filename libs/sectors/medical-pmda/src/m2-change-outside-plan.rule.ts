@@ -35,13 +35,13 @@ export const m2ChangeOutsidePlan = defineRule({
     return {
       dueAt,
       observed: {
-        changeType,
+        change_type: changeType,
         version: Field.text(event.payload, 'version') ?? null,
-        changePlanRef: plan?.ref ?? null,
-        planScope: plan?.scope.slice(0, 64) ?? [],
-        planFrom: plan?.from ?? 'none',
-        changedAt: new Date(time).toISOString(),
-        notificationDue: dueAt.toISOString(),
+        change_plan_ref: plan?.ref ?? null,
+        plan_scope: plan?.scope.slice(0, 64) ?? [],
+        plan_from: plan?.from ?? 'none',
+        changed_at: new Date(time).toISOString(),
+        notification_due: dueAt.toISOString(),
       },
     };
   },

@@ -11,7 +11,7 @@ describe('M3 locked-reference metric below the approved claim', () => {
     env.send(metric({ value: 0.919, approved_claim: 0.92, n: 500 }));
     const [finding] = findingsOf(env, 'M3');
     expect(finding).toMatchObject({ severity: 'critical', scope: 'sensitivity' });
-    expect(finding?.observed).toEqual({ metric: 'sensitivity', value: 0.919, approvedClaim: 0.92, direction: 'higher_is_better', subgroup: null, n: 500, version: '1.2.0' });
+    expect(finding?.observed).toEqual({ metric: 'sensitivity', value: 0.919, approved_claim: 0.92, direction: 'higher_is_better', subgroup: null, n: 500, version: '1.2.0' });
   });
 
   it('reads error-type metrics the other way round', () => {

@@ -36,7 +36,7 @@ export const m3LockedReferenceBelowClaim = defineRule({
       observed: {
         metric,
         value,
-        approvedClaim: claim,
+        approved_claim: claim,
         direction: lowerIsBetter ? 'lower_is_better' : 'higher_is_better',
         subgroup: subgroup ?? null,
         n: Field.number(payload, 'n') ?? null,

@@ -18,7 +18,7 @@ describe('M4 real-world sensitivity lower bound below the labelled claim', () =>
     below.advanceTo(JUDGED);
     const [finding] = findingsOf(below, 'M4');
     expect(finding).toMatchObject({ severity: 'high', occurrence: iso(START), scope: 'model' });
-    expect(finding?.observed).toMatchObject({ lowerBound: 0.899, boundFrom: 'ci_low', n: 200, reports: 1, labelledClaim: 0.9, windowEnd: iso(START + DAY) });
+    expect(finding?.observed).toMatchObject({ lower_bound: 0.899, bound_from: 'ci_low', n: 200, reports: 1, labelled_claim: 0.9, window_end: iso(START + DAY) });
 
     const at = medicalEnv();
     at.send(report(START + 10 * HOUR, { value: 0.93, n: 200, ci_low: 0.9 }));
@@ -31,11 +31,11 @@ describe('M4 real-world sensitivity lower bound below the labelled claim', () =>
     const env = medicalEnv();
     env.send(report(START, { value: 0.9, n: 200 }));
     env.advanceTo(JUDGED);
-    const observed = findingsOf(env, 'M4')[0]?.observed as { lowerBound: number; boundFrom: string; sensitivity: number };
-    expect(observed.boundFrom).toBe('wilson');
+    const observed = findingsOf(env, 'M4')[0]?.observed as { lower_bound: number; bound_from: string; sensitivity: number };
+    expect(observed.bound_from).toBe('wilson');
     expect(observed.sensitivity).toBeCloseTo(0.9);
-    expect(observed.lowerBound).toBeLessThan(0.9);
-    expect(observed.lowerBound).toBeGreaterThan(0.8);
+    expect(observed.lower_bound).toBeLessThan(0.9);
+    expect(observed.lower_bound).toBeGreaterThan(0.8);
 
     const good = medicalEnv();
     good.send(report(START, { value: 0.95, n: 200 }));
@@ -62,7 +62,7 @@ describe('M4 real-world sensitivity lower bound below the labelled claim', () =>
     env.advanceTo(START + 11 * DAY + HOUR);
 
     const [finding] = findingsOf(env, 'M4');
-    expect(finding?.observed).toMatchObject({ n: 200, reports: 2, boundFrom: 'wilson', windowStart: iso(START + 11 * DAY - 30 * DAY) });
+    expect(finding?.observed).toMatchObject({ n: 200, reports: 2, bound_from: 'wilson', window_start: iso(START + 11 * DAY - 30 * DAY) });
     expect(finding?.occurrence).toBe(iso(START + 10 * DAY));
   });
 

@@ -1,5 +1,4 @@
-import { Arg, DAY_MS, defineRule, durationMs, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
-import { windowBounds } from './medical-rule-support';
+import { Arg, DAY_MS, defineRule, durationMs, Evidence, Field, Stats, Type, Windows, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 
 interface M4State extends WindowedState {
   /** Newest labelled claim reported with a real-world sensitivity figure. */
@@ -61,7 +60,7 @@ export const m4RealWorldSensitivityBelowClaim = defineRule({
     if (low === undefined || !Stats.below(low, state.claim)) return { kind: 'clear' };
     return {
       occurrence: window.occurrence,
-      observed: { lowerBound: low, boundFrom: fromReport ? 'ci_low' : 'wilson', sensitivity: detected / n, n, reports, labelledClaim: state.claim, ...windowBounds(window.start, window.end) },
+      observed: { lower_bound: low, bound_from: fromReport ? 'ci_low' : 'wilson', sensitivity: detected / n, n, reports, labelled_claim: state.claim, ...Evidence.window(window) },
     };
   },
 });

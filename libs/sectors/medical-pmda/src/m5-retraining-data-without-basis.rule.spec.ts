@@ -22,9 +22,9 @@ describe('M5 retraining data without consent/basis or data-quality report', () =
 
     const findings = findingsOf(env, 'M5');
     expect(findings.map((f) => [f.scope, f.severity, f.observed])).toEqual([
-      ['dataset:cxr-2026q1', 'high', { datasetId: 'cxr-2026q1', purpose: 'retraining', missing: ['data_quality_report_ref'] }],
-      ['dataset:other', 'high', { datasetId: 'other', purpose: 'retraining', missing: ['consent_or_basis_ref'] }],
-      ['dataset:bare', 'high', { datasetId: 'bare', purpose: 'training', missing: ['consent_or_basis_ref', 'data_quality_report_ref'] }],
+      ['dataset:cxr-2026q1', 'high', { dataset_id: 'cxr-2026q1', purpose: 'retraining', missing: ['data_quality_report_ref'] }],
+      ['dataset:other', 'high', { dataset_id: 'other', purpose: 'retraining', missing: ['consent_or_basis_ref'] }],
+      ['dataset:bare', 'high', { dataset_id: 'bare', purpose: 'training', missing: ['consent_or_basis_ref', 'data_quality_report_ref'] }],
     ]);
   });
 

@@ -28,6 +28,6 @@ export const m5RetrainingDataWithoutBasis = defineRule({
     ];
     if (missing.length === 0) return undefined;
     const datasetId = Field.text(payload, 'dataset_id') ?? 'unknown-dataset';
-    return { scope: `dataset:${datasetId}`.slice(0, 200), observed: { datasetId, purpose, missing } };
+    return { scope: `dataset:${datasetId}`.slice(0, 200), observed: { dataset_id: datasetId, purpose, missing } };
   },
 });

@@ -28,7 +28,7 @@ describe('M6 inputs outside the validated population', () => {
     const findings = findingsOf(above, 'M6');
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: 'medium', occurrence: iso(START) });
-    expect(findings[0]?.observed).toEqual({ share: 0.03, n: 100, outside: 3, outOfDistribution: 3, offLabel: 0, windowStart: iso(START), windowEnd: iso(START + DAY) });
+    expect(findings[0]?.observed).toEqual({ share: 0.03, n: 100, outside: 3, out_of_distribution: 3, off_label: 0, window_start: iso(START), window_end: iso(START + DAY) });
   });
 
   it('raises the severity to high when the outside inputs include off-label use', () => {
@@ -36,7 +36,7 @@ describe('M6 inputs outside the validated population', () => {
     traffic(env, START, 100, 3, { use_scope: 'pediatric_chest_xray' });
     env.advanceTo(JUDGED);
 
-    expect(findingsOf(env, 'M6')[0]).toMatchObject({ severity: 'high', observed: expect.objectContaining({ offLabel: 3, outOfDistribution: 0 }) });
+    expect(findingsOf(env, 'M6')[0]).toMatchObject({ severity: 'high', observed: expect.objectContaining({ off_label: 3, out_of_distribution: 0 }) });
   });
 
   it('does not judge fewer than 100 inputs, and does not count predictions without either signal', () => {

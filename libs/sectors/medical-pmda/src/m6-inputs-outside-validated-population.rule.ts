@@ -1,5 +1,5 @@
-import { Arg, defineRule, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
-import { tumblingPlan, windowBounds } from './medical-rule-support';
+import { Arg, defineRule, Evidence, Field, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+import { tumblingPlan } from './medical-rule-support';
 
 /**
  * M6: too many inputs fall outside the population or device specification the device was
@@ -55,7 +55,7 @@ export const m6InputsOutsideValidatedPopulation = defineRule({
     return {
       occurrence: window.occurrence,
       ...(offLabel > 0 ? { severity: args.offLabelSeverity } : {}),
-      observed: { share, n: judged, outside, outOfDistribution, offLabel, ...windowBounds(window.start, window.end) },
+      observed: { share, n: judged, outside, out_of_distribution: outOfDistribution, off_label: offLabel, ...Evidence.window(window) },
     };
   },
 });

@@ -15,7 +15,7 @@ describe('M7 death or serious harm: 15-day clock; unclassified after 48h', () =>
       ['incident:INC-1', 'high', iso(START + 15 * DAY)],
       ['incident:INC-2', 'high', iso(START + HOUR + 15 * DAY)],
     ]);
-    expect(findings[0]?.observed).toEqual({ incidentId: 'INC-1', patientHarm: 'death', awarenessTime: iso(START), reportDue: iso(START + 15 * DAY) });
+    expect(findings[0]?.observed).toEqual({ incident_id: 'INC-1', patient_harm: 'death', awareness_time: iso(START), report_due: iso(START + 15 * DAY) });
   });
 
   it('does not start the clock for lesser harm, nor watch the classification of incident types that involve no patient', () => {
@@ -51,7 +51,7 @@ describe('M7 death or serious harm: 15-day clock; unclassified after 48h', () =>
     env.advance('5d');
     const findings = findingsOf(env, 'M7');
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ scope: 'incident:INC-1/classification', severity: 'high', observed: { incidentId: 'INC-1', reason: 'unclassified', awarenessTime: iso(START) } });
+    expect(findings[0]).toMatchObject({ scope: 'incident:INC-1/classification', severity: 'high', observed: { incident_id: 'INC-1', reason: 'unclassified', awareness_time: iso(START) } });
   });
 
   it('stops waiting once the incident is classified, across a restart', () => {
@@ -85,7 +85,7 @@ describe('M7 death or serious harm: 15-day clock; unclassified after 48h', () =>
     const env = medicalEnv();
     for (let i = 0; i <= 500; i++) env.send(report(`INC-${i}`));
     expect(findingsOf(env, 'M7').map((f) => [f.scope, f.observed])).toEqual([
-      ['state-limit', { state_limit: 'incidents awaiting classification', limit: 500, day: '2026-01-05', incidentId: 'INC-500' }],
+      ['state-limit', { state_limit: 'incidents awaiting classification', limit: 500, day: '2026-01-05', incident_id: 'INC-500' }],
     ]);
     env.advance('3d');
     expect(findingsOf(env, 'M7').filter((f) => f.scope !== 'state-limit')).toHaveLength(500);

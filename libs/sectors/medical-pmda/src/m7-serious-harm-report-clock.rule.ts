@@ -60,7 +60,7 @@ export const m7SeriousHarmReportClock = defineRule({
     if (harm === undefined || args.unclassifiedValues.includes(harm)) {
       if (timers.get(classifyTimer) === undefined && !state.done.includes(`late:${id}`) && !state.done.includes(`classified:${id}`)) {
         if (!Bounded.set(state.awareness, id, awareness, { max: args.maxIncidents }).kept) {
-          return Bounded.limitFinding('incidents awaiting classification', args.maxIncidents, time, { incidentId: id });
+          return Bounded.limitFinding('incidents awaiting classification', args.maxIncidents, time, { incident_id: id });
         }
         timers.set(classifyTimer, awareness + durationMs(args.classifyWithin));
       }
@@ -75,7 +75,7 @@ export const m7SeriousHarmReportClock = defineRule({
       scope: incidentScope(id),
       dueAt,
       occurrence: `clock:${id}`,
-      observed: { incidentId: id, patientHarm: harm, awarenessTime: new Date(awareness).toISOString(), reportDue: dueAt.toISOString() },
+      observed: { incident_id: id, patient_harm: harm, awareness_time: new Date(awareness).toISOString(), report_due: dueAt.toISOString() },
     };
   },
   onTimer: ({ timer, state }) => {
@@ -87,7 +87,7 @@ export const m7SeriousHarmReportClock = defineRule({
     return {
       scope: incidentScope(id, 'classification'),
       occurrence: `unclassified:${id}`,
-      observed: { incidentId: id, reason: 'unclassified', awarenessTime: awareness === undefined ? null : new Date(awareness).toISOString() },
+      observed: { incident_id: id, reason: 'unclassified', awareness_time: awareness === undefined ? null : new Date(awareness).toISOString() },
     };
   },
 });

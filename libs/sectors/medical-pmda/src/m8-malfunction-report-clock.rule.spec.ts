@@ -12,7 +12,7 @@ describe('M8 malfunction with potential serious harm: 30-day clock', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ scope: 'incident:MAL-1', severity: 'high', occurrence: 'clock:MAL-1' });
     expect(findings[0]?.dueAt?.toISOString()).toBe(iso(START + 30 * DAY));
-    expect(findings[0]?.observed).toMatchObject({ incidentId: 'MAL-1', patientHarm: 'potential_serious', reportDue: iso(START + 30 * DAY) });
+    expect(findings[0]?.observed).toMatchObject({ incident_id: 'MAL-1', patient_harm: 'potential_serious', report_due: iso(START + 30 * DAY) });
   });
 
   it('ignores malfunctions without potential serious harm, missing harm, and other types', () => {

@@ -30,7 +30,7 @@ export const m8MalfunctionReportClock = defineRule({
       scope: incidentScope(incident.id),
       dueAt,
       occurrence: `clock:${incident.id}`,
-      observed: { incidentId: incident.id, patientHarm: incident.harm, awarenessTime: new Date(incident.awareness).toISOString(), reportDue: dueAt.toISOString() },
+      observed: { incident_id: incident.id, patient_harm: incident.harm, awareness_time: new Date(incident.awareness).toISOString(), report_due: dueAt.toISOString() },
     };
   },
 });

@@ -17,7 +17,7 @@ describe('M9 report clock with 3 days or less left, not submitted', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: 'critical', scope: 'incident:INC-1/adverse_event_15d' });
     expect(findings[0]?.dueAt?.toISOString()).toBe(iso(DUE));
-    expect(findings[0]?.observed).toEqual({ incidentId: 'INC-1', regulator: 'PMDA', kind: 'adverse_event_15d', dueTime: iso(DUE), daysLeft: 3, submitted: false });
+    expect(findings[0]?.observed).toEqual({ incident_id: 'INC-1', regulator: 'PMDA', kind: 'adverse_event_15d', due_time: iso(DUE), days_left: 3, submitted: false });
   });
 
   it('is cancelled by an update that reports the report submitted, across a restart', () => {
@@ -40,7 +40,7 @@ describe('M9 report clock with 3 days or less left, not submitted', () => {
 
     env.send(update([clock({ kind: 'malfunction_30d', due_time: iso(DUE - 12 * HOUR) })], 'INC-2'));
     env.advance('1ms');
-    expect(findingsOf(env, 'M9').map((f) => [f.scope, (f.observed as { daysLeft: number }).daysLeft])).toEqual([['incident:INC-2/malfunction_30d', 1.5]]);
+    expect(findingsOf(env, 'M9').map((f) => [f.scope, (f.observed as { days_left: number }).days_left])).toEqual([['incident:INC-2/malfunction_30d', 1.5]]);
   });
 
   it("ignores other regulators' clocks and incidents without clocks", () => {
@@ -65,7 +65,7 @@ describe('M9 report clock with 3 days or less left, not submitted', () => {
     for (let i = 0; i < 250; i++) env.send(update([clock(), clock({ kind: 'malfunction_30d' })], `INC-${i}`));
     env.send(update([clock()], 'INC-250'));
     expect(findingsOf(env, 'M9').map((f) => [f.scope, f.observed])).toEqual([
-      ['state-limit', { state_limit: 'report clocks', limit: 500, day: '2026-01-05', incidentId: 'INC-250' }],
+      ['state-limit', { state_limit: 'report clocks', limit: 500, day: '2026-01-05', incident_id: 'INC-250' }],
     ]);
     expect(Object.keys((env.stateOf('M9') as { clocks: object }).clocks)).toHaveLength(500);
   });

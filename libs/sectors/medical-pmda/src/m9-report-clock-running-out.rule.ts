@@ -65,7 +65,7 @@ export const m9ReportClockRunningOut = defineRule({
         Bounded.delete(state.clocks, name);
       } else if (!state.warned.includes(name)) {
         if (Bounded.set(state.clocks, name, { incidentId: incident.id, regulator, kind, due }, { max: args.maxClocks }).kept) timers.set(name, due - durationMs(args.warnBefore));
-        else limit ??= Bounded.limitFinding('report clocks', args.maxClocks, time, { incidentId: incident.id });
+        else limit ??= Bounded.limitFinding('report clocks', args.maxClocks, time, { incident_id: incident.id });
       }
     }
     return limit;
@@ -79,11 +79,11 @@ export const m9ReportClockRunningOut = defineRule({
       dueAt: new Date(clock.due),
       occurrence: `${timer.name}@${new Date(clock.due).toISOString()}`.slice(0, 200),
       observed: {
-        incidentId: clock.incidentId,
+        incident_id: clock.incidentId,
         regulator: clock.regulator,
         kind: clock.kind,
-        dueTime: new Date(clock.due).toISOString(),
-        daysLeft: Math.round(((clock.due - time) / DAY_MS) * 100) / 100,
+        due_time: new Date(clock.due).toISOString(),
+        days_left: Math.round(((clock.due - time) / DAY_MS) * 100) / 100,
         submitted: false,
       },
     };

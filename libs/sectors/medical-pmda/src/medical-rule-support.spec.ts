@@ -1,4 +1,4 @@
-import { firstTime, incidentOf, incidentScope, tumblingPlan, windowBounds } from './medical-rule-support';
+import { firstTime, incidentOf, incidentScope, tumblingPlan } from './medical-rule-support';
 
 describe('medical rule support', () => {
   it('remembers keys once, in a bounded list', () => {
@@ -11,8 +11,7 @@ describe('medical rule support', () => {
     expect(tumblingPlan({ window: '6h', lateness: '10m' })).toEqual({ bucket: '6h', lateness: '10m' });
   });
 
-  it('names window bounds, incidents and incident scopes', () => {
-    expect(windowBounds(0, 3_600_000)).toEqual({ windowStart: '1970-01-01T00:00:00.000Z', windowEnd: '1970-01-01T01:00:00.000Z' });
+  it('names incidents and incident scopes', () => {
     expect(incidentOf({ incident_id: ' I-1 ', type: 'harm', awareness_time: 'soon' })).toEqual({ id: 'I-1', type: 'harm', harm: undefined, awareness: undefined });
     expect(incidentOf({ type: 'harm' })).toBeUndefined();
     expect([incidentScope('I-1'), incidentScope('I-1', 'classification'), incidentScope('x'.repeat(300)).length]).toEqual(['incident:I-1', 'incident:I-1/classification', 200]);

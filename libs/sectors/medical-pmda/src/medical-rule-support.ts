@@ -18,11 +18,6 @@ export function tumblingPlan(args: { readonly window: string; readonly lateness:
   return { bucket: args.window, lateness: args.lateness };
 }
 
-/** Window bounds for `observed`, as ISO strings. */
-export function windowBounds(start: number, end: number): { windowStart: string; windowEnd: string } {
-  return { windowStart: new Date(start).toISOString(), windowEnd: new Date(end).toISOString() };
-}
-
 /** The fields of an `incident` payload the medical rules read; `undefined` without an id. */
 export function incidentOf(payload: Payload): { id: string; type: string | undefined; harm: string | undefined; awareness: number | undefined } | undefined {
   const id = Field.text(payload, 'incident_id');

@@ -9,7 +9,7 @@ describe('P1 training use of personal data with a legal basis outside the allowe
     expect(findingsOf(env, 'P1')[0]).toMatchObject({
       severity: 'critical',
       scope: 'dataset:clicks-2026',
-      observed: { datasetId: 'clicks-2026', purpose: 'training', personalCategories: ['personal'], legalBasis: 'legitimate_interest' },
+      observed: { dataset_id: 'clicks-2026', purpose: 'training', personal_categories: ['personal'], legal_basis: 'legitimate_interest' },
     });
   });
 
@@ -26,7 +26,7 @@ describe('P1 training use of personal data with a legal basis outside the allowe
     const env = privacyEnv();
     env.send(dataUsage({ data_categories: ['sensitive'] }));
 
-    expect(findingsOf(env, 'P1').map((f) => f.observed)).toEqual([expect.objectContaining({ legalBasis: null, personalCategories: ['sensitive'] })]);
+    expect(findingsOf(env, 'P1').map((f) => f.observed)).toEqual([expect.objectContaining({ legal_basis: null, personal_categories: ['sensitive'] })]);
   });
 
   it('takes a tenant’s allowed set', () => {
@@ -34,6 +34,6 @@ describe('P1 training use of personal data with a legal basis outside the allowe
     env.send(dataUsage({ legal_basis: 'statistical_exception' }));
     env.send(dataUsage({ legal_basis: 'consent' }));
 
-    expect(findingsOf(env, 'P1').map((f) => f.observed)).toEqual([expect.objectContaining({ legalBasis: 'statistical_exception' })]);
+    expect(findingsOf(env, 'P1').map((f) => f.observed)).toEqual([expect.objectContaining({ legal_basis: 'statistical_exception' })]);
   });
 });

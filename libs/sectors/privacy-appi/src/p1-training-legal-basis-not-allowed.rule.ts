@@ -30,7 +30,7 @@ export const p1TrainingLegalBasisNotAllowed = defineRule({
     if (usage.legalBasis !== undefined && args.allowedLegalBases.includes(usage.legalBasis)) return undefined;
     return {
       scope: scopeOf('dataset', usage.datasetId),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose, personalCategories: personal, legalBasis: usage.legalBasis ?? null },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose, personal_categories: personal, legal_basis: usage.legalBasis ?? null },
     };
   },
 });

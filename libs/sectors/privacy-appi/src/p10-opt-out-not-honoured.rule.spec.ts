@@ -19,7 +19,7 @@ describe('P10 opt-out not honoured', () => {
         severity: 'high',
         scope: 'opt_out:training',
         dueAt: new Date(START + 7 * DAY_MS),
-        observed: { reason: 'not_applied', subjectPseudoId: 'u-1', optOutScope: 'training', requestedAt: at(START), appliedAt: null },
+        observed: { reason: 'not_applied', subject_pseudo_id: 'u-1', opt_out_scope: 'training', requested_at: at(START), applied_at: null },
       });
     });
 
@@ -36,7 +36,7 @@ describe('P10 opt-out not honoured', () => {
     it('reports an opt-out applied after the deadline once, whether the timer or the applied event comes first', () => {
       const lateEvent = privacyEnv();
       lateEvent.send(optOut({ applied_time: at(START + 8 * DAY_MS) }));
-      expect(findingsOf(lateEvent, 'P10').map((f) => f.observed)).toEqual([expect.objectContaining({ reason: 'applied_late', appliedAt: at(START + 8 * DAY_MS) })]);
+      expect(findingsOf(lateEvent, 'P10').map((f) => f.observed)).toEqual([expect.objectContaining({ reason: 'applied_late', applied_at: at(START + 8 * DAY_MS) })]);
 
       const timerFirst = privacyEnv();
       timerFirst.send(optOut());
@@ -56,7 +56,7 @@ describe('P10 opt-out not honoured', () => {
       env.advance('30d');
 
       expect(findingsOf(env, 'P10').map((f) => [f.observed, f.dueAt])).toEqual([
-        [expect.objectContaining({ subjectPseudoId: 'u-1', requestedAt: at(START) }), new Date(START + 7 * DAY_MS)],
+        [expect.objectContaining({ subject_pseudo_id: 'u-1', requested_at: at(START) }), new Date(START + 7 * DAY_MS)],
       ]);
     });
 
@@ -82,7 +82,7 @@ describe('P10 opt-out not honoured', () => {
       expect(findingsOf(env, 'P10')[0]).toMatchObject({
         severity: 'high',
         scope: 'dataset:snap-2026-01-06',
-        observed: { reason: 'in_training_snapshot', datasetId: 'snap-2026-01-06', subjects: ['u-1'], count: 1 },
+        observed: { reason: 'in_training_snapshot', dataset_id: 'snap-2026-01-06', subjects: ['u-1'], count: 1 },
       });
     });
 
@@ -141,7 +141,7 @@ describe('P10 opt-out not honoured', () => {
       env.send(optOut({ subject_pseudo_id: 'pending-newest', action_time: at(START + 4000) }));
       env.restart();
       env.advance('8d');
-      expect(findingsOf(env, 'P10').filter((f) => f.scope !== 'state-limit').map((f) => (f.observed as { subjectPseudoId: string }).subjectPseudoId)).toEqual([
+      expect(findingsOf(env, 'P10').filter((f) => f.scope !== 'state-limit').map((f) => (f.observed as { subject_pseudo_id: string }).subject_pseudo_id)).toEqual([
         'pending-new',
         'pending-newest',
       ]);

@@ -46,10 +46,10 @@ function slaFinding(optOut: OptOut, sla: string): RuleFinding {
     dueAt: new Date(optOut.requestedAt + durationMs(sla)),
     observed: {
       reason: optOut.appliedAt === null ? 'not_applied' : 'applied_late',
-      subjectPseudoId: optOut.subject,
-      optOutScope: optOut.scope,
-      requestedAt: iso(optOut.requestedAt),
-      appliedAt: optOut.appliedAt === null ? null : iso(optOut.appliedAt),
+      subject_pseudo_id: optOut.subject,
+      opt_out_scope: optOut.scope,
+      requested_at: iso(optOut.requestedAt),
+      applied_at: optOut.appliedAt === null ? null : iso(optOut.appliedAt),
     },
   };
 }
@@ -103,7 +103,7 @@ export const p10OptOutNotHonoured = defineRule({
         }),
       );
       if (found.length === 0) return undefined;
-      return { scope: scopeOf('dataset', usage.datasetId), observed: { reason: 'in_training_snapshot', datasetId: usage.datasetId, subjects: found.slice(0, 20), count: found.length } };
+      return { scope: scopeOf('dataset', usage.datasetId), observed: { reason: 'in_training_snapshot', dataset_id: usage.datasetId, subjects: found.slice(0, 20), count: found.length } };
     }
     const subject = text(payload, 'subject_pseudo_id');
     const scope = text(payload, 'scope');

@@ -20,7 +20,7 @@ describe('P11 recommendation served with ranking parameters other than the publi
     expect(findingsOf(env, 'P11')[0]).toMatchObject({
       severity: 'medium',
       scope: 'ranking_params',
-      observed: { servedVersion: 'rp-4', publishedVersion: 'rp-3', publishedAt: at(START) },
+      observed: { served_version: 'rp-4', published_version: 'rp-3', published_at: at(START) },
     });
   });
 
@@ -43,15 +43,15 @@ describe('P11 recommendation served with ranking parameters other than the publi
     env.send(served('rp-3'));
 
     expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([
-      expect.objectContaining({ servedVersion: 'rp-4', publishedVersion: 'rp-3' }),
-      expect.objectContaining({ servedVersion: 'rp-3', publishedVersion: 'rp-4' }),
+      expect.objectContaining({ served_version: 'rp-4', published_version: 'rp-3' }),
+      expect.objectContaining({ served_version: 'rp-3', published_version: 'rp-4' }),
     ]);
   });
 
   it('fires when nothing was ever published, unless the tenant turns that off', () => {
     const env = privacyEnv();
     env.send(served('rp-1'));
-    expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([{ servedVersion: 'rp-1', publishedVersion: null, publishedAt: null }]);
+    expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([{ served_version: 'rp-1', published_version: null, published_at: null }]);
 
     const lenient = privacyEnv({ args: { P11: { requirePublishedDisclosure: false } } });
     lenient.send(served('rp-1'));
@@ -64,7 +64,7 @@ describe('P11 recommendation served with ranking parameters other than the publi
     env.send(served());
     env.send(served('rp-9'));
 
-    expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([expect.objectContaining({ publishedVersion: null })]);
+    expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([expect.objectContaining({ published_version: null })]);
   });
 
   it('gives repeats of one mismatch the same occurrence', () => {
@@ -85,6 +85,6 @@ describe('P11 recommendation served with ranking parameters other than the publi
     env.send(served('rp-3'));
     env.send(served('rp-2'));
 
-    expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([expect.objectContaining({ servedVersion: 'rp-2', publishedVersion: 'rp-3' })]);
+    expect(findingsOf(env, 'P11').map((f) => f.observed)).toEqual([expect.objectContaining({ served_version: 'rp-2', published_version: 'rp-3' })]);
   });
 });

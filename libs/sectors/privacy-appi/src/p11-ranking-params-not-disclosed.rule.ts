@@ -48,7 +48,7 @@ export const p11RankingParamsNotDisclosed = defineRule({
     return {
       scope: 'ranking_params',
       occurrence: `served:${served}|published:${published === undefined ? 'none' : `${published.version}@${iso(published.at)}`}`.slice(0, 200),
-      observed: { servedVersion: served, publishedVersion: published?.version ?? null, publishedAt: published === undefined ? null : iso(published.at) },
+      observed: { served_version: served, published_version: published?.version ?? null, published_at: published === undefined ? null : iso(published.at) },
     };
   },
 });

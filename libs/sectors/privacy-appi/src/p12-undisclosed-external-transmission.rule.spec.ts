@@ -19,7 +19,7 @@ describe('P12 third-party SDK sends a user field not in the published notice', (
     expect(findingsOf(env, 'P12')[0]).toMatchObject({
       severity: 'high',
       scope: 'recipient:Ads SDK Inc',
-      observed: { recipient: 'Ads SDK Inc', datasetId: 'web-tags', undisclosedFields: ['email_hash'], noticeVersion: 'etn-2', noticePublishedAt: at(START) },
+      observed: { recipient: 'Ads SDK Inc', dataset_id: 'web-tags', undisclosed_fields: ['email_hash'], notice_version: 'etn-2', notice_published_at: at(START) },
     });
   });
 
@@ -39,8 +39,8 @@ describe('P12 third-party SDK sends a user field not in the published notice', (
     env.send(transmission(['page_url']));
 
     expect(findingsOf(env, 'P12').map((f) => [f.scope, f.observed])).toEqual([
-      ['recipient:Analytics SDK', expect.objectContaining({ undisclosedFields: ['device_id'], noticeVersion: null })],
-      ['recipient:Ads SDK Inc', expect.objectContaining({ undisclosedFields: ['page_url'], noticeVersion: 'etn-1' })],
+      ['recipient:Analytics SDK', expect.objectContaining({ undisclosed_fields: ['device_id'], notice_version: null })],
+      ['recipient:Ads SDK Inc', expect.objectContaining({ undisclosed_fields: ['page_url'], notice_version: 'etn-1' })],
     ]);
   });
 
@@ -60,6 +60,6 @@ describe('P12 third-party SDK sends a user field not in the published notice', (
     env.advance('1d');
     env.send(transmission(['email_hash']));
 
-    expect(findingsOf(env, 'P12').map((f) => f.observed)).toEqual([expect.objectContaining({ undisclosedFields: ['email_hash'], noticeVersion: 'etn-1' })]);
+    expect(findingsOf(env, 'P12').map((f) => f.observed)).toEqual([expect.objectContaining({ undisclosed_fields: ['email_hash'], notice_version: 'etn-1' })]);
   });
 });

@@ -50,10 +50,10 @@ export const p12UndisclosedExternalTransmission = defineRule({
       scope: scopeOf('recipient', recipient),
       observed: {
         recipient,
-        datasetId: usage.datasetId,
-        undisclosedFields: undisclosed.slice(0, 50),
-        noticeVersion: notice?.version ?? null,
-        noticePublishedAt: notice === undefined ? null : iso(notice.at),
+        dataset_id: usage.datasetId,
+        undisclosed_fields: undisclosed.slice(0, 50),
+        notice_version: notice?.version ?? null,
+        notice_published_at: notice === undefined ? null : iso(notice.at),
       },
     };
   },

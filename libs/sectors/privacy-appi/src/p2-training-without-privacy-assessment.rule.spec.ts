@@ -9,7 +9,7 @@ describe('P2 training use without a privacy assessment (DPIA)', () => {
     expect(findingsOf(env, 'P2')[0]).toMatchObject({
       severity: 'critical',
       scope: 'dataset:ds-9',
-      observed: { datasetId: 'ds-9', purpose: 'training', personalCategories: ['pseudonymised'], modelInInventory: true },
+      observed: { dataset_id: 'ds-9', purpose: 'training', personal_categories: ['pseudonymised'], model_in_inventory: true },
     });
   });
 
@@ -29,6 +29,6 @@ describe('P2 training use without a privacy assessment (DPIA)', () => {
     env.send(dataUsage({ purpose: 'inference' }));
     env.send(dataUsage({ data_categories: ['anonymised'] }));
 
-    expect(findingsOf(env, 'P2').map((f) => [f.modelId, f.observed])).toEqual([['shadow', expect.objectContaining({ modelInInventory: false })]]);
+    expect(findingsOf(env, 'P2').map((f) => [f.modelId, f.observed])).toEqual([['shadow', expect.objectContaining({ model_in_inventory: false })]]);
   });
 });

@@ -28,7 +28,7 @@ export const p2TrainingWithoutPrivacyAssessment = defineRule({
     if (text(event.payload, 'privacy_assessment_ref') !== undefined || (model?.privacyAssessmentRefs.length ?? 0) > 0) return undefined;
     return {
       scope: scopeOf('dataset', usage.datasetId),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose, personalCategories: personal, modelInInventory: model !== undefined },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose, personal_categories: personal, model_in_inventory: model !== undefined },
     };
   },
 });

@@ -9,7 +9,7 @@ describe('P3 pseudonymised dataset sent to an external recipient', () => {
     expect(findingsOf(env, 'P3')[0]).toMatchObject({
       severity: 'critical',
       scope: 'recipient:AdPartner KK',
-      observed: { datasetId: 'pseudo-logs', purpose: 'analytics', recipient: 'AdPartner KK', recipientCountry: 'JP' },
+      observed: { dataset_id: 'pseudo-logs', purpose: 'analytics', recipient: 'AdPartner KK', recipient_country: 'JP' },
     });
   });
 

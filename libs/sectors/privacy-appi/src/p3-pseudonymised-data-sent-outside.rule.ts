@@ -28,7 +28,7 @@ export const p3PseudonymisedDataSentOutside = defineRule({
     if (recipient === undefined) return undefined;
     return {
       scope: scopeOf('recipient', recipient),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose ?? null, recipient, recipientCountry: text(event.payload, 'recipient_country') ?? null },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose ?? null, recipient, recipient_country: text(event.payload, 'recipient_country') ?? null },
     };
   },
 });

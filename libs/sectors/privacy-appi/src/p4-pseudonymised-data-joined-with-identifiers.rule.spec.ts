@@ -9,7 +9,7 @@ describe('P4 join of pseudonymised data with identifiers', () => {
     expect(findingsOf(env, 'P4')[0]).toMatchObject({
       severity: 'critical',
       scope: 'dataset:joined-crm',
-      observed: { datasetId: 'joined-crm', purpose: 'join', pseudonymisedCategories: ['pseudonymised'], identifierCategories: ['personal'] },
+      observed: { dataset_id: 'joined-crm', purpose: 'join', pseudonymised_categories: ['pseudonymised'], identifier_categories: ['personal'] },
     });
   });
 
@@ -26,6 +26,6 @@ describe('P4 join of pseudonymised data with identifiers', () => {
     const env = privacyEnv({ args: { P4: { joinPurposes: ['enrichment'], identifierCategories: ['personal', 'sensitive'] } } });
     env.send(dataUsage({ purpose: 'enrichment', data_categories: ['pseudonymised', 'sensitive'] }));
 
-    expect(findingsOf(env, 'P4').map((f) => f.observed)).toEqual([expect.objectContaining({ identifierCategories: ['sensitive'] })]);
+    expect(findingsOf(env, 'P4').map((f) => f.observed)).toEqual([expect.objectContaining({ identifier_categories: ['sensitive'] })]);
   });
 });

@@ -29,7 +29,7 @@ export const p4PseudonymisedDataJoinedWithIdentifiers = defineRule({
     if (pseudonymised.length === 0 || identifying.length === 0) return undefined;
     return {
       scope: scopeOf('dataset', usage.datasetId),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose, pseudonymisedCategories: pseudonymised, identifierCategories: identifying },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose, pseudonymised_categories: pseudonymised, identifier_categories: identifying },
     };
   },
 });

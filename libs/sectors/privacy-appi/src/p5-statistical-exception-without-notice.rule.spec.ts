@@ -11,7 +11,7 @@ describe('P5 statistical exception without public notice or written agreement', 
     expect(findingsOf(env, 'P5')[0]).toMatchObject({
       severity: 'critical',
       scope: 'dataset:stats-1',
-      observed: { datasetId: 'stats-1', legalBasis: 'statistical_exception', recipient: null, missing: ['public_notice_ref'] },
+      observed: { dataset_id: 'stats-1', legal_basis: 'statistical_exception', recipient: null, missing: ['public_notice_ref'] },
     });
   });
 

@@ -33,7 +33,7 @@ export const p5StatisticalExceptionWithoutNotice = defineRule({
     if (missing.length === 0) return undefined;
     return {
       scope: scopeOf('dataset', usage.datasetId),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose ?? null, legalBasis: usage.legalBasis, recipient: recipient ?? null, missing },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose ?? null, legal_basis: usage.legalBasis, recipient: recipient ?? null, missing },
     };
   },
 });

@@ -10,9 +10,9 @@ describe('P6 sensitive attribute used as a feature without consent', () => {
     expect(findingsOf(env, 'P6')[0]).toMatchObject({
       severity: 'critical',
       scope: 'dataset:health-features',
-      observed: { datasetId: 'health-features', purpose: 'training', sensitiveCategories: ['sensitive'], legalBasis: 'within_purpose' },
+      observed: { dataset_id: 'health-features', purpose: 'training', sensitive_categories: ['sensitive'], legal_basis: 'within_purpose' },
     });
-    expect(findingsOf(env, 'P6')[1]?.observed).toMatchObject({ purpose: 'inference', legalBasis: null });
+    expect(findingsOf(env, 'P6')[1]?.observed).toMatchObject({ purpose: 'inference', legal_basis: null });
   });
 
   it('does not fire with consent, without sensitive data, for other purposes, or under an exempt basis', () => {

@@ -29,7 +29,7 @@ export const p6SensitiveFeatureWithoutConsent = defineRule({
     if (usage.legalBasis !== undefined && args.exemptLegalBases.includes(usage.legalBasis)) return undefined;
     return {
       scope: scopeOf('dataset', usage.datasetId),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose, sensitiveCategories: sensitive, legalBasis: usage.legalBasis ?? null },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose, sensitive_categories: sensitive, legal_basis: usage.legalBasis ?? null },
     };
   },
 });

@@ -9,7 +9,7 @@ describe('P7 data of a child under 16 without guardian consent', () => {
     expect(findingsOf(env, 'P7')[0]).toMatchObject({
       severity: 'high',
       scope: 'dataset:teen-activity',
-      observed: { datasetId: 'teen-activity', purpose: 'training', minorCategories: ['minor'], legalBasis: null },
+      observed: { dataset_id: 'teen-activity', purpose: 'training', minor_categories: ['minor'], legal_basis: null },
     });
   });
 
@@ -27,7 +27,7 @@ describe('P7 data of a child under 16 without guardian consent', () => {
     env.send({ event_type: 'consent', payload: { subject_pseudo_id: 'u-17', scope: 'recommendation', action: 'grant', guardian_consent: false } });
 
     expect(findingsOf(env, 'P7').map((f) => [f.scope, f.observed])).toEqual([
-      ['consent:recommendation', { subjectPseudoId: 'u-17', consentScope: 'recommendation', guardianConsent: false }],
+      ['consent:recommendation', { subject_pseudo_id: 'u-17', consent_scope: 'recommendation', guardian_consent: false }],
     ]);
   });
 

@@ -29,7 +29,7 @@ export const p7MinorDataWithoutGuardianConsent = defineRule({
       const consentScope = text(payload, 'scope') ?? 'unknown';
       return {
         scope: scopeOf('consent', consentScope),
-        observed: { subjectPseudoId: text(payload, 'subject_pseudo_id') ?? null, consentScope, guardianConsent: false },
+        observed: { subject_pseudo_id: text(payload, 'subject_pseudo_id') ?? null, consent_scope: consentScope, guardian_consent: false },
       };
     }
     const usage = dataUsageOf(payload);
@@ -38,7 +38,7 @@ export const p7MinorDataWithoutGuardianConsent = defineRule({
     if (usage.legalBasis !== undefined && args.exemptLegalBases.includes(usage.legalBasis)) return undefined;
     return {
       scope: scopeOf('dataset', usage.datasetId),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose ?? null, minorCategories: minor, legalBasis: usage.legalBasis ?? null },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose ?? null, minor_categories: minor, legal_basis: usage.legalBasis ?? null },
     };
   },
 });

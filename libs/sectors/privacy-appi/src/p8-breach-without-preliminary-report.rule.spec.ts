@@ -23,7 +23,7 @@ describe('P8 reportable breach without a preliminary report', () => {
       severity: 'high',
       scope: 'incident:INC-1',
       dueAt: new Date(START + 5 * DAY_MS),
-      observed: { incidentId: 'INC-1', stage: 'high', triggers: ['sensitive_data'], recordsAffected: 12, awarenessTime: at(START), hoursSinceAwareness: 72 },
+      observed: { incident_id: 'INC-1', stage: 'high', triggers: ['sensitive_data'], records_affected: 12, awareness_time: at(START), hours_since_awareness: 72 },
     });
 
     env.advanceTo(START + 5 * DAY_MS - 1);
@@ -61,7 +61,7 @@ describe('P8 reportable breach without a preliminary report', () => {
     env.send(breach({ report_clocks: [{ regulator: 'FSA', kind: 'preliminary', due_time: due, submitted_time: at(START + HOUR_MS) }, { regulator: 'PPC', kind: 'preliminary', due_time: due }] }));
     env.advance('72h');
 
-    expect(findingsOf(env, 'P8').map((f) => f.observed)).toEqual([expect.objectContaining({ reportedDueTime: due })]);
+    expect(findingsOf(env, 'P8').map((f) => f.observed)).toEqual([expect.objectContaining({ reported_due_time: due })]);
   });
 
   it('treats more than 1,000 people affected as a trigger, and exactly 1,000 not', () => {
@@ -130,7 +130,7 @@ describe('P8 reportable breach without a preliminary report', () => {
     const env = privacyEnv();
     for (let i = 0; i <= 500; i++) env.send(breach({ incident_id: `INC-${i}` }));
     expect(findingsOf(env, 'P8').map((f) => [f.scope, f.observed])).toEqual([
-      ['state-limit', { state_limit: 'breaches awaiting a preliminary report', limit: 500, day: '2026-01-05', incidentId: 'INC-500' }],
+      ['state-limit', { state_limit: 'breaches awaiting a preliminary report', limit: 500, day: '2026-01-05', incident_id: 'INC-500' }],
     ]);
     env.advance('3d');
     expect(findingsOf(env, 'P8').filter((f) => f.scope !== 'state-limit')).toHaveLength(500);

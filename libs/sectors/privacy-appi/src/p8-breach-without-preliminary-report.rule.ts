@@ -92,7 +92,7 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
     }
     const breach: WatchedBreach = { awareness, triggers, recordsAffected: records, reportedDue: clock.due };
     if (!Bounded.set(state.breaches, id, breach, { max: args.maxBreaches }).kept) {
-      return Bounded.limitFinding('breaches awaiting a preliminary report', args.maxBreaches, time, { incidentId: id });
+      return Bounded.limitFinding('breaches awaiting a preliminary report', args.maxBreaches, time, { incident_id: id });
     }
     const findings: RuleFinding[] = [];
     for (const stage of STAGES) {
@@ -121,14 +121,14 @@ function stageFinding(state: State, id: string, stage: Stage, at: number, prelim
     dueAt,
     occurrence: `${stage}:${id}@${iso(at)}`,
     observed: {
-      incidentId: id,
+      incident_id: id,
       stage,
       triggers: breach.triggers,
-      recordsAffected: breach.recordsAffected,
-      awarenessTime: iso(breach.awareness),
-      hoursSinceAwareness: (at - breach.awareness) / HOUR_MS,
-      preliminaryDue: dueAt.toISOString(),
-      reportedDueTime: breach.reportedDue,
+      records_affected: breach.recordsAffected,
+      awareness_time: iso(breach.awareness),
+      hours_since_awareness: (at - breach.awareness) / HOUR_MS,
+      preliminary_due: dueAt.toISOString(),
+      reported_due_time: breach.reportedDue,
     },
   };
 }

@@ -9,7 +9,7 @@ describe('P9 overseas AI API transfer without a transfer basis', () => {
     expect(findingsOf(env, 'P9')[0]).toMatchObject({
       severity: 'high',
       scope: 'recipient:LLM API Inc',
-      observed: { datasetId: 'prompts', purpose: 'inference', recipientOrg: 'LLM API Inc', recipientCountry: 'US', personalCategories: ['personal'] },
+      observed: { dataset_id: 'prompts', purpose: 'inference', recipient_org: 'LLM API Inc', recipient_country: 'US', personal_categories: ['personal'] },
     });
   });
 
@@ -17,7 +17,7 @@ describe('P9 overseas AI API transfer without a transfer basis', () => {
     const env = privacyEnv();
     env.send(dataUsage({ purpose: 'inference', recipient_country: 'SG' }));
 
-    expect(findingsOf(env, 'P9').map((f) => [f.scope, f.observed])).toEqual([['recipient:SG', expect.objectContaining({ recipientOrg: null })]]);
+    expect(findingsOf(env, 'P9').map((f) => [f.scope, f.observed])).toEqual([['recipient:SG', expect.objectContaining({ recipient_org: null })]]);
   });
 
   it('does not fire with a basis, inside Japan, without a country, or for anonymised data', () => {

@@ -32,7 +32,7 @@ export const p9OverseasTransferWithoutBasis = defineRule({
     const org = text(payload, 'recipient_org') ?? null;
     return {
       scope: scopeOf('recipient', org ?? country),
-      observed: { datasetId: usage.datasetId, purpose: usage.purpose ?? null, recipientOrg: org, recipientCountry: country, personalCategories: personal },
+      observed: { dataset_id: usage.datasetId, purpose: usage.purpose ?? null, recipient_org: org, recipient_country: country, personal_categories: personal },
     };
   },
 });

@@ -1,4 +1,4 @@
-import { Arg, Bounded, Field, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Bounded, Evidence, Field, type RuleTimers } from '@kanshi/policy-sdk';
 
 // Payload readers and argument schemas come from the SDK; the local names stay for the rules.
 export const text = Field.text;
@@ -27,9 +27,8 @@ export const TRAINING_PURPOSES = ['training', 'retraining', 'fine_tuning'] as co
 /** Purposes that mean the data is handed to someone else. */
 export const SHARING_PURPOSES = ['sharing', 'third_party_provision', 'export'] as const;
 
-export function iso(time: number): string {
-  return new Date(time).toISOString();
-}
+/** An epoch-ms time as the ISO string findings show. */
+export const iso = Evidence.time;
 
 /** A finding scope `<prefix>:<value>`, cut to the 200 characters a scope may have. */
 export function scopeOf(prefix: string, value: string): string {

@@ -2,7 +2,7 @@
 // themselves (GET /v1/policies/rules, docs/rules.md); a spec checks that every built-in rule has
 // an entry here. A plug-in rule has none and is shown with its English title.
 
-/** Japanese title of each built-in rule (general G1–G11, finance-fsa F1–F11, medical-pmda M1–M12, privacy-appi P1–P12). */
+/** Japanese title of each built-in rule (general G1–G11, finance-fsa F1–F12, medical-pmda M1–M12, privacy-appi P1–P13). */
 export const RULE_TITLES_JA: Readonly<Record<string, string>> = {
   // general — AI事業者ガイドライン、AI推進法
   G1: 'モデルがモデル台帳（インベントリ）に登録されていない',
@@ -28,6 +28,7 @@ export const RULE_TITLES_JA: Readonly<Record<string, string>> = {
   F9: '外部ベンダーのモデルにベンダー検証の参照がない',
   F10: 'リクエストの顧客セグメントまたは商品が承認された利用範囲外',
   F11: '顧客向け生成AI：根拠と出典を示した回答が少なすぎる',
+  F12: '不祥事件（顧客への損害を含む）：銀行法に基づく金融庁への届出期限（30日以内）',
   // medical-pmda — 医薬品医療機器等法（PMDA）
   M1: '稼働中の医療機器ソフトウェアが承認済みまたは変更計画で確認済みのものではない',
   M2: 'デプロイの変更種別が確認済みの変更計画の範囲外',
@@ -54,4 +55,5 @@ export const RULE_TITLES_JA: Readonly<Record<string, string>> = {
   P10: 'オプトアウトがSLA内に反映されていない、または学習用スナップショットにオプトアウト済みの本人が含まれる',
   P11: '公表した開示内容と異なるランキングパラメータでのレコメンド提供',
   P12: '第三者のSDKが公表した通知・公表事項にない利用者情報を送信',
+  P13: '報告対象の漏えい等：個人情報保護委員会への確報の期限（30日、不正目的は60日）',
 };

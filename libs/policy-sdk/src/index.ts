@@ -11,7 +11,7 @@ export { checkSectorModule, createTestSectorEnvironment, type TestEvent, type Te
 export { Bounded, STATE_LIMIT_SCOPE, type BoundedMapLimit, type BoundedSetResult } from './bounded';
 export { Evidence } from './evidence';
 export { DAY_MS, durationMs, HOUR_MS, type Duration } from './duration';
-export { Arg, Field } from './payload-fields';
+export { Arg, Field, type ReportClockField } from './payload-fields';
 export { modelProfile, type ApprovedVersion, type ChangePlan, type ModelProfile } from './model-profile';
 export {
   defineRule,

@@ -12,6 +12,26 @@ describe('Field', () => {
   });
 });
 
+describe('Field.reportClocks', () => {
+  it('reads each clock with its regulator and kind normalised, and skips entries it cannot name', () => {
+    const payload = {
+      report_clocks: [
+        { regulator: ' ppc ', kind: 'Final', due_time: '2026-02-04T00:00:00Z', submitted_time: '2026-02-01T00:00:00Z' },
+        { regulator: 'FSA', kind: 'art53', due_time: 'soon' },
+        { regulator: 'PMDA' },
+        'PPC',
+        null,
+      ],
+    };
+    expect(Field.reportClocks(payload)).toEqual([
+      { regulator: 'PPC', kind: 'final', due: Date.parse('2026-02-04T00:00:00Z'), submitted: Date.parse('2026-02-01T00:00:00Z') },
+      { regulator: 'FSA', kind: 'art53', due: undefined, submitted: undefined },
+    ]);
+    expect(Field.reportClocks({})).toEqual([]);
+    expect(Field.reportClocks({ report_clocks: 'PPC' })).toEqual([]);
+  });
+});
+
 describe('Arg', () => {
   it('gives a duration argument whose schema refuses what durationMs cannot read', () => {
     const schema = Arg.duration('1h', 'window');

@@ -41,7 +41,39 @@ export const Field = {
     const time = value === undefined ? NaN : Date.parse(value);
     return Number.isNaN(time) ? undefined : time;
   },
+
+  /**
+   * The regulatory report clocks an `incident` reports in `report_clocks`, each with its
+   * regulator in upper case and its kind in lower case (entries without both are skipped), the
+   * due time and the submission time as epoch ms when given and parsable.
+   */
+  reportClocks: (payload: Payload): ReportClockField[] => {
+    const value = payload['report_clocks'];
+    if (!Array.isArray(value)) return [];
+    const clocks: ReportClockField[] = [];
+    for (const entry of value as unknown[]) {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+      const fields = entry as Payload;
+      const regulator = Field.text(fields, 'regulator');
+      const kind = Field.text(fields, 'kind');
+      if (regulator === undefined || kind === undefined) continue;
+      clocks.push({ regulator: regulator.toUpperCase(), kind: kind.toLowerCase(), due: Field.time(fields, 'due_time'), submitted: Field.time(fields, 'submitted_time') });
+    }
+    return clocks;
+  },
 };
+
+/** One entry of an incident's `report_clocks`, as {@link Field.reportClocks} reads it. */
+export interface ReportClockField {
+  /** The regulator, upper case (`PPC`, `PMDA`, `FSA`). */
+  readonly regulator: string;
+  /** The kind of report, lower case (`preliminary`, `final`, `malfunction_15d`). */
+  readonly kind: string;
+  /** When the report is due, epoch ms; `undefined` when absent or not a time. */
+  readonly due: number | undefined;
+  /** When it was submitted, epoch ms; `undefined` while it is not. */
+  readonly submitted: number | undefined;
+}
 
 function durationArg(defaultValue: Duration, description: string) {
   return Type.String({ default: defaultValue, pattern: '^[0-9]+(ms|s|m|h|d)$', description });

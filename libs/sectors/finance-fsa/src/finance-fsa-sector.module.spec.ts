@@ -2,7 +2,8 @@ import { satisfies } from 'semver';
 import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
 import { FinanceFsaSectorModule } from './finance-fsa-sector.module';
 
-const BRIEF_IDS = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'F11'];
+// The finance table of the policy brief, and F12 for the Banking Act clock of its clock table.
+const BRIEF_IDS = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'F11', 'F12'];
 
 describe('FinanceFsaSectorModule', () => {
   const options = getSectorModuleOptions(FinanceFsaSectorModule);

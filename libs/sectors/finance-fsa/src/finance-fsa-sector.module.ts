@@ -10,6 +10,7 @@ import { f8HumanOverrideRate } from './f8-human-override-rate.rule';
 import { f9VendorModelUnvalidated } from './f9-vendor-model-unvalidated.rule';
 import { f10UseOutsideApprovedScope } from './f10-use-outside-approved-scope.rule';
 import { f11GenerativeGrounding } from './f11-generative-grounding.rule';
+import { f12MisconductNotificationClock } from './f12-misconduct-notification-clock.rule';
 
 /** FSA model risk management principles, AI discussion paper and Banking Act: checks for bank models */
 @SectorModule({
@@ -28,6 +29,7 @@ import { f11GenerativeGrounding } from './f11-generative-grounding.rule';
     f9VendorModelUnvalidated,
     f10UseOutsideApprovedScope,
     f11GenerativeGrounding,
+    f12MisconductNotificationClock,
   ],
   compatibility: '^0.2.2',
 })

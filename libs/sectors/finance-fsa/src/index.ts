@@ -10,3 +10,4 @@ export { f8HumanOverrideRate } from './f8-human-override-rate.rule';
 export { f9VendorModelUnvalidated } from './f9-vendor-model-unvalidated.rule';
 export { f10UseOutsideApprovedScope } from './f10-use-outside-approved-scope.rule';
 export { f11GenerativeGrounding } from './f11-generative-grounding.rule';
+export { f12MisconductNotificationClock } from './f12-misconduct-notification-clock.rule';

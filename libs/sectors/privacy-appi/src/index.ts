@@ -11,3 +11,4 @@ export { p9OverseasTransferWithoutBasis } from './p9-overseas-transfer-without-b
 export { p10OptOutNotHonoured } from './p10-opt-out-not-honoured.rule';
 export { p11RankingParamsNotDisclosed } from './p11-ranking-params-not-disclosed.rule';
 export { p12UndisclosedExternalTransmission } from './p12-undisclosed-external-transmission.rule';
+export { p13BreachFinalReportClock } from './p13-breach-final-report-clock.rule';

@@ -1,5 +1,5 @@
 import { Bounded, defineRule, durationMs, HOUR_MS, Type, type RuleFinding } from '@kanshi/policy-sdk';
-import { APPI, dueNowOrLater, DurationArg, firstTime, iso, NamesArg, num, type Payload, scopeOf, text, texts, timeOf } from './privacy-rule-support';
+import { APPI, BREACH_ARGS, breachOf, dueNowOrLater, DurationArg, firstTime, iso, NamesArg, reportClockOf, scopeOf } from './privacy-rule-support';
 
 /** A breach being watched, kept until its preliminary report is submitted. */
 interface WatchedBreach {
@@ -17,22 +17,6 @@ interface State {
 
 const STAGES = ['high', 'critical'] as const;
 type Stage = (typeof STAGES)[number];
-
-/** The PPC preliminary report clock of an incident: its due time, and whether it was submitted. */
-function preliminaryClock(payload: Payload, regulators: readonly string[], kinds: readonly string[]) {
-  const clocks = Array.isArray(payload['report_clocks']) ? (payload['report_clocks'] as unknown[]) : [];
-  let due: string | null = null;
-  for (const clock of clocks) {
-    if (typeof clock !== 'object' || clock === null) continue;
-    const fields = clock as Payload;
-    const regulator = text(fields, 'regulator')?.toUpperCase();
-    const kind = text(fields, 'kind')?.toLowerCase();
-    if (regulator === undefined || kind === undefined || !regulators.includes(regulator) || !kinds.includes(kind)) continue;
-    if (timeOf(fields, 'submitted_time') !== undefined) return { submitted: true, due: text(fields, 'due_time') ?? null };
-    due ??= text(fields, 'due_time') ?? null;
-  }
-  return { submitted: false, due };
-}
 
 /**
  * P8: a personal-data breach that meets an APPI reporting trigger (sensitive data, risk of
@@ -56,13 +40,10 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
   defaultSeverity: 'high',
   reads: ['incident'],
   args: Type.Object({
-    incidentTypes: NamesArg(['breach'], 'Incident types that are personal-data breaches.'),
-    triggers: NamesArg(['sensitive_data', 'financial_loss', 'improper_purpose', 'over_1000_people'], 'appi_triggers values that make a breach reportable.'),
-    peopleThreshold: Type.Integer({ default: 1000, minimum: 0, description: 'records_affected above this makes a breach reportable (over_1000_people).' }),
+    ...BREACH_ARGS,
     highAfter: DurationArg('72h', 'Time from awareness after which a missing preliminary report is high.'),
     criticalAfter: DurationArg('5d', 'Time from awareness after which a missing preliminary report is critical.'),
     preliminaryDue: DurationArg('5d', 'Deadline of the preliminary report from awareness (the finding’s dueAt).'),
-    regulators: NamesArg(['PPC'], 'report_clocks regulator values of the breach report (upper case).'),
     preliminaryKinds: NamesArg(['preliminary'], 'report_clocks kind values of the preliminary report (lower case).'),
     maxBreaches: Type.Integer({
       default: 500,
@@ -75,22 +56,18 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
   initialState: (): State => ({ breaches: {}, fired: [] }),
   evaluate: ({ event, args, state, timers, time }) => {
     const { payload } = event;
-    const id = text(payload, 'incident_id');
-    const awareness = timeOf(payload, 'awareness_time');
-    const type = text(payload, 'type');
-    if (id === undefined || awareness === undefined || type === undefined || !args.incidentTypes.includes(type)) return undefined;
+    const reported = breachOf(payload, args);
+    if (reported === undefined) return undefined;
+    const { id, awareness, triggers, recordsAffected: records } = reported;
     const scope = scopeOf('incident', id);
-    const records = num(payload, 'records_affected') ?? null;
-    const triggers = texts(payload, 'appi_triggers').filter((t) => args.triggers.includes(t));
-    if (records !== null && records > args.peopleThreshold && !triggers.includes('over_1000_people') && args.triggers.includes('over_1000_people')) triggers.push('over_1000_people');
-    const clock = preliminaryClock(payload, args.regulators, args.preliminaryKinds);
+    const clock = reportClockOf(payload, args.regulators, args.preliminaryKinds);
     const watched = Bounded.has(state.breaches, id) || STAGES.some((stage) => state.fired.includes(`${stage}:${id}`));
     if (clock.submitted || triggers.length === 0) {
       for (const stage of STAGES) timers.clear(`${stage}:${id}`);
       Bounded.delete(state.breaches, id);
       return watched ? { kind: 'clear', scope } : undefined;
     }
-    const breach: WatchedBreach = { awareness, triggers, recordsAffected: records, reportedDue: clock.due };
+    const breach: WatchedBreach = { awareness, triggers, recordsAffected: records, reportedDue: clock.due === undefined ? null : iso(clock.due) };
     if (!Bounded.set(state.breaches, id, breach, { max: args.maxBreaches }).kept) {
       return Bounded.limitFinding('breaches awaiting a preliminary report', args.maxBreaches, time, { incident_id: id });
     }

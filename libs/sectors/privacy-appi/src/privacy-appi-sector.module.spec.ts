@@ -2,9 +2,9 @@ import { satisfies } from 'semver';
 import { checkSectorModule, getSectorModuleOptions, POLICY_SDK_VERSION } from '@kanshi/policy-sdk';
 import { PrivacyAppiSectorModule } from './privacy-appi-sector.module';
 
-// The privacy table of the policy brief.
-const BRIEF_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P11', 'P12'];
-const BRIEF_SEVERITIES: Record<string, string> = { P7: 'high', P8: 'high', P9: 'high', P10: 'high', P11: 'medium', P12: 'high' };
+// The privacy table of the policy brief, and P13 for the final-report clock of its clock table.
+const BRIEF_IDS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13'];
+const BRIEF_SEVERITIES: Record<string, string> = { P7: 'high', P8: 'high', P9: 'high', P10: 'high', P11: 'medium', P12: 'high', P13: 'medium' };
 
 describe('PrivacyAppiSectorModule', () => {
   const options = getSectorModuleOptions(PrivacyAppiSectorModule);

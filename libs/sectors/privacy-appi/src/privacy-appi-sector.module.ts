@@ -11,6 +11,7 @@ import { p9OverseasTransferWithoutBasis } from './p9-overseas-transfer-without-b
 import { p10OptOutNotHonoured } from './p10-opt-out-not-honoured.rule';
 import { p11RankingParamsNotDisclosed } from './p11-ranking-params-not-disclosed.rule';
 import { p12UndisclosedExternalTransmission } from './p12-undisclosed-external-transmission.rule';
+import { p13BreachFinalReportClock } from './p13-breach-final-report-clock.rule';
 
 /** APPI and platform transparency laws: personal data in training, breaches, opt-outs and disclosures */
 @SectorModule({
@@ -30,6 +31,7 @@ import { p12UndisclosedExternalTransmission } from './p12-undisclosed-external-t
     p10OptOutNotHonoured,
     p11RankingParamsNotDisclosed,
     p12UndisclosedExternalTransmission,
+    p13BreachFinalReportClock,
   ],
   compatibility: '^0.2.2',
 })

@@ -1,4 +1,4 @@
-import { Arg, Bounded, Evidence, Field, type RuleTimers } from '@kanshi/policy-sdk';
+import { Arg, Bounded, Evidence, Field, Type, type RuleTimers } from '@kanshi/policy-sdk';
 
 // Payload readers and argument schemas come from the SDK; the local names stay for the rules.
 export const text = Field.text;
@@ -120,4 +120,53 @@ export function inForceAt(list: readonly Published[], time: number): Published |
   let found: Published | undefined;
   for (const published of list) if (published.at <= time) found = published;
   return found;
+}
+
+/**
+ * The report of an incident due to one of `regulators` (upper case) of one of `kinds` (lower
+ * case), from its `report_clocks`: whether one was submitted, and the earliest due time the
+ * producer gave.
+ */
+export function reportClockOf(payload: Payload, regulators: readonly string[], kinds: readonly string[]): { submitted: boolean; due: number | undefined } {
+  let due: number | undefined;
+  for (const clock of Field.reportClocks(payload)) {
+    if (!regulators.includes(clock.regulator) || !kinds.includes(clock.kind)) continue;
+    if (clock.submitted !== undefined) return { submitted: true, due: clock.due };
+    if (clock.due !== undefined && (due === undefined || clock.due < due)) due = clock.due;
+  }
+  return { submitted: false, due };
+}
+
+/** The arguments that say which incidents are reportable breaches (P8 and P13 share them). */
+export const BREACH_ARGS = {
+  incidentTypes: NamesArg(['breach'], 'Incident types that are personal-data breaches.'),
+  triggers: NamesArg(['sensitive_data', 'financial_loss', 'improper_purpose', 'over_1000_people'], 'appi_triggers values that make a breach reportable.'),
+  peopleThreshold: Type.Integer({ default: 1000, minimum: 0, description: 'records_affected above this makes a breach reportable (over_1000_people).' }),
+  regulators: NamesArg(['PPC'], 'report_clocks regulator values of the breach report (upper case).'),
+};
+
+/** A personal-data breach as an incident reports it, with the APPI triggers it meets (none: not reportable). */
+export interface Breach {
+  readonly id: string;
+  readonly awareness: number;
+  readonly triggers: string[];
+  readonly recordsAffected: number | null;
+}
+
+/**
+ * The breach an `incident` payload reports, or `undefined` when it is no breach (another type,
+ * no id or no parsable awareness time). `records_affected` above the threshold counts as
+ * `over_1000_people` even when `appi_triggers` omits it.
+ */
+export function breachOf(payload: Payload, args: { incidentTypes: readonly string[]; triggers: readonly string[]; peopleThreshold: number }): Breach | undefined {
+  const id = text(payload, 'incident_id');
+  const awareness = timeOf(payload, 'awareness_time');
+  const type = text(payload, 'type');
+  if (id === undefined || awareness === undefined || type === undefined || !args.incidentTypes.includes(type)) return undefined;
+  const recordsAffected = num(payload, 'records_affected') ?? null;
+  const triggers = texts(payload, 'appi_triggers').filter((t) => args.triggers.includes(t));
+  if (recordsAffected !== null && recordsAffected > args.peopleThreshold && !triggers.includes('over_1000_people') && args.triggers.includes('over_1000_people')) {
+    triggers.push('over_1000_people');
+  }
+  return { id, awareness, triggers, recordsAffected };
 }

@@ -5,7 +5,7 @@
 /** Japanese title of each built-in rule (general G1–G11, finance-fsa F1–F12, medical-pmda M1–M12, privacy-appi P1–P13). */
 export const RULE_TITLES_JA: Readonly<Record<string, string>> = {
   // general — AI事業者ガイドライン、AI推進法
-  G1: 'モデルがモデル台帳（インベントリ）に登録されていない',
+  G1: 'モデルがモデル台帳（インベントリ）に登録されていない、または責任者・リスク区分・利用目的が未記入',
   G2: '特徴量分布のドリフト（PSI）が閾値を超過',
   G3: '主要な性能指標が検証時のベースラインを下回った',
   G4: 'サブグループ間で結果の比率の差が大きすぎる',

@@ -97,6 +97,9 @@ describe('rule state of models outside the inventory', () => {
     expect(runtime.rulesFor('incident', undefined).map((r) => r.rule.id)).toEqual(['UNREG']);
     expect(runtime.rulesFor('incident', MODEL).map((r) => r.rule.id)).toEqual(['COUNT', 'DUE', 'UNREG']);
     expect([counter, deadline, unregistered, sneaky].map(judgesModelsOutsideInventory)).toEqual([false, false, true, true]);
+    // Timers without state (G1's recheck of an incomplete entry): still judged everywhere, timers only for registered models.
+    const rechecks = defineRule({ ...unregistered, id: 'RECHECK', onTimer: () => undefined });
+    expect(judgesModelsOutsideInventory(rechecks)).toBe(true);
   });
 
   it('refuses a timer a stateless rule sets for such a model, as that rule’s failure', () => {

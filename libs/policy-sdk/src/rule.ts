@@ -203,9 +203,10 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = un
    * in force; omit for a rule that needs none. Arguments may change later (a tenant's
    * override), so state sized by them must adapt, as {@link Windows} does.
    *
-   * A rule with state (or with `onTimer`) judges only models in the inventory: a producer can
-   * make up any number of model ids, and none of them may cost the engine memory. Stateless
-   * rules judge every model, registered or not (G1 reports the unregistered ones). A model
+   * A rule with state judges only models in the inventory: a producer can make up any number
+   * of model ids, and none of them may cost the engine memory. Stateless rules judge every
+   * model, registered or not (G1 reports the unregistered ones), and may set timers only for
+   * models in the inventory (`model` defined): for any other, `timers.set` throws. A model
    * registered later starts with fresh state. Keep state small: maps keyed by strings from
    * telemetry need a cap ({@link Bounded}), state nobody touched for a long time is dropped,
    * and a state record over the engine's size limit ({@link MAX_STATE_BYTES} by default) is
@@ -220,8 +221,8 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = un
 }
 
 /**
- * Whether the rule judges models outside the inventory: only rules without state and timers do
- * (see {@link RuleDefinition.initialState}).
+ * Whether the rule judges models outside the inventory: only rules without state do, and they
+ * may not set timers for such a model (see {@link RuleDefinition.initialState}).
  *
  * @example
  * ```ts
@@ -230,7 +231,7 @@ export interface RuleDefinition<ArgsSchema extends TObject = TObject, State = un
  * ```
  */
 export function judgesModelsOutsideInventory(rule: RuleDefinition): boolean {
-  return rule.initialState === undefined && rule.onTimer === undefined;
+  return rule.initialState === undefined;
 }
 
 /**

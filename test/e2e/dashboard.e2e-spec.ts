@@ -178,7 +178,7 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     await page.locator(`[data-page="alert"] .alert-head[data-alert-id="${ids.g1}"]`).waitFor();
     expect(await page.locator('h1').textContent()).toContain('G1');
     expect(await page.locator('#alert-rule').textContent()).toContain('AI Guidelines for Business v1.1');
-    expect(await page.locator('#alert-rule').textContent()).toContain('an unregistered model escapes governance');
+    expect(await page.locator('#alert-rule').textContent()).toContain('an unregistered model, or one registered without them, escapes governance');
     expect(await page.locator('#alert-evidence').textContent()).toContain(g1EventId);
     expect(await page.locator('.timeline li').count()).toBe(1);
     expect(await page.locator('.alert-head [data-status]').getAttribute('data-status')).toBe('firing');

@@ -131,7 +131,7 @@ describe('outages of PostgreSQL and Redis (built engine and alert worker behind 
     requireBuild();
     dataSource = createDataSource(config.values.databaseUrl, 'kanshi-e2e-outage');
     await dataSource.initialize();
-    tenant = await createTenantFixture(dataSource, uniqueId('outage'), [{ modelId: GUARDED, sectors: ['finance'], riskTier: 'T2' }]);
+    tenant = await createTenantFixture(dataSource, uniqueId('outage'), [{ modelId: GUARDED, sectors: ['finance'], riskTier: 'T2', owner: 'model-risk@bank.example', intendedUse: 'Outage drill' }]);
     await new PolicyOverrideRepository(dataSource).put({ tenantId: tenant.tenantId, scope: 'tenant', target: '', ruleId: 'G9' }, { enabled: null, args: G9_ARGS });
     postgresProxy = await TcpFaultProxy.start({ targetHost: database.hostname, targetPort: Number(database.port || 5432) });
     redisProxy = await TcpFaultProxy.start({ targetHost: redisUrl.hostname, targetPort: Number(redisUrl.port || 6379) });

@@ -254,7 +254,9 @@ describe('model inventory and policy configuration (real Kafka, PostgreSQL, Redi
 
   it('shows each model’s posture: last telemetry seen, open alerts by severity and rule, rules passing, failing and switched off', async () => {
     const modelId = uniqueId('posture');
-    expect((await putModel(tenant.keys.admin, modelId, { name: 'Posture', sectors: ['finance'], approved_versions: [{ version: '2.0.0', hash: null }] })).status).toBe(201);
+    // A complete entry (owner, risk tier, intended use), so only the rule under test has reason to fire.
+    const entry = { name: 'Posture', sectors: ['finance'], owner: 'model-risk@bank.example', risk_tier: 'T3', intended_use: 'Card fraud scoring', last_validated_at: new Date().toISOString().slice(0, 10) };
+    expect((await putModel(tenant.keys.admin, modelId, { ...entry, approved_versions: [{ version: '2.0.0', hash: null }] })).status).toBe(201);
     const inventory = kanshi.engine.get(InventoryCache);
     await waitFor('the engine to load the model', () => Promise.resolve(inventory.get(tenant.tenantId, modelId) ?? undefined));
     expect((await putOverride(tenant.keys.admin, { scope: 'model', target: modelId, rule_id: 'F11', enabled: false })).status).toBe(200);

@@ -22,6 +22,8 @@ const CREDIT_VERSION = { version: '3.4.1', hash: 'sha256:9f2c4e1a7b3d' };
 const TRIAGE = 'ct-triage';
 const TRIAGE_VERSION = { version: '2.1.0', hash: 'sha256:41be0c9d22aa' };
 const RECOMMENDER = 'news-recommender';
+const WARD = 'ward-deterioration';
+const WARD_VERSION = { version: '1.4.0', hash: 'sha256:77aa01be9c3f' };
 
 /**
  * Scripted sector scenarios across the running apps: events produced straight to Kafka with the
@@ -67,6 +69,15 @@ describe('sector scenarios, end to end (real Kafka, PostgreSQL, Redis)', () => {
         intendedUse: 'Prioritise chest CT studies for radiologist review',
         approvedVersions: [TRIAGE_VERSION],
         changePlan: { ref: 'PCCP-CT-TRIAGE-001', scope: ['retrain', 'threshold'] },
+      },
+      {
+        modelId: WARD,
+        name: 'Ward deterioration alert',
+        sectors: ['medical'],
+        riskTier: 'class-II',
+        owner: 'clinical-ai@hospital.example',
+        intendedUse: 'Warn nurses of patients likely to deteriorate',
+        approvedVersions: [WARD_VERSION],
       },
       {
         modelId: RECOMMENDER,
@@ -183,5 +194,40 @@ describe('sector scenarios, end to end (real Kafka, PostgreSQL, Redis)', () => {
       personal_categories: ['personal', 'pseudonymised'],
       model_in_inventory: true,
     });
+  });
+
+  it('M10: a device with 30 inferences an hour is still judged: 30 without the clinician action fire M10; 30 complete show in the posture as not judged, never as passing', async () => {
+    // Two whole hours four and three hours back: both closed, lateness past.
+    const first = Math.floor(Date.now() / HOUR) * HOUR - 4 * HOUR;
+    const inference = (modelId: string, version: string, at: number, i: number, complete: boolean) =>
+      event(modelId, {
+        timestamp: new Date(at + i * 60_000).toISOString(),
+        trace_id: uniqueId(`inf-${i}`),
+        model_version: version,
+        payload: { input_hash: `study-${i}`, score: 0.4, ...(complete ? { clinician_action: 'confirm' } : {}) },
+      });
+    const events: TelemetryEvent[] = [];
+    for (let i = 0; i < 30; i += 1) events.push(inference(TRIAGE, TRIAGE_VERSION.version, first, i, false));
+    for (let i = 0; i < 30; i += 1) events.push(inference(WARD, WARD_VERSION.version, first + HOUR, i, true));
+    await kanshi.produce(events);
+
+    const alert = await firstAlert(TRIAGE, 'M10');
+    expect(alert).toMatchObject({ severity: 'high', occurrence_count: 1 });
+    expect(alert.observed).toMatchObject({ share: 0, n: 30, complete: 0, min_samples: 100, judged_by: 'wilson_upper_95', window_start: new Date(first).toISOString() });
+
+    // G6 (99.9 % traced) cannot tell from 30 predictions either.
+    const settled = await waitFor('the ward model’s posture to show M10 and G6 not judged', async () => {
+      const response = await request(kanshi.apiHttp).get(`/v1/models/${WARD}/posture`).set('Authorization', `Bearer ${tenant.keys.viewer}`);
+      const body = response.body as { rules: { passing: string[]; insufficient_data: { rule_id: string; observed: Record<string, unknown> }[] } };
+      return body.rules.insufficient_data.length >= 2 ? body : undefined;
+    });
+    expect(settled.rules.insufficient_data.map((v) => v.rule_id).sort()).toEqual(['G6', 'M10']);
+    expect(settled.rules.insufficient_data.find((v) => v.rule_id === 'M10')).toMatchObject({
+      scope: 'model',
+      observed: { n: 30, complete: 30, judged_by: 'too_few_samples', window_start: new Date(first + HOUR).toISOString() },
+    });
+    expect(settled.rules.passing).not.toEqual(expect.arrayContaining(['M10']));
+    expect(settled.rules.passing).not.toEqual(expect.arrayContaining(['G6']));
+    expect(await alertsOf({ model: WARD, rule: 'M10' })).toEqual([]);
   });
 });

@@ -14,3 +14,4 @@ export * from './telemetry-signature';
 export * from './telemetry-validation';
 export * from './topics';
 export * from './tenant-quota';
+export * from './rule-verdict';

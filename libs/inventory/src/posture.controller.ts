@@ -36,8 +36,12 @@ export class PostureController {
         if (error instanceof InvalidCursorError) throw new BadRequestException({ message: `cursor: ${error.message}`, errors: [{ field: 'cursor', message: error.message }] });
         throw error;
       });
-    const [counts, overrides] = await Promise.all([this.alerts.openCounts(principal.tenantId), this.overridesOf(principal.tenantId)]);
-    const items = page.items.map((m) => modelPosture(m, counts, this.rulesOf(m, overrides)));
+    const [counts, overrides, notJudged] = await Promise.all([
+      this.alerts.openCounts(principal.tenantId),
+      this.overridesOf(principal.tenantId),
+      this.models.insufficientVerdicts(principal.tenantId, page.items.map((m) => m.modelId)),
+    ]);
+    const items = page.items.map((m) => modelPosture(m, counts, this.rulesOf(m, overrides), notJudged));
     const sectors = new Map<string, { sector: string; models: number; open_alerts: number; failing_models: number }>();
     for (const item of items) {
       for (const sector of item.sectors.length > 0 ? item.sectors : ['(none)']) {
@@ -52,14 +56,20 @@ export class PostureController {
   }
 
   @Get('models/:modelId/posture')
-  @ApiOperation({ summary: 'One model’s posture: open alerts by severity and rule, last telemetry seen, the rules passing, failing and switched off.' })
+  @ApiOperation({
+    summary: 'One model’s posture: open alerts by severity and rule, last telemetry seen, the rules passing, failing, switched off, and not judged for want of data (`insufficient_data`).',
+  })
   @ApiResponse({ status: 200, description: 'The model’s posture.' })
   @ApiProblemResponse(404, 'No such model in the caller’s tenant.')
   async one(@CurrentPrincipal() principal: Principal, @Param('modelId') modelId: string) {
     const model = await this.models.find(principal.tenantId, modelId);
     if (!model) throw new NotFoundException(`No model ${modelId}.`);
-    const [counts, overrides] = await Promise.all([this.alerts.openCounts(principal.tenantId, modelId), this.overridesOf(principal.tenantId)]);
-    return modelPosture(model, counts, this.rulesOf(model, overrides));
+    const [counts, overrides, notJudged] = await Promise.all([
+      this.alerts.openCounts(principal.tenantId, modelId),
+      this.overridesOf(principal.tenantId),
+      this.models.insufficientVerdicts(principal.tenantId, [modelId]),
+    ]);
+    return modelPosture(model, counts, this.rulesOf(model, overrides), notJudged);
   }
 
   private async overridesOf(tenantId: string): Promise<RuleOverride[]> {

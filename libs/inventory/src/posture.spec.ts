@@ -1,3 +1,4 @@
+import type { RuleVerdict } from '@kanshi/contracts';
 import type { ModelEntity, OpenAlertCount } from '@kanshi/persistence';
 import { modelPosture } from './posture';
 
@@ -25,12 +26,34 @@ describe('modelPosture', () => {
 
   it('splits the rules that apply into passing, failing and switched off', () => {
     const p = modelPosture(model(), [count('F3', 'low', 1)], rules);
-    expect(p.rules).toEqual({ applicable: 4, enabled: 3, passing: ['F1', 'G2'], failing: ['F3'], disabled: ['F11'] });
+    expect(p.rules).toEqual({ applicable: 4, enabled: 3, passing: ['F1', 'G2'], failing: ['F3'], disabled: ['F11'], insufficient_data: [] });
   });
 
   it('names an alert of a rule that no longer applies without a title, and shows a retired model as retired', () => {
     const p = modelPosture(model({ retiredAt: new Date() }), [count('G1', 'high', 1)], rules);
     expect(p.status).toBe('retired');
     expect(p.open_alerts.by_rule).toEqual([{ rule_id: 'G1', open: 1, highest_severity: 'high', title: null }]);
+  });
+
+  it('never counts a rule whose last window had too few samples as passing, and lists it as not judged', () => {
+    const verdict = (ruleId: string, modelId = 'credit'): RuleVerdict => ({
+      tenantId: 't',
+      modelId,
+      ruleId,
+      scope: 'all-decisions',
+      verdict: 'insufficient',
+      observed: { decisions: 12, min_samples: 20 },
+      judgedAt: '2026-11-24T02:15:00.000Z',
+    });
+    // F3 could not judge; F1 fails (its open alert wins); F11 is off; G2 of another model.
+    const p = modelPosture(model(), [count('F1', 'critical', 1)], rules, [verdict('F3'), verdict('F1'), verdict('F11'), verdict('G2', 'other')]);
+    expect(p.rules).toEqual({
+      applicable: 4,
+      enabled: 3,
+      passing: ['G2'],
+      failing: ['F1'],
+      disabled: ['F11'],
+      insufficient_data: [{ rule_id: 'F3', scope: 'all-decisions', judged_at: '2026-11-24T02:15:00.000Z', title: 'Explanations', observed: { decisions: 12, min_samples: 20 } }],
+    });
   });
 });

@@ -28,6 +28,7 @@ import { IngestKeys1765400000000 } from './migrations/1765400000000-ingest-keys'
 import { AlertOutbox1765500000000 } from './migrations/1765500000000-alert-outbox';
 import { AlertReports1765600000000 } from './migrations/1765600000000-alert-reports';
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
+import { RuleVerdicts1765700000000 } from './migrations/1765700000000-rule-verdicts';
 
 export const ENTITIES = [
   TenantEntity,
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   RepartitionMarks1765400000001,
   AlertOutbox1765500000000,
   AlertReports1765600000000,
+  RuleVerdicts1765700000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

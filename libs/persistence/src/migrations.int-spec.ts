@@ -49,6 +49,7 @@ describe('migrations (real PostgreSQL)', () => {
       'notifications',
       'policy_overrides',
       'rule_states',
+      'rule_verdicts',
       'silences',
       'tenants',
     ]);

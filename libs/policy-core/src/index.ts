@@ -8,6 +8,7 @@ export {
   type ModelDeployment,
   type ModelInventory,
   type ModelInventorySource,
+  type RuleVerdict,
 } from './model-inventory';
 export { FindingCollector, PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 export { PolicyCoreModule } from './policy-core.module';

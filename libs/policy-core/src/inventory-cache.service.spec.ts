@@ -7,6 +7,7 @@ function cacheWithSource() {
   const source: ModelInventorySource = {
     loadInventory: () => Promise.resolve({ models: [], tenantIds: [], overrides: [] }),
     recordDeployments: () => Promise.resolve(),
+    recordRuleVerdicts: () => Promise.resolve(),
     recordTelemetrySeen: (seen) => {
       written.push([...seen]);
       return Promise.resolve();
@@ -47,6 +48,7 @@ describe('InventoryCache background refresh', () => {
           ? (loads.push({ resolve: () => undefined, reject: () => undefined }), Promise.resolve({ models: [], tenantIds: [] }))
           : new Promise((resolve, reject) => loads.push({ resolve: () => resolve({ models: [], tenantIds: [] }), reject })),
       recordDeployments: () => Promise.resolve(),
+      recordRuleVerdicts: () => Promise.resolve(),
       recordTelemetrySeen: () => Promise.resolve(),
     };
     return { source, loads };

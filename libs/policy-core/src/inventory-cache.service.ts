@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import type { ArgsResolver, ModelProfile } from '@kanshi/policy-sdk';
 import { OutageLog } from '@kanshi/runtime';
 import { StaticIngestKeyring, type IngestKeyEntry, type IngestKeyring } from './ingest-keyring';
-import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource, type SealedIngestKey, type TelemetrySeen } from './model-inventory';
+import { MODEL_INVENTORY_SOURCE, StaticModelInventory, type ModelDeployment, type ModelInventory, type ModelInventorySource, type RuleVerdict, type SealedIngestKey, type TelemetrySeen } from './model-inventory';
 import { RuleOverrideIndex } from './rule-overrides';
 import { POLICY_CORE_OPTIONS, type PolicyCoreOptions } from './policy-core.options';
 
@@ -107,6 +107,11 @@ export class InventoryCache implements ModelInventory, IngestKeyring, OnModuleIn
   /** Writes reported deployments to the inventory; the copy in memory follows at the next refresh. */
   async recordDeployments(deployments: readonly ModelDeployment[]): Promise<void> {
     if (deployments.length > 0) await this.source.recordDeployments(deployments);
+  }
+
+  /** Writes the latest verdicts of windowed rules (posture: passing, failing, not judged). */
+  async recordRuleVerdicts(verdicts: readonly RuleVerdict[]): Promise<void> {
+    if (verdicts.length > 0) await this.source.recordRuleVerdicts(verdicts);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { RuleVerdict } from '@kanshi/contracts';
 import type { ModelProfile } from '@kanshi/policy-sdk';
 import type { RuleOverride } from './rule-overrides';
 
@@ -34,7 +35,11 @@ export interface ModelInventorySource {
   recordDeployments(deployments: readonly ModelDeployment[]): Promise<void>;
   /** Records when models in the inventory last sent telemetry (newest event time, and now); idempotent. */
   recordTelemetrySeen(seen: readonly TelemetrySeen[]): Promise<void>;
+  /** Records the latest verdicts of windowed rules, for the models' posture; an older one never overwrites a newer one. */
+  recordRuleVerdicts(verdicts: readonly RuleVerdict[]): Promise<void>;
 }
+
+export type { RuleVerdict } from '@kanshi/contracts';
 
 /** The newest event time a batch held for one model. */
 export interface TelemetrySeen {

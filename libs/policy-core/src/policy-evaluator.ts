@@ -3,6 +3,7 @@ import {
   durationMs,
   emptyOutput,
   RuleRuntime,
+  STATE_LIMIT_SCOPE,
   type ArgsResolver,
   type RuleRuntimeOptions,
   type ModelProfile,
@@ -11,6 +12,7 @@ import {
   type RuntimeOutput,
   type RuntimeRule,
 } from '@kanshi/policy-sdk';
+import type { RuleVerdict } from './model-inventory';
 import type { SectorModuleRegistry } from './sector-module-registry';
 
 /** A rule that threw or answered something malformed: a plug-in bug, reported, never fatal to the stream. */
@@ -79,6 +81,27 @@ export class FindingCollector {
       else if (job.cleared_at > seen.last.cleared_at) seen.last = job;
     }
     return [...span.values()].flatMap(({ first, last }) => (first === last ? [first] : [first, last]));
+  }
+
+  /**
+   * The latest verdict of each windowed rule (one that declares a `window`) per model and
+   * scope: a finding is `fail`, a clear `pass`, a window with too few samples `insufficient`.
+   * Findings about a rule's own state limit are no verdict on the model.
+   */
+  toVerdicts(): RuleVerdict[] {
+    const latest = new Map<string, RuleVerdict>();
+    const note = (rule: RuntimeRule, tenantId: string, modelId: string, scope: string, verdict: RuleVerdict['verdict'], time: number, observed: unknown) => {
+      if (rule.rule.window === undefined || scope === STATE_LIMIT_SCOPE) return;
+      const key = JSON.stringify([tenantId, modelId, rule.rule.id, scope]);
+      const judgedAt = new Date(time).toISOString();
+      const seen = latest.get(key);
+      if (seen === undefined || seen.judgedAt <= judgedAt) latest.set(key, { tenantId, modelId, ruleId: rule.rule.id, scope, verdict, observed, judgedAt });
+    };
+    const { findings, clears, insufficient } = this.output;
+    for (const f of findings) note(f.rule, f.tenantId, f.modelId, f.scope, 'fail', f.time, f.observed);
+    for (const c of clears) note(c.rule, c.tenantId, c.modelId, c.scope, 'pass', c.time, null);
+    for (const i of insufficient) note(i.rule, i.tenantId, i.modelId, i.scope, 'insufficient', i.time, i.observed);
+    return [...latest.values()];
   }
 }
 

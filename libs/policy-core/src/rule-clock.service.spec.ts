@@ -49,7 +49,7 @@ describe('RuleClock', () => {
     const alerts = {
       enqueue: (jobs: readonly RaiseAlertJob[]) => (redisUp() ? Promise.resolve(void enqueued.push(...jobs)) : Promise.reject(new Error('Reached the max retries per request limit'))),
     } as unknown as AlertQueue;
-    const inventory = { get: () => profile } as unknown as InventoryCache;
+    const inventory = { get: () => profile, recordRuleVerdicts: () => Promise.resolve() } as unknown as InventoryCache;
     const reader = { readWithin: () => Promise.resolve(logEnds()) } as unknown as TopicLogEnds;
     const clock = new RuleClock(evaluator, inventory, alerts, clocks, reader);
     /** Evaluates `count` predictions a second apart from `from` on partition 0, as one batch ending at `nextOffset`. */

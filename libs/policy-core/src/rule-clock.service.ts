@@ -65,12 +65,14 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const jobs = this.pending.toJobs();
     const clears = this.pending.toClearJobs();
-    if (jobs.length === 0 && clears.length === 0) {
+    const verdicts = this.pending.toVerdicts();
+    if (jobs.length === 0 && clears.length === 0 && verdicts.length === 0) {
       this.pending = new FindingCollector();
       return;
     }
     try {
-      await this.alerts.enqueue(jobs, clears);
+      // Both idempotent: a failed tick does both again at the next one.
+      await Promise.all([this.alerts.enqueue(jobs, clears), this.inventory.recordRuleVerdicts(verdicts)]);
       this.pending = new FindingCollector();
       this.outage.succeeded();
     } catch (error) {

@@ -449,6 +449,6 @@ describe('TelemetryBatchProcessor', () => {
   });
 
   it('returns an empty outcome for an empty batch', () => {
-    expect(processor().process([])).toEqual({ evaluated: 0, forwards: [], repartitionDuplicates: 0, misplacedEvaluated: 0, quotaBreaches: [], findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [] });
+    expect(processor().process([])).toEqual({ evaluated: 0, forwards: [], repartitionDuplicates: 0, misplacedEvaluated: 0, quotaBreaches: [], findings: 0, deadLetters: [], alertJobs: [], clearJobs: [], ruleFailures: [], deployments: [], latestEventTime: null, telemetrySeen: [], ruleVerdicts: [] });
   });
 });

@@ -12,7 +12,7 @@ import {
 import { telemetryPartition } from '@kanshi/messaging';
 import type { EngineQuotas } from './engine-quotas';
 import { authenticateRecord, type IngestKeyring } from './ingest-keyring';
-import type { ModelDeployment, ModelInventory, TelemetrySeen } from './model-inventory';
+import type { ModelDeployment, ModelInventory, RuleVerdict, TelemetrySeen } from './model-inventory';
 import { FindingCollector, type PolicyEvaluator, type RuleFailure } from './policy-evaluator';
 
 /** One Kafka record as the engine receives it. */
@@ -88,6 +88,8 @@ export interface BatchOutcome {
   readonly latestEventTime: number | null;
   /** The newest event time per inventory model, for its posture (last telemetry seen). */
   readonly telemetrySeen: readonly TelemetrySeen[];
+  /** The latest verdicts of windowed rules, for the models' posture (passing, failing, not judged). */
+  readonly ruleVerdicts: readonly RuleVerdict[];
 }
 
 /** The newest event time of one model in a batch, while the batch is read. */
@@ -312,6 +314,7 @@ export class TelemetryBatchProcessor {
       deployments: [...deployments.values()],
       latestEventTime: seen.latestEventTime,
       telemetrySeen: [...seen.perModel.values()].flatMap((m) => [...m.values()]).map((s) => ({ tenantId: s.tenantId, modelId: s.modelId, lastEventAt: new Date(s.time).toISOString() })),
+      ruleVerdicts: collector.toVerdicts(),
     };
   }
 }

@@ -35,6 +35,7 @@ function mergeOutcomes(first: BatchOutcome, second: BatchOutcome): BatchOutcome 
     ruleFailures: [...first.ruleFailures, ...second.ruleFailures],
     deployments: [...first.deployments, ...second.deployments],
     telemetrySeen: [...first.telemetrySeen, ...second.telemetrySeen],
+    ruleVerdicts: [...first.ruleVerdicts, ...second.ruleVerdicts],
     latestEventTime:
       first.latestEventTime === null || second.latestEventTime === null
         ? (first.latestEventTime ?? second.latestEventTime)
@@ -132,6 +133,7 @@ export class TelemetryConsumer {
       // Only batches with a model_deployment write the inventory.
       this.inventory.recordDeployments(outcome.deployments),
       this.inventory.recordTelemetrySeen(outcome.telemetrySeen),
+      this.inventory.recordRuleVerdicts(outcome.ruleVerdicts),
     ]);
     await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).

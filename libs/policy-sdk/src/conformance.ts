@@ -17,6 +17,7 @@ import {
   runtimeRules,
   type RuntimeClear,
   type RuntimeFailure,
+  type RuntimeInsufficient,
   type RuntimeFinding,
   type RuntimeOutput,
   type RuntimeRule,
@@ -129,6 +130,8 @@ export interface TestSectorEnvironment {
   readonly findings: readonly RuntimeFinding[];
   /** Every "condition clear" a rule with `recovery` reported. */
   readonly clears: readonly RuntimeClear[];
+  /** Every window a rule closed with too few samples to judge. */
+  readonly insufficient: readonly RuntimeInsufficient[];
   /** Rules that threw or answered something malformed (each also fails the call that caused it). */
   readonly failures: readonly RuntimeFailure[];
   /** Sends one event (timestamp defaults to the clock), fires timers due up to it, returns what it caused. */
@@ -181,14 +184,15 @@ export function createTestSectorEnvironment(moduleClass: unknown, options: TestS
   const record = (output: RuntimeOutput): RuntimeOutput => {
     all.findings.push(...output.findings);
     all.clears.push(...output.clears);
+    all.insufficient.push(...output.insufficient);
     all.failures.push(...output.failures);
     if (output.failures.length > 0) {
       const first = output.failures[0] as RuntimeFailure;
       throw new Error(`rule ${first.ruleId} failed on ${first.trigger}: ${first.error instanceof Error ? first.error.message : String(first.error)}`);
     }
-    for (const finding of output.findings) {
-      const problem = Evidence.keyProblem(finding.observed);
-      if (problem) throw new Error(`rule ${finding.rule.rule.id}: ${problem} (evidence reads one way in every module; see Evidence)`);
+    for (const result of [...output.findings, ...output.insufficient]) {
+      const problem = Evidence.keyProblem(result.observed);
+      if (problem) throw new Error(`rule ${result.rule.rule.id}: ${problem} (evidence reads one way in every module; see Evidence)`);
     }
     return output;
   };
@@ -205,6 +209,7 @@ export function createTestSectorEnvironment(moduleClass: unknown, options: TestS
     },
     findings: all.findings,
     clears: all.clears,
+    insufficient: all.insufficient,
     failures: all.failures,
     send(input) {
       sequence++;
@@ -227,6 +232,7 @@ export function createTestSectorEnvironment(moduleClass: unknown, options: TestS
       return {
         findings: [...fired.findings, ...judged.findings],
         clears: [...fired.clears, ...judged.clears],
+        insufficient: [...fired.insufficient, ...judged.insufficient],
         failures: [...fired.failures, ...judged.failures],
       };
     },

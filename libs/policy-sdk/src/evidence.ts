@@ -1,3 +1,5 @@
+import type { ShareVerdict } from './windows';
+
 /** The shape of an `observed` key: lower-case words joined by `_`, as the API spells its fields. */
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
@@ -26,6 +28,17 @@ export const Evidence = {
 
   /** A value rounded for display (`digits` decimals); judge on the exact value, show this one. */
   rounded: (value: number, digits = 6): number => Number(value.toFixed(digits)),
+
+  /**
+   * How a small sample was judged, for the `observed` of a share judged with
+   * {@link Stats.shareAtLeast} or {@link Stats.shareAtMost}: nothing when the window had
+   * `minSamples` (the share decided), else `min_samples` and `judged_by` (`wilson_upper_95`,
+   * `wilson_lower_95`, or `too_few_samples` for an insufficient window).
+   */
+  sample: (verdict: ShareVerdict, minSamples: number): { min_samples?: number; judged_by?: string } =>
+    verdict.bound === 'share'
+      ? {}
+      : { min_samples: minSamples, judged_by: verdict.bound === 'none' ? 'too_few_samples' : `wilson_${verdict.bound}_95` },
 
   /**
    * Why `observed` is not in the evidence shape, or `undefined` when it is: each key of an

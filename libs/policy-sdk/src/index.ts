@@ -20,6 +20,7 @@ export {
   type RuleContext,
   type RuleDefinition,
   type RuleFinding,
+  type RuleInsufficient,
   type RuleOutcome,
   type RuleResult,
   type RuleScope,
@@ -46,11 +47,12 @@ export {
   type SerializedRuleState,
   type RuntimeClear,
   type RuntimeFailure,
+  type RuntimeInsufficient,
   type RuntimeFinding,
   type RuntimeOutput,
   type RuntimeRule,
 } from './rule-runtime';
 export { SectorModule, getSectorModuleOptions, type SectorModuleOptions } from './sector-module.decorator';
-export { CountWindow, QuantileSketch, Stats, type CountBucket, type CountWindowState } from './windows';
+export { CountWindow, QuantileSketch, Stats, type CountBucket, type CountWindowState, type ShareVerdict } from './windows';
 export { Calendar, Windows, type JudgedWindow, type WindowedState, type WindowPlan } from './judged-windows';
 export { POLICY_SDK_VERSION } from './version';

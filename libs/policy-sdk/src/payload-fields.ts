@@ -88,6 +88,17 @@ function minSamplesArg(defaultValue: number, counted = 'events', period = 'windo
   return Type.Integer({ default: defaultValue, minimum: 1, description: `Fewest ${counted} in a ${period} before it is judged; fewer is no finding and no clear.` });
 }
 
+/** `minSamples` of a rule judging a share: see {@link Arg.shareWindow}. */
+function shareSamplesArg(defaultValue: number, counted = 'events', period = 'window') {
+  return Type.Integer({
+    default: defaultValue,
+    minimum: 1,
+    description:
+      `${counted[0]?.toUpperCase() ?? ''}${counted.slice(1)} in a ${period} for the share itself to decide; with fewer, only a sample ` +
+      'conclusive at 95 % (Wilson bound) fires or clears, and any other closes the window as insufficient data.',
+  });
+}
+
 /**
  * Argument schemas rules share, each with its default and description.
  *
@@ -127,6 +138,21 @@ export const Arg = {
       minSamples: minSamplesArg(defaults.minSamples, counted),
     };
   },
+
+  /**
+   * The window arguments of a rule that judges a share with {@link Stats.shareAtLeast} or
+   * {@link Stats.shareAtMost}: as {@link Arg.window}, but `minSamples` is described as what it
+   * means there (below it, only a conclusive sample decides, else the window is insufficient data).
+   *
+   * @example
+   * ```ts
+   * args: Type.Object({ minShare: Type.Number({ default: 0.99 }), ...Arg.shareWindow({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') })
+   * ```
+   */
+  shareWindow: (defaults: { window: Duration; lateness: Duration; minSamples: number }, counted = 'events', windowDescription?: string) => ({
+    ...Arg.window(defaults, counted, windowDescription),
+    minSamples: shareSamplesArg(defaults.minSamples, counted),
+  }),
 
   /** A list of names (decisions, roles, categories). */
   names: (defaultValue: readonly string[], description: string) => {

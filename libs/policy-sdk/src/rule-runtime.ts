@@ -73,6 +73,24 @@ export interface RuntimeClear {
   readonly time: number;
 }
 
+/** A window a rule could not judge for want of samples (see {@link RuleInsufficient}). */
+export interface RuntimeInsufficient {
+  /** Tells it from findings and clears. */
+  readonly kind: 'insufficient';
+  /** The rule that could not judge. */
+  readonly rule: RuntimeRule;
+  /** Tenant of the event or timer. */
+  readonly tenantId: string;
+  /** Model of the event or timer. */
+  readonly modelId: string;
+  /** The scope not judged, as its findings name it. */
+  readonly scope: string;
+  /** What was seen (JSON, at most {@link MAX_OBSERVED_BYTES}). */
+  readonly observed: unknown;
+  /** When: the event's or the timer's time (epoch ms). */
+  readonly time: number;
+}
+
 /** A rule that threw or answered something malformed: a plug-in bug, reported, never fatal. */
 export interface RuntimeFailure {
   /** The rule that failed. */
@@ -91,6 +109,8 @@ export interface RuntimeOutput {
   readonly findings: RuntimeFinding[];
   /** Clears of rules that declare `recovery`. */
   readonly clears: RuntimeClear[];
+  /** Windows closed with too few samples to judge. */
+  readonly insufficient: RuntimeInsufficient[];
   /** Rules that threw or answered something malformed. */
   readonly failures: RuntimeFailure[];
 }
@@ -187,7 +207,7 @@ export const MAX_EVIDENCE = 20;
 export function checkRuleResult(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null) return `returned ${String(result)} instead of a result object`;
   const { kind, scope, severity, dueAt, observed, occurrence, evidence } = result as Record<string, unknown>;
-  if (kind !== undefined && kind !== 'finding' && kind !== 'clear') return `kind ${JSON.stringify(kind)} is not "finding" or "clear"`;
+  if (kind !== undefined && kind !== 'finding' && kind !== 'clear' && kind !== 'insufficient') return `kind ${JSON.stringify(kind)} is not "finding", "clear" or "insufficient"`;
   if (scope !== undefined && (typeof scope !== 'string' || scope.length === 0 || scope.length > 200)) {
     return 'scope must be a non-empty string of at most 200 characters';
   }
@@ -719,6 +739,10 @@ export class RuleRuntime {
         into.clears.push({ kind: 'clear', rule: runtimeRule, tenantId, modelId, scope, time });
         continue;
       }
+      if (r['kind'] === 'insufficient') {
+        into.insufficient.push({ kind: 'insufficient', rule: runtimeRule, tenantId, modelId, scope, observed: r['observed'] ?? null, time });
+        continue;
+      }
       const evidence = (r['evidence'] as readonly string[] | undefined) ?? origin.evidence;
       into.findings.push({
         kind: 'finding',
@@ -811,5 +835,5 @@ function recordOf(entry: KeyState): RuleStateRecord {
  * ```
  */
 export function emptyOutput(): RuntimeOutput {
-  return { findings: [], clears: [], failures: [] };
+  return { findings: [], clears: [], insufficient: [], failures: [] };
 }

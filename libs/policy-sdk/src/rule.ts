@@ -88,8 +88,22 @@ export interface RuleClear {
   readonly scope?: string;
 }
 
-/** One result of a rule: a finding (the condition holds) or a clear (it no longer holds). */
-export type RuleResult = RuleFinding | RuleClear;
+/**
+ * A window closed with too few samples to judge either way (see {@link Stats.shareAtLeast}):
+ * neither a finding nor a clear. The engine records it, so the model's posture shows the rule
+ * as not judged rather than passing.
+ */
+export interface RuleInsufficient {
+  /** Marks the result as "insufficient data". */
+  readonly kind: 'insufficient';
+  /** The scope that could not be judged, as findings name it; defaults to `model`. */
+  readonly scope?: string;
+  /** What was seen (how many samples, how many were needed), shaped as a finding's `observed`. */
+  readonly observed: unknown;
+}
+
+/** One result of a rule: a finding (the condition holds), a clear (it no longer holds), or too little data to tell. */
+export type RuleResult = RuleFinding | RuleClear | RuleInsufficient;
 
 /** What `evaluate` and `onTimer` return: nothing when compliant, or one or more results. */
 export type RuleOutcome = RuleResult | readonly RuleResult[] | undefined;

@@ -330,4 +330,50 @@ export const Stats = {
     const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
     return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
   },
+
+  /**
+   * The verdict on a share that must be at least `min` (coverage: `hits` explained, labelled or
+   * traced of `n`). From `minSamples` on, the share itself decides. Below it, only a conclusive
+   * sample does, at 95 %: `fail` when even the Wilson upper bound is below `min` (30 unlabelled
+   * of 30), `pass` when its lower bound reaches `min`, and otherwise `insufficient` (1
+   * unlabelled of 30 proves neither). `undefined` when there is nothing to judge (`n` = 0).
+   * `share` is `hits / n`; `bound` names what decided: `share`, `upper` or `lower` (a bound), or
+   * `none`.
+   */
+  shareAtLeast(hits: number, n: number, min: number, minSamples: number, z = 1.96): ShareVerdict | undefined {
+    if (n <= 0) return undefined;
+    const share = hits / n;
+    if (n >= minSamples) return { verdict: Stats.below(share, min) ? 'fail' : 'pass', share, n, bound: 'share' };
+    const { low, high } = Stats.wilson(hits, n, z) as { low: number; high: number };
+    if (Stats.below(high, min)) return { verdict: 'fail', share, n, bound: 'upper' };
+    if (!Stats.below(low, min)) return { verdict: 'pass', share, n, bound: 'lower' };
+    return { verdict: 'insufficient', share, n, bound: 'none' };
+  },
+
+  /**
+   * The verdict on a share that must be at most `max` (a rate: `hits` overrides, violations or
+   * out-of-range inputs of `n`), the mirror of {@link Stats.shareAtLeast}: below `minSamples`,
+   * `fail` only when the Wilson lower bound is above `max`, `pass` when the upper bound is not.
+   */
+  shareAtMost(hits: number, n: number, max: number, minSamples: number, z = 1.96): ShareVerdict | undefined {
+    if (n <= 0) return undefined;
+    const share = hits / n;
+    if (n >= minSamples) return { verdict: Stats.above(share, max) ? 'fail' : 'pass', share, n, bound: 'share' };
+    const { low, high } = Stats.wilson(hits, n, z) as { low: number; high: number };
+    if (Stats.above(low, max)) return { verdict: 'fail', share, n, bound: 'lower' };
+    if (!Stats.above(high, max)) return { verdict: 'pass', share, n, bound: 'upper' };
+    return { verdict: 'insufficient', share, n, bound: 'none' };
+  },
 };
+
+/** What {@link Stats.shareAtLeast} and {@link Stats.shareAtMost} decide about a window. */
+export interface ShareVerdict {
+  /** `fail`: a finding; `pass`: clear; `insufficient`: too few samples to tell (report it, never count it as passing). */
+  readonly verdict: 'pass' | 'fail' | 'insufficient';
+  /** The observed share, `hits / n`. */
+  readonly share: number;
+  /** The number of samples judged. */
+  readonly n: number;
+  /** What decided: the share itself (enough samples), a Wilson bound (`upper` or `lower`), or nothing (`none`: insufficient). */
+  readonly bound: 'share' | 'upper' | 'lower' | 'none';
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { SECTORS, type Sector } from '@kanshi/contracts';
+import { SECTORS, type RuleVerdict, type Sector } from '@kanshi/contracts';
 import type { ModelProfile } from '@kanshi/policy-sdk';
 import { IngestKeyEntity } from '../entities/ingest-key.entity';
 import { ModelEntity } from '../entities/model.entity';
@@ -129,6 +129,50 @@ export class ModelRepository {
         WHERE m.tenant_id = v.tenant_id AND m.model_id = v.model_id`,
       [seen.map((s) => s.tenantId), seen.map((s) => s.modelId), seen.map((s) => s.lastEventAt)],
     );
+  }
+
+  /**
+   * Records the latest verdict of windowed rules (pass, fail, insufficient data) per model and
+   * scope; an older verdict never overwrites a newer one, so a replay changes nothing.
+   */
+  async recordRuleVerdicts(all: readonly RuleVerdict[]): Promise<void> {
+    // One row per key in a statement (an upsert may not touch a row twice): the latest wins.
+    const latest = new Map<string, RuleVerdict>();
+    for (const v of all) {
+      const key = JSON.stringify([v.tenantId, v.modelId, v.ruleId, v.scope]);
+      const seen = latest.get(key);
+      if (seen === undefined || Date.parse(seen.judgedAt) <= Date.parse(v.judgedAt)) latest.set(key, v);
+    }
+    const verdicts = [...latest.values()];
+    if (verdicts.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO rule_verdicts AS r (tenant_id, model_id, rule_id, scope, verdict, observed, judged_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+       ON CONFLICT (tenant_id, model_id, rule_id, scope) DO UPDATE
+          SET verdict = EXCLUDED.verdict, observed = EXCLUDED.observed, judged_at = EXCLUDED.judged_at, recorded_at = now()
+        WHERE r.judged_at <= EXCLUDED.judged_at`,
+      [
+        verdicts.map((v) => v.tenantId),
+        verdicts.map((v) => v.modelId),
+        verdicts.map((v) => v.ruleId),
+        verdicts.map((v) => v.scope),
+        verdicts.map((v) => v.verdict),
+        verdicts.map((v) => (v.observed === undefined || v.observed === null ? null : JSON.stringify(v.observed))),
+        verdicts.map((v) => v.judgedAt),
+      ],
+    );
+  }
+
+  /** The latest verdicts of a tenant's windowed rules that could not judge (insufficient data), for the given models. */
+  async insufficientVerdicts(tenantId: string, modelIds: readonly string[]): Promise<RuleVerdict[]> {
+    if (modelIds.length === 0) return [];
+    const rows = await this.dataSource.query<{ model_id: string; rule_id: string; scope: string; observed: unknown; judged_at: Date }[]>(
+      `SELECT model_id, rule_id, scope, observed, judged_at FROM rule_verdicts
+        WHERE tenant_id = $1 AND model_id = ANY($2::text[]) AND verdict = 'insufficient'
+        ORDER BY model_id, rule_id, scope`,
+      [tenantId, modelIds],
+    );
+    return rows.map((r) => ({ tenantId, modelId: r.model_id, ruleId: r.rule_id, scope: r.scope, verdict: 'insufficient', observed: r.observed, judgedAt: r.judged_at.toISOString() }));
   }
 
   /** A tenant's models by id; retired ones only when asked. `cursor` is the previous page's `nextCursor`. */

@@ -32,11 +32,17 @@ describe('F11 grounded share of customer-facing generated responses', () => {
     expect(clearsOf(env, 'F11')).toHaveLength(1);
   });
 
-  it('needs minSamples responses', () => {
-    const env = financeEnv();
-    responses(env, 49, 0);
-    env.advance('2d');
-    expect([findingsOf(env, 'F11'), clearsOf(env, 'F11')]).toEqual([[], []]);
+  it('judges fewer than minSamples responses only by a conclusive sample, else reports insufficient data', () => {
+    const none = financeEnv();
+    responses(none, 49, 0);
+    none.advance('2d');
+    expect(findingsOf(none, 'F11').map((f) => f.observed)).toEqual([expect.objectContaining({ share: 0, responses: 49, min_samples: 50, judged_by: 'wilson_upper_95' })]);
+
+    const most = financeEnv();
+    responses(most, 49, 48);
+    most.advance('2d');
+    expect([findingsOf(most, 'F11'), clearsOf(most, 'F11')]).toEqual([[], []]);
+    expect(most.insufficient.map((i) => i.observed)).toEqual([expect.objectContaining({ responses: 49, grounded: 48, judged_by: 'too_few_samples' })]);
   });
 
   it('counts a missing grounded flag as not grounded, and a missing customer_facing flag as customer-facing', () => {

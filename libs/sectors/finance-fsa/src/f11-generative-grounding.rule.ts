@@ -9,7 +9,9 @@ const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket:
  * (`customer_facing`, an optional field outside the v1 contract; absent counts as customer-facing
  * unless `assumeCustomerFacing` is off). A response is grounded only when `grounded` (also
  * outside the v1 contract) is `true`: a missing flag counts as not grounded, since the check is
- * about the evidence being there. Judged per `window` at its end plus `lateness`.
+ * about the evidence being there. Judged per `window` at its end plus `lateness`; a window
+ * with fewer than `minSamples` responses only when the sample is conclusive, else it is
+ * reported as insufficient data.
  */
 export const f11GenerativeGrounding = defineRule({
   id: 'F11',
@@ -22,7 +24,7 @@ export const f11GenerativeGrounding = defineRule({
   reads: ['prediction'],
   args: Type.Object({
     minShare: Type.Number({ default: 0.95, minimum: 0, maximum: 1, description: 'Least share of grounded, cited responses.' }),
-    ...Arg.window({ window: '24h', lateness: '15m', minSamples: 50 }, 'responses'),
+    ...Arg.shareWindow({ window: '24h', lateness: '15m', minSamples: 50 }, 'responses'),
     assumeCustomerFacing: Type.Boolean({ default: true, description: 'Count generated responses without a customer_facing flag as customer-facing.' }),
   }),
   window: Windows.spec('tumbling'),
@@ -38,10 +40,10 @@ export const f11GenerativeGrounding = defineRule({
     const judged = Windows.judge(state, plan(args), timer.name);
     if (!judged) return undefined;
     const { responses = 0, grounded = 0 } = judged.totals;
-    if (responses < args.minSamples) return undefined;
-    const share = grounded / responses;
-    return Stats.below(share, args.minShare)
-      ? { occurrence: judged.occurrence, observed: { share, responses, grounded, ...Evidence.window(judged) } }
-      : { kind: 'clear' };
+    const judgement = Stats.shareAtLeast(grounded, responses, args.minShare, args.minSamples);
+    if (!judgement) return undefined;
+    const observed = { share: judgement.share, responses, grounded, ...Evidence.sample(judgement, args.minSamples), ...Evidence.window(judged) };
+    if (judgement.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    return judgement.verdict === 'fail' ? { occurrence: judged.occurrence, observed } : { kind: 'clear' };
   },
 });

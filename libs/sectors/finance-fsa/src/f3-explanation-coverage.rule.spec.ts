@@ -37,12 +37,20 @@ describe('F3 explanation coverage of credit decisions', () => {
     expect(clearsOf(env, 'F3').map((c) => c.scope)).toEqual(['all-decisions']);
   });
 
-  it('needs minSamples decisions to judge coverage, and counts only predictions with a decision', () => {
+  it('judges fewer than minSamples decisions only by a conclusive sample, and counts only predictions with a decision', () => {
     const env = financeEnv();
-    decisions(env, 19, 0);
+    decisions(env, 19, 18);
     for (let i = 0; i < 50; i++) env.send({ event_type: 'prediction', timestamp: at(START + 60_000 + i), payload: { score: 0.5 } });
     env.advance('2h');
     expect([findingsOf(env, 'F3'), clearsOf(env, 'F3')]).toEqual([[], []]);
+    expect(env.insufficient.map((i) => [i.scope, i.observed])).toEqual([
+      ['all-decisions', { coverage: 18 / 19, decisions: 19, explained: 18, min_samples: 20, judged_by: 'too_few_samples', window_start: at(START), window_end: at(START + HOUR_MS) }],
+    ]);
+
+    const unexplained = financeEnv();
+    decisions(unexplained, 19, 0);
+    unexplained.advance('2h');
+    expect(findingsOf(unexplained, 'F3').map((f) => [f.scope, (f.observed as { judged_by: string }).judged_by])).toEqual([['all-decisions', 'wilson_upper_95']]);
   });
 
   it('requires every adverse decision to be explained, whatever the sample size, with the decision as evidence', () => {
@@ -50,14 +58,14 @@ describe('F3 explanation coverage of credit decisions', () => {
     decisions(env, 3, 2, { decision: 'Decline' });
     env.advance('2h');
 
-    const [finding] = findingsOf(env, 'F3');
+    const finding = findingsOf(env, 'F3').find((f) => f.scope === 'adverse-decisions');
     expect(finding).toMatchObject({ scope: 'adverse-decisions', evidence: ['test-event-3'] });
     expect(finding?.observed).toMatchObject({ unexplained: 1, adverse: 3 });
 
     const custom = financeEnv({ args: { F3: { adverseDecisions: ['refer'] } } });
     decisions(custom, 3, 0, { decision: 'decline' });
     custom.advance('2h');
-    expect(findingsOf(custom, 'F3')).toEqual([]);
+    expect(findingsOf(custom, 'F3').filter((f) => f.scope === 'adverse-decisions')).toEqual([]);
   });
 
   it('matches explanations in either order and up to the lateness, by payload or envelope trace id', () => {

@@ -29,8 +29,10 @@ const plan = (a: { window: string; lateness: string }): WindowPlan => ({ bucket:
  * first waits for its decision; a decision waits for its explanation until its window is judged,
  * at the window's end plus `lateness`. Explanations after that are too late and the decision
  * stays unexplained. A decision without a trace id can never be matched and counts as
- * unexplained. Two scopes: `all-decisions` (coverage below `minCoverage`, with `minSamples`)
- * and `adverse-decisions` (any unexplained adverse decision, however few decisions).
+ * unexplained. Two scopes: `all-decisions` (coverage below `minCoverage`; a window with fewer
+ * than `minSamples` decisions is judged only when the sample is conclusive, else reported as
+ * insufficient data) and `adverse-decisions` (any unexplained adverse decision, however few
+ * decisions).
  * At most `maxPending` decisions wait for their explanation per model: a decision beyond that
  * cannot be matched, so it is left out of the judgement (`untracked` in `observed`) and the
  * rule says so once a day (scope `state-limit`). Explanations that came first are kept
@@ -51,7 +53,11 @@ export const f3ExplanationCoverage = defineRule({
     window: Arg.duration('1h', 'Window the coverage is judged over.'),
     lateness: Arg.lateness('15m', 'decisions and explanations'),
     // Not Arg.minSamples, whose "fewer is no finding" would be wrong: adverse decisions are judged however few.
-    minSamples: Type.Integer({ default: 20, minimum: 1, description: 'Fewest decisions in a window before coverage is judged.' }),
+    minSamples: Type.Integer({
+      default: 20,
+      minimum: 1,
+      description: 'Decisions in a window for the coverage itself to decide; with fewer, only a sample conclusive at 95 % (Wilson bound) fires or clears, and any other closes the window as insufficient data.',
+    }),
     maxPending: Type.Integer({
       default: 2000,
       minimum: 1,
@@ -115,13 +121,12 @@ export const f3ExplanationCoverage = defineRule({
     const adverse = (judged.totals['adverse'] ?? 0) - untrackedAdverse;
     const span = { ...Evidence.window(judged), ...(untracked > 0 ? { untracked } : {}) };
     const results: RuleResult[] = [];
-    if (decisions >= args.minSamples) {
-      const coverage = explained / decisions;
-      results.push(
-        Stats.below(coverage, args.minCoverage)
-          ? { scope: ALL, occurrence: judged.occurrence, observed: { coverage, decisions, explained, ...span } }
-          : { kind: 'clear', scope: ALL },
-      );
+    const judgement = Stats.shareAtLeast(explained, decisions, args.minCoverage, args.minSamples);
+    if (judgement) {
+      const observed = { coverage: judgement.share, decisions, explained, ...Evidence.sample(judgement, args.minSamples), ...span };
+      if (judgement.verdict === 'fail') results.push({ scope: ALL, occurrence: judged.occurrence, observed });
+      else if (judgement.verdict === 'pass') results.push({ kind: 'clear', scope: ALL });
+      else results.push({ kind: 'insufficient', scope: ALL, observed });
     }
     if (adverse > 0) {
       results.push(

@@ -5,12 +5,14 @@ function metric(env: TestSectorEnvironment, timestamp: string, name: string, val
   env.send({ event_type: 'performance_metric', timestamp, payload: { metric: name, value, ...extra } });
 }
 
-// Q1 2026 ends 2026-04-01; with 7 days of lateness it is judged on 2026-04-08.
+// Most specs count in a UTC calendar, which a tenant may set; Japan time is the default (last spec).
+const UTC = { F6: { utcOffsetMinutes: 0 } };
+// Q1 2026 ends 2026-04-01 (UTC); with 7 days of lateness it is judged on 2026-04-08.
 const JUDGED = '2026-04-08T00:00:00Z';
 
 describe('F6 calibration ratio per quarter', () => {
   it('fires when realised/predicted defaults fall below 0.8, judged after the quarter and lateness', () => {
-    const env = financeEnv();
+    const env = financeEnv({ args: UTC });
     metric(env, '2026-01-31T00:00:00Z', 'observed_default_rate', 0.015, { n: 1000 });
     metric(env, '2026-01-31T00:00:00Z', 'predicted_default_rate', 0.02, { n: 1000 });
     env.restart();
@@ -28,7 +30,7 @@ describe('F6 calibration ratio per quarter', () => {
 
   it('accepts the bounds themselves and clears', () => {
     for (const ratio of [0.8, 1.25]) {
-      const env = financeEnv();
+      const env = financeEnv({ args: UTC });
       metric(env, '2026-02-01T00:00:00Z', 'calibration_ratio', ratio);
       env.advanceTo(JUDGED);
       expect(findingsOf(env, 'F6')).toEqual([]);
@@ -37,7 +39,7 @@ describe('F6 calibration ratio per quarter', () => {
   });
 
   it('fires above 1.25 from producer-computed ratios, n-weighted', () => {
-    const env = financeEnv();
+    const env = financeEnv({ args: UTC });
     metric(env, '2026-01-10T00:00:00Z', 'calibration_ratio', 1.0, { n: 100 });
     metric(env, '2026-03-10T00:00:00Z', 'Calibration_Ratio', 1.4, { n: 300 });
     env.advanceTo(JUDGED);
@@ -45,7 +47,7 @@ describe('F6 calibration ratio per quarter', () => {
   });
 
   it('keeps quarters apart and refuses reports after the lateness', () => {
-    const env = financeEnv();
+    const env = financeEnv({ args: UTC });
     metric(env, '2026-03-31T23:00:00Z', 'calibration_ratio', 1.0);
     metric(env, '2026-04-01T01:00:00Z', 'calibration_ratio', 2.0);
     env.advanceTo(JUDGED);
@@ -56,22 +58,33 @@ describe('F6 calibration ratio per quarter', () => {
   });
 
   it('does not judge without enough reports, or with predicted rates only, and skips subgroups', () => {
-    const env = financeEnv({ args: { F6: { minSamples: 2 } } });
+    const env = financeEnv({ args: { F6: { ...UTC.F6, minSamples: 2 } } });
     metric(env, '2026-01-10T00:00:00Z', 'calibration_ratio', 2.0);
     metric(env, '2026-01-10T00:00:00Z', 'calibration_ratio', 2.0, { subgroup: 'sme' });
     env.advanceTo(JUDGED);
-    const ratesless = financeEnv();
+    const ratesless = financeEnv({ args: UTC });
     metric(ratesless, '2026-01-10T00:00:00Z', 'predicted_default_rate', 0.02);
     ratesless.advanceTo(JUDGED);
     expect([findingsOf(env, 'F6'), clearsOf(env, 'F6'), findingsOf(ratesless, 'F6')]).toEqual([[], [], []]);
   });
 
-  it('computes calendar quarters in UTC', () => {
-    const env = financeEnv();
-    metric(env, '2026-11-30T12:00:00Z', 'calibration_ratio', 2.0);
-    env.advanceTo('2027-01-07T23:59:59.999Z');
-    expect(findingsOf(env, 'F6')).toEqual([]);
-    env.advanceTo('2027-01-08T00:00:00Z');
-    expect(findingsOf(env, 'F6').map((f) => f.observed)).toEqual([expect.objectContaining({ quarter_start: '2026-10-01T00:00:00.000Z', quarter_end: '2027-01-01T00:00:00.000Z' })]);
+  it('counts calendar quarters in Japan time by default, and in the calendar a tenant sets', () => {
+    const jst = financeEnv();
+    // 2026-12-31T16:00Z is already 2027-01-01 01:00 in Japan: the first quarter of 2027 there.
+    metric(jst, '2026-12-31T14:00:00Z', 'calibration_ratio', 2.0);
+    metric(jst, '2026-12-31T16:00:00Z', 'calibration_ratio', 3.0);
+    jst.advanceTo('2027-01-07T14:59:59.999Z');
+    expect(findingsOf(jst, 'F6')).toEqual([]);
+    jst.advanceTo('2027-01-07T15:00:00Z');
+    expect(findingsOf(jst, 'F6').map((f) => f.observed)).toEqual([
+      expect.objectContaining({ ratio: 2, quarter_start: '2026-09-30T15:00:00.000Z', quarter_end: '2026-12-31T15:00:00.000Z' }),
+    ]);
+
+    const utc = financeEnv({ args: UTC });
+    metric(utc, '2026-11-30T12:00:00Z', 'calibration_ratio', 2.0);
+    utc.advanceTo('2027-01-07T23:59:59.999Z');
+    expect(findingsOf(utc, 'F6')).toEqual([]);
+    utc.advanceTo('2027-01-08T00:00:00Z');
+    expect(findingsOf(utc, 'F6').map((f) => f.observed)).toEqual([expect.objectContaining({ quarter_start: '2026-10-01T00:00:00.000Z', quarter_end: '2027-01-01T00:00:00.000Z' })]);
   });
 });

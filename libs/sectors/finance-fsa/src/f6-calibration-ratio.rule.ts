@@ -7,17 +7,24 @@ import { FSA_MRM, iso, norm } from './finance-rule-helpers';
  */
 const plan = (a: { lateness: string }): WindowPlan => ({ bucket: '1d', lateness: a.lateness, history: '91d' });
 
+/**
+ * Times on the axis of the calendar the quarter is counted in: the daily buckets are then that
+ * calendar's days, so a quarter's bounds fall on bucket bounds whatever the offset.
+ */
+const onCalendar = (time: number, a: { utcOffsetMinutes: number }): number => time + a.utcOffsetMinutes * 60_000;
+
 /** Prefix of the timer that judges a quarter; the quarter's start (epoch ms) follows it. */
 const QUARTER = 'quarter:';
 
 /**
- * F6: realised over predicted default rate for a calendar quarter (UTC) outside
+ * F6: realised over predicted default rate for a calendar quarter outside
  * [`lower`, `upper`]. Telemetry: `performance_metric` events named `observedMetric` and
  * `predictedMetric` (default rates, weighted by `n` when given) — the ratio is
  * Σ observed / Σ predicted — or, when no predicted rate was reported, events named
  * `ratioMetric` carrying the ratio itself (n-weighted mean). A quarter with neither is not judged. Reports count in the quarter of
  * their event time; the quarter is judged at its end plus `lateness`. Subgroup reports are
- * skipped. `minSamples` counts the reports (observed-rate or ratio) in the quarter.
+ * skipped. `minSamples` counts the reports (observed-rate or ratio) in the quarter. Quarters
+ * are counted in Japan time by default, as every calendar window is (`utcOffsetMinutes`).
  */
 export const f6CalibrationRatio = defineRule({
   id: 'F6',
@@ -36,6 +43,7 @@ export const f6CalibrationRatio = defineRule({
     ratioMetric: Type.String({ default: 'calibration_ratio', description: 'performance_metric name of a ratio computed by the producer.' }),
     lateness: Arg.lateness('7d', 'reports', 'quarter'),
     minSamples: Arg.minSamples(1, 'reports', 'quarter'),
+    utcOffsetMinutes: Type.Integer({ default: 540, minimum: -720, maximum: 840, description: 'Offset from UTC of the calendar the quarter is counted in (540 = JST).' }),
   }),
   window: (a) => ({ kind: 'calendar', size: '90d', lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1d' },
@@ -55,8 +63,8 @@ export const f6CalibrationRatio = defineRule({
             ? { ratio: value * weight, ratioWeight: weight, reports: 1 }
             : undefined;
     if (!tallies) return undefined;
-    if (!CountWindow.add(Windows.of(state, plan(args)), time, tallies)) return undefined;
-    const quarter = Calendar.quarter(time);
+    if (!CountWindow.add(Windows.of(state, plan(args)), onCalendar(time, args), tallies)) return undefined;
+    const quarter = Calendar.quarter(time, args.utcOffsetMinutes);
     timers.set(`${QUARTER}${quarter.start}`, quarter.end + durationMs(args.lateness));
     return undefined;
   },
@@ -64,9 +72,9 @@ export const f6CalibrationRatio = defineRule({
     const start = Number(timer.name.slice(QUARTER.length));
     if (!state.window || !timer.name.startsWith(QUARTER) || !Number.isFinite(start)) return undefined;
     const window = Windows.of(state, plan(args));
-    const { end } = Calendar.quarter(start);
-    CountWindow.close(window, end);
-    const { observed = 0, observedReports = 0, predicted = 0, ratio = 0, ratioWeight = 0, reports = 0 } = CountWindow.sum(window, start, end);
+    const { end } = Calendar.quarter(start, args.utcOffsetMinutes);
+    CountWindow.close(window, onCalendar(end, args));
+    const { observed = 0, observedReports = 0, predicted = 0, ratio = 0, ratioWeight = 0, reports = 0 } = CountWindow.sum(window, onCalendar(start, args), onCalendar(end, args));
     if (reports < args.minSamples) return undefined;
     const fromRates = predicted > 0 && observedReports > 0;
     const value = fromRates ? observed / predicted : ratioWeight > 0 ? ratio / ratioWeight : undefined;

@@ -27,7 +27,7 @@ describe('F8 human override rate over 7 days', () => {
     expect(findings[0]?.observed).toMatchObject({ rate: 0.11, overrides: 11, outputs: 100, baseline_rate: null, exceeded: ['max_rate'] });
   });
 
-  it('does not fire at exactly 10%, nor below minSamples', () => {
+  it('does not fire at exactly 10%; below minSamples only when the sample is conclusive, else the day is insufficient data', () => {
     const env = financeEnv(opts);
     day(env, 0, 100, 10);
     env.advance('2d');
@@ -35,9 +35,15 @@ describe('F8 human override rate over 7 days', () => {
     expect(clearsOf(env, 'F8')).toHaveLength(1);
 
     const few = financeEnv(opts);
-    day(few, 0, 99, 50);
+    day(few, 0, 99, 12);
     few.advance('2d');
     expect([findingsOf(few, 'F8'), clearsOf(few, 'F8')]).toEqual([[], []]);
+    expect(few.insufficient.map((i) => i.observed)).toEqual([expect.objectContaining({ overrides: 12, outputs: 99, exceeded: [], judged_by: 'too_few_samples' })]);
+
+    const many = financeEnv(opts);
+    day(many, 0, 99, 50);
+    many.advance('2d');
+    expect(findingsOf(many, 'F8').map((f) => f.observed)).toEqual([expect.objectContaining({ exceeded: ['max_rate'], judged_by: 'wilson_lower_95' })]);
   });
 
   it('fires above twice the rate of the 28 days before the window', () => {

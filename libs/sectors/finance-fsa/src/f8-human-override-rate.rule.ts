@@ -22,6 +22,8 @@ function baselineRateOf(judged: JudgedWindow, baselineWindow: string, minSamples
  * (confirmations are not). Counted per day; each day with events is judged when it closes plus
  * `lateness`. Fires above `maxRate`, or above `maxBaselineMultiple` × the rate of the
  * `baselineWindow` before it (the baseline needs `minSamples` outputs and a rate above zero).
+ * With fewer than `minSamples` outputs in the window, only a conclusive sample judges the
+ * maximum rate (the baseline multiple is not judged), else the day is insufficient data.
  */
 export const f8HumanOverrideRate = defineRule({
   id: 'F8',
@@ -35,7 +37,7 @@ export const f8HumanOverrideRate = defineRule({
   args: Type.Object({
     maxRate: Type.Number({ default: 0.1, minimum: 0, maximum: 1, description: 'Highest acceptable override rate.' }),
     maxBaselineMultiple: Type.Number({ default: 2, minimum: 1, description: 'Highest acceptable rate as a multiple of the baseline rate.' }),
-    ...Arg.window({ window: '7d', lateness: '1h', minSamples: 200 }, 'predictions', 'Trailing window the rate is taken over; judged at the close of each day.'),
+    ...Arg.shareWindow({ window: '7d', lateness: '1h', minSamples: 200 }, 'predictions', 'Trailing window the rate is taken over; judged at the close of each day.'),
     baselineWindow: Arg.duration('28d', 'Window before it whose rate is the baseline; it too needs minSamples predictions.'),
   }),
   window: Windows.spec('sliding'),
@@ -51,15 +53,21 @@ export const f8HumanOverrideRate = defineRule({
     const judged = Windows.judge(state, plan(args), timer.name);
     if (!judged) return undefined;
     const { outputs = 0, overrides = 0 } = judged.totals;
-    if (outputs < args.minSamples) return undefined;
-    const rate = overrides / outputs;
+    const judgement = Stats.shareAtMost(overrides, outputs, args.maxRate, args.minSamples);
+    if (!judgement) return undefined;
+    const rate = judgement.share;
     const baselineRate = baselineRateOf(judged, args.baselineWindow, args.minSamples);
+    // The baseline multiple is a comparison of two rates: it needs minSamples in the window too.
+    const enough = judgement.bound === 'share';
     const exceeded = [
-      ...(Stats.above(rate, args.maxRate) ? ['max_rate'] : []),
-      ...(baselineRate !== null && baselineRate > 0 && Stats.above(rate, args.maxBaselineMultiple * baselineRate) ? ['baseline_multiple'] : []),
+      ...(judgement.verdict === 'fail' ? ['max_rate'] : []),
+      ...(enough && baselineRate !== null && baselineRate > 0 && Stats.above(rate, args.maxBaselineMultiple * baselineRate) ? ['baseline_multiple'] : []),
     ];
-    if (exceeded.length === 0) return { kind: 'clear' };
-    // Named by the trailing window's start, as `windowStart` shows it, not by the closed day.
-    return { occurrence: iso(judged.start), observed: { rate, overrides, outputs, baseline_rate: baselineRate, exceeded, ...Evidence.window(judged) } };
+    const observed = { rate, overrides, outputs, baseline_rate: baselineRate, exceeded, ...Evidence.sample(judgement, args.minSamples), ...Evidence.window(judged) };
+    if (exceeded.length > 0) {
+      // Named by the trailing window's start, as `window_start` shows it, not by the closed day.
+      return { occurrence: iso(judged.start), observed };
+    }
+    return judgement.verdict === 'insufficient' ? { kind: 'insufficient', observed } : { kind: 'clear' };
   },
 });

@@ -31,6 +31,6 @@ import { f12MisconductNotificationClock } from './f12-misconduct-notification-cl
     f11GenerativeGrounding,
     f12MisconductNotificationClock,
   ],
-  compatibility: '^0.2.2',
+  compatibility: '^0.2.3',
 })
 export class FinanceFsaSectorModule {}

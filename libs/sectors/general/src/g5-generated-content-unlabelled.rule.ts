@@ -3,16 +3,19 @@ import { tumbling } from './general-rule-support';
 
 const args = Type.Object({
   minLabelledShare: Type.Number({ default: 0.99, minimum: 0, maximum: 1, description: 'Lowest tolerated share of generated outputs labelled as AI-generated.' }),
-  ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'generated outputs'),
+  ...Arg.shareWindow({ window: '1h', lateness: '5m', minSamples: 100 }, 'generated outputs'),
 });
 
 const plan = tumbling;
 
 /**
  * G5: AI-generated content shown to people must say so. Counts predictions with
- * `generative: true`; one is labelled only when `ai_generated_label` is `true`, so a missing
- * label counts as unlabelled (the check is about the label being there). Non-generative
- * predictions are not counted.
+ * `generative: true` that people see: one with `customer_facing: false` (an internal draft, a
+ * summary for staff) is not counted, and one without the field is. A counted prediction is
+ * labelled only when `ai_generated_label` is `true`, so a missing label counts as unlabelled
+ * (the check is about the label being there). Non-generative predictions are not counted. A window with fewer than `minSamples` generated outputs is
+ * judged only when the sample is conclusive (30 unlabelled of 30 fires; 1 of 30 does not), and
+ * is otherwise reported as insufficient data.
  */
 export const g5GeneratedContentUnlabelled = defineRule({
   id: 'G5',
@@ -28,7 +31,7 @@ export const g5GeneratedContentUnlabelled = defineRule({
   recovery: { clearFor: '1h' },
   initialState: (): WindowedState => ({ window: null }),
   evaluate: ({ event, time, state, timers, args: a }) => {
-    if (event.payload['generative'] !== true) return undefined;
+    if (event.payload['generative'] !== true || event.payload['customer_facing'] === false) return undefined;
     const labelled = event.payload['ai_generated_label'] === true ? 1 : 0;
     Windows.count(state, plan(a), time, timers, { generated: 1, labelled });
     return undefined;
@@ -37,9 +40,11 @@ export const g5GeneratedContentUnlabelled = defineRule({
     const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { generated = 0, labelled = 0 } = judged.totals;
-    if (generated < a.minSamples) return undefined;
-    const share = labelled / generated;
-    if (!Stats.below(share, a.minLabelledShare)) return { kind: 'clear' };
-    return { occurrence: judged.occurrence, observed: { labelled_share: Evidence.rounded(share), generated, unlabelled: generated - labelled, ...Evidence.window(judged) } };
+    const judgement = Stats.shareAtLeast(labelled, generated, a.minLabelledShare, a.minSamples);
+    if (!judgement) return undefined;
+    const observed = { labelled_share: Evidence.rounded(judgement.share), generated, unlabelled: generated - labelled, ...Evidence.sample(judgement, a.minSamples), ...Evidence.window(judged) };
+    if (judgement.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    if (judgement.verdict === 'pass') return { kind: 'clear' };
+    return { occurrence: judged.occurrence, observed };
   },
 });

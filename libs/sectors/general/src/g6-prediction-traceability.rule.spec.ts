@@ -41,15 +41,20 @@ describe('G6 prediction traceability', () => {
     expect(clearsOf(env, 'G6')).toHaveLength(1);
   });
 
-  it('counts blank fields as missing, and judges nothing under the minimum sample', () => {
+  it('counts blank fields as missing, and judges a low-volume hour only by a conclusive sample', () => {
     const env = generalEnv();
     sendMany(env, 99, START, () => ({ event_type: 'prediction', payload: {} }));
     sendMany(env, 100, START + HOUR_MS, (i) => ({ ...traced(i), payload: { input_hash: i < 1 ? ' ' : 'h' } }));
-    env.advance('3h');
+    sendMany(env, 30, START + 2 * HOUR_MS, (i) => traced(i));
+    env.advance('4h');
 
-    expect(findingsOf(env, 'G6').map((f) => [f.occurrence, (f.observed as { missing: unknown }).missing])).toEqual([
-      [at(START + HOUR_MS), { trace_id: 0, model_version: 0, input_hash: 1 }],
+    expect(findingsOf(env, 'G6').map((f) => [f.occurrence, (f.observed as { missing: unknown }).missing, (f.observed as { judged_by?: string }).judged_by])).toEqual([
+      [at(START), { trace_id: 99, model_version: 99, input_hash: 99 }, 'wilson_upper_95'],
+      [at(START + HOUR_MS), { trace_id: 0, model_version: 0, input_hash: 1 }, undefined],
     ]);
+    // 30 traced of 30 cannot show 99.9 %: not judged, and said so, never counted as passing.
+    expect(env.insufficient.map((i) => [i.rule.rule.id, (i.observed as { window_start: string }).window_start])).toEqual([['G6', at(START + 2 * HOUR_MS)]]);
+    expect(clearsOf(env, 'G6')).toEqual([]);
   });
 
   it('keeps the hour across a restart', () => {

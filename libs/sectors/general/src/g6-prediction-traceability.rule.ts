@@ -3,7 +3,7 @@ import { tumbling } from './general-rule-support';
 
 const args = Type.Object({
   minTracedShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Lowest tolerated share of predictions carrying a trace id, a model version and an input hash.' }),
-  ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'predictions'),
+  ...Arg.shareWindow({ window: '1h', lateness: '5m', minSamples: 100 }, 'predictions'),
 });
 
 const plan = tumbling;
@@ -12,7 +12,8 @@ const plan = tumbling;
  * G6: every prediction must be traceable. A prediction counts as traced when the envelope
  * carries `trace_id` and `model_version` and the payload carries `input_hash`; a missing or
  * blank field makes it untraced (the check is about those fields being there). `observed`
- * says which field was missing how often.
+ * says which field was missing how often. A window with fewer than `minSamples` predictions is
+ * judged only when the sample is conclusive, and is otherwise reported as insufficient data.
  */
 export const g6PredictionTraceability = defineRule({
   id: 'G6',
@@ -39,12 +40,18 @@ export const g6PredictionTraceability = defineRule({
     const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { predictions = 0, traced = 0, no_trace_id = 0, no_model_version = 0, no_input_hash = 0 } = judged.totals;
-    if (predictions < a.minSamples) return undefined;
-    const share = traced / predictions;
-    if (!Stats.below(share, a.minTracedShare)) return { kind: 'clear' };
-    return {
-      occurrence: judged.occurrence,
-      observed: { traced_share: Evidence.rounded(share), predictions, untraced: predictions - traced, missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash }, ...Evidence.window(judged) },
+    const judgement = Stats.shareAtLeast(traced, predictions, a.minTracedShare, a.minSamples);
+    if (!judgement) return undefined;
+    const observed = {
+      traced_share: Evidence.rounded(judgement.share),
+      predictions,
+      untraced: predictions - traced,
+      missing: { trace_id: no_trace_id, model_version: no_model_version, input_hash: no_input_hash },
+      ...Evidence.sample(judgement, a.minSamples),
+      ...Evidence.window(judged),
     };
+    if (judgement.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    if (judgement.verdict === 'pass') return { kind: 'clear' };
+    return { occurrence: judged.occurrence, observed };
   },
 });

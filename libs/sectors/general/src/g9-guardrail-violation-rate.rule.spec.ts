@@ -26,13 +26,20 @@ describe('G9 guardrail violations per 1,000 responses', () => {
     expect(clearsOf(env, 'G9')).toHaveLength(1);
   });
 
-  it('judges nothing under the minimum sample and keeps days apart', () => {
+  it('judges a low-volume day only by a conclusive sample, reports an inconclusive one as insufficient data, and keeps days apart', () => {
     const env = generalEnv({ args: { G9: { minSamples: 100 } } });
     sendMany(env, 99, START, () => response(true));
     sendMany(env, 100, START + DAY_MS, (i) => response(i < 2));
-    env.advanceTo(JUDGED + DAY_MS);
+    sendMany(env, 99, START + 2 * DAY_MS, (i) => response(i < 1));
+    env.advanceTo(JUDGED + 2 * DAY_MS);
 
-    expect(findingsOf(env, 'G9').map((f) => [f.occurrence, (f.observed as { per_thousand: number }).per_thousand])).toEqual([[at(START + DAY_MS), 20]]);
+    expect(findingsOf(env, 'G9').map((f) => [f.occurrence, (f.observed as { per_thousand: number }).per_thousand])).toEqual([
+      [at(START), 1000],
+      [at(START + DAY_MS), 20],
+    ]);
+    expect(env.insufficient.map((i) => i.observed)).toEqual([
+      { per_thousand: 10.101, violations: 1, responses: 99, min_samples: 100, judged_by: 'too_few_samples', window_start: at(START + 2 * DAY_MS), window_end: at(START + 3 * DAY_MS) },
+    ]);
   });
 
   it('keeps the day across a restart', () => {

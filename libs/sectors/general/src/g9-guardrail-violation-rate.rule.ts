@@ -3,7 +3,7 @@ import { tumbling } from './general-rule-support';
 
 const args = Type.Object({
   maxPerThousand: Type.Number({ default: 10, minimum: 0, description: 'Most guardrail or safety-filter violations tolerated per 1,000 responses.' }),
-  ...Arg.window({ window: '24h', lateness: '1h', minSamples: 1000 }, 'responses'),
+  ...Arg.shareWindow({ window: '24h', lateness: '1h', minSamples: 1000 }, 'responses'),
 });
 
 const plan = tumbling;
@@ -12,7 +12,9 @@ const plan = tumbling;
  * G9: how often the model's responses trip a guardrail or safety filter. Every prediction is a
  * response; it counts as a violation when its payload carries `guardrail_violation: true`
  * (an optional field outside the contract's named ones: the response was blocked or flagged
- * by a guardrail or safety filter). A missing or non-boolean field counts as no violation.
+ * by a guardrail or safety filter). A missing or non-boolean field counts as no violation. A
+ * window with fewer than `minSamples` responses is judged only when the sample is conclusive,
+ * and is otherwise reported as insufficient data.
  */
 export const g9GuardrailViolationRate = defineRule({
   id: 'G9',
@@ -36,9 +38,11 @@ export const g9GuardrailViolationRate = defineRule({
     const judged = Windows.judge(state, plan(a), timer.name);
     if (!judged) return undefined;
     const { responses = 0, violations = 0 } = judged.totals;
-    if (responses < a.minSamples) return undefined;
-    const perThousand = (violations / responses) * 1000;
-    if (!Stats.above(perThousand, a.maxPerThousand)) return { kind: 'clear' };
-    return { occurrence: judged.occurrence, observed: { per_thousand: Evidence.rounded(perThousand, 3), violations, responses, ...Evidence.window(judged) } };
+    const judgement = Stats.shareAtMost(violations, responses, a.maxPerThousand / 1000, a.minSamples);
+    if (!judgement) return undefined;
+    const observed = { per_thousand: Evidence.rounded(judgement.share * 1000, 3), violations, responses, ...Evidence.sample(judgement, a.minSamples), ...Evidence.window(judged) };
+    if (judgement.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    if (judgement.verdict === 'pass') return { kind: 'clear' };
+    return { occurrence: judged.occurrence, observed };
   },
 });

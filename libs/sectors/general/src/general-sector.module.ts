@@ -29,6 +29,6 @@ import { g11TransparencyReportStale } from './g11-transparency-report-stale.rule
     g10ServingAvailability,
     g11TransparencyReportStale,
   ],
-  compatibility: '^0.2.2',
+  compatibility: '^0.2.3',
 })
 export class GeneralSectorModule {}

@@ -49,12 +49,21 @@ describe('M10 per-inference audit trail', () => {
     expect(findingsOf(env, 'M10')[0]?.observed).toMatchObject({ n: 100, complete: 98, missing: { version: 1, input_id: 1, output: 1, clinician_action: 1 } });
   });
 
-  it('does not judge fewer than the minimum sample', () => {
+  it('judges a device with 30 inferences an hour: 30 incomplete of 30 fire, 30 complete of 30 are insufficient data, not a pass', () => {
     const env = medicalEnv();
-    traffic(env, START, 99, 99);
+    traffic(env, START, 30, 30);
+    traffic(env, START + HOUR, 30, 0);
     env.advance('3h');
 
-    expect([findingsOf(env, 'M10'), clearsOf(env, 'M10')]).toEqual([[], []]);
+    expect(findingsOf(env, 'M10').map((f) => [f.occurrence, f.severity, f.observed])).toEqual([
+      [
+        iso(START),
+        'high',
+        { share: 0, n: 30, complete: 0, missing: { version: 0, input_id: 0, output: 0, clinician_action: 30 }, min_samples: 100, judged_by: 'wilson_upper_95', window_start: iso(START), window_end: iso(START + HOUR) },
+      ],
+    ]);
+    expect(clearsOf(env, 'M10')).toEqual([]);
+    expect(env.insufficient.map((i) => [i.rule.rule.id, (i.observed as { n: number; judged_by: string }).judged_by])).toEqual([['M10', 'too_few_samples']]);
   });
 
   it('judges each hour on its own, and survives a restart mid-window', () => {
@@ -66,8 +75,11 @@ describe('M10 per-inference audit trail', () => {
     traffic(env, START + HOUR + 200_000, 100, 1);
     env.advance('3h');
 
-    // Hour 0 had 50 inferences (not judged); hour 1 had 200 with one incomplete.
-    expect(findingsOf(env, 'M10').map((f) => [f.occurrence, (f.observed as { n: number }).n])).toEqual([[iso(START + HOUR), 200]]);
+    // Hour 0 had 50 inferences, 2 incomplete (conclusive for 99.9 %); hour 1 had 200 with one incomplete.
+    expect(findingsOf(env, 'M10').map((f) => [f.occurrence, (f.observed as { n: number }).n])).toEqual([
+      [iso(START), 50],
+      [iso(START + HOUR), 200],
+    ]);
   });
 
   it('does not count inferences that arrive after their window was judged', () => {

@@ -6,7 +6,9 @@ import { tumblingPlan } from './medical-rule-support';
  * `model_version`), input id (`input_hash`), output (`output`, `score` or `decision`) and the
  * clinician's action (`clinician_action`, an optional prediction field the contract does not
  * define yet). The check is about the fields being there, so a missing one makes the inference
- * incomplete. Judged once per window at its close, with the count of each missing part.
+ * incomplete. Judged once per window at its close, with the count of each missing part. A
+ * device with few inferences is still judged: a window with fewer than `minSamples` is decided
+ * when the sample is conclusive (30 incomplete of 30 fires), else reported as insufficient data.
  */
 export const m10InferenceAuditTrail = defineRule({
   id: 'M10',
@@ -19,7 +21,11 @@ export const m10InferenceAuditTrail = defineRule({
   reads: ['prediction'],
   args: Type.Object({
     minShare: Type.Number({ default: 0.999, minimum: 0, maximum: 1, description: 'Smallest share of inferences with a complete audit record.' }),
-    minSamples: Type.Integer({ default: 100, minimum: 1, description: 'Fewest inferences in a window before judging.' }),
+    minSamples: Type.Integer({
+      default: 100,
+      minimum: 1,
+      description: 'Inferences in a window for the share itself to decide; with fewer, only a sample conclusive at 95 % (Wilson bound) fires or clears, and any other closes the window as insufficient data.',
+    }),
     window: Arg.duration('1h', 'Tumbling window judged at its close.'),
     lateness: Arg.duration('5m', 'How long after a window ends inferences for it still count.'),
   }),
@@ -43,12 +49,17 @@ export const m10InferenceAuditTrail = defineRule({
     const window = Windows.judge(state, tumblingPlan(args), timer.name);
     if (!window) return undefined;
     const { n = 0, complete = 0, missingVersion = 0, missingInputId = 0, missingOutput = 0, missingClinicianAction = 0 } = window.totals;
-    if (n < args.minSamples) return undefined;
-    const share = complete / n;
-    if (!Stats.below(share, args.minShare)) return { kind: 'clear' };
-    return {
-      occurrence: window.occurrence,
-      observed: { share, n, complete, missing: { version: missingVersion, input_id: missingInputId, output: missingOutput, clinician_action: missingClinicianAction }, ...Evidence.window(window) },
+    const judgement = Stats.shareAtLeast(complete, n, args.minShare, args.minSamples);
+    if (!judgement) return undefined;
+    const observed = {
+      share: judgement.share,
+      n,
+      complete,
+      missing: { version: missingVersion, input_id: missingInputId, output: missingOutput, clinician_action: missingClinicianAction },
+      ...Evidence.sample(judgement, args.minSamples),
+      ...Evidence.window(window),
     };
+    if (judgement.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    return judgement.verdict === 'fail' ? { occurrence: window.occurrence, observed } : { kind: 'clear' };
   },
 });

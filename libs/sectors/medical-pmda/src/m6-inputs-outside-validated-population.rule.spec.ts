@@ -39,13 +39,30 @@ describe('M6 inputs outside the validated population', () => {
     expect(findingsOf(env, 'M6')[0]).toMatchObject({ severity: 'high', observed: expect.objectContaining({ off_label: 3, out_of_distribution: 0 }) });
   });
 
-  it('does not judge fewer than 100 inputs, and does not count predictions without either signal', () => {
+  it('judges fewer than 100 inputs only by a conclusive sample, and does not count predictions without either signal', () => {
     const env = medicalEnv();
-    traffic(env, START, 99, 50);
+    traffic(env, START, 99, 3);
     for (let i = 0; i < 10; i++) env.send({ event_type: 'prediction', timestamp: iso(START + 2 * HOUR + i) });
     env.advance('2d');
-
     expect([findingsOf(env, 'M6'), clearsOf(env, 'M6')]).toEqual([[], []]);
+    expect(env.insufficient.map((i) => i.observed)).toEqual([expect.objectContaining({ n: 99, outside: 3, min_samples: 100, judged_by: 'too_few_samples' })]);
+
+    const many = medicalEnv();
+    traffic(many, START, 40, 20);
+    many.advance('2d');
+    expect(findingsOf(many, 'M6').map((f) => [f.severity, (f.observed as { judged_by: string }).judged_by])).toEqual([['medium', 'wilson_lower_95']]);
+  });
+
+  it('fires high for any off-label input, however small its share and however few the inputs', () => {
+    const env = medicalEnv();
+    traffic(env, START, 100, 1, { use_scope: 'pediatric_chest_xray' });
+    traffic(env, START + DAY, 10, 1, { use_scope: 'pediatric_chest_xray' });
+    env.advance('3d');
+
+    expect(findingsOf(env, 'M6').map((f) => [f.occurrence, f.severity, (f.observed as { share: number }).share])).toEqual([
+      [iso(START), 'high', 0.01],
+      [iso(START + DAY), 'high', 0.1],
+    ]);
   });
 
   it('ignores use_scope when the inventory records no approved scope', () => {

@@ -6,7 +6,12 @@ import { tumblingPlan } from './medical-rule-support';
  * validated for. An input is outside when the prediction says `out_of_distribution: true`, or
  * when its `use_scope` is not among the model's approved use scopes (off-label use; only when
  * the inventory records them). Predictions that carry neither signal cannot be judged and are
- * not counted. Judged once per window at its close; any off-label use raises the severity.
+ * not counted. Judged once per window at its close: a share of outside inputs above `maxShare`
+ * is a finding, and any off-label input is one at `offLabelSeverity` whatever the share, since
+ * off-label use breaks the approval itself (the 2 % tolerance is for drift out of the validated
+ * population, not for use outside the indication). A window with fewer than `minSamples` judged
+ * inputs and no off-label input is judged only when the sample is conclusive, else it is
+ * reported as insufficient data.
  */
 export const m6InputsOutsideValidatedPopulation = defineRule({
   id: 'M6',
@@ -19,7 +24,11 @@ export const m6InputsOutsideValidatedPopulation = defineRule({
   reads: ['prediction'],
   args: Type.Object({
     maxShare: Type.Number({ default: 0.02, minimum: 0, maximum: 1, description: 'Largest share of judged inputs that may be outside.' }),
-    minSamples: Type.Integer({ default: 100, minimum: 1, description: 'Fewest judged inputs in a window before judging.' }),
+    minSamples: Type.Integer({
+      default: 100,
+      minimum: 1,
+      description: 'Judged inputs in a window for the share itself to decide; with fewer, only a sample conclusive at 95 % (Wilson bound) fires or clears, and any other closes the window as insufficient data. Off-label inputs fire however few.',
+    }),
     offLabelSeverity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')], {
       default: 'high',
       description: 'Severity when some of the outside inputs were off-label.',
@@ -49,13 +58,11 @@ export const m6InputsOutsideValidatedPopulation = defineRule({
     const window = Windows.judge(state, tumblingPlan(args), timer.name);
     if (!window) return undefined;
     const { judged = 0, outside = 0, outOfDistribution = 0, offLabel = 0 } = window.totals;
-    if (judged < args.minSamples) return undefined;
-    const share = outside / judged;
-    if (!Stats.above(share, args.maxShare)) return { kind: 'clear' };
-    return {
-      occurrence: window.occurrence,
-      ...(offLabel > 0 ? { severity: args.offLabelSeverity } : {}),
-      observed: { share, n: judged, outside, out_of_distribution: outOfDistribution, off_label: offLabel, ...Evidence.window(window) },
-    };
+    const judgement = Stats.shareAtMost(outside, judged, args.maxShare, args.minSamples);
+    if (!judgement) return undefined;
+    const observed = { share: judgement.share, n: judged, outside, out_of_distribution: outOfDistribution, off_label: offLabel, ...Evidence.sample(judgement, args.minSamples), ...Evidence.window(window) };
+    if (offLabel > 0) return { occurrence: window.occurrence, severity: args.offLabelSeverity, observed };
+    if (judgement.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    return judgement.verdict === 'fail' ? { occurrence: window.occurrence, observed } : { kind: 'clear' };
   },
 });

@@ -31,6 +31,6 @@ import { m12SecurityEventDeviceSoftware } from './m12-security-event-device-soft
     m11ClinicianDisagreementRate,
     m12SecurityEventDeviceSoftware,
   ],
-  compatibility: '^0.2.2',
+  compatibility: '^0.2.3',
 })
 export class MedicalPmdaSectorModule {}

@@ -33,6 +33,6 @@ import { p13BreachFinalReportClock } from './p13-breach-final-report-clock.rule'
     p12UndisclosedExternalTransmission,
     p13BreachFinalReportClock,
   ],
-  compatibility: '^0.2.2',
+  compatibility: '^0.2.3',
 })
 export class PrivacyAppiSectorModule {}

@@ -18,6 +18,7 @@ interface AlertView {
 const DAY = 86_400_000;
 const BANK_MODEL = 'retail-credit';
 const SHOP_MODEL = 'shop-recommender';
+const DEVICE_MODEL = 'ct-triage';
 
 /**
  * The legal clocks Kanshi starts itself, through the whole pipeline: an incident produced to
@@ -60,6 +61,16 @@ describe('legal clocks, end to end (real Kafka, PostgreSQL, Redis)', () => {
     tenant = await createTenantFixture(kanshi.dataSource, uniqueId('clocks'), [
       { modelId: BANK_MODEL, name: 'Retail credit', sectors: ['finance'], riskTier: 'T1', owner: 'credit-risk@bank.example', intendedUse: 'Loan decisions' },
       { modelId: SHOP_MODEL, name: 'Shop recommender', sectors: ['platform'], riskTier: 'T3', owner: 'platform@shop.example', intendedUse: 'Rank products' },
+      {
+        modelId: DEVICE_MODEL,
+        name: 'CT triage',
+        sectors: ['medical'],
+        riskTier: 'class-II',
+        owner: 'radiology-ai@hospital.example',
+        intendedUse: 'Prioritise chest CT studies',
+        approvedVersions: [{ version: '2.0.0', hash: null }, { version: '2.1.0', hash: null }],
+        changePlan: { ref: 'PCCP-CT-001', scope: ['threshold'] },
+      },
     ]);
     await kanshi.engineKnowsTenant(tenant.tenantId);
   });
@@ -112,6 +123,33 @@ describe('legal clocks, end to end (real Kafka, PostgreSQL, Redis)', () => {
 
     const deadline = await clockJob(id, 'deadline');
     const recorded = await api().post(`/v1/alerts/${id}/reports`).set(as(tenant.keys.risk_officer)).send({ reference: 'PPC-FINAL-2026-3' });
+    expect(recorded.status).toBe(200);
+    await runNow(deadline);
+    const after = await view(id);
+    expect(after.report_submitted_at).not.toBeNull();
+    expect(after.history.map((h) => h.action)).not.toContain('deadline_missed');
+  });
+
+  it('M2: a change outside the confirmed change plan carries its 30-day partial-change clock; a reminder goes out, and the notification recorded stops it', async () => {
+    const changedAt = new Date(Date.now() - DAY);
+    await kanshi.produce([
+      telemetryEvent({
+        tenant_id: tenant.tenantId,
+        model_id: DEVICE_MODEL,
+        event_type: 'model_deployment',
+        timestamp: changedAt.toISOString(),
+        model_version: '2.1.0',
+        payload: { version: '2.1.0', change_type: 'retraining' },
+      }),
+    ]);
+    const id = await alertOf(DEVICE_MODEL, 'M2');
+    const due = new Date(changedAt.getTime() + 30 * DAY).toISOString();
+    expect(await view(id)).toMatchObject({ severity: 'critical', due_at: due, observed: { change_type: 'retraining', plan_from: 'inventory', notification_due: due } });
+
+    await runNow(await clockJob(id, 'reminder', '1d'));
+    expect((await view(id)).history.filter((h) => h.action === 'reminded')).toEqual([expect.objectContaining({ details: { due_at: due, before: '1d' } })]);
+    const deadline = await clockJob(id, 'deadline');
+    const recorded = await api().post(`/v1/alerts/${id}/reports`).set(as(tenant.keys.risk_officer)).send({ reference: 'PMDA-MINOR-2026-11' });
     expect(recorded.status).toBe(200);
     await runNow(deadline);
     const after = await view(id);

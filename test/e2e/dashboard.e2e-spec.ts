@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { DataSource } from 'typeorm';
 import { alertFingerprint, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertRepository, ModelRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { startApi } from '../../apps/api/src/main';
 import { ROOT } from './run-built-app';
@@ -109,6 +109,10 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
       source: 'AI Guidelines for Business v1.1 (governance, accountability); AI Promotion Act Basic Plan',
     });
     ids.g1 = g1.id;
+    // The engine's verdict on a window with too few samples, as it records it.
+    await new ModelRepository(api.get(DataSource)).recordRuleVerdicts([
+      { tenantId: tenant.tenantId, modelId: 'news-ranker', ruleId: 'G5', scope: 'model', verdict: 'insufficient', observed: { generated: 12, min_samples: 100 }, judgedAt: new Date().toISOString() },
+    ]);
     g1EventId = g1.eventId;
     ids.f3 = (
       await seed('credit-scoring-v3', 'F3', 'finance-fsa', 'finance', 'high', 'Credit decisions without reason codes', {
@@ -240,6 +244,9 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     expect(await credit.locator('[data-severity="high"]').textContent()).toContain('High 1');
     expect(await page.locator('[data-sector="medical"] [data-model-id="ct-triage"] [data-severity="critical"]').count()).toBe(1);
     expect(await page.locator('[data-sector="platform"] [data-model-id="news-ranker"]').textContent()).toContain('No open alerts');
+    // A rule whose last window had too few samples is shown as not judged, not as all clear.
+    expect(await page.locator('[data-model-id="news-ranker"] [data-not-judged]').getAttribute('data-not-judged')).toBe('G5');
+    expect(await page.locator('[data-model-id="news-ranker"] .not-judged').textContent()).toContain('Not judged');
     expect(await page.locator('[data-sector="unregistered"] [data-model-id="shadow-credit"]').count()).toBe(1);
     await shot('posture');
   });

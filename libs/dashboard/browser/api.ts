@@ -2,7 +2,7 @@
 // problem details.
 import { ApiError } from './dom.js';
 import { t } from './i18n.js';
-import type { AlertDetail, AlertView, Identity, JsonObject, ModelView, NotificationView, OccurrencesView, Page, ProblemDetails, RuleView, SilenceView } from './types.js';
+import type { AlertDetail, AlertView, Identity, JsonObject, ModelView, NotificationView, OccurrencesView, Page, PostureView, ProblemDetails, RuleView, SilenceView } from './types.js';
 
 const KEY_STORAGE = 'kanshi.apiKey';
 
@@ -122,6 +122,11 @@ export class KanshiApi {
 
   models(limit: number, cursor?: string): Promise<Page<ModelView>> {
     return this.request('GET', `/v1/models${query({ limit, cursor, include_retired: 'true' })}`);
+  }
+
+  /** Each model's posture, for the rules that could not judge (`rules.insufficient_data`). */
+  posture(limit: number, cursor?: string): Promise<Page<PostureView>> {
+    return this.request('GET', `/v1/posture${query({ limit, cursor })}`);
   }
 
   silences(limit: number, cursor?: string): Promise<Page<SilenceView>> {

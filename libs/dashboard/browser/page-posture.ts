@@ -1,11 +1,12 @@
 // Model posture by sector: the inventory beside the open alerts of each model, counted by
-// severity and rule. Built from `GET /v1/models` and `GET /v1/alerts` alone, so it works on any
-// API version that has those.
+// severity and rule, built from `GET /v1/models` and `GET /v1/alerts`; and, from
+// `GET /v1/posture`, the rules that could not judge a model's last window for want of samples
+// (left out when that call fails, so the page works on any API version).
 import { buildPosture, OPEN_STATUSES, SEVERITIES, type ModelPosture, type SectorPosture, type SeverityCounts } from './alerts-logic.js';
 import { fill, h, loading, timeCell } from './dom.js';
 import { ruleTitle, sectorLabel, severityLabel, t } from './i18n.js';
 import type { PageContext } from './page.js';
-import type { AlertView } from './types.js';
+import type { AlertView, NotJudgedView } from './types.js';
 
 /** Enough for a bank's or a hospital's inventory; the page says when it stopped short. */
 const MAX_MODELS = 1000;
@@ -23,7 +24,7 @@ function counts(c: SeverityCounts): HTMLElement {
   );
 }
 
-function modelCard(p: ModelPosture): HTMLElement {
+function modelCard(p: ModelPosture, notJudged: readonly NotJudgedView[]): HTMLElement {
   const m = p.model;
   return h(
     'article',
@@ -68,6 +69,14 @@ function modelCard(p: ModelPosture): HTMLElement {
             ),
           ),
         ),
+    notJudged.length === 0
+      ? null
+      : h(
+          'p',
+          { class: 'not-judged small', 'data-not-judged': notJudged.map((n) => n.rule_id).join(' ') },
+          `${t('notJudged')}: `,
+          notJudged.map((n, i) => h('span', { title: ruleTitle(n.rule_id, n.title ?? n.rule_id) }, i === 0 ? '' : ', ', h('span', { class: 'rule-id' }, n.rule_id))),
+        ),
     p.lastSeenAt ? h('p', { class: 'muted small' }, `${t('lastSeen')}: `, timeCell(p.lastSeenAt)) : null,
   );
 }
@@ -78,22 +87,27 @@ function sectorName(sector: string): string {
   return sectorLabel(sector);
 }
 
-function sectorSection(s: SectorPosture): HTMLElement {
+function sectorSection(s: SectorPosture, notJudged: ReadonlyMap<string, readonly NotJudgedView[]>): HTMLElement {
   return h(
     'section',
     { class: 'sector', 'data-sector': s.sector, 'aria-labelledby': `sector-${s.sector}` },
     h('div', { class: 'sector-head' }, h('h2', { id: `sector-${s.sector}` }, sectorName(s.sector)), h('span', { class: 'muted' }, `${t('models')}: ${s.models.length}`), counts(s.counts)),
     s.sector === 'unregistered' ? h('p', { class: 'muted' }, t('notInInventoryHint')) : null,
-    s.models.length === 0 ? h('p', { class: 'muted' }, t('noModels')) : h('div', { class: 'model-grid' }, s.models.map(modelCard)),
+    s.models.length === 0 ? h('p', { class: 'muted' }, t('noModels')) : h('div', { class: 'model-grid' }, s.models.map((m) => modelCard(m, notJudged.get(m.modelId) ?? []))),
   );
 }
 
 export async function renderPosture(ctx: PageContext): Promise<void> {
   fill(ctx.view, loading());
+  const notJudgedLoad = ctx.api.all((cursor) => ctx.api.posture(200, cursor), MAX_MODELS).then(
+    (p) => new Map(p.items.map((m) => [m.model_id, m.rules.insufficient_data])),
+    () => new Map<string, NotJudgedView[]>(),
+  );
   const [models, ...open] = await Promise.all([
     ctx.api.all((cursor) => ctx.api.models(200, cursor), MAX_MODELS),
     ...OPEN_STATUSES.map((status) => ctx.api.all((cursor) => ctx.api.alerts({ status }, 200, cursor), MAX_ALERTS_PER_STATUS)),
   ]);
+  const notJudged = await notJudgedLoad;
   if (!ctx.isCurrent()) return;
   const alerts: AlertView[] = open.flatMap((o) => o.items);
   const truncated = models.truncated || open.some((o) => o.truncated);
@@ -102,6 +116,6 @@ export async function renderPosture(ctx: PageContext): Promise<void> {
     h('div', { class: 'page-head' }, h('h1', null, t('postureTitle'))),
     h('p', { class: 'muted' }, t('postureIntro')),
     truncated ? h('p', { class: 'warning' }, t('truncated', { count: MAX_MODELS })) : null,
-    buildPosture(models.items, alerts).map(sectorSection),
+    buildPosture(models.items, alerts).map((s) => sectorSection(s, notJudged)),
   );
 }

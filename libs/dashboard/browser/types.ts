@@ -101,6 +101,20 @@ export interface ModelView {
   readonly status: 'active' | 'retired';
 }
 
+/** A rule whose last window had too few samples to judge (`GET /v1/posture`). */
+export interface NotJudgedView {
+  readonly rule_id: string;
+  readonly title: string | null;
+  readonly scope: string;
+  readonly judged_at: string;
+}
+
+/** The part of a model's posture the dashboard reads beside the alerts. */
+export interface PostureView {
+  readonly model_id: string;
+  readonly rules: { readonly insufficient_data: NotJudgedView[] };
+}
+
 export type SilenceState = 'active' | 'pending' | 'expired';
 
 export interface SilenceMatchers {

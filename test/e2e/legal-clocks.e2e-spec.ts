@@ -102,6 +102,21 @@ describe('legal clocks, end to end (real Kafka, PostgreSQL, Redis)', () => {
     expect(after.history.map((h) => h.action)).toEqual(expect.arrayContaining(['created', 'reminded', 'report_submitted']));
     expect(after.history.map((h) => h.action)).not.toEqual(expect.arrayContaining(['severity_raised']));
     expect(after.history.map((h) => h.action)).not.toContain('deadline_missed');
+
+    // The producer's incident update echoing the notification as submitted resolves the alert.
+    await kanshi.produce([
+      incident(BANK_MODEL, {
+        incident_id: 'MIS-2026-7',
+        type: 'misconduct',
+        awareness_time: awareness.toISOString(),
+        report_clocks: [{ regulator: 'FSA', kind: 'misconduct_notification', due_time: due, submitted_time: new Date().toISOString() }],
+      }),
+    ]);
+    const resolved = await waitFor('the alert to resolve on the submitted clock', async () => {
+      const alert = await view(id);
+      return alert.status === 'resolved' ? alert : undefined;
+    });
+    expect(resolved.history.at(-1)).toMatchObject({ action: 'resolved' });
   });
 
   it('P13: a reportable breach carries the PPC final-report clock beside P8; in its last days it is critical at once, and the report recorded stops the deadline', async () => {

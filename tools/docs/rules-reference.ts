@@ -1,5 +1,6 @@
 import {
   defaultArgsOf,
+  durationMs,
   getSectorModuleOptions,
   judgesModelsOutsideInventory,
   MAX_STATE_BYTES,
@@ -39,7 +40,7 @@ function ruleSection(rule: RuleDefinition): string {
     '',
     '| Severity | Reads | Window | Auto-resolves | Models outside the inventory | Source |',
     '|---|---|---|---|---|---|',
-    `| ${rule.defaultSeverity} | ${reads} | ${window} | ${rule.recovery ? `after ${rule.recovery.clearFor} clear` : 'no'} | ` +
+    `| ${rule.defaultSeverity} | ${reads} | ${window} | ${rule.recovery ? (durationMs(rule.recovery.clearFor) === 0 ? 'when judged clear' : `after ${rule.recovery.clearFor} clear`) : 'no'} | ` +
       `${judgesModelsOutsideInventory(rule) ? 'judged' : 'not judged (keeps state)'} | ${cell(rule.source)} |`,
     '',
   ];

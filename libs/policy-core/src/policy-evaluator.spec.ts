@@ -298,16 +298,18 @@ describe('PolicyEvaluator with FindingCollector', () => {
     expect(collector.toJobs().map((j) => j.rule_id).sort()).toEqual(['R1', 'R2']);
   });
 
-  it('keeps the latest verdict of each windowed rule per model and scope: fail, pass or insufficient data, not a state limit', () => {
+  it('keeps the latest verdict of each windowed rule with state per model and scope: fail, pass or insufficient data, not a state limit', () => {
     const verdictOf = (payload: Record<string, unknown>) => {
       if (payload['v'] === 'fail') return { observed: { n: 40 } };
       if (payload['v'] === 'limit') return { scope: 'state-limit', observed: { state_limit: 'x' } };
       return payload['v'] === 'pass' ? { kind: 'clear' as const } : { kind: 'insufficient' as const, observed: { n: 3, min_samples: 100 } };
     };
-    const windowed = rule('W1', { window: { kind: 'tumbling', size: '1h' }, evaluate: ({ event: e }) => verdictOf(e.payload) });
+    const windowed = rule('W1', { window: { kind: 'tumbling', size: '1h' }, initialState: () => ({}), evaluate: ({ event: e }) => verdictOf(e.payload) });
     const plain = rule('P1', { evaluate: ({ event: e }) => verdictOf(e.payload) });
+    // Windowed but stateless: it judges any model id, so it must leave no row per model id.
+    const stateless = rule('W2', { window: { kind: 'tumbling', size: '1h' }, evaluate: ({ event: e }) => verdictOf(e.payload) });
     const collector = evaluateAll(
-      [sectorModule({ rules: [windowed, plain] })],
+      [sectorModule({ rules: [windowed, plain, stateless] })],
       [
         event({ event_id: 'a', timestamp: '2025-10-01T01:00:00Z', payload: { v: 'fail' } }),
         event({ event_id: 'b', timestamp: '2025-10-01T03:00:00Z', payload: { v: 'insufficient' } }),

@@ -2,6 +2,7 @@ import { alertFingerprint, findingId, maxSeverity, type ClearAlertJob, type Find
 import {
   durationMs,
   emptyOutput,
+  judgesModelsOutsideInventory,
   RuleRuntime,
   STATE_LIMIT_SCOPE,
   type ArgsResolver,
@@ -86,12 +87,14 @@ export class FindingCollector {
   /**
    * The latest verdict of each windowed rule (one that declares a `window`) per model and
    * scope: a finding is `fail`, a clear `pass`, a window with too few samples `insufficient`.
-   * Findings about a rule's own state limit are no verdict on the model.
+   * Findings about a rule's own state limit are no verdict on the model, and a windowed rule
+   * without state (which judges any model id, made-up ones included) leaves none: only models
+   * in the inventory get a row.
    */
   toVerdicts(): RuleVerdict[] {
     const latest = new Map<string, RuleVerdict>();
     const note = (rule: RuntimeRule, tenantId: string, modelId: string, scope: string, verdict: RuleVerdict['verdict'], time: number, observed: unknown) => {
-      if (rule.rule.window === undefined || scope === STATE_LIMIT_SCOPE) return;
+      if (rule.rule.window === undefined || judgesModelsOutsideInventory(rule.rule) || scope === STATE_LIMIT_SCOPE) return;
       const key = JSON.stringify([tenantId, modelId, rule.rule.id, scope]);
       const judgedAt = new Date(time).toISOString();
       const seen = latest.get(key);

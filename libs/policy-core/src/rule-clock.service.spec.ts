@@ -5,6 +5,7 @@ import type { TopicLogEnds } from '@kanshi/messaging';
 import { CountWindow, defineRule, durationMs, modelProfile, SectorModule, Type } from '@kanshi/policy-sdk';
 import { telemetryEvent } from '@kanshi/testing';
 import type { InventoryCache } from './inventory-cache.service';
+import type { RuleVerdict } from './model-inventory';
 import { PartitionClocks } from './partition-clocks';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
 import { RuleClock } from './rule-clock.service';
@@ -21,6 +22,7 @@ const perMinute = defineRule({
   defaultSeverity: 'low',
   reads: ['prediction'],
   args: Type.Object({}),
+  window: { kind: 'tumbling', size: '1m' },
   initialState: () => CountWindow.create('1m', '3m'),
   evaluate: ({ time, state, timers }) => {
     CountWindow.add(state, time, { n: 1 });
@@ -42,14 +44,18 @@ describe('RuleClock', () => {
   const minute = Date.parse('2026-11-24T12:00:00Z');
   const profile = modelProfile({ tenantId: 't', modelId: 'm' });
 
-  function setup(logEnds: () => Map<number, bigint> | undefined, redisUp: () => boolean = () => true) {
+  function setup(logEnds: () => Map<number, bigint> | undefined, redisUp: () => boolean = () => true, postgresUp: () => boolean = () => true) {
     const evaluator = new PolicyEvaluator(SectorModuleRegistry.load([MinuteModule]));
     const clocks = new PartitionClocks();
     const enqueued: RaiseAlertJob[] = [];
     const alerts = {
       enqueue: (jobs: readonly RaiseAlertJob[]) => (redisUp() ? Promise.resolve(void enqueued.push(...jobs)) : Promise.reject(new Error('Reached the max retries per request limit'))),
     } as unknown as AlertQueue;
-    const inventory = { get: () => profile, recordRuleVerdicts: () => Promise.resolve() } as unknown as InventoryCache;
+    const recorded: RuleVerdict[] = [];
+    const inventory = {
+      get: () => profile,
+      recordRuleVerdicts: (verdicts: readonly RuleVerdict[]) => (postgresUp() ? Promise.resolve(void recorded.push(...verdicts)) : Promise.reject(new Error('connect ECONNREFUSED'))),
+    } as unknown as InventoryCache;
     const reader = { readWithin: () => Promise.resolve(logEnds()) } as unknown as TopicLogEnds;
     const clock = new RuleClock(evaluator, inventory, alerts, clocks, reader);
     /** Evaluates `count` predictions a second apart from `from` on partition 0, as one batch ending at `nextOffset`. */
@@ -60,7 +66,7 @@ describe('RuleClock', () => {
       clocks.record(0, from + (count - 1) * 1000, nextOffset, fetchedEnd);
     };
     const judged = () => enqueued.flatMap((job) => job.findings.map((f) => f.observed));
-    return { clock, batch, judged };
+    return { clock, batch, judged, recorded };
   }
 
   it('judges a minute only once the records held behind its partition are in, when batches failed while they arrived', async () => {
@@ -105,5 +111,21 @@ describe('RuleClock', () => {
     await clock.tick(minute + MINUTE + 30_000);
     expect(judged()).toEqual([{ n: 20 }]);
     expect(errors.mock.calls.map(([m]) => String(m))).toEqual(['enqueueing the alert jobs of rule timers failed: 1 jobs kept for the next tick: Reached the max retries per request limit']);
+  });
+
+  it('records the verdicts of judged windows apart from the alert jobs: a PostgreSQL outage holds back only them, until it ends', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    let up = false;
+    const { clock, batch, judged, recorded } = setup(() => new Map([[0, 20n]]), () => true, () => up);
+    batch(20, minute, 20n);
+    for (let s = 0; s < 5; s++) await clock.tick(minute + MINUTE + 15_000 + s * 1000);
+    expect(judged()).toEqual([{ n: 20 }]);
+    expect(recorded).toEqual([]);
+    up = true;
+    await clock.tick(minute + MINUTE + 30_000);
+    await clock.tick(minute + MINUTE + 31_000);
+    expect(recorded.map((v) => [v.ruleId, v.verdict, v.observed])).toEqual([['MINUTE', 'fail', { n: 20 }]]);
+    expect(errors.mock.calls.map(([m]) => String(m))).toEqual(['recording the verdicts of rule timers failed: 1 verdicts kept for the next tick: connect ECONNREFUSED']);
   });
 });

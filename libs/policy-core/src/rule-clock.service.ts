@@ -5,10 +5,14 @@ import { TopicLogEnds } from '@kanshi/messaging';
 import { OutageLog } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
 import { PartitionClocks } from './partition-clocks';
+import type { RuleVerdict } from './model-inventory';
 import { FindingCollector, PolicyEvaluator } from './policy-evaluator';
 
 /** How often the engine fires the rules' due timers (window closes, deadlines, absence checks). */
 export const RULE_CLOCK_INTERVAL_MS = 1000;
+
+/** Most timer verdicts kept through a PostgreSQL outage. */
+const MAX_PENDING_VERDICTS = 10_000;
 
 /** Longest a tick waits for the telemetry topic's log ends before it goes on with the last ones read. */
 const LOG_ENDS_WAIT_MS = 2000;
@@ -25,6 +29,9 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RuleClock.name);
   /** Through a Redis outage every tick fails: logged sparingly. */
   private readonly outage = new OutageLog(this.logger, 'enqueueing the alert jobs of rule timers');
+  private readonly verdictOutage = new OutageLog(this.logger, 'recording the verdicts of rule timers');
+  /** Verdicts not yet written (PostgreSQL away), the latest per rule, model and scope; bounded. */
+  private pendingVerdicts = new Map<string, RuleVerdict>();
   private timer: NodeJS.Timeout | undefined;
   private pending = new FindingCollector();
   private running: Promise<void> | undefined;
@@ -65,20 +72,44 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const jobs = this.pending.toJobs();
     const clears = this.pending.toClearJobs();
-    const verdicts = this.pending.toVerdicts();
-    if (jobs.length === 0 && clears.length === 0 && verdicts.length === 0) {
+    // Verdicts (for the posture) are written apart from the alert jobs: an outage of either
+    // holds back only its own, and each is tried again at the next tick.
+    await this.recordVerdicts(this.pending.toVerdicts());
+    if (jobs.length === 0 && clears.length === 0) {
       this.pending = new FindingCollector();
       return;
     }
     try {
-      // Both idempotent: a failed tick does both again at the next one.
-      await Promise.all([this.alerts.enqueue(jobs, clears), this.inventory.recordRuleVerdicts(verdicts)]);
+      await this.alerts.enqueue(jobs, clears);
       this.pending = new FindingCollector();
       this.outage.succeeded();
     } catch (error) {
       // Keep the findings: the next tick enqueues them again (job ids are deterministic).
       this.pending.output.failures.length = 0;
       this.outage.failed(new Error(`${jobs.length} jobs kept for the next tick: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+
+  private async recordVerdicts(fresh: readonly RuleVerdict[]): Promise<void> {
+    for (const v of fresh) {
+      const key = JSON.stringify([v.tenantId, v.modelId, v.ruleId, v.scope]);
+      const seen = this.pendingVerdicts.get(key);
+      if (seen === undefined || seen.judgedAt <= v.judgedAt) this.pendingVerdicts.set(key, v);
+    }
+    if (this.pendingVerdicts.size === 0) return;
+    // Through a long outage the newest verdicts are kept; older ones are dropped (the posture
+    // shows the next window's verdict instead), never memory without bound.
+    while (this.pendingVerdicts.size > MAX_PENDING_VERDICTS) this.pendingVerdicts.delete(this.pendingVerdicts.keys().next().value as string);
+    const batch = [...this.pendingVerdicts.values()];
+    try {
+      await this.inventory.recordRuleVerdicts(batch);
+      for (const v of batch) {
+        const key = JSON.stringify([v.tenantId, v.modelId, v.ruleId, v.scope]);
+        if (this.pendingVerdicts.get(key) === v) this.pendingVerdicts.delete(key);
+      }
+      this.verdictOutage.succeeded();
+    } catch (error) {
+      this.verdictOutage.failed(new Error(`${batch.length} verdicts kept for the next tick: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 }

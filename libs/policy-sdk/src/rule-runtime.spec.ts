@@ -190,6 +190,25 @@ describe('RuleRuntime, directly', () => {
     payload: {},
   });
 
+  it('replaces lone surrogates in what a rule observed, so the finding stays storable as JSON', () => {
+    const cut = '😀'.slice(0, 1);
+    const naming = defineRule({
+      ...failing,
+      id: 'CUT',
+      evaluate: ({ event: e }) =>
+        e.event_id === 'low' ? { kind: 'insufficient', observed: { feature: `age${cut}` } } : { observed: { feature: `income${cut}`, [`k${cut}`]: [cut, 'ok 😀'], n: 2 } },
+    });
+    @SectorModule({ id: 'cut', description: 'c', sectors: 'all', rules: [naming], compatibility: '^0.2.3' })
+    class CutModule {}
+    const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(CutModule)!]));
+    const out = runtime.evaluate(event('e1'), undefined);
+    runtime.evaluate(event('low'), undefined, out);
+
+    expect(out.findings.map((f) => f.observed)).toEqual([{ feature: 'income\ufffd', 'k\ufffd': ['\ufffd', 'ok 😀'], n: 2 }]);
+    expect(out.insufficient.map((i) => i.observed)).toEqual([{ feature: 'age\ufffd' }]);
+    expect(JSON.stringify(out.findings[0]?.observed)).not.toMatch(/\\ud[89a-f]/);
+  });
+
   it('reports a rule that throws or answers something malformed as a failure, and goes on', () => {
     const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(BuggyModule)!]));
     const out = runtime.evaluate(event('boom'), undefined);

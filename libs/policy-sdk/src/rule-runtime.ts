@@ -189,6 +189,24 @@ export interface RuleRuntimeOptions {
  */
 export const MAX_STATE_BYTES = 256 * 1024;
 
+/** A UTF-16 surrogate without its pair (a name cut in the middle of an emoji, a `\ud800` escape in telemetry). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `value` with every lone surrogate in its strings and keys replaced by U+FFFD: JSON writes one
+ * as an escape that PostgreSQL's `jsonb` refuses, which would make the finding unstorable.
+ */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd');
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[key.replace(LONE_SURROGATE, '\ufffd')] = wellFormed(inner);
+    return out;
+  }
+  return value;
+}
+
 /** Largest `observed` value a finding may carry, encoded as JSON. */
 export const MAX_OBSERVED_BYTES = 16 * 1024;
 /** Evidence event ids kept per finding. */
@@ -740,7 +758,7 @@ export class RuleRuntime {
         continue;
       }
       if (r['kind'] === 'insufficient') {
-        into.insufficient.push({ kind: 'insufficient', rule: runtimeRule, tenantId, modelId, scope, observed: r['observed'] ?? null, time });
+        into.insufficient.push({ kind: 'insufficient', rule: runtimeRule, tenantId, modelId, scope, observed: wellFormed(r['observed'] ?? null), time });
         continue;
       }
       const evidence = (r['evidence'] as readonly string[] | undefined) ?? origin.evidence;
@@ -753,7 +771,7 @@ export class RuleRuntime {
         args: origin.args,
         scope,
         severity: (r['severity'] as Severity | undefined) ?? runtimeRule.rule.defaultSeverity,
-        observed: r['observed'] ?? null,
+        observed: wellFormed(r['observed'] ?? null),
         dueAt: r['dueAt'] as Date | undefined,
         occurrence: (r['occurrence'] as string | undefined) ?? origin.occurrence,
         evidence: evidence.slice(0, MAX_EVIDENCE),

@@ -128,7 +128,11 @@ export type WindowOfArgs<Args> = { windowOf(args: Args): WindowSpec }['windowOf'
 
 /** When an open alert of the rule may auto-resolve. */
 export interface RecoverySpec {
-  /** How long the condition must stay clear. */
+  /**
+   * How long the condition must stay clear (event time between the first and the latest clear).
+   * `'0s'` for a clear that is final, such as a report recorded as submitted: the alert resolves
+   * at the first clear.
+   */
   readonly clearFor: Duration;
 }
 

@@ -33,7 +33,8 @@ export const f12MisconductNotificationClock = defineRule({
     regulators: Arg.names(['FSA'], 'report_clocks regulator values of the notification (upper case).'),
     kinds: Arg.names(['misconduct_notification', 'art53'], 'report_clocks kind values of the notification (lower case).'),
   }),
-  recovery: { clearFor: '1m' },
+  // The clear is final (a report submitted, an entry completed): the alert resolves at once.
+  recovery: { clearFor: '0s' },
   initialState: (): State => ({ started: [] }),
   evaluate: ({ event, args, state }) => {
     const { payload } = event;
@@ -47,7 +48,8 @@ export const f12MisconductNotificationClock = defineRule({
     if (clocks.some((c) => c.submitted !== undefined)) return state.started.includes(mark) ? { kind: 'clear', scope } : undefined;
     if (!Bounded.remember(state.started, mark, MAX_STARTED)) return undefined;
     const dueAt = new Date(awareness + durationMs(args.notifyWithin));
-    const reportedDue = clocks.find((c) => c.due !== undefined)?.due;
+    const dues = clocks.flatMap((c) => (c.due === undefined ? [] : [c.due]));
+    const reportedDue = dues.length === 0 ? undefined : Math.min(...dues);
     return {
       scope,
       dueAt,

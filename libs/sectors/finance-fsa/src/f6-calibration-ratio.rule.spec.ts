@@ -1,4 +1,5 @@
-import { type TestSectorEnvironment } from '@kanshi/policy-sdk';
+import { getSectorModuleOptions, modelProfile, RuleRuntime, runtimeRules, type TestSectorEnvironment } from '@kanshi/policy-sdk';
+import { FinanceFsaSectorModule } from './finance-fsa-sector.module';
 import { clearsOf, financeEnv, findingsOf } from './finance-test-kit';
 
 function metric(env: TestSectorEnvironment, timestamp: string, name: string, value: number, extra: Record<string, unknown> = {}) {
@@ -86,5 +87,26 @@ describe('F6 calibration ratio per quarter', () => {
     expect(findingsOf(utc, 'F6')).toEqual([]);
     utc.advanceTo('2027-01-08T00:00:00Z');
     expect(findingsOf(utc, 'F6').map((f) => f.observed)).toEqual([expect.objectContaining({ quarter_start: '2026-10-01T00:00:00.000Z', quarter_end: '2027-01-01T00:00:00.000Z' })]);
+  });
+
+  it('judges a quarter once when the calendar changes under it, on the days its reports were counted in', () => {
+    // A tenant moves F6 from UTC to Japan time in the middle of a quarter (or an engine upgrade
+    // meets state counted in UTC): each report stays in its day, and the quarter is judged once.
+    let offset = 0;
+    const rules = runtimeRules([getSectorModuleOptions(FinanceFsaSectorModule)!]);
+    const runtime = new RuleRuntime(rules, (rule) => (rule.rule.id === 'F6' ? { ...rule.defaultArgs, utcOffsetMinutes: offset } : rule.defaultArgs));
+    const model = modelProfile({ tenantId: 't', modelId: 'credit', sectors: ['finance'], riskTier: 'T1' });
+    const report = (id: string, timestamp: string) =>
+      runtime.evaluate({ schema_version: '1.0', event_id: id, event_type: 'performance_metric', timestamp, tenant_id: 't', model_id: 'credit', payload: { metric: 'calibration_ratio', value: 2 } }, model);
+    const f6 = (out: ReturnType<RuleRuntime['advanceTo']>) => out.findings.filter((f) => f.rule.rule.id === 'F6');
+
+    report('a', '2026-11-30T12:00:00Z');
+    offset = 540;
+    report('b', '2026-12-10T12:00:00Z');
+    const judged = [...f6(runtime.advanceTo(Date.parse('2027-01-07T15:00:00Z'), () => model)), ...f6(runtime.advanceTo(Date.parse('2027-01-09T00:00:00Z'), () => model))];
+    // The UTC timer fires a day later and finds the quarter judged; nothing re-arms after it.
+    judged.push(...f6(runtime.advanceTo(Date.parse('2027-03-01T00:00:00Z'), () => model)));
+
+    expect(judged.map((f) => f.observed)).toEqual([expect.objectContaining({ ratio: 2, reports: 2, quarter_start: '2026-09-30T15:00:00.000Z', quarter_end: '2026-12-31T15:00:00.000Z' })]);
   });
 });

@@ -1,4 +1,4 @@
-import { Arg, Calendar, CountWindow, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
+import { Arg, Calendar, CountWindow, DAY_MS, defineRule, durationMs, Field, Stats, Type, Windows, type Duration, type WindowedState, type WindowPlan } from '@kanshi/policy-sdk';
 import { FSA_MRM, iso, norm } from './finance-rule-helpers';
 
 /**
@@ -7,11 +7,22 @@ import { FSA_MRM, iso, norm } from './finance-rule-helpers';
  */
 const plan = (a: { lateness: string }): WindowPlan => ({ bucket: '1d', lateness: a.lateness, history: '91d' });
 
-/**
- * Times on the axis of the calendar the quarter is counted in: the daily buckets are then that
- * calendar's days, so a quarter's bounds fall on bucket bounds whatever the offset.
- */
-const onCalendar = (time: number, a: { utcOffsetMinutes: number }): number => time + a.utcOffsetMinutes * 60_000;
+interface F6State extends WindowedState {
+  /**
+   * UTC offset (minutes) of the axis the daily buckets are counted on: the calendar in force
+   * when the window was made, so its days fall on bucket bounds. A checkpoint from before
+   * calendars could be set counts on UTC (0). Fixed for the window's life: after a change of
+   * `utcOffsetMinutes`, quarters are judged on the old days (a day's bucket is at most a few
+   * hours off the new calendar's day).
+   */
+  axis?: number;
+}
+
+/** The state's bucket axis, set when the window is first made. */
+function axisMs(state: F6State, a: { utcOffsetMinutes: number }): number {
+  state.axis ??= state.window === null ? a.utcOffsetMinutes : 0;
+  return state.axis * 60_000;
+}
 
 /** Prefix of the timer that judges a quarter; the quarter's start (epoch ms) follows it. */
 const QUARTER = 'quarter:';
@@ -47,7 +58,7 @@ export const f6CalibrationRatio = defineRule({
   }),
   window: (a) => ({ kind: 'calendar', size: '90d', lateness: a.lateness as Duration, minSamples: a.minSamples }),
   recovery: { clearFor: '1d' },
-  initialState: (): WindowedState => ({ window: null }),
+  initialState: (): F6State => ({ window: null }),
   evaluate: ({ event, time, state, args, timers }) => {
     const name = Field.text(event.payload, 'metric');
     const value = Field.number(event.payload, 'value');
@@ -63,18 +74,29 @@ export const f6CalibrationRatio = defineRule({
             ? { ratio: value * weight, ratioWeight: weight, reports: 1 }
             : undefined;
     if (!tallies) return undefined;
-    if (!CountWindow.add(Windows.of(state, plan(args)), onCalendar(time, args), tallies)) return undefined;
+    const axis = axisMs(state, args);
+    if (!CountWindow.add(Windows.of(state, plan(args)), time + axis, tallies)) return undefined;
     const quarter = Calendar.quarter(time, args.utcOffsetMinutes);
     timers.set(`${QUARTER}${quarter.start}`, quarter.end + durationMs(args.lateness));
     return undefined;
   },
-  onTimer: ({ timer, state, args }) => {
+  onTimer: ({ timer, state, args, timers }) => {
     const start = Number(timer.name.slice(QUARTER.length));
     if (!state.window || !timer.name.startsWith(QUARTER) || !Number.isFinite(start)) return undefined;
+    const axis = axisMs(state, args);
     const window = Windows.of(state, plan(args));
-    const { end } = Calendar.quarter(start, args.utcOffsetMinutes);
-    CountWindow.close(window, onCalendar(end, args));
-    const { observed = 0, observedReports = 0, predicted = 0, ratio = 0, ratioWeight = 0, reports = 0 } = CountWindow.sum(window, onCalendar(start, args), onCalendar(end, args));
+    const quarter = Calendar.quarter(start, args.utcOffsetMinutes);
+    if (quarter.start !== start) {
+      // A timer armed under another calendar (utcOffsetMinutes changed since): the quarter that
+      // holds it in the calendar now in force is judged instead, once, unless it already was.
+      const current = Calendar.quarter(start + DAY_MS, args.utcOffsetMinutes);
+      const name = `${QUARTER}${current.start}`;
+      if (window.closedUntil < current.end + axis && timers.get(name) === undefined) timers.set(name, current.end + durationMs(args.lateness));
+      return undefined;
+    }
+    const { end } = quarter;
+    CountWindow.close(window, end + axis);
+    const { observed = 0, observedReports = 0, predicted = 0, ratio = 0, ratioWeight = 0, reports = 0 } = CountWindow.sum(window, start + axis, end + axis);
     if (reports < args.minSamples) return undefined;
     const fromRates = predicted > 0 && observedReports > 0;
     const value = fromRates ? observed / predicted : ratioWeight > 0 ? ratio / ratioWeight : undefined;

@@ -57,7 +57,8 @@ export const g1ModelNotInInventory = defineRule({
     }),
     recheckEvery: Arg.duration('1d', 'How often an incomplete entry is reported again, and checked for completion when the model sends nothing.'),
   }),
-  recovery: { clearFor: '1m' },
+  // The clear is final (a report submitted, an entry completed): the alert resolves at once.
+  recovery: { clearFor: '0s' },
   evaluate: ({ event, model, args, time, timers }) => {
     if (model === undefined) {
       return { observed: { model_id: event.model_id, model_version: event.model_version ?? null, event_type: event.event_type } };

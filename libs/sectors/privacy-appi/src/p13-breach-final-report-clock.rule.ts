@@ -33,7 +33,8 @@ export const p13BreachFinalReportClock = defineRule({
     longerWithin: DurationArg('60d', 'Deadline of the final report from awareness for a breach with a trigger in longerFor.'),
     finalKinds: NamesArg(['final'], 'report_clocks kind values of the final report (lower case).'),
   }),
-  recovery: { clearFor: '1m' },
+  // The clear is final (a report submitted, an entry completed): the alert resolves at once.
+  recovery: { clearFor: '0s' },
   initialState: (): State => ({ started: [] }),
   evaluate: ({ event, args, state }) => {
     const breach = breachOf(event.payload, args);

@@ -52,7 +52,8 @@ export const p8BreachWithoutPreliminaryReport = defineRule({
       description: 'Most breaches awaiting their preliminary report watched per model; a further one is not, which the rule reports once a day (scope state-limit).',
     }),
   }),
-  recovery: { clearFor: '1m' },
+  // The clear is final (a report submitted, an entry completed): the alert resolves at once.
+  recovery: { clearFor: '0s' },
   initialState: (): State => ({ breaches: {}, fired: [] }),
   evaluate: ({ event, args, state, timers, time }) => {
     const { payload } = event;

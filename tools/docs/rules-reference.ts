@@ -30,7 +30,7 @@ function ruleSection(rule: RuleDefinition): string {
   const spec = windowSpecOf(rule);
   const window = spec
     ? `${spec.kind} ${spec.size}` +
-      (spec.minSamples !== undefined ? `, at least ${spec.minSamples} samples` : '') +
+      (spec.minSamples !== undefined ? `, minSamples ${spec.minSamples}` : '') +
       (spec.lateness !== undefined ? `, events up to ${spec.lateness} late` : '')
     : '—';
   const lines = [
@@ -78,7 +78,8 @@ export function rulesReference(moduleClasses: readonly unknown[]): string {
     'conclusive at 95 % (Wilson score bound): 30 unlabelled answers of 30 fire G5, 1 of 30 does not. Any other window is',
     'reported as *insufficient data*: neither a finding nor a pass, and the model\'s posture lists the rule as not judged',
     '(`rules.insufficient_data`), never as passing. `observed` then adds `min_samples` and `judged_by` (`wilson_upper_95`,',
-    '`wilson_lower_95` or `too_few_samples`).',
+    '`wilson_lower_95` or `too_few_samples`). Windowed rules that compare means, distributions or baselines (G2, G3, G4,',
+    'G10, F5, F6, M4, M11) judge nothing in a window under their `minSamples`.',
     '',
     '**Decided where the brief is silent.**',
     '',

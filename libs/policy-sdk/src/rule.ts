@@ -114,7 +114,11 @@ export interface WindowSpec {
   readonly kind: 'tumbling' | 'sliding' | 'calendar';
   /** The span judged (a calendar month is written `30d`). */
   readonly size: Duration;
-  /** Fewest samples before the rule judges; fewer means "not enough data", never a finding. */
+  /**
+   * Samples a window needs to be judged on its own figures. With fewer, a rule judging a share
+   * ({@link Stats.shareAtLeast}) still decides when the sample is conclusive and otherwise
+   * reports insufficient data; other rules judge nothing.
+   */
   readonly minSamples?: number;
   /** How late an event may arrive (event time behind the newest seen) and still count. */
   readonly lateness?: Duration;

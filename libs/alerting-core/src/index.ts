@@ -24,4 +24,15 @@ export {
   type RouteRule,
   type SilenceRule,
 } from './notification-plan';
-export { clockVerdict, dueMembers, escalationVerdict, nextGroupRun, type GroupMember, type TimedAlertState, type TimedVerdict } from './timed-plan';
+export {
+  clearVerdict,
+  clockVerdict,
+  dueMembers,
+  escalationVerdict,
+  nextGroupRun,
+  type ClearableAlertState,
+  type ClearVerdict,
+  type GroupMember,
+  type TimedAlertState,
+  type TimedVerdict,
+} from './timed-plan';

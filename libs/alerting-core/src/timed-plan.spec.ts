@@ -1,5 +1,5 @@
 import type { AlertClockJob, EscalateAlertJob } from '@kanshi/contracts';
-import { clockVerdict, dueMembers, escalationVerdict, nextGroupRun, type GroupMember, type TimedAlertState } from './timed-plan';
+import { clearVerdict, clockVerdict, dueMembers, escalationVerdict, nextGroupRun, type GroupMember, type TimedAlertState } from './timed-plan';
 
 const NOW = new Date('2026-12-07T09:00:00Z');
 const MIN = 60_000;
@@ -69,5 +69,27 @@ describe('group runs', () => {
     expect(nextGroupRun([notified(10), notified(30)], REPEAT, NOW)).toEqual(new Date(NOW.getTime() + 30 * MIN));
     expect(nextGroupRun([notified(10), member('new')], REPEAT, NOW)).toEqual(NOW);
     expect(nextGroupRun([], REPEAT, NOW)).toBeNull();
+  });
+});
+
+describe('clearVerdict', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 11, 7, 0, minute));
+  const open = { status: 'firing' as const, clearSince: null, lastSeenAt: at(0) };
+
+  it('counts from the first clear and resolves once the condition stayed clear for the recovery period', () => {
+    expect(clearVerdict(open, at(10), 60 * 60_000)).toEqual({ outcome: 'clearing', clearSince: at(10) });
+    expect(clearVerdict({ ...open, clearSince: at(10) }, at(69), 60 * 60_000)).toEqual({ outcome: 'clearing', clearSince: at(10) });
+    expect(clearVerdict({ ...open, clearSince: at(10) }, at(70), 60 * 60_000)).toEqual({ outcome: 'resolve', clearSince: at(10) });
+  });
+
+  it('resolves at the first clear when the clear is final (no recovery period)', () => {
+    expect(clearVerdict({ ...open, status: 'acknowledged' }, at(1), 0)).toEqual({ outcome: 'resolve', clearSince: at(1) });
+  });
+
+  it('moves the start back for an older clear, and ignores a clear no newer than the newest finding or of no open alert', () => {
+    expect(clearVerdict({ ...open, clearSince: at(30) }, at(20), 60 * 60_000)).toEqual({ outcome: 'clearing', clearSince: at(20) });
+    expect(clearVerdict({ ...open, lastSeenAt: at(5) }, at(5), 0)).toEqual({ outcome: 'stale' });
+    expect(clearVerdict({ ...open, status: 'resolved' }, at(9), 0)).toEqual({ outcome: 'no-open-alert' });
+    expect(clearVerdict(undefined, at(9), 0)).toEqual({ outcome: 'no-open-alert' });
   });
 });

@@ -70,3 +70,32 @@ export function nextGroupRun(members: readonly GroupMember[], repeatMs: number, 
   if (members.length === 0) return null;
   return new Date(members.reduce((earliest, m) => Math.min(earliest, dueAt(m, repeatMs, now)), Number.POSITIVE_INFINITY));
 }
+
+/** The fields of an open alert a rule's "condition clear" reads. */
+export interface ClearableAlertState {
+  readonly status: AlertStatus;
+  /** Since when the condition has been judged clear (event time), or `null`. */
+  readonly clearSince: Date | null;
+  /** Its newest finding's time (event time). */
+  readonly lastSeenAt: Date;
+}
+
+/** What a "condition clear" does to an alert: nothing, count on, or resolve it. */
+export type ClearVerdict =
+  | { readonly outcome: 'no-open-alert' }
+  | { readonly outcome: 'stale' }
+  | { readonly outcome: 'clearing'; readonly clearSince: Date }
+  | { readonly outcome: 'resolve'; readonly clearSince: Date };
+
+/**
+ * A rule judged its condition clear at `clearedAt`: the alert resolves once the condition has
+ * stayed clear for `clearForMs`, in event time between the first and the latest clear (at once
+ * when `clearForMs` is 0: a final clear). Order-independent with findings: a clear no newer than
+ * the alert's newest finding is stale, and an older clear moves the start of the count back.
+ */
+export function clearVerdict(alert: ClearableAlertState | undefined, clearedAt: Date, clearForMs: number): ClearVerdict {
+  if (!alert || alert.status === 'resolved') return { outcome: 'no-open-alert' };
+  if (clearedAt <= alert.lastSeenAt) return { outcome: 'stale' };
+  const clearSince = alert.clearSince !== null && alert.clearSince < clearedAt ? alert.clearSince : clearedAt;
+  return clearedAt.getTime() - clearSince.getTime() < clearForMs ? { outcome: 'clearing', clearSince } : { outcome: 'resolve', clearSince };
+}

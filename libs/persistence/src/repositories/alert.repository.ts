@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { maxSeverity, type ClearAlertJob, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import {
   ALERT_EVIDENCE_SAMPLE,
+  clearVerdict,
   mergeRaises,
   planFindings,
   planTransition,
@@ -395,11 +396,9 @@ export class AlertRepository {
   }
 
   /**
-   * Records that a rule judged its condition clear. The open alert of the fingerprint remembers
-   * since when it has been clear, and resolves by itself (history: resolved by kanshi) once the
-   * condition has stayed clear for the rule's recovery period, measured in event time between
-   * the first and the latest clear. Order-independent with findings: a clear older than the
-   * alert's newest finding is stale, and a finding newer than the first clear restarts the count.
+   * Records that a rule judged its condition clear: the core's {@link clearVerdict} decides,
+   * under the alert's row lock, whether the open alert of the fingerprint counts on (it
+   * remembers since when it has been clear) or resolves by itself (history: resolved by kanshi).
    */
   async recordClear(job: ClearAlertJob): Promise<RecordClearResult> {
     const clearedAt = new Date(job.cleared_at);
@@ -408,16 +407,20 @@ export class AlertRepository {
         `SELECT id, status, clear_since, last_seen_at FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
         [job.tenant_id, job.fingerprint],
       );
-      if (!alert || alert.status === 'resolved') return { outcome: 'no-open-alert' };
-      if (clearedAt <= alert.last_seen_at) return { outcome: 'stale' };
-      const clearSince = alert.clear_since !== null && alert.clear_since < clearedAt ? alert.clear_since : clearedAt;
-      if (clearedAt.getTime() - clearSince.getTime() < job.clear_for_ms) {
+      const verdict = clearVerdict(alert && { status: alert.status, clearSince: alert.clear_since, lastSeenAt: alert.last_seen_at }, clearedAt, job.clear_for_ms);
+      if (verdict.outcome === 'no-open-alert' || verdict.outcome === 'stale') return { outcome: verdict.outcome };
+      if (!alert) return { outcome: 'no-open-alert' };
+      const { clearSince } = verdict;
+      if (verdict.outcome === 'clearing') {
         await manager.query(`UPDATE alerts SET clear_since = $2 WHERE id = $1`, [alert.id, clearSince]);
         return { outcome: 'clearing', alertId: alert.id, clearSince };
       }
       const resolve = {
         kind: 'auto-resolve' as const,
-        comment: `Rule ${job.rule_id} has judged the condition clear since ${clearSince.toISOString()}, for at least ${job.clear_for_ms / 60_000} minutes.`,
+        comment:
+          job.clear_for_ms === 0
+            ? `Rule ${job.rule_id} judged the condition clear at ${clearSince.toISOString()} (a final clear: the report was submitted, or the cause removed).`
+            : `Rule ${job.rule_id} has judged the condition clear since ${clearSince.toISOString()}, for at least ${job.clear_for_ms / 60_000} minutes.`,
         details: { clear_since: clearSince.toISOString(), cleared_at: job.cleared_at, clear_for_ms: job.clear_for_ms },
       };
       const plan = planTransition({ status: alert.status, assignee: null }, resolve, new Date());

@@ -92,7 +92,7 @@ function retainMsOf(plan: WindowPlan): number {
  *   judged; a changed span or history keeps the counts; a changed lateness applies from the
  *   next bucket (a bucket's timer is armed by its first event).
  *
- * @example Share of explained decisions per window, at least `minSamples` decisions
+ * @example Share of explained decisions per window; a window under `minSamples` decisions is decided only by a conclusive sample
  * ```ts
  * const plan = (a: { window: string; lateness: string }) => ({ bucket: a.window, lateness: a.lateness });
  *
@@ -103,7 +103,7 @@ function retainMsOf(plan: WindowPlan): number {
  *   source: 'Internal model policy §9',
  *   defaultSeverity: 'high',
  *   reads: ['prediction'],
- *   args: Type.Object({ minShare: Type.Number({ default: 0.99 }), ...Arg.window({ window: '1h', lateness: '15m', minSamples: 20 }, 'decisions') }),
+ *   args: Type.Object({ minShare: Type.Number({ default: 0.99 }), ...Arg.shareWindow({ window: '1h', lateness: '15m', minSamples: 20 }, 'decisions') }),
  *   window: Windows.spec('tumbling'),
  *   initialState: (): WindowedState => ({ window: null }),
  *   evaluate: ({ event, time, state, args, timers }) => {
@@ -115,9 +115,11 @@ function retainMsOf(plan: WindowPlan): number {
  *     const judged = Windows.judge(state, plan(args), timer.name);
  *     if (!judged) return undefined;
  *     const { decisions = 0, explained = 0 } = judged.totals;
- *     if (decisions < args.minSamples) return undefined; // not enough data: no finding, no clear
- *     const share = explained / decisions;
- *     return Stats.below(share, args.minShare) ? { observed: { share, decisions }, occurrence: judged.occurrence } : { kind: 'clear' };
+ *     const verdict = Stats.shareAtLeast(explained, decisions, args.minShare, args.minSamples);
+ *     if (!verdict) return undefined; // no decisions: nothing to judge
+ *     const observed = { share: verdict.share, decisions, ...Evidence.sample(verdict, args.minSamples), ...Evidence.window(judged) };
+ *     if (verdict.verdict === 'insufficient') return { kind: 'insufficient', observed }; // too few to tell: never a pass
+ *     return verdict.verdict === 'fail' ? { observed, occurrence: judged.occurrence } : { kind: 'clear' };
  *   },
  * });
  * ```

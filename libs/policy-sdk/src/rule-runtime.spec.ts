@@ -7,6 +7,7 @@ import { modelProfile } from './model-profile';
 import { getSectorModuleOptions, SectorModule } from './sector-module.decorator';
 import { Windows, type WindowedState } from './judged-windows';
 import { Arg } from './payload-fields';
+import { Evidence } from './evidence';
 import { Stats } from './windows';
 
 // The windowed example of the RuleDefinition TSDoc, verbatim: the documentation must work.
@@ -19,7 +20,7 @@ const overrideShare = defineRule({
   source: 'Internal model policy §7',
   defaultSeverity: 'medium',
   reads: ['prediction', 'human_override'],
-  args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
+  args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.shareWindow({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
   // Sized by the arguments, so a tenant's override shows in the effective policy.
   window: Windows.spec('tumbling'),
   recovery: { clearFor: '1h' },
@@ -32,9 +33,12 @@ const overrideShare = defineRule({
     const judged = Windows.judge(state, plan(args), timer.name);
     if (!judged) return undefined;
     const { decisions = 0, overrides = 0 } = judged.totals;
-    if (decisions < args.minSamples) return undefined;
-    const share = overrides / decisions;
-    return Stats.above(share, args.maxShare) ? { observed: { share, decisions }, occurrence: judged.occurrence } : { kind: 'clear' };
+    // From minSamples decisions on the share decides; below, only a conclusive sample does.
+    const verdict = Stats.shareAtMost(overrides, decisions, args.maxShare, args.minSamples);
+    if (!verdict) return undefined;
+    const observed = { share: verdict.share, decisions, ...Evidence.sample(verdict, args.minSamples) };
+    if (verdict.verdict === 'insufficient') return { kind: 'insufficient', observed };
+    return verdict.verdict === 'fail' ? { observed, occurrence: judged.occurrence } : { kind: 'clear' };
   },
 });
 
@@ -102,7 +106,7 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
     expect(seen).toEqual([7]);
   });
 
-  it('does not fire at the threshold nor below the minimum sample, and reports clear', () => {
+  it('does not fire at the threshold, reports clear, and below the minimum sample decides only a conclusive sample', () => {
     const atThreshold = createTestSectorEnvironment(WindowModule);
     hourOfTraffic(atThreshold, START, 100, 10);
     atThreshold.advance('2h');
@@ -110,9 +114,15 @@ describe('RuleRuntime with a windowed rule (through the conformance kit)', () =>
     expect(atThreshold.clears).toHaveLength(1);
 
     const tooFew = createTestSectorEnvironment(WindowModule);
-    hourOfTraffic(tooFew, START, 99, 50);
+    hourOfTraffic(tooFew, START, 99, 12);
     tooFew.advance('2h');
     expect([tooFew.findings, tooFew.clears]).toEqual([[], []]);
+    expect(tooFew.insufficient.map((i) => i.observed)).toEqual([{ share: 12 / 99, decisions: 99, min_samples: 100, judged_by: 'too_few_samples' }]);
+
+    const conclusive = createTestSectorEnvironment(WindowModule);
+    hourOfTraffic(conclusive, START, 99, 50);
+    conclusive.advance('2h');
+    expect(conclusive.findings.map((f) => f.observed)).toEqual([{ share: 50 / 99, decisions: 99, min_samples: 100, judged_by: 'wilson_lower_95' }]);
   });
 
   it('keeps counting across a restart: state and timers survive the checkpoint', () => {

@@ -166,7 +166,7 @@ export interface RecoverySpec {
  *
  * @example A windowed rule: the share of overrides, judged once per window when it closes
  * ```ts
- * import { Arg, defineRule, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
+ * import { Arg, defineRule, Evidence, Stats, Type, Windows, type WindowedState } from '@kanshi/policy-sdk';
  *
  * const plan = (a: { window: string; lateness: string }) => ({ bucket: a.window, lateness: a.lateness });
  *
@@ -177,7 +177,7 @@ export interface RecoverySpec {
  *   source: 'Internal model policy §7',
  *   defaultSeverity: 'medium',
  *   reads: ['prediction', 'human_override'],
- *   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.window({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
+ *   args: Type.Object({ maxShare: Type.Number({ default: 0.1 }), ...Arg.shareWindow({ window: '1h', lateness: '5m', minSamples: 100 }, 'decisions') }),
  *   // Sized by the arguments, so a tenant's override shows in the effective policy.
  *   window: Windows.spec('tumbling'),
  *   recovery: { clearFor: '1h' },
@@ -190,9 +190,12 @@ export interface RecoverySpec {
  *     const judged = Windows.judge(state, plan(args), timer.name);
  *     if (!judged) return undefined;
  *     const { decisions = 0, overrides = 0 } = judged.totals;
- *     if (decisions < args.minSamples) return undefined;
- *     const share = overrides / decisions;
- *     return Stats.above(share, args.maxShare) ? { observed: { share, decisions }, occurrence: judged.occurrence } : { kind: 'clear' };
+ *     // From minSamples decisions on the share decides; below, only a conclusive sample does.
+ *     const verdict = Stats.shareAtMost(overrides, decisions, args.maxShare, args.minSamples);
+ *     if (!verdict) return undefined;
+ *     const observed = { share: verdict.share, decisions, ...Evidence.sample(verdict, args.minSamples) };
+ *     if (verdict.verdict === 'insufficient') return { kind: 'insufficient', observed };
+ *     return verdict.verdict === 'fail' ? { observed, occurrence: judged.occurrence } : { kind: 'clear' };
  *   },
  * });
  * ```

@@ -422,10 +422,11 @@ export class RuleRuntime {
         into.failures.push({ ruleId: rule.id, moduleId: runtimeRule.moduleId, trigger: event.event_id, error });
         continue;
       }
-      // A stateless rule that set a timer has an entry now.
+      // A stateless rule that set a timer has an entry now; it holds only timers, which mark it
+      // changed themselves, so reading it (G1 on every event of a model it rechecks) writes nothing.
       const touched = entry ?? this.states.get(key);
       if (touched) {
-        this.dirty.add(key);
+        if (rule.initialState) this.dirty.add(key);
         if (owner !== undefined) touched.owner = owner;
         if (touched.touchedAt === undefined || time > touched.touchedAt) touched.touchedAt = time;
       }

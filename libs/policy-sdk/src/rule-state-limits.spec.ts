@@ -127,6 +127,27 @@ describe('rule state of models outside the inventory', () => {
 });
 
 describe('RuleRuntime.takeCheckpoint', () => {
+  it('writes a stateless rule\'s timers when they change, not each time the rule reads them', () => {
+    // As G1 rechecks an incomplete inventory entry: one timer set once, read on every event.
+    const recheck = defineRule({
+      ...unregistered,
+      id: 'RECHECK',
+      reads: ['incident'],
+      evaluate: ({ model, time, timers }) => {
+        if (model !== undefined && timers.get('again') === undefined) timers.set('again', time + DAY_MS);
+        return undefined;
+      },
+      onTimer: () => undefined,
+    });
+    @SectorModule({ id: 'recheck', description: 'test', sectors: 'all', rules: [recheck], compatibility: '^0.2.3' })
+    class RecheckModule {}
+    const runtime = new RuleRuntime(runtimeRules([getSectorModuleOptions(RecheckModule)!]));
+    runtime.evaluate(event('m', START, 'incident'), MODEL, undefined, 1);
+    expect(runtime.takeCheckpoint(1, START).records.map((r) => [r.ruleId, r.timers])).toEqual([['RECHECK', `{"again":${START + DAY_MS}}`]]);
+    for (let i = 1; i <= 3; i++) runtime.evaluate(event('m', START + i, 'incident'), MODEL, undefined, 1);
+    expect(runtime.takeCheckpoint(1, START + 3).records).toEqual([]);
+  });
+
   it('writes changed records once, as JSON, with the newest event time that touched them', () => {
     const runtime = new RuleRuntime(RULES);
     runtime.evaluate(event('m', START + 5), MODEL, undefined, 1);

@@ -13,11 +13,16 @@ type EntryField = keyof typeof ENTRY_FIELDS;
 const ENTRY_SCOPE = 'inventory-entry';
 const RECHECK = 'incomplete';
 
+const blank = (value: string | null): boolean => value === null || !/\S/.test(value);
+
+/** Whether the entry has every required field; checked on every event, so it allocates nothing. */
+function isComplete(model: ModelProfile, required: readonly EntryField[]): boolean {
+  for (const field of required) if (blank(ENTRY_FIELDS[field](model))) return false;
+  return true;
+}
+
 function missingFields(model: ModelProfile, required: readonly EntryField[]): EntryField[] {
-  return required.filter((field) => {
-    const value = ENTRY_FIELDS[field](model);
-    return value === null || value.trim() === '';
-  });
+  return required.filter((field) => blank(ENTRY_FIELDS[field](model)));
 }
 
 function incompleteFinding(model: ModelProfile, missing: EntryField[], time: number): RuleFinding {
@@ -63,16 +68,15 @@ export const g1ModelNotInInventory = defineRule({
     if (model === undefined) {
       return { observed: { model_id: event.model_id, model_version: event.model_version ?? null, event_type: event.event_type } };
     }
-    const missing = missingFields(model, args.requiredFields);
     const watched = timers.get(RECHECK) !== undefined;
-    if (missing.length === 0) {
+    if (isComplete(model, args.requiredFields)) {
       if (!watched) return undefined;
       timers.clear(RECHECK);
       return { kind: 'clear', scope: ENTRY_SCOPE };
     }
     if (watched) return undefined;
     timers.set(RECHECK, time + durationMs(args.recheckEvery));
-    return incompleteFinding(model, missing, time);
+    return incompleteFinding(model, missingFields(model, args.requiredFields), time);
   },
   onTimer: ({ timer, model, args, timers }) => {
     if (timer.name !== RECHECK) return undefined;

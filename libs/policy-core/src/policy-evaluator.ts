@@ -1,4 +1,4 @@
-import { alertFingerprint, findingId, maxSeverity, type ClearAlertJob, type FindingRecord, type RaiseAlertJob, type Sector, type TelemetryEvent } from '@kanshi/contracts';
+import { alertFingerprint, findingId, keepLatestVerdict, maxSeverity, type ClearAlertJob, type FindingRecord, type RaiseAlertJob, type Sector, type TelemetryEvent } from '@kanshi/contracts';
 import {
   durationMs,
   emptyOutput,
@@ -95,10 +95,7 @@ export class FindingCollector {
     const latest = new Map<string, RuleVerdict>();
     const note = (rule: RuntimeRule, tenantId: string, modelId: string, scope: string, verdict: RuleVerdict['verdict'], time: number, observed: unknown) => {
       if (rule.rule.window === undefined || judgesModelsOutsideInventory(rule.rule) || scope === STATE_LIMIT_SCOPE) return;
-      const key = JSON.stringify([tenantId, modelId, rule.rule.id, scope]);
-      const judgedAt = new Date(time).toISOString();
-      const seen = latest.get(key);
-      if (seen === undefined || seen.judgedAt <= judgedAt) latest.set(key, { tenantId, modelId, ruleId: rule.rule.id, scope, verdict, observed, judgedAt });
+      keepLatestVerdict(latest, { tenantId, modelId, ruleId: rule.rule.id, scope, verdict, observed, judgedAt: new Date(time).toISOString() });
     };
     const { findings, clears, insufficient } = this.output;
     for (const f of findings) note(f.rule, f.tenantId, f.modelId, f.scope, 'fail', f.time, f.observed);

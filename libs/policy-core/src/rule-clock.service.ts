@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AlertQueue } from '@kanshi/queue';
-import { TOPICS } from '@kanshi/contracts';
+import { keepLatestVerdict, ruleVerdictKey, TOPICS } from '@kanshi/contracts';
 import { TopicLogEnds } from '@kanshi/messaging';
 import { OutageLog } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
@@ -91,11 +91,7 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async recordVerdicts(fresh: readonly RuleVerdict[]): Promise<void> {
-    for (const v of fresh) {
-      const key = JSON.stringify([v.tenantId, v.modelId, v.ruleId, v.scope]);
-      const seen = this.pendingVerdicts.get(key);
-      if (seen === undefined || seen.judgedAt <= v.judgedAt) this.pendingVerdicts.set(key, v);
-    }
+    for (const v of fresh) keepLatestVerdict(this.pendingVerdicts, v);
     if (this.pendingVerdicts.size === 0) return;
     // Through a long outage the newest verdicts are kept; older ones are dropped (the posture
     // shows the next window's verdict instead), never memory without bound.
@@ -103,10 +99,7 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
     const batch = [...this.pendingVerdicts.values()];
     try {
       await this.inventory.recordRuleVerdicts(batch);
-      for (const v of batch) {
-        const key = JSON.stringify([v.tenantId, v.modelId, v.ruleId, v.scope]);
-        if (this.pendingVerdicts.get(key) === v) this.pendingVerdicts.delete(key);
-      }
+      for (const v of batch) if (this.pendingVerdicts.get(ruleVerdictKey(v)) === v) this.pendingVerdicts.delete(ruleVerdictKey(v));
       this.verdictOutage.succeeded();
     } catch (error) {
       this.verdictOutage.failed(new Error(`${batch.length} verdicts kept for the next tick: ${error instanceof Error ? error.message : String(error)}`));

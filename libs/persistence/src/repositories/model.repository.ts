@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { SECTORS, type RuleVerdict, type Sector } from '@kanshi/contracts';
+import { keepLatestVerdict, SECTORS, type RuleVerdict, type Sector } from '@kanshi/contracts';
 import type { ModelProfile } from '@kanshi/policy-sdk';
 import { IngestKeyEntity } from '../entities/ingest-key.entity';
 import { ModelEntity } from '../entities/model.entity';
@@ -138,11 +138,7 @@ export class ModelRepository {
   async recordRuleVerdicts(all: readonly RuleVerdict[]): Promise<void> {
     // One row per key in a statement (an upsert may not touch a row twice): the latest wins.
     const latest = new Map<string, RuleVerdict>();
-    for (const v of all) {
-      const key = JSON.stringify([v.tenantId, v.modelId, v.ruleId, v.scope]);
-      const seen = latest.get(key);
-      if (seen === undefined || Date.parse(seen.judgedAt) <= Date.parse(v.judgedAt)) latest.set(key, v);
-    }
+    for (const v of all) keepLatestVerdict(latest, v);
     const verdicts = [...latest.values()];
     if (verdicts.length === 0) return;
     await this.dataSource.query(

@@ -82,16 +82,15 @@ export class AlertFollowUps {
 
   /** Queues stored notifications for delivery, with their channel's retry settings. */
   async deliver(pending: readonly PendingDelivery[]): Promise<void> {
-    await this.queue.add(
-      pending.map((p): QueuedJob => {
-        const data = { tenant_id: p.tenantId, notification_id: p.notificationId };
-        const retry = {
-          attempts: numberOr(p.channelConfig['max_attempts'], DELIVERY_DEFAULTS.max_attempts),
-          backoffMs: numberOr(p.channelConfig['backoff_ms'], DELIVERY_DEFAULTS.backoff_ms),
-        };
-        return { name: JOBS.deliverNotification, data, id: deliverNotificationJobId(data), retry };
-      }),
-    );
+    await this.queue.add(pending.map(deliveryJob));
+  }
+
+  /** After group runs: their deliveries and each group's next run, queued in one call. */
+  async afterGroupRuns(runs: readonly { readonly data: NotifyGroupJob; readonly pending: readonly PendingDelivery[]; readonly nextRunAt: Date | null }[], now = new Date()): Promise<void> {
+    await this.queue.add([
+      ...runs.flatMap((run) => run.pending.map(deliveryJob)),
+      ...runs.flatMap((run) => (run.nextRunAt ? [groupRunJob(run.data, run.nextRunAt, now)] : [])),
+    ]);
   }
 
   /**
@@ -111,14 +110,24 @@ export class AlertFollowUps {
     await this.queueGroupRuns(toQueue, now);
   }
 
-  /** Queues the run of a group the database already plans at `at` (after a group run). */
-  async queueGroupRun(data: NotifyGroupJob, at: Date, now = new Date()): Promise<void> {
-    await this.queueGroupRuns([{ data, at }], now);
-  }
-
   private async queueGroupRuns(runs: readonly { readonly data: NotifyGroupJob; readonly at: Date }[], now: Date): Promise<void> {
-    await this.queue.add(runs.map(({ data, at }): QueuedJob => ({ name: JOBS.notifyGroup, data, id: notifyGroupJobId(data, at), delayMs: at.getTime() - now.getTime() })));
+    await this.queue.add(runs.map(({ data, at }) => groupRunJob(data, at, now)));
   }
+}
+
+/** The job that delivers a stored notification, with its channel's retry settings. */
+function deliveryJob(p: PendingDelivery): QueuedJob {
+  const data = { tenant_id: p.tenantId, notification_id: p.notificationId };
+  const retry = {
+    attempts: numberOr(p.channelConfig['max_attempts'], DELIVERY_DEFAULTS.max_attempts),
+    backoffMs: numberOr(p.channelConfig['backoff_ms'], DELIVERY_DEFAULTS.backoff_ms),
+  };
+  return { name: JOBS.deliverNotification, data, id: deliverNotificationJobId(data), retry };
+}
+
+/** The run of a group the database plans at `at`: its id is the group's and the time's, so it is queued once. */
+function groupRunJob(data: NotifyGroupJob, at: Date, now: Date): QueuedJob {
+  return { name: JOBS.notifyGroup, data, id: notifyGroupJobId(data, at), delayMs: at.getTime() - now.getTime() };
 }
 
 function numberOr(value: unknown, fallback: number): number {

@@ -19,7 +19,10 @@ import {
   Transactions,
   type HistoryEntry,
   type NotifiableAlert,
+  type NotificationSet,
   type PendingDelivery,
+  type PlannedTransition,
+  type RoutingContext,
   type Tx,
 } from '@kanshi/persistence';
 
@@ -32,6 +35,16 @@ export interface GroupRunResult {
   readonly nextRunAt: Date | null;
   readonly notified: number;
   readonly silenced: number;
+}
+
+/** A run of a notification group asked for (see {@link NotificationRuns.runGroups}). */
+export interface GroupRunRequest {
+  readonly tenantId: string;
+  readonly groupKey: string;
+  readonly modelId: string;
+  readonly severity: string;
+  /** The repeat interval of the group's severity. */
+  readonly repeatMs: number;
 }
 
 /** Largest number of alerts one group notification carries; the rest go in the next run, at once. */
@@ -52,32 +65,70 @@ export class NotificationRuns {
   ) {}
 
   /** Notifies the due alerts of a group (new, at a new severity, or due to repeat); silenced ones are recorded, not sent. */
-  runGroup(tenantId: string, groupKey: string, group: { readonly modelId: string; readonly severity: string }, repeatMs: number, now: Date): Promise<GroupRunResult> {
+  async runGroup(tenantId: string, groupKey: string, group: { readonly modelId: string; readonly severity: string }, repeatMs: number, now: Date): Promise<GroupRunResult> {
+    const [result] = await this.runGroups([{ tenantId, groupKey, modelId: group.modelId, severity: group.severity, repeatMs }], now);
+    if (!result) throw new Error(`the run of group ${groupKey} gave no result`);
+    return result;
+  }
+
+  /**
+   * {@link runGroup} for many groups (of any tenants) in one transaction, with one statement per
+   * step whatever their number: lock the groups (in key order), read their firing members, lock
+   * the due ones (in id order), store every notification, mark the alerts notified, plan each
+   * group's next run. A group asked for twice runs once; its second answer sends nothing.
+   */
+  runGroups(runs: readonly GroupRunRequest[], now: Date): Promise<GroupRunResult[]> {
     return this.tx.run(async (m) => {
-      await this.rows.lockGroup(m, tenantId, groupKey);
+      // The first request of each group, in the order first seen.
+      const first = new Map<string, number>();
+      runs.forEach((run, i) => {
+        if (!first.has(groupKeyOf(run))) first.set(groupKeyOf(run), i);
+      });
+      const distinct = [...first.values()].map((i) => runs[i] as GroupRunRequest);
+      await this.rows.lockGroups(m, distinct);
       // Read the members, let the core pick the due ones, lock only those and decide again on what
       // the lock read: a storm's raise sets keep writing the rest of a large group meanwhile.
-      const members = await this.rows.firingMembers(m, tenantId, group.modelId, group.severity);
-      const picked = dueMembers(members, repeatMs, now, GROUP_BATCH).map((a) => a.id);
-      const due = dueMembers(await this.rows.lockFiring(m, tenantId, picked), repeatMs, now, GROUP_BATCH);
-      let pending: PendingDelivery[] = [];
-      let held = new Map<string, string>();
-      if (due.length > 0) {
-        const planned = await this.route(m, tenantId, due, 0, now);
-        held = planned.silencedBy;
-        const repeats = due.filter((a) => a.notifiedAt !== null && !held.has(a.id)).map((a) => a.id);
-        pending = await this.rows.storeNotifications(m, tenantId, 'firing', 0, planned.notifications, repeats);
-        await this.rows.markNotified(m, due.filter((a) => !held.has(a.id)).map((a) => a.id), now);
-      }
-      // The next run: the earliest time a member still firing is due (those just notified count
-      // from now; those a silence took are out).
-      const notified = new Set(due.map((a) => a.id));
-      const stillFiring = members
-        .filter((a) => !held.has(a.id))
-        .map((a): GroupMember => (notified.has(a.id) ? { ...a, notifiedAt: now, notifiedSeverity: a.severity } : a));
-      const nextRunAt = nextGroupRun(stillFiring, repeatMs, now);
-      await this.rows.setGroupRun(m, tenantId, groupKey, nextRunAt, now);
-      return { pending, nextRunAt, notified: due.length - held.size, silenced: held.size };
+      const membersOf = await this.rows.firingMembers(m, distinct);
+      const picked = distinct.map((run, i) => dueMembers(membersOf[i] ?? [], run.repeatMs, now, GROUP_BATCH).map((a) => a.id));
+      const locked = await this.rows.lockFiring(m, picked.flat());
+      const routing = new Map<string, RoutingContext>();
+      for (const tenantId of new Set(distinct.map((run) => run.tenantId))) routing.set(tenantId, await this.rows.routing(m, tenantId, now));
+
+      const sets: NotificationSet[] = [];
+      const silencing = new Map<string, PlannedTransition[]>();
+      const notifiedIds: string[] = [];
+      const outcomes = distinct.map((run, i) => {
+        const due = dueMembers((picked[i] ?? []).flatMap((id) => locked.get(id) ?? []), run.repeatMs, now, GROUP_BATCH);
+        let held = new Map<string, string>();
+        let set = -1;
+        if (due.length > 0) {
+          const { routes, silences, usable } = routing.get(run.tenantId) as RoutingContext;
+          const planned = planNotifications(due, routes, silences, usable, 0, now);
+          held = planned.silencedBy;
+          silencing.set(run.tenantId, [...(silencing.get(run.tenantId) ?? []), ...silencedTransitions(due, held, now)]);
+          set = sets.push({ tenantId: run.tenantId, kind: 'firing', level: 0, planned: planned.notifications, repeatAlertIds: due.filter((a) => a.notifiedAt !== null && !held.has(a.id)).map((a) => a.id) }) - 1;
+          notifiedIds.push(...due.filter((a) => !held.has(a.id)).map((a) => a.id));
+        }
+        // The next run: the earliest time a member still firing is due (those just notified count
+        // from now; those a silence took are out).
+        const notified = new Set(due.map((a) => a.id));
+        const stillFiring = (membersOf[i] ?? [])
+          .filter((a) => !held.has(a.id))
+          .map((a): GroupMember => (notified.has(a.id) ? { ...a, notifiedAt: now, notifiedSeverity: a.severity } : a));
+        return { set, nextRunAt: nextGroupRun(stillFiring, run.repeatMs, now), notified: due.length - held.size, silenced: held.size };
+      });
+      for (const [tenantId, transitions] of silencing) await applyTransitions(m, tenantId, transitions);
+      const pending = await this.rows.storeNotificationSets(m, sets);
+      await this.rows.markNotified(m, notifiedIds, now);
+      await this.rows.setGroupRuns(m, distinct.map((run, i) => ({ tenantId: run.tenantId, groupKey: run.groupKey, nextRunAt: outcomes[i]?.nextRunAt ?? null })), now);
+
+      const results = outcomes.map((o): GroupRunResult => ({ pending: o.set >= 0 ? (pending[o.set] ?? []) : [], nextRunAt: o.nextRunAt, notified: o.notified, silenced: o.silenced }));
+      const resultOf = new Map([...first.keys()].map((key, d) => [key, results[d] as GroupRunResult]));
+      return runs.map((run, i) => {
+        const key = groupKeyOf(run);
+        const result = resultOf.get(key) as GroupRunResult;
+        return first.get(key) === i ? result : { ...result, pending: [], notified: 0, silenced: 0 };
+      });
     });
   }
 
@@ -191,12 +242,15 @@ export class NotificationRuns {
   private async route(m: Tx, tenantId: string, alerts: readonly NotifiableAlert[], level: number, now: Date) {
     const { routes, silences, usable } = await this.rows.routing(m, tenantId, now);
     const planned = planNotifications(alerts, routes, silences, usable, level, now);
-    const held = alerts.filter((a) => planned.silencedBy.has(a.id));
-    await applyTransitions(
-      m,
-      tenantId,
-      systemTransitions(held, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId: planned.silencedBy.get(a.id) ?? '' }, now), 'A silence in force matches the alert.'),
-    );
+    await applyTransitions(m, tenantId, silencedTransitions(alerts, planned.silencedBy, now));
     return planned;
   }
+}
+
+const groupKeyOf = (run: GroupRunRequest) => JSON.stringify([run.tenantId, run.groupKey]);
+
+/** The transitions that put the alerts a silence in force matches (`silencedBy`) into `silenced`. */
+function silencedTransitions(alerts: readonly NotifiableAlert[], silencedBy: ReadonlyMap<string, string>, now: Date): PlannedTransition[] {
+  const held = alerts.filter((a) => silencedBy.has(a.id));
+  return systemTransitions(held, (a) => planTransition({ status: a.status, assignee: null }, { kind: 'silence', silenceId: silencedBy.get(a.id) ?? '' }, now), 'A silence in force matches the alert.');
 }

@@ -3,11 +3,12 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { JOBS, QUEUES, type AlertClockJob, type EscalateAlertJob, type JobName, type QueueName, type RaiseAlertJob, type Severity, type SilenceTimerJob } from '@kanshi/contracts';
+import { JOBS, notificationGroupKey, QUEUES, type AlertClockJob, type EscalateAlertJob, type JobName, type QueueName, type RaiseAlertJob, type Severity, type SilenceTimerJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { AlertingSettingsRepository, AlertRepository, SilenceRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
+import { NotificationRuns } from './notification-runs.service';
 import { AlertQueue, BullJobQueue, QueueInspector, type JobRecord } from '@kanshi/queue';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, type AlertingSettingsPatch } from '@kanshi/alerting-core';
 import { SIGNATURE_HEADER, verifySignature } from './channels/signature';
@@ -172,6 +173,36 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     const repeat = await waitFor('the repeat', sync(() => receiver.received[1]));
     expect(repeat.json.alerts.every((a) => a.repeat)).toBe(true);
     expect(receiver.received).toHaveLength(2);
+  });
+
+  it('runs many groups in one transaction: one notification per group and channel, a group asked twice notified once, and each group\'s next run planned', async () => {
+    const receiver = new Receiver();
+    const { tenantId } = await tenantWith({ severities: { high: { group_wait: '1h', repeat_interval: '1h', ack_sla: null } } }, [{ receiver }]);
+    const models = ['model-b1', 'model-b2', 'model-b3'];
+    await producer.enqueue(models.map((m) => job(tenantId, m)));
+    for (const m of models) await alertOf(tenantId, m);
+
+    const runs = app.get(NotificationRuns);
+    const request = (modelId: string) => ({ tenantId, groupKey: notificationGroupKey({ model_id: modelId, severity: 'high' }), modelId, severity: 'high', repeatMs: 3_600_000 });
+    const now = new Date();
+    const results = await runs.runGroups([...models.map(request), request('model-b2'), request('model-none')], now);
+
+    expect(results.map((r) => [r.notified, r.pending.length])).toEqual([[1, 1], [1, 1], [1, 1], [0, 0], [0, 0]]);
+    expect(results.slice(0, 4).map((r) => r.nextRunAt?.getTime())).toEqual(Array(4).fill(now.getTime() + 3_600_000));
+    expect(results[4]?.nextRunAt).toBeNull();
+    const stored = await dataSource.query<{ alert_model: string }[]>(
+      `SELECT a.model_id AS alert_model FROM notifications n JOIN alerts a ON a.id = ANY(n.alert_ids) WHERE n.tenant_id = $1 ORDER BY 1`,
+      [tenantId],
+    );
+    expect(stored.map((r) => r.alert_model)).toEqual(models);
+    const groups = await dataSource.query<{ group_key: string; next_run_at: Date | null; last_run_at: Date | null }[]>(
+      `SELECT group_key, next_run_at, last_run_at FROM notification_groups WHERE tenant_id = $1 AND last_run_at IS NOT NULL ORDER BY group_key`,
+      [tenantId],
+    );
+    expect(groups).toHaveLength(4);
+    expect(groups.filter((g) => g.next_run_at === null)).toHaveLength(1);
+    // Run again at once: nothing is due any more.
+    expect((await runs.runGroups(models.map(request), new Date())).map((r) => r.notified)).toEqual([0, 0, 0]);
   });
 
   it('retries a failing webhook with backoff until it answers: one delivered notification, every attempt recorded', async () => {

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
       gatewayBodyLimitBytes: 5_242_880,
       gatewayKafkaTimeoutMs: 10_000,
       publicUrl: 'http://127.0.0.1:3000',
-      workerConcurrency: 16,
+      workerConcurrency: 64,
       alertJobConcurrency: 4,
       apiRateLimitPerMinute: 600,
       gatewayRateLimitPerMinute: 6000,

@@ -66,7 +66,11 @@ export {
 export {
   NotificationRepository,
   systemTransitions,
+  type AttemptOutcome,
+  type AttemptRecord,
   type DeliveryTarget,
+  type GroupRef,
+  type NotificationSet,
   type LockedAlert,
   type NotifiableAlert,
   type NotificationRecord,

@@ -19,3 +19,4 @@ export { MetricsModule, OpsServerHost, OpsServerModule, startOpsServer, type Ops
 export { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter';
 export { requestValidator, type FieldError } from './request-validation';
 export { OutageLog, type OutageLogger } from './outage-log';
+export { Batcher, type BatcherOptions } from './batcher';

@@ -12,14 +12,14 @@ describe('DeliverNotificationJobHandler and the notifications quota', () => {
     const recorded: unknown[] = [];
     const raised: RaiseAlertJob[] = [];
     const store = {
-      deliveryTarget: () => Promise.resolve({ notification: { status: 'pending' } }),
-      recordAttempt: (...args: unknown[]) => Promise.resolve(void recorded.push(args)),
+      deliveryTargets: (ids: readonly string[]) => Promise.resolve(ids.map(() => ({ notification: { status: 'pending' } }))),
+      recordAttempts: (records: readonly unknown[]) => Promise.resolve(void recorded.push(...records)),
     } as unknown as NotificationRepository;
     const handler = new DeliverNotificationJobHandler(
       store,
       { send: (...args: unknown[]) => Promise.resolve(void sent.push(args)) } as unknown as ChannelSender,
       loadConfig({ KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE: '5' }),
-      { take: (_tenant: string, quota: string, limit: number) => Promise.resolve(!(quota === 'notifications-per-minute' && limit === 5)) } as unknown as QuotaCounter,
+      { takeUpTo: (_tenant: string, quota: string, limit: number, wanted: number) => Promise.resolve(quota === 'notifications-per-minute' && limit === 5 ? 0 : wanted) } as unknown as QuotaCounter,
       { enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void raised.push(...jobs)) } as unknown as AlertQueue,
     );
 
@@ -30,5 +30,40 @@ describe('DeliverNotificationJobHandler and the notifications quota', () => {
     expect((held as HoldJobUntil).until).toBeGreaterThan(Date.now());
     expect({ sent, recorded }).toEqual({ sent: [], recorded: [] });
     expect(raised).toEqual([expect.objectContaining({ tenant_id: 'acme', rule_id: 'Q1', scope: 'notifications-per-minute', args: { limit: 5 } })]);
+  });
+
+  it('reads the targets of deliveries running at once together, and lets through only as many of a tenant\'s as its quota has left', async () => {
+    const read: (readonly string[])[] = [];
+    const asked: number[] = [];
+    const sent: unknown[] = [];
+    const recorded: unknown[] = [];
+    const store = {
+      deliveryTargets: (ids: readonly string[]) => {
+        read.push(ids);
+        return Promise.resolve(ids.map((id) => ({ notification: { id, status: 'pending', kind: 'firing' }, channel: { usable: false, name: 'hook', kind: 'webhook', sealError: null } })));
+      },
+      recordAttempts: (records: readonly unknown[]) => Promise.resolve(void recorded.push(...records)),
+    } as unknown as NotificationRepository;
+    const handler = new DeliverNotificationJobHandler(
+      store,
+      { send: (...args: unknown[]) => Promise.resolve(void sent.push(args)) } as unknown as ChannelSender,
+      loadConfig({ KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE: '5' }),
+      {
+        takeUpTo: (_tenant: string, _quota: string, _limit: number, wanted: number) => {
+          asked.push(wanted);
+          return Promise.resolve(1);
+        },
+      } as unknown as QuotaCounter,
+      { enqueue: () => Promise.resolve() } as unknown as AlertQueue,
+    );
+
+    const outcomes = await Promise.all(['n-1', 'n-2'].map((id) => handler.handle({ notification_id: id, tenant_id: 'acme' }, { jobId: id, attempt: 1, maxAttempts: 1 }).then(() => 'done', (error: unknown) => error)));
+
+    expect(read).toEqual([['n-1', 'n-2']]);
+    expect(asked).toEqual([2]);
+    // The first fits (its channel is unusable: a final failed attempt is recorded); the second waits for the next minute.
+    expect(outcomes[0]).toBe('done');
+    expect(outcomes[1]).toBeInstanceOf(HoldJobUntil);
+    expect(recorded).toEqual([expect.objectContaining({ notificationId: 'n-1', final: true })]);
   });
 });

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Value } from '@sinclair/typebox/value';
 import { JOBS, type DeliverNotificationJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { NotificationRepository, type DeliveryTarget } from '@kanshi/persistence';
+import { NotificationRepository, type AttemptRecord, type DeliveryTarget } from '@kanshi/persistence';
+import { Batcher } from '@kanshi/runtime';
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, type ChannelKind, type ChannelTarget } from '../channels/channel-config';
 import { ChannelSender } from '../channels/channel-sender';
 import type { DeliveryOutcome, NotificationKind, NotificationMessage } from '../channels/notification-message';
@@ -17,11 +18,17 @@ import { minuteOf, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '@kanshi
  * notification ends `failed`, visible in the API, and the worker goes on. Each attempt counts
  * against the tenant's notifications per minute: over it, the attempt waits for the next minute
  * and the tenant's quota alert is raised.
+ *
+ * Deliveries that run at once share their statements: their targets are read together, and
+ * their attempts recorded together (see {@link Batcher}); each request is sent on its own, so a
+ * slow receiver delays only its own deliveries.
  */
 @Injectable()
 @JobHandler(JOBS.deliverNotification)
 export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.deliverNotification> {
   private readonly logger = new Logger(DeliverNotificationJobHandler.name);
+  private readonly targets: Batcher<{ readonly notificationId: string; readonly tenantId: string }, { readonly target: DeliveryTarget | null; readonly withinQuota: boolean }>;
+  private readonly attempts: Batcher<AttemptRecord, undefined>;
 
   constructor(
     private readonly store: NotificationRepository,
@@ -29,15 +36,20 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     private readonly config: AppConfig,
     private readonly quotas: QuotaCounter,
     private readonly queue: AlertQueue,
-  ) {}
+  ) {
+    this.targets = new Batcher((asked) => this.targetsWithinQuota(asked), DELIVERY_BATCHES);
+    this.attempts = new Batcher(async (records) => {
+      await this.store.recordAttempts(records);
+      return records.map(() => undefined);
+    }, DELIVERY_BATCHES);
+  }
 
   async handle(job: DeliverNotificationJob, context: JobContext): Promise<void> {
-    const target = await this.store.deliveryTarget(job.notification_id);
+    const { target, withinQuota } = await this.targets.submit({ notificationId: job.notification_id, tenantId: job.tenant_id });
     if (!target || target.notification.status !== 'pending') return;
-    const limit = this.config.values.notificationsPerMinuteQuota;
-    const now = Date.now();
-    if (!(await this.quotas.take(job.tenant_id, TENANT_QUOTAS.notifications, limit, now))) {
-      const windowStart = minuteOf(now);
+    if (!withinQuota) {
+      const limit = this.config.values.notificationsPerMinuteQuota;
+      const windowStart = minuteOf(Date.now());
       const quota = TENANT_QUOTAS.notifications;
       await this.queue.enqueue([quotaAlertJob({ tenantId: job.tenant_id, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
       throw new HoldJobUntil(windowStart + 60_000, `tenant ${job.tenant_id} is over its ${quota} quota (${limit}); notification ${job.notification_id} waits for the next minute`);
@@ -50,7 +62,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
           { ok: false, permanent: target.channel.sealError === null, httpStatus: null, error: channel, durationMs: 0 }
         : await this.sender.send(toNotificationMessage(target, this.config.values.publicUrl), channel);
     const final = !outcome.ok && (outcome.permanent || context.attempt >= context.maxAttempts);
-    await this.store.recordAttempt(job.notification_id, job.tenant_id, context.attempt, outcome, final);
+    await this.attempts.submit({ notificationId: job.notification_id, tenantId: job.tenant_id, attempt: context.attempt, outcome, final });
     const about = `notification ${job.notification_id} (${target.notification.kind}) to ${target.channel.kind} channel "${target.channel.name}"`;
     if (outcome.ok) {
       this.logger.log(`${about} delivered on attempt ${context.attempt}`);
@@ -62,7 +74,31 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     }
     throw new Error(`${about}: attempt ${context.attempt} of ${context.maxAttempts} failed: ${outcome.error ?? 'unknown error'}`);
   }
+
+  /**
+   * The targets of deliveries running at once, read together, and whether each attempt fits in
+   * its tenant's notifications per minute: one count per tenant for its pending ones (the
+   * attempts that do not fit are counted too, as a refused one is).
+   */
+  private async targetsWithinQuota(asked: readonly { readonly notificationId: string; readonly tenantId: string }[]) {
+    const targets = await this.store.deliveryTargets(asked.map((a) => a.notificationId));
+    const limit = this.config.values.notificationsPerMinuteQuota;
+    const now = Date.now();
+    const attempting = new Map<string, number[]>();
+    asked.forEach((a, i) => {
+      if (targets[i]?.notification.status === 'pending') attempting.set(a.tenantId, [...(attempting.get(a.tenantId) ?? []), i]);
+    });
+    const within = new Set<number>();
+    for (const [tenantId, indexes] of attempting) {
+      const fit = await this.quotas.takeUpTo(tenantId, TENANT_QUOTAS.notifications, limit, indexes.length, now);
+      for (const i of indexes.slice(0, fit)) within.add(i);
+    }
+    return asked.map((_, i) => ({ target: targets[i] ?? null, withinQuota: within.has(i) }));
+  }
 }
+
+/** Reads and writes of deliveries running at once: up to 64 in a statement, two statements of each at a time. */
+const DELIVERY_BATCHES = { maxBatch: 64, maxInFlight: 1 };
 
 /** The channel as a sender needs it, or why it cannot be used. */
 function toChannelTarget(target: DeliveryTarget): ChannelTarget | string {

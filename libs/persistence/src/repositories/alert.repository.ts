@@ -19,6 +19,7 @@ import {
 import { AlertHistoryEntity } from '../entities/alert-history.entity';
 import { AlertEntity } from '../entities/alert.entity';
 import { addToOutbox, type OutboxEntry } from './outbox.repository';
+import { retryDeadlocks } from './transactions';
 
 
 export interface RecordFindingsResult {
@@ -235,14 +236,7 @@ export class AlertRepository {
     const merged = mergeRaises(raises);
     if (merged.length === 0) return { recorded: [], held: [] };
     // A deadlock between two sets (see below) is retried at once, a few times, before the job's own retry.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.recordMerged(tenantId, merged, mayCreate);
-      } catch (error) {
-        if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20 * attempt)));
-      }
-    }
+    return retryDeadlocks(() => this.recordMerged(tenantId, merged, mayCreate));
   }
 
   private recordMerged(
@@ -518,15 +512,6 @@ export class AlertRepository {
     if (!UUID.test(id)) return null;
     return this.dataSource.getRepository(AlertEntity).findOneBy({ tenantId, id });
   }
-}
-
-/** Times a set is tried when the database breaks a deadlock with another set. */
-const DEADLOCK_RETRIES = 5;
-
-/** PostgreSQL's `deadlock_detected` (SQLSTATE 40P01), as TypeORM passes it on. */
-function isDeadlock(error: unknown): boolean {
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
-  return code === '40P01';
 }
 
 export class InvalidCursorError extends Error {

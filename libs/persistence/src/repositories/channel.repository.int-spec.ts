@@ -87,6 +87,38 @@ describe('ChannelRepository (real PostgreSQL)', () => {
     expect((await channels.create(tenantId, { ...webhook('mail', null), kind: 'email' })).secretSet).toBe(false);
   });
 
+  it('reads the targets of many notifications at once, and records their attempts in one statement, an odd error text made storable', async () => {
+    const created = await channels.create(tenantId, webhook('batch'));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const [row] = await dataSource.query<{ id: string }[]>(`INSERT INTO notifications (tenant_id, channel_id, kind, status) VALUES ($1, $2, 'firing', 'pending') RETURNING id`, [tenantId, created.id]);
+      ids.push(row?.id ?? '');
+    }
+    const store = new NotificationRepository(dataSource, box);
+    const targets = await store.deliveryTargets([ids[2] ?? '', 'not-a-uuid', ids[0] ?? '', '00000000-0000-4000-8000-000000000000']);
+    expect(targets.map((t) => t?.notification.id ?? null)).toEqual([ids[2], null, ids[0], null]);
+    expect(targets[0]?.channel).toMatchObject({ id: created.id, secret: SECRET, usable: true });
+
+    const outcome = (ok: boolean, error: string | null) => ({ ok, httpStatus: ok ? 200 : null, error, durationMs: 3 });
+    await store.recordAttempts([
+      { notificationId: ids[0] ?? '', tenantId, attempt: 1, outcome: outcome(true, null), final: false },
+      { notificationId: ids[1] ?? '', tenantId, attempt: 2, outcome: outcome(false, 'socket said \u0000 and \ud800'), final: true },
+      { notificationId: ids[2] ?? '', tenantId, attempt: 1, outcome: outcome(false, 'refused'), final: false },
+    ]);
+    const rows = await dataSource.query<{ id: string; status: string; attempts: number; last_error: string | null }[]>(
+      `SELECT id, status, attempts, last_error FROM notifications WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(ids.map((id) => byId.get(id))).toEqual([
+      { id: ids[0], status: 'delivered', attempts: 1, last_error: null },
+      { id: ids[1], status: 'failed', attempts: 2, last_error: 'socket said  and \ufffd' },
+      { id: ids[2], status: 'pending', attempts: 1, last_error: 'refused' },
+    ]);
+    const [{ n } = { n: 0 }] = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM delivery_attempts WHERE notification_id = ANY($1::uuid[])`, [ids]);
+    expect(n).toBe(3);
+  });
+
   it('seals the secret and the URL at rest: the stored row holds neither in plaintext, the sender gets both', async () => {
     const created = await channels.create(tenantId, { ...webhook('ops'), config: { ...webhook('ops').config, url: TOKEN_URL } });
 

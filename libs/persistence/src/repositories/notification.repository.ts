@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import type { AlertClockJob, SilenceTimerJob } from '@kanshi/contracts';
 import { SecretBox, SecretOpenError } from '@kanshi/secrets';
 import {
@@ -48,6 +49,31 @@ export interface DeliveryTarget {
   readonly silence: SilenceEntity | null;
 }
 
+/** What one delivery attempt came to. */
+export interface AttemptOutcome {
+  readonly ok: boolean;
+  readonly httpStatus: number | null;
+  readonly error: string | null;
+  readonly durationMs: number;
+}
+
+/** One delivery attempt to record, and whether it is the notification's last (`final`). */
+export interface AttemptRecord {
+  readonly notificationId: string;
+  readonly tenantId: string;
+  readonly attempt: number;
+  readonly outcome: AttemptOutcome;
+  readonly final: boolean;
+}
+
+/** Text PostgreSQL stores: no NUL, no lone surrogate, at most 2,000 characters. */
+function storableText(text: string): string {
+  return text
+    .slice(0, 2000)
+    .replaceAll('\u0000', '')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /** A notification with its channel and every attempt, as the API shows it. */
 export interface NotificationRecord {
   readonly notification: NotificationEntity;
@@ -76,6 +102,22 @@ export interface RoutingContext {
   readonly routes: readonly RouteRule[];
   readonly silences: readonly SilenceRule[];
   readonly usable: ReadonlySet<string>;
+}
+
+/** A notification group: its tenant and its key (see `notificationGroupKey`). */
+export interface GroupRef {
+  readonly tenantId: string;
+  readonly groupKey: string;
+}
+
+/** Notifications planned by one flow, to store together with others (see `storeNotificationSets`). */
+export interface NotificationSet {
+  readonly tenantId: string;
+  readonly kind: string;
+  readonly level: number;
+  readonly planned: readonly PlannedNotification[];
+  /** Alerts notified before: their entries say `repeat`. */
+  readonly repeatAlertIds: readonly string[];
 }
 
 /** The transaction a flow gives the repositories' row methods (see `Transactions`). */
@@ -241,57 +283,105 @@ export class NotificationRepository {
 
   /** The notification, its channel (secret and URL opened), its alerts and its silence, or `null`. */
   async deliveryTarget(notificationId: string): Promise<DeliveryTarget | null> {
-    if (!UUID.test(notificationId)) return null;
-    const notification = await this.dataSource.getRepository(NotificationEntity).findOneBy({ id: notificationId });
-    if (!notification) return null;
-    const [channel] = await this.dataSource.query<{ id: string; name: string; kind: string; config: Record<string, unknown>; secret: string | null; enabled: boolean; deleted_at: Date | null }[]>(
-      `SELECT id, name, kind, config, secret, enabled, deleted_at FROM notification_channels WHERE id = $1`,
-      [notification.channelId],
-    );
-    if (!channel) return null;
-    const alerts = notification.alertIds.length === 0 ? [] : await this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: notification.alertIds }).orderBy('a.first_seen_at').getMany();
-    const silence = notification.silenceId ? await this.dataSource.getRepository(SilenceEntity).findOneBy({ id: notification.silenceId }) : null;
-    let opened: { config: Record<string, unknown>; secret: string | null; sealError: string | null };
+    return (await this.deliveryTargets([notificationId]))[0] ?? null;
+  }
+
+  /**
+   * {@link deliveryTarget} of many notifications in four queries whatever their number (the
+   * notifications, their channels, their alerts, their silences); one answer per id, in order,
+   * `null` for an unknown one. Each channel's secret is opened once.
+   */
+  async deliveryTargets(notificationIds: readonly string[]): Promise<(DeliveryTarget | null)[]> {
+    const ids = [...new Set(notificationIds.filter((id) => UUID.test(id)))];
+    if (ids.length === 0) return notificationIds.map(() => null);
+    const notifications = await this.dataSource.getRepository(NotificationEntity).findBy({ id: In(ids) });
+    const channelIds = [...new Set(notifications.map((n) => n.channelId))];
+    const alertIds = [...new Set(notifications.flatMap((n) => n.alertIds))];
+    const silenceIds = [...new Set(notifications.flatMap((n) => (n.silenceId ? [n.silenceId] : [])))];
+    const [channels, alerts, silences] = await Promise.all([
+      this.dataSource.query<{ id: string; name: string; kind: string; config: Record<string, unknown>; secret: string | null; enabled: boolean; deleted_at: Date | null }[]>(
+        `SELECT id, name, kind, config, secret, enabled, deleted_at FROM notification_channels WHERE id = ANY($1::uuid[])`,
+        [channelIds],
+      ),
+      alertIds.length === 0 ? [] : this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: alertIds }).orderBy('a.first_seen_at').addOrderBy('a.id').getMany(),
+      silenceIds.length === 0 ? [] : this.dataSource.getRepository(SilenceEntity).findBy({ id: In(silenceIds) }),
+    ]);
+    const channelOf = new Map(channels.map((channel) => [channel.id, { ...channel, ...this.openChannel(channel) }]));
+    const alertIndex = new Map(alerts.map((a, i) => [a.id, i]));
+    const alertOf = new Map(alerts.map((a) => [a.id, a]));
+    const silenceOf = new Map(silences.map((s) => [s.id, s]));
+    const targetOf = new Map<string, DeliveryTarget>();
+    for (const notification of notifications) {
+      const channel = channelOf.get(notification.channelId);
+      if (!channel) continue;
+      // Oldest first, as one query ordered them.
+      const own = [...new Set(notification.alertIds)].flatMap((id) => alertOf.get(id) ?? []).sort((a, b) => (alertIndex.get(a.id) ?? 0) - (alertIndex.get(b.id) ?? 0));
+      targetOf.set(notification.id, {
+        notification,
+        channel: { id: channel.id, name: channel.name, kind: channel.kind, config: channel.opened.config, secret: channel.opened.secret, sealError: channel.opened.sealError, usable: channel.enabled && channel.deleted_at === null },
+        alerts: own,
+        silence: notification.silenceId ? (silenceOf.get(notification.silenceId) ?? null) : null,
+      });
+    }
+    return notificationIds.map((id) => targetOf.get(id) ?? null);
+  }
+
+  /** A channel's configuration and secret opened, or why they did not open (the URL is then left out). */
+  private openChannel(channel: { id: string; config: Record<string, unknown>; secret: string | null }): {
+    opened: { config: Record<string, unknown>; secret: string | null; sealError: string | null };
+  } {
     try {
-      opened = {
-        config: openChannelConfig(this.secrets, channel.id, channel.config),
-        secret: channel.secret === null ? null : revealChannelValue(this.secrets, channel.id, 'secret', channel.secret),
-        sealError: null,
+      return {
+        opened: {
+          config: openChannelConfig(this.secrets, channel.id, channel.config),
+          secret: channel.secret === null ? null : revealChannelValue(this.secrets, channel.id, 'secret', channel.secret),
+          sealError: null,
+        },
       };
     } catch (error) {
       if (!(error instanceof SecretOpenError)) throw error;
-      opened = { config: { ...channel.config, url: undefined }, secret: null, sealError: error.message };
+      return { opened: { config: { ...channel.config, url: undefined }, secret: null, sealError: error.message } };
     }
-    return {
-      notification,
-      channel: { id: channel.id, name: channel.name, kind: channel.kind, ...opened, usable: channel.enabled && channel.deleted_at === null },
-      alerts,
-      silence,
-    };
   }
 
   /**
    * Records one delivery attempt and what it leaves the notification as: delivered, failed for
    * good (`final`), or still pending. A notification already delivered or failed is not changed.
    */
-  async recordAttempt(
-    notificationId: string,
-    tenantId: string,
-    attempt: number,
-    outcome: { readonly ok: boolean; readonly httpStatus: number | null; readonly error: string | null; readonly durationMs: number },
-    final: boolean,
-  ): Promise<void> {
-    const status = outcome.ok ? 'delivered' : final ? 'failed' : 'pending';
-    // One statement (atomic on its own): the attempt, and the notification's state after it.
+  async recordAttempt(notificationId: string, tenantId: string, attempt: number, outcome: AttemptOutcome, final: boolean): Promise<void> {
+    await this.recordAttempts([{ notificationId, tenantId, attempt, outcome, final }]);
+  }
+
+  /**
+   * {@link recordAttempt} for many attempts in one statement (atomic on its own): the attempts,
+   * and the state each leaves its notification in.
+   */
+  async recordAttempts(attempts: readonly AttemptRecord[]): Promise<void> {
+    if (attempts.length === 0) return;
+    // The error text comes from outside (a socket, a receiver): made storable, so one odd
+    // message cannot fail the attempts recorded with it.
+    const rows = attempts.map((a) => ({
+      notification_id: a.notificationId,
+      tenant_id: a.tenantId,
+      attempt: a.attempt,
+      duration_ms: Math.round(a.outcome.durationMs),
+      ok: a.outcome.ok,
+      http_status: a.outcome.httpStatus,
+      error: a.outcome.error === null ? null : storableText(a.outcome.error),
+      status: a.outcome.ok ? 'delivered' : a.final ? 'failed' : 'pending',
+    }));
     await this.dataSource.query(
-      `WITH attempt AS (
+      `WITH a AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS a(notification_id uuid, tenant_id text, attempt integer, duration_ms integer, ok boolean, http_status integer, error text, status text)),
+       inserted AS (
          INSERT INTO delivery_attempts (notification_id, tenant_id, attempt, duration_ms, ok, http_status, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING notification_id)
-       UPDATE notifications SET attempts = GREATEST(attempts, $3), status = $8, last_error = $7,
-              delivered_at = CASE WHEN $8 = 'delivered' THEN now() END,
-              failed_at = CASE WHEN $8 = 'failed' THEN now() END
-        WHERE id = (SELECT notification_id FROM attempt) AND status = 'pending'`,
-      [notificationId, tenantId, attempt, Math.round(outcome.durationMs), outcome.ok, outcome.httpStatus, outcome.error, status],
+         SELECT notification_id, tenant_id, attempt, duration_ms, ok, http_status, error FROM a RETURNING notification_id)
+       UPDATE notifications n SET attempts = GREATEST(n.attempts, a.attempt), status = a.status, last_error = a.error,
+              delivered_at = CASE WHEN a.status = 'delivered' THEN now() END,
+              failed_at = CASE WHEN a.status = 'failed' THEN now() END
+         FROM a WHERE n.id = a.notification_id AND n.status = 'pending'`,
+      [JSON.stringify(rows)],
     );
   }
 
@@ -347,37 +437,57 @@ export class NotificationRepository {
   // ---- Rows of the timed flows (group runs, escalations, clocks, silences), inside the caller's
   // transaction (`Transactions.run`); the flows and their decisions are the alert worker's.
 
-  /** Creates the group's row if it is new and locks it either way: one run of a group at a time. */
-  async lockGroup(m: Tx, tenantId: string, groupKey: string): Promise<void> {
+  /** Creates the groups' rows that are new and locks them all, in key order: one run of a group at a time. */
+  async lockGroups(m: Tx, groups: readonly GroupRef[]): Promise<void> {
+    if (groups.length === 0) return;
     await m.query(
-      `INSERT INTO notification_groups (tenant_id, group_key) VALUES ($1, $2)
+      `INSERT INTO notification_groups (tenant_id, group_key)
+       SELECT DISTINCT g.tenant_id, g.group_key FROM jsonb_to_recordset($1::jsonb) AS g(tenant_id text, group_key text) ORDER BY g.tenant_id, g.group_key
        ON CONFLICT (tenant_id, group_key) DO UPDATE SET group_key = EXCLUDED.group_key`,
-      [tenantId, groupKey],
+      [JSON.stringify(groups.map((g) => ({ tenant_id: g.tenantId, group_key: g.groupKey })))],
     );
   }
 
-  /** The firing alerts of a group (tenant, model, severity), oldest first, not locked (the group's own row is). */
-  async firingMembers(m: Tx, tenantId: string, modelId: string, severity: string): Promise<NotifiableAlert[]> {
-    const rows = await m.query<AlertRow[]>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND model_id = $2 AND severity = $3 AND status = 'firing' ORDER BY first_seen_at, id`,
-      [tenantId, modelId, severity],
+  /**
+   * The firing alerts of each group (tenant, model, severity), oldest first, not locked (the
+   * groups' own rows are): one list per group asked for, in order, in one query.
+   */
+  async firingMembers(m: Tx, groups: readonly { readonly tenantId: string; readonly modelId: string; readonly severity: string }[]): Promise<NotifiableAlert[][]> {
+    if (groups.length === 0) return [];
+    const rows = await m.query<(AlertRow & { tenant_id: string })[]>(
+      `SELECT DISTINCT ON (a.first_seen_at, a.id) a.tenant_id, ${ALERT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
+         FROM jsonb_to_recordset($1::jsonb) AS g(tenant_id text, model_id text, severity text)
+         JOIN alerts a ON a.tenant_id = g.tenant_id AND a.model_id = g.model_id AND a.severity = g.severity AND a.status = 'firing'
+        ORDER BY a.first_seen_at, a.id`,
+      [JSON.stringify(groups.map((g) => ({ tenant_id: g.tenantId, model_id: g.modelId, severity: g.severity })))],
     );
-    return rows.map(toNotifiable);
+    const keyOf = (tenantId: string, modelId: string, severity: string) => JSON.stringify([tenantId, modelId, severity]);
+    const byGroup = new Map<string, NotifiableAlert[]>();
+    for (const row of rows) {
+      const key = keyOf(row.tenant_id, row.model_id, row.severity);
+      const list = byGroup.get(key) ?? [];
+      list.push(toNotifiable(row));
+      byGroup.set(key, list);
+    }
+    return groups.map((g) => byGroup.get(keyOf(g.tenantId, g.modelId, g.severity)) ?? []);
   }
 
-  /** Those of the alerts still firing, locked, oldest first: re-read under the lock. */
-  async lockFiring(m: Tx, tenantId: string, alertIds: readonly string[]): Promise<NotifiableAlert[]> {
-    if (alertIds.length === 0) return [];
-    const rows = await m.query<AlertRow[]>(
-      `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'firing' ORDER BY first_seen_at, id FOR UPDATE`,
-      [tenantId, alertIds],
-    );
-    return rows.map(toNotifiable);
+  /** Those of the alerts still firing, locked in id order, by id: re-read under the lock. */
+  async lockFiring(m: Tx, alertIds: readonly string[]): Promise<Map<string, NotifiableAlert>> {
+    if (alertIds.length === 0) return new Map();
+    const rows = await m.query<AlertRow[]>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ANY($1::uuid[]) AND status = 'firing' ORDER BY id FOR UPDATE`, [[...new Set(alertIds)]]);
+    return new Map(rows.map((row) => [row.id, toNotifiable(row)]));
   }
 
-  /** Records the group's run at `lastRunAt` and its next run (`null`: none planned). */
-  async setGroupRun(m: Tx, tenantId: string, groupKey: string, nextRunAt: Date | null, lastRunAt: Date): Promise<void> {
-    await m.query(`UPDATE notification_groups SET next_run_at = $3, last_run_at = $4 WHERE tenant_id = $1 AND group_key = $2`, [tenantId, groupKey, nextRunAt, lastRunAt]);
+  /** Records each group's run at `lastRunAt` and its next run (`null`: none planned), in one statement. */
+  async setGroupRuns(m: Tx, runs: readonly (GroupRef & { readonly nextRunAt: Date | null })[], lastRunAt: Date): Promise<void> {
+    if (runs.length === 0) return;
+    await m.query(
+      `UPDATE notification_groups g SET next_run_at = r.next_run_at, last_run_at = $2
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, group_key text, next_run_at timestamptz)
+        WHERE g.tenant_id = r.tenant_id AND g.group_key = r.group_key`,
+      [JSON.stringify(runs.map((r) => ({ tenant_id: r.tenantId, group_key: r.groupKey, next_run_at: r.nextRunAt }))), lastRunAt],
+    );
   }
 
   /** The alerts were notified at `now`, at the severity they have. */
@@ -403,16 +513,43 @@ export class NotificationRepository {
 
   /** Stores planned notifications; returns those to send (not `suppressed`) with their channel's settings. */
   async storeNotifications(m: Tx, tenantId: string, kind: string, level: number, planned: readonly PlannedNotification[], repeatAlertIds: readonly string[] = []): Promise<PendingDelivery[]> {
-    const pending: PendingDelivery[] = [];
-    const repeats = new Set(repeatAlertIds);
-    for (const p of planned) {
-      const [row] = await m.query<{ id: string; config: Record<string, unknown> }[]>(
-        `INSERT INTO notifications (tenant_id, channel_id, kind, level, alert_ids, repeat_alert_ids, silence_id, status)
-         VALUES ($1, $2, $3, $4, $5::uuid[], $6::uuid[], $7, $8)
-         RETURNING id, (SELECT config FROM notification_channels WHERE id = $2) AS config`,
-        [tenantId, p.channelId, kind, level, p.alertIds, p.alertIds.filter((id) => repeats.has(id)), p.silenceId, p.status],
-      );
-      if (row && p.status === 'pending') pending.push({ tenantId, notificationId: row.id, channelConfig: row.config });
+    return (await this.storeNotificationSets(m, [{ tenantId, kind, level, planned, repeatAlertIds }]))[0] ?? [];
+  }
+
+  /**
+   * {@link storeNotifications} for many sets (of any tenants) in one statement: the pending
+   * notifications of each set, in order.
+   */
+  async storeNotificationSets(m: Tx, sets: readonly NotificationSet[]): Promise<PendingDelivery[][]> {
+    const rows = sets.flatMap((set, index) => {
+      const repeats = new Set(set.repeatAlertIds);
+      return set.planned.map((p) => ({
+        index,
+        id: randomUUID(),
+        tenant_id: set.tenantId,
+        channel_id: p.channelId,
+        kind: set.kind,
+        level: set.level,
+        alert_ids: p.alertIds,
+        repeat_alert_ids: p.alertIds.filter((id) => repeats.has(id)),
+        silence_id: p.silenceId,
+        status: p.status,
+      }));
+    });
+    if (rows.length === 0) return sets.map(() => []);
+    const stored = await m.query<{ id: string; config: Record<string, unknown> }[]>(
+      `INSERT INTO notifications (id, tenant_id, channel_id, kind, level, alert_ids, repeat_alert_ids, silence_id, status)
+       SELECT n.id, n.tenant_id, n.channel_id, n.kind, n.level, ARRAY(SELECT jsonb_array_elements_text(n.alert_ids))::uuid[],
+              ARRAY(SELECT jsonb_array_elements_text(n.repeat_alert_ids))::uuid[], n.silence_id, n.status
+         FROM jsonb_to_recordset($1::jsonb)
+           AS n(id uuid, tenant_id text, channel_id uuid, kind text, level integer, alert_ids jsonb, repeat_alert_ids jsonb, silence_id uuid, status text)
+       RETURNING id, (SELECT config FROM notification_channels c WHERE c.id = channel_id) AS config`,
+      [JSON.stringify(rows.map(({ index: _index, ...row }) => row))],
+    );
+    const configOf = new Map(stored.map((row) => [row.id, row.config]));
+    const pending: PendingDelivery[][] = sets.map(() => []);
+    for (const row of rows) {
+      if (row.status === 'pending') pending[row.index]?.push({ tenantId: row.tenant_id, notificationId: row.id, channelConfig: configOf.get(row.id) ?? {} });
     }
     return pending;
   }

@@ -66,6 +66,8 @@ export async function guardedPost(post: GuardedPost, guard: OutboundGuard): Prom
         resolve(response.statusCode ?? 0);
         // The receiver's answer is never kept, so none of it can be stored or shown: a small one
         // is read and dropped (its connection is then reused), any other closes the connection.
+        // Whatever happens to the rest of the answer is of no interest: never an unhandled error.
+        response.on('error', () => undefined);
         const length = Number(response.headers['content-length']);
         if (Number.isInteger(length) && length <= DRAINED_ANSWER_BYTES) response.resume();
         else response.destroy();

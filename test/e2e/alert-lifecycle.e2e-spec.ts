@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertWrites } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, telemetryEvent, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 
@@ -97,7 +97,7 @@ describe('alert lifecycle through the API (real Kafka, PostgreSQL, Redis)', () =
     // An alert with a regulatory deadline, as a clock rule raises it.
     const due = new Date(Date.now() + 10 * 86_400_000);
     const raise = { ...raiseAlertJob(tenant.tenantId, 'clocked-model', [findingRecord(g1Fingerprint(tenant.tenantId, 'clocked-model'), 'high')]), due_at: due.toISOString() };
-    const { alertId: clockedId } = await kanshi.api.get(AlertRepository).recordFindings(raise);
+    const { alertId: clockedId } = await kanshi.api.get(AlertWrites).recordFindings(raise);
     const report = (key: string, body: object) => api().post(`/v1/alerts/${clockedId}/reports`).set(as(key)).send(body);
 
     expect((await report(tenant.keys.risk_officer, {})).status).toBe(400);

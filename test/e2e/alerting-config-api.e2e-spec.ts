@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { AlertRepository, OUTBOX_CHANNEL } from '@kanshi/persistence';
+import { AlertWrites, OUTBOX_CHANNEL } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 
@@ -88,7 +88,7 @@ describe('alerting configuration through the API (real PostgreSQL, Redis, Kafka)
   const fields = (response: Response) => [...new Set(((response.body as Problem).errors ?? []).map((e) => e.field))];
 
   const seedAlert = async (tenantId: string, modelId: string): Promise<string> => {
-    const result = await kanshi.api.get(AlertRepository).recordFindings(raiseAlertJob(tenantId, modelId, [findingRecord(g1Fingerprint(tenantId, modelId), 'high')]));
+    const result = await kanshi.api.get(AlertWrites).recordFindings(raiseAlertJob(tenantId, modelId, [findingRecord(g1Fingerprint(tenantId, modelId), 'high')]));
     return result.alertId;
   };
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@kanshi/config';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertWrites } from '@kanshi/persistence';
 import { KANSHI_VERSION } from '@kanshi/runtime';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { startIngestGateway } from '../../apps/ingest-gateway/src/main';
@@ -102,7 +102,7 @@ describe('the API’s OpenAPI document (real PostgreSQL and Redis)', () => {
 
     beforeAll(async () => {
       tenant = await createTenantFixture(api.get(DataSource), uniqueId('openapi'), [{ modelId: 'seeded-model' }]);
-      const raised = await api.get(AlertRepository).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]));
+      const raised = await api.get(AlertWrites).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]));
       alertId = raised.alertId;
     });
 

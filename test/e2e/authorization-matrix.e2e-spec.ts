@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertWrites } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, ingestKeyId, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { callRoute, fillPath, registeredRoutes, startApiAlone, type RouteKey, type RunningApi } from './openapi-routes';
 
@@ -166,7 +166,7 @@ describe('authorization matrix of the api', () => {
     tenant = await createTenantFixture(dataSource, uniqueId('matrix'), [{ modelId, sectors: ['finance'] }]);
     rival = await createTenantFixture(dataSource, uniqueId('matrix-rival'));
 
-    const raised = await api.get(AlertRepository).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]));
+    const raised = await api.get(AlertWrites).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]));
     const channelId = await created('POST /v1/channels', { name: 'matrix-hook', kind: 'webhook', config: { url: 'https://203.0.113.10/kanshi' }, secret: 'a-webhook-signing-secret' });
     const routeId = await created('POST /v1/routes', { name: 'matrix-route', channel_ids: [channelId] });
     const silenceId = await created('POST /v1/silences', { matchers: { model_ids: ['another-model'] }, reason: 'matrix', ends_at: new Date(Date.now() + 3600_000).toISOString() });

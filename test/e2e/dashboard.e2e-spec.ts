@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { DataSource } from 'typeorm';
 import { alertFingerprint, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { AlertRepository, ModelRepository } from '@kanshi/persistence';
+import { AlertWrites, ModelRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { startApi } from '../../apps/api/src/main';
 import { ROOT } from './run-built-app';
@@ -85,7 +85,7 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     const fingerprint = alertFingerprint(tenant.tenantId, modelId, ruleId, 'model');
     const finding = findingRecord(fingerprint, severity);
     const job: RaiseAlertJob = { ...raiseAlertJob(tenant.tenantId, modelId, [finding]), fingerprint, rule_id: ruleId, module_id: moduleId, sector, title, ...extra };
-    const result = await api.get(AlertRepository).recordFindings(job);
+    const result = await api.get(AlertWrites).recordFindings(job);
     return { id: result.alertId, eventId: finding.event_id };
   };
 
@@ -322,7 +322,7 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     const fingerprint = alertFingerprint(tenant.tenantId, modelId, 'G1', 'model');
     const day = 86_400_000;
     const start = Date.now() - 20 * day;
-    const repository = api.get(AlertRepository);
+    const repository = api.get(AlertWrites);
     // 3,000 findings over 20 days, as engine batches of 50, recorded as sets.
     const batches = Array.from({ length: 60 }, (_, b) => raiseAlertJob(tenant.tenantId, modelId, Array.from({ length: 50 }, (_, i) => findingRecord(fingerprint, 'high', new Date(start + (b * 50 + i) * (20 * day / 3000))))));
     for (let i = 0; i < batches.length; i += 10) await repository.recordFindingSet(tenant.tenantId, batches.slice(i, i + 10));

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertWrites } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startApi } from '../../apps/api/src/main';
 
@@ -110,7 +110,7 @@ describe('identity and access (real PostgreSQL and Redis)', () => {
     tenant = await createTenantFixture(dataSource, uniqueId('iam'));
     other = await createTenantFixture(dataSource, uniqueId('iam-other'));
     const modelId = 'credit-scoring';
-    alertId = (await api.app.get(AlertRepository).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]))).alertId;
+    alertId = (await api.app.get(AlertWrites).recordFindings(raiseAlertJob(tenant.tenantId, modelId, [findingRecord(g1Fingerprint(tenant.tenantId, modelId), 'high')]))).alertId;
   });
 
   afterAll(async () => {

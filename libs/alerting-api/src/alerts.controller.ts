@@ -6,6 +6,7 @@ import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@ka
 import { ALERT_STATUSES, type HumanCommand } from '@kanshi/alerting-core';
 import {
   AlertRepository,
+  AlertWrites,
   InvalidCursorError,
   OCCURRENCE_BUCKETS,
   type AlertActor,
@@ -158,6 +159,7 @@ export function actorOf(principal: Principal): AlertActor {
 export class AlertsController {
   constructor(
     private readonly alerts: AlertRepository,
+    private readonly writes: AlertWrites,
     private readonly notifications: NotificationRepository,
   ) {}
 
@@ -308,7 +310,7 @@ export class AlertsController {
   }
 
   private async apply(principal: Principal, id: string, command: HumanCommand) {
-    const result = await this.alerts.apply(principal.tenantId, id, command, actorOf(principal));
+    const result = await this.writes.apply(principal.tenantId, id, command, actorOf(principal));
     if (result.outcome === 'not-found') throw new NotFoundException(`No alert ${id}.`);
     if (result.outcome === 'conflict') throw new ConflictException({ message: `Cannot ${command.kind} alert ${id}: ${result.message}.`, status: result.status });
     // What follows (a reopened alert is notified, escalated and clocked again) is scheduled by the

@@ -1,6 +1,7 @@
 import { DEFAULT_ALERTING_SETTINGS, type AlertFollowUpState } from '@kanshi/alerting-core';
 import { JOBS, notificationGroupKey } from '@kanshi/contracts';
 import type { AlertingSettingsRepository, NotificationRepository } from '@kanshi/persistence';
+import { loadConfig } from '@kanshi/config';
 import { MemoryJobQueue } from '@kanshi/queue';
 import { AlertFollowUps } from './alert-follow-ups.service';
 
@@ -29,7 +30,7 @@ function setup(alerts: AlertFollowUpState[]) {
     applySilence: () => Promise.resolve([]),
   } as unknown as NotificationRepository;
   const settings = { get: () => Promise.resolve({}) } as unknown as AlertingSettingsRepository;
-  return { queue, followUps: new AlertFollowUps(queue, store, settings) };
+  return { queue, followUps: new AlertFollowUps(queue, store, settings, loadConfig({ KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE: '2' })) };
 }
 
 const alert = (id: string, over: Partial<AlertFollowUpState> = {}): AlertFollowUpState => ({
@@ -89,4 +90,24 @@ describe('AlertFollowUps', () => {
       ['n2', { attempts: 8, backoffMs: 10_000 }],
     ]);
   });
+
+  it('gives a tenant past its fair share of group runs and deliveries a priority behind the others, and critical groups a share of their own', async () => {
+    const { queue, followUps } = setup([]);
+    const run = (tenant: string, model: string, severity: 'high' | 'critical') => ({
+      data: { tenant_id: tenant, model_id: model, severity },
+      pending: [{ tenantId: tenant, notificationId: `n-${tenant}-${model}`, channelConfig: {} }],
+      nextRunAt: new Date(NOW.getTime() + 60 * MIN),
+    });
+    // A share of 2 jobs a minute (see setup): the storm's first group run and its delivery go as usual.
+    await followUps.afterGroupRuns([run('storm', 'm1', 'high'), run('storm', 'm2', 'high'), run('storm', 'm3', 'high')], NOW);
+    await followUps.afterGroupRuns([run('storm', 'm4', 'critical'), run('victim', 'v1', 'critical')], NOW);
+
+    const priorityOf = (tenant: string) => queue.jobs().filter((j) => (j.data as { tenant_id: string }).tenant_id === tenant).map((j) => j.priority ?? 0);
+    // Storm, high: 3 deliveries then 3 next runs, counted in that order: 2 as usual, then priorities growing with each share used.
+    expect(priorityOf('storm').slice(0, 6)).toEqual([0, 0, 1, 1, 2, 2]);
+    // Its critical group counts apart; the victim's jobs count in the victim's own share.
+    expect(priorityOf('storm').slice(6)).toEqual([0, 0]);
+    expect(priorityOf('victim')).toEqual([0, 0]);
+  });
 });
+

@@ -8,7 +8,8 @@ import {
   type SilenceTimerJob,
 } from '@kanshi/contracts';
 import { AlertingSettingsRepository, NotificationRepository, type PendingDelivery } from '@kanshi/persistence';
-import { JobQueue, type QueuedJob } from '@kanshi/queue';
+import { AppConfig } from '@kanshi/config';
+import { FairShare, JobQueue, type QueuedJob } from '@kanshi/queue';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, planFollowUps, settingMs, type AlertingSettings, type GroupRunWanted } from '@kanshi/alerting-core';
 
 /** A tenant's changed settings reach the worker within this time. */
@@ -22,17 +23,26 @@ const DELIVERY_DEFAULTS = { max_attempts: 8, backoff_ms: 10_000 };
  * escalation, the reminders and the deadline of a regulatory clock, a silence's reminder and
  * end. Every job id is derived from that state, so calling this twice (a retried job, a replay,
  * a restart) schedules nothing twice, and the delayed jobs live in Redis across worker restarts.
+ *
+ * Group runs and deliveries have a fair share per tenant, as alert jobs do (see {@link FairShare}):
+ * past its share of the minute, a tenant's jobs wait behind other tenants', and critical groups
+ * have a share of their own, so a storm's notifications never hold back another tenant's, nor
+ * the same tenant's critical ones.
  */
 @Injectable()
 export class AlertFollowUps {
   private readonly settingsCache = new Map<string, { settings: AlertingSettings; until: number }>();
   private readonly logger = new Logger(AlertFollowUps.name);
+  private readonly fairShare: FairShare;
 
   constructor(
     private readonly queue: JobQueue,
     private readonly store: NotificationRepository,
     private readonly settingsStore: AlertingSettingsRepository,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.fairShare = new FairShare(config.values.alertJobsFairSharePerMinute);
+  }
 
   /** The tenant's settings over Kanshi's defaults (read at most every few seconds per tenant). */
   async settings(tenantId: string, now = Date.now()): Promise<AlertingSettings> {
@@ -82,14 +92,14 @@ export class AlertFollowUps {
 
   /** Queues stored notifications for delivery, with their channel's retry settings. */
   async deliver(pending: readonly PendingDelivery[]): Promise<void> {
-    await this.queue.add(pending.map(deliveryJob));
+    await this.queue.add(pending.map((p) => this.share(deliveryJob(p), p.tenantId)));
   }
 
   /** After group runs: their deliveries and each group's next run, queued in one call. */
   async afterGroupRuns(runs: readonly { readonly data: NotifyGroupJob; readonly pending: readonly PendingDelivery[]; readonly nextRunAt: Date | null }[], now = new Date()): Promise<void> {
     await this.queue.add([
-      ...runs.flatMap((run) => run.pending.map(deliveryJob)),
-      ...runs.flatMap((run) => (run.nextRunAt ? [groupRunJob(run.data, run.nextRunAt, now)] : [])),
+      ...runs.flatMap((run) => run.pending.map((p) => this.share(deliveryJob(p), p.tenantId, run.data.severity))),
+      ...runs.flatMap((run) => (run.nextRunAt ? [this.share(groupRunJob(run.data, run.nextRunAt, now), run.data.tenant_id, run.data.severity)] : [])),
     ]);
   }
 
@@ -111,7 +121,13 @@ export class AlertFollowUps {
   }
 
   private async queueGroupRuns(runs: readonly { readonly data: NotifyGroupJob; readonly at: Date }[], now: Date): Promise<void> {
-    await this.queue.add(runs.map(({ data, at }) => groupRunJob(data, at, now)));
+    await this.queue.add(runs.map(({ data, at }) => this.share(groupRunJob(data, at, now), data.tenant_id, data.severity)));
+  }
+
+  /** The job with the priority its tenant's fair share gives it (critical groups count in a lane of their own). */
+  private share(job: QueuedJob, tenantId: string, severity?: string): QueuedJob {
+    const priority = this.fairShare.take(severity === 'critical' ? `${tenantId}\u0000critical` : tenantId);
+    return priority === undefined ? job : { ...job, priority };
   }
 }
 

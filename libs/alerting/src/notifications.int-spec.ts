@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { JOBS, notificationGroupKey, QUEUES, type AlertClockJob, type EscalateAlertJob, type JobName, type QueueName, type RaiseAlertJob, type Severity, type SilenceTimerJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { AlertingSettingsRepository, AlertRepository, SilenceRepository } from '@kanshi/persistence';
+import { AlertingSettingsRepository, AlertWrites, SilenceRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor } from '@kanshi/testing';
 import { AlertFollowUps } from './alert-follow-ups.service';
 import { NotificationRuns } from './notification-runs.service';
@@ -412,7 +412,7 @@ describe('notifications, escalation, clocks and silences (real Redis, PostgreSQL
     const alert = await alertOf(tenantId, 'model-filed');
     const deadline = await delayedJob<AlertClockJob>(QUEUES.escalations, JOBS.alertClock, (d) => d.alert_id === alert.id && d.point === 'deadline');
 
-    const recorded = await app.get(AlertRepository).apply(tenantId, alert.id, { kind: 'record-report', reference: 'PMDA-2026-7', submittedAt: new Date() }, { actor: 'test', actorName: null });
+    const recorded = await app.get(AlertWrites).apply(tenantId, alert.id, { kind: 'record-report', reference: 'PMDA-2026-7', submittedAt: new Date() }, { actor: 'test', actorName: null });
     expect(recorded.outcome).toBe('applied');
     await runNow(QUEUES.escalations, deadline);
     await waitFor('the deadline job', async () => ((await queues.state(QUEUES.escalations, deadline.id)) === 'completed' ? true : undefined));

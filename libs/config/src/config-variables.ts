@@ -431,7 +431,7 @@ export const CONFIG_VARIABLES = {
   alertJobsFairSharePerMinute: {
     name: 'KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE',
     description:
-      'Alert jobs one tenant queues per minute (per engine instance, and per alert worker for the jobs it queues) before its further jobs of that minute wait behind the other tenants\' (a BullMQ priority that grows with each share used, so a tenant a little over still goes before one far over): one tenant\'s incident storm or flood delays its own alerts, not the others\'. Nothing is refused.',
+      'Alert jobs one tenant queues per minute (per engine instance, and per alert worker for the jobs it queues), and group runs and deliveries per minute (per alert worker), before its further jobs of that minute wait behind the other tenants\' (a BullMQ priority that grows with each share used, so a tenant a little over still goes before one far over): one tenant\'s incident storm or flood delays its own alerts and notifications, not the others\'. Critical raises and critical groups count in a share of their own. Nothing is refused.',
     default: '60',
     parse: integer(1, 100_000_000),
   },

@@ -18,6 +18,7 @@ export { ModelEntity } from './entities/model.entity';
 export { PolicyOverrideEntity } from './entities/policy-override.entity';
 export { TenantEntity } from './entities/tenant.entity';
 export { PersistenceModule } from './persistence.module';
+export { AlertWrites } from './alert-writes';
 export {
   AlertRepository,
   appendHistory,

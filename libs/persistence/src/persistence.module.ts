@@ -19,6 +19,7 @@ import { RouteRepository } from './repositories/route.repository';
 import { SilenceRepository } from './repositories/silence.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { Transactions } from './repositories/transactions';
+import { AlertWrites } from './alert-writes';
 
 const REPOSITORIES = [
   AlertRepository,
@@ -36,6 +37,8 @@ const REPOSITORIES = [
   SilenceRepository,
   TenantRepository,
   Transactions,
+  // The alert flows: a transaction each, over the repositories' row methods.
+  AlertWrites,
 ];
 
 /** The PostgreSQL connection and the repositories over it. The schema must be migrated already. */

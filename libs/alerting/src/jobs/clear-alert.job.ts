@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type ClearAlertJob } from '@kanshi/contracts';
-import { AlertRepository } from '@kanshi/persistence';
+import { AlertWrites } from '@kanshi/persistence';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 
 /** Payload: {@link ClearAlertJob}. Counts how long an open alert has been clear and auto-resolves it; safe to run twice. */
@@ -9,7 +9,7 @@ import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
 export class ClearAlertJobHandler implements JobHandlerOf<typeof JOBS.clearAlert> {
   private readonly logger = new Logger(ClearAlertJobHandler.name);
 
-  constructor(private readonly alerts: AlertRepository) {}
+  constructor(private readonly alerts: AlertWrites) {}
 
   async handle(job: ClearAlertJob): Promise<void> {
     const result = await this.alerts.recordClear(job);

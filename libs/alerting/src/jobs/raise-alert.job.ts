@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JOBS, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { AlertRepository, type RecordFindingsResult } from '@kanshi/persistence';
+import { AlertWrites, type RecordFindingsResult } from '@kanshi/persistence';
 import { AlertQueue, JobHandler, type JobHandlerOf } from '@kanshi/queue';
 import { OutboxRelay } from '../outbox-relay.service';
 import { QuotaCounter } from '../quotas/quota-counter';
@@ -11,7 +11,7 @@ import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS 
 const LOGGED_RULES = 8;
 
 /**
- * Persists raises of one tenant as one set (see `AlertRepository.recordFindingSet`); the alerts
+ * Persists raises of one tenant as one set (see `AlertWrites.recordFindingSet`); the alerts
  * that changed (new, reopened, more severe) get their follow-ups through the outbox. Safe to run twice. New alerts count against the
  * tenant's alert creations per minute: those over it wait for the next minute as a held set
  * (findings of alerts that exist are never held) and the tenant's quota alert is raised.
@@ -21,7 +21,7 @@ export class AlertRaiser {
   private readonly logger = new Logger(AlertRaiser.name);
 
   constructor(
-    private readonly alerts: AlertRepository,
+    private readonly alerts: AlertWrites,
     private readonly relay: OutboxRelay,
     private readonly quotas: QuotaCounter,
     private readonly queue: AlertQueue,

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { JOBS, QUOTA_RULE_ID, type RaiseAlertJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
-import { AlertRepository, createDataSource } from '@kanshi/persistence';
+import { AlertRepository, AlertWrites, createDataSource, Transactions } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import type { OutboxRelay } from '../outbox-relay.service';
 import { AlertQueue, MemoryJobQueue } from '@kanshi/queue';
@@ -42,7 +42,7 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
   it('holds back new alerts past the quota as a delayed set, raises the tenant’s quota alert, and never holds findings of an existing alert', async () => {
     const { tenantId } = await createTenantFixture(dataSource, uniqueId('quota-alerts'));
     const queued = new MemoryJobQueue();
-    const raiser = new AlertRaiser(new AlertRepository(dataSource), { kick: () => Promise.resolve() } as unknown as OutboxRelay, counter, new AlertQueue(queued, config), config);
+    const raiser = new AlertRaiser(new AlertWrites(new Transactions(dataSource), new AlertRepository(dataSource)), { kick: () => Promise.resolve() } as unknown as OutboxRelay, counter, new AlertQueue(queued, config), config);
     // Held sets are named after the minute they wait for (`held-<minute>-…`); the rest are raised at once.
     const sets = () => queued.jobsNamed(JOBS.raiseAlerts);
     const raisedNow = () => sets().filter((j) => !j.id.startsWith('held-')).flatMap((j): readonly RaiseAlertJob[] => j.data.raises);

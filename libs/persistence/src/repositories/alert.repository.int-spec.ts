@@ -2,11 +2,15 @@ import { alertFingerprint } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import { createDataSource } from '../data-source';
+import { AlertWrites } from '../alert-writes';
 import { AlertRepository, SYSTEM, type AlertActor } from './alert.repository';
+import { Transactions } from './transactions';
 import { ALERT_EVIDENCE_SAMPLE } from '@kanshi/alerting-core';
 
 const dataSource = createDataSource(loadConfig().values.databaseUrl, 'kanshi-int-test');
 const alerts = new AlertRepository(dataSource);
+/** The flows that write alerts, over the repository's rows. */
+const writes = new AlertWrites(new Transactions(dataSource), alerts);
 
 async function alertRows(tenantId: string) {
   return dataSource.query<{ id: string; occurrence_count: number; severity: string; evidence_event_ids: string[] }[]>(
@@ -34,8 +38,8 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     const fp = alertFingerprint(tenantId, 'm1', 'G1', 'model');
     const first = raiseAlertJob(tenantId, 'm1', [findingRecord(fp), findingRecord(fp)]);
 
-    const a = await alerts.recordFindings(first);
-    const b = await alerts.recordFindings(first);
+    const a = await writes.recordFindings(first);
+    const b = await writes.recordFindings(first);
 
     expect(a).toMatchObject({ created: true, newFindings: 2 });
     expect(b).toEqual({ alertId: a.alertId, fingerprint: first.fingerprint, created: false, reopened: false, newFindings: 0 });
@@ -50,7 +54,7 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     // 12 deliveries, each a random overlapping slice of the pool, all at once.
     const deliveries = Array.from({ length: 12 }, (_, i) => raiseAlertJob(tenantId, 'm2', pool.slice(i % 5, (i % 5) + 20)));
 
-    const results = await Promise.all(deliveries.map((d) => alerts.recordFindings(d)));
+    const results = await Promise.all(deliveries.map((d) => writes.recordFindings(d)));
 
     const distinct = new Set(deliveries.flatMap((d) => d.findings.map((f) => f.finding_id)));
     const rows = await alertRows(tenantId);
@@ -70,9 +74,9 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     const base = Date.now() - 60_000;
     const older = Array.from({ length: 25 }, (_, i) => findingRecord(fp, 'medium', new Date(base + i * 1000)));
     const critical = findingRecord(fp, 'critical', new Date(base + 30_000));
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', older));
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [critical]));
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'low', new Date(base + 40_000))]));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm3', older));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm3', [critical]));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'low', new Date(base + 40_000))]));
 
     const [row] = await alertRows(tenantId);
     expect(row?.severity).toBe('critical');
@@ -84,8 +88,8 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
   it('separates alerts by tenant even when model and rule are the same', async () => {
     const other = uniqueId('t');
     await createTenantFixture(dataSource, other);
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'shared', [findingRecord(alertFingerprint(tenantId, 'shared', 'G1', 'model'))]));
-    await alerts.recordFindings(raiseAlertJob(other, 'shared', [findingRecord(alertFingerprint(other, 'shared', 'G1', 'model'))]));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'shared', [findingRecord(alertFingerprint(tenantId, 'shared', 'G1', 'model'))]));
+    await writes.recordFindings(raiseAlertJob(other, 'shared', [findingRecord(alertFingerprint(other, 'shared', 'G1', 'model'))]));
 
     const mine = await alerts.list(tenantId, {}, 50);
     const theirs = await alerts.list(other, {}, 50);
@@ -98,7 +102,7 @@ describe('AlertRepository.recordFindings (real PostgreSQL)', () => {
     for (let i = 0; i < 5; i += 1) {
       const model = `pm${i}`;
       const fp = alertFingerprint(tenantId, model, 'G1', 'model');
-      await alerts.recordFindings(raiseAlertJob(tenantId, model, [findingRecord(fp, 'high', new Date(Date.now() - (5 - i) * 1000))]));
+      await writes.recordFindings(raiseAlertJob(tenantId, model, [findingRecord(fp, 'high', new Date(Date.now() - (5 - i) * 1000))]));
     }
     const first = await alerts.list(tenantId, {}, 2);
     const second = await alerts.list(tenantId, {}, 2, first.nextCursor ?? undefined);
@@ -136,7 +140,7 @@ describe('AlertRepository.recordFindingSet: sets of raises (real PostgreSQL)', (
     });
     const replays = sets.slice(0, 4);
 
-    const results = await Promise.all([...sets, ...replays].map((set) => alerts.recordFindingSet(tenantId, set)));
+    const results = await Promise.all([...sets, ...replays].map((set) => writes.recordFindingSet(tenantId, set)));
 
     const rows = await dataSource.query<{ model_id: string; occurrence_count: number }[]>('SELECT model_id, occurrence_count FROM alerts WHERE tenant_id = $1', [tenantId]);
     const expected = new Map(models.map((m) => [m, new Set(sets.flatMap((set) => set.filter((r) => r.model_id === m).flatMap((r) => r.findings.map((f) => f.finding_id)))).size]));
@@ -151,10 +155,10 @@ describe('AlertRepository.recordFindingSet: sets of raises (real PostgreSQL)', (
   });
 
   it('merges raises of one fingerprint in a set, and holds back the new alerts the quota does not allow, writing nothing of theirs', async () => {
-    await alerts.recordFindingSet(tenantId, [raise('known')]);
+    await writes.recordFindingSet(tenantId, [raise('known')]);
     const twice = [findingRecord(g1Fingerprint(tenantId, 'new-a')), findingRecord(g1Fingerprint(tenantId, 'new-a'))];
     const asked: number[] = [];
-    const { recorded, held } = await alerts.recordFindingSet(tenantId, [raise('new-a', [twice[0]!]), raise('known'), raise('new-b'), raise('new-a', twice), raise('new-c')], (wanted) => {
+    const { recorded, held } = await writes.recordFindingSet(tenantId, [raise('new-a', [twice[0]!]), raise('known'), raise('new-b'), raise('new-a', twice), raise('new-c')], (wanted) => {
       asked.push(wanted);
       return Promise.resolve(1);
     });
@@ -178,7 +182,7 @@ describe('AlertRepository.recordFindingSet: sets of raises (real PostgreSQL)', (
   });
 
   it('refuses a raise of another tenant in the set', async () => {
-    await expect(alerts.recordFindingSet(tenantId, [raise('m'), raiseAlertJob('someone-else', 'm', [findingRecord(g1Fingerprint('someone-else', 'm'))])])).rejects.toThrow(/of tenant someone-else/);
+    await expect(writes.recordFindingSet(tenantId, [raise('m'), raiseAlertJob('someone-else', 'm', [findingRecord(g1Fingerprint('someone-else', 'm'))])])).rejects.toThrow(/of tenant someone-else/);
   });
 });
 
@@ -193,11 +197,11 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
   it('records creation and a raised severity as history, firing again only as occurrences counted over time, and a replay as nothing', async () => {
     const fp = g1Fingerprint(tenantId, 'm1');
     const hour = (h: number, m = 0) => new Date(Date.UTC(2026, 11, 7, h, m));
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'medium', hour(9, 10))]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'medium', hour(9, 10))]));
     const second = raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'critical', hour(10, 5)), findingRecord(fp, 'low', hour(10, 50))]);
-    await alerts.recordFindings(second);
-    await alerts.recordFindings(second);
-    for (let i = 0; i < 5; i += 1) await alerts.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'low', hour(12, i))]));
+    await writes.recordFindings(second);
+    await writes.recordFindings(second);
+    for (let i = 0; i < 5; i += 1) await writes.recordFindings(raiseAlertJob(tenantId, 'm1', [findingRecord(fp, 'low', hour(12, i))]));
 
     const history = await alerts.history(tenantId, alertId);
     expect(history.map((h) => [h.action, h.actor, h.details])).toEqual([
@@ -217,17 +221,17 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
 
   it('walks firing → acknowledged → resolved → reopened with who, when and the comment, refusing what makes no sense', async () => {
     const fp = g1Fingerprint(tenantId, 'm2');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm2', [findingRecord(fp)]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm2', [findingRecord(fp)]));
 
-    const acked = await alerts.apply(tenantId, alertId, { kind: 'acknowledge', comment: 'Looking into the feature pipeline.' }, officer);
+    const acked = await writes.apply(tenantId, alertId, { kind: 'acknowledge', comment: 'Looking into the feature pipeline.' }, officer);
     expect(acked.outcome === 'applied' && [acked.alert.status, acked.alert.acknowledgedAt !== null]).toEqual(['acknowledged', true]);
-    expect(await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer)).toEqual({ outcome: 'conflict', message: 'the alert is already acknowledged', status: 'acknowledged' });
+    expect(await writes.apply(tenantId, alertId, { kind: 'acknowledge' }, officer)).toEqual({ outcome: 'conflict', message: 'the alert is already acknowledged', status: 'acknowledged' });
 
-    const assigned = await alerts.apply(tenantId, alertId, { kind: 'assign', assignee: 'model-risk@bank.example' }, officer);
+    const assigned = await writes.apply(tenantId, alertId, { kind: 'assign', assignee: 'model-risk@bank.example' }, officer);
     expect(assigned.outcome === 'applied' && assigned.alert.assignee).toBe('model-risk@bank.example');
-    await alerts.apply(tenantId, alertId, { kind: 'resolve', comment: 'Pipeline fixed; PSI back under 0.1.' }, officer);
-    expect(await alerts.apply(tenantId, alertId, { kind: 'assign', assignee: 'x' }, officer)).toMatchObject({ outcome: 'conflict', status: 'resolved' });
-    await alerts.apply(tenantId, alertId, { kind: 'reopen', comment: 'Drift is back.' }, officer);
+    await writes.apply(tenantId, alertId, { kind: 'resolve', comment: 'Pipeline fixed; PSI back under 0.1.' }, officer);
+    expect(await writes.apply(tenantId, alertId, { kind: 'assign', assignee: 'x' }, officer)).toMatchObject({ outcome: 'conflict', status: 'resolved' });
+    await writes.apply(tenantId, alertId, { kind: 'reopen', comment: 'Drift is back.' }, officer);
 
     expect(await trail(tenantId, alertId)).toEqual([
       ['created', 'kanshi', null, 'firing', null],
@@ -243,18 +247,18 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
 
   it('reopens a resolved alert when its rule fires again, and leaves an acknowledged one acknowledged', async () => {
     const fp = g1Fingerprint(tenantId, 'm3');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'critical')]));
-    await alerts.apply(tenantId, alertId, { kind: 'resolve' }, officer);
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'critical')]));
+    await writes.apply(tenantId, alertId, { kind: 'resolve' }, officer);
 
-    const again = await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'medium')]));
+    const again = await writes.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp, 'medium')]));
     expect(again).toMatchObject({ created: false, reopened: true, newFindings: 1 });
     const reopened = await alerts.findForTenant(tenantId, alertId);
     // The highest severity seen while open: the critical finding belonged to the resolved period.
     expect([reopened?.status, reopened?.severity]).toEqual(['firing', 'medium']);
 
-    await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
+    await writes.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm3', [findingRecord(fp)]));
     const alert = await alerts.findForTenant(tenantId, alertId);
     expect([alert?.status, alert?.occurrenceCount]).toEqual(['acknowledged', 4]);
     expect((await trail(tenantId, alertId)).map(([action]) => action)).toEqual(['created', 'severity_raised', 'resolved', 'reopened', 'acknowledged', 'severity_raised']);
@@ -262,19 +266,19 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
 
   it('treats an alert of another tenant, or a malformed id, as absent', async () => {
     const fp = g1Fingerprint(tenantId, 'm4');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm4', [findingRecord(fp)]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm4', [findingRecord(fp)]));
     const other = uniqueId('t');
     await createTenantFixture(dataSource, other);
 
-    expect(await alerts.apply(other, alertId, { kind: 'resolve' }, SYSTEM)).toEqual({ outcome: 'not-found' });
-    expect(await alerts.apply(tenantId, 'not-a-uuid', { kind: 'resolve' }, SYSTEM)).toEqual({ outcome: 'not-found' });
+    expect(await writes.apply(other, alertId, { kind: 'resolve' }, SYSTEM)).toEqual({ outcome: 'not-found' });
+    expect(await writes.apply(tenantId, 'not-a-uuid', { kind: 'resolve' }, SYSTEM)).toEqual({ outcome: 'not-found' });
     expect(await alerts.history(other, alertId)).toEqual([]);
     expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
   });
 
   it('keeps the history append-only: the database refuses to change or delete it', async () => {
     const fp = g1Fingerprint(tenantId, 'm5');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm5', [findingRecord(fp)]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm5', [findingRecord(fp)]));
 
     // The apps' role has no UPDATE or DELETE on it; with one role for everything, the trigger refuses (database-roles.int-spec.ts shows both).
     await expect(dataSource.query(`UPDATE alert_history SET comment = 'rewritten' WHERE alert_id = $1`, [alertId])).rejects.toThrow(/permission denied for table alert_history|append-only/);
@@ -284,9 +288,9 @@ describe('alert lifecycle and history (real PostgreSQL)', () => {
 
   it('serialises concurrent commands on one alert: exactly one acknowledgement wins', async () => {
     const fp = g1Fingerprint(tenantId, 'm6');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm6', [findingRecord(fp)]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm6', [findingRecord(fp)]));
 
-    const results = await Promise.all(Array.from({ length: 8 }, () => alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer)));
+    const results = await Promise.all(Array.from({ length: 8 }, () => writes.apply(tenantId, alertId, { kind: 'acknowledge' }, officer)));
 
     expect(results.filter((r) => r.outcome === 'applied')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'conflict')).toHaveLength(7);
@@ -316,49 +320,49 @@ describe('AlertRepository.recordClear: auto-resolve (real PostgreSQL)', () => {
 
   it('resolves once the condition has stayed clear for the recovery period, not before, with kanshi in the history', async () => {
     const fp = g1Fingerprint(tenantId, 'm');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
 
-    expect(await alerts.recordClear(clear(fp, 1))).toMatchObject({ outcome: 'clearing', clearSince: at(1) });
-    expect(await alerts.recordClear(clear(fp, 1.99))).toMatchObject({ outcome: 'clearing', clearSince: at(1) });
+    expect(await writes.recordClear(clear(fp, 1))).toMatchObject({ outcome: 'clearing', clearSince: at(1) });
+    expect(await writes.recordClear(clear(fp, 1.99))).toMatchObject({ outcome: 'clearing', clearSince: at(1) });
     expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
-    expect(await alerts.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'resolved', alertId });
+    expect(await writes.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'resolved', alertId });
 
     const alert = await alerts.findForTenant(tenantId, alertId);
     expect([alert?.status, alert?.resolvedAt !== null]).toEqual(['resolved', true]);
     const last = (await alerts.history(tenantId, alertId)).at(-1);
     expect(last).toMatchObject({ action: 'resolved', actor: 'kanshi', fromStatus: 'firing', details: { how: 'auto', clear_since: at(1).toISOString() } });
-    expect(await alerts.recordClear(clear(fp, 3))).toEqual({ outcome: 'no-open-alert' });
+    expect(await writes.recordClear(clear(fp, 3))).toEqual({ outcome: 'no-open-alert' });
   });
 
   it('restarts the count when the rule fires after the first clear, and ignores a clear older than the newest finding', async () => {
     const fp = g1Fingerprint(tenantId, 'm');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
-    await alerts.recordClear(clear(fp, 1));
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(1.5))]));
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    await writes.recordClear(clear(fp, 1));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(1.5))]));
 
-    expect(await alerts.recordClear(clear(fp, 1.2))).toEqual({ outcome: 'stale' });
-    expect(await alerts.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'clearing', clearSince: at(2) });
-    expect(await alerts.recordClear(clear(fp, 2.5))).toMatchObject({ outcome: 'clearing' });
+    expect(await writes.recordClear(clear(fp, 1.2))).toEqual({ outcome: 'stale' });
+    expect(await writes.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'clearing', clearSince: at(2) });
+    expect(await writes.recordClear(clear(fp, 2.5))).toMatchObject({ outcome: 'clearing' });
     expect((await alerts.findForTenant(tenantId, alertId))?.status).toBe('firing');
-    expect(await alerts.recordClear(clear(fp, 3))).toMatchObject({ outcome: 'resolved' });
+    expect(await writes.recordClear(clear(fp, 3))).toMatchObject({ outcome: 'resolved' });
   });
 
   it('keeps a clear that is newer than a finding delivered after it (order-independent)', async () => {
     const fp = g1Fingerprint(tenantId, 'm');
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
-    await alerts.recordClear(clear(fp, 2));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    await writes.recordClear(clear(fp, 2));
     // A finding of hour 1 delivered late: the condition was clear after it, at hour 2.
-    await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(1))]));
+    await writes.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(1))]));
 
-    expect(await alerts.recordClear(clear(fp, 3))).toMatchObject({ outcome: 'resolved', clearSince: at(2) });
+    expect(await writes.recordClear(clear(fp, 3))).toMatchObject({ outcome: 'resolved', clearSince: at(2) });
   });
 
   it('resolves an acknowledged alert too, and does nothing for a fingerprint without an alert', async () => {
     const fp = g1Fingerprint(tenantId, 'm');
-    const { alertId } = await alerts.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
-    await alerts.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
-    await alerts.recordClear(clear(fp, 1));
-    expect(await alerts.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'resolved' });
-    expect(await alerts.recordClear(clear(g1Fingerprint(tenantId, 'other'), 2))).toEqual({ outcome: 'no-open-alert' });
+    const { alertId } = await writes.recordFindings(raiseAlertJob(tenantId, 'm', [findingRecord(fp, 'high', at(0))]));
+    await writes.apply(tenantId, alertId, { kind: 'acknowledge' }, officer);
+    await writes.recordClear(clear(fp, 1));
+    expect(await writes.recordClear(clear(fp, 2))).toMatchObject({ outcome: 'resolved' });
+    expect(await writes.recordClear(clear(g1Fingerprint(tenantId, 'other'), 2))).toEqual({ outcome: 'no-open-alert' });
   });
 });

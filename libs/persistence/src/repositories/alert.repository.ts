@@ -1,26 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { maxSeverity, type ClearAlertJob, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
-import {
-  ALERT_EVIDENCE_SAMPLE,
-  clearVerdict,
-  mergeRaises,
-  planFindings,
-  planTransition,
-  REOPENED_SET,
-  SYSTEM_ACTOR,
-  type AlertAction,
-  type HumanCommand,
-  type AlertStatus,
-  type FindingsUpdate,
-  type FreshFinding,
-  type TransitionPlan,
-} from '@kanshi/alerting-core';
+import { maxSeverity, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
+import { ALERT_EVIDENCE_SAMPLE, REOPENED_SET, SYSTEM_ACTOR, type AlertAction, type AlertStatus, type FindingsUpdate, type TransitionPlan } from '@kanshi/alerting-core';
 import { AlertHistoryEntity } from '../entities/alert-history.entity';
 import { AlertEntity } from '../entities/alert.entity';
-import { addToOutbox, type OutboxEntry } from './outbox.repository';
-import { retryDeadlocks } from './transactions';
+import type { Tx } from './notification.repository';
 
+
+/** An alert of a fingerprint as the finding writer locks it. */
+export interface FingerprintRow {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly severity: Severity;
+  readonly status: AlertStatus;
+  /** True when this transaction inserted it. */
+  readonly created: boolean;
+}
+
+/** A finding to store under its alert. */
+export interface FindingRow {
+  readonly finding_id: string;
+  readonly alert_id: string;
+  readonly event_id: string;
+  readonly occurred_at: string;
+  readonly severity: Severity;
+  readonly observed?: unknown;
+}
+
+/** A finding the insert stored (not seen before). */
+export interface StoredFinding {
+  readonly alert_id: string;
+  readonly event_id: string;
+  readonly occurred_at: Date;
+  readonly severity: Severity;
+  readonly observed: unknown;
+}
 
 export interface RecordFindingsResult {
   readonly alertId: string;
@@ -195,256 +209,138 @@ function decodeCursor(cursor: string): { lastSeenAt: Date; id: string } | undefi
 export class AlertRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /**
-   * Creates or updates the alert of a fingerprint from a batch of findings, idempotently: the
-   * alert row is unique per tenant and fingerprint, each finding is recorded once by id, and
-   * only findings not seen before change the count, last-seen time and evidence.
-   */
-  recordFindings(job: RaiseAlertJob): Promise<RecordFindingsResult>;
-  /**
-   * As above, but a new alert is created only if `mayCreate` agrees (a tenant quota); when it
-   * does not, nothing is written and the answer is `undefined`. Findings of an alert that
-   * exists are always recorded.
-   */
-  recordFindings(job: RaiseAlertJob, mayCreate: () => Promise<boolean>): Promise<RecordFindingsResult | undefined>;
-  async recordFindings(job: RaiseAlertJob, mayCreate?: () => Promise<boolean>): Promise<RecordFindingsResult | undefined> {
-    const { recorded } = await this.recordFindingSet(job.tenant_id, [job], mayCreate && (async (wanted) => ((await mayCreate()) ? wanted : 0)));
-    return recorded[0];
+  // ---- Rows of the alert flows (see `AlertWrites`), inside the caller's transaction.
+
+  /** The tenant's alerts of these fingerprints, locked in fingerprint order. */
+  async lockByFingerprints(m: Tx, tenantId: string, fingerprints: readonly string[]): Promise<FingerprintRow[]> {
+    return m.query<FingerprintRow[]>(
+      `SELECT id, fingerprint, severity, status, false AS created FROM alerts
+        WHERE tenant_id = $1 AND fingerprint = ANY($2::text[]) ORDER BY fingerprint FOR UPDATE`,
+      [tenantId, fingerprints],
+    );
   }
 
   /**
-   * {@link recordFindings} for many raises of one tenant in one transaction, with set-based
-   * statements whatever their number: one read that locks the alerts that exist, one insert of
-   * those missing (both in fingerprint order), one insert of
-   * the findings that skips those seen before, one update of the alerts they changed, one
-   * insert of history.
-   * `mayCreate(n)` answers how many of the n alerts that do not exist yet may be created (a
-   * tenant quota; asked again if a deadlock makes the set start over); the raises of the others
-   * are returned as `held`, and nothing of theirs is written. Raises of the same fingerprint are
-   * merged. The alerts that changed (new, reopened, more severe, or given a deadline) get an
-   * outbox entry in the same transaction.
+   * Inserts the alerts of the raises, in fingerprint order, each at the worst severity and the
+   * earliest time of its findings; one another transaction created meanwhile is locked instead
+   * (its `created` is false).
    */
-  async recordFindingSet(
-    tenantId: string,
-    raises: readonly RaiseAlertJob[],
-    mayCreate?: (wanted: number) => Promise<number>,
-  ): Promise<{ recorded: RecordFindingsResult[]; held: RaiseAlertJob[] }> {
-    for (const raise of raises) {
-      if (raise.findings.length === 0) throw new Error(`alert job ${raise.fingerprint} carries no findings`);
-      if (raise.tenant_id !== tenantId) throw new Error(`alert job ${raise.fingerprint} is of tenant ${raise.tenant_id}, not ${tenantId}`);
-    }
-    const merged = mergeRaises(raises);
-    if (merged.length === 0) return { recorded: [], held: [] };
-    // A deadlock between two sets (see below) is retried at once, a few times, before the job's own retry.
-    return retryDeadlocks(() => this.recordMerged(tenantId, merged, mayCreate));
+  async insertAlerts(m: Tx, tenantId: string, raises: readonly RaiseAlertJob[]): Promise<FingerprintRow[]> {
+    if (raises.length === 0) return [];
+    return m.query<FingerprintRow[]>(
+      `INSERT INTO alerts (tenant_id, fingerprint, model_id, rule_id, module_id, sector, scope, title, source,
+                           severity, status, occurrence_count, first_seen_at, last_seen_at, args, due_at)
+       SELECT $1, a.fingerprint, a.model_id, a.rule_id, a.module_id, a.sector, a.scope, a.title, a.source,
+              a.severity, 'firing', 0, a.first_seen, a.first_seen, a.args, a.due_at
+         FROM jsonb_to_recordset($2::jsonb)
+           AS a(fingerprint text, model_id text, rule_id text, module_id text, sector text, scope text, title text, source text,
+                severity text, first_seen timestamptz, args jsonb, due_at timestamptz)
+        ORDER BY a.fingerprint
+       ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+       RETURNING id, fingerprint, severity, status, (xmax = 0) AS created`,
+      [
+        tenantId,
+        JSON.stringify(
+          raises.map((r) => ({
+            fingerprint: r.fingerprint,
+            model_id: r.model_id,
+            rule_id: r.rule_id,
+            module_id: r.module_id,
+            sector: r.sector,
+            scope: r.scope,
+            title: r.title,
+            source: r.source,
+            severity: r.findings.map((f) => f.severity).reduce(maxSeverity),
+            first_seen: r.findings.map((f) => f.occurred_at).sort()[0],
+            args: r.args,
+            due_at: r.due_at,
+          })),
+        ),
+      ],
+    );
   }
 
-  private recordMerged(
-    tenantId: string,
-    merged: readonly RaiseAlertJob[],
-    mayCreate: ((wanted: number) => Promise<number>) | undefined,
-  ): Promise<{ recorded: RecordFindingsResult[]; held: RaiseAlertJob[] }> {
-    return this.dataSource.transaction(async (manager) => {
-      type Row = { id: string; fingerprint: string; severity: Severity; status: AlertStatus; created: boolean };
-      // Existing rows are locked in fingerprint order, then missing ones inserted (or, when
-      // another set created one meanwhile, locked) in that order. That keeps deadlocks rare; one
-      // can still happen when a set inserts an alert that another set, which already holds a
-      // later one, then wants: the database breaks it and the caller retries.
-      const locked = await manager.query<Row[]>(
-        `SELECT id, fingerprint, severity, status, false AS created FROM alerts
-          WHERE tenant_id = $1 AND fingerprint = ANY($2::text[]) ORDER BY fingerprint FOR UPDATE`,
-        [tenantId, merged.map((r) => r.fingerprint)],
-      );
-      const known = new Set(locked.map((r) => r.fingerprint));
-      const missing = merged.filter((r) => !known.has(r.fingerprint));
-      const allowed = missing.length === 0 ? 0 : mayCreate ? Math.max(0, Math.min(missing.length, await mayCreate(missing.length))) : missing.length;
-      const held = missing.slice(allowed);
-      const toCreate = missing.slice(0, allowed);
-      if (toCreate.length > 0) {
-        const inserted = await manager.query<Row[]>(
-          `INSERT INTO alerts (tenant_id, fingerprint, model_id, rule_id, module_id, sector, scope, title, source,
-                               severity, status, occurrence_count, first_seen_at, last_seen_at, args, due_at)
-           SELECT $1, a.fingerprint, a.model_id, a.rule_id, a.module_id, a.sector, a.scope, a.title, a.source,
-                  a.severity, 'firing', 0, a.first_seen, a.first_seen, a.args, a.due_at
-             FROM jsonb_to_recordset($2::jsonb)
-               AS a(fingerprint text, model_id text, rule_id text, module_id text, sector text, scope text, title text, source text,
-                    severity text, first_seen timestamptz, args jsonb, due_at timestamptz)
-            ORDER BY a.fingerprint
-           ON CONFLICT (tenant_id, fingerprint) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
-           RETURNING id, fingerprint, severity, status, (xmax = 0) AS created`,
-          [
-            tenantId,
-            JSON.stringify(
-              toCreate.map((r) => ({
-                fingerprint: r.fingerprint,
-                model_id: r.model_id,
-                rule_id: r.rule_id,
-                module_id: r.module_id,
-                sector: r.sector,
-                scope: r.scope,
-                title: r.title,
-                source: r.source,
-                severity: r.findings.map((f) => f.severity).reduce(maxSeverity),
-                first_seen: r.findings.map((f) => f.occurred_at).sort()[0],
-                args: r.args,
-                due_at: r.due_at,
-              })),
-            ),
-          ],
-        );
-        // Created meanwhile by another set, the no-op update took its lock: `created` is false.
-        locked.push(...inserted);
-      }
-      const holding = new Set(held.map((r) => r.fingerprint));
-      const toWrite = merged.filter((r) => !holding.has(r.fingerprint));
-      if (toWrite.length === 0) return { recorded: [], held };
-
-      const byFingerprint = new Map(locked.map((row) => [row.fingerprint, row]));
-      const rowOf = (raise: RaiseAlertJob) => {
-        const row = byFingerprint.get(raise.fingerprint);
-        if (!row) throw new Error(`alert ${raise.fingerprint} vanished inside its own transaction`);
-        return row;
-      };
-
-      const stored = await manager.query<{ alert_id: string; event_id: string; occurred_at: Date; severity: Severity; observed: unknown }[]>(
-        `INSERT INTO alert_findings (finding_id, alert_id, tenant_id, event_id, occurred_at, severity, observed)
-         SELECT f.finding_id, f.alert_id, $1, f.event_id, f.occurred_at, f.severity, f.observed
-           FROM jsonb_to_recordset($2::jsonb)
-             AS f(finding_id text, alert_id uuid, event_id text, occurred_at timestamptz, severity text, observed jsonb)
-         ON CONFLICT (finding_id) DO NOTHING
-         RETURNING alert_id, event_id, occurred_at, severity, observed`,
-        [
-          tenantId,
-          JSON.stringify(
-            toWrite.flatMap((r) => {
-              const alertId = rowOf(r).id;
-              return r.findings.map((f) => ({ finding_id: f.finding_id, alert_id: alertId, event_id: f.event_id, occurred_at: f.occurred_at, severity: f.severity, observed: f.observed ?? null }));
-            }),
-          ),
-        ],
-      );
-      const freshOf = new Map<string, FreshFinding[]>();
-      for (const f of stored) {
-        const list = freshOf.get(f.alert_id) ?? [];
-        list.push({ eventId: f.event_id, occurredAt: f.occurred_at, severity: f.severity, observed: f.observed });
-        freshOf.set(f.alert_id, list);
-      }
-
-      const recorded: RecordFindingsResult[] = [];
-      const history: HistoryEntry[] = [];
-      // Follow-ups only for what changed them: a new, reopened or more severe alert, or a
-      // deadline (the earliest wins, so a raise with one may move the clock).
-      const changed: OutboxEntry[] = [];
-      const updates: { update: FindingsUpdate; raise: RaiseAlertJob }[] = [];
-      for (const raise of toWrite) {
-        const row = rowOf(raise);
-        const fresh = freshOf.get(row.id) ?? [];
-        const plan = planFindings({ id: row.id, severity: row.severity, status: row.status, created: row.created }, fresh, raise);
-        for (const entry of plan.history) history.push({ alertId: row.id, tenantId, by: SYSTEM, ...entry });
-        if (plan.history.length > 0 || (raise.due_at !== null && fresh.length > 0)) changed.push({ tenantId, kind: 'alert', subjectId: row.id });
-        if (plan.update) updates.push({ update: plan.update, raise });
-        recorded.push({ alertId: row.id, fingerprint: raise.fingerprint, created: row.created, reopened: plan.reopened, newFindings: fresh.length });
-      }
-      if (updates.length > 0) {
-        await manager.query(
-          `UPDATE alerts
-              SET occurrence_count = alerts.occurrence_count + u.added,
-                  status = CASE WHEN u.reopen THEN 'firing' ELSE alerts.status END,
-                  opened_at = CASE WHEN u.reopen THEN now() ELSE alerts.opened_at END,
-                  ${REOPEN_COLUMNS},
-                  -- A clear judged after the newest finding still counts; an older one does not.
-                  clear_since = CASE WHEN alerts.clear_since > u.latest THEN alerts.clear_since END,
-                  first_seen_at = LEAST(alerts.first_seen_at, u.oldest),
-                  last_seen_at = GREATEST(alerts.last_seen_at, u.latest),
-                  severity = u.severity,
-                  observed = CASE WHEN u.latest >= alerts.last_seen_at THEN u.observed ELSE alerts.observed END,
-                  evidence_event_ids = (ARRAY(SELECT jsonb_array_elements_text(u.evidence)) || alerts.evidence_event_ids)[1:${ALERT_EVIDENCE_SAMPLE}],
-                  args = u.args,
-                  due_at = LEAST(alerts.due_at, u.due_at),  -- LEAST skips NULLs: the earliest deadline wins
-                  updated_at = now()
-             FROM jsonb_to_recordset($1::jsonb)
-               AS u(id uuid, reopen boolean, added integer, oldest timestamptz, latest timestamptz, severity text, observed jsonb, evidence jsonb, args jsonb, due_at timestamptz)
-            WHERE alerts.id = u.id`,
-          [
-            JSON.stringify(
-              updates.map(({ update, raise }) => ({
-                id: update.id,
-                reopen: update.reopen,
-                added: update.added,
-                oldest: update.oldest.toISOString(),
-                latest: update.latest.toISOString(),
-                severity: update.severity,
-                observed: update.observed,
-                evidence: update.evidence,
-                args: raise.args,
-                due_at: raise.due_at,
-              })),
-            ),
-          ],
-        );
-      }
-      await appendHistory(manager, history);
-      await addToOutbox(manager, changed, false);
-      return { recorded, held };
-    });
+  /** Inserts the findings not stored before (the finding id is the key); returns those it stored. */
+  async insertFindings(m: Tx, tenantId: string, findings: readonly FindingRow[]): Promise<StoredFinding[]> {
+    if (findings.length === 0) return [];
+    return m.query<StoredFinding[]>(
+      `INSERT INTO alert_findings (finding_id, alert_id, tenant_id, event_id, occurred_at, severity, observed)
+       SELECT f.finding_id, f.alert_id, $1, f.event_id, f.occurred_at, f.severity, f.observed
+         FROM jsonb_to_recordset($2::jsonb)
+           AS f(finding_id text, alert_id uuid, event_id text, occurred_at timestamptz, severity text, observed jsonb)
+       ON CONFLICT (finding_id) DO NOTHING
+       RETURNING alert_id, event_id, occurred_at, severity, observed`,
+      [tenantId, JSON.stringify(findings.map((f) => ({ ...f, observed: f.observed ?? null })))],
+    );
   }
 
-  /**
-   * Records that a rule judged its condition clear: the core's {@link clearVerdict} decides,
-   * under the alert's row lock, whether the open alert of the fingerprint counts on (it
-   * remembers since when it has been clear) or resolves by itself (history: resolved by kanshi).
-   */
-  async recordClear(job: ClearAlertJob): Promise<RecordClearResult> {
-    const clearedAt = new Date(job.cleared_at);
-    return this.dataSource.transaction(async (manager) => {
-      const [alert] = await manager.query<{ id: string; status: AlertStatus; clear_since: Date | null; last_seen_at: Date }[]>(
-        `SELECT id, status, clear_since, last_seen_at FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
-        [job.tenant_id, job.fingerprint],
-      );
-      const verdict = clearVerdict(alert && { status: alert.status, clearSince: alert.clear_since, lastSeenAt: alert.last_seen_at }, clearedAt, job.clear_for_ms);
-      if (verdict.outcome === 'no-open-alert' || verdict.outcome === 'stale') return { outcome: verdict.outcome };
-      if (!alert) return { outcome: 'no-open-alert' };
-      const { clearSince } = verdict;
-      if (verdict.outcome === 'clearing') {
-        await manager.query(`UPDATE alerts SET clear_since = $2 WHERE id = $1`, [alert.id, clearSince]);
-        return { outcome: 'clearing', alertId: alert.id, clearSince };
-      }
-      const resolve = {
-        kind: 'auto-resolve' as const,
-        comment:
-          job.clear_for_ms === 0
-            ? `Rule ${job.rule_id} judged the condition clear at ${clearSince.toISOString()} (a final clear: the report was submitted, or the cause removed).`
-            : `Rule ${job.rule_id} has judged the condition clear since ${clearSince.toISOString()}, for at least ${job.clear_for_ms / 60_000} minutes.`,
-        details: { clear_since: clearSince.toISOString(), cleared_at: job.cleared_at, clear_for_ms: job.clear_for_ms },
-      };
-      const plan = planTransition({ status: alert.status, assignee: null }, resolve, new Date());
-      if (!plan.ok) return { outcome: 'no-open-alert' };
-      await applyTransitions(manager, job.tenant_id, [{ alertId: alert.id, from: alert.status, plan, by: SYSTEM, comment: resolve.comment }]);
-      return { outcome: 'resolved', alertId: alert.id, clearSince };
-    });
+  /** Writes what new findings changed in their alerts (see `planFindings`), in one statement. */
+  async updateFromFindings(m: Tx, updates: readonly { readonly update: FindingsUpdate; readonly raise: RaiseAlertJob }[]): Promise<void> {
+    if (updates.length === 0) return;
+    await m.query(
+      `UPDATE alerts
+          SET occurrence_count = alerts.occurrence_count + u.added,
+              status = CASE WHEN u.reopen THEN 'firing' ELSE alerts.status END,
+              opened_at = CASE WHEN u.reopen THEN now() ELSE alerts.opened_at END,
+              ${REOPEN_COLUMNS},
+              -- A clear judged after the newest finding still counts; an older one does not.
+              clear_since = CASE WHEN alerts.clear_since > u.latest THEN alerts.clear_since END,
+              first_seen_at = LEAST(alerts.first_seen_at, u.oldest),
+              last_seen_at = GREATEST(alerts.last_seen_at, u.latest),
+              severity = u.severity,
+              observed = CASE WHEN u.latest >= alerts.last_seen_at THEN u.observed ELSE alerts.observed END,
+              evidence_event_ids = (ARRAY(SELECT jsonb_array_elements_text(u.evidence)) || alerts.evidence_event_ids)[1:${ALERT_EVIDENCE_SAMPLE}],
+              args = u.args,
+              due_at = LEAST(alerts.due_at, u.due_at),  -- LEAST skips NULLs: the earliest deadline wins
+              updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb)
+           AS u(id uuid, reopen boolean, added integer, oldest timestamptz, latest timestamptz, severity text, observed jsonb, evidence jsonb, args jsonb, due_at timestamptz)
+        WHERE alerts.id = u.id`,
+      [
+        JSON.stringify(
+          updates.map(({ update, raise }) => ({
+            id: update.id,
+            reopen: update.reopen,
+            added: update.added,
+            oldest: update.oldest.toISOString(),
+            latest: update.latest.toISOString(),
+            severity: update.severity,
+            observed: update.observed,
+            evidence: update.evidence,
+            args: raise.args,
+            due_at: raise.due_at,
+          })),
+        ),
+      ],
+    );
   }
 
-  /**
-   * Applies a risk officer's command (acknowledge, assign, comment, resolve, reopen, record a
-   * submitted report) under a row lock, recording it in the alert's history with who did it and
-   * the comment.
-   */
-  async apply(tenantId: string, alertId: string, command: HumanCommand, by: AlertActor): Promise<AlertCommandResult> {
-    if (!UUID.test(alertId)) return { outcome: 'not-found' };
-    return this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query<{ status: AlertStatus; assignee: string | null; due_at: Date | null; report_submitted_at: Date | null }[]>(
-        `SELECT status, assignee, due_at, report_submitted_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-        [tenantId, alertId],
-      );
-      if (!row) return { outcome: 'not-found' };
-      const current = { status: row.status, assignee: row.assignee, dueAt: row.due_at, reportSubmittedAt: row.report_submitted_at };
-      const plan = planTransition(current, command, new Date());
-      if (!plan.ok) return { outcome: 'conflict', message: plan.conflict, status: current.status };
-      await applyTransitions(manager, tenantId, [{ alertId, from: current.status, plan, by, comment: command.comment ?? null }]);
-      await addToOutbox(manager, [{ tenantId, kind: 'alert', subjectId: alertId }]);
-      const alert = await manager.getRepository(AlertEntity).findOneByOrFail({ tenantId, id: alertId });
-      return { outcome: 'applied', alert };
-    });
+  /** The alert of a fingerprint as a clear reads it, locked; `undefined` when there is none. */
+  async lockForClear(m: Tx, tenantId: string, fingerprint: string): Promise<{ id: string; status: AlertStatus; clearSince: Date | null; lastSeenAt: Date } | undefined> {
+    const [row] = await m.query<{ id: string; status: AlertStatus; clear_since: Date | null; last_seen_at: Date }[]>(
+      `SELECT id, status, clear_since, last_seen_at FROM alerts WHERE tenant_id = $1 AND fingerprint = $2 FOR UPDATE`,
+      [tenantId, fingerprint],
+    );
+    return row && { id: row.id, status: row.status, clearSince: row.clear_since, lastSeenAt: row.last_seen_at };
+  }
+
+  async setClearSince(m: Tx, alertId: string, clearSince: Date): Promise<void> {
+    await m.query(`UPDATE alerts SET clear_since = $2 WHERE id = $1`, [alertId, clearSince]);
+  }
+
+  /** The alert as a person's command reads it, locked; `undefined` for another tenant's, a missing or a malformed id. */
+  async lockForCommand(m: Tx, tenantId: string, alertId: string): Promise<{ status: AlertStatus; assignee: string | null; dueAt: Date | null; reportSubmittedAt: Date | null } | undefined> {
+    if (!UUID.test(alertId)) return undefined;
+    const [row] = await m.query<{ status: AlertStatus; assignee: string | null; due_at: Date | null; report_submitted_at: Date | null }[]>(
+      `SELECT status, assignee, due_at, report_submitted_at FROM alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tenantId, alertId],
+    );
+    return row && { status: row.status, assignee: row.assignee, dueAt: row.due_at, reportSubmittedAt: row.report_submitted_at };
+  }
+
+  /** The whole alert, read inside the transaction. */
+  async load(m: Tx, tenantId: string, alertId: string): Promise<AlertEntity> {
+    return m.getRepository(AlertEntity).findOneByOrFail({ tenantId, id: alertId });
   }
 
   /**

@@ -37,7 +37,7 @@ export interface GroupRunResult {
   readonly silenced: number;
 }
 
-/** A run of a notification group asked for (see {@link NotificationRuns.runGroups}). */
+/** A run of a notification group asked for (see `NotificationRuns.runGroups`). */
 export interface GroupRunRequest {
   readonly tenantId: string;
   readonly groupKey: string;
@@ -64,16 +64,10 @@ export class NotificationRuns {
     private readonly rows: NotificationRepository,
   ) {}
 
-  /** Notifies the due alerts of a group (new, at a new severity, or due to repeat); silenced ones are recorded, not sent. */
-  async runGroup(tenantId: string, groupKey: string, group: { readonly modelId: string; readonly severity: string }, repeatMs: number, now: Date): Promise<GroupRunResult> {
-    const [result] = await this.runGroups([{ tenantId, groupKey, modelId: group.modelId, severity: group.severity, repeatMs }], now);
-    if (!result) throw new Error(`the run of group ${groupKey} gave no result`);
-    return result;
-  }
-
   /**
-   * {@link runGroup} for many groups (of any tenants) in one transaction, with one statement per
-   * step whatever their number: lock the groups (in key order), read their firing members, lock
+   * Notifies the due alerts of each group (new, at a new severity, or due to repeat; silenced ones
+   * are recorded, not sent), for many groups of any tenants in one transaction, with one
+   * statement per step whatever their number: lock the groups (in key order), read their firing members, lock
    * the due ones (in id order), store every notification, mark the alerts notified, plan each
    * group's next run. A group asked for twice runs once; its second answer sends nothing.
    */

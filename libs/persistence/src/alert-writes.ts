@@ -19,9 +19,10 @@ import { Transactions } from './repositories/transactions';
 /**
  * The flows that change alerts, each in one transaction: findings raised by the engine, a rule's
  * clear, a person's command. Each locks its rows, asks the pure core what to do (`planFindings`,
- * `clearVerdict`, `planTransition`), and has the repository write what the core planned; every
- * alert that changed gets its outbox entry in the same transaction. A transaction the database
- * rolls back to break a deadlock is run again (`Transactions`).
+ * `clearVerdict`, `planTransition`), and has the repository write what the core planned. Findings
+ * that change an alert, and a person's command, write its outbox entry in the same transaction
+ * (an alert a clear resolves needs no follow-up: those pending find it resolved and do nothing).
+ * A transaction the database rolls back to break a deadlock is run again (`Transactions`).
  */
 @Injectable()
 export class AlertWrites {

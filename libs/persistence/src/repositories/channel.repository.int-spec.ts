@@ -104,6 +104,8 @@ describe('ChannelRepository (real PostgreSQL)', () => {
       { notificationId: ids[0] ?? '', tenantId, attempt: 1, outcome: outcome(true, null), final: false },
       { notificationId: ids[1] ?? '', tenantId, attempt: 2, outcome: outcome(false, 'socket said \u0000 and \ud800'), final: true },
       { notificationId: ids[2] ?? '', tenantId, attempt: 1, outcome: outcome(false, 'refused'), final: false },
+      // The first two end their notifications; a retried attempt of the third ends it too, so no
+      // pending notification is left for a worker's recovery at boot.
     ]);
     const rows = await dataSource.query<{ id: string; status: string; attempts: number; last_error: string | null }[]>(
       `SELECT id, status, attempts, last_error FROM notifications WHERE id = ANY($1::uuid[])`,
@@ -115,8 +117,10 @@ describe('ChannelRepository (real PostgreSQL)', () => {
       { id: ids[1], status: 'failed', attempts: 2, last_error: 'socket said  and \ufffd' },
       { id: ids[2], status: 'pending', attempts: 1, last_error: 'refused' },
     ]);
+    await store.recordAttempts([{ notificationId: ids[2] ?? '', tenantId, attempt: 2, outcome: outcome(false, 'refused again'), final: true }]);
+    expect((await store.deliveryTarget(ids[2] ?? ''))?.notification).toMatchObject({ status: 'failed', attempts: 2, lastError: 'refused again' });
     const [{ n } = { n: 0 }] = await dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM delivery_attempts WHERE notification_id = ANY($1::uuid[])`, [ids]);
-    expect(n).toBe(3);
+    expect(n).toBe(4);
   });
 
   it('seals the secret and the URL at rest: the stored row holds neither in plaintext, the sender gets both', async () => {

@@ -6,6 +6,17 @@ import type { ChannelSender } from '../channels/channel-sender';
 import type { QuotaCounter } from '../quotas/quota-counter';
 import { DeliverNotificationJobHandler } from './deliver-notification.job';
 
+/** The handler over fakes, with a notifications quota of 5 a minute; `fit` answers how many of the wanted attempts the quota lets through. */
+function handlerWith(store: unknown, fit: (wanted: number) => number, sent: unknown[], raised: RaiseAlertJob[] = []) {
+  return new DeliverNotificationJobHandler(
+    store as NotificationRepository,
+    { send: (...args: unknown[]) => Promise.resolve(void sent.push(args)) } as unknown as ChannelSender,
+    loadConfig({ KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE: '5' }),
+    { takeUpTo: (_tenant: string, quota: string, limit: number, wanted: number) => Promise.resolve(quota === 'notifications-per-minute' && limit === 5 ? fit(wanted) : wanted) } as unknown as QuotaCounter,
+    { enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void raised.push(...jobs)) } as unknown as AlertQueue,
+  );
+}
+
 describe('DeliverNotificationJobHandler and the notifications quota', () => {
   it('holds an attempt past the tenant’s notifications per minute until the next minute, sends nothing, records nothing, and raises the quota alert', async () => {
     const sent: unknown[] = [];
@@ -15,13 +26,7 @@ describe('DeliverNotificationJobHandler and the notifications quota', () => {
       deliveryTargets: (ids: readonly string[]) => Promise.resolve(ids.map(() => ({ notification: { status: 'pending' } }))),
       recordAttempts: (records: readonly unknown[]) => Promise.resolve(void recorded.push(...records)),
     } as unknown as NotificationRepository;
-    const handler = new DeliverNotificationJobHandler(
-      store,
-      { send: (...args: unknown[]) => Promise.resolve(void sent.push(args)) } as unknown as ChannelSender,
-      loadConfig({ KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE: '5' }),
-      { takeUpTo: (_tenant: string, quota: string, limit: number, wanted: number) => Promise.resolve(quota === 'notifications-per-minute' && limit === 5 ? 0 : wanted) } as unknown as QuotaCounter,
-      { enqueue: (jobs: readonly RaiseAlertJob[]) => Promise.resolve(void raised.push(...jobs)) } as unknown as AlertQueue,
-    );
+    const handler = handlerWith(store, () => 0, sent, raised);
 
     const held = await handler.handle({ notification_id: 'n-1', tenant_id: 'acme' }, { jobId: 'j', attempt: 1, maxAttempts: 5 }).catch((error: unknown) => error);
 
@@ -44,17 +49,13 @@ describe('DeliverNotificationJobHandler and the notifications quota', () => {
       },
       recordAttempts: (records: readonly unknown[]) => Promise.resolve(void recorded.push(...records)),
     } as unknown as NotificationRepository;
-    const handler = new DeliverNotificationJobHandler(
+    const handler = handlerWith(
       store,
-      { send: (...args: unknown[]) => Promise.resolve(void sent.push(args)) } as unknown as ChannelSender,
-      loadConfig({ KANSHI_QUOTA_NOTIFICATIONS_PER_MINUTE: '5' }),
-      {
-        takeUpTo: (_tenant: string, _quota: string, _limit: number, wanted: number) => {
-          asked.push(wanted);
-          return Promise.resolve(1);
-        },
-      } as unknown as QuotaCounter,
-      { enqueue: () => Promise.resolve() } as unknown as AlertQueue,
+      (wanted) => {
+        asked.push(wanted);
+        return 1;
+      },
+      sent,
     );
 
     const outcomes = await Promise.all(['n-1', 'n-2'].map((id) => handler.handle({ notification_id: id, tenant_id: 'acme' }, { jobId: id, attempt: 1, maxAttempts: 1 }).then(() => 'done', (error: unknown) => error)));

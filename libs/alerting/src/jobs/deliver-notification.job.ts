@@ -86,7 +86,10 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     const now = Date.now();
     const attempting = new Map<string, number[]>();
     asked.forEach((a, i) => {
-      if (targets[i]?.notification.status === 'pending') attempting.set(a.tenantId, [...(attempting.get(a.tenantId) ?? []), i]);
+      if (targets[i]?.notification.status !== 'pending') return;
+      const indexes = attempting.get(a.tenantId);
+      if (indexes) indexes.push(i);
+      else attempting.set(a.tenantId, [i]);
     });
     const within = new Set<number>();
     for (const [tenantId, indexes] of attempting) {

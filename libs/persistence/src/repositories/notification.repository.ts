@@ -306,19 +306,20 @@ export class NotificationRepository {
       alertIds.length === 0 ? [] : this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: alertIds }).orderBy('a.first_seen_at').addOrderBy('a.id').getMany(),
       silenceIds.length === 0 ? [] : this.dataSource.getRepository(SilenceEntity).findBy({ id: In(silenceIds) }),
     ]);
-    const channelOf = new Map(channels.map((channel) => [channel.id, { ...channel, ...this.openChannel(channel) }]));
+    const channelOf = new Map(channels.map((channel) => [channel.id, { channel, opened: this.openChannel(channel) }]));
     const alertIndex = new Map(alerts.map((a, i) => [a.id, i]));
     const alertOf = new Map(alerts.map((a) => [a.id, a]));
     const silenceOf = new Map(silences.map((s) => [s.id, s]));
     const targetOf = new Map<string, DeliveryTarget>();
     for (const notification of notifications) {
-      const channel = channelOf.get(notification.channelId);
-      if (!channel) continue;
+      const found = channelOf.get(notification.channelId);
+      if (!found) continue;
+      const { channel, opened } = found;
       // Oldest first, as one query ordered them.
       const own = [...new Set(notification.alertIds)].flatMap((id) => alertOf.get(id) ?? []).sort((a, b) => (alertIndex.get(a.id) ?? 0) - (alertIndex.get(b.id) ?? 0));
       targetOf.set(notification.id, {
         notification,
-        channel: { id: channel.id, name: channel.name, kind: channel.kind, config: channel.opened.config, secret: channel.opened.secret, sealError: channel.opened.sealError, usable: channel.enabled && channel.deleted_at === null },
+        channel: { id: channel.id, name: channel.name, kind: channel.kind, ...opened, usable: channel.enabled && channel.deleted_at === null },
         alerts: own,
         silence: notification.silenceId ? (silenceOf.get(notification.silenceId) ?? null) : null,
       });
@@ -327,34 +328,23 @@ export class NotificationRepository {
   }
 
   /** A channel's configuration and secret opened, or why they did not open (the URL is then left out). */
-  private openChannel(channel: { id: string; config: Record<string, unknown>; secret: string | null }): {
-    opened: { config: Record<string, unknown>; secret: string | null; sealError: string | null };
-  } {
+  private openChannel(channel: { id: string; config: Record<string, unknown>; secret: string | null }): { config: Record<string, unknown>; secret: string | null; sealError: string | null } {
     try {
       return {
-        opened: {
-          config: openChannelConfig(this.secrets, channel.id, channel.config),
-          secret: channel.secret === null ? null : revealChannelValue(this.secrets, channel.id, 'secret', channel.secret),
-          sealError: null,
-        },
+        config: openChannelConfig(this.secrets, channel.id, channel.config),
+        secret: channel.secret === null ? null : revealChannelValue(this.secrets, channel.id, 'secret', channel.secret),
+        sealError: null,
       };
     } catch (error) {
       if (!(error instanceof SecretOpenError)) throw error;
-      return { opened: { config: { ...channel.config, url: undefined }, secret: null, sealError: error.message } };
+      return { config: { ...channel.config, url: undefined }, secret: null, sealError: error.message };
     }
   }
 
   /**
-   * Records one delivery attempt and what it leaves the notification as: delivered, failed for
-   * good (`final`), or still pending. A notification already delivered or failed is not changed.
-   */
-  async recordAttempt(notificationId: string, tenantId: string, attempt: number, outcome: AttemptOutcome, final: boolean): Promise<void> {
-    await this.recordAttempts([{ notificationId, tenantId, attempt, outcome, final }]);
-  }
-
-  /**
-   * {@link recordAttempt} for many attempts in one statement (atomic on its own): the attempts,
-   * and the state each leaves its notification in.
+   * Records delivery attempts in one statement (atomic on its own): each attempt, and what it
+   * leaves its notification as: delivered, failed for good (`final`), or still pending. A
+   * notification already delivered or failed is not changed.
    */
   async recordAttempts(attempts: readonly AttemptRecord[]): Promise<void> {
     if (attempts.length === 0) return;

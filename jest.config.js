@@ -13,6 +13,10 @@ const common = {
 };
 
 module.exports = {
+  // A handle a test leaves open (a socket, a timer) must not keep the run from ending: Jest exits
+  // once every suite has reported, and the global teardown names what was left open.
+  forceExit: true,
+  globalTeardown: '<rootDir>/test/report-open-handles.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,infra,tools,test,examples}/**/*.spec.ts'] },
     {

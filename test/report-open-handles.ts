@@ -27,7 +27,9 @@ export function describeHandle(handle: unknown): string {
   return (handle as { constructor?: { name?: string } }).constructor?.name ?? typeof handle;
 }
 
-export default function reportOpenHandles(): void {
+export default async function reportOpenHandles(): Promise<void> {
+  // Connections closed by the last suites finish closing first (a peer's end is a few ticks away).
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const open = activeHandles()
     .filter((handle) => !isStdio(handle))
     .filter((handle) => (handle as Refable).hasRef?.() !== false);

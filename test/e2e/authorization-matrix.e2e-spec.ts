@@ -81,6 +81,10 @@ const MATRIX: readonly Row[] = [
   ['GET /v1/policies/overrides',                     Y,     Y,            N,        Y],
   ['PUT /v1/policies/overrides',                     Y,     N,            N,        N],
   ['DELETE /v1/policies/overrides',                  Y,     N,            N,        N],
+
+  ['GET /v1/evidence/public-key',                    Y,     Y,            N,        Y],
+  ['GET /v1/evidence/verify',                        Y,     Y,            N,        N],
+  ['POST /v1/evidence/checkpoints',                  Y,     Y,            N,        N],
 ];
 
 /**

@@ -39,7 +39,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
  * The benchmark harness works end to end in quick mode: data set, bare consumer, built engine,
  * table and JSON result. It checks the harness, never a speed: quick figures mean nothing.
  */
-describe('npm run bench (quick, ceiling and engine)', () => {
+describe('npm run bench (quick, ceiling, engine and evidence)', () => {
   const out = mkdtempSync(join(tmpdir(), 'kanshi-bench-'));
 
   beforeAll(() => requireBuild());
@@ -49,7 +49,7 @@ describe('npm run bench (quick, ceiling and engine)', () => {
     'runs the scenarios, prints the table and writes the JSON result',
     async () => {
       expect(existsSync(BENCH)).toBe(true);
-      const { code, stdout, stderr } = await runBench(['--quick', '--only', 'ceiling,engine', '--out', out]);
+      const { code, stdout, stderr } = await runBench(['--quick', '--only', 'ceiling,engine,evidence', '--out', out]);
       expect({ code, stderr: code === 0 ? '' : stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
       expect(stdout).toMatch(/scenario\s+figure\s+value\s+unit\s+goal\s+met\?/);
 
@@ -64,6 +64,7 @@ describe('npm run bench (quick, ceiling and engine)', () => {
       expect(result.scenarios.map((s) => [s.id, s.status])).toEqual([
         ['ceiling', 'ok'],
         ['engine', 'ok'],
+        ['evidence', 'ok'],
       ]);
       const figure = (id: string, name: string) => result.scenarios.find((s) => s.id === id)?.figures.find((f) => f.name === name)?.value;
       for (const [id, name] of [
@@ -72,6 +73,9 @@ describe('npm run bench (quick, ceiling and engine)', () => {
         ['engine', 'throughput'],
         ['engine', 'ratio to ceiling'],
         ['engine', 'engine peak RSS'],
+        ['evidence', 'rows sealed (chained, stored, taken off the pending table)'],
+        ['evidence', 'ledger bytes stored per row'],
+        ['evidence', 'rows verified'],
       ] as const) {
         expect({ id, name, positive: (figure(id, name) ?? 0) > 0 }).toEqual({ id, name, positive: true });
       }

@@ -12,11 +12,12 @@ describe('production mode refuses the dev key and runs only with a secrets key o
   beforeAll(requireBuild);
   // A key of its own, as production requires; made per run, never stored.
   const secretsKey = randomBytes(32).toString('base64');
+  const evidenceKey = randomBytes(32).toString('base64');
 
   it.each(['api', 'ingest-gateway', 'policy-engine', 'alert-worker'])(
     '%s exits with a clear message when KANSHI_DEV_API_KEY is set',
     async (app) => {
-      const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_DEV_API_KEY: generateApiKey().token });
+      const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_EVIDENCE_SIGNING_KEY: evidenceKey, KANSHI_DEV_API_KEY: generateApiKey().token });
       expect(code).toBe(1);
       expect(stderr).toContain('KANSHI_DEV_API_KEY is set but NODE_ENV=production');
       expect(stderr).not.toMatch(/^\s+at /m);
@@ -29,9 +30,16 @@ describe('production mode refuses the dev key and runs only with a secrets key o
     await createTenantFixture(dataSource, uniqueId('devkey'), [], { devKey: true });
     await dataSource.destroy();
 
-    const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_DEV_API_KEY: '' });
+    const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_EVIDENCE_SIGNING_KEY: evidenceKey, KANSHI_DEV_API_KEY: '' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/dev API key\(s\) seeded for the local demo are still active/);
+  });
+
+  it.each(['api', 'alert-worker'])('%s exits naming KANSHI_EVIDENCE_SIGNING_KEY when it is unset: the ledger must not be signed with a public key', async (app) => {
+    const { code, stderr } = await runApp(app, { NODE_ENV: 'production', KANSHI_SECRETS_KEY: secretsKey, KANSHI_EVIDENCE_SIGNING_KEY: '', KANSHI_DEV_API_KEY: '' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('KANSHI_EVIDENCE_SIGNING_KEY is not set, and NODE_ENV=production needs it');
+    expect(stderr).not.toMatch(/^\s+at /m);
   });
 
   it.each(['api', 'ingest-gateway', 'policy-engine', 'alert-worker'])('%s exits naming KANSHI_SECRETS_KEY and how to make one when it is unset', async (app) => {

@@ -5,6 +5,7 @@ import { redisHealthCheck } from '@kanshi/queue';
 import { AccessModule, RateLimitModule } from '@kanshi/auth';
 import { AppConfig, ConfigModule } from '@kanshi/config';
 import { DashboardModule } from '@kanshi/dashboard';
+import { EvidenceModule } from '@kanshi/evidence';
 import { InventoryModule } from '@kanshi/inventory';
 import { PersistenceModule, postgresHealthCheck } from '@kanshi/persistence';
 import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
@@ -22,6 +23,7 @@ export class ApiModule {
         RateLimitModule.forApp('api'),
         AccessModule,
         AlertingApiModule,
+        EvidenceModule.forApi(config),
         InventoryModule.forApi(sectorModulesFromConfig(config)),
         // The web page at / (its files under /assets); the API stays under /v1.
         DashboardModule,

@@ -40,6 +40,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (values['nodeEnv'] === 'production') problems.push(...productionSecretsKeyProblems(values));
   problems.push(...kafkaSecurityProblems(values));
+  if (values['evidenceSigningKey'] !== undefined && values['evidenceSigningKeyFile'] !== undefined) {
+    problems.push(`${CONFIG_VARIABLES.evidenceSigningKey.name} and ${CONFIG_VARIABLES.evidenceSigningKeyFile.name} are both set: set one.`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

@@ -395,6 +395,30 @@ export const CONFIG_VARIABLES = {
     sensitive: true,
     parse: secretsKeyList,
   },
+  evidenceSigningKey: {
+    name: 'KANSHI_EVIDENCE_SIGNING_KEY',
+    description:
+      'The Ed25519 key that signs checkpoints of the evidence ledger: its 32-byte seed as base64 or hex (`openssl rand -base64 32`); or set `KANSHI_EVIDENCE_SIGNING_KEY_FILE` instead. Set the same key for the API and the alert worker. Required when `NODE_ENV=production`; elsewhere a fixed, public development key stands in (with a warning). See [docs/evidence.md](docs/evidence.md).',
+    sensitive: true,
+    parse: secretsKey,
+  },
+  evidenceSigningKeyFile: {
+    name: 'KANSHI_EVIDENCE_SIGNING_KEY_FILE',
+    description: 'A PEM file holding the Ed25519 private key that signs the ledger\'s checkpoints (`openssl genpkey -algorithm ed25519 -out evidence.pem`), instead of `KANSHI_EVIDENCE_SIGNING_KEY`.',
+    parse: readableFile,
+  },
+  evidenceCheckpointIntervalMs: {
+    name: 'KANSHI_EVIDENCE_CHECKPOINT_INTERVAL_MS',
+    description: 'How often the alert worker signs a checkpoint of each tenant\'s ledger whose chain grew since the last one, in ms (risk officers can also ask for one: `POST /v1/evidence/checkpoints`). Entries after the last checkpoint are protected by the chain alone.',
+    default: '3600000',
+    parse: integer(1000, 86_400_000),
+  },
+  evidenceSealIntervalMs: {
+    name: 'KANSHI_EVIDENCE_SEAL_INTERVAL_MS',
+    description: 'How often the alert worker chains the changes captured since its last pass into the evidence ledger, in ms.',
+    default: '1000',
+    parse: integer(100, 60_000),
+  },
   outboundAllowlist: {
     name: 'KANSHI_OUTBOUND_ALLOWLIST',
     description:

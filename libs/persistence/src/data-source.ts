@@ -29,6 +29,7 @@ import { AlertOutbox1765500000000 } from './migrations/1765500000000-alert-outbo
 import { AlertReports1765600000000 } from './migrations/1765600000000-alert-reports';
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
 import { RuleVerdicts1765700000000 } from './migrations/1765700000000-rule-verdicts';
+import { EvidenceLedger1765800000000 } from './migrations/1765800000000-evidence-ledger';
 
 export const ENTITIES = [
   TenantEntity,
@@ -65,6 +66,7 @@ export const MIGRATIONS = [
   AlertOutbox1765500000000,
   AlertReports1765600000000,
   RuleVerdicts1765700000000,
+  EvidenceLedger1765800000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

@@ -54,6 +54,14 @@ export {
   type ResealReport,
   type RouteRef,
 } from './repositories/channel.repository';
+export {
+  EvidenceRepository,
+  type ChainStep,
+  type PendingEvidence,
+  type StoredCheckpoint,
+  type StoredEntry,
+  type StoredHead,
+} from './repositories/evidence.repository';
 export { RouteRepository, type RouteFields, type RouteWriteResult } from './repositories/route.repository';
 export {
   SILENCE_STATES,

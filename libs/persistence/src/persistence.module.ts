@@ -14,6 +14,7 @@ import { RuleStateRepository } from './repositories/rule-state.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { AlertingSettingsRepository } from './repositories/alerting-settings.repository';
 import { NotificationRepository } from './repositories/notification.repository';
+import { EvidenceRepository } from './repositories/evidence.repository';
 import { ChannelRepository } from './repositories/channel.repository';
 import { RouteRepository } from './repositories/route.repository';
 import { SilenceRepository } from './repositories/silence.repository';
@@ -27,6 +28,7 @@ const REPOSITORIES = [
   ApiKeyRepository,
   AuditLogRepository,
   ChannelRepository,
+  EvidenceRepository,
   IngestKeyRepository,
   ModelRepository,
   NotificationRepository,

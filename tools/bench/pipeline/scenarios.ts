@@ -3,6 +3,7 @@ import { alertmanagerScenario } from './alertmanager.scenario';
 import { alertStormScenario } from './alert-storm.scenario';
 import { ceilingScenario } from './ceiling.scenario';
 import { engineScenario } from './engine.scenario';
+import { evidenceScenario } from './evidence.scenario';
 import { failoverScenario } from './failover.scenario';
 import { floodScenario } from './flood.scenario';
 import { latencyScenario } from './latency.scenario';
@@ -37,4 +38,6 @@ export const SCENARIOS: readonly Scenario[] = [
   failoverScenario,
   // (10) one tenant's flood against another's critical alerts
   floodScenario,
+  // (11) the evidence ledger's cost
+  evidenceScenario,
 ];

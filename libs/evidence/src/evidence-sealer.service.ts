@@ -1,0 +1,64 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@kanshi/config';
+import { EvidenceLedger } from './evidence-ledger.service';
+
+/** While sealing fails (PostgreSQL away), one warning this often. */
+const WARN_EVERY_MS = 30_000;
+/** How often the sealer looks for chains due a checkpoint (at most; more often when the interval is shorter). */
+const CHECKPOINT_CHECK_MS = 60_000;
+
+/**
+ * The alert worker's side of the ledger: every `KANSHI_EVIDENCE_SEAL_INTERVAL_MS` it chains the
+ * changes the triggers captured (in batches, off the engine's and the alert jobs' path), and
+ * every `KANSHI_EVIDENCE_CHECKPOINT_INTERVAL_MS` it signs a checkpoint of each chain that grew
+ * since its last checkpoint (looked up in the database, so restarts do not postpone it).
+ * Several workers may run it: they take turns per tenant on the chain's head.
+ */
+@Injectable()
+export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(EvidenceSealer.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private lastWarning = 0;
+  private lastCheckpointCheck = 0;
+
+  constructor(
+    private readonly ledger: EvidenceLedger,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.pass(), this.config.values.evidenceSealIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Seals what waits, and signs checkpoints when they are due. Never throws; one pass at a time. */
+  pass(now = Date.now()): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.running ??= (async () => {
+      try {
+        await this.ledger.sealAll();
+        // Due by the last checkpoint stored, not by this process's uptime: a worker restarted
+        // more often than the interval still signs on time.
+        const interval = this.config.values.evidenceCheckpointIntervalMs;
+        if (now - this.lastCheckpointCheck >= Math.min(interval, CHECKPOINT_CHECK_MS)) {
+          await this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval) });
+          this.lastCheckpointCheck = now;
+        }
+      } catch (error) {
+        if (now - this.lastWarning >= WARN_EVERY_MS) {
+          this.lastWarning = now;
+          this.logger.warn(`evidence not sealed, kept for the next pass: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+}

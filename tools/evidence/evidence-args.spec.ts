@@ -1,0 +1,37 @@
+import { parseEvidenceArgs, UsageError } from './evidence-args';
+
+describe('npm run evidence arguments', () => {
+  it('reads verify with a tenant, a period and --json, in either form', () => {
+    expect(parseEvidenceArgs(['verify', '--tenant', 'bank-a'])).toEqual({ command: 'verify', tenantId: 'bank-a', json: false });
+    expect(parseEvidenceArgs(['verify', '--tenant=bank-a', '--from', '2026-12-01', '--to=2026-12-02T00:00:00+09:00', '--json'])).toEqual({
+      command: 'verify',
+      tenantId: 'bank-a',
+      from: new Date('2026-12-01T00:00:00Z'),
+      to: new Date('2026-12-01T15:00:00Z'),
+      json: true,
+    });
+  });
+
+  it('reads checkpoint for every tenant or one', () => {
+    expect(parseEvidenceArgs(['checkpoint'])).toEqual({ command: 'checkpoint' });
+    expect(parseEvidenceArgs(['checkpoint', '--tenant', 'bank-a'])).toEqual({ command: 'checkpoint', tenantId: 'bank-a' });
+  });
+
+  it.each([
+    [[], 'missing command'],
+    [['bundle'], 'unknown command "bundle"'],
+    [['verify'], '--tenant <tenant-id> is required'],
+    [['verify', '--tenant'], '--tenant needs a value'],
+    [['verify', '--tenant', 'a', '--tenant', 'b'], '--tenant given twice'],
+    [['verify', '--tenant', 'a', '--from', 'yesterday'], '--from must be a time in ISO 8601'],
+    [['verify', '--tenant', 'a', '--from', '2026-12-02', '--to', '2026-12-01'], '--to must be after --from'],
+    [['checkpoint', '--json'], 'unexpected argument "--json"'],
+  ])('refuses %j, saying why', (argv, message) => {
+    expect(() => parseEvidenceArgs(argv)).toThrow(UsageError);
+    expect(() => parseEvidenceArgs(argv)).toThrow(message);
+  });
+
+  it('answers --help with the usage', () => {
+    expect(parseEvidenceArgs(['verify', '--help'])).toEqual({ command: 'help' });
+  });
+});

@@ -74,7 +74,7 @@ describe('npm run bench (quick, ceiling, engine and evidence)', () => {
         ['engine', 'ratio to ceiling'],
         ['engine', 'engine peak RSS'],
         ['evidence', 'rows sealed (chained, stored, taken off the pending table)'],
-        ['evidence', 'ledger bytes stored per row'],
+        ['evidence', 'ledger bytes per row, canonical text'],
         ['evidence', 'rows verified'],
       ] as const) {
         expect({ id, name, positive: (figure(id, name) ?? 0) > 0 }).toEqual({ id, name, positive: true });

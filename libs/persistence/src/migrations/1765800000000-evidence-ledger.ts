@@ -41,7 +41,8 @@ export class EvidenceLedger1765800000000 implements MigrationInterface {
         source text NOT NULL,
         op text NOT NULL,
         at timestamptz NOT NULL DEFAULT clock_timestamp(),
-        data jsonb NOT NULL
+        data jsonb NOT NULL,
+        rows integer NOT NULL DEFAULT 1
       )`);
     await q.query(`CREATE INDEX ix_evidence_pending_tenant ON evidence_pending (tenant_id, id)`);
     await q.query(`
@@ -79,8 +80,8 @@ export class EvidenceLedger1765800000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION kanshi_evidence_rows() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO evidence_pending (tenant_id, source, op, data)
-          SELECT r.tenant_id, TG_TABLE_NAME, lower(TG_OP), jsonb_agg(to_jsonb(r)) FROM kanshi_evidence_new r GROUP BY r.tenant_id;
+        INSERT INTO evidence_pending (tenant_id, source, op, data, rows)
+          SELECT r.tenant_id, TG_TABLE_NAME, lower(TG_OP), jsonb_agg(to_jsonb(r)), count(*) FROM kanshi_evidence_new r GROUP BY r.tenant_id;
         RETURN NULL;
       END $$`);
     // One row's change, old and new, without the columns named as the trigger's arguments; a

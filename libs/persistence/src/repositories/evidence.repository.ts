@@ -59,22 +59,29 @@ export class EvidenceRepository {
   }
 
   /**
-   * Chains up to `max` of the tenant's waiting changes, oldest first, in one transaction: the
-   * head is locked (sealers in several workers take turns per tenant), the changes are taken off
-   * `evidence_pending`, chained by `chain` and appended, and the head moves. `genesis` is the head
-   * of a chain with no entry. Returns how many were chained.
+   * Chains the tenant's oldest waiting changes, as many as hold `maxRows` source rows (at least
+   * one), in one transaction: the head is locked (sealers in several workers take turns per
+   * tenant), the changes are taken off `evidence_pending`, chained by `chain` and appended, and
+   * the head moves. `genesis` is the head of a chain with no entry. Returns how many changes
+   * were chained (0: none waits).
    */
-  async seal(tenantId: string, max: number, genesis: StoredHead, chain: ChainStep): Promise<number> {
+  async seal(tenantId: string, maxRows: number, genesis: StoredHead, chain: ChainStep): Promise<number> {
     return this.dataSource.transaction(async (m) => {
       await m.query(`INSERT INTO evidence_heads (tenant_id, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId, genesis.seq, genesis.hash]);
       const [head] = await m.query<{ seq: string; hash: string }[]>(`SELECT seq, hash FROM evidence_heads WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+      // Only the holder of the head's lock takes the tenant's changes, so no row lock is needed
+      // to pick them; the batch is bounded by the rows it holds (a statement's may be hundreds).
       const taken = await m.query<{ source: string; op: string; at: Date; data: unknown }[]>(
-        `WITH taken AS (
-           DELETE FROM evidence_pending WHERE id IN (
-             SELECT id FROM evidence_pending WHERE tenant_id = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING id, source, op, at, data)
+        `WITH picked AS (
+           SELECT id FROM (
+             SELECT id, sum(rows) OVER (ORDER BY id) AS upto, row_number() OVER (ORDER BY id) AS n
+               FROM evidence_pending WHERE tenant_id = $1 ORDER BY id LIMIT $2) w
+            WHERE upto <= $2 OR n = 1),
+         taken AS (
+           DELETE FROM evidence_pending p USING picked WHERE p.id = picked.id
+           RETURNING p.id, p.source, p.op, p.at, p.data)
          SELECT source, op, at, data FROM taken ORDER BY id`,
-        [tenantId, max],
+        [tenantId, maxRows],
       );
       if (!head || taken.length === 0) return 0;
       const records = taken.map((t) => ({ source: t.source, op: t.op, at: t.at.toISOString(), data: t.data }));

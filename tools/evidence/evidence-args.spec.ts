@@ -12,6 +12,10 @@ describe('npm run evidence arguments', () => {
     });
   });
 
+  it('reads verify with a public key file', () => {
+    expect(parseEvidenceArgs(['verify', '--tenant', 'bank-a', '--public-key', 'evidence.pub.pem'])).toEqual({ command: 'verify', tenantId: 'bank-a', publicKeyFile: 'evidence.pub.pem', json: false });
+  });
+
   it('reads checkpoint for every tenant or one', () => {
     expect(parseEvidenceArgs(['checkpoint'])).toEqual({ command: 'checkpoint' });
     expect(parseEvidenceArgs(['checkpoint', '--tenant', 'bank-a'])).toEqual({ command: 'checkpoint', tenantId: 'bank-a' });

@@ -10,10 +10,12 @@ Run with the apps' configuration (KANSHI_DATABASE_URL, KANSHI_EVIDENCE_SIGNING_K
 KANSHI_EVIDENCE_SIGNING_KEY_FILE).
 
 Commands:
-  verify --tenant <tenant-id> [--from <time>] [--to <time>] [--json]
+  verify --tenant <tenant-id> [--from <time>] [--to <time>] [--public-key <file>] [--json]
             Checks every entry of the tenant's chain (or those recorded in [from, to), times
             in ISO 8601) against its hash, its link to the entry before, its position and the
-            signed checkpoints; names the first bad entry. --json prints the report as JSON.
+            signed checkpoints; names the first bad entry. --public-key checks the checkpoints
+            with that PEM public key (GET /v1/evidence/public-key) instead of the configured
+            signing key, which it then does not need. --json prints the report as JSON.
   checkpoint [--tenant <tenant-id>]
             Chains the changes captured so far and signs a checkpoint of each chain that grew
             since the last (of every tenant, or of one).
@@ -25,7 +27,7 @@ Exit codes: 0 verified (or signed), 1 a bad entry found or database error, 2 bad
 
 export type EvidenceCommand =
   | { readonly command: 'help' }
-  | { readonly command: 'verify'; readonly tenantId: string; readonly from?: Date; readonly to?: Date; readonly json: boolean }
+  | { readonly command: 'verify'; readonly tenantId: string; readonly from?: Date; readonly to?: Date; readonly publicKeyFile?: string; readonly json: boolean }
   | { readonly command: 'checkpoint'; readonly tenantId?: string };
 
 /** Parses the command line (without `node` and the script path). Throws {@link UsageError}. */
@@ -35,7 +37,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
   if (command !== 'verify' && command !== 'checkpoint') {
     throw new UsageError(command === undefined ? 'missing command: verify or checkpoint' : `unknown command ${JSON.stringify(command)}: expected verify or checkpoint`);
   }
-  const takes = command === 'verify' ? ['--tenant', '--from', '--to', '--json'] : ['--tenant'];
+  const takes = command === 'verify' ? ['--tenant', '--from', '--to', '--public-key', '--json'] : ['--tenant'];
   const values = new Map<string, string>();
   for (let i = 0; i < rest.length; i += 1) {
     const arg = rest[i] ?? '';
@@ -57,7 +59,8 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
   const from = time(values.get('--from'), '--from');
   const to = time(values.get('--to'), '--to');
   if (from && to && to.getTime() <= from.getTime()) throw new UsageError('verify: --to must be after --from');
-  return { command, tenantId, json: values.has('--json'), ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  const publicKeyFile = values.get('--public-key');
+  return { command, tenantId, json: values.has('--json'), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(publicKeyFile ? { publicKeyFile } : {}) };
 }
 
 function time(raw: string | undefined, name: string): Date | undefined {

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '@kanshi/config';
-import { EvidenceLedger, evidenceSignerFromConfig, type LedgerReport } from '@kanshi/evidence';
+import { EvidenceLedger, evidenceSignerFromConfig, keyIdOf, publicKeyFromPem, verifyLedger, type LedgerReport, type VerifyKeys } from '@kanshi/evidence';
 import { createDataSource, EvidenceRepository } from '@kanshi/persistence';
 import { err, out, runCommandLine } from '../cli/command-line';
 import { parseEvidenceArgs, USAGE } from './evidence-args';
@@ -11,15 +12,18 @@ runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
   try {
     await dataSource.initialize();
     if (await dataSource.showMigrations()) throw new Error('the database schema is behind this release: run `npm run infra:up` (it runs the migrations)');
-    const ledger = new EvidenceLedger(new EvidenceRepository(dataSource), evidenceSignerFromConfig(config, err));
+    const store = new EvidenceRepository(dataSource);
     if (command.command === 'checkpoint') {
+      const ledger = new EvidenceLedger(store, evidenceSignerFromConfig(config, err));
       const sealed = command.tenantId === undefined ? await ledger.sealAll() : await ledger.sealTenant(command.tenantId);
-      const signed = await ledger.checkpoint(new Date(), command.tenantId === undefined ? {} : { tenantId: command.tenantId });
+      const { signed, refused } = await ledger.checkpoint(new Date(), command.tenantId === undefined ? {} : { tenantId: command.tenantId });
       out(`${sealed} change(s) chained; ${signed.length} checkpoint(s) signed with key ${ledger.signer.keyId}`);
       for (const c of signed) out(`  ${c.tenant_id}: entry ${c.seq} ${c.hash}`);
-      return 0;
+      for (const r of refused) out(`✖ ${r.tenantId}: not signed, the chain is broken at entry ${r.problem.seq} (${r.problem.kind}): ${r.problem.message}`);
+      return refused.length > 0 ? 1 : 0;
     }
-    const report = await ledger.verify(command.tenantId, { from: command.from, to: command.to });
+    const keys = command.publicKeyFile === undefined ? new EvidenceLedger(store, evidenceSignerFromConfig(config, err)).keys : publicKeyFile(command.publicKeyFile);
+    const report = await verifyLedger(store, command.tenantId, { from: command.from, to: command.to }, keys);
     out(command.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.ok ? 0 : 1;
   } catch (error) {
@@ -29,6 +33,12 @@ runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
 });
+
+/** The key of a PEM file, by its id. */
+function publicKeyFile(path: string): VerifyKeys {
+  const key = publicKeyFromPem(readFileSync(path, 'utf8'));
+  return new Map([[keyIdOf(key), key]]);
+}
 
 function formatReport(r: LedgerReport): string {
   const range = r.first_seq === null ? 'no entries' : `entries ${r.first_seq}–${r.last_seq}`;

@@ -78,12 +78,22 @@ describe('the evidence ledger (real PostgreSQL)', () => {
       ['insert', null, 'high'],
       ['update', 'high', 'medium'],
     ]);
+    // Channels are captured without their secret nor their URL (it may carry a token).
+    await app.query(
+      `INSERT INTO notification_channels (tenant_id, name, kind, config, secret, created_by) VALUES ($1, 'ops', 'webhook', $2, 'whsec-never', 'test')`,
+      [tenantId, JSON.stringify({ url: 'https://hooks.example/kanshi?token=never-in-the-ledger', timeout_ms: 5000 })],
+    );
+    await ledger.sealTenant(tenantId);
+    const [channel] = await app.query<{ entry: string }[]>(`SELECT entry FROM evidence_ledger WHERE tenant_id = $1 AND entry LIKE '%"source":"notification_channels"%'`, [tenantId]);
+    expect(channel?.entry).toContain('"timeout_ms":5000');
+    expect(channel?.entry).not.toMatch(/never-in-the-ledger|whsec-never|"url"/);
     // Keys are captured without their secrets.
     const keyEntries = bodies.filter((b) => b.source === 'api_keys');
     expect(keyEntries.length).toBeGreaterThan(0);
     expect(keyEntries.every((b) => !('secret_hash' in ((b.data as { new: object }).new ?? {})))).toBe(true);
     expect(head).toBeGreaterThan(0);
-    expect(await ledger.verify(tenantId)).toMatchObject({ ok: true, entries: rows.length, last_seq: rows.length });
+    const total = (await app.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM evidence_ledger WHERE tenant_id = $1`, [tenantId]))[0]?.n;
+    expect(await ledger.verify(tenantId)).toMatchObject({ ok: true, entries: total, last_seq: total });
   });
 
   it('captures a statement that inserts many rows as one entry holding them all', async () => {
@@ -108,14 +118,14 @@ describe('the evidence ledger (real PostgreSQL)', () => {
   it('signs a checkpoint of a chain that grew once its last one is older than the interval, never twice for one head', async () => {
     const { tenantId, head } = await chainedTenant(2);
     const now = new Date();
-    expect((await ledger.checkpoint(now, { tenantId })).map((c) => c.seq)).toEqual([head]);
-    expect(await ledger.checkpoint(now, { tenantId })).toEqual([]);
+    expect((await ledger.checkpoint(now, { tenantId })).signed.map((c) => c.seq)).toEqual([head]);
+    expect((await ledger.checkpoint(now, { tenantId })).signed).toEqual([]);
     await new AuditLogRepository(app).insert({ tenantId, actor: 'api-key:0123456789ab', actorName: null, roles: ['admin'], method: 'PATCH', path: '/v1/tenant', target: '/v1/tenant', status: 200, ip: null, userAgent: null, details: {} });
     await ledger.sealTenant(tenantId);
     // The interval has not passed since the last checkpoint: the worker's pass signs nothing yet.
-    expect(await ledger.checkpoint(now, { tenantId, signedBefore: new Date(now.getTime() - 3600_000) })).toEqual([]);
+    expect((await ledger.checkpoint(now, { tenantId, signedBefore: new Date(now.getTime() - 3600_000) })).signed).toEqual([]);
     const later = new Date(now.getTime() + 3600_000);
-    expect((await ledger.checkpoint(later, { tenantId, signedBefore: now })).map((c) => c.seq)).toEqual([head + 1]);
+    expect((await ledger.checkpoint(later, { tenantId, signedBefore: now })).signed.map((c) => c.seq)).toEqual([head + 1]);
     expect(await ledger.verify(tenantId)).toMatchObject({ ok: true, checkpoints: { checked: 2, matched: 2 } });
   });
 
@@ -171,10 +181,11 @@ describe('the evidence ledger (real PostgreSQL)', () => {
       const at = await seqOf(tenantId, 'checked 3');
       await tamper(async (q) => {
         const [before] = await q(`SELECT hash FROM evidence_ledger WHERE tenant_id = $1 AND seq = $2`, [tenantId, at - 1]);
-        const forged = chainRecords(tenantId, { seq: at - 1, hash: (before as { hash: string }).hash }, [{ source: 'audit_log', op: 'insert', at: new Date().toISOString(), data: { target: 'forged' } }]).entries[0];
+        const forgedAt = new Date().toISOString();
+        const forged = chainRecords(tenantId, { seq: at - 1, hash: (before as { hash: string }).hash }, [{ source: 'audit_log', op: 'insert', at: forgedAt, data: { target: 'forged' } }]).entries[0];
         await q(`UPDATE evidence_ledger SET seq = -seq WHERE tenant_id = $1 AND seq >= $2`, [tenantId, at]);
         await q(`UPDATE evidence_ledger SET seq = 1 - seq WHERE tenant_id = $1 AND seq < 0`, [tenantId]);
-        await q(`INSERT INTO evidence_ledger (tenant_id, seq, at, entry, hash) VALUES ($1, $2, now(), $3, $4)`, [tenantId, at, forged?.entry, forged?.hash]);
+        await q(`INSERT INTO evidence_ledger (tenant_id, seq, at, entry, hash) VALUES ($1, $2, $5, $3, $4)`, [tenantId, at, forged?.entry, forged?.hash, forgedAt]);
       });
       // The forged entry links to the one before it; the next one does not name its new position.
       expect((await ledger.verify(tenantId)).problem).toMatchObject({ seq: at + 1, kind: 'misplaced' });
@@ -191,9 +202,55 @@ describe('the evidence ledger (real PostgreSQL)', () => {
       expect((await ledger.verify(tenantId)).problem).toMatchObject({ seq: a, kind: 'misplaced' });
     });
 
+    it('signs no checkpoint over a chain rewritten since the last one, even with its head rewritten to match', async () => {
+      const { tenantId, head } = await chainedTenant(4);
+      expect((await ledger.checkpoint(new Date(), { tenantId })).signed.map((c) => c.seq)).toEqual([head]);
+      await new AuditLogRepository(app).insert({ tenantId, actor: 'api-key:0123456789ab', actorName: null, roles: ['admin'], method: 'PATCH', path: '/v1/tenant', target: '/v1/tenant', status: 200, ip: null, userAgent: null, details: { marker: 'after the checkpoint' } });
+      await ledger.sealTenant(tenantId);
+      await tamper(async (q) => {
+        const [row] = await q<{ entry: string }[]>(`SELECT entry FROM evidence_ledger WHERE tenant_id = $1 AND seq = $2`, [tenantId, head + 1]);
+        const body = JSON.parse(row?.entry ?? '{}') as EntryBody;
+        const forged = chainRecords(tenantId, { seq: head, hash: 'f'.repeat(64) }, [{ source: body.source, op: body.op, at: body.at, data: { forged: true } }]).entries[0];
+        await q(`UPDATE evidence_ledger SET entry = $3, hash = $4 WHERE tenant_id = $1 AND seq = $2`, [tenantId, head + 1, forged?.entry, forged?.hash]);
+        await q(`UPDATE evidence_heads SET hash = $2 WHERE tenant_id = $1`, [tenantId, forged?.hash]);
+      });
+      const { signed, refused } = await ledger.checkpoint(new Date(), { tenantId });
+      expect(signed).toEqual([]);
+      expect(refused).toEqual([{ tenantId, problem: expect.objectContaining({ seq: head + 1, kind: 'unlinked' }) as unknown }]);
+    });
+
+    it('names an entry edited with its hash recomputed when only a period around it is verified', async () => {
+      const { tenantId, head } = await chainedTenant(6);
+      await ledger.checkpoint(new Date(), { tenantId });
+      const seq = await seqOf(tenantId, 'checked 3');
+      await tamper(async (q) => {
+        const [row] = await q<{ entry: string }[]>(`SELECT entry FROM evidence_ledger WHERE tenant_id = $1 AND seq = $2`, [tenantId, seq]);
+        const body = JSON.parse(row?.entry ?? '{}') as EntryBody;
+        const forged = chainRecords(tenantId, { seq: seq - 1, hash: body.prev }, [{ source: body.source, op: body.op, at: body.at, data: { forged: true } }]).entries[0];
+        await q(`UPDATE evidence_ledger SET entry = $3, hash = $4 WHERE tenant_id = $1 AND seq = $2`, [tenantId, seq, forged?.entry, forged?.hash]);
+      });
+      const [at] = await app.query<{ at: Date }[]>(`SELECT at FROM evidence_ledger WHERE tenant_id = $1 AND seq = $2`, [tenantId, seq]);
+      const period = { from: at?.at, to: new Date((at?.at.getTime() ?? 0) + 1) };
+      // The period holds the forged entry alone; the entry after it, outside, no longer follows it.
+      expect((await ledger.verify(tenantId, period)).problem).toMatchObject({ seq: seq + 1, kind: 'unlinked' });
+      expect(head).toBeGreaterThan(seq);
+    });
+
+    it('names a head moved back, and refuses to move it back or truncate the ledger for anyone but who switches the guards off', async () => {
+      const { tenantId, head } = await chainedTenant(4);
+      await expect(app.query(`UPDATE evidence_heads SET seq = seq - 2 WHERE tenant_id = $1`, [tenantId])).rejects.toThrow(/only moves forward/);
+      await expect(owner.query(`TRUNCATE evidence_checkpoints`)).rejects.toThrow(/append-only/);
+      await owner.transaction(async (m) => {
+        await m.query(`ALTER TABLE evidence_heads DISABLE TRIGGER tr_evidence_heads_forward`);
+        await m.query(`UPDATE evidence_heads SET seq = seq - 2 WHERE tenant_id = $1`, [tenantId]);
+        await m.query(`ALTER TABLE evidence_heads ENABLE TRIGGER tr_evidence_heads_forward`);
+      });
+      expect((await ledger.verify(tenantId)).problem).toMatchObject({ seq: head - 1, kind: 'unlinked' });
+    });
+
     it('catches a suffix rewritten with every hash recomputed by the signed checkpoint, not by the chain', async () => {
       const { tenantId, head } = await chainedTenant(6);
-      const signed = await ledger.checkpoint(new Date(), { tenantId });
+      const { signed } = await ledger.checkpoint(new Date(), { tenantId });
       expect(signed.map((c) => c.seq)).toEqual([head]);
       const from = await seqOf(tenantId, 'checked 2');
       await tamper(async (q) => {
@@ -205,7 +262,10 @@ describe('the evidence ledger (real PostgreSQL)', () => {
         });
         const rewritten = chainRecords(tenantId, { seq: from - 1, hash: (before as { hash: string }).hash }, records);
         await q(`DELETE FROM evidence_ledger WHERE tenant_id = $1 AND seq >= $2`, [tenantId, from]);
-        for (const e of rewritten.entries) await q(`INSERT INTO evidence_ledger (tenant_id, seq, at, entry, hash) VALUES ($1, $2, now(), $3, $4)`, [tenantId, e.seq, e.entry, e.hash]);
+        for (const e of rewritten.entries) {
+          const { at } = JSON.parse(e.entry) as EntryBody;
+          await q(`INSERT INTO evidence_ledger (tenant_id, seq, at, entry, hash) VALUES ($1, $2, $5, $3, $4)`, [tenantId, e.seq, e.entry, e.hash, at]);
+        }
         await q(`UPDATE evidence_heads SET hash = $2 WHERE tenant_id = $1`, [tenantId, rewritten.head.hash]);
       });
       expect((await ledger.verify(tenantId)).problem).toMatchObject({ seq: head, kind: 'checkpoint-mismatch' });

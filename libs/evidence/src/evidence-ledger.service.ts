@@ -1,15 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { EvidenceRepository } from '@kanshi/persistence';
+import type { KeyObject } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EvidenceRepository, type StoredHead } from '@kanshi/persistence';
 import { EvidenceSigner, type Checkpoint } from './evidence-signer';
 import { chainRecords, GENESIS_HASH } from './ledger-chain';
-import { LedgerVerifier, type LedgerReport } from './ledger-verifier';
+import { LedgerVerifier, type LedgerProblem, type LedgerReport } from './ledger-verifier';
 
 /**
  * Source rows chained per transaction (a change holds one, a statement's insert up to hundreds):
  * about 50 ms of work, so the worker's jobs never wait long behind a batch.
  */
 const SEAL_ROWS = 1000;
-/** Tenants looked at per pass. */
+/** Tenants looked at per round of a pass. */
 const TENANTS_PER_PASS = 100;
 
 /** The published key that verifies the ledger's checkpoints. */
@@ -21,47 +22,85 @@ export interface EvidencePublicKey {
   readonly development: boolean;
 }
 
+/** Keys that verify checkpoints, by key id. */
+export type VerifyKeys = ReadonlyMap<string, KeyObject>;
+
 /**
  * The evidence ledger's operations over the database: chain what the triggers captured, sign
- * checkpoints of the chains' heads, and verify a tenant's chain (or a period of it).
+ * checkpoints of the chains' heads (never of a chain that no longer links to the last one), and
+ * verify a tenant's chain or a period of it.
  */
 @Injectable()
 export class EvidenceLedger {
+  private readonly logger = new Logger(EvidenceLedger.name);
+
   constructor(
     private readonly store: EvidenceRepository,
     readonly signer: EvidenceSigner,
   ) {}
 
-  /** Chains every change of the tenant captured so far. Returns how many entries were added. */
-  async sealTenant(tenantId: string): Promise<number> {
+  /** The signer's public key, the one verification uses unless given others. */
+  get keys(): VerifyKeys {
+    return new Map([[this.signer.keyId, this.signer.publicKey]]);
+  }
+
+  /**
+   * Chains the tenant's changes captured so far (up to `upToId`, by default the newest now: a
+   * tenant writing all the time cannot keep the call going). Returns how many were chained.
+   */
+  async sealTenant(tenantId: string, upToId?: string): Promise<number> {
+    const upTo = upToId ?? (await this.store.newestPendingId());
+    if (upTo === null) return 0;
     let total = 0;
     for (;;) {
-      const sealed = await this.store.seal(tenantId, SEAL_ROWS, { seq: 0, hash: GENESIS_HASH }, (head, records) => chainRecords(tenantId, head, records));
+      const sealed = await this.store.seal(tenantId, SEAL_ROWS, upTo, { seq: 0, hash: GENESIS_HASH }, (head, records) => chainRecords(tenantId, head, records));
       if (sealed === 0) return total;
       total += sealed;
     }
   }
 
-  /** Chains the changes of every tenant captured so far. Returns how many entries were added. */
-  async sealAll(): Promise<number> {
+  /**
+   * Chains every tenant's changes captured before the call (later ones wait for the next pass),
+   * stopping between tenants once `stop()` says so. Returns how many were chained.
+   */
+  async sealAll(stop: () => boolean = () => false): Promise<number> {
+    const upTo = await this.store.newestPendingId();
+    if (upTo === null) return 0;
     let total = 0;
     for (;;) {
-      const tenants = await this.store.tenantsWithPending(TENANTS_PER_PASS);
+      const tenants = await this.store.tenantsWithPending(TENANTS_PER_PASS, upTo);
       if (tenants.length === 0) return total;
-      for (const tenantId of tenants) total += await this.sealTenant(tenantId);
+      for (const tenantId of tenants) {
+        if (stop()) return total;
+        total += await this.sealTenant(tenantId, upTo);
+      }
     }
   }
 
   /**
    * Signs a checkpoint of each head (of `tenantId`, or of every tenant) that moved since this
    * key's last one; with `signedBefore`, only of heads whose last checkpoint is at least that old.
+   * A chain that does not run unbroken from the last checkpoint to its head (rewritten in the
+   * database) is not signed: the refusal is logged and returned.
    */
-  async checkpoint(now = new Date(), options: { readonly tenantId?: string; readonly signedBefore?: Date } = {}): Promise<Checkpoint[]> {
+  async checkpoint(now = new Date(), options: { readonly tenantId?: string; readonly signedBefore?: Date } = {}): Promise<{ signed: Checkpoint[]; refused: { tenantId: string; problem: LedgerProblem }[] }> {
     const signed: Checkpoint[] = [];
+    const refused: { tenantId: string; problem: LedgerProblem }[] = [];
+    const skip = new Set<string>();
     for (;;) {
-      const heads = await this.store.headsToCheckpoint(this.signer.keyId, 500, options);
-      if (heads.length === 0) return signed;
-      const checkpoints = heads.map((h) => this.signer.checkpoint(h.tenantId, h, now));
+      const heads = (await this.store.headsToCheckpoint(this.signer.keyId, 500 + skip.size, options)).filter((h) => !skip.has(h.tenantId));
+      if (heads.length === 0) return { signed, refused };
+      const checkpoints: Checkpoint[] = [];
+      for (const head of heads) {
+        const problem = await this.brokenSinceLastCheckpoint(head.tenantId, head);
+        if (problem) {
+          skip.add(head.tenantId);
+          refused.push({ tenantId: head.tenantId, problem });
+          this.logger.error(`no checkpoint signed for tenant ${head.tenantId}: ${problem.message}; run npm run evidence -- verify --tenant ${head.tenantId}`);
+        } else {
+          checkpoints.push(this.signer.checkpoint(head.tenantId, head, now));
+        }
+      }
       await this.store.addCheckpoints(checkpoints);
       signed.push(...checkpoints);
     }
@@ -69,11 +108,14 @@ export class EvidenceLedger {
 
   /**
    * Chains the tenant's changes captured so far and returns the checkpoint of its head, signed
-   * now or earlier with this key; `null` while the tenant has no entry.
+   * now or earlier with this key; `null` while the tenant has no entry, or with the problem
+   * when the chain since the last checkpoint is broken.
    */
-  async checkpointHead(tenantId: string, now = new Date()): Promise<{ sealed: number; checkpoint: Checkpoint | null }> {
+  async checkpointHead(tenantId: string, now = new Date()): Promise<{ sealed: number; checkpoint: Checkpoint | null; problem?: LedgerProblem }> {
     const sealed = await this.sealTenant(tenantId);
-    await this.checkpoint(now, { tenantId });
+    const { refused } = await this.checkpoint(now, { tenantId });
+    const [refusal] = refused;
+    if (refusal) return { sealed, checkpoint: null, problem: refusal.problem };
     const head = await this.store.head(tenantId);
     if (!head || head.seq === 0) return { sealed, checkpoint: null };
     const atHead = await this.store.checkpoints(tenantId, head.seq, head.seq);
@@ -84,22 +126,50 @@ export class EvidenceLedger {
     return { key_id: this.signer.keyId, algorithm: 'Ed25519', public_key_pem: this.signer.publicKeyPem, development: this.signer.isDevelopmentKey };
   }
 
-  /**
-   * Verifies the tenant's entries recorded in `[from, to)` (the whole chain when both are open)
-   * against the chain and the checkpoints signed with this key, reading a page at a time.
-   */
-  async verify(tenantId: string, range: { readonly from?: Date; readonly to?: Date } = {}): Promise<LedgerReport> {
-    const whole = range.from === undefined && range.to === undefined;
-    const head = await this.store.head(tenantId);
-    const seqs = whole ? (head ? { fromSeq: 1, toSeq: head.seq } : null) : await this.store.seqRange(tenantId, range.from, range.to);
-    const fromSeq = seqs?.fromSeq ?? 1;
-    const toSeq = seqs?.toSeq ?? 0;
-    const keys = new Map([[this.signer.keyId, this.signer.publicKey]]);
-    // Checkpoints past the range's end are read too when verifying the whole chain: one past the
-    // last entry means entries at the end were deleted.
-    const checkpoints = await this.store.checkpoints(tenantId, fromSeq, whole ? Number.MAX_SAFE_INTEGER : toSeq);
-    const verifier = new LedgerVerifier(tenantId, checkpoints, keys, whole ? { fromSeq, expectLastSeq: toSeq } : { fromSeq, toSeq });
-    if (seqs) for await (const entry of this.store.entries(tenantId, fromSeq, toSeq)) verifier.add(entry);
-    return verifier.finish();
+  /** Verifies the tenant's chain, or a period of it, with this signer's key unless given others: see {@link verifyLedger}. */
+  verify(tenantId: string, range: { readonly from?: Date; readonly to?: Date } = {}, keys: VerifyKeys = this.keys): Promise<LedgerReport> {
+    return verifyLedger(this.store, tenantId, range, keys);
   }
+
+  /** What breaks the chain from this key's last checkpoint to `head`, if anything. */
+  private async brokenSinceLastCheckpoint(tenantId: string, head: StoredHead): Promise<LedgerProblem | undefined> {
+    const from = (await this.store.lastCheckpoint(tenantId, this.signer.keyId)) ?? { seq: 0, hash: GENESIS_HASH };
+    const verifier = new LedgerVerifier(tenantId, [], this.keys, { fromSeq: from.seq + 1, prevHash: from.hash, toSeq: head.seq, expectLastSeq: head.seq });
+    for await (const entry of this.store.entries(tenantId, from.seq + 1, head.seq)) verifier.add(entry);
+    const report = verifier.finish();
+    if (report.problem) return report.problem;
+    if (report.head_hash !== head.hash) return { seq: head.seq, kind: 'edited', message: `the chain's head names hash ${head.hash.slice(0, 12)}… but entry ${head.seq} hashes to ${String(report.head_hash).slice(0, 12)}…` };
+    return undefined;
+  }
+}
+
+/**
+ * Verifies the tenant's chain, or the entries recorded in `[from, to)`, against the chain and
+ * the checkpoints `keys` verify (no signing key needed). A period is read from the entry
+ * before it (its first entry must follow that one) to the first checkpoint at or after its
+ * end (or the chain's end), so an entry edited with its hash recomputed, or deleted, is found
+ * at either end too. Reads a page at a time.
+ */
+export async function verifyLedger(store: EvidenceRepository, tenantId: string, range: { readonly from?: Date; readonly to?: Date }, keys: VerifyKeys): Promise<LedgerReport> {
+  // Checkpoints before the head: one signed meanwhile is never past the head read.
+  const checkpoints = await store.checkpoints(tenantId, 1, Number.MAX_SAFE_INTEGER);
+  const head = (await store.head(tenantId))?.seq ?? 0;
+  const last = await store.lastSeq(tenantId);
+  const end = Math.max(head, last);
+  let fromSeq = 1;
+  let toSeq = end;
+  if (range.from !== undefined || range.to !== undefined) {
+    const period = await store.periodSeqs(tenantId, range.from, range.to, end);
+    fromSeq = Math.max(1, period.fromSeq - 1);
+    const anchor = checkpoints.map((c) => c.seq).find((seq) => seq >= period.toSeq);
+    toSeq = anchor ?? end;
+  }
+  // Read to the chain's end, every checkpoint counts (one past the end shows entries deleted there).
+  const verifier = new LedgerVerifier(tenantId, checkpoints, keys, toSeq === end ? { fromSeq, expectLastSeq: head } : { fromSeq, toSeq });
+  for await (const entry of store.entries(tenantId, fromSeq, toSeq)) verifier.add(entry);
+  const report = verifier.finish();
+  if (report.ok && last > head) {
+    return { ...report, ok: false, problem: { seq: head + 1, kind: 'unlinked', message: `entries run to ${last} but the chain's head is entry ${head}: the head was moved back` } };
+  }
+  return report;
 }

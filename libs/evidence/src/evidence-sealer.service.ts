@@ -38,7 +38,7 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
     if (this.stopped) return Promise.resolve();
     this.running ??= (async () => {
       try {
-        await this.ledger.sealAll();
+        await this.ledger.sealAll(() => this.stopped);
         // Due by the last checkpoint stored, not by this process's uptime: a worker restarted
         // more often than the interval still signs on time.
         const interval = this.config.values.evidenceCheckpointIntervalMs;

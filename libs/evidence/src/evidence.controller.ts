@@ -5,7 +5,7 @@ import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@ka
 import { ApiProblemResponse, ApiQueryParams, openApiSchema, requestValidator, schemaRef, type JsonSchemaObject } from '@kanshi/runtime';
 import { EvidenceLedger, type EvidencePublicKey } from './evidence-ledger.service';
 import type { Checkpoint } from './evidence-signer';
-import type { LedgerReport } from './ledger-verifier';
+import type { LedgerProblem, LedgerReport } from './ledger-verifier';
 
 const DATE_TIME = (description: string) => Type.String({ format: 'date-time', description });
 
@@ -63,7 +63,8 @@ export function evidenceOpenApiSchemas(): Record<string, JsonSchemaObject> {
     EvidenceCheckpoint: CHECKPOINT,
     EvidenceHeadCheckpoint: Type.Object({
       sealed: Type.Integer({ description: 'Entries chained by this request.' }),
-      checkpoint: Type.Union([CHECKPOINT, Type.Null()], { description: 'The checkpoint of the chain’s head (signed now, or earlier when the head had one); null while the ledger is empty.' }),
+      checkpoint: Type.Union([CHECKPOINT, Type.Null()], { description: 'The checkpoint of the chain’s head (signed now, or earlier when the head had one); null while the ledger is empty, or when the chain is broken.' }),
+      problem: Type.Optional(Type.Object({ seq: Type.Integer(), kind: Type.String(), message: Type.String() }, { description: 'Why no checkpoint was signed: the chain does not run unbroken from the last checkpoint to its head.' })),
     }),
     EvidenceReport: REPORT,
   };
@@ -118,7 +119,7 @@ export class EvidenceController {
   @ApiResponse({ status: 200, description: 'What was chained, and the head’s checkpoint.', schema: schemaRef('EvidenceHeadCheckpoint') })
   @ApiProblemResponse(400, 'A field was given: there is none.', schemaRef('ValidationProblem'))
   @ApiProblemResponse(403, 'Only `admin` and `risk_officer` keys.')
-  checkpoint(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<{ sealed: number; checkpoint: Checkpoint | null }> {
+  checkpoint(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<{ sealed: number; checkpoint: Checkpoint | null; problem?: LedgerProblem }> {
     checkpointBody.parse(body ?? {});
     return this.ledger.checkpointHead(principal.tenantId);
   }

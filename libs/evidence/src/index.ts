@@ -3,7 +3,7 @@ export { chainRecords, GENESIS_HASH, sha256Hex, type ChainHead, type EntryBody, 
 export { LedgerVerifier, type LedgerProblem, type LedgerProblemKind, type LedgerReport, type VerifyRange } from './ledger-verifier';
 export { checkpointPayload, checkpointSignatureValid, DEVELOPMENT_EVIDENCE_SEED, EvidenceSigner, keyIdOf, publicKeyFromPem, type Checkpoint } from './evidence-signer';
 export { evidenceSignerFromConfig } from './evidence-key';
-export { EvidenceLedger, type EvidencePublicKey } from './evidence-ledger.service';
+export { EvidenceLedger, verifyLedger, type EvidencePublicKey, type VerifyKeys } from './evidence-ledger.service';
 export { EvidenceSealer } from './evidence-sealer.service';
 export { EvidenceController, evidenceOpenApiSchemas } from './evidence.controller';
 export { EvidenceModule } from './evidence.module';

@@ -43,6 +43,8 @@ export interface LedgerReport {
 export interface VerifyRange {
   /** The first sequence number expected; 1 (the default) also expects the genesis link. */
   readonly fromSeq?: number;
+  /** The hash the entry at `fromSeq` must follow (the entry before it, or a checkpoint's); from 1, the genesis hash. */
+  readonly prevHash?: string;
   /** The last sequence number of the range; a checkpoint past it is not checked. Default: no end (the whole chain). */
   readonly toSeq?: number;
   /** The sequence number the chain's head says is last: entries missing before it are named. */
@@ -78,7 +80,7 @@ export class LedgerVerifier {
     this.toSeq = range.toSeq ?? Number.MAX_SAFE_INTEGER;
     this.expectLastSeq = range.expectLastSeq;
     this.expected = this.fromSeq;
-    this.prev = this.fromSeq === 1 ? GENESIS_HASH : undefined;
+    this.prev = range.prevHash ?? (this.fromSeq === 1 ? GENESIS_HASH : undefined);
     for (const c of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
       if (c.seq < this.fromSeq || c.seq > this.toSeq || c.tenant_id !== tenantId) continue;
       if (!checkpointSignatureValid(c, keys)) {
@@ -91,15 +93,15 @@ export class LedgerVerifier {
     }
   }
 
-  /** Checks the next entry (entries must come in ascending `seq`, as stored). */
-  add(row: LedgerEntry): void {
+  /** Checks the next entry (entries must come in ascending `seq`, as stored); `at`, when given, is the time stored beside it. */
+  add(row: LedgerEntry & { readonly at?: string }): void {
     if (this.problem && this.problem.seq <= row.seq) return;
     this.count += 1;
     if (row.seq !== this.expected) {
       this.fail(this.expected, 'missing', row.seq > this.expected ? `entry ${this.expected} is missing (the next one is ${row.seq})` : `entry ${row.seq} appears twice or out of order`);
       return;
     }
-    let body: { tenant_id?: unknown; seq?: unknown; prev?: unknown };
+    let body: { tenant_id?: unknown; seq?: unknown; prev?: unknown; at?: unknown };
     try {
       body = JSON.parse(row.entry) as typeof body;
       if (canonicalJson(body) !== row.entry) throw new Error('not canonical');
@@ -109,6 +111,10 @@ export class LedgerVerifier {
     }
     if (sha256Hex(row.entry) !== row.hash) {
       this.fail(row.seq, 'edited', `entry ${row.seq} does not hash to its stored hash: its text or its hash was edited`);
+      return;
+    }
+    if (row.at !== undefined && body.at !== row.at) {
+      this.fail(row.seq, 'edited', `entry ${row.seq} is stored at ${row.at} but says ${String(body.at)}: its time was edited`);
       return;
     }
     if (body.seq !== row.seq || body.tenant_id !== this.tenantId) {

@@ -57,6 +57,14 @@ describe('the evidence ledger', () => {
     expect(verify(entries, [{ ...checkpoint, seq: 7 }]).problem).toMatchObject({ seq: 7, kind: 'bad-signature' });
   });
 
+  it('anchors a range at the hash before it, and checks the time stored beside an entry', () => {
+    expect(verify(entries.slice(3), [], { fromSeq: 4, prevHash: entries[2]!.hash }).ok).toBe(true);
+    expect(verify(entries.slice(3), [], { fromSeq: 4, prevHash: entries[1]!.hash }).problem).toMatchObject({ seq: 4, kind: 'unlinked' });
+    const stored = entries.map((e) => ({ ...e, at: (JSON.parse(e.entry) as { at: string }).at }));
+    expect(verify(stored).ok).toBe(true);
+    expect(verify(stored.map((e) => (e.seq === 5 ? { ...e, at: '2020-01-01T00:00:00.000Z' } : e))).problem).toMatchObject({ seq: 5, kind: 'edited' });
+  });
+
   it('verifies a range from its first entry, and checks the genesis link only from entry 1', () => {
     expect(verify(entries.slice(3, 8), [checkpoint], { fromSeq: 4, toSeq: 8 })).toMatchObject({ ok: true, first_seq: 4, last_seq: 8, checkpoints: { matched: 1 } });
     const relinked = [{ ...entries[0]!, entry: entries[0]!.entry.replace(GENESIS_HASH, 'f'.repeat(64)) }];

@@ -5,15 +5,16 @@ const INSERTED_ROWS = ['audit_log', 'alert_history', 'alert_findings', 'notifica
 
 /**
  * Tables whose every change is evidence (inventory, policies, keys, channels, routes, silences,
- * settings), with the columns left out: secrets, and what the apps touch on every use (a key's
- * last use, a model's last event), which would drown the changes people make.
+ * settings), with the columns left out (`a.b` for a field inside a JSON column): secrets (a
+ * channel's webhook URL is one: it may carry a token), and what the apps touch on every use (a
+ * key's last use, a model's last event), which would drown the changes people make.
  */
 const CHANGED_ROWS: Readonly<Record<string, readonly string[]>> = {
   models: ['last_event_at', 'last_received_at'],
   policy_overrides: [],
   api_keys: ['salt', 'secret_hash', 'last_used_at'],
   ingest_keys: ['secret_sealed'],
-  notification_channels: ['secret'],
+  notification_channels: ['secret', 'config.url'],
   notification_routes: [],
   silences: [],
   alerting_settings: [],
@@ -73,7 +74,19 @@ export class EvidenceLedger1765800000000 implements MigrationInterface {
       )`);
     for (const table of ['evidence_ledger', 'evidence_checkpoints']) {
       await q.query(`CREATE TRIGGER tr_${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION kanshi_append_only()`);
+      await q.query(`CREATE TRIGGER tr_${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION kanshi_append_only()`);
     }
+    // A chain's head only moves forward, and is never deleted.
+    await q.query(`
+      CREATE FUNCTION kanshi_evidence_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'UPDATE' OR NEW.seq < OLD.seq OR NEW.tenant_id <> OLD.tenant_id THEN
+          RAISE EXCEPTION 'the head of an evidence chain only moves forward';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await q.query(`CREATE TRIGGER tr_evidence_heads_forward BEFORE UPDATE OR DELETE ON evidence_heads FOR EACH ROW EXECUTE FUNCTION kanshi_evidence_head_forward()`);
+    await q.query(`CREATE TRIGGER tr_evidence_heads_no_truncate BEFORE TRUNCATE ON evidence_heads FOR EACH STATEMENT EXECUTE FUNCTION kanshi_evidence_head_forward()`);
     // The rows of a statement as one array per tenant, in one insert (the transition table is
     // named the same by every trigger): the alert path writes hundreds of findings a statement,
     // and a pending row each would double its writes.
@@ -89,9 +102,14 @@ export class EvidenceLedger1765800000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION kanshi_evidence_change() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
-        before jsonb := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) - COALESCE(TG_ARGV, '{}') END;
-        after jsonb := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) - COALESCE(TG_ARGV, '{}') END;
+        before jsonb := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END;
+        after jsonb := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END;
+        hidden text;
       BEGIN
+        FOREACH hidden IN ARRAY COALESCE(TG_ARGV, '{}') LOOP
+          before := before #- string_to_array(hidden, '.');
+          after := after #- string_to_array(hidden, '.');
+        END LOOP;
         IF TG_OP = 'UPDATE' AND before = after THEN
           RETURN NULL;
         END IF;
@@ -121,6 +139,9 @@ export class EvidenceLedger1765800000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER tr_rule_verdicts_evidence_update ON rule_verdicts`);
     for (const table of INSERTED_ROWS) await q.query(`DROP TRIGGER tr_${table}_evidence ON ${table}`);
     await q.query(`DROP FUNCTION kanshi_evidence_change()`);
+    await q.query(`DROP TRIGGER tr_evidence_heads_no_truncate ON evidence_heads`);
+    await q.query(`DROP TRIGGER tr_evidence_heads_forward ON evidence_heads`);
+    await q.query(`DROP FUNCTION kanshi_evidence_head_forward()`);
     await q.query(`DROP FUNCTION kanshi_evidence_rows()`);
     await q.query(`DROP TABLE evidence_checkpoints`);
     await q.query(`DROP TABLE evidence_ledger`);

@@ -49,11 +49,17 @@ const seqOf = (value: string | number): number => Number(value);
 export class EvidenceRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Tenants with changes waiting to be chained, at most `limit`. */
-  async tenantsWithPending(limit: number): Promise<string[]> {
+  /** The newest change waiting to be chained (`null`: none), so a pass can stop there while changes keep coming. */
+  async newestPendingId(): Promise<string | null> {
+    const [row] = await this.dataSource.query<{ id: string | null }[]>(`SELECT max(id)::text AS id FROM evidence_pending`);
+    return row?.id ?? null;
+  }
+
+  /** Tenants with changes up to `upToId` waiting to be chained, at most `limit`. */
+  async tenantsWithPending(limit: number, upToId: string): Promise<string[]> {
     const rows = await this.dataSource.query<{ tenant_id: string }[]>(
-      `SELECT DISTINCT tenant_id FROM (SELECT tenant_id FROM evidence_pending ORDER BY id LIMIT $1 * 100) p LIMIT $1`,
-      [limit],
+      `SELECT DISTINCT tenant_id FROM (SELECT tenant_id FROM evidence_pending WHERE id <= $2 ORDER BY id LIMIT $1 * 100) p LIMIT $1`,
+      [limit, upToId],
     );
     return rows.map((r) => r.tenant_id);
   }
@@ -62,10 +68,10 @@ export class EvidenceRepository {
    * Chains the tenant's oldest waiting changes, as many as hold `maxRows` source rows (at least
    * one), in one transaction: the head is locked (sealers in several workers take turns per
    * tenant), the changes are taken off `evidence_pending`, chained by `chain` and appended, and
-   * the head moves. `genesis` is the head of a chain with no entry. Returns how many changes
-   * were chained (0: none waits).
+   * the head moves. `genesis` is the head of a chain with no entry. Only changes up to `upToId`
+   * are taken. Returns how many changes were chained (0: none waits).
    */
-  async seal(tenantId: string, maxRows: number, genesis: StoredHead, chain: ChainStep): Promise<number> {
+  async seal(tenantId: string, maxRows: number, upToId: string, genesis: StoredHead, chain: ChainStep): Promise<number> {
     return this.dataSource.transaction(async (m) => {
       await m.query(`INSERT INTO evidence_heads (tenant_id, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId, genesis.seq, genesis.hash]);
       const [head] = await m.query<{ seq: string; hash: string }[]>(`SELECT seq, hash FROM evidence_heads WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
@@ -75,13 +81,13 @@ export class EvidenceRepository {
         `WITH picked AS (
            SELECT id FROM (
              SELECT id, sum(rows) OVER (ORDER BY id) AS upto, row_number() OVER (ORDER BY id) AS n
-               FROM evidence_pending WHERE tenant_id = $1 ORDER BY id LIMIT $2) w
+               FROM evidence_pending WHERE tenant_id = $1 AND id <= $3 ORDER BY id LIMIT $2) w
             WHERE upto <= $2 OR n = 1),
          taken AS (
            DELETE FROM evidence_pending p USING picked WHERE p.id = picked.id
            RETURNING p.id, p.source, p.op, p.at, p.data)
          SELECT source, op, at, data FROM taken ORDER BY id`,
-        [tenantId, maxRows],
+        [tenantId, maxRows, upToId],
       );
       if (!head || taken.length === 0) return 0;
       const records = taken.map((t) => ({ source: t.source, op: t.op, at: t.at.toISOString(), data: t.data }));
@@ -148,17 +154,34 @@ export class EvidenceRepository {
     return rows.map((r) => ({ ...r, seq: seqOf(r.seq), signed_at: r.signed_at.toISOString() }));
   }
 
+  /** The highest sequence number in the tenant's ledger (0: none), whatever its head says. */
+  async lastSeq(tenantId: string): Promise<number> {
+    const [row] = await this.dataSource.query<{ seq: string | null }[]>(`SELECT max(seq) AS seq FROM evidence_ledger WHERE tenant_id = $1`, [tenantId]);
+    return row?.seq == null ? 0 : seqOf(row.seq);
+  }
+
+  /** The newest checkpoint `keyId` signed of the tenant's chain, or `null`. */
+  async lastCheckpoint(tenantId: string, keyId: string): Promise<StoredHead | null> {
+    const [row] = await this.dataSource.query<{ seq: string; hash: string }[]>(
+      `SELECT seq, hash FROM evidence_checkpoints WHERE tenant_id = $1 AND key_id = $2 ORDER BY seq DESC LIMIT 1`,
+      [tenantId, keyId],
+    );
+    return row ? { seq: seqOf(row.seq), hash: row.hash } : null;
+  }
+
   /**
-   * The sequence numbers of the tenant's entries recorded at or after `from` and before `to`
-   * (either open), or `null` when there is none.
+   * The sequence numbers a period `[from, to)` spans, read off its neighbours so that a period
+   * whose entries were all deleted still spans their numbers: from just after the last entry
+   * recorded before `from` (else 1) to just before the first recorded at or after `to` (else
+   * `end`).
    */
-  async seqRange(tenantId: string, from?: Date, to?: Date): Promise<{ fromSeq: number; toSeq: number } | null> {
-    const [row] = await this.dataSource.query<{ first: string | null; last: string | null }[]>(
-      `SELECT min(seq) AS first, max(seq) AS last FROM evidence_ledger
-        WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)`,
+  async periodSeqs(tenantId: string, from: Date | undefined, to: Date | undefined, end: number): Promise<{ fromSeq: number; toSeq: number }> {
+    const [row] = await this.dataSource.query<{ before: string | null; after: string | null }[]>(
+      `SELECT (SELECT max(seq) FROM evidence_ledger WHERE tenant_id = $1 AND $2::timestamptz IS NOT NULL AND at < $2) AS before,
+              (SELECT min(seq) FROM evidence_ledger WHERE tenant_id = $1 AND $3::timestamptz IS NOT NULL AND at >= $3) AS after`,
       [tenantId, from ?? null, to ?? null],
     );
-    return row?.first != null && row.last != null ? { fromSeq: seqOf(row.first), toSeq: seqOf(row.last) } : null;
+    return { fromSeq: row?.before == null ? 1 : seqOf(row.before) + 1, toSeq: row?.after == null ? end : seqOf(row.after) - 1 };
   }
 
   /** The tenant's entries `fromSeq` to `toSeq` in order, read a page at a time (memory stays flat over any range). */

@@ -1,10 +1,26 @@
+import { execFile } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '@kanshi/config';
 import { canonicalJson } from '@kanshi/evidence';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
+import { requireBuild } from './run-built-app';
+
+const EVIDENCE_CLI = join(__dirname, '..', '..', 'dist', 'tools', 'evidence', 'evidence.js');
+
+/** Runs the built `npm run evidence` in `cwd` with `env` (on top of this process's). */
+function evidenceCli(args: readonly string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [EVIDENCE_CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 interface Report {
   ok: boolean;
@@ -35,14 +51,19 @@ describe('the evidence ledger across the running apps (real PostgreSQL, Redis, K
   const owner = createDataSource(loadConfig().values.databaseMigrationUrl, 'kanshi-e2e-owner');
   const as = (key: string) => ({ Authorization: `Bearer ${key}` });
 
+  const signingKey = randomBytes(32).toString('base64');
+  const outside = mkdtempSync(join(tmpdir(), 'kanshi-evidence-e2e-'));
+
   beforeAll(async () => {
-    kanshi = await startKanshi({ KANSHI_EVIDENCE_SIGNING_KEY: randomBytes(32).toString('base64'), KANSHI_EVIDENCE_SEAL_INTERVAL_MS: '200' });
+    requireBuild();
+    kanshi = await startKanshi({ KANSHI_EVIDENCE_SIGNING_KEY: signingKey, KANSHI_EVIDENCE_SEAL_INTERVAL_MS: '200' });
     tenant = await createTenantFixture(kanshi.dataSource, uniqueId('evidence'));
     await owner.initialize();
   });
   afterAll(async () => {
     await kanshi?.stop();
     if (owner.isInitialized) await owner.destroy();
+    rmSync(outside, { recursive: true, force: true });
   });
 
   it('chains people’s changes, signs a checkpoint the published key verifies, and names an entry edited afterwards', async () => {
@@ -85,6 +106,21 @@ describe('the evidence ledger across the running apps (real PostgreSQL, Redis, K
     const publicKey = createPublicKey((published.body as { public_key_pem: string }).public_key_pem);
     expect(verify(null, Buffer.from(canonicalJson(fields)), publicKey, Buffer.from(signature, 'base64'))).toBe(true);
     expect(createHash('sha256').update(head?.entry ?? '').digest('hex')).toBe(checkpoint?.hash);
+
+    // A bundle exported with the CLI verifies in a directory outside the repository with the
+    // published key alone: no configuration, and no database (its URL points nowhere).
+    const bundle = join(outside, 'bundle');
+    const exported = await evidenceCli(['bundle', '--tenant', tenant.tenantId, '--out', bundle], join(__dirname, '..', '..'), { KANSHI_EVIDENCE_SIGNING_KEY: signingKey });
+    expect({ code: exported.code, stderr: exported.code === 0 ? '' : exported.stderr }).toEqual({ code: 0, stderr: '' });
+    writeFileSync(join(outside, 'kanshi-evidence.pub.pem'), (published.body as { public_key_pem: string }).public_key_pem);
+    const noDatabase = { KANSHI_DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', KANSHI_EVIDENCE_SIGNING_KEY: '' };
+    const checked = await evidenceCli(['verify-bundle', 'bundle', '--public-key', 'kanshi-evidence.pub.pem'], outside, noDatabase);
+    expect({ code: checked.code, stdout: checked.stdout }).toEqual({ code: 0, stdout: expect.stringContaining(`✔ tenant ${tenant.tenantId}`) as unknown });
+    const entriesFile = join(bundle, 'entries.jsonl');
+    writeFileSync(entriesFile, readFileSync(entriesFile, 'utf8').replace(reason, 'Nothing to see'));
+    const broken = await evidenceCli(['verify-bundle', 'bundle', '--public-key', 'kanshi-evidence.pub.pem'], outside, noDatabase);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('entries.jsonl does not match the manifest');
 
     // Someone with the owner's rights rewrites the silence's reason afterwards.
     await owner.transaction(async (m) => {

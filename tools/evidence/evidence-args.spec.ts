@@ -21,9 +21,17 @@ describe('npm run evidence arguments', () => {
     expect(parseEvidenceArgs(['checkpoint', '--tenant', 'bank-a'])).toEqual({ command: 'checkpoint', tenantId: 'bank-a' });
   });
 
+  it('reads bundle and verify-bundle', () => {
+    expect(parseEvidenceArgs(['bundle', '--tenant', 'bank-a', '--out', 'out/dir', '--from', '2026-12-01'])).toEqual({ command: 'bundle', tenantId: 'bank-a', out: 'out/dir', from: new Date('2026-12-01T00:00:00Z') });
+    expect(parseEvidenceArgs(['verify-bundle', 'out/dir', '--public-key', 'k.pem', '--json'])).toEqual({ command: 'verify-bundle', dir: 'out/dir', publicKeyFile: 'k.pem', json: true });
+    expect(parseEvidenceArgs(['verify-bundle', 'out/dir'])).toEqual({ command: 'verify-bundle', dir: 'out/dir', json: false });
+  });
+
   it.each([
+    [['bundle', '--tenant', 'a'], '--out <dir> is required'],
+    [['verify-bundle', '--public-key', 'k.pem'], 'the bundle directory comes first'],
     [[], 'missing command'],
-    [['bundle'], 'unknown command "bundle"'],
+    [['export'], 'unknown command "export"'],
     [['verify'], '--tenant <tenant-id> is required'],
     [['verify', '--tenant'], '--tenant needs a value'],
     [['verify', '--tenant', 'a', '--tenant', 'b'], '--tenant given twice'],

@@ -19,6 +19,14 @@ Commands:
   checkpoint [--tenant <tenant-id>]
             Chains the changes captured so far and signs a checkpoint of each chain that grew
             since the last (of every tenant, or of one).
+  bundle --tenant <tenant-id> --out <dir> [--from <time>] [--to <time>]
+            Writes the tenant's evidence for the period into <dir>: the entries (from the one
+            before the period to a signed checkpoint after it) as JSON Lines, the checkpoints,
+            the public key and a manifest of SHA-256 hashes. Prints progress on stderr.
+  verify-bundle <dir> [--public-key <file>] [--json]
+            Verifies a bundle without any database: the manifest's hashes, every entry and
+            checkpoint, and that a checkpoint covers its end. Give the public key you were
+            handed (--public-key); without it the bundle's own copy is used, and said so.
 
 Other:
   -h, --help   Show this help.
@@ -28,22 +36,41 @@ Exit codes: 0 verified (or signed), 1 a bad entry found or database error, 2 bad
 export type EvidenceCommand =
   | { readonly command: 'help' }
   | { readonly command: 'verify'; readonly tenantId: string; readonly from?: Date; readonly to?: Date; readonly publicKeyFile?: string; readonly json: boolean }
-  | { readonly command: 'checkpoint'; readonly tenantId?: string };
+  | { readonly command: 'checkpoint'; readonly tenantId?: string }
+  | { readonly command: 'bundle'; readonly tenantId: string; readonly out: string; readonly from?: Date; readonly to?: Date }
+  | { readonly command: 'verify-bundle'; readonly dir: string; readonly publicKeyFile?: string; readonly json: boolean };
+
+const COMMANDS = ['verify', 'checkpoint', 'bundle', 'verify-bundle'] as const;
+const TAKES: Readonly<Record<(typeof COMMANDS)[number], readonly string[]>> = {
+  verify: ['--tenant', '--from', '--to', '--public-key', '--json'],
+  checkpoint: ['--tenant'],
+  bundle: ['--tenant', '--out', '--from', '--to'],
+  'verify-bundle': ['--public-key', '--json'],
+};
 
 /** Parses the command line (without `node` and the script path). Throws {@link UsageError}. */
 export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
   if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
-  const [command, ...rest] = argv;
-  if (command !== 'verify' && command !== 'checkpoint') {
-    throw new UsageError(command === undefined ? 'missing command: verify or checkpoint' : `unknown command ${JSON.stringify(command)}: expected verify or checkpoint`);
+  const [command, ...args] = argv;
+  if (!(COMMANDS as readonly (string | undefined)[]).includes(command)) {
+    throw new UsageError(command === undefined ? `missing command: ${COMMANDS.join(', ')}` : `unknown command ${JSON.stringify(command)}: expected ${COMMANDS.join(', ')}`);
   }
-  const takes = command === 'verify' ? ['--tenant', '--from', '--to', '--public-key', '--json'] : ['--tenant'];
+  const name0 = command as (typeof COMMANDS)[number];
+  const takes = TAKES[name0];
+  // verify-bundle takes its directory first.
+  let rest = args;
+  let dir: string | undefined;
+  if (name0 === 'verify-bundle') {
+    dir = args[0];
+    if (dir === undefined || dir.startsWith('--')) throw new UsageError('verify-bundle: the bundle directory comes first: verify-bundle <dir> [--public-key <file>]');
+    rest = args.slice(1);
+  }
   const values = new Map<string, string>();
   for (let i = 0; i < rest.length; i += 1) {
     const arg = rest[i] ?? '';
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (!takes.includes(name)) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(arg)}; it takes ${takes.join(', ')}`);
+    if (!takes.includes(name)) throw new UsageError(`${name0}: unexpected argument ${JSON.stringify(arg)}; it takes ${takes.join(', ')}`);
     if (values.has(name)) throw new UsageError(`${command}: ${name} given twice`);
     if (name === '--json') {
       values.set(name, 'true');
@@ -54,18 +81,26 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
     values.set(name, value.trim());
   }
   const tenantId = values.get('--tenant');
-  if (command === 'checkpoint') return tenantId === undefined ? { command } : { command, tenantId };
-  if (tenantId === undefined) throw new UsageError('verify: --tenant <tenant-id> is required');
-  const from = time(values.get('--from'), '--from');
-  const to = time(values.get('--to'), '--to');
-  if (from && to && to.getTime() <= from.getTime()) throw new UsageError('verify: --to must be after --from');
   const publicKeyFile = values.get('--public-key');
-  return { command, tenantId, json: values.has('--json'), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(publicKeyFile ? { publicKeyFile } : {}) };
+  const json = values.has('--json');
+  if (name0 === 'checkpoint') return tenantId === undefined ? { command: name0 } : { command: name0, tenantId };
+  if (name0 === 'verify-bundle') return { command: name0, dir: dir as string, json, ...(publicKeyFile ? { publicKeyFile } : {}) };
+  if (tenantId === undefined) throw new UsageError(`${name0}: --tenant <tenant-id> is required`);
+  const from = time(values.get('--from'), '--from', name0);
+  const to = time(values.get('--to'), '--to', name0);
+  if (from && to && to.getTime() <= from.getTime()) throw new UsageError(`${name0}: --to must be after --from`);
+  const period = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  if (name0 === 'bundle') {
+    const out = values.get('--out');
+    if (out === undefined) throw new UsageError('bundle: --out <dir> is required');
+    return { command: name0, tenantId, out, ...period };
+  }
+  return { command: name0, tenantId, json, ...period, ...(publicKeyFile ? { publicKeyFile } : {}) };
 }
 
-function time(raw: string | undefined, name: string): Date | undefined {
+function time(raw: string | undefined, name: string, command: string): Date | undefined {
   if (raw === undefined) return undefined;
   const parsed = new Date(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(parsed.getTime())) throw new UsageError(`verify: ${name} must be a time in ISO 8601 such as 2026-12-01 or 2026-12-01T09:00:00+09:00`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(parsed.getTime())) throw new UsageError(`${command}: ${name} must be a time in ISO 8601 such as 2026-12-01 or 2026-12-01T09:00:00+09:00`);
   return parsed;
 }

@@ -1,12 +1,27 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
-import { EvidenceLedger, evidenceSignerFromConfig, keyIdOf, publicKeyFromPem, verifyLedger, type LedgerReport, type VerifyKeys } from '@kanshi/evidence';
+import {
+  BUNDLE_FILES,
+  EvidenceLedger,
+  evidenceSignerFromConfig,
+  exportBundle,
+  keyIdOf,
+  publicKeyFromPem,
+  verifyBundle,
+  verifyLedger,
+  type BundleReport,
+  type LedgerReport,
+  type VerifyKeys,
+} from '@kanshi/evidence';
 import { createDataSource, EvidenceRepository } from '@kanshi/persistence';
 import { err, out, runCommandLine } from '../cli/command-line';
-import { parseEvidenceArgs, USAGE } from './evidence-args';
+import { parseEvidenceArgs, USAGE, type EvidenceCommand } from './evidence-args';
 
 /** The evidence ledger's operator commands; see {@link USAGE}. */
 runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
+  // A bundle is verified with the files and a key alone: no configuration, no database.
+  if (command.command === 'verify-bundle') return verifyBundleCommand(command);
   const config = loadConfig();
   const dataSource = createDataSource(config.values.databaseUrl, 'kanshi-evidence');
   try {
@@ -22,6 +37,15 @@ runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
       for (const r of refused) out(`✖ ${r.tenantId}: not signed, the chain is broken at entry ${r.problem.seq} (${r.problem.kind}): ${r.problem.message}`);
       return refused.length > 0 ? 1 : 0;
     }
+    if (command.command === 'bundle') {
+      const ledger = new EvidenceLedger(store, evidenceSignerFromConfig(config, err));
+      const manifest = await exportBundle(ledger, store, command.tenantId, { from: command.from, to: command.to }, command.out, (written, total) =>
+        err(`bundle: ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} entries written`),
+      );
+      out(`✔ bundle of tenant ${manifest.tenant_id} in ${command.out}: entries ${manifest.first_seq}–${manifest.last_seq} (${manifest.entries}), ${manifest.checkpoints} checkpoint(s), key ${manifest.key_id}`);
+      out(`  verify it anywhere with: npm run evidence -- verify-bundle ${command.out} --public-key <the key you publish>`);
+      return 0;
+    }
     const keys = command.publicKeyFile === undefined ? new EvidenceLedger(store, evidenceSignerFromConfig(config, err)).keys : publicKeyFile(command.publicKeyFile);
     const report = await verifyLedger(store, command.tenantId, { from: command.from, to: command.to }, keys);
     out(command.json ? JSON.stringify(report, null, 2) : formatReport(report));
@@ -34,6 +58,20 @@ runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
   }
 });
 
+async function verifyBundleCommand(command: Extract<EvidenceCommand, { command: 'verify-bundle' }>): Promise<number> {
+  try {
+    const own = command.publicKeyFile === undefined;
+    const key = publicKeyFromPem(readFileSync(own ? join(command.dir, BUNDLE_FILES.publicKey) : command.publicKeyFile, 'utf8'));
+    if (own) err(`evidence: verified with the bundle's own public key (id ${keyIdOf(key)}); compare that id with the key you were given, or pass it with --public-key`);
+    const report = await verifyBundle(command.dir, key);
+    out(command.json ? JSON.stringify(report, null, 2) : formatBundleReport(report));
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    err(`evidence: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
 /** The key of a PEM file, by its id. */
 function publicKeyFile(path: string): VerifyKeys {
   const key = publicKeyFromPem(readFileSync(path, 'utf8'));
@@ -45,4 +83,11 @@ function formatReport(r: LedgerReport): string {
   const checkpoints = `${r.checkpoints.matched} of ${r.checkpoints.checked} signed checkpoint(s) matched`;
   if (r.ok) return `✔ tenant ${r.tenant_id}: ${range} verified (${r.entries} read); ${checkpoints}; head ${r.head_hash ?? '—'}`;
   return `✖ tenant ${r.tenant_id}: entry ${r.problem?.seq ?? '?'} is bad (${r.problem?.kind ?? '?'}): ${r.problem?.message ?? ''}\n  ${r.entries} entries read; ${checkpoints}`;
+}
+
+function formatBundleReport(r: BundleReport): string {
+  const lines = r.bundle.problems.map((p) => `✖ ${p}`);
+  if (r.problem) lines.unshift(formatReport(r));
+  if (r.ok) return formatReport(r);
+  return lines.join('\n');
 }

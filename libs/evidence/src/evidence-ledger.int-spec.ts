@@ -3,6 +3,10 @@ import { AuditLogRepository, createDataSource, EvidenceRepository, ModelReposito
 import { modelProfile } from '@kanshi/policy-sdk';
 import { createTenantFixture, uniqueId } from '@kanshi/testing';
 import type { DataSource } from 'typeorm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportBundle, verifyBundle } from './evidence-bundle';
 import { EvidenceLedger } from './evidence-ledger.service';
 import { EvidenceSigner } from './evidence-signer';
 import { chainRecords, type EntryBody } from './ledger-chain';
@@ -127,6 +131,26 @@ describe('the evidence ledger (real PostgreSQL)', () => {
     const later = new Date(now.getTime() + 3600_000);
     expect((await ledger.checkpoint(later, { tenantId, signedBefore: now })).signed.map((c) => c.seq)).toEqual([head + 1]);
     expect(await ledger.verify(tenantId)).toMatchObject({ ok: true, checkpoints: { checked: 2, matched: 2 } });
+  });
+
+  it('exports a period as a bundle, from the entry before it to a signed checkpoint after it, that verifies with the public key alone', async () => {
+    const { tenantId } = await chainedTenant(8);
+    const rows = await app.query<{ seq: string; at: Date }[]>(`SELECT seq, at FROM evidence_ledger WHERE tenant_id = $1 ORDER BY seq`, [tenantId]);
+    const third = rows[2];
+    const fifth = rows[4];
+    const dir = mkdtempSync(join(tmpdir(), 'kanshi-bundle-int-'));
+    try {
+      const progress: number[] = [];
+      const manifest = await exportBundle(ledger, new EvidenceRepository(app), tenantId, { from: third?.at, to: fifth?.at }, dir, (written) => progress.push(written));
+      expect(manifest).toMatchObject({ tenant_id: tenantId, first_seq: 2, key_id: signer.keyId });
+      // The head's checkpoint, signed for the export, anchors the end.
+      expect(manifest.last_seq).toBe(rows.length);
+      expect(manifest.entries).toBe(rows.length - 1);
+      expect(progress.at(-1)).toBe(manifest.entries);
+      expect(await verifyBundle(dir, signer.publicKey)).toMatchObject({ ok: true, first_seq: 2, last_seq: rows.length, checkpoints: { matched: 1 } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is append-only for the apps: their role may not change or delete an entry', async () => {

@@ -7,3 +7,4 @@ export { EvidenceLedger, verifyLedger, type EvidencePublicKey, type VerifyKeys }
 export { EvidenceSealer } from './evidence-sealer.service';
 export { EvidenceController, evidenceOpenApiSchemas } from './evidence.controller';
 export { EvidenceModule } from './evidence.module';
+export { BUNDLE_FILES, BUNDLE_FORMAT, exportBundle, verifyBundle, type BundleManifest, type BundleReport } from './evidence-bundle';

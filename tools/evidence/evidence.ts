@@ -86,8 +86,9 @@ function formatReport(r: LedgerReport): string {
 }
 
 function formatBundleReport(r: BundleReport): string {
+  const covers = `  covers entries recorded from ${r.bundle.covers.from ?? '—'} to ${r.bundle.covers.to ?? '—'}`;
+  if (r.ok) return `${formatReport(r)}\n${covers}`;
   const lines = r.bundle.problems.map((p) => `✖ ${p}`);
   if (r.problem) lines.unshift(formatReport(r));
-  if (r.ok) return formatReport(r);
   return lines.join('\n');
 }

@@ -1,13 +1,13 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EvidenceRepository } from '@kanshi/persistence';
 import type { EvidenceLedger } from './evidence-ledger.service';
-import { keyIdOf, type Checkpoint } from './evidence-signer';
+import { checkpointSignatureValid, isDevelopmentKeyId, keyIdOf, statementSignatureValid, type Checkpoint } from './evidence-signer';
 import type { LedgerEntry } from './ledger-chain';
-import { LedgerVerifier, type LedgerProblem, type LedgerReport } from './ledger-verifier';
+import { LedgerVerifier, type LedgerReport } from './ledger-verifier';
 
 /** The bundle's format, in its manifest: a reader refuses one it does not know. */
 export const BUNDLE_FORMAT = 'kanshi-evidence-bundle/1';
@@ -20,43 +20,84 @@ export const BUNDLE_FILES = {
   manifest: 'manifest.json',
 } as const;
 
-/** What a bundle holds, and the SHA-256 of each of its other files. */
-export interface BundleManifest {
+/** What the exporter signs: which span of which chain the bundle holds, ends included. */
+export interface BundleStatement {
   readonly format: typeof BUNDLE_FORMAT;
   readonly tenant_id: string;
-  /** The period asked for; the entries run from the one before it to a signed checkpoint after it. */
+  /** The period asked for; the entries run from the one before it to a signed checkpoint after the first one at or after its end. */
   readonly period: { readonly from: string | null; readonly to: string | null };
   readonly first_seq: number;
+  readonly first_hash: string;
   readonly last_seq: number;
-  readonly entries: number;
-  readonly checkpoints: number;
+  readonly last_hash: string;
   readonly key_id: string;
   readonly created_at: string;
-  readonly files: Readonly<Record<string, string>>;
 }
+
+/** What a bundle holds, signed, and the SHA-256 of each of its other files. */
+export interface BundleManifest extends BundleStatement {
+  readonly entries: number;
+  readonly checkpoints: number;
+  readonly files: Readonly<Record<string, string>>;
+  /** Ed25519 over the canonical JSON of the {@link BundleStatement} fields, base64: nobody without the key can move either end. */
+  readonly signature: string;
+}
+
+const statementOf = (m: BundleStatement): BundleStatement => ({
+  format: m.format,
+  tenant_id: m.tenant_id,
+  period: { from: m.period.from, to: m.period.to },
+  first_seq: m.first_seq,
+  first_hash: m.first_hash,
+  last_seq: m.last_seq,
+  last_hash: m.last_hash,
+  key_id: m.key_id,
+  created_at: m.created_at,
+});
 
 /** One line of `entries.jsonl`: the entry's canonical text as stored, and its hash. */
 interface EntryLine extends LedgerEntry {
   readonly at: string;
 }
 
-/** A file written while its SHA-256 is computed, a line at a time (memory stays flat). */
+/** A file written while its SHA-256 is computed, a line at a time (memory stays flat); a write error rejects, never crashes. */
 class HashedFile {
   private readonly hash = createHash('sha256');
   private readonly stream: WriteStream;
+  private failure: Error | undefined;
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     this.stream = createWriteStream(path, { encoding: 'utf8' });
+    this.stream.on('error', (error) => (this.failure = error));
   }
 
   async write(text: string): Promise<void> {
+    if (this.failure) throw this.failure;
     this.hash.update(text, 'utf8');
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    if (this.stream.write(text)) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.stream.once('drain', done);
+      this.stream.once('error', done);
+    });
   }
 
   async close(): Promise<string> {
-    await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (this.failure) throw this.failure;
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(() => resolve());
+    });
     return this.hash.digest('hex');
+  }
+
+  destroy(): void {
+    this.stream.destroy();
   }
 }
 
@@ -81,40 +122,64 @@ export async function exportBundle(
   const span = await store.periodSeqs(tenantId, period.from, period.to, end);
   const firstSeq = Math.max(1, span.fromSeq - 1);
   const checkpoints = (await store.checkpoints(tenantId, firstSeq, end)).filter((c) => c.key_id === ledger.signer.keyId);
-  const lastSeq = checkpoints.map((c) => c.seq).find((seq) => seq >= span.toSeq) ?? end;
+  // Past the period's last entry by one (the first at or after its end, which shows the period is
+  // whole), to the first checkpoint there.
+  const lastSeq = checkpoints.map((c) => c.seq).find((seq) => seq >= Math.min(span.toSeq + 1, end)) ?? end;
   await mkdir(dir, { recursive: true });
-  const entries = new HashedFile(join(dir, BUNDLE_FILES.entries));
-  let written = 0;
-  for await (const e of store.entries(tenantId, firstSeq, lastSeq)) {
-    await entries.write(`${JSON.stringify({ seq: e.seq, at: e.at, entry: e.entry, hash: e.hash })}\n`);
-    written += 1;
-    if (written % 1000 === 0) progress(written, lastSeq - firstSeq + 1);
+  // A manifest left by an earlier export would describe files about to be replaced.
+  await rm(join(dir, BUNDLE_FILES.manifest), { force: true });
+  const files = [new HashedFile(join(dir, BUNDLE_FILES.entries)), new HashedFile(join(dir, BUNDLE_FILES.checkpoints)), new HashedFile(join(dir, BUNDLE_FILES.publicKey))] as const;
+  const [entries, ckFile, keyFile] = files;
+  try {
+    let written = 0;
+    let first: { seq: number; hash: string } | undefined;
+    let last: { seq: number; hash: string } | undefined;
+    for await (const e of store.entries(tenantId, firstSeq, lastSeq)) {
+      await entries.write(`${JSON.stringify({ seq: e.seq, at: e.at, entry: e.entry, hash: e.hash })}\n`);
+      first ??= { seq: e.seq, hash: e.hash };
+      last = { seq: e.seq, hash: e.hash };
+      written += 1;
+      if (written % 1000 === 0) progress(written, lastSeq - firstSeq + 1);
+    }
+    progress(written, lastSeq - firstSeq + 1);
+    if (!first || !last || first.seq !== firstSeq || last.seq !== lastSeq) throw new Error(`entries ${firstSeq}–${lastSeq} are not all in the ledger; run npm run evidence -- verify --tenant ${tenantId}`);
+    const inBundle = checkpoints.filter((c) => c.seq <= lastSeq);
+    for (const c of inBundle) await ckFile.write(`${JSON.stringify(c)}\n`);
+    await keyFile.write(ledger.signer.publicKeyPem);
+    const statement: BundleStatement = {
+      format: BUNDLE_FORMAT,
+      tenant_id: tenantId,
+      period: { from: period.from?.toISOString() ?? null, to: period.to?.toISOString() ?? null },
+      first_seq: first.seq,
+      first_hash: first.hash,
+      last_seq: last.seq,
+      last_hash: last.hash,
+      key_id: ledger.signer.keyId,
+      created_at: new Date().toISOString(),
+    };
+    const manifest: BundleManifest = {
+      ...statement,
+      entries: written,
+      checkpoints: inBundle.length,
+      files: { [BUNDLE_FILES.entries]: await entries.close(), [BUNDLE_FILES.checkpoints]: await ckFile.close(), [BUNDLE_FILES.publicKey]: await keyFile.close() },
+      signature: ledger.signer.signStatement(statement),
+    };
+    await writeFile(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } finally {
+    for (const f of files) f.destroy();
   }
-  progress(written, lastSeq - firstSeq + 1);
-  const ckFile = new HashedFile(join(dir, BUNDLE_FILES.checkpoints));
-  const inBundle = checkpoints.filter((c) => c.seq <= lastSeq);
-  for (const c of inBundle) await ckFile.write(`${JSON.stringify(c)}\n`);
-  const keyFile = new HashedFile(join(dir, BUNDLE_FILES.publicKey));
-  await keyFile.write(ledger.signer.publicKeyPem);
-  const manifest: BundleManifest = {
-    format: BUNDLE_FORMAT,
-    tenant_id: tenantId,
-    period: { from: period.from?.toISOString() ?? null, to: period.to?.toISOString() ?? null },
-    first_seq: firstSeq,
-    last_seq: lastSeq,
-    entries: written,
-    checkpoints: inBundle.length,
-    key_id: ledger.signer.keyId,
-    created_at: new Date().toISOString(),
-    files: { [BUNDLE_FILES.entries]: await entries.close(), [BUNDLE_FILES.checkpoints]: await ckFile.close(), [BUNDLE_FILES.publicKey]: await keyFile.close() },
-  };
-  await writeFile(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
 }
 
-/** What {@link verifyBundle} found: the ledger report, and the bundle's own problems (files, format, key). */
+/** What {@link verifyBundle} found: the ledger report, and the bundle's own problems (files, format, key, ends). */
 export interface BundleReport extends LedgerReport {
-  readonly bundle: { readonly tenant_id: string | null; readonly key_id: string | null; readonly problems: readonly string[] };
+  readonly bundle: {
+    readonly tenant_id: string | null;
+    readonly key_id: string | null;
+    /** When the first and the last entry in the bundle were recorded: the span it covers. */
+    readonly covers: { readonly from: string | null; readonly to: string | null };
+    readonly problems: readonly string[];
+  };
 }
 
 /** An error's message, whatever realm threw it. */
@@ -129,14 +194,39 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The JSON lines of a file, each parsed; a line that does not parse throws naming the file and line. */
+async function* jsonLines<T>(path: string, name: string): AsyncGenerator<T> {
+  let lineNo = 0;
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    lineNo += 1;
+    if (line.trim() === '') continue;
+    try {
+      yield JSON.parse(line) as T;
+    } catch (error) {
+      throw new Error(`${name} line ${lineNo}: ${messageOf(error)}`);
+    }
+  }
+}
+
+const isManifest = (m: unknown): m is BundleManifest => {
+  const v = m as Partial<BundleManifest> | null;
+  return (
+    typeof v === 'object' && v !== null && typeof v.tenant_id === 'string' && typeof v.key_id === 'string' && typeof v.signature === 'string' &&
+    Number.isSafeInteger(v.first_seq) && Number.isSafeInteger(v.last_seq) && typeof v.first_hash === 'string' && typeof v.last_hash === 'string' &&
+    typeof v.created_at === 'string' && typeof v.period === 'object' && v.period !== null && typeof v.files === 'object' && v.files !== null
+  );
+};
+
 /**
  * Verifies a bundle directory with `publicKey` (obtained out of band, not the bundle's own copy):
- * the manifest's file hashes, every entry (hash, position, link, time), every checkpoint's
+ * the manifest's signature (so neither end can be moved) and file hashes, every entry (hash,
+ * position, link, time) from the first to the last the manifest names, every checkpoint's
  * signature, and that a signed checkpoint covers the bundle's last entry. Needs no database.
  */
 export async function verifyBundle(dir: string, publicKey: KeyObject): Promise<BundleReport> {
   const problems: string[] = [];
-  const fail = (problem: LedgerProblem | undefined, tenantId: string | null, keyId: string | null): BundleReport => ({
+  const keyId = keyIdOf(publicKey);
+  const fail = (tenantId: string | null): BundleReport => ({
     ok: false,
     tenant_id: tenantId ?? '',
     entries: 0,
@@ -144,50 +234,63 @@ export async function verifyBundle(dir: string, publicKey: KeyObject): Promise<B
     last_seq: null,
     head_hash: null,
     checkpoints: { checked: 0, matched: 0 },
-    ...(problem ? { problem } : {}),
-    bundle: { tenant_id: tenantId, key_id: keyId, problems },
+    bundle: { tenant_id: tenantId, key_id: null, covers: { from: null, to: null }, problems },
   });
-  let manifest: BundleManifest;
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8')) as BundleManifest;
+    parsed = JSON.parse(await readFile(join(dir, BUNDLE_FILES.manifest), 'utf8'));
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     problems.push(code === 'ENOENT' ? `${BUNDLE_FILES.manifest} is missing: ${dir} is not an evidence bundle` : `${BUNDLE_FILES.manifest} is not readable JSON: ${messageOf(error)}`);
-    return fail(undefined, null, null);
+    return fail(null);
   }
-  if ((manifest.format as string) !== BUNDLE_FORMAT) {
-    problems.push(`${BUNDLE_FILES.manifest}: format ${JSON.stringify(manifest.format)} is not ${BUNDLE_FORMAT}`);
-    return fail(undefined, typeof manifest.tenant_id === 'string' ? manifest.tenant_id : null, typeof manifest.key_id === 'string' ? manifest.key_id : null);
+  if (!isManifest(parsed) || (parsed.format as string) !== BUNDLE_FORMAT) {
+    problems.push(`${BUNDLE_FILES.manifest} is not a ${BUNDLE_FORMAT} manifest`);
+    return fail(null);
+  }
+  const manifest = parsed;
+  if (isDevelopmentKeyId(keyId)) problems.push(`the key given is the public development key (${keyId}): anyone can sign with it, so its signatures prove nothing`);
+  if (manifest.key_id !== keyId) problems.push(`the bundle names key ${manifest.key_id}, not the key given (${keyId})`);
+  if (!statementSignatureValid(statementOf(manifest), manifest.signature, publicKey)) {
+    problems.push(`the manifest's signature does not verify with key ${keyId}: its tenant, period or ends were changed, or another key signed it`);
   }
   for (const name of [BUNDLE_FILES.entries, BUNDLE_FILES.checkpoints, BUNDLE_FILES.publicKey]) {
-    const expected = manifest.files?.[name];
+    const expected = manifest.files[name];
     const actual = await fileSha256(join(dir, name)).catch(() => null);
     if (actual === null) problems.push(`${name} is missing`);
     else if (actual !== expected) problems.push(`${name} does not match the manifest's SHA-256: it was changed after export`);
   }
-  const keyId = keyIdOf(publicKey);
-  if (manifest.key_id !== keyId) problems.push(`the bundle's checkpoints name key ${manifest.key_id}, not the key given (${keyId})`);
+  const keys = new Map([[keyId, publicKey]]);
   const checkpoints: Checkpoint[] = [];
-  for await (const line of createInterface({ input: createReadStream(join(dir, BUNDLE_FILES.checkpoints)).on('error', () => undefined), crlfDelay: Infinity })) {
-    if (line.trim() !== '') checkpoints.push(JSON.parse(line) as Checkpoint);
-  }
-  const verifier = new LedgerVerifier(manifest.tenant_id, checkpoints, new Map([[keyId, publicKey]]), {
-    fromSeq: manifest.first_seq,
-    toSeq: manifest.last_seq,
-    expectLastSeq: manifest.last_seq,
-  });
-  let lineNo = 0;
   try {
-    for await (const line of createInterface({ input: createReadStream(join(dir, BUNDLE_FILES.entries)), crlfDelay: Infinity })) {
-      lineNo += 1;
-      if (line.trim() === '') continue;
-      verifier.add(JSON.parse(line) as EntryLine);
+    for await (const c of jsonLines<Checkpoint>(join(dir, BUNDLE_FILES.checkpoints), BUNDLE_FILES.checkpoints)) {
+      if (c.tenant_id !== manifest.tenant_id || !(c.seq >= manifest.first_seq && c.seq <= manifest.last_seq)) {
+        problems.push(`${BUNDLE_FILES.checkpoints} holds a checkpoint of entry ${String(c.seq)} of tenant "${String(c.tenant_id)}", outside the bundle`);
+      } else checkpoints.push(c);
     }
   } catch (error) {
-    problems.push(`${BUNDLE_FILES.entries} line ${lineNo}: ${messageOf(error)}`);
+    problems.push(messageOf(error));
+  }
+  const verifier = new LedgerVerifier(manifest.tenant_id, checkpoints, keys, { fromSeq: manifest.first_seq, toSeq: manifest.last_seq, expectLastSeq: manifest.last_seq });
+  let first: EntryLine | undefined;
+  let last: EntryLine | undefined;
+  try {
+    for await (const line of jsonLines<EntryLine>(join(dir, BUNDLE_FILES.entries), BUNDLE_FILES.entries)) {
+      first ??= line;
+      last = line;
+      verifier.add(line);
+    }
+  } catch (error) {
+    problems.push(messageOf(error));
   }
   const report = verifier.finish();
-  const anchored = checkpoints.some((c) => c.seq === manifest.last_seq && c.key_id === keyId);
+  if (first && first.hash !== manifest.first_hash) problems.push(`the first entry (${first.seq}) is not the one the manifest signed`);
+  if (last && last.hash !== manifest.last_hash) problems.push(`the last entry (${last.seq}) is not the one the manifest signed`);
+  const anchored = checkpoints.some((c) => c.seq === manifest.last_seq && checkpointSignatureValid(c, keys));
   if (report.ok && !anchored) problems.push(`no checkpoint signed with key ${keyId} covers the bundle's last entry (${manifest.last_seq})`);
-  return { ...report, ok: report.ok && problems.length === 0, bundle: { tenant_id: manifest.tenant_id, key_id: manifest.key_id, problems } };
+  return {
+    ...report,
+    ok: report.ok && problems.length === 0,
+    bundle: { tenant_id: manifest.tenant_id, key_id: manifest.key_id, covers: { from: first?.at ?? null, to: last?.at ?? null }, problems },
+  };
 }

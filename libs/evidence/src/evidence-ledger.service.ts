@@ -107,19 +107,20 @@ export class EvidenceLedger {
   }
 
   /**
-   * Chains the tenant's changes captured so far and returns the checkpoint of its head, signed
-   * now or earlier with this key; `null` while the tenant has no entry, or with the problem
-   * when the chain since the last checkpoint is broken.
+   * Chains the tenant's changes captured so far and returns this key's newest checkpoint (of the
+   * head, signed now or earlier, or of a later head the worker signed meanwhile); `null` while the
+   * tenant has no entry, or with the problem when the chain since the last checkpoint is broken.
    */
   async checkpointHead(tenantId: string, now = new Date()): Promise<{ sealed: number; checkpoint: Checkpoint | null; problem?: LedgerProblem }> {
     const sealed = await this.sealTenant(tenantId);
     const { refused } = await this.checkpoint(now, { tenantId });
     const [refusal] = refused;
     if (refusal) return { sealed, checkpoint: null, problem: refusal.problem };
-    const head = await this.store.head(tenantId);
-    if (!head || head.seq === 0) return { sealed, checkpoint: null };
-    const atHead = await this.store.checkpoints(tenantId, head.seq, head.seq);
-    return { sealed, checkpoint: atHead.find((c) => c.key_id === this.signer.keyId) ?? null };
+    // This key's newest checkpoint: the head's, or a later one the worker signed meanwhile.
+    const newest = await this.store.lastCheckpoint(tenantId, this.signer.keyId);
+    if (!newest) return { sealed, checkpoint: null };
+    const atNewest = await this.store.checkpoints(tenantId, newest.seq, newest.seq);
+    return { sealed, checkpoint: atNewest.find((c) => c.key_id === this.signer.keyId) ?? null };
   }
 
   publicKey(): EvidencePublicKey {
@@ -153,8 +154,7 @@ export class EvidenceLedger {
 export async function verifyLedger(store: EvidenceRepository, tenantId: string, range: { readonly from?: Date; readonly to?: Date }, keys: VerifyKeys): Promise<LedgerReport> {
   // Checkpoints before the head: one signed meanwhile is never past the head read.
   const checkpoints = await store.checkpoints(tenantId, 1, Number.MAX_SAFE_INTEGER);
-  const head = (await store.head(tenantId))?.seq ?? 0;
-  const last = await store.lastSeq(tenantId);
+  const { head, last } = await store.headAndLast(tenantId);
   const end = Math.max(head, last);
   let fromSeq = 1;
   let toSeq = end;

@@ -54,6 +54,20 @@ export function checkpointSignatureValid(c: Checkpoint, keys: ReadonlyMap<string
   }
 }
 
+/** Whether `signature` (base64) is `key`'s Ed25519 signature over the canonical JSON of `statement`. */
+export function statementSignatureValid(statement: object, signature: string, key: KeyObject): boolean {
+  try {
+    return verify(null, Buffer.from(canonicalJson(statement), 'utf8'), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/** The key id of the public development key: whatever it signed proves nothing. */
+export function isDevelopmentKeyId(keyId: string): boolean {
+  return keyId === DEVELOPMENT_KEY_ID;
+}
+
 /** The DER prefix of a PKCS #8 Ed25519 private key, before its 32-byte seed (RFC 8410). */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -101,6 +115,11 @@ export class EvidenceSigner {
 
   get isDevelopmentKey(): boolean {
     return this.keyId === DEVELOPMENT_KEY_ID;
+  }
+
+  /** An Ed25519 signature, base64, over the canonical JSON of `statement` (see {@link statementSignatureValid}). */
+  signStatement(statement: object): string {
+    return sign(null, Buffer.from(canonicalJson(statement), 'utf8'), this.privateKey).toString('base64');
   }
 
   /** A checkpoint of `tenantId`'s chain at `head`. */

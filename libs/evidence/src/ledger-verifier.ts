@@ -97,6 +97,10 @@ export class LedgerVerifier {
   add(row: LedgerEntry & { readonly at?: string }): void {
     if (this.problem && this.problem.seq <= row.seq) return;
     this.count += 1;
+    if (row.seq > this.toSeq) {
+      this.fail(row.seq, 'misplaced', `entry ${row.seq} is past the end of the range (entry ${this.toSeq})`);
+      return;
+    }
     if (row.seq !== this.expected) {
       this.fail(this.expected, 'missing', row.seq > this.expected ? `entry ${this.expected} is missing (the next one is ${row.seq})` : `entry ${row.seq} appears twice or out of order`);
       return;

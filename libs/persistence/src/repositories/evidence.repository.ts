@@ -154,10 +154,16 @@ export class EvidenceRepository {
     return rows.map((r) => ({ ...r, seq: seqOf(r.seq), signed_at: r.signed_at.toISOString() }));
   }
 
-  /** The highest sequence number in the tenant's ledger (0: none), whatever its head says. */
-  async lastSeq(tenantId: string): Promise<number> {
-    const [row] = await this.dataSource.query<{ seq: string | null }[]>(`SELECT max(seq) AS seq FROM evidence_ledger WHERE tenant_id = $1`, [tenantId]);
-    return row?.seq == null ? 0 : seqOf(row.seq);
+  /**
+   * The sequence number the tenant's head names and the highest in its ledger (0: none), read in
+   * one statement, so a seal committing meanwhile cannot set one against the other.
+   */
+  async headAndLast(tenantId: string): Promise<{ head: number; last: number }> {
+    const [row] = await this.dataSource.query<{ head: string | null; last: string | null }[]>(
+      `SELECT (SELECT seq FROM evidence_heads WHERE tenant_id = $1) AS head, (SELECT max(seq) FROM evidence_ledger WHERE tenant_id = $1) AS last`,
+      [tenantId],
+    );
+    return { head: row?.head == null ? 0 : seqOf(row.head), last: row?.last == null ? 0 : seqOf(row.last) };
   }
 
   /** The newest checkpoint `keyId` signed of the tenant's chain, or `null`. */

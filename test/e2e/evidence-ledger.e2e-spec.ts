@@ -77,10 +77,18 @@ describe('the evidence ledger across the running apps (real PostgreSQL, Redis, K
     expect(silence.status).toBe(201);
 
     // The worker chains them by itself: the silence, its audit entry, the model's change.
-    const silenceSeq = await waitFor('the silence in the ledger', async () => {
-      const [row] = await kanshi.dataSource.query<{ seq: string }[]>(`SELECT seq FROM evidence_ledger WHERE tenant_id = $1 AND entry LIKE '%"source":"silences"%' AND strpos(entry, $2) > 0`, [tenant.tenantId, reason]);
-      return row ? Number(row.seq) : undefined;
-    });
+    // (A guard, not a speed: the worker's first checkpoint pass over every tenant of the test
+    // database runs beside its sealing.)
+    const waitStarted = Date.now();
+    const silenceSeq = await waitFor(
+      'the silence in the ledger',
+      async () => {
+        const [row] = await kanshi.dataSource.query<{ seq: string }[]>(`SELECT seq FROM evidence_ledger WHERE tenant_id = $1 AND entry LIKE '%"source":"silences"%' AND strpos(entry, $2) > 0`, [tenant.tenantId, reason]);
+        return row ? Number(row.seq) : undefined;
+      },
+      60_000,
+    );
+    process.stderr.write(`evidence e2e: the worker chained the silence after ${Date.now() - waitStarted} ms\n`);
     const sources = await kanshi.dataSource.query<{ source: string }[]>(`SELECT DISTINCT entry::jsonb ->> 'source' AS source FROM evidence_ledger WHERE tenant_id = $1`, [tenant.tenantId]);
     expect(sources.map((s) => s.source)).toEqual(expect.arrayContaining(['models', 'audit_log', 'silences', 'api_keys']));
 
@@ -130,5 +138,5 @@ describe('the evidence ledger across the running apps (real PostgreSQL, Redis, K
     });
     const after = await request(kanshi.apiHttp).get('/v1/evidence/verify').set(as(tenant.keys.admin));
     expect(after.body as Report).toMatchObject({ ok: false, problem: { seq: silenceSeq, kind: 'edited' } });
-  });
+  }, 180_000);
 });

@@ -81,13 +81,17 @@ export class EvidenceLedger {
    * Signs a checkpoint of each head (of `tenantId`, or of every tenant) that moved since this
    * key's last one; with `signedBefore`, only of heads whose last checkpoint is at least that old.
    * A chain that does not run unbroken from the last checkpoint to its head (rewritten in the
-   * database) is not signed: the refusal is logged and returned.
+   * database) is not signed: the refusal is logged and returned. `stop` ends it between batches.
    */
-  async checkpoint(now = new Date(), options: { readonly tenantId?: string; readonly signedBefore?: Date } = {}): Promise<{ signed: Checkpoint[]; refused: { tenantId: string; problem: LedgerProblem }[] }> {
+  async checkpoint(
+    now = new Date(),
+    options: { readonly tenantId?: string; readonly signedBefore?: Date; readonly stop?: () => boolean } = {},
+  ): Promise<{ signed: Checkpoint[]; refused: { tenantId: string; problem: LedgerProblem }[] }> {
     const signed: Checkpoint[] = [];
     const refused: { tenantId: string; problem: LedgerProblem }[] = [];
     const skip = new Set<string>();
     for (;;) {
+      if (options.stop?.()) return { signed, refused };
       const heads = (await this.store.headsToCheckpoint(this.signer.keyId, 500 + skip.size, options)).filter((h) => !skip.has(h.tenantId));
       if (heads.length === 0) return { signed, refused };
       const checkpoints: Checkpoint[] = [];

@@ -18,7 +18,9 @@ const CHECKPOINT_CHECK_MS = 60_000;
 export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EvidenceSealer.name);
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  /** Sealing and checkpointing run apart: a checkpoint pass over many tenants never holds back chaining. */
+  private sealing: Promise<void> | undefined;
+  private checkpointing: Promise<void> | undefined;
   private stopped = false;
   private lastWarning = 0;
   private lastCheckpointCheck = 0;
@@ -33,32 +35,39 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  /** Seals what waits, and signs checkpoints when they are due. Never throws; one pass at a time. */
+  /** Seals what waits, and starts signing checkpoints when they are due. Never throws; one of each at a time. */
   pass(now = Date.now()): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.running ??= (async () => {
-      try {
-        await this.ledger.sealAll(() => this.stopped);
-        // Due by the last checkpoint stored, not by this process's uptime: a worker restarted
-        // more often than the interval still signs on time.
-        const interval = this.config.values.evidenceCheckpointIntervalMs;
-        if (now - this.lastCheckpointCheck >= Math.min(interval, CHECKPOINT_CHECK_MS)) {
-          await this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval) });
-          this.lastCheckpointCheck = now;
-        }
-      } catch (error) {
-        if (now - this.lastWarning >= WARN_EVERY_MS) {
-          this.lastWarning = now;
-          this.logger.warn(`evidence not sealed, kept for the next pass: ${error instanceof Error ? error.message : String(error)}`);
-        }
+    this.sealing ??= this.guarded(now, 'evidence not sealed, kept for the next pass', () => this.ledger.sealAll(() => this.stopped)).finally(
+      () => (this.sealing = undefined),
+    );
+    // Due by the last checkpoint stored, not by this process's uptime: a worker restarted more
+    // often than the interval still signs on time.
+    const interval = this.config.values.evidenceCheckpointIntervalMs;
+    if (!this.checkpointing && now - this.lastCheckpointCheck >= Math.min(interval, CHECKPOINT_CHECK_MS)) {
+      this.lastCheckpointCheck = now;
+      this.checkpointing = this.guarded(now, 'evidence checkpoints not signed, tried again at the next check', () =>
+        this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval), stop: () => this.stopped }),
+      ).finally(() => (this.checkpointing = undefined));
+    }
+    return this.sealing;
+  }
+
+  /** Runs `work`, logging a failure at most every {@link WARN_EVERY_MS}. */
+  private async guarded(now: number, what: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (now - this.lastWarning >= WARN_EVERY_MS) {
+        this.lastWarning = now;
+        this.logger.warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
       }
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.sealing, this.checkpointing]);
   }
 }

@@ -85,6 +85,10 @@ const MATRIX: readonly Row[] = [
   ['GET /v1/evidence/public-key',                    Y,     Y,            N,        Y],
   ['GET /v1/evidence/verify',                        Y,     Y,            N,        N],
   ['POST /v1/evidence/checkpoints',                  Y,     Y,            N,        N],
+  ['GET /v1/evidence/bundles',                       Y,     Y,            N,        N],
+  ['POST /v1/evidence/bundles',                      Y,     Y,            N,        N],
+  ['GET /v1/evidence/bundles/{id}',                  Y,     Y,            N,        N],
+  ['GET /v1/evidence/bundles/{id}/download',         Y,     Y,            N,        N],
 ];
 
 /**
@@ -179,6 +183,11 @@ describe('authorization matrix of the api', () => {
     params['routes'] = { id: routeId };
     params['silences'] = { id: silenceId };
     params['models'] = { modelId };
+    if (served.includes('POST /v1/evidence/bundles')) {
+      const bundle = await callRoute(http, 'POST', '/v1/evidence/bundles', { key: tenant.keys.admin, body: {} });
+      if (bundle.status !== 202) throw new Error(`seeding a bundle answered ${bundle.status}: ${bundle.text}`);
+      params['evidence'] = { id: (bundle.body as { id: string }).id };
+    }
     params['ingest-keys'] = { keyId: ingestKeyId(tenant.ingestKey) };
     if (served.includes('POST /v1/keys')) {
       // A key of its own to revoke, so that revoking leaves the four role keys working.

@@ -1,17 +1,32 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '@kanshi/config';
-import { canonicalJson } from '@kanshi/evidence';
-import { createDataSource } from '@kanshi/persistence';
-import { createTenantFixture, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
+import { alertFingerprint } from '@kanshi/contracts';
+import { canonicalJson, formatDuration } from '@kanshi/evidence';
+import { AlertWrites, createDataSource } from '@kanshi/persistence';
+import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 import { requireBuild } from './run-built-app';
 
 const EVIDENCE_CLI = join(__dirname, '..', '..', 'dist', 'tools', 'evidence', 'evidence.js');
+const ARTIFACTS = join(__dirname, 'artifacts');
+
+/** A PDF's text as Debian's pdftotext reads it, columns kept on their lines. */
+const pdfText = (path: string): string => execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+
+interface AlertView {
+  id: string;
+  model_id: string;
+  occurrence_count: number;
+  opened_at: string;
+  acknowledged_at: string | null;
+  resolved_at: string | null;
+  due_at: string | null;
+}
 
 /** Runs the built `npm run evidence` in `cwd` with `env` (on top of this process's). */
 function evidenceCli(args: readonly string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -138,5 +153,119 @@ describe('the evidence ledger across the running apps (real PostgreSQL, Redis, K
     });
     const after = await request(kanshi.apiHttp).get('/v1/evidence/verify').set(as(tenant.keys.admin));
     expect(after.body as Report).toMatchObject({ ok: false, problem: { seq: silenceSeq, kind: 'edited' } });
+  }, 180_000);
+
+  it('writes a report in Japanese and English into the bundle whose figures agree with the API’s, and notices the report changed', async () => {
+    const bank = await createTenantFixture(kanshi.dataSource, uniqueId('evidence-report'));
+    const put = (modelId: string, body: object) => request(kanshi.apiHttp).put(`/v1/models/${modelId}`).set(as(bank.keys.admin)).send(body);
+    expect((await put('credit_v2', { name: 'Credit v2', sectors: ['finance'], risk_tier: 'high', owner: 'Credit risk desk', intended_use: 'Retail loan approval' })).status).toBe(201);
+    expect((await put('churn_v1', { name: 'Churn v1', sectors: ['finance'] })).status).toBe(201);
+    // Three alerts of credit_v2 (6 findings) and one of another model the report must leave out.
+    const writes = kanshi.api.get(AlertWrites);
+    const raise = async (modelId: string, scope: string, findings: number, dueAt: Date | null = null) => {
+      const job = raiseAlertJob(bank.tenantId, modelId, []);
+      const fingerprint = alertFingerprint(bank.tenantId, modelId, 'G1', scope);
+      const records = Array.from({ length: findings }, () => findingRecord(fingerprint, 'high'));
+      return (await writes.recordFindings({ ...job, fingerprint, scope, findings: records, due_at: dueAt?.toISOString() ?? null })).alertId;
+    };
+    const first = await raise('credit_v2', 'a', 2);
+    const second = await raise('credit_v2', 'b', 3);
+    await raise('credit_v2', 'c', 1, new Date(Date.now() + 10 * 86_400_000));
+    await raise('churn_v1', 'a', 4);
+    const post = (alertId: string, action: string) => request(kanshi.apiHttp).post(`/v1/alerts/${alertId}/${action}`).set(as(bank.keys.risk_officer)).send({ comment: `${action} for the auditor` });
+    expect((await post(first, 'ack')).status).toBe(200);
+    expect((await post(second, 'ack')).status).toBe(200);
+    expect((await post(first, 'resolve')).status).toBe(200);
+
+    // The API's view of the same model.
+    const listed = await request(kanshi.apiHttp).get('/v1/alerts').query({ model: 'credit_v2', limit: 200 }).set(as(bank.keys.viewer));
+    const alerts = (listed.body as { items: AlertView[] }).items;
+    const seconds = (from: string, to: string | null) => (to === null ? null : (Date.parse(to) - Date.parse(from)) / 1000);
+    const acks = alerts.map((a) => seconds(a.opened_at, a.acknowledged_at)).filter((x): x is number => x !== null).sort((x, y) => x - y);
+    const api = {
+      alerts: alerts.length,
+      findings: alerts.reduce((n, a) => n + a.occurrence_count, 0),
+      acknowledged: acks.length,
+      resolved: alerts.filter((a) => a.resolved_at !== null).length,
+      clocks: alerts.filter((a) => a.due_at !== null).length,
+    };
+    expect(api).toEqual({ alerts: 3, findings: 6, acknowledged: 2, resolved: 1, clocks: 1 });
+    const ackMedian = ((acks[0] ?? 0) + (acks[1] ?? 0)) / 2;
+
+    const bundle = join(outside, 'report-bundle');
+    const exported = await evidenceCli(['bundle', '--tenant', bank.tenantId, '--out', bundle, '--model', 'credit_v2'], join(__dirname, '..', '..'), { KANSHI_EVIDENCE_SIGNING_KEY: signingKey });
+    expect({ code: exported.code, stderr: exported.code === 0 ? '' : exported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(exported.stderr).toContain('bundle: report 2 of 2 languages written');
+
+    const en = pdfText(join(bundle, 'report.en.pdf'));
+    for (const heading of ['1. Scope and evidence', '2. Model inventory', '3. Rules in force and thresholds', '4. Changes', '5. Monitoring coverage', '6. Findings and alerts', '7. Silences', '8. Regulatory clocks']) {
+      expect(en).toContain(heading);
+    }
+    const figure = (text: string, label: string) => Number(new RegExp(`${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)`).exec(text)?.[1]);
+    expect({
+      alerts: figure(en, 'Alerts opened in the period'),
+      findings: figure(en, 'Findings (events a rule fired on)'),
+      acknowledged: figure(en, 'Acknowledged'),
+      resolved: figure(en, 'Resolved'),
+    }).toEqual({ alerts: api.alerts, findings: api.findings, acknowledged: api.acknowledged, resolved: api.resolved });
+    expect(en).toContain(`Time to acknowledge (median)`);
+    expect(en).toMatch(new RegExp(`Time to acknowledge \\(median\\)\\s+(${[formatDuration(ackMedian - 1, 'en'), formatDuration(ackMedian, 'en'), formatDuration(ackMedian + 1, 'en')].join('|')})\\n`));
+    expect(en).toMatch(/0 met, 0 missed, 1 open\./);
+    expect(en).toContain('Credit risk desk');
+    // The other model is not in the report's inventory (the writes listed are the whole tenant's).
+    expect(en).not.toContain('Churn v1');
+
+    const ja = pdfText(join(bundle, 'report.ja.pdf'));
+    for (const heading of ['AIモデル監視 証跡報告書', '1. 対象と証跡', '2. モデル台帳', '3. 適用ルールと閾値', '5. 監視の実施状況', '6. 検知とアラート', '8. 法定期限']) expect(ja).toContain(heading);
+    expect(figure(ja, '期間中に発生したアラート')).toBe(api.alerts);
+    expect(figure(ja, '確認済み')).toBe(api.acknowledged);
+
+    // The pages as images, for a person to look at.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const lang of ['ja', 'en']) execFileSync('pdftoppm', ['-png', '-r', '70', join(bundle, `report.${lang}.pdf`), join(ARTIFACTS, `evidence-report-${lang}`)]);
+    expect(readdirSync(ARTIFACTS).filter((f) => /^evidence-report-(ja|en)-\d+\.png$/.test(f)).length).toBeGreaterThanOrEqual(2);
+
+    // The reports are in the signed manifest: changed afterwards, verification says which.
+    const keyFile = join(outside, 'report-key.pem');
+    writeFileSync(keyFile, (await request(kanshi.apiHttp).get('/v1/evidence/public-key').set(as(bank.keys.viewer))).body.public_key_pem as string);
+    const noDatabase = { KANSHI_DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', KANSHI_EVIDENCE_SIGNING_KEY: '' };
+    expect((await evidenceCli(['verify-bundle', bundle, '--public-key', keyFile], outside, noDatabase)).code).toBe(0);
+    writeFileSync(join(bundle, 'report.en.pdf'), Buffer.concat([readFileSync(join(bundle, 'report.en.pdf')), Buffer.from('%% edited')]));
+    const changed = await evidenceCli(['verify-bundle', bundle, '--public-key', keyFile], outside, noDatabase);
+    expect({ code: changed.code, stdout: changed.stdout }).toEqual({ code: 1, stdout: expect.stringContaining('report.en.pdf does not match the manifest') as unknown });
+
+    // The same through the API: asked for, made by the worker as a job, followed, downloaded as a
+    // .tar.gz that the CLI verifies as it is.
+    const asked = await request(kanshi.apiHttp).post('/v1/evidence/bundles').set(as(bank.keys.risk_officer)).send({ model_id: 'credit_v2' });
+    expect(asked.status).toBe(202);
+    expect(asked.headers['location']).toBe(`/v1/evidence/bundles/${(asked.body as { id: string }).id}`);
+    const seen = new Set<string>();
+    const done = await waitFor(
+      'the bundle job',
+      async () => {
+        const view = (await request(kanshi.apiHttp).get(asked.headers['location'] as string).set(as(bank.keys.risk_officer))).body as { status: string; stage: string | null; download: string | null; error: string | null };
+        seen.add(view.status);
+        if (view.status === 'failed') throw new Error(`the bundle failed: ${view.error}`);
+        return view.status === 'done' ? view : undefined;
+      },
+      60_000,
+    );
+    expect(seen.has('queued') || seen.has('running')).toBe(true);
+    const archive = await request(kanshi.apiHttp)
+      .get(done.download ?? '')
+      .set(as(bank.keys.risk_officer))
+      .buffer(true)
+      .parse((res, callback) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => callback(null, Buffer.concat(chunks)));
+      });
+    expect(archive.status).toBe(200);
+    expect(archive.headers['content-type']).toBe('application/gzip');
+    writeFileSync(join(outside, 'downloaded.tar.gz'), archive.body as Buffer);
+    const downloaded = await evidenceCli(['verify-bundle', 'downloaded.tar.gz', '--public-key', keyFile], outside, noDatabase);
+    expect({ code: downloaded.code, stdout: downloaded.stdout }).toEqual({ code: 0, stdout: expect.stringContaining(`✔ tenant ${bank.tenantId}`) as unknown });
+    // Another tenant cannot see it.
+    expect((await request(kanshi.apiHttp).get(asked.headers['location'] as string).set(as(tenant.keys.risk_officer))).status).toBe(404);
   }, 180_000);
 });

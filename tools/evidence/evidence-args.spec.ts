@@ -22,13 +22,23 @@ describe('npm run evidence arguments', () => {
   });
 
   it('reads bundle and verify-bundle', () => {
-    expect(parseEvidenceArgs(['bundle', '--tenant', 'bank-a', '--out', 'out/dir', '--from', '2026-12-01'])).toEqual({ command: 'bundle', tenantId: 'bank-a', out: 'out/dir', from: new Date('2026-12-01T00:00:00Z') });
+    expect(parseEvidenceArgs(['bundle', '--tenant', 'bank-a', '--out', 'out/dir', '--from', '2026-12-01'])).toEqual({
+      command: 'bundle',
+      tenantId: 'bank-a',
+      out: 'out/dir',
+      from: new Date('2026-12-01T00:00:00Z'),
+      report: true,
+    });
+    expect(parseEvidenceArgs(['bundle', '--tenant', 'bank-a', '--out', 'o', '--model', 'credit_v2'])).toMatchObject({ modelId: 'credit_v2', report: true });
+    expect(parseEvidenceArgs(['bundle', '--tenant', 'bank-a', '--out', 'o', '--no-report'])).toMatchObject({ report: false });
     expect(parseEvidenceArgs(['verify-bundle', 'out/dir', '--public-key', 'k.pem', '--json'])).toEqual({ command: 'verify-bundle', dir: 'out/dir', publicKeyFile: 'k.pem', json: true });
     expect(parseEvidenceArgs(['verify-bundle', 'out/dir'])).toEqual({ command: 'verify-bundle', dir: 'out/dir', json: false });
   });
 
   it.each([
     [['bundle', '--tenant', 'a'], '--out <dir> is required'],
+    [['bundle', '--tenant', 'a', '--out', 'o', '--model', 'm', '--sector', 'finance'], 'give --model or --sector, not both'],
+    [['bundle', '--tenant', 'a', '--out', 'o', '--sector', 'finance', '--no-report'], 'make no sense with --no-report'],
     [['verify-bundle', '--public-key', 'k.pem'], 'the bundle directory comes first'],
     [[], 'missing command'],
     [['export'], 'unknown command "export"'],

@@ -20,12 +20,17 @@ Commands:
             Chains the changes captured so far and signs a checkpoint of each chain that grew
             since the last (of every tenant, or of one).
   bundle --tenant <tenant-id> --out <dir> [--from <time>] [--to <time>]
+         [--model <model-id> | --sector <sector>] [--no-report]
             Writes the tenant's evidence for the period into <dir>: the entries (from the one
             before the period to a signed checkpoint after it) as JSON Lines, the checkpoints,
-            the public key and a manifest of SHA-256 hashes. Prints progress on stderr.
-  verify-bundle <dir> [--public-key <file>] [--json]
-            Verifies a bundle without any database: the manifest's hashes, every entry and
-            checkpoint, and that a checkpoint covers its end. Give the public key you were
+            the public key, a report for an auditor in Japanese and English (report.ja.pdf,
+            report.en.pdf; of one model or sector with --model or --sector) and a signed
+            manifest of SHA-256 hashes. --no-report leaves the reports out. Prints progress on
+            stderr. The report embeds KANSHI_REPORT_FONT (default: Debian's fonts-ipafont-gothic).
+  verify-bundle <dir | archive.tar.gz> [--public-key <file>] [--json]
+            Verifies a bundle (a directory, or the .tar.gz downloaded from the API) without any
+            database: the manifest's signature and hashes, every entry and checkpoint, and that
+            a checkpoint covers its end. Give the public key you were
             handed (--public-key); without it the bundle's own copy is used, and said so.
 
 Other:
@@ -37,14 +42,23 @@ export type EvidenceCommand =
   | { readonly command: 'help' }
   | { readonly command: 'verify'; readonly tenantId: string; readonly from?: Date; readonly to?: Date; readonly publicKeyFile?: string; readonly json: boolean }
   | { readonly command: 'checkpoint'; readonly tenantId?: string }
-  | { readonly command: 'bundle'; readonly tenantId: string; readonly out: string; readonly from?: Date; readonly to?: Date }
+  | {
+      readonly command: 'bundle';
+      readonly tenantId: string;
+      readonly out: string;
+      readonly from?: Date;
+      readonly to?: Date;
+      readonly modelId?: string;
+      readonly sector?: string;
+      readonly report: boolean;
+    }
   | { readonly command: 'verify-bundle'; readonly dir: string; readonly publicKeyFile?: string; readonly json: boolean };
 
 const COMMANDS = ['verify', 'checkpoint', 'bundle', 'verify-bundle'] as const;
 const TAKES: Readonly<Record<(typeof COMMANDS)[number], readonly string[]>> = {
   verify: ['--tenant', '--from', '--to', '--public-key', '--json'],
   checkpoint: ['--tenant'],
-  bundle: ['--tenant', '--out', '--from', '--to'],
+  bundle: ['--tenant', '--out', '--from', '--to', '--model', '--sector', '--no-report'],
   'verify-bundle': ['--public-key', '--json'],
 };
 
@@ -72,7 +86,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     if (!takes.includes(name)) throw new UsageError(`${name0}: unexpected argument ${JSON.stringify(arg)}; it takes ${takes.join(', ')}`);
     if (values.has(name)) throw new UsageError(`${command}: ${name} given twice`);
-    if (name === '--json') {
+    if (name === '--json' || name === '--no-report') {
       values.set(name, 'true');
       continue;
     }
@@ -93,7 +107,12 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
   if (name0 === 'bundle') {
     const out = values.get('--out');
     if (out === undefined) throw new UsageError('bundle: --out <dir> is required');
-    return { command: name0, tenantId, out, ...period };
+    const modelId = values.get('--model');
+    const sector = values.get('--sector');
+    if (modelId !== undefined && sector !== undefined) throw new UsageError('bundle: give --model or --sector, not both');
+    const report = !values.has('--no-report');
+    if (!report && (modelId !== undefined || sector !== undefined)) throw new UsageError('bundle: --model and --sector choose what the report covers; they make no sense with --no-report');
+    return { command: name0, tenantId, out, ...period, ...(modelId ? { modelId } : {}), ...(sector ? { sector } : {}), report };
   }
   return { command: name0, tenantId, json, ...period, ...(publicKeyFile ? { publicKeyFile } : {}) };
 }

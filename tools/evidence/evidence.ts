@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@kanshi/config';
 import {
@@ -10,11 +11,21 @@ import {
   publicKeyFromPem,
   verifyBundle,
   verifyLedger,
+  REPORT_FILES,
+  reportFontPath,
+  gatherReportFacts,
+  rulesInForceOf,
+  unpackBundle,
   type BundleReport,
+  type BundleReportSource,
   type LedgerReport,
   type VerifyKeys,
 } from '@kanshi/evidence';
-import { createDataSource, EvidenceRepository } from '@kanshi/persistence';
+import { createDataSource, EvidenceReportRepository, EvidenceRepository } from '@kanshi/persistence';
+import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
+import { SectorModuleRegistry } from '@kanshi/policy-core';
+import type { AppConfig } from '@kanshi/config';
+import type { DataSource } from 'typeorm';
 import { err, out, runCommandLine } from '../cli/command-line';
 import { parseEvidenceArgs, USAGE, type EvidenceCommand } from './evidence-args';
 
@@ -39,10 +50,14 @@ runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
     }
     if (command.command === 'bundle') {
       const ledger = new EvidenceLedger(store, evidenceSignerFromConfig(config, err));
-      const manifest = await exportBundle(ledger, store, command.tenantId, { from: command.from, to: command.to }, command.out, (written, total) =>
-        err(`bundle: ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} entries written`),
-      );
+      const report = command.report ? reportSource(config, dataSource, command) : undefined;
+      const manifest = await exportBundle(ledger, store, command.tenantId, { from: command.from, to: command.to }, command.out, {
+        ...(report ? { report } : {}),
+        progress: ({ stage, done, total }) =>
+          err(stage === 'entries' ? `bundle: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} entries written` : `bundle: report ${done} of ${total} languages written`),
+      });
       out(`✔ bundle of tenant ${manifest.tenant_id} in ${command.out}: entries ${manifest.first_seq}–${manifest.last_seq} (${manifest.entries}), ${manifest.checkpoints} checkpoint(s), key ${manifest.key_id}`);
+      if (report) out(`  reports: ${Object.values(REPORT_FILES).map((f) => join(command.out, f)).join(', ')}`);
       out(`  verify it anywhere with: npm run evidence -- verify-bundle ${command.out} --public-key <the key you publish>`);
       return 0;
     }
@@ -59,16 +74,22 @@ runCommandLine('evidence', USAGE, parseEvidenceArgs, async (command) => {
 });
 
 async function verifyBundleCommand(command: Extract<EvidenceCommand, { command: 'verify-bundle' }>): Promise<number> {
+  // A downloaded archive (`.tar.gz`) is unpacked into a directory of its own first.
+  const archive = statSync(command.dir, { throwIfNoEntry: false })?.isFile() === true;
+  const unpacked = archive ? mkdtempSync(join(tmpdir(), 'kanshi-verify-bundle-')) : undefined;
   try {
+    const dir = unpacked === undefined ? command.dir : await unpackBundle(command.dir, unpacked);
     const own = command.publicKeyFile === undefined;
-    const key = publicKeyFromPem(readFileSync(own ? join(command.dir, BUNDLE_FILES.publicKey) : command.publicKeyFile, 'utf8'));
+    const key = publicKeyFromPem(readFileSync(own ? join(dir, BUNDLE_FILES.publicKey) : command.publicKeyFile, 'utf8'));
     if (own) err(`evidence: verified with the bundle's own public key (id ${keyIdOf(key)}); compare that id with the key you were given, or pass it with --public-key`);
-    const report = await verifyBundle(command.dir, key);
+    const report = await verifyBundle(dir, key);
     out(command.json ? JSON.stringify(report, null, 2) : formatBundleReport(report));
     return report.ok ? 0 : 1;
   } catch (error) {
     err(`evidence: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    if (unpacked !== undefined) rmSync(unpacked, { recursive: true, force: true });
   }
 }
 
@@ -91,4 +112,17 @@ function formatBundleReport(r: BundleReport): string {
   const lines = r.bundle.problems.map((p) => `✖ ${p}`);
   if (r.problem) lines.unshift(formatReport(r));
   return lines.join('\n');
+}
+
+/** The report of a bundle: read from the database, with the rules of the configured sector modules and the report font. */
+function reportSource(config: AppConfig, dataSource: DataSource, command: Extract<EvidenceCommand, { command: 'bundle' }>): BundleReportSource {
+  const fontPath = reportFontPath(config.values.reportFont);
+  const rulesInForce = rulesInForceOf(SectorModuleRegistry.load(sectorModulesFromConfig(config)).rules);
+  const scope = { modelId: command.modelId ?? null, sector: command.sector ?? null };
+  return {
+    scope,
+    fontPath,
+    facts: (ledger) =>
+      gatherReportFacts(new EvidenceReportRepository(dataSource), rulesInForce, { tenantId: command.tenantId, from: command.from ?? null, to: command.to ?? null, ...scope }, ledger),
+  };
 }

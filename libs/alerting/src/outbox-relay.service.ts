@@ -1,5 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { JOBS } from '@kanshi/contracts';
 import { OutboxRepository, SilenceRepository, type OutboxEntry, type OutboxListener } from '@kanshi/persistence';
+import { JobQueue } from '@kanshi/queue';
 import { AlertFollowUps } from './alert-follow-ups.service';
 
 /** How often the relay looks for entries nobody announced to it (left by an outage, or while it was not listening). */
@@ -11,7 +13,7 @@ const WARN_EVERY_MS = 30_000;
 
 /**
  * Relays the outbox (see `OutboxRepository`): schedules the follow-ups of every alert and silence
- * whose change committed, and deletes their entries once Redis has the jobs. Kicked right after a
+ * whose change committed, and the job of every evidence bundle asked for, and deletes their entries once Redis has the jobs. Kicked right after a
  * commit of this process, by the API's announcements (PostgreSQL NOTIFY on a connection of its
  * own), and every second for the rest: a Redis outage right after a commit, or a silence changed
  * through the API while Redis was away, is caught up within a second of Redis coming back, not
@@ -34,6 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly outbox: OutboxRepository,
     private readonly followUps: AlertFollowUps,
     private readonly silences: SilenceRepository,
+    private readonly queue: JobQueue,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -112,6 +115,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (e.kind !== 'silence') continue;
       const silence = await this.silences.get(e.tenantId, e.subjectId);
       if (silence) await this.followUps.afterSilenceChange(e.tenantId, silence);
+    }
+    const bundles = entries.filter((e) => e.kind === 'evidence-bundle');
+    if (bundles.length > 0) {
+      await this.queue.add(bundles.map((e) => ({ name: JOBS.exportBundle, id: `evidence-bundle-${e.subjectId}`, data: { tenant_id: e.tenantId, bundle_id: e.subjectId } })));
     }
   }
 

@@ -70,6 +70,8 @@ describe('loadConfig', () => {
       evidenceSealIntervalMs: 1000,
       evidenceSigningKey: undefined,
       evidenceSigningKeyFile: undefined,
+      evidenceBundleTtlHours: 168,
+      reportFont: undefined,
       unregisteredModelsPerDayQuota: 1000,
       alertCreationsPerMinuteQuota: 30_000,
       alertJobsFairSharePerMinute: 60,

@@ -413,6 +413,18 @@ export const CONFIG_VARIABLES = {
     default: '3600000',
     parse: integer(1000, 86_400_000),
   },
+  evidenceBundleTtlHours: {
+    name: 'KANSHI_EVIDENCE_BUNDLE_TTL_HOURS',
+    description: 'How long an evidence bundle made through the API (`POST /v1/evidence/bundles`) and its archive are kept, in hours; then the alert worker deletes them.',
+    default: '168',
+    parse: integer(1, 8760),
+  },
+  reportFont: {
+    name: 'KANSHI_REPORT_FONT',
+    description:
+      "The TrueType or OpenType font with Japanese glyphs that evidence reports embed (only the glyphs used). Unset: Debian's `fonts-ipafont-gothic` (`/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf`), which `npm test` and the container image install.",
+    parse: readableFile,
+  },
   evidenceSealIntervalMs: {
     name: 'KANSHI_EVIDENCE_SEAL_INTERVAL_MS',
     description: 'How often the alert worker chains the changes captured since its last pass into the evidence ledger, in ms.',

@@ -9,6 +9,7 @@ export const QUEUES = {
   alerts: 'alerts',
   notifications: 'notifications',
   escalations: 'escalations',
+  evidence: 'evidence',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -24,6 +25,7 @@ export const JOBS = {
   alertClock: 'alert.clock',
   remindSilence: 'silence.remind',
   expireSilence: 'silence.expire',
+  exportBundle: 'evidence.bundle',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -39,6 +41,13 @@ export interface JobPayloads {
   [JOBS.alertClock]: AlertClockJob;
   [JOBS.remindSilence]: SilenceTimerJob;
   [JOBS.expireSilence]: SilenceTimerJob;
+  [JOBS.exportBundle]: ExportBundleJob;
+}
+
+/** Makes the evidence bundle a risk officer asked for (`POST /v1/evidence/bundles`); what it covers is in its row. */
+export interface ExportBundleJob {
+  readonly tenant_id: string;
+  readonly bundle_id: string;
 }
 
 /** Which queue carries which jobs; a worker checks at boot that each has exactly one handler. */
@@ -46,4 +55,5 @@ export const QUEUE_JOBS: { readonly [Q in QueueName]: readonly JobName[] } = {
   alerts: [JOBS.raiseAlert, JOBS.raiseAlerts, JOBS.clearAlert],
   notifications: [JOBS.notifyGroup, JOBS.deliverNotification],
   escalations: [JOBS.escalateAlert, JOBS.alertClock, JOBS.remindSilence, JOBS.expireSilence],
+  evidence: [JOBS.exportBundle],
 };

@@ -9,6 +9,7 @@ import { chainRecords, GENESIS_HASH } from './ledger-chain';
 const defaultSigner = EvidenceSigner.fromSeed(Buffer.alloc(32, 5));
 const signer = defaultSigner;
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const hashes = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([name, text]) => [name, sha(text)]));
 
 /** A bundle of entries 1–8 (checkpoint at 8), written as `exportBundle` writes one, in a temp dir. */
 function writeBundle(
@@ -35,11 +36,13 @@ function writeBundle(
     last_hash: entries[7]!.hash,
     key_id: signer.keyId,
     created_at: '2026-12-02T00:00:00.000Z',
+    report_scope: { model_id: null, sector: null },
+    files: hashes(files),
   };
-  const manifest: Record<string, unknown> = { ...statement, entries: 8, checkpoints: 1, files: {}, signature: signer.signStatement(statement) };
+  const manifest: Record<string, unknown> = { ...statement, entries: 8, checkpoints: 1, signature: signer.signStatement(statement) };
   edit(files, manifest);
-  // The file hashes are made after the edit, as someone covering their tracks would.
-  manifest['files'] = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, sha(text)]));
+  // The file hashes are made again after the edit, as someone covering their tracks would.
+  manifest['files'] = hashes(files);
   const dir = mkdtempSync(join(tmpdir(), 'kanshi-bundle-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, BUNDLE_FILES.manifest), JSON.stringify(manifest));
@@ -115,11 +118,31 @@ describe('verifyBundle (files and a public key, no database)', () => {
       }),
       signer.publicKey,
     );
-    expect(foreign.bundle.problems).toEqual([`${BUNDLE_FILES.checkpoints} holds a checkpoint of entry 8 of tenant "zzz", outside the bundle`]);
+    expect(foreign.bundle.problems).toContain(`${BUNDLE_FILES.checkpoints} holds a checkpoint of entry 8 of tenant "zzz", outside the bundle`);
     const development = EvidenceSigner.development();
     const signedByAnyone = await verifyBundle(writeBundle(undefined, { signer: development }), development.publicKey);
     expect(signedByAnyone.ok).toBe(false);
     expect(signedByAnyone.bundle.problems[0]).toContain('public development key');
+  });
+
+  it('notices a report replaced after export, also when the manifest’s hash of it was made again', async () => {
+    const replaced = await verifyBundle(
+      writeBundle((files) => {
+        files['report.en.pdf'] = '%PDF-1.7 a kinder report';
+      }),
+      signer.publicKey,
+    );
+    expect(replaced.ok).toBe(false);
+    expect(replaced.bundle.problems).toEqual([`the manifest's signature does not verify with key ${signer.keyId}: its tenant, period, ends or file hashes were changed, or another key signed it`]);
+    // A name that is not a plain file of the bundle is never opened, even in a manifest the key signed.
+    const dir = writeBundle();
+    const { entries, checkpoints, signature, ...statement } = JSON.parse(readFileSync(join(dir, BUNDLE_FILES.manifest), 'utf8')) as Record<string, unknown>;
+    const odd = { ...statement, files: { ...(statement['files'] as object), '../../etc/passwd': 'x' } };
+    writeFileSync(join(dir, BUNDLE_FILES.manifest), JSON.stringify({ ...odd, entries, checkpoints, signature: signer.signStatement(odd) }));
+    expect(signature).toEqual(expect.any(String));
+    const escaping = await verifyBundle(dir, signer.publicKey);
+    expect(escaping.ok).toBe(false);
+    expect(escaping.bundle.problems).toEqual(['manifest.json lists "../../etc/passwd", which is not a file name of a bundle']);
   });
 
   it('refuses another key than the one that signed, and a bundle whose end no checkpoint covers', async () => {

@@ -8,6 +8,9 @@ import type { EvidenceLedger } from './evidence-ledger.service';
 import { checkpointSignatureValid, isDevelopmentKeyId, keyIdOf, statementSignatureValid, type Checkpoint } from './evidence-signer';
 import type { LedgerEntry } from './ledger-chain';
 import { LedgerVerifier, type LedgerReport } from './ledger-verifier';
+import { buildEvidenceReport, type ReportFacts } from './report/evidence-report';
+import { writeReportPdf } from './report/report-pdf';
+import { REPORT_LANGUAGES, type ReportLanguage } from './report/report-text';
 
 /** The bundle's format, in its manifest: a reader refuses one it does not know. */
 export const BUNDLE_FORMAT = 'kanshi-evidence-bundle/1';
@@ -19,6 +22,12 @@ export const BUNDLE_FILES = {
   publicKey: 'public-key.pem',
   manifest: 'manifest.json',
 } as const;
+
+/** The report's file in each language. */
+export const REPORT_FILES: Readonly<Record<ReportLanguage, string>> = { ja: 'report.ja.pdf', en: 'report.en.pdf' };
+
+/** A file name a manifest may list: a plain name in the bundle's directory. */
+const FILE_NAME = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 
 /** What the exporter signs: which span of which chain the bundle holds, ends included. */
 export interface BundleStatement {
@@ -32,14 +41,17 @@ export interface BundleStatement {
   readonly last_hash: string;
   readonly key_id: string;
   readonly created_at: string;
+  /** What the report covers beyond the tenant and period (the entries are the whole chain's). */
+  readonly report_scope: { readonly model_id: string | null; readonly sector: string | null };
+  /** The SHA-256 of each of the bundle's other files, by name. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
-/** What a bundle holds, signed, and the SHA-256 of each of its other files. */
+/** What a bundle holds, signed. */
 export interface BundleManifest extends BundleStatement {
   readonly entries: number;
   readonly checkpoints: number;
-  readonly files: Readonly<Record<string, string>>;
-  /** Ed25519 over the canonical JSON of the {@link BundleStatement} fields, base64: nobody without the key can move either end. */
+  /** Ed25519 over the canonical JSON of the {@link BundleStatement} fields, base64: nobody without the key can move either end, or change a file. */
   readonly signature: string;
 }
 
@@ -53,6 +65,8 @@ const statementOf = (m: BundleStatement): BundleStatement => ({
   last_hash: m.last_hash,
   key_id: m.key_id,
   created_at: m.created_at,
+  report_scope: { model_id: m.report_scope.model_id, sector: m.report_scope.sector },
+  files: { ...m.files },
 });
 
 /** One line of `entries.jsonl`: the entry's canonical text as stored, and its hash. */
@@ -101,11 +115,22 @@ class HashedFile {
   }
 }
 
+/** The report that goes with a bundle: its facts, read once the ledger span is known, and the font it embeds. */
+export interface BundleReportSource {
+  readonly scope: { readonly modelId: string | null; readonly sector: string | null };
+  readonly facts: (ledger: NonNullable<ReportFacts['ledger']>) => Promise<ReportFacts>;
+  readonly fontPath: string;
+}
+
+/** How far an export has come: entries written of the span, then the report's languages. */
+export type BundleProgress = (step: { readonly stage: 'entries' | 'report'; readonly done: number; readonly total: number }) => void;
+
 /**
  * Writes a tenant's evidence for a period into `dir`: its entries (from the one before the
  * period, to the head's checkpoint, signed now if the head has none), every checkpoint over
- * them, the public key and a manifest of hashes. Verifiable with {@link verifyBundle} and the
- * public key alone. `progress` hears the entries written so far.
+ * them, the public key, the report in Japanese and English (with `report`), and a signed
+ * manifest of hashes. Verifiable with {@link verifyBundle} and the public key alone.
+ * `progress` hears how far it has come.
  */
 export async function exportBundle(
   ledger: EvidenceLedger,
@@ -113,8 +138,9 @@ export async function exportBundle(
   tenantId: string,
   period: { readonly from?: Date; readonly to?: Date },
   dir: string,
-  progress: (written: number, total: number) => void = () => undefined,
+  options: { readonly report?: BundleReportSource; readonly progress?: BundleProgress } = {},
 ): Promise<BundleManifest> {
+  const progress: BundleProgress = options.progress ?? (() => undefined);
   const head = await ledger.checkpointHead(tenantId);
   if (head.problem) throw new Error(`the chain is broken at entry ${head.problem.seq} (${head.problem.kind}): ${head.problem.message}; no bundle is made of it`);
   if (!head.checkpoint) throw new Error(`tenant "${tenantId}" has no evidence yet`);
@@ -139,13 +165,24 @@ export async function exportBundle(
       first ??= { seq: e.seq, hash: e.hash };
       last = { seq: e.seq, hash: e.hash };
       written += 1;
-      if (written % 1000 === 0) progress(written, lastSeq - firstSeq + 1);
+      if (written % 1000 === 0) progress({ stage: 'entries', done: written, total: lastSeq - firstSeq + 1 });
     }
-    progress(written, lastSeq - firstSeq + 1);
+    progress({ stage: 'entries', done: written, total: lastSeq - firstSeq + 1 });
     if (!first || !last || first.seq !== firstSeq || last.seq !== lastSeq) throw new Error(`entries ${firstSeq}–${lastSeq} are not all in the ledger; run npm run evidence -- verify --tenant ${tenantId}`);
     const inBundle = checkpoints.filter((c) => c.seq <= lastSeq);
     for (const c of inBundle) await ckFile.write(`${JSON.stringify(c)}\n`);
     await keyFile.write(ledger.signer.publicKeyPem);
+    const files: Record<string, string> = { [BUNDLE_FILES.entries]: await entries.close(), [BUNDLE_FILES.checkpoints]: await ckFile.close(), [BUNDLE_FILES.publicKey]: await keyFile.close() };
+    if (options.report) {
+      const facts = await options.report.facts({ firstSeq: first.seq, lastSeq: last.seq, entries: written, keyId: ledger.signer.keyId });
+      const report = buildEvidenceReport(facts, new Date());
+      for (const [i, lang] of REPORT_LANGUAGES.entries()) {
+        progress({ stage: 'report', done: i, total: REPORT_LANGUAGES.length });
+        await writeReportPdf(report, lang, options.report.fontPath, join(dir, REPORT_FILES[lang]));
+        files[REPORT_FILES[lang]] = await fileSha256(join(dir, REPORT_FILES[lang]));
+      }
+      progress({ stage: 'report', done: REPORT_LANGUAGES.length, total: REPORT_LANGUAGES.length });
+    }
     const statement: BundleStatement = {
       format: BUNDLE_FORMAT,
       tenant_id: tenantId,
@@ -156,14 +193,10 @@ export async function exportBundle(
       last_hash: last.hash,
       key_id: ledger.signer.keyId,
       created_at: new Date().toISOString(),
+      report_scope: { model_id: options.report?.scope.modelId ?? null, sector: options.report?.scope.sector ?? null },
+      files,
     };
-    const manifest: BundleManifest = {
-      ...statement,
-      entries: written,
-      checkpoints: inBundle.length,
-      files: { [BUNDLE_FILES.entries]: await entries.close(), [BUNDLE_FILES.checkpoints]: await ckFile.close(), [BUNDLE_FILES.publicKey]: await keyFile.close() },
-      signature: ledger.signer.signStatement(statement),
-    };
+    const manifest: BundleManifest = { ...statement, entries: written, checkpoints: inBundle.length, signature: ledger.signer.signStatement(statement) };
     await writeFile(join(dir, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
@@ -213,7 +246,8 @@ const isManifest = (m: unknown): m is BundleManifest => {
   return (
     typeof v === 'object' && v !== null && typeof v.tenant_id === 'string' && typeof v.key_id === 'string' && typeof v.signature === 'string' &&
     Number.isSafeInteger(v.first_seq) && Number.isSafeInteger(v.last_seq) && typeof v.first_hash === 'string' && typeof v.last_hash === 'string' &&
-    typeof v.created_at === 'string' && typeof v.period === 'object' && v.period !== null && typeof v.files === 'object' && v.files !== null
+    typeof v.created_at === 'string' && typeof v.period === 'object' && v.period !== null && typeof v.files === 'object' && v.files !== null &&
+    typeof v.report_scope === 'object' && v.report_scope !== null
   );
 };
 
@@ -252,10 +286,16 @@ export async function verifyBundle(dir: string, publicKey: KeyObject): Promise<B
   if (isDevelopmentKeyId(keyId)) problems.push(`the key given is the public development key (${keyId}): anyone can sign with it, so its signatures prove nothing`);
   if (manifest.key_id !== keyId) problems.push(`the bundle names key ${manifest.key_id}, not the key given (${keyId})`);
   if (!statementSignatureValid(statementOf(manifest), manifest.signature, publicKey)) {
-    problems.push(`the manifest's signature does not verify with key ${keyId}: its tenant, period or ends were changed, or another key signed it`);
+    problems.push(`the manifest's signature does not verify with key ${keyId}: its tenant, period, ends or file hashes were changed, or another key signed it`);
   }
   for (const name of [BUNDLE_FILES.entries, BUNDLE_FILES.checkpoints, BUNDLE_FILES.publicKey]) {
-    const expected = manifest.files[name];
+    if (typeof manifest.files[name] !== 'string') problems.push(`${BUNDLE_FILES.manifest} lists no hash of ${name}`);
+  }
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    if (!FILE_NAME.test(name)) {
+      problems.push(`${BUNDLE_FILES.manifest} lists "${name.slice(0, 80)}", which is not a file name of a bundle`);
+      continue;
+    }
     const actual = await fileSha256(join(dir, name)).catch(() => null);
     if (actual === null) problems.push(`${name} is missing`);
     else if (actual !== expected) problems.push(`${name} does not match the manifest's SHA-256: it was changed after export`);

@@ -119,6 +119,24 @@ describe('the evidence ledger (real PostgreSQL)', () => {
     expect(findings.map((f) => f.event_id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `evt-${i + 1}`).sort());
   });
 
+  it('finds the tenants with changes waiting a page at a time, in tenant order, each once however many it has', async () => {
+    const prefix = uniqueId('evidence-turns');
+    const tenants = [`${prefix}-c`, `${prefix}-a`, `${prefix}-b`];
+    for (const [i, tenantId] of tenants.entries()) {
+      await app.query(`INSERT INTO evidence_pending (tenant_id, source, op, data, rows) SELECT $1, 'test', 'insert', '{}'::jsonb, 1 FROM generate_series(1, $2)`, [tenantId, 1 + i * 50]);
+    }
+    const store = new EvidenceRepository(app);
+    // Other suites' tenants may be waiting too: ours are read in order, each once.
+    const ours = (page: string[]) => page.filter((t) => t.startsWith(prefix));
+    expect(ours(await store.tenantsWithPending(`${prefix}`, 10_000))).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+    expect(await store.tenantsWithPending(`${prefix}-a`, 1)).toEqual([`${prefix}-b`]);
+    expect(ours(await store.tenantsWithPending(`${prefix}-b`, 10_000))).toEqual([`${prefix}-c`]);
+
+    // Once chained, they wait no more.
+    for (const tenantId of tenants) await ledger.sealTenant(tenantId);
+    expect(ours(await store.tenantsWithPending(`${prefix}`, 10_000))).toEqual([]);
+  });
+
   it('signs a checkpoint of a chain that grew once its last one is older than the interval, never twice for one head', async () => {
     const { tenantId, head } = await chainedTenant(2);
     const now = new Date();
@@ -141,7 +159,7 @@ describe('the evidence ledger (real PostgreSQL)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kanshi-bundle-int-'));
     try {
       const progress: number[] = [];
-      const manifest = await exportBundle(ledger, new EvidenceRepository(app), tenantId, { from: third?.at, to: fifth?.at }, dir, (written) => progress.push(written));
+      const manifest = await exportBundle(ledger, new EvidenceRepository(app), tenantId, { from: third?.at, to: fifth?.at }, dir, { progress: ({ done }) => progress.push(done) });
       expect(manifest).toMatchObject({ tenant_id: tenantId, first_seq: 2, key_id: signer.keyId });
       // The head's checkpoint, signed for the export, anchors the end.
       expect(manifest.last_seq).toBe(rows.length);

@@ -10,8 +10,8 @@ import { LedgerVerifier, type LedgerProblem, type LedgerReport } from './ledger-
  * about 50 ms of work, so the worker's jobs never wait long behind a batch.
  */
 const SEAL_ROWS = 1000;
-/** Tenants looked at per round of a pass. */
-const TENANTS_PER_PASS = 100;
+/** Tenants read per page of a sweep. */
+const TENANTS_PER_PAGE = 100;
 
 /** The published key that verifies the ledger's checkpoints. */
 export interface EvidencePublicKey {
@@ -53,27 +53,56 @@ export class EvidenceLedger {
     if (upTo === null) return 0;
     let total = 0;
     for (;;) {
-      const sealed = await this.store.seal(tenantId, SEAL_ROWS, upTo, { seq: 0, hash: GENESIS_HASH }, (head, records) => chainRecords(tenantId, head, records));
+      const sealed = await this.sealBatch(tenantId, upTo);
       if (sealed === 0) return total;
       total += sealed;
     }
   }
 
+  /** Chains one batch of the tenant's oldest changes up to `upTo`; 0 when none waits. */
+  private sealBatch(tenantId: string, upTo: string): Promise<number> {
+    return this.store.seal(tenantId, SEAL_ROWS, upTo, { seq: 0, hash: GENESIS_HASH }, (head, records) => chainRecords(tenantId, head, records));
+  }
+
   /**
-   * Chains every tenant's changes captured before the call (later ones wait for the next pass),
-   * stopping between tenants once `stop()` says so. Returns how many were chained.
+   * Chains every tenant's changes captured before the call, taking turns (see {@link sealSweep})
+   * until none is left; changes captured meanwhile wait for the next call, so a tenant writing
+   * all the time cannot keep it going. Stops between batches once `stop()` says so. Returns how
+   * many were chained.
    */
   async sealAll(stop: () => boolean = () => false): Promise<number> {
     const upTo = await this.store.newestPendingId();
     if (upTo === null) return 0;
     let total = 0;
     for (;;) {
-      const tenants = await this.store.tenantsWithPending(TENANTS_PER_PASS, upTo);
-      if (tenants.length === 0) return total;
+      const sweep = await this.sweep(upTo, stop);
+      total += sweep.sealed;
+      if (sweep.sealed === 0 || sweep.stopped) return total;
+    }
+  }
+
+  /**
+   * One turn for each tenant with changes waiting: a batch each, of the changes captured up to
+   * the call. A tenant's few changes are chained in the sweep after they were captured, whatever
+   * backlog another has (the worker sweeps on every pass). Stops between batches once `stop()`
+   * says so. Returns how many were chained.
+   */
+  async sealSweep(stop: () => boolean = () => false): Promise<number> {
+    const upTo = await this.store.newestPendingId();
+    return upTo === null ? 0 : (await this.sweep(upTo, stop)).sealed;
+  }
+
+  private async sweep(upTo: string, stop: () => boolean): Promise<{ sealed: number; stopped: boolean }> {
+    let sealed = 0;
+    let after: string | null = null;
+    for (;;) {
+      const tenants = await this.store.tenantsWithPending(after, TENANTS_PER_PAGE);
       for (const tenantId of tenants) {
-        if (stop()) return total;
-        total += await this.sealTenant(tenantId, upTo);
+        if (stop()) return { sealed, stopped: true };
+        sealed += await this.sealBatch(tenantId, upTo);
       }
+      if (tenants.length < TENANTS_PER_PAGE) return { sealed, stopped: false };
+      after = tenants[tenants.length - 1] ?? null;
     }
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@kanshi/config';
+import { EvidenceBundleRepository } from '@kanshi/persistence';
 import { EvidenceLedger } from './evidence-ledger.service';
 
 /** While sealing fails (PostgreSQL away), one warning this often. */
@@ -9,9 +10,11 @@ const CHECKPOINT_CHECK_MS = 60_000;
 
 /**
  * The alert worker's side of the ledger: every `KANSHI_EVIDENCE_SEAL_INTERVAL_MS` it chains the
- * changes the triggers captured (in batches, off the engine's and the alert jobs' path), and
+ * changes the triggers captured (a batch of each tenant's per pass, off the engine's and the
+ * alert jobs' path), and
  * every `KANSHI_EVIDENCE_CHECKPOINT_INTERVAL_MS` it signs a checkpoint of each chain that grew
- * since its last checkpoint (looked up in the database, so restarts do not postpone it).
+ * since its last checkpoint (looked up in the database, so restarts do not postpone it), and
+ * deletes the bundles made through the API once they expire.
  * Several workers may run it: they take turns per tenant on the chain's head.
  */
 @Injectable()
@@ -28,6 +31,7 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly ledger: EvidenceLedger,
     private readonly config: AppConfig,
+    private readonly bundles: EvidenceBundleRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,7 +42,9 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
   /** Seals what waits, and starts signing checkpoints when they are due. Never throws; one of each at a time. */
   pass(now = Date.now()): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.sealing ??= this.guarded(now, 'evidence not sealed, kept for the next pass', () => this.ledger.sealAll(() => this.stopped)).finally(
+    // A sweep per pass (a batch of each tenant's), so what a quiet tenant does is chained within
+    // a pass or two, however much another tenant has waiting.
+    this.sealing ??= this.guarded(now, 'evidence not sealed, kept for the next pass', () => this.ledger.sealSweep(() => this.stopped)).finally(
       () => (this.sealing = undefined),
     );
     // Due by the last checkpoint stored, not by this process's uptime: a worker restarted more
@@ -46,9 +52,11 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
     const interval = this.config.values.evidenceCheckpointIntervalMs;
     if (!this.checkpointing && now - this.lastCheckpointCheck >= Math.min(interval, CHECKPOINT_CHECK_MS)) {
       this.lastCheckpointCheck = now;
-      this.checkpointing = this.guarded(now, 'evidence checkpoints not signed, tried again at the next check', () =>
-        this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval), stop: () => this.stopped }),
-      ).finally(() => (this.checkpointing = undefined));
+      this.checkpointing = this.guarded(now, 'evidence checkpoints not signed, tried again at the next check', async () => {
+        await this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval), stop: () => this.stopped });
+        // Bundles made through the API are kept for KANSHI_EVIDENCE_BUNDLE_TTL_HOURS.
+        await this.bundles.expire(new Date(now));
+      }).finally(() => (this.checkpointing = undefined));
     }
     return this.sealing;
   }

@@ -17,4 +17,22 @@ export { EvidenceLedger, verifyLedger, type EvidencePublicKey, type VerifyKeys }
 export { EvidenceSealer } from './evidence-sealer.service';
 export { EvidenceController, evidenceOpenApiSchemas } from './evidence.controller';
 export { EvidenceModule } from './evidence.module';
-export { BUNDLE_FILES, BUNDLE_FORMAT, exportBundle, verifyBundle, type BundleManifest, type BundleReport } from './evidence-bundle';
+export {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT,
+  exportBundle,
+  REPORT_FILES,
+  verifyBundle,
+  type BundleManifest,
+  type BundleProgress,
+  type BundleReport,
+  type BundleReportSource,
+} from './evidence-bundle';
+export { buildEvidenceReport, changedFields, clockState, coverageOf, formatDuration, type ClockState, type EvidenceReport, type ReportFacts, type ReportModel, type RuleInForce } from './report/evidence-report';
+export { gatherReportFacts, REPORT_LIMITS, type RulesInForce } from './report/report-facts';
+export { JAPANESE_FONT_CANDIDATES, reportFontPath, writeReportPdf } from './report/report-pdf';
+export { REPORT_LANGUAGES, REPORT_TEXT, type ReportLanguage, type ReportText } from './report/report-text';
+export { EvidenceBundlesController, evidenceBundleOpenApiSchemas, OPEN_BUNDLES_PER_TENANT } from './bundles/evidence-bundles.controller';
+export { bundleDirName, ExportBundleJobHandler, RULES_IN_FORCE } from './bundles/export-bundle.job';
+export { ARCHIVE_PART_BYTES, packBundle, unpackBundle } from './bundles/bundle-archive';
+export { rulesInForceOf } from './report/rules-in-force';

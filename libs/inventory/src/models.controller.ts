@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Response } from 'express';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { InvalidCursorError, ModelRepository, PolicyOverrideRepository } from '@kanshi/persistence';
-import { applicableRules, effectiveRuleConfig, SectorModuleRegistry, type RuleOverride } from '@kanshi/policy-core';
+import { modelRulesInForce, SectorModuleRegistry, type RuleOverride } from '@kanshi/policy-core';
 import { ApiProblemResponse, ApiQueryParams, openApiSchema, schemaRef } from '@kanshi/runtime';
 import { applyModelPatch, listModelsQuery, ModelBody, modelIdValidator, parseModelBody, toModelView } from './model.dto';
 import { toEffectiveRuleView } from './policy.dto';
@@ -106,13 +106,11 @@ export class ModelsController {
       enabled,
       args,
     }));
-    // A retired model is judged as one outside the inventory: no sectors, so the general rules only.
-    const sectors = model.retiredAt ? [] : model.sectors;
     return {
       model_id: model.modelId,
       in_inventory: model.retiredAt === null,
-      sectors,
-      rules: applicableRules(this.registry.rules, sectors).map((rule) => toEffectiveRuleView(effectiveRuleConfig(rule, overrides, model.modelId, sectors), rule)),
+      sectors: model.retiredAt ? [] : model.sectors,
+      rules: modelRulesInForce(this.registry.rules, model, overrides).map(({ rule, config }) => toEffectiveRuleView(config, rule)),
     };
   }
 

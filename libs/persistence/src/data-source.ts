@@ -30,6 +30,7 @@ import { AlertReports1765600000000 } from './migrations/1765600000000-alert-repo
 import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repartition-marks';
 import { RuleVerdicts1765700000000 } from './migrations/1765700000000-rule-verdicts';
 import { EvidenceLedger1765800000000 } from './migrations/1765800000000-evidence-ledger';
+import { EvidenceBundles1765900000000 } from './migrations/1765900000000-evidence-bundles';
 
 export const ENTITIES = [
   TenantEntity,
@@ -67,6 +68,7 @@ export const MIGRATIONS = [
   AlertReports1765600000000,
   RuleVerdicts1765700000000,
   EvidenceLedger1765800000000,
+  EvidenceBundles1765900000000,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

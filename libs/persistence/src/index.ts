@@ -62,6 +62,18 @@ export {
   type StoredEntry,
   type StoredHead,
 } from './repositories/evidence.repository';
+export { EvidenceBundleRepository, type BundleParams, type BundleRow, type BundleStatus } from './repositories/evidence-bundle.repository';
+export {
+  EvidenceReportRepository,
+  type Listed,
+  type ReportAction,
+  type ReportAlertFigures,
+  type ReportAlertRow,
+  type ReportChange,
+  type ReportScope,
+  type ReportSilence,
+  type ReportVerdictCount,
+} from './repositories/evidence-report.repository';
 export { RouteRepository, type RouteFields, type RouteWriteResult } from './repositories/route.repository';
 export {
   SILENCE_STATES,

@@ -41,6 +41,8 @@ describe('migrations (real PostgreSQL)', () => {
       'audit_log',
       'delivery_attempts',
       'engine_offsets',
+      'evidence_bundle_parts',
+      'evidence_bundles',
       'evidence_checkpoints',
       'evidence_heads',
       'evidence_ledger',

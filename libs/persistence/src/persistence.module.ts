@@ -15,6 +15,8 @@ import { TenantRepository } from './repositories/tenant.repository';
 import { AlertingSettingsRepository } from './repositories/alerting-settings.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { EvidenceRepository } from './repositories/evidence.repository';
+import { EvidenceReportRepository } from './repositories/evidence-report.repository';
+import { EvidenceBundleRepository } from './repositories/evidence-bundle.repository';
 import { ChannelRepository } from './repositories/channel.repository';
 import { RouteRepository } from './repositories/route.repository';
 import { SilenceRepository } from './repositories/silence.repository';
@@ -28,7 +30,9 @@ const REPOSITORIES = [
   ApiKeyRepository,
   AuditLogRepository,
   ChannelRepository,
+  EvidenceBundleRepository,
   EvidenceRepository,
+  EvidenceReportRepository,
   IngestKeyRepository,
   ModelRepository,
   NotificationRepository,

@@ -16,6 +16,7 @@ export {
   applicableRules,
   checkOverrideArgs,
   effectiveRuleConfig,
+  modelRulesInForce,
   OVERRIDE_SCOPES,
   RuleOverrideIndex,
   type EffectiveRuleConfig,

@@ -106,6 +106,20 @@ export function checkOverrideArgs(rule: RuntimeRule, args: Readonly<Record<strin
   return errors;
 }
 
+/**
+ * Every rule that applies to a model and its configuration in force under the tenant's
+ * overrides (model > sector > tenant > default). A retired model is judged as one outside the
+ * inventory: no sectors, so the general rules only.
+ */
+export function modelRulesInForce(
+  rules: readonly RuntimeRule[],
+  model: { readonly modelId: string; readonly sectors: readonly string[]; readonly retiredAt: Date | null },
+  overrides: readonly RuleOverride[],
+): { readonly rule: RuntimeRule; readonly config: EffectiveRuleConfig }[] {
+  const sectors = model.retiredAt ? [] : model.sectors;
+  return applicableRules(rules, sectors).map((rule) => ({ rule, config: effectiveRuleConfig(rule, overrides, model.modelId, sectors) }));
+}
+
 /** The rules routed to a model of these sectors, whatever the event type: the modules for every model, plus its sectors' modules. */
 export function applicableRules(rules: readonly RuntimeRule[], sectors: readonly string[]): RuntimeRule[] {
   return rules.filter((r) => r.moduleSectors === 'all' || r.moduleSectors.some((s) => sectors.includes(s)));

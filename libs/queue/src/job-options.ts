@@ -46,6 +46,9 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
   [JOBS.alertClock]: UNTIL_DONE,
   [JOBS.remindSilence]: UNTIL_DONE,
   [JOBS.expireSilence]: UNTIL_DONE,
+  // A bundle job records its own failure in its row (the person who asked sees why); a worker
+  // that dies mid-way leaves the job stalled, and BullMQ runs it again from the start.
+  [JOBS.exportBundle]: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
 };
 
 /** BullMQ options of one job: its name's, with its id, delay, priority and retry. */

@@ -38,7 +38,8 @@ export class QueueWorkerHost implements OnApplicationBootstrap, OnApplicationShu
     this.workers = await startQueueWorkers(handlers, {
       redisUrl,
       prefix: queuePrefix,
-      concurrency: (queue) => (queue === QUEUES.alerts ? alertJobConcurrency : workerConcurrency),
+      // Bundles are long and heavy: one at a time per worker, beside the alert jobs.
+      concurrency: (queue) => (queue === QUEUES.alerts ? alertJobConcurrency : queue === QUEUES.evidence ? 1 : workerConcurrency),
       logger: this.logger,
     });
   }

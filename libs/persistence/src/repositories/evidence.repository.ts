@@ -55,11 +55,20 @@ export class EvidenceRepository {
     return row?.id ?? null;
   }
 
-  /** Tenants with changes up to `upToId` waiting to be chained, at most `limit`. */
-  async tenantsWithPending(limit: number, upToId: string): Promise<string[]> {
+  /**
+   * Tenants with changes waiting to be chained, in tenant order after `after` (from the first
+   * with `null`), at most `limit`. A skip scan of the (tenant, id) index: one probe per tenant,
+   * however many changes each has waiting.
+   */
+  async tenantsWithPending(after: string | null, limit: number): Promise<string[]> {
     const rows = await this.dataSource.query<{ tenant_id: string }[]>(
-      `SELECT DISTINCT tenant_id FROM (SELECT tenant_id FROM evidence_pending WHERE id <= $2 ORDER BY id LIMIT $1 * 100) p LIMIT $1`,
-      [limit, upToId],
+      `WITH RECURSIVE t(tenant_id, n) AS (
+         (SELECT tenant_id, 1 FROM evidence_pending WHERE $1::text IS NULL OR tenant_id > $1 ORDER BY tenant_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT p.tenant_id FROM evidence_pending p WHERE p.tenant_id > t.tenant_id ORDER BY p.tenant_id LIMIT 1), t.n + 1
+           FROM t WHERE t.tenant_id IS NOT NULL AND t.n < $2)
+       SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL`,
+      [after, limit],
     );
     return rows.map((r) => r.tenant_id);
   }

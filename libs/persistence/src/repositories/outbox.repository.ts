@@ -12,8 +12,8 @@ export const OUTBOX_CHANNEL = 'kanshi_outbox';
 /** SQL that announces the outbox entries of the current transaction (delivered at its commit). */
 export const ANNOUNCE_OUTBOX_SQL = `SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
 
-/** What an outbox entry asks to schedule follow-ups for. */
-export type OutboxKind = 'alert' | 'silence';
+/** What an outbox entry asks to schedule follow-ups for: an alert's or a silence's, or the job of an evidence bundle. */
+export type OutboxKind = 'alert' | 'silence' | 'evidence-bundle';
 
 /** An alert or silence whose change, committed, still needs its follow-ups in the queue. */
 export interface OutboxEntry {

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JOBS, type ExportBundleJob } from '@kanshi/contracts';
+import { AppConfig } from '@kanshi/config';
+import { EvidenceBundleRepository, EvidenceReportRepository, EvidenceRepository, type BundleRow } from '@kanshi/persistence';
+import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
+import { exportBundle } from '../evidence-bundle';
+import { EvidenceLedger } from '../evidence-ledger.service';
+import { gatherReportFacts, type RulesInForce } from '../report/report-facts';
+import { reportFontPath } from '../report/report-pdf';
+import { packBundle } from './bundle-archive';
+
+/** The rules in force of a model, as the loaded sector modules and the overrides say (provided by the app). */
+export const RULES_IN_FORCE = Symbol('RULES_IN_FORCE');
+
+/** Progress is written at most this often (and at every change of stage). */
+const PROGRESS_EVERY_MS = 500;
+
+/** The directory name inside a bundle's archive. */
+export function bundleDirName(bundle: Pick<BundleRow, 'tenantId' | 'id' | 'createdAt'>): string {
+  const safe = bundle.tenantId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return `kanshi-evidence-${safe}-${bundle.createdAt.toISOString().slice(0, 10)}-${bundle.id.slice(0, 8)}`;
+}
+
+/**
+ * Makes an evidence bundle asked for through the API: the entries, checkpoints, key, reports
+ * and signed manifest, packed as a `.tar.gz` stored in parts in PostgreSQL, with progress in the
+ * bundle's row. A failure is recorded in the row for the person who asked (and logged); a worker
+ * that dies mid-way leaves the job to BullMQ, which runs it again from the start.
+ */
+@Injectable()
+@JobHandler(JOBS.exportBundle)
+export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBundle> {
+  private readonly logger = new Logger(ExportBundleJobHandler.name);
+
+  constructor(
+    private readonly bundles: EvidenceBundleRepository,
+    private readonly ledger: EvidenceLedger,
+    private readonly store: EvidenceRepository,
+    private readonly reports: EvidenceReportRepository,
+    private readonly config: AppConfig,
+    @Inject(RULES_IN_FORCE) private readonly rulesInForce: RulesInForce,
+  ) {}
+
+  async handle(job: ExportBundleJob): Promise<void> {
+    const bundle = await this.bundles.start(job.bundle_id);
+    if (!bundle || bundle.tenantId !== job.tenant_id) return;
+    const work = await mkdtemp(join(tmpdir(), 'kanshi-bundle-'));
+    try {
+      const { params } = bundle;
+      const period = { ...(params.from ? { from: new Date(params.from) } : {}), ...(params.to ? { to: new Date(params.to) } : {}) };
+      const scope = { modelId: params.model_id, sector: params.sector };
+      const fontPath = reportFontPath(this.config.values.reportFont);
+      const dir = join(work, bundleDirName(bundle));
+      const progress = this.progressOf(bundle.id);
+      const manifest = await exportBundle(this.ledger, this.store, bundle.tenantId, period, dir, {
+        report: {
+          scope,
+          fontPath,
+          facts: (ledger) => gatherReportFacts(this.reports, this.rulesInForce, { tenantId: bundle.tenantId, from: period.from ?? null, to: period.to ?? null, ...scope }, ledger),
+        },
+        progress: ({ stage, done, total }) => progress.report(stage, done, total),
+      });
+      progress.report('archive', 0, 1);
+      const size = await packBundle(dir, (n, data) => this.bundles.addPart(bundle.id, n, data));
+      await progress.flush();
+      await this.bundles.finish(bundle.id, manifest as unknown as Record<string, unknown>, size);
+      this.logger.log(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}: ${manifest.entries} entries, ${size} bytes`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId} failed: ${message}`);
+      await this.bundles.fail(bundle.id, message);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Writes progress to the bundle's row in order, at most every {@link PROGRESS_EVERY_MS} within a stage; `flush` waits for the writes. */
+  private progressOf(id: string): { report: (stage: string, done: number, total: number) => void; flush: () => Promise<void> } {
+    let last = 0;
+    let lastStage = '';
+    let writing: Promise<void> = Promise.resolve();
+    return {
+      report: (stage, done, total) => {
+        const now = Date.now();
+        if (stage === lastStage && now - last < PROGRESS_EVERY_MS && done < total) return;
+        last = now;
+        lastStage = stage;
+        writing = writing.then(() => this.bundles.progress(id, stage, done, total)).catch(() => undefined);
+      },
+      flush: () => writing,
+    };
+  }
+}

@@ -46,6 +46,7 @@ const MATRIX: readonly Row[] = [
   ['POST /v1/alerts/{id}/resolve',                   Y,     Y,            N,        N],
   ['POST /v1/alerts/{id}/reopen',                    Y,     Y,            N,        N],
   ['POST /v1/alerts/{id}/reports',                   Y,     Y,            N,        N],
+  ['GET /v1/alerts/{id}/report-draft',               Y,     Y,            N,        N],
 
   ['GET /v1/silences',                               Y,     Y,            N,        Y],
   ['POST /v1/silences',                              Y,     Y,            N,        N],

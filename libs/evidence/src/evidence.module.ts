@@ -11,6 +11,7 @@ import { EvidenceSigner } from './evidence-signer';
 import { EvidenceBundlesController } from './bundles/evidence-bundles.controller';
 import { ExportBundleJobHandler, RULES_IN_FORCE } from './bundles/export-bundle.job';
 import { rulesInForceOf } from './report/rules-in-force';
+import { ReportDraftsController } from './drafts/report-drafts.controller';
 
 /** The signer, made from the configuration when the module is declared (a bad key stops the app before it is built). */
 function signerProvider(config: AppConfig): Provider {
@@ -22,7 +23,7 @@ function signerProvider(config: AppConfig): Provider {
 @Module({})
 export class EvidenceModule {
   static forApi(config: AppConfig): DynamicModule {
-    return { module: EvidenceModule, imports: [AuthModule], controllers: [EvidenceController, EvidenceBundlesController], providers: [signerProvider(config), EvidenceLedger] };
+    return { module: EvidenceModule, imports: [AuthModule], controllers: [EvidenceController, EvidenceBundlesController, ReportDraftsController], providers: [signerProvider(config), EvidenceLedger] };
   }
 
   static forWorker(config: AppConfig): DynamicModule {

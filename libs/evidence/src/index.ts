@@ -36,3 +36,6 @@ export { EvidenceBundlesController, evidenceBundleOpenApiSchemas, OPEN_BUNDLES_P
 export { bundleDirName, ExportBundleJobHandler, RULES_IN_FORCE } from './bundles/export-bundle.job';
 export { ARCHIVE_PART_BYTES, packBundle, unpackBundle } from './bundles/bundle-archive';
 export { rulesInForceOf } from './report/rules-in-force';
+export { buildReportDraft, draftKindOf, DRAFT_KINDS, pmdReportDays, type DraftField, type DraftInput, type DraftKind, type ReportDraft } from './drafts/report-draft';
+export { writeDraftPdf } from './drafts/draft-pdf';
+export { ReportDraftsController, reportDraftOpenApiSchemas } from './drafts/report-drafts.controller';

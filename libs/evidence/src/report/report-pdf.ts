@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
 import { changedFields, formatDuration, type EvidenceReport, type ReportModel } from './evidence-report';
 import { REPORT_TEXT, type ReportLanguage, type ReportText } from './report-text';
+import { INK, MARGIN, MUTED, renderPdf, type ReportLayout } from './pdf-layout';
 
 /** Fonts with Japanese glyphs where Debian's `fonts-ipafont-gothic` (and its alternatives link) puts them. */
 export const JAPANESE_FONT_CANDIDATES = ['/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf', '/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf', '/usr/share/fonts/truetype/fonts-japanese-gothic.ttf'] as const;
@@ -19,109 +19,6 @@ export function reportFontPath(configured: string | undefined, exists: (path: st
     );
   }
   return found;
-}
-
-const MARGIN = 50;
-const INK = '#1a1a1a';
-const MUTED = '#5c5c5c';
-const RULE = '#b0b0b0';
-
-/** A column of a table: its heading and its share of the page's width. */
-interface Column {
-  readonly title: string;
-  readonly width: number;
-}
-
-/** pdfkit with the few layout moves the report needs: headings, labelled values, paragraphs and tables that break across pages. */
-class ReportLayout {
-  constructor(private readonly doc: PDFKit.PDFDocument) {}
-
-  private get width(): number {
-    return this.doc.page.width - 2 * MARGIN;
-  }
-
-  private room(height: number): void {
-    if (this.doc.y + height > this.doc.page.height - MARGIN - 20) this.doc.addPage();
-  }
-
-  heading(text: string): void {
-    this.room(60);
-    this.doc.moveDown(0.8).fontSize(14).fillColor(INK).text(text, MARGIN, this.doc.y, { width: this.width });
-    const y = this.doc.y + 2;
-    this.doc.moveTo(MARGIN, y).lineTo(MARGIN + this.width, y).strokeColor(RULE).lineWidth(0.5).stroke();
-    this.doc.moveDown(0.5);
-  }
-
-  subheading(text: string): void {
-    this.room(40);
-    this.doc.moveDown(0.4).fontSize(11).fillColor(INK).text(text, MARGIN, this.doc.y, { width: this.width }).moveDown(0.2);
-  }
-
-  paragraph(text: string, color = INK): void {
-    this.room(30);
-    this.doc.fontSize(9.5).fillColor(color).text(text, MARGIN, this.doc.y, { width: this.width }).moveDown(0.4);
-  }
-
-  /** Label and value pairs, one per line. */
-  values(rows: readonly (readonly [string, string])[]): void {
-    const labelWidth = this.width * 0.34;
-    for (const [label, value] of rows) {
-      this.doc.fontSize(9.5);
-      const height = Math.max(this.doc.heightOfString(label, { width: labelWidth - 6 }), this.doc.heightOfString(value, { width: this.width - labelWidth }));
-      this.room(height + 4);
-      const y = this.doc.y;
-      this.doc.fillColor(MUTED).text(label, MARGIN, y, { width: labelWidth - 6 });
-      this.doc.fillColor(INK).text(value, MARGIN + labelWidth, y, { width: this.width - labelWidth });
-      this.doc.y = y + height + 3;
-    }
-    this.doc.moveDown(0.3);
-  }
-
-  /** A table; widths are shares of the page's width. A row that does not fit starts a page (with the headings again). */
-  table(columns: readonly Column[], rows: readonly (readonly string[])[]): void {
-    const widths = columns.map((c) => c.width * this.width);
-    const line = (cells: readonly string[], color: string, size: number) => {
-      this.doc.fontSize(size);
-      const height = Math.max(...cells.map((cell, i) => this.doc.heightOfString(cell, { width: (widths[i] ?? 0) - 6 })));
-      const y = this.doc.y;
-      let x = MARGIN;
-      cells.forEach((cell, i) => {
-        this.doc.fillColor(color).text(cell, x, y, { width: (widths[i] ?? 0) - 6 });
-        x += widths[i] ?? 0;
-      });
-      this.doc.y = y + height + 3;
-      return height;
-    };
-    const header = () => {
-      line(
-        columns.map((c) => c.title),
-        MUTED,
-        8.5,
-      );
-      const y = this.doc.y - 1;
-      this.doc.moveTo(MARGIN, y).lineTo(MARGIN + this.width, y).strokeColor(RULE).lineWidth(0.5).stroke();
-      this.doc.y += 2;
-    };
-    this.room(50);
-    header();
-    for (const row of rows) {
-      this.doc.fontSize(9);
-      const height = Math.max(...row.map((cell, i) => this.doc.heightOfString(cell, { width: (widths[i] ?? 0) - 6 })));
-      if (this.doc.y + height > this.doc.page.height - MARGIN - 20) {
-        this.doc.addPage();
-        header();
-      }
-      line(row, INK, 9);
-    }
-    this.doc.moveDown(0.4);
-  }
-
-  /** A bounded list as a table: `none` when it is empty, and how many of how many it shows when cut short. */
-  list(rows: readonly (readonly string[])[], total: number, texts: { readonly none: string; readonly more: (shown: number, total: number) => string }, columns: readonly Column[]): void {
-    if (rows.length === 0) return this.paragraph(texts.none);
-    if (total > rows.length) this.paragraph(texts.more(rows.length, total), MUTED);
-    this.table(columns, rows);
-  }
 }
 
 const iso = (d: Date | null): string => (d === null ? '—' : d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC'));
@@ -319,39 +216,14 @@ function writeModel(layout: ReportLayout, m: ReportModel, t: ReportText): void {
  */
 export function writeReportPdf(report: EvidenceReport, lang: ReportLanguage, fontPath: string, path: string): Promise<void> {
   const t = REPORT_TEXT[lang];
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: MARGIN,
-    bufferPages: true,
-    lang: lang === 'ja' ? 'ja-JP' : 'en-GB',
-    info: { Title: `${t.title} — ${report.facts.tenant.id}`, Author: 'Kanshi', Subject: t.subtitle, CreationDate: report.generatedAt },
-  });
-  return new Promise<void>((resolve, reject) => {
-    const out = createWriteStream(path);
-    out.on('error', reject);
-    out.on('finish', () => resolve());
-    doc.on('error', reject);
-    doc.pipe(out);
-    try {
-      doc.registerFont('body', fontPath);
-      doc.font('body');
+  return renderPdf(
+    createWriteStream(path),
+    { fontPath, lang, info: { Title: `${t.title} — ${report.facts.tenant.id}`, Subject: t.subtitle, CreationDate: report.generatedAt } },
+    (doc, layout) => {
       doc.fontSize(20).fillColor(INK).text(t.title, { width: doc.page.width - 2 * MARGIN });
       doc.fontSize(11).fillColor(MUTED).text(t.subtitle).moveDown(0.5);
-      writeSections(new ReportLayout(doc), report, t, lang);
-      const range = doc.bufferedPageRange();
-      for (let i = range.start; i < range.start + range.count; i += 1) {
-        doc.switchToPage(i);
-        // The footer sits in the bottom margin: without it pdfkit would start a page for it.
-        doc.page.margins.bottom = 0;
-        doc
-          .fontSize(8)
-          .fillColor(MUTED)
-          .text(`${report.facts.tenant.id} · ${t.page(i + 1, range.count)}`, MARGIN, doc.page.height - MARGIN + 10, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
-      }
-      doc.end();
-    } catch (error) {
-      doc.end();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
+      writeSections(layout, report, t, lang);
+    },
+    (n, of) => `${report.facts.tenant.id} · ${t.page(n, of)}`,
+  );
 }

@@ -8,7 +8,8 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { DataSource } from 'typeorm';
 import { alertFingerprint, type RaiseAlertJob, type Severity } from '@kanshi/contracts';
 import { loadConfig, type AppConfig } from '@kanshi/config';
-import { AlertWrites, ModelRepository } from '@kanshi/persistence';
+import { EvidenceLedger, EvidenceSigner, ExportBundleJobHandler } from '@kanshi/evidence';
+import { AlertWrites, EvidenceBundleRepository, EvidenceReportRepository, EvidenceRepository, ModelRepository } from '@kanshi/persistence';
 import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, type TenantFixture } from '@kanshi/testing';
 import { startApi } from '../../apps/api/src/main';
 import { ROOT } from './run-built-app';
@@ -129,7 +130,7 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     ).id;
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
-    officer = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'Asia/Tokyo' });
+    officer = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'Asia/Tokyo', acceptDownloads: true });
     page = await officer.newPage();
     watch(page);
   });
@@ -346,6 +347,45 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
     const evidence = await page.locator('#alert-evidence').boundingBox();
     expect(evidence?.y ?? Infinity).toBeLessThan(900);
     await page.screenshot({ path: join(ARTIFACTS, 'detail-many-occurrences.png') });
+  });
+
+  it('makes an evidence bundle from the Evidence page and downloads it once the job is done, and downloads a report draft from an alert with a legal clock', async () => {
+    // The officer is still signed in (an earlier test).
+    await page.goto(`${base}/#/evidence`);
+    await page.locator('#bundle-form').waitFor();
+    await page.locator('#bundle-model').fill('ct-triage');
+    await page.locator('#bundle-create').click();
+    const row = page.locator('tr[data-bundle-id]').first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('queued');
+    await shot('evidence-bundle-queued');
+
+    // No worker runs here: the test runs the worker's job for the bundle the page asked for.
+    const bundleId = (await row.getAttribute('data-bundle-id')) ?? '';
+    const dataSource = api.get(DataSource);
+    const handler = new ExportBundleJobHandler(
+      new EvidenceBundleRepository(dataSource),
+      new EvidenceLedger(new EvidenceRepository(dataSource), EvidenceSigner.fromSeed(Buffer.alloc(32, 11))),
+      new EvidenceRepository(dataSource),
+      new EvidenceReportRepository(dataSource),
+      config,
+      () => [],
+    );
+    await handler.handle({ tenant_id: tenant.tenantId, bundle_id: bundleId });
+    await eventually('the bundle’s status', () => page.locator(`tr[data-bundle-id="${bundleId}"]`).getAttribute('data-status'), 'done');
+    const [archive] = await Promise.all([page.waitForEvent('download'), page.locator(`tr[data-bundle-id="${bundleId}"] button[data-action="download-bundle"]`).click()]);
+    expect(archive.suggestedFilename()).toMatch(/^kanshi-evidence-.*\.tar\.gz$/);
+    await archive.saveAs(join(ARTIFACTS, 'evidence-bundle-from-dashboard.tar.gz'));
+    await shot('evidence-bundle-done');
+
+    await page.goto(`${base}/#/alerts/${ids.m7}`);
+    await page.locator('#draft-report').waitFor();
+    const [draft] = await Promise.all([page.waitForEvent('download'), page.locator('#draft-report').click()]);
+    expect(draft.suggestedFilename()).toMatch(/^kanshi-pmd-adverse-event-draft-.*\.pdf$/);
+    // An alert without a legal clock offers no draft.
+    await page.goto(`${base}/#/alerts/${ids.g1}`);
+    await page.locator(`.alert-head[data-alert-id="${ids.g1}"]`).waitFor();
+    expect(await page.locator('#draft-report').count()).toBe(0);
   });
 
   it('ran without script errors or refused resources', () => {

@@ -2,7 +2,7 @@
 // problem details.
 import { ApiError } from './dom.js';
 import { t } from './i18n.js';
-import type { AlertDetail, AlertView, Identity, JsonObject, ModelView, NotificationView, OccurrencesView, Page, PostureView, ProblemDetails, RuleView, SilenceView } from './types.js';
+import type { AlertDetail, AlertView, BundleView, Identity, JsonObject, ModelView, NotificationView, OccurrencesView, Page, PostureView, ProblemDetails, RuleView, SilenceView } from './types.js';
 
 const KEY_STORAGE = 'kanshi.apiKey';
 
@@ -139,6 +139,47 @@ export class KanshiApi {
 
   expireSilence(id: string): Promise<SilenceView> {
     return this.request('DELETE', `/v1/silences/${encodeURIComponent(id)}`);
+  }
+
+  evidenceBundles(): Promise<{ items: BundleView[] }> {
+    return this.request('GET', '/v1/evidence/bundles');
+  }
+
+  createEvidenceBundle(body: JsonObject): Promise<BundleView> {
+    return this.request('POST', '/v1/evidence/bundles', body);
+  }
+
+  /**
+   * A file the API serves to a key (a bundle's archive, a report draft): fetched with the key, as
+   * a link cannot carry it, and handed to the browser to save under the name the API gives.
+   */
+  async download(path: string, fallbackName: string): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(path, { headers: { Authorization: `Bearer ${this.key}` }, cache: 'no-store' });
+    } catch (error) {
+      throw new ApiError({ title: t('networkError'), status: 0, detail: error instanceof Error ? error.message : String(error) });
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+      if (response.status === 401) onUnauthorized();
+      throw new ApiError({ ...(isProblem(parsed) ? parsed : { title: response.statusText || 'HTTP error', detail: text.slice(0, 300) }), status: response.status });
+    }
+    const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? fallbackName;
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
   /** Every page of a list, up to `max` items; `truncated` when there were more. */

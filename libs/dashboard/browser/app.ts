@@ -8,17 +8,18 @@
 // the same way as the rest of the code (this folder's tsconfig.json adds the DOM types).
 //
 // Routes (hash routing: the api serves one document): #/sign-in, #/alerts?filters, #/alerts/<id>,
-// #/posture, #/silences. The api also answers /alerts/<id> (the link notifications carry) with
+// #/posture, #/silences, #/evidence. The api also answers /alerts/<id> (the link notifications carry) with
 // this page, which turns it into #/alerts/<id>.
 import { forgetRules, storedKey, whenUnauthorized, type KanshiApi } from './api.js';
 import { clearBanner, clearNotice, h, InputError, on, showError } from './dom.js';
-import { lang, setLang, t, timeZone } from './i18n.js';
+import { lang, setLang, t, timeZone, type MessageKey } from './i18n.js';
 import { go, type PageContext } from './page.js';
 import { renderAlert } from './page-alert.js';
 import { renderInbox } from './page-inbox.js';
 import { renderPosture } from './page-posture.js';
 import { renderSignIn, signIn } from './page-sign-in.js';
 import { renderSilences } from './page-silences.js';
+import { renderEvidence } from './page-evidence.js';
 import type { Identity } from './types.js';
 
 interface Session {
@@ -79,6 +80,8 @@ function renderHeader(route: Route): void {
         navLink('#/alerts', t('navInbox'), route.page === 'alerts'),
         navLink('#/posture', t('navPosture'), route.page === 'posture'),
         navLink('#/silences', t('navSilences'), route.page === 'silences'),
+        // Bundles are for the keys that may make them (admin, risk officer).
+        identity.canAct ? navLink('#/evidence', t('navEvidence'), route.page === 'evidence') : null,
       ),
       h(
         'div',
@@ -107,6 +110,7 @@ const PAGES: Readonly<Record<string, (ctx: PageContext) => Promise<void>>> = {
   alerts: (ctx) => (ctx.params.length > 0 ? renderAlert(ctx) : renderInbox(ctx)),
   posture: renderPosture,
   silences: renderSilences,
+  evidence: renderEvidence,
 };
 
 /** Draws the page the route names; called on every navigation and on a language switch. */
@@ -117,7 +121,8 @@ function render(): void {
   clearNotice();
   const route = parseRoute();
   document.documentElement.lang = lang();
-  document.title = `${t('appName')} — ${t(route.page === 'posture' ? 'navPosture' : route.page === 'silences' ? 'navSilences' : 'navInbox')}`;
+  const titles: Readonly<Record<string, MessageKey>> = { posture: 'navPosture', silences: 'navSilences', evidence: 'navEvidence' };
+  document.title = `${t('appName')} — ${t(titles[route.page] ?? 'navInbox')}`;
   const view = element('view');
   view.setAttribute('data-page', route.page === 'alerts' && route.params.length > 0 ? 'alert' : route.page);
   if (!session) {

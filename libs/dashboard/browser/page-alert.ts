@@ -227,6 +227,15 @@ function actionsSection(alert: AlertDetail, act: (action: AlertActionName, body:
   );
 }
 
+/** Rules whose alerts call for a report to a regulator, which the API drafts (`GET /v1/alerts/:id/report-draft`). */
+const DRAFTED_RULES: ReadonlySet<string> = new Set(['P8', 'P13', 'M7', 'M8', 'M9', 'F12']);
+
+function draftSection(ctx: PageContext, alert: AlertDetail): HTMLElement {
+  const button = h('button', { type: 'button', class: 'button secondary', id: 'draft-report', 'data-action': 'draft' }, t('draftReport'));
+  on(button, 'click', () => ctx.api.download(`/v1/alerts/${encodeURIComponent(alert.id)}/report-draft?lang=${lang()}`, `kanshi-report-draft-${alert.id}.pdf`));
+  return section(t('draftReport'), 'alert-draft', h('p', { class: 'muted' }, t('draftReportHint')), button);
+}
+
 export async function renderAlert(ctx: PageContext): Promise<void> {
   const id = ctx.params[0] ?? '';
   fill(ctx.view, loading());
@@ -267,6 +276,7 @@ export async function renderAlert(ctx: PageContext): Promise<void> {
           'div',
           { class: 'detail-main' },
           ctx.identity.canAct ? actionsSection(current, act) : null,
+          ctx.identity.canAct && DRAFTED_RULES.has(current.rule_id) ? draftSection(ctx, current) : null,
           evidenceSection(current),
           occurrencesSection(occurrences),
           historySection(current),

@@ -154,3 +154,19 @@ export interface ProblemDetails {
   readonly detail?: string;
   readonly errors?: readonly { readonly field: string; readonly message: string }[];
 }
+
+/** An evidence bundle (`GET /v1/evidence/bundles`). */
+export interface BundleView {
+  readonly id: string;
+  readonly status: 'queued' | 'running' | 'done' | 'failed';
+  readonly stage: string | null;
+  readonly progress: { readonly done: number; readonly total: number };
+  readonly params: { readonly from: string | null; readonly to: string | null; readonly model_id: string | null; readonly sector: string | null };
+  readonly requested_by: string;
+  readonly requested_by_name: string | null;
+  readonly created_at: string;
+  readonly finished_at: string | null;
+  readonly error: string | null;
+  readonly size: number | null;
+  readonly download: string | null;
+}

@@ -8,7 +8,7 @@ import { loadConfig } from '@kanshi/config';
 import { alertFingerprint } from '@kanshi/contracts';
 import { canonicalJson, formatDuration } from '@kanshi/evidence';
 import { AlertWrites, createDataSource } from '@kanshi/persistence';
-import { createTenantFixture, findingRecord, raiseAlertJob, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
+import { createTenantFixture, findingRecord, raiseAlertJob, seedMonthOfHistory, uniqueId, waitFor, type TenantFixture } from '@kanshi/testing';
 import { startKanshi, type RunningKanshi } from './kanshi-harness';
 import { requireBuild } from './run-built-app';
 
@@ -269,6 +269,58 @@ describe('the evidence ledger across the running apps (real PostgreSQL, Redis, K
     expect({ code: downloaded.code, stdout: downloaded.stdout }).toEqual({ code: 0, stdout: expect.stringContaining(`✔ tenant ${bank.tenantId}`) as unknown });
     // Another tenant cannot see it.
     expect((await request(kanshi.apiHttp).get(asked.headers['location'] as string).set(as(tenant.keys.risk_officer))).status).toBe(404);
+  }, 180_000);
+
+  it('bundles a month of a model’s history: it verifies away from the repository without the database, and its report’s figures agree with the API’s', async () => {
+    const bank = await createTenantFixture(kanshi.dataSource, uniqueId('evidence-month'));
+    expect((await request(kanshi.apiHttp).put('/v1/models/pd_model').set(as(bank.keys.admin)).send({ name: 'PD model', sectors: ['finance'], risk_tier: 'high' })).status).toBe(201);
+    const seeded = await seedMonthOfHistory(kanshi.dataSource, bank.tenantId, 'pd_model');
+
+    const bundle = join(outside, 'month');
+    const started = Date.now();
+    const exported = await evidenceCli(
+      ['bundle', '--tenant', bank.tenantId, '--out', bundle, '--from', seeded.from.toISOString(), '--to', seeded.to.toISOString(), '--model', 'pd_model'],
+      join(__dirname, '..', '..'),
+      { KANSHI_EVIDENCE_SIGNING_KEY: signingKey },
+    );
+    expect({ code: exported.code, stderr: exported.code === 0 ? '' : exported.stderr }).toEqual({ code: 0, stderr: '' });
+    process.stderr.write(`evidence e2e: a month (${seeded.verdicts.pass + seeded.verdicts.fail + seeded.verdicts.insufficient} verdicts, ${seeded.alerts} alerts) bundled in ${Date.now() - started} ms\n`);
+    const keyFile = join(outside, 'month-key.pem');
+    writeFileSync(keyFile, (await request(kanshi.apiHttp).get('/v1/evidence/public-key').set(as(bank.keys.viewer))).body.public_key_pem as string);
+    const noDatabase = { KANSHI_DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none', KANSHI_EVIDENCE_SIGNING_KEY: '' };
+    const checked = await evidenceCli(['verify-bundle', 'month', '--public-key', keyFile, '--json'], outside, noDatabase);
+    expect(checked.code).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ ok: true, bundle: { tenant_id: bank.tenantId, problems: [] } });
+
+    // The API's view of the same model and period.
+    const alerts: AlertView[] = [];
+    for (let cursor: string | null = null; ; ) {
+      const page = await request(kanshi.apiHttp)
+        .get('/v1/alerts')
+        .query({ model: 'pd_model', limit: 200, ...(cursor ? { cursor } : {}) })
+        .set(as(bank.keys.viewer));
+      const body = page.body as { items: AlertView[]; next_cursor: string | null };
+      alerts.push(...body.items);
+      if (body.next_cursor === null) break;
+      cursor = body.next_cursor;
+    }
+    const api = {
+      alerts: alerts.length,
+      findings: alerts.reduce((n, a) => n + a.occurrence_count, 0),
+      acknowledged: alerts.filter((a) => a.acknowledged_at !== null).length,
+      resolved: alerts.filter((a) => a.resolved_at !== null).length,
+    };
+    expect(api).toEqual({ alerts: seeded.alerts, findings: seeded.findings, acknowledged: seeded.acknowledged, resolved: seeded.resolved });
+    const en = pdfText(join(bundle, 'report.en.pdf'));
+    const figure = (label: string) => Number(new RegExp(`${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)`).exec(en)?.[1]);
+    expect({
+      alerts: figure('Alerts opened in the period'),
+      findings: figure('Findings (events a rule fired on)'),
+      acknowledged: figure('Acknowledged'),
+      resolved: figure('Resolved'),
+    }).toEqual(api);
+    const { pass, fail, insufficient } = seeded.verdicts;
+    expect(en.replace(/\s+/g, ' ')).toContain(`${pass + fail + insufficient} windows were judged in the period: ${pass} passed, ${fail} failed, ${insufficient} had insufficient data.`);
   }, 180_000);
 
   it('drafts the APPI breach report from an alert with a legal clock, and chains its filing once recorded', async () => {

@@ -21,3 +21,4 @@ export {
 export { createTopic, deleteTopics, readTopic, recordCount, type ReadRecord } from './topic-reader';
 export { TcpFaultProxy, type CutMode, type TcpFaultProxyOptions } from './tcp-fault-proxy';
 export { deleteQueueKeys } from './queue-keys';
+export { seedMonthOfHistory, type SeededHistory } from './month-of-history';

@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EvidenceLedger, EvidenceSigner } from '@kanshi/evidence';
-import { createDataSource, EvidenceRepository, TenantRepository } from '@kanshi/persistence';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { EvidenceLedger, EvidenceSigner, exportBundle, gatherReportFacts, reportFontPath, rulesInForceOf } from '@kanshi/evidence';
+import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
+import { SectorModuleRegistry } from '@kanshi/policy-core';
+import { seedMonthOfHistory, type SeededHistory } from '@kanshi/testing';
+import { createDataSource, EvidenceReportRepository, EvidenceRepository, TenantRepository } from '@kanshi/persistence';
 import { round } from './bench-support';
 import { cpuSnapshot, cpuUsed } from './cpu-accounting';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
@@ -26,6 +33,35 @@ function findingRows(tenantId: string, from: number, count: number, alertId: str
 const INSERT = (table: string) =>
   `INSERT INTO ${table} (finding_id, alert_id, tenant_id, event_id, occurred_at, severity, observed)
    SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(finding_id text, alert_id uuid, tenant_id text, event_id text, occurred_at timestamptz, severity text, observed jsonb)`;
+
+/** Exports the tenant's bundle for the seeded period with the model's report, sampling the process's RSS meanwhile. */
+async function measureBundle(context: BenchContext, ledger: EvidenceLedger, app: DataSource, tenantId: string, seeded: SeededHistory) {
+  const dir = await mkdtemp(join(tmpdir(), 'kanshi-bench-bundle-'));
+  const rulesInForce = rulesInForceOf(SectorModuleRegistry.load(sectorModulesFromConfig(context.config)).rules);
+  const scope = { modelId: 'bench-model', sector: null };
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  try {
+    const started = Date.now();
+    const manifest = await exportBundle(ledger, new EvidenceRepository(app), tenantId, { from: seeded.from, to: seeded.to }, join(dir, 'bundle'), {
+      report: {
+        scope,
+        fontPath: reportFontPath(context.config.values.reportFont),
+        facts: (span) => gatherReportFacts(new EvidenceReportRepository(app), rulesInForce, { tenantId, from: seeded.from, to: seeded.to, ...scope }, span),
+      },
+    });
+    const ms = Date.now() - started;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    let bytes = 0;
+    for (const name of await readdir(join(dir, 'bundle'))) bytes += (await stat(join(dir, 'bundle', name))).size;
+    return { ms, bytes, entries: manifest.entries, peakRssGrowth: peak - baseline };
+  } finally {
+    clearInterval(sampler);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * (11) The evidence ledger's cost. Capture: the same batches of findings-shaped rows inserted,
@@ -89,6 +125,16 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
     const report = await ledger.verify(tenantId);
     const verifyMs = Date.now() - verifyStarted;
     if (!report.ok) throw new Error(`the bench tenant's chain did not verify: ${report.problem?.message ?? '?'}`);
+    // Bundles of a model's monitoring history, one period and one three times as long: time,
+    // size, and the export's memory (sampled), which should not grow with the period.
+    const bundles = [];
+    for (const days of context.quick ? [2, 6] : [30, 90]) {
+      const bundleTenant = `${tenantId}-${days}d`;
+      await new TenantRepository(app).ensure(bundleTenant, `Bench evidence tenant, ${days} days`);
+      context.log(`evidence: seeding ${days} days of a model's history and bundling it with its report`);
+      const seeded = await seedMonthOfHistory(app, bundleTenant, 'bench-model', { days });
+      bundles.push({ days, seeded, ...(await measureBundle(context, ledger, app, bundleTenant, seeded)) });
+    }
     // Per captured row: a statement's rows are one entry, so entries are fewer than rows.
     const cpuUs = (group: string) => ((sealCpu.groups.get(group) ?? 0) * 1e6) / sizes.rows;
     const figures: Figure[] = [
@@ -101,6 +147,11 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
       { name: 'ledger bytes per row, canonical text', value: round(Number(storage?.text ?? 0) / sizes.rows), unit: 'bytes' },
       { name: 'ledger bytes stored per row (compressed by PostgreSQL)', value: round(Number(storage?.stored ?? 0) / sizes.rows, 1), unit: 'bytes' },
       { name: 'rows verified', value: round(sizes.rows / (verifyMs / 1000)), unit: 'rows/s' },
+      ...bundles.flatMap((b) => [
+        { name: `bundle of ${b.days} days (${b.entries.toLocaleString('en-US')} entries), made with both reports`, value: round(b.ms / 1000, 2), unit: 's' },
+        { name: `bundle of ${b.days} days, size (entries, checkpoints, key, reports, manifest)`, value: round(b.bytes / 1024), unit: 'KiB' },
+        { name: `bundle of ${b.days} days, peak memory growth while made (RSS)`, value: round(b.peakRssGrowth / 1024 / 1024, 1), unit: 'MiB' },
+      ]),
     ];
     return {
       id: evidenceScenario.id,
@@ -113,6 +164,7 @@ async function run(context: BenchContext): Promise<ScenarioResult> {
         'A statement\'s inserted rows are one entry (here one per batch); an inventory or configuration change is an entry of its own.',
         'Stored bytes are after PostgreSQL\'s compression of the entry text; these rows repeat much of their text, so real rows compress less.',
         `The bench tenant's ${sealed.toLocaleString('en-US')} entries stay in the ledger: it is append-only.`,
+        'Bundles: a model\'s history as seedMonthOfHistory writes it (a verdict of 8 rules every hour, an alert every 6 hours), exported for its period with the report of the model in Japanese and English; entries are streamed a page at a time, the report\'s lists are bounded, so memory should not grow with the period.',
       ],
     };
   } finally {

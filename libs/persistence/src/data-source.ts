@@ -31,6 +31,7 @@ import { RepartitionMarks1765400000001 } from './migrations/1765400000001-repart
 import { RuleVerdicts1765700000000 } from './migrations/1765700000000-rule-verdicts';
 import { EvidenceLedger1765800000000 } from './migrations/1765800000000-evidence-ledger';
 import { EvidenceBundles1765900000000 } from './migrations/1765900000000-evidence-bundles';
+import { LighterEvidenceCapture1765900000001 } from './migrations/1765900000001-lighter-evidence-capture';
 
 export const ENTITIES = [
   TenantEntity,
@@ -69,6 +70,7 @@ export const MIGRATIONS = [
   RuleVerdicts1765700000000,
   EvidenceLedger1765800000000,
   EvidenceBundles1765900000000,
+  LighterEvidenceCapture1765900000001,
 ];
 
 /** Options for Kanshi's database; the schema comes from migrations only, never `synchronize`. */

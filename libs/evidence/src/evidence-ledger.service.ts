@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EvidenceRepository, type StoredHead } from '@kanshi/persistence';
 import { EvidenceSigner, type Checkpoint } from './evidence-signer';
 import { chainRecords, GENESIS_HASH } from './ledger-chain';
@@ -32,7 +32,6 @@ export type VerifyKeys = ReadonlyMap<string, KeyObject>;
  */
 @Injectable()
 export class EvidenceLedger {
-  private readonly logger = new Logger(EvidenceLedger.name);
 
   constructor(
     private readonly store: EvidenceRepository,
@@ -110,7 +109,7 @@ export class EvidenceLedger {
    * Signs a checkpoint of each head (of `tenantId`, or of every tenant) that moved since this
    * key's last one; with `signedBefore`, only of heads whose last checkpoint is at least that old.
    * A chain that does not run unbroken from the last checkpoint to its head (rewritten in the
-   * database) is not signed: the refusal is logged and returned. `stop` ends it between batches.
+   * database) is not signed: the refusal is returned (for the caller to report). `stop` ends it between batches.
    */
   async checkpoint(
     now = new Date(),
@@ -129,7 +128,6 @@ export class EvidenceLedger {
         if (problem) {
           skip.add(head.tenantId);
           refused.push({ tenantId: head.tenantId, problem });
-          this.logger.error(`no checkpoint signed for tenant ${head.tenantId}: ${problem.message}; run npm run evidence -- verify --tenant ${head.tenantId}`);
         } else {
           checkpoints.push(this.signer.checkpoint(head.tenantId, head, now));
         }

@@ -5,6 +5,29 @@ import { EvidenceLedger } from './evidence-ledger.service';
 
 /** While sealing fails (PostgreSQL away), one warning this often. */
 const WARN_EVERY_MS = 30_000;
+/** How often a chain the sealer refuses to sign (broken) is logged again. */
+const REFUSAL_LOG_EVERY_MS = 3_600_000;
+
+/** Keys whose event is said at most once per `everyMs`; at most `max` remembered (the oldest forgotten). */
+class ThrottledKeys {
+  private readonly said = new Map<string, number>();
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly max: number,
+  ) {}
+
+  /** Whether `key`'s event should be said at `now` (and, if so, remembers it). */
+  due(key: string, now: number): boolean {
+    const last = this.said.get(key);
+    if (last !== undefined && now - last < this.everyMs) return false;
+    this.said.delete(key);
+    if (this.said.size >= this.max) this.said.delete(this.said.keys().next().value as string);
+    this.said.set(key, now);
+    return true;
+  }
+}
+
 /** How often the sealer looks for chains due a checkpoint (at most; more often when the interval is shorter). */
 const CHECKPOINT_CHECK_MS = 60_000;
 
@@ -27,6 +50,8 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   private lastWarning = 0;
   private lastCheckpointCheck = 0;
+  /** A broken chain is logged once an hour, not at every check. */
+  private readonly refusals = new ThrottledKeys(REFUSAL_LOG_EVERY_MS, 10_000);
 
   constructor(
     private readonly ledger: EvidenceLedger,
@@ -53,7 +78,11 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
     if (!this.checkpointing && now - this.lastCheckpointCheck >= Math.min(interval, CHECKPOINT_CHECK_MS)) {
       this.lastCheckpointCheck = now;
       this.checkpointing = this.guarded(now, 'evidence checkpoints not signed, tried again at the next check', async () => {
-        await this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval), stop: () => this.stopped });
+        const { refused } = await this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval), stop: () => this.stopped });
+        for (const { tenantId, problem } of refused) {
+          if (!this.refusals.due(tenantId, now)) continue;
+          this.logger.error(`no checkpoint signed for tenant ${tenantId}: ${problem.message}; run npm run evidence -- verify --tenant ${tenantId} (said again in an hour while it lasts)`);
+        }
         // Bundles made through the API are kept for KANSHI_EVIDENCE_BUNDLE_TTL_HOURS.
         await this.bundles.expire(new Date(now));
       }).finally(() => (this.checkpointing = undefined));

@@ -371,7 +371,7 @@ describe('dashboard in Chromium (real api, PostgreSQL, Redis)', () => {
       config,
       () => [],
     );
-    await handler.handle({ tenant_id: tenant.tenantId, bundle_id: bundleId });
+    await handler.handle({ tenant_id: tenant.tenantId, bundle_id: bundleId }, { jobId: 'dashboard', attempt: 1, maxAttempts: 1 });
     await eventually('the bundle’s status', () => page.locator(`tr[data-bundle-id="${bundleId}"]`).getAttribute('data-status'), 'done');
     const [archive] = await Promise.all([page.waitForEvent('download'), page.locator(`tr[data-bundle-id="${bundleId}"] button[data-action="download-bundle"]`).click()]);
     expect(archive.suggestedFilename()).toMatch(/^kanshi-evidence-.*\.tar\.gz$/);

@@ -1,7 +1,7 @@
 // Evidence: bundles a risk officer hands to an auditor (the ledger's entries and checkpoints, the
 // public key, the report in Japanese and English, a signed manifest), made by the alert worker
 // as a job. A form asks for one; the list follows each until it is done, then downloads it.
-import { fill, formText, h, loading, on, showNotice, timeCell } from './dom.js';
+import { fill, formText, h, loading, on, showError, showNotice, timeCell } from './dom.js';
 import { t, type MessageKey } from './i18n.js';
 import type { PageContext } from './page.js';
 import type { BundleView, JsonObject } from './types.js';
@@ -60,11 +60,15 @@ export async function renderEvidence(ctx: PageContext): Promise<void> {
     if (timer === undefined && items.some((b) => b.status === 'queued' || b.status === 'running')) {
       timer = window.setTimeout(() => {
         timer = undefined;
-        void ctx.api.evidenceBundles().then((page) => {
-          if (!ctx.isCurrent()) return;
-          items = page.items;
-          draw();
-        });
+        ctx.api
+          .evidenceBundles()
+          .then((page) => {
+            if (!ctx.isCurrent()) return;
+            items = page.items;
+            draw();
+          })
+          // Said once; the list stays as it was, and the next draw (a new bundle, a reload) polls again.
+          .catch(showError);
       }, POLL_MS);
     }
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_FILES, BUNDLE_FORMAT, verifyBundle } from './evidence-bundle';
+import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_FORMAT_V1, verifyBundle } from './evidence-bundle';
 import { EvidenceSigner } from './evidence-signer';
 import { chainRecords, GENESIS_HASH } from './ledger-chain';
 
@@ -143,6 +143,19 @@ describe('verifyBundle (files and a public key, no database)', () => {
     const escaping = await verifyBundle(dir, signer.publicKey);
     expect(escaping.ok).toBe(false);
     expect(escaping.bundle.problems).toEqual(['manifest.json lists "../../etc/passwd", which is not a file name of a bundle']);
+  });
+
+  it('still verifies a bundle of the first format, whose signature does not cover the file hashes', async () => {
+    const dir = writeBundle();
+    const { entries, checkpoints, signature, report_scope, ...statement } = JSON.parse(readFileSync(join(dir, BUNDLE_FILES.manifest), 'utf8')) as Record<string, unknown>;
+    expect([signature, report_scope]).toEqual([expect.any(String), { model_id: null, sector: null }]);
+    const { files, ...rest } = statement;
+    const v1 = { ...rest, format: BUNDLE_FORMAT_V1 };
+    writeFileSync(join(dir, BUNDLE_FILES.manifest), JSON.stringify({ ...v1, files, entries, checkpoints, signature: signer.signStatement(v1) }));
+    expect(await verifyBundle(dir, signer.publicKey)).toMatchObject({ ok: true, bundle: { problems: [] } });
+    // Its files are still checked against the manifest's hashes.
+    writeFileSync(join(dir, BUNDLE_FILES.checkpoints), '');
+    expect((await verifyBundle(dir, signer.publicKey)).ok).toBe(false);
   });
 
   it('refuses another key than the one that signed, and a bundle whose end no checkpoint covers', async () => {

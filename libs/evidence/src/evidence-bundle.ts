@@ -13,7 +13,12 @@ import { writeReportPdf } from './report/report-pdf';
 import { REPORT_LANGUAGES, type ReportLanguage } from './report/report-text';
 
 /** The bundle's format, in its manifest: a reader refuses one it does not know. */
-export const BUNDLE_FORMAT = 'kanshi-evidence-bundle/1';
+export const BUNDLE_FORMAT = 'kanshi-evidence-bundle/2';
+/**
+ * The first format, still verified: its signature covers the tenant, period, ends, key and time
+ * but not the file hashes (nor a report, which it never had).
+ */
+export const BUNDLE_FORMAT_V1 = 'kanshi-evidence-bundle/1';
 
 /** The files of a bundle directory. */
 export const BUNDLE_FILES = {
@@ -31,7 +36,7 @@ const FILE_NAME = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 
 /** What the exporter signs: which span of which chain the bundle holds, ends included. */
 export interface BundleStatement {
-  readonly format: typeof BUNDLE_FORMAT;
+  readonly format: typeof BUNDLE_FORMAT | typeof BUNDLE_FORMAT_V1;
   readonly tenant_id: string;
   /** The period asked for; the entries run from the one before it to a signed checkpoint after the first one at or after its end. */
   readonly period: { readonly from: string | null; readonly to: string | null };
@@ -55,19 +60,21 @@ export interface BundleManifest extends BundleStatement {
   readonly signature: string;
 }
 
-const statementOf = (m: BundleStatement): BundleStatement => ({
-  format: m.format,
-  tenant_id: m.tenant_id,
-  period: { from: m.period.from, to: m.period.to },
-  first_seq: m.first_seq,
-  first_hash: m.first_hash,
-  last_seq: m.last_seq,
-  last_hash: m.last_hash,
-  key_id: m.key_id,
-  created_at: m.created_at,
-  report_scope: { model_id: m.report_scope.model_id, sector: m.report_scope.sector },
-  files: { ...m.files },
-});
+/** What the manifest's signature covers, by format. */
+const statementOf = (m: BundleStatement): object => {
+  const v1 = {
+    format: m.format,
+    tenant_id: m.tenant_id,
+    period: { from: m.period.from, to: m.period.to },
+    first_seq: m.first_seq,
+    first_hash: m.first_hash,
+    last_seq: m.last_seq,
+    last_hash: m.last_hash,
+    key_id: m.key_id,
+    created_at: m.created_at,
+  };
+  return m.format === BUNDLE_FORMAT_V1 ? v1 : { ...v1, report_scope: { model_id: m.report_scope.model_id, sector: m.report_scope.sector }, files: { ...m.files } };
+};
 
 /** One line of `entries.jsonl`: the entry's canonical text as stored, and its hash. */
 interface EntryLine extends LedgerEntry {
@@ -247,7 +254,7 @@ const isManifest = (m: unknown): m is BundleManifest => {
     typeof v === 'object' && v !== null && typeof v.tenant_id === 'string' && typeof v.key_id === 'string' && typeof v.signature === 'string' &&
     Number.isSafeInteger(v.first_seq) && Number.isSafeInteger(v.last_seq) && typeof v.first_hash === 'string' && typeof v.last_hash === 'string' &&
     typeof v.created_at === 'string' && typeof v.period === 'object' && v.period !== null && typeof v.files === 'object' && v.files !== null &&
-    typeof v.report_scope === 'object' && v.report_scope !== null
+    ((v.format === BUNDLE_FORMAT && typeof v.report_scope === 'object' && v.report_scope !== null) || v.format === BUNDLE_FORMAT_V1)
   );
 };
 
@@ -278,8 +285,8 @@ export async function verifyBundle(dir: string, publicKey: KeyObject): Promise<B
     problems.push(code === 'ENOENT' ? `${BUNDLE_FILES.manifest} is missing: ${dir} is not an evidence bundle` : `${BUNDLE_FILES.manifest} is not readable JSON: ${messageOf(error)}`);
     return fail(null);
   }
-  if (!isManifest(parsed) || (parsed.format as string) !== BUNDLE_FORMAT) {
-    problems.push(`${BUNDLE_FILES.manifest} is not a ${BUNDLE_FORMAT} manifest`);
+  if (!isManifest(parsed)) {
+    problems.push(`${BUNDLE_FILES.manifest} is not a ${BUNDLE_FORMAT} (or ${BUNDLE_FORMAT_V1}) manifest`);
     return fail(null);
   }
   const manifest = parsed;

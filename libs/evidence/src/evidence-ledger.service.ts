@@ -81,14 +81,22 @@ export class EvidenceLedger {
   }
 
   /**
-   * One turn for each tenant with changes waiting: a batch each, of the changes captured up to
-   * the call. A tenant's few changes are chained in the sweep after they were captured, whatever
-   * backlog another has (the worker sweeps on every pass). Stops between batches once `stop()`
-   * says so. Returns how many were chained.
+   * Sweeps again and again, each sweep one batch of each tenant with changes waiting (those
+   * captured before the sweep began), while something was chained and `budgetMs` has not run
+   * out: a tenant's few changes are chained in the sweep after they were captured whatever
+   * backlog another has, and a busy tenant is chained as fast as the database allows. Stops
+   * between batches once `stop()` says so. Returns how many were chained.
    */
-  async sealSweep(stop: () => boolean = () => false): Promise<number> {
-    const upTo = await this.store.newestPendingId();
-    return upTo === null ? 0 : (await this.sweep(upTo, stop)).sealed;
+  async sealFor(budgetMs: number, stop: () => boolean = () => false, now: () => number = Date.now): Promise<number> {
+    const until = now() + budgetMs;
+    let total = 0;
+    for (;;) {
+      const upTo = await this.store.newestPendingId();
+      if (upTo === null) return total;
+      const sweep = await this.sweep(upTo, stop);
+      total += sweep.sealed;
+      if (sweep.sealed === 0 || sweep.stopped || now() >= until) return total;
+    }
   }
 
   private async sweep(upTo: string, stop: () => boolean): Promise<{ sealed: number; stopped: boolean }> {

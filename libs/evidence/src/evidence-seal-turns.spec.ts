@@ -72,17 +72,38 @@ describe('sealing every tenant', () => {
     expect(await ledgerOver(store).sealAll()).toBe(1500);
   });
 
-  it('sweeps once per call for the worker, so a change captured behind a backlog is chained in the next sweep', async () => {
+  it('keeps sweeping for the worker while there is work and time, taking turns, so a change captured behind a backlog goes in the next sweep', async () => {
     const store = new WaitingChanges();
     store.capture('bank-a', 5000);
     store.capture('bank-b', 1);
-    const ledger = ledgerOver(store);
+    const seal = store.seal.bind(store);
+    let captured = false;
+    // bank-c writes once bank-a's first batch is taken.
+    store.seal = async (tenantId, maxRows, upToId) => {
+      const rows = await seal(tenantId, maxRows, upToId);
+      if (!captured) {
+        captured = true;
+        store.capture('bank-c', 1);
+      }
+      return rows;
+    };
 
-    expect(await ledger.sealSweep()).toBe(1001);
-    store.capture('bank-c', 1);
-    expect(await ledger.sealSweep()).toBe(1001);
+    expect(await ledgerOver(store).sealFor(60_000)).toBe(5002);
 
-    expect(store.sealed.map((s) => `${s.tenantId}:${s.rows}`)).toEqual(['bank-a:1000', 'bank-b:1', 'bank-a:1000', 'bank-c:1']);
+    expect(store.sealed.map((s) => `${s.tenantId}:${s.rows}`)).toEqual(['bank-a:1000', 'bank-b:1', 'bank-a:1000', 'bank-c:1', 'bank-a:1000', 'bank-a:1000', 'bank-a:1000']);
+  });
+
+  it('stops sweeping for the worker once its time is up', async () => {
+    const store = new WaitingChanges();
+    store.capture('bank-a', 5000);
+    let clock = 0;
+    const seal = store.seal.bind(store);
+    store.seal = async (tenantId, maxRows, upToId) => {
+      clock += 400;
+      return seal(tenantId, maxRows, upToId);
+    };
+
+    expect(await ledgerOver(store).sealFor(1000, () => false, () => clock)).toBe(3000);
   });
 
   it('stops between batches when told to', async () => {

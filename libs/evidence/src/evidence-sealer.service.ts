@@ -67,9 +67,12 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
   /** Seals what waits, and starts signing checkpoints when they are due. Never throws; one of each at a time. */
   pass(now = Date.now()): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    // A sweep per pass (a batch of each tenant's), so what a quiet tenant does is chained within
-    // a pass or two, however much another tenant has waiting.
-    this.sealing ??= this.guarded(now, 'evidence not sealed, kept for the next pass', () => this.ledger.sealSweep(() => this.stopped)).finally(
+    // Sweeps of a batch of each tenant's, for up to a pass's interval: what a quiet tenant does is
+    // chained within a sweep or two however much another has waiting, and a busy one as fast as
+    // the database allows (one sweep per pass would cap it at a batch per interval).
+    this.sealing ??= this.guarded(now, 'evidence not sealed, kept for the next pass', () =>
+      this.ledger.sealFor(this.config.values.evidenceSealIntervalMs, () => this.stopped),
+    ).finally(
       () => (this.sealing = undefined),
     );
     // Due by the last checkpoint stored, not by this process's uptime: a worker restarted more

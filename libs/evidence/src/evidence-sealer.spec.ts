@@ -10,7 +10,7 @@ describe('the evidence sealer', () => {
   it('logs a chain it refuses to sign once an hour while it lasts, not at every check, and deletes expired bundles at each check', async () => {
     const problem = { seq: 9, kind: 'edited' as const, message: 'entry 9 does not hash to its stored hash' };
     const ledger = {
-      sealSweep: jest.fn(() => Promise.resolve(0)),
+      sealFor: jest.fn(() => Promise.resolve(0)),
       checkpoint: jest.fn(() => Promise.resolve({ signed: [], refused: [{ tenantId: 'bank-a', problem }] })),
     };
     const bundles = { expire: jest.fn(() => Promise.resolve(0)) };

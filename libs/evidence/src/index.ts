@@ -20,6 +20,7 @@ export { EvidenceModule } from './evidence.module';
 export {
   BUNDLE_FILES,
   BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V1,
   exportBundle,
   REPORT_FILES,
   verifyBundle,
@@ -32,7 +33,7 @@ export { buildEvidenceReport, changedFields, clockState, coverageOf, formatDurat
 export { gatherReportFacts, REPORT_LIMITS, type RulesInForce } from './report/report-facts';
 export { JAPANESE_FONT_CANDIDATES, reportFontPath, writeReportPdf } from './report/report-pdf';
 export { REPORT_LANGUAGES, REPORT_TEXT, type ReportLanguage, type ReportText } from './report/report-text';
-export { EvidenceBundlesController, evidenceBundleOpenApiSchemas, OPEN_BUNDLES_PER_TENANT } from './bundles/evidence-bundles.controller';
+export { EvidenceBundlesController, evidenceBundleOpenApiSchemas, KEPT_BUNDLES_PER_TENANT, OPEN_BUNDLES_PER_TENANT } from './bundles/evidence-bundles.controller';
 export { bundleDirName, ExportBundleJobHandler, RULES_IN_FORCE } from './bundles/export-bundle.job';
 export { ARCHIVE_PART_BYTES, packBundle, unpackBundle } from './bundles/bundle-archive';
 export { rulesInForceOf } from './report/rules-in-force';

@@ -62,7 +62,7 @@ export {
   type StoredEntry,
   type StoredHead,
 } from './repositories/evidence.repository';
-export { EvidenceBundleRepository, type BundleParams, type BundleRow, type BundleStatus } from './repositories/evidence-bundle.repository';
+export { EvidenceBundleRepository, SupersededRunError, type BundleParams, type BundleRow, type BundleStatus } from './repositories/evidence-bundle.repository';
 export {
   EvidenceReportRepository,
   type Listed,

@@ -1,6 +1,8 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { AppConfig } from '@kanshi/config';
@@ -11,6 +13,8 @@ import { bundleDirName } from './export-bundle.job';
 
 /** Bundles a tenant may have queued or running at once. */
 export const OPEN_BUNDLES_PER_TENANT = 2;
+/** Bundles a tenant may keep (not expired) at once: their archives take room in PostgreSQL. */
+export const KEPT_BUNDLES_PER_TENANT = 20;
 
 const bundleBody = requestValidator(
   Type.Object(
@@ -98,7 +102,7 @@ export class EvidenceBundlesController {
   @ApiResponse({ status: 202, description: 'Queued; `Location` names the bundle.', schema: schemaRef('EvidenceBundle') })
   @ApiProblemResponse(400, 'A bad field, named.', schemaRef('ValidationProblem'))
   @ApiProblemResponse(403, 'Only `admin` and `risk_officer` keys.')
-  @ApiProblemResponse(409, `The tenant has ${OPEN_BUNDLES_PER_TENANT} bundles queued or running already.`)
+  @ApiProblemResponse(409, `The tenant has ${OPEN_BUNDLES_PER_TENANT} bundles queued or running, or keeps ${KEPT_BUNDLES_PER_TENANT}, already.`)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     const input = bundleBody.parse(body ?? {});
     if (input.model_id !== undefined && input.sector !== undefined) {
@@ -114,10 +118,19 @@ export class EvidenceBundlesController {
       sector: input.sector ?? null,
     };
     const expiresAt = new Date(Date.now() + this.config.values.evidenceBundleTtlHours * 3_600_000);
-    const bundle = await this.bundles.create(principal.tenantId, { id: `api-key:${principal.keyId}`, name: principal.keyName }, params, expiresAt, OPEN_BUNDLES_PER_TENANT);
-    if (!bundle) throw new ConflictException(`The tenant has ${OPEN_BUNDLES_PER_TENANT} bundles queued or running already: wait for one to finish.`);
-    response.setHeader('Location', `/v1/evidence/bundles/${bundle.id}`);
-    return toBundleView(bundle);
+    const made = await this.bundles.create(principal.tenantId, { id: `api-key:${principal.keyId}`, name: principal.keyName }, params, expiresAt, {
+      open: OPEN_BUNDLES_PER_TENANT,
+      kept: KEPT_BUNDLES_PER_TENANT,
+    });
+    if ('refused' in made) {
+      throw new ConflictException(
+        made.refused === 'open'
+          ? `The tenant has ${OPEN_BUNDLES_PER_TENANT} bundles queued or running already: wait for one to finish.`
+          : `The tenant keeps ${KEPT_BUNDLES_PER_TENANT} bundles already: they are deleted ${this.config.values.evidenceBundleTtlHours} hours after they were asked for (KANSHI_EVIDENCE_BUNDLE_TTL_HOURS).`,
+      );
+    }
+    response.setHeader('Location', `/v1/evidence/bundles/${made.bundle.id}`);
+    return toBundleView(made.bundle);
   }
 
   @Get()
@@ -151,20 +164,18 @@ export class EvidenceBundlesController {
     const bundle = await this.existing(principal.tenantId, id);
     if (bundle.status !== 'done') throw new ConflictException(`Bundle ${id} is ${bundle.status}${bundle.error ? ` (${bundle.error})` : ''}: only a done bundle can be downloaded.`);
     const parts = this.bundles.parts(id);
+    // The first part is read before the headers go: a database error is still a clean 500.
     const first = await parts.next();
     response.status(200);
     response.setHeader('Content-Type', 'application/gzip');
     response.setHeader('Content-Disposition', `attachment; filename="${bundleDirName(bundle)}.tar.gz"`);
     if (bundle.size !== null) response.setHeader('Content-Length', String(bundle.size));
-    try {
-      for (let part = first; !part.done; part = await parts.next()) {
-        if (!response.write(part.value)) await new Promise((resolve) => response.once('drain', resolve));
-      }
-      response.end();
-    } catch (error) {
-      // Headers are out: all that is left is to cut the download short, so the client sees it failed.
-      response.destroy(error instanceof Error ? error : new Error(String(error)));
+    async function* all(): AsyncGenerator<Buffer> {
+      if (!first.done) yield first.value;
+      yield* parts;
     }
+    // A client that goes away ends the pipeline (and the reads); an error cuts the download short.
+    await pipeline(Readable.from(all()), response).catch(() => undefined);
   }
 
   private async existing(tenantId: string, id: string): Promise<BundleRow> {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOBS, type ExportBundleJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
-import { EvidenceBundleRepository, EvidenceReportRepository, EvidenceRepository, type BundleRow } from '@kanshi/persistence';
-import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
+import { EvidenceBundleRepository, EvidenceReportRepository, EvidenceRepository, SupersededRunError, type BundleRow } from '@kanshi/persistence';
+import { JobHandler, type JobContext, type JobHandlerOf } from '@kanshi/queue';
 import { exportBundle } from '../evidence-bundle';
 import { EvidenceLedger } from '../evidence-ledger.service';
 import { gatherReportFacts, type RulesInForce } from '../report/report-facts';
@@ -27,8 +27,9 @@ export function bundleDirName(bundle: Pick<BundleRow, 'tenantId' | 'id' | 'creat
 /**
  * Makes an evidence bundle asked for through the API: the entries, checkpoints, key, reports
  * and signed manifest, packed as a `.tar.gz` stored in parts in PostgreSQL, with progress in the
- * bundle's row. A failure is recorded in the row for the person who asked (and logged); a worker
- * that dies mid-way leaves the job to BullMQ, which runs it again from the start.
+ * bundle's row. A failed attempt is run again by BullMQ; the last one's failure is recorded in the
+ * row for the person who asked. A worker that dies or stalls mid-way leaves the job to BullMQ,
+ * which runs it again from the start; the stalled run can no longer write (its token is stale).
  */
 @Injectable()
 @JobHandler(JOBS.exportBundle)
@@ -44,9 +45,10 @@ export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBu
     @Inject(RULES_IN_FORCE) private readonly rulesInForce: RulesInForce,
   ) {}
 
-  async handle(job: ExportBundleJob): Promise<void> {
-    const bundle = await this.bundles.start(job.bundle_id);
-    if (!bundle || bundle.tenantId !== job.tenant_id) return;
+  async handle(job: ExportBundleJob, context: JobContext): Promise<void> {
+    const run = await this.bundles.start(job.bundle_id);
+    if (!run || run.bundle.tenantId !== job.tenant_id) return;
+    const { bundle, token } = run;
     const work = await mkdtemp(join(tmpdir(), 'kanshi-bundle-'));
     try {
       const { params } = bundle;
@@ -54,7 +56,7 @@ export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBu
       const scope = { modelId: params.model_id, sector: params.sector };
       const fontPath = reportFontPath(this.config.values.reportFont);
       const dir = join(work, bundleDirName(bundle));
-      const progress = this.progressOf(bundle.id);
+      const progress = this.progressOf(bundle.id, token);
       const manifest = await exportBundle(this.ledger, this.store, bundle.tenantId, period, dir, {
         report: {
           scope,
@@ -64,21 +66,29 @@ export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBu
         progress: ({ stage, done, total }) => progress.report(stage, done, total),
       });
       progress.report('archive', 0, 1);
-      const size = await packBundle(dir, (n, data) => this.bundles.addPart(bundle.id, n, data));
+      const size = await packBundle(dir, (n, data) => this.bundles.addPart(bundle.id, token, n, data));
       await progress.flush();
-      await this.bundles.finish(bundle.id, manifest as unknown as Record<string, unknown>, size);
-      this.logger.log(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}: ${manifest.entries} entries, ${size} bytes`);
+      if (await this.bundles.finish(bundle.id, token, manifest as unknown as Record<string, unknown>, size)) {
+        this.logger.log(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}: ${manifest.entries} entries, ${size} bytes`);
+      }
     } catch (error) {
+      if (error instanceof SupersededRunError) return;
       const message = error instanceof Error ? error.message : String(error);
+      // A database or disk hiccup deserves another run (BullMQ's retries); the last attempt
+      // records why, for the person who asked.
+      if (context.attempt < context.maxAttempts) {
+        this.logger.warn(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}, attempt ${context.attempt} of ${context.maxAttempts}, failed (tried again): ${message}`);
+        throw error;
+      }
       this.logger.warn(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId} failed: ${message}`);
-      await this.bundles.fail(bundle.id, message);
+      await this.bundles.fail(bundle.id, token, message);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
   }
 
   /** Writes progress to the bundle's row in order, at most every {@link PROGRESS_EVERY_MS} within a stage; `flush` waits for the writes. */
-  private progressOf(id: string): { report: (stage: string, done: number, total: number) => void; flush: () => Promise<void> } {
+  private progressOf(id: string, token: string): { report: (stage: string, done: number, total: number) => void; flush: () => Promise<void> } {
     let last = 0;
     let lastStage = '';
     let writing: Promise<void> = Promise.resolve();
@@ -88,7 +98,7 @@ export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBu
         if (stage === lastStage && now - last < PROGRESS_EVERY_MS && done < total) return;
         last = now;
         lastStage = stage;
-        writing = writing.then(() => this.bundles.progress(id, stage, done, total)).catch(() => undefined);
+        writing = writing.then(() => this.bundles.progress(id, token, stage, done, total)).catch(() => undefined);
       },
       flush: () => writing,
     };

@@ -102,6 +102,10 @@ export class ReportDraftsController {
     response.status(200);
     response.setHeader('Content-Type', 'application/pdf');
     response.setHeader('Content-Disposition', `attachment; filename="kanshi-${draft.kind}-draft-${alert.id.slice(0, 8)}.${q.lang}.pdf"`);
-    await writeDraftPdf(draft, fontPath, response);
+    // Once bytes are out, a failure (the client went away) can only cut the download short.
+    await writeDraftPdf(draft, fontPath, response).catch((error: unknown) => {
+      if (!response.headersSent) throw error;
+      response.destroy();
+    });
   }
 }

@@ -135,6 +135,11 @@ export function renderPdf(
   return new Promise<void>((resolve, reject) => {
     out.on('error', reject);
     out.on('finish', () => resolve());
+    // A response whose client went away closes without finishing: stop there.
+    out.on('close', () => {
+      doc.unpipe(out);
+      reject(new Error('the output was closed before the PDF was written'));
+    });
     doc.on('error', reject);
     doc.pipe(out);
     try {

@@ -83,5 +83,28 @@ describe('the facts of an evidence report (real PostgreSQL)', () => {
     const sector = await gatherReportFacts(store, rulesInForce, { ...scope, modelId: null, sector: 'finance' }, null);
     expect(sector.models.total).toBe(2);
     expect(sector.findings).toBe(15);
+
+    // Another sector's model, and an override of another model: left out of a model's or a sector's report.
+    await models.upsert(modelProfile({ tenantId, modelId: 'triage', name: 'Triage', sectors: ['medical'] }));
+    await models.recordRuleVerdicts([{ ...judged('fail', 5), modelId: 'triage', ruleId: 'M4' }]);
+    await new PolicyOverrideRepository(app).put({ tenantId, scope: 'model', target: 'churn_v1', ruleId: 'F1' }, { enabled: false, args: {} });
+    await new PolicyOverrideRepository(app).put({ tenantId, scope: 'sector', target: 'medical', ruleId: 'G2' }, { enabled: false, args: {} });
+    await ledger.sealTenant(tenantId);
+    const whole = { ...scope, from: null, to: null };
+    const ofModel = await gatherReportFacts(store, rulesInForce, whole, null);
+    expect(ofModel.changes.rows.map((c) => [c.source, c.new?.['model_id'] ?? `${String(c.new?.['scope'])}:${String(c.new?.['target'])}`])).toEqual([
+      ['models', 'credit_v2'],
+      ['models', 'credit_v2'],
+      ['policy_overrides', 'model:credit_v2'],
+    ]);
+    const medical = await gatherReportFacts(store, rulesInForce, { ...whole, modelId: null, sector: 'medical' }, null);
+    expect(medical.verdicts).toEqual([{ modelId: 'triage', ruleId: 'M4', verdict: 'fail', windows: 1 }]);
+    expect(medical.changes.rows.map((c) => [c.source, c.new?.['model_id'] ?? `${String(c.new?.['scope'])}:${String(c.new?.['target'])}`])).toEqual([
+      ['models', 'triage'],
+      ['policy_overrides', 'sector:medical'],
+    ]);
+    const finance = await gatherReportFacts(store, rulesInForce, { ...whole, modelId: null, sector: 'finance' }, null);
+    expect(finance.verdicts.map((v) => v.modelId)).not.toContain('triage');
+    expect(finance.changes.rows.some((c) => c.new?.['target'] === 'churn_v1')).toBe(true);
   });
 });

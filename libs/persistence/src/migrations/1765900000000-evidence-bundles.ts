@@ -4,7 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Evidence bundles made through the API: one row per request (who asked, for what, how far the
  * job has come, and the signed manifest when done) and the archive itself in parts of at most
  * 1 MiB, so any API instance can stream it back. Parts go with their bundle. The request reaches
- * the alert worker through the outbox (kind `evidence-bundle`), committed with its row.
+ * the alert worker through the outbox (kind `evidence-bundle`), committed with its row. Each run of
+ * its job takes a fresh `run_token`: a run that was superseded (its worker stalled and the job
+ * ran again) can no longer write parts, progress or the outcome.
  */
 export class EvidenceBundles1765900000000 implements MigrationInterface {
   name = 'EvidenceBundles1765900000000';
@@ -21,6 +23,7 @@ export class EvidenceBundles1765900000000 implements MigrationInterface {
         stage              text,
         done               integer     NOT NULL DEFAULT 0,
         total              integer     NOT NULL DEFAULT 0,
+        run_token          uuid,
         error              text,
         manifest           jsonb,
         size               bigint,

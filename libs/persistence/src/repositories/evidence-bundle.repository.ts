@@ -71,6 +71,9 @@ const toBundle = (r: Row): BundleRow => ({
   expiresAt: r.expires_at,
 });
 
+/** How long a bundle may stay queued or running before it counts as stuck. */
+const STUCK_AFTER = '6 hours';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -83,72 +86,115 @@ export class EvidenceBundleRepository {
 
   /**
    * Records a request and, in the same transaction, the outbox entry that has the alert worker
-   * queue its job; `null` when the tenant already has `maxOpen` bundles queued or running.
+   * queue its job; refused when the tenant already has `limits.open` bundles queued or running,
+   * or keeps `limits.kept` bundles that have not expired.
    */
-  async create(tenantId: string, by: { readonly id: string; readonly name: string | null }, params: BundleParams, expiresAt: Date, maxOpen: number): Promise<BundleRow | null> {
+  async create(
+    tenantId: string,
+    by: { readonly id: string; readonly name: string | null },
+    params: BundleParams,
+    expiresAt: Date,
+    limits: { readonly open: number; readonly kept: number },
+  ): Promise<{ readonly bundle: BundleRow } | { readonly refused: 'open' | 'kept' }> {
     return this.dataSource.transaction(async (m) => {
       // One request at a time per tenant decides whether the limit is reached.
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('kanshi-evidence-bundles:' || $1))`, [tenantId]);
+      const [counts] = await m.query<{ open: number; kept: number }[]>(
+        // A bundle queued or running for longer than STUCK_AFTER is stuck (its job gave up): it no longer holds a place.
+        `SELECT count(*) FILTER (WHERE status IN ('queued', 'running') AND created_at > now() - $2::interval)::int AS open, count(*)::int AS kept
+           FROM evidence_bundles WHERE tenant_id = $1 AND expires_at > now()`,
+        [tenantId, STUCK_AFTER],
+      );
+      if ((counts?.open ?? 0) >= limits.open) return { refused: 'open' };
+      if ((counts?.kept ?? 0) >= limits.kept) return { refused: 'kept' };
       const rows = await m.query<Row[]>(
-        `INSERT INTO evidence_bundles (tenant_id, requested_by, requested_by_name, params, expires_at)
-         SELECT $1, $2, $3, $4, $5
-          WHERE (SELECT count(*) FROM evidence_bundles WHERE tenant_id = $1 AND status IN ('queued', 'running')) < $6
-         RETURNING *`,
-        [tenantId, by.id, by.name, JSON.stringify(params), expiresAt, maxOpen],
+        `INSERT INTO evidence_bundles (tenant_id, requested_by, requested_by_name, params, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [tenantId, by.id, by.name, JSON.stringify(params), expiresAt],
       );
       const row = rows[0];
-      if (!row) return null;
+      if (!row) throw new Error('the bundle row was not stored');
       await addToOutbox(m, [{ tenantId, kind: 'evidence-bundle', subjectId: row.id }]);
-      return toBundle(row);
+      return { bundle: toBundle(row) };
     });
   }
 
   /** The tenant's bundle (`null`: none, or another tenant's). */
   async find(tenantId: string, id: string): Promise<BundleRow | null> {
     if (!UUID.test(id)) return null;
-    const [row] = await this.dataSource.query<Row[]>(`SELECT * FROM evidence_bundles WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const [row] = await this.dataSource.query<Row[]>(`SELECT * FROM evidence_bundles WHERE tenant_id = $1 AND id = $2 AND expires_at > now()`, [tenantId, id]);
     return row ? toBundle(row) : null;
   }
 
   /** The tenant's newest bundles. */
   async list(tenantId: string, limit: number): Promise<BundleRow[]> {
-    const rows = await this.dataSource.query<Row[]>(`SELECT * FROM evidence_bundles WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2`, [tenantId, limit]);
+    const rows = await this.dataSource.query<Row[]>(`SELECT * FROM evidence_bundles WHERE tenant_id = $1 AND expires_at > now() ORDER BY created_at DESC, id LIMIT $2`, [tenantId, limit]);
     return rows.map(toBundle);
   }
 
-  /** Starts the job of a queued (or, after a worker died, running) bundle: its earlier parts go. `null` when it is done, failed or gone. */
-  async start(id: string): Promise<BundleRow | null> {
+  /**
+   * Starts a run of the job of a queued (or, after a worker stalled, running) bundle: its earlier
+   * parts go, and the run gets a token that its writes must show (a superseded run's are
+   * refused). `null` when the bundle is done, failed or gone.
+   */
+  async start(id: string): Promise<{ readonly bundle: BundleRow; readonly token: string } | null> {
     return this.dataSource.transaction(async (m) => {
-      const rows = await m.query<Row[]>(
+      const rows = await m.query<(Row & { run_token: string })[]>(
         // Through a CTE: the driver answers a plain UPDATE … RETURNING with its row count too.
         `WITH started AS (
-           UPDATE evidence_bundles SET status = 'running', started_at = now(), stage = NULL, done = 0, total = 0
+           UPDATE evidence_bundles SET status = 'running', started_at = now(), stage = NULL, done = 0, total = 0, run_token = gen_random_uuid()
             WHERE id = $1 AND status IN ('queued', 'running') RETURNING *)
          SELECT * FROM started`,
         [id],
       );
-      if (!rows[0]) return null;
+      const row = rows[0];
+      if (!row) return null;
       await m.query(`DELETE FROM evidence_bundle_parts WHERE bundle_id = $1`, [id]);
-      return toBundle(rows[0]);
+      return { bundle: toBundle(row), token: row.run_token };
     });
   }
 
-  async progress(id: string, stage: string, done: number, total: number): Promise<void> {
-    await this.dataSource.query(`UPDATE evidence_bundles SET stage = $2, done = $3, total = $4 WHERE id = $1 AND status = 'running'`, [id, stage, done, total]);
+  /** How far the run has come (nothing when it was superseded). */
+  async progress(id: string, token: string, stage: string, done: number, total: number): Promise<void> {
+    await this.dataSource.query(`UPDATE evidence_bundles SET stage = $3, done = $4, total = $5 WHERE id = $1 AND run_token = $2 AND status = 'running'`, [id, token, stage, done, total]);
   }
 
-  async addPart(id: string, n: number, data: Buffer): Promise<void> {
-    await this.dataSource.query(`INSERT INTO evidence_bundle_parts (bundle_id, n, data) VALUES ($1, $2, $3)`, [id, n, data]);
+  /** Stores part `n` of the run's archive; throws when the run was superseded. */
+  async addPart(id: string, token: string, n: number, data: Buffer): Promise<void> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `WITH added AS (
+         INSERT INTO evidence_bundle_parts (bundle_id, n, data)
+         SELECT $1, $3, $4 WHERE EXISTS (SELECT 1 FROM evidence_bundles WHERE id = $1 AND run_token = $2 AND status = 'running') RETURNING n)
+       SELECT count(*)::int AS n FROM added`,
+      [id, token, n, data],
+    );
+    if ((row?.n ?? 0) === 0) throw new SupersededRunError(id);
   }
 
-  async finish(id: string, manifest: Record<string, unknown>, size: number): Promise<void> {
-    await this.dataSource.query(`UPDATE evidence_bundles SET status = 'done', stage = 'done', manifest = $2, size = $3, finished_at = now() WHERE id = $1`, [id, JSON.stringify(manifest), size]);
+  /** The run's outcome; `false` when it was superseded (another run owns the bundle now). */
+  async finish(id: string, token: string, manifest: Record<string, unknown>, size: number): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `WITH done AS (
+         UPDATE evidence_bundles SET status = 'done', stage = 'done', manifest = $3, size = $4, finished_at = now()
+          WHERE id = $1 AND run_token = $2 AND status = 'running' RETURNING id)
+       SELECT count(*)::int AS n FROM done`,
+      [id, token, JSON.stringify(manifest), size],
+    );
+    return (row?.n ?? 0) > 0;
   }
 
-  async fail(id: string, error: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      await m.query(`UPDATE evidence_bundles SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [id, error.slice(0, 2000)]);
+  /** Records why the run failed, its parts gone; `false` when it was superseded. */
+  async fail(id: string, token: string, error: string): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      const [row] = await m.query<{ n: number }[]>(
+        `WITH failed AS (
+           UPDATE evidence_bundles SET status = 'failed', error = $3, finished_at = now()
+            WHERE id = $1 AND run_token = $2 AND status = 'running' RETURNING id)
+         SELECT count(*)::int AS n FROM failed`,
+        [id, token, error.slice(0, 2000)],
+      );
+      if ((row?.n ?? 0) === 0) return false;
       await m.query(`DELETE FROM evidence_bundle_parts WHERE bundle_id = $1`, [id]);
+      return true;
     });
   }
 
@@ -165,5 +211,14 @@ export class EvidenceBundleRepository {
   async expire(now: Date): Promise<number> {
     const [row] = await this.dataSource.query<{ n: number }[]>(`WITH gone AS (DELETE FROM evidence_bundles WHERE expires_at < $1 RETURNING id) SELECT count(*)::int AS n FROM gone`, [now]);
     return row?.n ?? 0;
+  }
+}
+
+/** A run of a bundle's job that another run has replaced (its worker stalled and the job ran again). */
+export class SupersededRunError extends Error {
+  override readonly name = 'SupersededRunError';
+
+  constructor(id: string) {
+    super(`bundle ${id} is being made by another run`);
   }
 }

@@ -257,23 +257,40 @@ export class EvidenceReportRepository {
       `SELECT v ->> 'model_id' AS model_id, v ->> 'rule_id' AS rule_id, v ->> 'verdict' AS verdict, count(*)::int AS n
          FROM evidence_ledger l CROSS JOIN LATERAL jsonb_array_elements(l.entry::jsonb -> 'data') v
         WHERE l.tenant_id = $1 AND ($2::timestamptz IS NULL OR l.at >= $2) AND l.entry::jsonb ->> 'source' = 'rule_verdicts'
+          AND jsonb_typeof(l.entry::jsonb -> 'data') = 'array'
           AND ${PERIOD("(v ->> 'judged_at')::timestamptz", 2, 3)} AND ($4::text IS NULL OR v ->> 'model_id' = $4)
+          AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND m.model_id = v ->> 'model_id' AND $5 = ANY(m.sectors)))
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-      [s.tenantId, s.from, s.to, s.modelId],
+      this.params(s),
     );
     return rows.map((r) => ({ modelId: r.model_id, ruleId: r.rule_id, verdict: r.verdict, windows: r.n }));
   }
 
-  /** Inventory and policy override changes the ledger recorded in the period, oldest first. */
+  /**
+   * Inventory and policy override changes the ledger recorded in the period, oldest first: of the
+   * models in scope, and the overrides that can apply to them (the tenant's, their sector's, theirs).
+   */
   async changes(s: ReportScope, limit: number): Promise<Listed<ReportChange>> {
     const where = `l.tenant_id = $1 AND ${PERIOD('l.at', 2, 3)} AND l.entry::jsonb ->> 'source' IN ('models', 'policy_overrides')
-      AND ($4::text IS NULL OR l.entry::jsonb ->> 'source' <> 'models' OR coalesce(l.entry::jsonb #>> '{data,new,model_id}', l.entry::jsonb #>> '{data,old,model_id}') = $4)`;
+      AND jsonb_typeof(l.entry::jsonb -> 'data') = 'object'
+      AND CASE WHEN l.entry::jsonb ->> 'source' = 'models' THEN
+            ($4::text IS NULL OR coalesce(l.entry::jsonb #>> '{data,new,model_id}', l.entry::jsonb #>> '{data,old,model_id}') = $4)
+            AND ($5::text IS NULL OR coalesce(l.entry::jsonb #> '{data,new,sectors}', l.entry::jsonb #> '{data,old,sectors}') ? $5)
+          ELSE CASE coalesce(l.entry::jsonb #>> '{data,new,scope}', l.entry::jsonb #>> '{data,old,scope}')
+            WHEN 'model' THEN ($4::text IS NULL OR coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}') = $4)
+              AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND $5 = ANY(m.sectors)
+                     AND m.model_id = coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}')))
+            WHEN 'sector' THEN ($5::text IS NULL OR coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}') = $5)
+              AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND m.model_id = $4
+                     AND coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}') = ANY(m.sectors)))
+            ELSE true END
+          END`;
     const rows = await this.dataSource.query<{ at: Date; source: string; op: string; old: Record<string, unknown> | null; new: Record<string, unknown> | null }[]>(
       `SELECT l.at, l.entry::jsonb ->> 'source' AS source, l.entry::jsonb ->> 'op' AS op, l.entry::jsonb #> '{data,old}' AS old, l.entry::jsonb #> '{data,new}' AS new
-         FROM evidence_ledger l WHERE ${where} ORDER BY l.seq LIMIT $5`,
-      [s.tenantId, s.from, s.to, s.modelId, limit],
+         FROM evidence_ledger l WHERE ${where} ORDER BY l.seq LIMIT $6`,
+      [...this.params(s), limit],
     );
-    const [count] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM evidence_ledger l WHERE ${where}`, [s.tenantId, s.from, s.to, s.modelId]);
+    const [count] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM evidence_ledger l WHERE ${where}`, this.params(s));
     return { rows, total: count?.n ?? rows.length };
   }
 }

@@ -32,7 +32,6 @@ export type VerifyKeys = ReadonlyMap<string, KeyObject>;
  */
 @Injectable()
 export class EvidenceLedger {
-
   constructor(
     private readonly store: EvidenceRepository,
     readonly signer: EvidenceSigner,
@@ -64,7 +63,7 @@ export class EvidenceLedger {
   }
 
   /**
-   * Chains every tenant's changes captured before the call, taking turns (see {@link sealSweep})
+   * Chains every tenant's changes captured before the call, taking turns (as {@link sealFor} does)
    * until none is left; changes captured meanwhile wait for the next call, so a tenant writing
    * all the time cannot keep it going. Stops between batches once `stop()` says so. Returns how
    * many were chained.

@@ -26,7 +26,11 @@ describe('canonicalJson (RFC 8785)', () => {
 
   it('refuses what has no canonical form, naming where', () => {
     expect(() => canonicalJson({ a: { b: Number.NaN } })).toThrow('a.b: NaN is not a JSON number');
-    expect(() => canonicalJson({ s: 'x\ud800' })).toThrow('lone surrogate');
+    expect(() => canonicalJson({ s: 'x\ud800' })).toThrow('s: a string with a lone surrogate');
+    expect(() => canonicalJson({ list: ['ok', '\udc00y'] })).toThrow('list[1]: a string with a lone surrogate');
+    expect(() => canonicalJson({ ['k\ud83d']: 1 })).toThrow('lone surrogate');
+    // A pair is one character; the text of an escape (a backslash, then "ud800") is no surrogate.
+    expect(canonicalJson({ s: '\ud83d\ude00', t: '\\ud800' })).toBe('{"s":"\ud83d\ude00","t":"\\\\ud800"}');
     expect(() => canonicalJson({ n: 1n })).toThrow('a bigint is not JSON data');
   });
 });

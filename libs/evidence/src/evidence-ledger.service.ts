@@ -72,10 +72,12 @@ export class EvidenceLedger {
     const upTo = await this.store.newestPendingId();
     if (upTo === null) return 0;
     let total = 0;
+    const failures: unknown[] = [];
     for (;;) {
       const sweep = await this.sweep(upTo, stop);
       total += sweep.sealed;
-      if (sweep.sealed === 0 || sweep.stopped) return total;
+      failures.push(...sweep.failures);
+      if (sweep.sealed === 0 || sweep.stopped) return this.settle(total, failures);
     }
   }
 
@@ -89,28 +91,50 @@ export class EvidenceLedger {
   async sealFor(budgetMs: number, stop: () => boolean = () => false, now: () => number = Date.now): Promise<number> {
     const until = now() + budgetMs;
     let total = 0;
+    const failures: unknown[] = [];
     for (;;) {
       const upTo = await this.store.newestPendingId();
-      if (upTo === null) return total;
+      if (upTo === null) return this.settle(total, failures);
       const sweep = await this.sweep(upTo, stop);
       total += sweep.sealed;
-      if (sweep.sealed === 0 || sweep.stopped || now() >= until) return total;
+      failures.push(...sweep.failures);
+      if (sweep.sealed === 0 || sweep.stopped || now() >= until) return this.settle(total, failures);
     }
   }
 
-  private async sweep(upTo: string, stop: () => boolean): Promise<{ sealed: number; stopped: boolean }> {
+  /**
+   * One batch of each tenant with changes up to `upTo` waiting. A tenant whose batch fails is
+   * passed over (the others still get their turn) and its failure returned.
+   */
+  private async sweep(upTo: string, stop: () => boolean): Promise<{ sealed: number; stopped: boolean; failures: unknown[] }> {
     let sealed = 0;
     let after: string | null = null;
+    const failures: unknown[] = [];
     for (;;) {
       const tenants = await this.store.tenantsWithPending(after, TENANTS_PER_PAGE);
       for (const tenantId of tenants) {
-        if (stop()) return { sealed, stopped: true };
-        sealed += await this.sealBatch(tenantId, upTo);
+        if (stop()) return { sealed, stopped: true, failures };
+        try {
+          sealed += await this.sealBatch(tenantId, upTo);
+        } catch (error) {
+          failures.push(error instanceof Error ? new Error(`tenant ${tenantId}: ${error.message}`) : error);
+        }
       }
-      if (tenants.length < TENANTS_PER_PAGE) return { sealed, stopped: false };
+      if (tenants.length < TENANTS_PER_PAGE) return { sealed, stopped: false, failures };
       after = tenants[tenants.length - 1] ?? null;
     }
   }
+
+  /** Says the failures of a call's sweeps: thrown when nothing was chained, else handed to {@link onSealFailures}. */
+  private settle(total: number, failures: readonly unknown[]): number {
+    if (failures.length === 0) return total;
+    if (total === 0) throw failures[0];
+    this.onSealFailures(failures);
+    return total;
+  }
+
+  /** Failures of some tenants' batches in a sweep whose other tenants were chained (logged by the sealer). */
+  onSealFailures: (failures: readonly unknown[]) => void = () => undefined;
 
   /**
    * Signs a checkpoint of each head (of `tenantId`, or of every tenant) that moved since this

@@ -106,6 +106,24 @@ describe('sealing every tenant', () => {
     expect(await ledgerOver(store).sealFor(1000, () => false, () => clock)).toBe(3000);
   });
 
+  it('passes over a tenant whose batch fails, so the others still get their turn, and says so', async () => {
+    const store = new WaitingChanges();
+    store.capture('bank-a', 10);
+    store.capture('bank-b', 3);
+    store.capture('bank-c', 2);
+    const seal = store.seal.bind(store);
+    store.seal = (tenantId, maxRows, upToId) => (tenantId === 'bank-b' ? Promise.reject(new Error('value too long')) : seal(tenantId, maxRows, upToId));
+    const ledger = ledgerOver(store);
+    const said: unknown[] = [];
+    ledger.onSealFailures = (failures) => said.push(...failures);
+
+    expect(await ledger.sealFor(60_000)).toBe(12);
+    expect(store.sealed.map((s) => s.tenantId)).toEqual(['bank-a', 'bank-c']);
+    expect(said.map(String)).toContain('Error: tenant bank-b: value too long');
+    // Only the failing one left: the error goes up, for the sealer's warning.
+    await expect(ledger.sealFor(60_000)).rejects.toThrow('tenant bank-b: value too long');
+  });
+
   it('stops between batches when told to', async () => {
     const store = new WaitingChanges();
     store.capture('bank-a', 5000);

@@ -12,6 +12,8 @@ import { LedgerVerifier, type LedgerProblem, type LedgerReport } from './ledger-
 const SEAL_ROWS = 1000;
 /** Tenants read per page of a sweep. */
 const TENANTS_PER_PAGE = 100;
+/** Failed batches a call keeps to report (the rest are counted). */
+const MAX_FAILURES_KEPT = 10;
 
 /** The published key that verifies the ledger's checkpoints. */
 export interface EvidencePublicKey {
@@ -70,15 +72,7 @@ export class EvidenceLedger {
    */
   async sealAll(stop: () => boolean = () => false): Promise<number> {
     const upTo = await this.store.newestPendingId();
-    if (upTo === null) return 0;
-    let total = 0;
-    const failures: unknown[] = [];
-    for (;;) {
-      const sweep = await this.sweep(upTo, stop);
-      total += sweep.sealed;
-      failures.push(...sweep.failures);
-      if (sweep.sealed === 0 || sweep.stopped) return this.settle(total, failures);
-    }
+    return upTo === null ? 0 : this.sweeps(() => Promise.resolve(upTo), stop, () => true);
   }
 
   /**
@@ -88,53 +82,58 @@ export class EvidenceLedger {
    * backlog another has, and a busy tenant is chained as fast as the database allows. Stops
    * between batches once `stop()` says so. Returns how many were chained.
    */
-  async sealFor(budgetMs: number, stop: () => boolean = () => false, now: () => number = Date.now): Promise<number> {
+  sealFor(budgetMs: number, stop: () => boolean = () => false, now: () => number = Date.now): Promise<number> {
     const until = now() + budgetMs;
-    let total = 0;
-    const failures: unknown[] = [];
-    for (;;) {
-      const upTo = await this.store.newestPendingId();
-      if (upTo === null) return this.settle(total, failures);
-      const sweep = await this.sweep(upTo, stop);
-      total += sweep.sealed;
-      failures.push(...sweep.failures);
-      if (sweep.sealed === 0 || sweep.stopped || now() >= until) return this.settle(total, failures);
-    }
+    return this.sweeps(() => this.store.newestPendingId(), stop, () => now() < until);
   }
 
   /**
-   * One batch of each tenant with changes up to `upTo` waiting. A tenant whose batch fails is
-   * passed over (the others still get their turn) and its failure returned.
+   * Sweeps up to what `upTo()` says waits, while a sweep chained something and `more()` says so.
+   * A tenant whose batch fails is passed over (the others still get their turn); the failures are
+   * thrown when nothing was chained, else handed to {@link onSealFailures} (the first few, and
+   * how many).
    */
-  private async sweep(upTo: string, stop: () => boolean): Promise<{ sealed: number; stopped: boolean; failures: unknown[] }> {
+  private async sweeps(upTo: () => Promise<string | null>, stop: () => boolean, more: () => boolean): Promise<number> {
+    let total = 0;
+    const failures: unknown[] = [];
+    let failed = 0;
+    const keep = (error: unknown) => {
+      failed += 1;
+      if (failures.length < MAX_FAILURES_KEPT) failures.push(error);
+    };
+    for (;;) {
+      const until = await upTo();
+      const sweep = until === null ? { sealed: 0, stopped: false } : await this.sweep(until, stop, keep);
+      total += sweep.sealed;
+      if (sweep.sealed > 0 && !sweep.stopped && more()) continue;
+      if (failed === 0) return total;
+      if (total === 0) throw failures[0];
+      this.onSealFailures(failures, failed);
+      return total;
+    }
+  }
+
+  /** One batch of each tenant with changes up to `upTo` waiting; a tenant whose batch fails is passed over, its failure handed to `failed`. */
+  private async sweep(upTo: string, stop: () => boolean, failed: (error: unknown) => void): Promise<{ sealed: number; stopped: boolean }> {
     let sealed = 0;
     let after: string | null = null;
-    const failures: unknown[] = [];
     for (;;) {
       const tenants = await this.store.tenantsWithPending(after, TENANTS_PER_PAGE);
       for (const tenantId of tenants) {
-        if (stop()) return { sealed, stopped: true, failures };
+        if (stop()) return { sealed, stopped: true };
         try {
           sealed += await this.sealBatch(tenantId, upTo);
         } catch (error) {
-          failures.push(error instanceof Error ? new Error(`tenant ${tenantId}: ${error.message}`) : error);
+          failed(error instanceof Error ? new Error(`tenant ${tenantId}: ${error.message}`) : error);
         }
       }
-      if (tenants.length < TENANTS_PER_PAGE) return { sealed, stopped: false, failures };
+      if (tenants.length < TENANTS_PER_PAGE) return { sealed, stopped: false };
       after = tenants[tenants.length - 1] ?? null;
     }
   }
 
-  /** Says the failures of a call's sweeps: thrown when nothing was chained, else handed to {@link onSealFailures}. */
-  private settle(total: number, failures: readonly unknown[]): number {
-    if (failures.length === 0) return total;
-    if (total === 0) throw failures[0];
-    this.onSealFailures(failures);
-    return total;
-  }
-
-  /** Failures of some tenants' batches in a sweep whose other tenants were chained (logged by the sealer). */
-  onSealFailures: (failures: readonly unknown[]) => void = () => undefined;
+  /** Some tenants' batches failed in a call that chained others' (the first few failures, and how many): logged by the sealer. */
+  onSealFailures: (failures: readonly unknown[], count: number) => void = () => undefined;
 
   /**
    * Signs a checkpoint of each head (of `tenantId`, or of every tenant) that moved since this

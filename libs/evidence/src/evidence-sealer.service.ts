@@ -61,11 +61,11 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     // A tenant whose changes cannot be chained is passed over, and said (at most every WARN_EVERY_MS).
-    this.ledger.onSealFailures = (failures) => {
+    this.ledger.onSealFailures = (failures, count) => {
       const now = Date.now();
       if (now - this.lastWarning < WARN_EVERY_MS) return;
       this.lastWarning = now;
-      this.logger.warn(`evidence of ${failures.length} tenant(s) not chained, kept for the next pass: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ').slice(0, 500)}`);
+      this.logger.warn(`${count} batch(es) of evidence not chained, kept for the next pass: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ').slice(0, 500)}`);
     };
     this.timer = setInterval(() => void this.pass(), this.config.values.evidenceSealIntervalMs);
     this.timer.unref();

@@ -1,15 +1,8 @@
+import type { EffectiveRuleConfig } from '@kanshi/policy-core';
 import type { Listed, ReportAction, ReportAlertFigures, ReportAlertRow, ReportChange, ReportSilence, ReportVerdictCount } from '@kanshi/persistence';
 
-/** A rule as it applies to a model: its configuration in force and where each setting came from. */
-export interface RuleInForce {
-  readonly ruleId: string;
-  readonly title: string;
-  readonly enabled: boolean;
-  /** `default`, or the override layer that set it (`tenant`, `sector:finance`, `model`). */
-  readonly enabledSource: string;
-  readonly args: Readonly<Record<string, unknown>>;
-  readonly argSources: Readonly<Record<string, string>>;
-}
+/** A rule as it applies to a model: its configuration in force (each setting with where it came from) and its title. */
+export type RuleInForce = Omit<EffectiveRuleConfig, 'moduleId'> & { readonly title: string };
 
 /** A model's inventory entry, as the report shows it. */
 export interface ReportModel {

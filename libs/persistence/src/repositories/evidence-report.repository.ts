@@ -271,26 +271,24 @@ export class EvidenceReportRepository {
    * models in scope, and the overrides that can apply to them (the tenant's, their sector's, theirs).
    */
   async changes(s: ReportScope, limit: number): Promise<Listed<ReportChange>> {
-    const where = `l.tenant_id = $1 AND ${PERIOD('l.at', 2, 3)} AND l.entry::jsonb ->> 'source' IN ('models', 'policy_overrides')
-      AND jsonb_typeof(l.entry::jsonb -> 'data') = 'object'
-      AND CASE WHEN l.entry::jsonb ->> 'source' = 'models' THEN
-            ($4::text IS NULL OR coalesce(l.entry::jsonb #>> '{data,new,model_id}', l.entry::jsonb #>> '{data,old,model_id}') = $4)
-            AND ($5::text IS NULL OR coalesce(l.entry::jsonb #> '{data,new,sectors}', l.entry::jsonb #> '{data,old,sectors}') ? $5)
-          ELSE CASE coalesce(l.entry::jsonb #>> '{data,new,scope}', l.entry::jsonb #>> '{data,old,scope}')
-            WHEN 'model' THEN ($4::text IS NULL OR coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}') = $4)
-              AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND $5 = ANY(m.sectors)
-                     AND m.model_id = coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}')))
-            WHEN 'sector' THEN ($5::text IS NULL OR coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}') = $5)
-              AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND m.model_id = $4
-                     AND coalesce(l.entry::jsonb #>> '{data,new,target}', l.entry::jsonb #>> '{data,old,target}') = ANY(m.sectors)))
-            ELSE true END
-          END`;
+    // e: the entry; r: the changed row as it stands after the change (or before a delete).
+    const from = `evidence_ledger l
+      CROSS JOIN LATERAL (SELECT l.entry::jsonb AS e) x
+      CROSS JOIN LATERAL (SELECT x.e ->> 'source' AS source, coalesce(x.e #> '{data,new}', x.e #> '{data,old}') AS r) c`;
+    const where = `l.tenant_id = $1 AND ${PERIOD('l.at', 2, 3)} AND c.source IN ('models', 'policy_overrides') AND jsonb_typeof(x.e -> 'data') = 'object'
+      AND CASE
+        WHEN c.source = 'models' THEN ($4::text IS NULL OR c.r ->> 'model_id' = $4) AND ($5::text IS NULL OR c.r -> 'sectors' ? $5)
+        WHEN c.r ->> 'scope' = 'model' THEN ($4::text IS NULL OR c.r ->> 'target' = $4)
+          AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND m.model_id = c.r ->> 'target' AND $5 = ANY(m.sectors)))
+        WHEN c.r ->> 'scope' = 'sector' THEN ($5::text IS NULL OR c.r ->> 'target' = $5)
+          AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM models m WHERE m.tenant_id = $1 AND m.model_id = $4 AND c.r ->> 'target' = ANY(m.sectors)))
+        ELSE true
+      END`;
     const rows = await this.dataSource.query<{ at: Date; source: string; op: string; old: Record<string, unknown> | null; new: Record<string, unknown> | null }[]>(
-      `SELECT l.at, l.entry::jsonb ->> 'source' AS source, l.entry::jsonb ->> 'op' AS op, l.entry::jsonb #> '{data,old}' AS old, l.entry::jsonb #> '{data,new}' AS new
-         FROM evidence_ledger l WHERE ${where} ORDER BY l.seq LIMIT $6`,
+      `SELECT l.at, c.source, x.e ->> 'op' AS op, x.e #> '{data,old}' AS old, x.e #> '{data,new}' AS new FROM ${from} WHERE ${where} ORDER BY l.seq LIMIT $6`,
       [...this.params(s), limit],
     );
-    const [count] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM evidence_ledger l WHERE ${where}`, this.params(s));
+    const [count] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${from} WHERE ${where}`, this.params(s));
     return { rows, total: count?.n ?? rows.length };
   }
 }

@@ -34,6 +34,9 @@ ensure_debian_package python3-aiosmtpd "/usr/bin/python3 -c 'import aiosmtpd'" l
 ensure_debian_package chromium 'command -v chromium' test/e2e/dashboard.e2e-spec.ts
 # The alert path's peer in the benchmark (and its harness spec): Prometheus Alertmanager.
 ensure_debian_package prometheus-alertmanager 'command -v prometheus-alertmanager' test/e2e/bench-harness-alert-peers.e2e-spec.ts
+# Kanshi's own Prometheus configuration and alerting rules are checked by promtool and run by a
+# real Prometheus against the apps.
+ensure_debian_package prometheus 'command -v promtool && command -v prometheus' 'test/observability and test/e2e/observability.e2e-spec.ts'
 ensure_debian_package fonts-ipafont-gothic "fc-list :lang=ja | grep -q ." 'the screenshots of test/e2e/dashboard.e2e-spec.ts and the evidence reports'
 # The evidence e2e reads its PDF reports back (pdftotext) and keeps their pages as images (pdftoppm).
 ensure_debian_package poppler-utils 'command -v pdftotext' test/e2e/evidence-ledger.e2e-spec.ts

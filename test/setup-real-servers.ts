@@ -19,8 +19,9 @@ process.env['NODE_ENV'] = 'test';
 // The tests produce tens of thousands of events of one tenant within seconds to prove other
 // things (no loss through outages and kills); the quota specs set the quotas they test.
 process.env['KANSHI_QUOTA_EVENTS_PER_MINUTE'] = process.env['KANSHI_QUOTA_EVENTS_PER_MINUTE'] ?? '100000000';
-// Engines started by the tests (several at once) take any free port for their operations endpoint.
+// Engines and workers started by the tests (several at once) take any free port for their operations endpoint.
 process.env['KANSHI_ENGINE_HTTP_PORT'] = process.env['KANSHI_ENGINE_HTTP_PORT'] ?? '0';
+process.env['KANSHI_WORKER_HTTP_PORT'] = process.env['KANSHI_WORKER_HTTP_PORT'] ?? '0';
 // The local broker authenticates every client: the tests' own clients sign in as its super
 // user; the harness runs each app as the app's own principal (test/e2e/kanshi-harness.ts).
 if (!process.env['KANSHI_KAFKA_SASL_MECHANISM']) {

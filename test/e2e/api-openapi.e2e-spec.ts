@@ -23,7 +23,7 @@ import {
 } from './openapi-routes';
 
 /** Routes anyone may call, without a key. */
-const PUBLIC: readonly RouteKey[] = ['GET /health'];
+const PUBLIC: readonly RouteKey[] = ['GET /health', 'GET /health/ready', 'GET /health/live', 'GET /metrics'];
 
 async function documentOf(http: Server): Promise<OpenApiDocument> {
   const response = await request(http).get('/openapi.json');
@@ -109,6 +109,8 @@ describe('the API’s OpenAPI document (real PostgreSQL and Redis)', () => {
     it('each is of a documented status and content type, and fits the documented schema', async () => {
       const later = new Date(Date.now() + 3600_000).toISOString();
       await call('GET', '/health', { key: null });
+      await call('GET', '/health/ready', { key: null });
+      await call('GET', '/health/live', { key: null });
       await call('GET', '/v1/alerts', { key: null });
       await call('GET', `/v1/alerts?severity=high&limit=5`);
       await call('GET', `/v1/alerts?limit=0`);
@@ -190,6 +192,16 @@ describe('the API’s OpenAPI document (real PostgreSQL and Redis)', () => {
       // The calls above reach every status the document promises for them, not just successes.
       expect(new Set(answers.map((a) => a.response.status))).toEqual(new Set([200, 201, 204, 400, 401, 403, 404, 409]));
     });
+  });
+
+  it('serves Prometheus metrics without a key: the requests it served, by route pattern, and the process', async () => {
+    await request(http).get('/v1/alerts/no-such-alert');
+    const metrics = await request(http).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.text).toMatch(/^kanshi_http_request_duration_seconds_count\{method="GET",route="\/v1\/alerts\/:id",status="401"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^kanshi_process_resident_memory_bytes \d+/m);
+    expect(metrics.text).not.toContain('no-such-alert');
   });
 
   it('serves the interactive docs from its own assets', async () => {

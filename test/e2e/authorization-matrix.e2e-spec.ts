@@ -24,6 +24,9 @@ type Row = readonly [RouteKey, Cell, Cell, Cell, Cell] | readonly [RouteKey, 'pu
 const MATRIX: readonly Row[] = [
   //  route                                          admin  risk_officer  producer  viewer
   ['GET /health',                                    'public'],
+  ['GET /health/ready',                              'public'],
+  ['GET /health/live',                               'public'],
+  ['GET /metrics',                                   'public'],
 
   ['GET /v1/me',                                     Y,     Y,            Y,        Y],
   ['GET /v1/tenant',                                 Y,     Y,            N,        Y],

@@ -9,6 +9,9 @@ import { OPENAPI_PATHS } from '@kanshi/runtime';
 import { uniqueId } from '@kanshi/testing';
 import { startApi } from '../../apps/api/src/main';
 
+/** Served to operators and orchestrators, outside `/v1` but part of the documented API. */
+export const OPERATIONS_PATHS: readonly string[] = ['/health', '/health/ready', '/health/live', '/metrics'];
+
 /** A route as `METHOD /path`, path parameters written OpenAPI's way: `GET /v1/alerts/{id}`. */
 export type RouteKey = `${string} /${string}`;
 
@@ -51,12 +54,12 @@ export function toOpenApiPath(expressPath: string): string {
 
 /**
  * Served outside the API contract: the document and the docs themselves, and the dashboard's
- * static pages (every GET outside `/v1` but `/health`: the API is versioned under `/v1`).
+ * static pages (every GET outside `/v1` but the probes and metrics: the API is versioned under `/v1`).
  */
 export function isDocsOrDashboard(route: RouteKey): boolean {
   const [method, path = ''] = route.split(' ');
   if (path === OPENAPI_PATHS.document || path === OPENAPI_PATHS.docs || path.startsWith(`${OPENAPI_PATHS.docs}/`)) return true;
-  return method === 'GET' && !path.startsWith('/v1/') && path !== '/health';
+  return method === 'GET' && !path.startsWith('/v1/') && !OPERATIONS_PATHS.includes(path);
 }
 
 /**

@@ -50,8 +50,11 @@ async function main(): Promise<void> {
 
   for (const app of APPS) launch(app, join(DIST, 'apps', app, 'src', 'main.js'));
   try {
-    await waitForHealth(`http://127.0.0.1:${config.values.apiPort}/health`);
-    await waitForHealth(`http://127.0.0.1:${config.values.gatewayPort}/health`);
+    // Every app's readiness probe: the HTTP apps on their own ports, the engine and the worker on
+    // their operations ports.
+    for (const port of [config.values.apiPort, config.values.gatewayPort, config.values.engineHttpPort, config.values.workerHttpPort]) {
+      await waitForHealth(`http://127.0.0.1:${port}/health/ready`);
+    }
   } catch (error) {
     process.stderr.write(`kanshi could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     shutdown(1);
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       ' Kanshi is running with a demo stream (tenant "demo").',
       ` API             ${api}   (health: ${api}/health)`,
       ` Ingest gateway  ${gateway}/v1/telemetry`,
+      ` Metrics         ${api}/metrics, ${gateway}/metrics, engine :${config.values.engineHttpPort}/metrics, worker :${config.values.workerHttpPort}/metrics`,
       ` Admin API key   ${seed.adminKey}`,
       '                 (dev only; production refuses it)',
       ' See the alerts:',

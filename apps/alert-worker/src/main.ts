@@ -6,12 +6,11 @@ import { createLogger, runMain } from '@kanshi/runtime';
 import { AlertWorkerModule } from './alert-worker.module';
 
 export async function startAlertWorker(config: AppConfig = loadConfig()): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(AlertWorkerModule.forRoot(config), {
-    logger: createLogger('alert-worker', config),
-    abortOnError: false,
-  });
+  const logger = createLogger('alert-worker', config);
+  const app = await NestFactory.createApplicationContext(AlertWorkerModule.forRoot(config), { logger, abortOnError: false });
   app.enableShutdownHooks();
   await app.init();
+  logger.log(logger.startupSummary(), 'NestApplication');
   return app;
 }
 

@@ -21,13 +21,11 @@ export async function startPolicyEngine(config: AppConfig = loadConfig()): Promi
     sessionTimeoutMs: engineSessionTimeoutMs,
     maxBytes: engineFetchMaxBytes,
   });
-  const app = await NestFactory.createMicroservice(PolicyEngineModule.forRoot(config), {
-    strategy,
-    logger: createLogger('policy-engine', config),
-    abortOnError: false,
-  });
+  const logger = createLogger('policy-engine', config);
+  const app = await NestFactory.createMicroservice(PolicyEngineModule.forRoot(config), { strategy, logger, abortOnError: false });
   app.enableShutdownHooks();
   await app.listen();
+  logger.log(logger.startupSummary(), 'NestMicroservice');
   return app;
 }
 

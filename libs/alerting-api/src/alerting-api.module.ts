@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { OUTBOUND_GUARD } from '@kanshi/alerting';
+import { AlertMetricsModule, OUTBOUND_GUARD } from '@kanshi/alerting';
 import { AuthModule } from '@kanshi/auth';
 import { AlertingSettingsController } from './alerting-settings.controller';
 import { AlertsController } from './alerts.controller';
@@ -13,7 +13,8 @@ import { SilencesController } from './silences.controller';
  * worker schedules what follows, so the API never talks to the queues.
  */
 @Module({
-  imports: [AuthModule],
+  // The alert metrics count people's commands and new silences once committed.
+  imports: [AuthModule, AlertMetricsModule],
   controllers: [AlertsController, ChannelsController, RoutesController, SilencesController, AlertingSettingsController],
   // Channels are checked against the outbound policy when they are saved.
   providers: [OUTBOUND_GUARD],

@@ -2,6 +2,7 @@ import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { SEVERITIES } from '@kanshi/contracts';
+import { AlertMetrics } from '@kanshi/alerting';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import { ALERT_STATUSES, type HumanCommand } from '@kanshi/alerting-core';
 import {
@@ -161,6 +162,7 @@ export class AlertsController {
     private readonly alerts: AlertRepository,
     private readonly writes: AlertWrites,
     private readonly notifications: NotificationRepository,
+    private readonly metrics: AlertMetrics,
   ) {}
 
   @Get()
@@ -313,6 +315,7 @@ export class AlertsController {
     const result = await this.writes.apply(principal.tenantId, id, command, actorOf(principal));
     if (result.outcome === 'not-found') throw new NotFoundException(`No alert ${id}.`);
     if (result.outcome === 'conflict') throw new ConflictException({ message: `Cannot ${command.kind} alert ${id}: ${result.message}.`, status: result.status });
+    this.metrics.transitioned(command.kind);
     // What follows (a reopened alert is notified, escalated and clocked again) is scheduled by the
     // alert worker from the outbox entry committed with the change; jobs already scheduled
     // re-check the state when they run.

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, ConflictException, Controller, Delete, Get, NotFoundException, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
+import { AlertMetrics } from '@kanshi/alerting';
 import { ApiKeyGuard, CurrentPrincipal, RequireRoles, type Principal } from '@kanshi/auth';
 import {
   InvalidCursorError,
@@ -92,7 +93,10 @@ function endProblems(endsAt: Date, startsAt: Date, now: Date): FieldError[] {
 @RequireRoles('admin', 'risk_officer', 'viewer')
 export class SilencesController {
   /** Changes commit with their outbox entry: the alert worker applies the silence to the alerts it matches and schedules its reminder and end. */
-  constructor(private readonly silences: SilenceRepository) {}
+  constructor(
+    private readonly silences: SilenceRepository,
+    private readonly metrics: AlertMetrics,
+  ) {}
 
   @Post()
   @RequireRoles('admin', 'risk_officer')
@@ -118,7 +122,7 @@ export class SilencesController {
     problems.push(...endProblems(new Date(input.ends_at), startsAt, now));
     if (problems.length > 0) throw invalidRequest(...problems);
     const { actor, actorName } = actorOf(principal);
-    const silence = await this.silences.create(principal.tenantId, {
+    const { silence, silencedAlertIds } = await this.silences.create(principal.tenantId, {
       ...matchers,
       reason: input.reason,
       startsAt,
@@ -126,6 +130,7 @@ export class SilencesController {
       createdBy: actor,
       createdByName: actorName,
     }, now);
+    this.metrics.transitioned('silence', silencedAlertIds.length);
     return toSilenceView(silence, now);
   }
 

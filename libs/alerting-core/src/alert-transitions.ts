@@ -22,6 +22,25 @@ export type SystemCommand =
 /** Anything asked of an alert, by a person or by Kanshi: every change of status goes through {@link planTransition}. */
 export type AlertCommand = HumanCommand | SystemCommand;
 
+/** The name of a command: the state machine's vocabulary of transitions. */
+export type AlertCommandKind = AlertCommand['kind'];
+
+/** Every kind once: the compiler refuses this record when a command is added and not named here. */
+const COMMAND_KINDS: Readonly<Record<AlertCommandKind, true>> = {
+  acknowledge: true,
+  assign: true,
+  comment: true,
+  resolve: true,
+  reopen: true,
+  'record-report': true,
+  silence: true,
+  unsilence: true,
+  'auto-resolve': true,
+};
+
+/** Every command of the state machine, by name (metrics count transitions by it: a bounded label). */
+export const ALERT_COMMANDS = Object.keys(COMMAND_KINDS) as readonly AlertCommandKind[];
+
 /** The fields of an alert a command reads. */
 export interface AlertLifecycleState {
   readonly status: AlertStatus;

@@ -1,5 +1,5 @@
 export { ALERT_ACTIONS, ALERT_STATUSES, SYSTEM_ACTOR, type AlertAction, type AlertStatus } from './alert-state';
-export { planTransition, REOPENED_SET, type AlertCommand, type AlertLifecycleState, type HumanCommand, type SystemCommand, type TransitionPlan } from './alert-transitions';
+export { ALERT_COMMANDS, planTransition, REOPENED_SET, type AlertCommand, type AlertCommandKind, type AlertLifecycleState, type HumanCommand, type SystemCommand, type TransitionPlan } from './alert-transitions';
 export {
   ALERTING_SETTINGS_PATCH_SCHEMA,
   ALERTING_SETTINGS_SCHEMA,

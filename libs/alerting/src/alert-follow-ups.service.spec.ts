@@ -3,7 +3,9 @@ import { JOBS, notificationGroupKey } from '@kanshi/contracts';
 import type { AlertingSettingsRepository, NotificationRepository } from '@kanshi/persistence';
 import { loadConfig } from '@kanshi/config';
 import { MemoryJobQueue } from '@kanshi/queue';
+import { Registry } from 'prom-client';
 import { AlertFollowUps } from './alert-follow-ups.service';
+import { AlertMetrics } from './alert-metrics';
 
 const NOW = new Date('2026-12-07T09:00:00Z');
 const MIN = 60_000;
@@ -12,8 +14,9 @@ const MIN = 60_000;
  * The follow-ups' wiring without Redis or PostgreSQL: the stored state from a fake repository,
  * the jobs into the in-memory queue (which, like BullMQ, keeps one job per id).
  */
-function setup(alerts: AlertFollowUpState[]) {
+function setup(alerts: AlertFollowUpState[], silenced: readonly string[] = []) {
   const queue = new MemoryJobQueue(() => NOW.getTime());
+  const registry = new Registry();
   // The groups' planned runs, as notification_groups holds them: the earliest asked for wins.
   const groups = new Map<string, Date>();
   const store = {
@@ -27,10 +30,10 @@ function setup(alerts: AlertFollowUpState[]) {
           return { groupKey: t.groupKey, at, changed: at !== before };
         }),
       ),
-    applySilence: () => Promise.resolve([]),
+    applySilence: () => Promise.resolve(silenced),
   } as unknown as NotificationRepository;
   const settings = { get: () => Promise.resolve({}) } as unknown as AlertingSettingsRepository;
-  return { queue, followUps: new AlertFollowUps(queue, store, settings, loadConfig({ KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE: '2' })) };
+  return { queue, registry, followUps: new AlertFollowUps(queue, store, settings, loadConfig({ KANSHI_ALERT_JOBS_FAIR_SHARE_PER_MINUTE: '2' }), new AlertMetrics(registry)) };
 }
 
 const alert = (id: string, over: Partial<AlertFollowUpState> = {}): AlertFollowUpState => ({
@@ -77,6 +80,15 @@ describe('AlertFollowUps', () => {
       [JOBS.expireSilence, 's-long', 120 * MIN],
       [JOBS.expireSilence, 's-short', 10 * MIN],
     ]);
+  });
+
+  it('counts the alerts a silence in force silenced, once applied', async () => {
+    const { registry, followUps } = setup([], ['a1', 'a2']);
+    expect(await registry.metrics()).toContain('kanshi_alert_transitions_total{transition="silence"} 0');
+
+    await followUps.afterSilenceChange('t', { id: 's', startsAt: NOW, endsAt: new Date(NOW.getTime() + 120 * MIN) }, NOW);
+
+    expect(await registry.metrics()).toContain('kanshi_alert_transitions_total{transition="silence"} 2');
   });
 
   it('queues each stored notification for delivery with its channel’s own retry settings, or the defaults', async () => {

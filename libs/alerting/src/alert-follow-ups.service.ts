@@ -11,6 +11,7 @@ import { AlertingSettingsRepository, NotificationRepository, type PendingDeliver
 import { AppConfig } from '@kanshi/config';
 import { FairShare, JobQueue, type QueuedJob } from '@kanshi/queue';
 import { DEFAULT_ALERTING_SETTINGS, mergeAlertingSettings, planFollowUps, settingMs, type AlertingSettings, type GroupRunWanted } from '@kanshi/alerting-core';
+import { AlertMetrics } from './alert-metrics';
 
 /** A tenant's changed settings reach the worker within this time. */
 const SETTINGS_TTL_MS = 2000;
@@ -40,6 +41,7 @@ export class AlertFollowUps {
     private readonly store: NotificationRepository,
     private readonly settingsStore: AlertingSettingsRepository,
     config: AppConfig,
+    private readonly metrics: AlertMetrics,
   ) {
     this.fairShare = new FairShare(config.values.alertJobsFairSharePerMinute);
   }
@@ -77,7 +79,7 @@ export class AlertFollowUps {
   /** Applies a silence to the alerts it matches now and schedules its reminder and its end. */
   async afterSilenceChange(tenantId: string, silence: { readonly id: string; readonly endsAt: Date; readonly startsAt: Date }, now = new Date()): Promise<void> {
     const settings = await this.settings(tenantId);
-    await this.store.applySilence(tenantId, silence.id, now);
+    this.metrics.transitioned('silence', (await this.store.applySilence(tenantId, silence.id, now)).length);
     const job: SilenceTimerJob = { tenant_id: tenantId, silence_id: silence.id, ends_at: silence.endsAt.toISOString() };
     const remindAt = silence.endsAt.getTime() - settingMs(settings.silence_reminder);
     const timers: QueuedJob[] = [{ name: JOBS.expireSilence, data: job, id: silenceTimerJobId('expire', job), delayMs: silence.endsAt.getTime() - now.getTime() }];

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig } from '@kanshi/config';
 import { QueueModule } from '@kanshi/queue';
+import { MetricsModule } from '@kanshi/runtime';
 import { AlertFollowUps } from './alert-follow-ups.service';
+import { AlertMetricsModule, AlertWorkerMetrics } from './alert-metrics';
 import { ChannelSender } from './channels/channel-sender';
 import { AlertClockJobHandler } from './jobs/alert-clock.job';
 import { ClearAlertJobHandler } from './jobs/clear-alert.job';
@@ -27,8 +29,9 @@ export class AlertingModule {
   static forWorker(): DynamicModule {
     return {
       module: AlertingModule,
-      imports: [QueueModule.forWorker()],
+      imports: [QueueModule.forWorker(), MetricsModule, AlertMetricsModule],
       providers: [
+        AlertWorkerMetrics,
         AlertFollowUps,
         OUTBOUND_GUARD,
         ChannelSender,

@@ -1,5 +1,6 @@
 export { AlertingModule, OUTBOUND_GUARD } from './alerting.module';
 export { AlertFollowUps } from './alert-follow-ups.service';
+export { AlertMetrics, AlertMetricsModule, AlertWorkerMetrics, type WorkerQuota } from './alert-metrics';
 export { toNotificationMessage } from './jobs/deliver-notification.job';
 export {
   CHANNEL_CONFIG_SCHEMAS,

@@ -6,6 +6,7 @@ import {
   nextGroupRun,
   planNotifications,
   planTransition,
+  type AlertCommandKind,
   type GroupMember,
   type PlannedNotification,
 } from '@kanshi/alerting-core';
@@ -25,6 +26,7 @@ import {
   type RoutingContext,
   type Tx,
 } from '@kanshi/persistence';
+import { AlertMetrics } from './alert-metrics';
 
 /** What a timed job (escalation, clock, silence) came to; `void` when the state moved on since it was scheduled. */
 export type TimedOutcome = { readonly outcome: 'void'; readonly why: string } | { readonly outcome: 'done'; readonly pending: PendingDelivery[]; readonly alertIds: readonly string[] };
@@ -47,6 +49,9 @@ export interface GroupRunRequest {
   readonly repeatMs: number;
 }
 
+/** Writes transitions of one command inside the flow's transaction, noting them to count once it commits. */
+type ApplyTransitions = (m: Tx, tenantId: string, command: AlertCommandKind, transitions: readonly PlannedTransition[]) => Promise<void>;
+
 /** Largest number of alerts one group notification carries; the rest go in the next run, at once. */
 const GROUP_BATCH = 200;
 
@@ -62,6 +67,7 @@ export class NotificationRuns {
   constructor(
     private readonly tx: Transactions,
     private readonly rows: NotificationRepository,
+    private readonly metrics: AlertMetrics,
   ) {}
 
   /**
@@ -72,7 +78,7 @@ export class NotificationRuns {
    * group's next run. A group asked for twice runs once; its second answer sends nothing.
    */
   runGroups(runs: readonly GroupRunRequest[], now: Date): Promise<GroupRunResult[]> {
-    return this.tx.run(async (m) => {
+    return this.committed(async (m, apply) => {
       // The first request of each group, in the order first seen.
       const first = new Map<string, number>();
       runs.forEach((run, i) => {
@@ -111,7 +117,7 @@ export class NotificationRuns {
           .map((a): GroupMember => (notified.has(a.id) ? { ...a, notifiedAt: now, notifiedSeverity: a.severity } : a));
         return { set, nextRunAt: nextGroupRun(stillFiring, run.repeatMs, now), notified: due.length - held.size, silenced: held.size };
       });
-      for (const [tenantId, transitions] of silencing) await applyTransitions(m, tenantId, transitions);
+      for (const [tenantId, transitions] of silencing) await apply(m, tenantId, 'silence', transitions);
       const pending = await this.rows.storeNotificationSets(m, sets);
       await this.rows.markNotified(m, notifiedIds, now);
       await this.rows.setGroupRuns(m, distinct.map((run, i) => ({ tenantId: run.tenantId, groupKey: run.groupKey, nextRunAt: outcomes[i]?.nextRunAt ?? null })), now);
@@ -132,7 +138,7 @@ export class NotificationRuns {
    * resolved, silenced, reopened since, or already escalated.
    */
   escalate(job: EscalateAlertJob, ackSlaMs: number, now: Date): Promise<TimedOutcome> {
-    return this.tx.run(async (m) => {
+    return this.committed(async (m, apply) => {
       const alert = await this.rows.lockAlert(m, job.tenant_id, job.alert_id);
       if (!alert) return { outcome: 'void', why: 'no such alert' };
       const verdict = escalationVerdict(alert, job);
@@ -150,7 +156,7 @@ export class NotificationRuns {
           details: { level: job.level, ack_sla_ms: ackSlaMs },
         },
       ]);
-      const planned = await this.route(m, job.tenant_id, [alert], job.level, now);
+      const planned = await this.route(m, apply, job.tenant_id, [alert], job.level, now);
       return { outcome: 'done', pending: await this.rows.storeNotifications(m, job.tenant_id, 'escalation', job.level, planned.notifications), alertIds: [alert.id] };
     });
   }
@@ -162,7 +168,7 @@ export class NotificationRuns {
    * recorded as submitted, or this point was already handled (the history says so).
    */
   clock(job: AlertClockJob, now: Date): Promise<TimedOutcome> {
-    return this.tx.run(async (m) => {
+    return this.committed(async (m, apply) => {
       const alert = await this.rows.lockAlert(m, job.tenant_id, job.alert_id);
       if (!alert) return { outcome: 'void', why: 'no such alert' };
       const action = job.point === 'reminder' ? 'reminded' : job.point === 'last-days' ? 'severity_raised' : 'deadline_missed';
@@ -188,7 +194,7 @@ export class NotificationRuns {
       }
       await appendHistory(m, history);
       const routed = verdict.raiseToCritical ? { ...alert, severity: 'critical' } : alert;
-      const planned = await this.route(m, job.tenant_id, [routed], 0, now);
+      const planned = await this.route(m, apply, job.tenant_id, [routed], 0, now);
       const pending = await this.rows.storeNotifications(m, job.tenant_id, job.point === 'deadline' ? 'deadline_missed' : 'reminder', 0, planned.notifications);
       return { outcome: 'done', pending, alertIds: [alert.id] };
     });
@@ -196,7 +202,7 @@ export class NotificationRuns {
 
   /** A silence has ended: its alerts fire again (history: unsilenced), unless another silence in force holds them. Returns those that fire again. */
   expireSilence(job: SilenceTimerJob, now: Date): Promise<TimedOutcome> {
-    return this.tx.run(async (m) => {
+    return this.committed(async (m, apply) => {
       const silence = await this.rows.lockSilence(m, job);
       if (!silence) return { outcome: 'void', why: 'the silence changed since' };
       if (silence.endsAt > now) return { outcome: 'void', why: 'the silence has not ended' };
@@ -211,7 +217,7 @@ export class NotificationRuns {
         },
         'The silence ended.',
       );
-      await applyTransitions(m, job.tenant_id, transitions);
+      await apply(m, job.tenant_id, 'unsilence', transitions);
       return { outcome: 'done', pending: [], alertIds: transitions.filter((t) => t.plan.to === 'firing').map((t) => t.alertId) };
     });
   }
@@ -232,11 +238,29 @@ export class NotificationRuns {
     });
   }
 
+  /**
+   * Runs a flow in one transaction and counts the transitions it applied once it committed: an
+   * attempt the database rolled back (a deadlock, run again) counts nothing.
+   */
+  private async committed<T>(flow: (m: Tx, apply: ApplyTransitions) => Promise<T>): Promise<T> {
+    let applied = new Map<AlertCommandKind, number>();
+    const result = await this.tx.run((m) => {
+      applied = new Map();
+      return flow(m, async (tm, tenantId, command, transitions) => {
+        await applyTransitions(tm, tenantId, transitions);
+        // A silence handing an alert over to another one changes nothing a reader sees (no history): not a transition.
+        applied.set(command, (applied.get(command) ?? 0) + transitions.filter((t) => t.plan.action !== null).length);
+      });
+    });
+    for (const [command, n] of applied) this.metrics.transitioned(command, n);
+    return result;
+  }
+
   /** Routes the alerts (see `planNotifications`); a silence in force that matches a firing one holds it (the state machine's `silence`). */
-  private async route(m: Tx, tenantId: string, alerts: readonly NotifiableAlert[], level: number, now: Date) {
+  private async route(m: Tx, apply: ApplyTransitions, tenantId: string, alerts: readonly NotifiableAlert[], level: number, now: Date) {
     const { routes, silences, usable } = await this.rows.routing(m, tenantId, now);
     const planned = planNotifications(alerts, routes, silences, usable, level, now);
-    await applyTransitions(m, tenantId, silencedTransitions(alerts, planned.silencedBy, now));
+    await apply(m, tenantId, 'silence', silencedTransitions(alerts, planned.silencedBy, now));
     return planned;
   }
 }

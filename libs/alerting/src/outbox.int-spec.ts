@@ -46,7 +46,7 @@ describe('follow-ups through the outbox, across a Redis outage (real Redis and P
     proxy.cut();
     const critical = (model: string) => raiseAlertJob(tenantId, model, [findingRecord(g1Fingerprint(tenantId, model), 'critical')]);
     await raiser.raise(tenantId, [critical('m1'), critical('m2')]);
-    const silence = await app.get(SilenceRepository).create(tenantId, {
+    const { silence } = await app.get(SilenceRepository).create(tenantId, {
       severities: [],
       sectors: [],
       modelIds: ['m9'],

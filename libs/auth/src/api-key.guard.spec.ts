@@ -1,9 +1,11 @@
 import { ForbiddenException, HttpException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { Registry } from 'prom-client';
 import type { Role } from './api-key';
 import { ApiKeyGuard, RequireRoles } from './api-key.guard';
 import type { ApiKeyService } from './api-key.service';
 import type { Principal, RequestWithPrincipal } from './principal';
+import { RateLimitMetrics } from './rate-limit-metrics';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
 const PRINCIPAL: Principal = { tenantId: 't1', keyId: '0123456789ab', keyName: 'viewer key', roles: ['viewer'] };
@@ -34,10 +36,12 @@ function setup(decision: RateLimitDecision | undefined, principal: Principal | n
     },
   };
   const apiKeys = { authenticate: () => Promise.resolve(principal ?? undefined) } as unknown as ApiKeyService;
-  const guard = new ApiKeyGuard(apiKeys, new Reflector(), limiter);
+  const registry = new Registry();
+  const guard = new ApiKeyGuard(apiKeys, new Reflector(), limiter, new RateLimitMetrics(registry, 'api'));
   const headers = new Map<string, string>();
   const request: RequestWithPrincipal = { headers: { authorization: `Bearer ${TOKEN}` } };
-  return { guard, consumed, headers, request };
+  const refusals = async () => (await registry.getSingleMetric('kanshi_rate_limit_refusals_total')?.get())?.values.find((v) => v.labels['scope'] === 'api')?.value;
+  return { guard, consumed, headers, request, refusals };
 }
 
 const allowed: RateLimitDecision = { allowed: true, limit: 600, remaining: 599, retryAfterSeconds: 0, resetSeconds: 1 };
@@ -49,19 +53,23 @@ describe('ApiKeyGuard', () => {
   });
 
   it('lets an allowed request through with the RateLimit headers and the principal set', async () => {
-    const { guard, headers, request, consumed } = setup(allowed);
+    const { guard, headers, request, consumed, refusals } = setup(allowed);
 
     await expect(guard.canActivate(context(request, headers, 'read'))).resolves.toBe(true);
+    expect(await refusals()).toBe(0);
 
     expect(consumed).toEqual([PRINCIPAL.keyId]);
     expect(Object.fromEntries(headers)).toEqual({ 'RateLimit-Limit': '600', 'RateLimit-Remaining': '599', 'RateLimit-Reset': '1' });
     expect(request.principal).toBe(PRINCIPAL);
   });
 
-  it('answers 429 with Retry-After over the limit', async () => {
-    const { guard, headers, request } = setup(refused);
+  it('answers 429 with Retry-After over the limit, and counts the refusal', async () => {
+    const { guard, headers, request, refusals } = setup(refused);
 
     const error = await guard.canActivate(context(request, headers, 'read')).catch((e: unknown) => e);
+    await guard.canActivate(context(request, headers, 'read')).catch(() => undefined);
+
+    expect(await refusals()).toBe(2);
 
     expect(error).toBeInstanceOf(HttpException);
     expect((error as HttpException).getStatus()).toBe(429);
@@ -70,11 +78,12 @@ describe('ApiKeyGuard', () => {
     expect(request.principal).toBeUndefined();
   });
 
-  it('fails open when the limiter has no decision (Redis down): the request passes, without headers', async () => {
-    const { guard, headers, request } = setup(undefined);
+  it('fails open when the limiter has no decision (Redis down): the request passes, without headers, refused by nobody', async () => {
+    const { guard, headers, request, refusals } = setup(undefined);
 
     await expect(guard.canActivate(context(request, headers, 'read'))).resolves.toBe(true);
     expect(headers.size).toBe(0);
+    expect(await refusals()).toBe(0);
   });
 
   it('does not spend any budget on a request without a valid key (401)', async () => {

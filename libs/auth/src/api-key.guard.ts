@@ -14,6 +14,7 @@ import { Reflector } from '@nestjs/core';
 import type { Role } from './api-key';
 import { ApiKeyService } from './api-key.service';
 import type { RequestWithPrincipal } from './principal';
+import { RateLimitMetrics } from './rate-limit-metrics';
 import { RATE_LIMITER } from './rate-limit.module';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
@@ -40,6 +41,8 @@ export class ApiKeyGuard implements CanActivate {
     private readonly apiKeys: ApiKeyService,
     private readonly reflector: Reflector,
     @Optional() @Inject(RATE_LIMITER) limiter?: RateLimiter,
+    /** Provided with the limiter (`RateLimitModule`); optional so the guard's unit tests can go without. */
+    @Optional() private readonly metrics?: RateLimitMetrics,
   ) {
     // Deny by default: an app that forgot the limiter must not run unlimited without noticing.
     if (!limiter) throw new Error('ApiKeyGuard needs a rate limiter: import RateLimitModule.forApp(<app>) in the app’s root module.');
@@ -74,6 +77,7 @@ export class ApiKeyGuard implements CanActivate {
     response.setHeader('RateLimit-Remaining', String(decision.remaining));
     response.setHeader('RateLimit-Reset', String(decision.resetSeconds));
     if (decision.allowed) return;
+    this.metrics?.refused();
     response.setHeader('Retry-After', String(decision.retryAfterSeconds));
     throw new HttpException(
       {

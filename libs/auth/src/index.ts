@@ -10,4 +10,5 @@ export { prepareIngestKey, type CreateIngestKeyInput } from './ingest-key';
 export { toIngestKeyView } from './ingest-keys.controller';
 export { CurrentPrincipal, type Principal } from './principal';
 export { RATE_LIMITER, RateLimitModule, type RateLimitedApp } from './rate-limit.module';
+export { RateLimitMetrics } from './rate-limit-metrics';
 export { RedisRateLimiter, type RateLimitDecision, type RateLimiter, type RedisRateLimiterOptions } from './rate-limiter';

@@ -1,5 +1,8 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { AppConfig } from '@kanshi/config';
+import { MetricsModule } from '@kanshi/runtime';
+import { RateLimitMetrics } from './rate-limit-metrics';
 import { RedisRateLimiter } from './rate-limiter';
 
 /** The HTTP apps that authenticate API keys; each has its own per-key budget. */
@@ -9,8 +12,9 @@ export type RateLimitedApp = 'api' | 'ingest-gateway';
 export const RATE_LIMITER = Symbol('kanshi:rate-limiter');
 
 /**
- * Per-key rate limiting for one app. Global, because `ApiKeyGuard` is instantiated in every
- * module that has guarded controllers; each HTTP app's root module imports it once.
+ * Per-key rate limiting for one app, with the count of the requests it refuses. Global, because
+ * `ApiKeyGuard` is instantiated in every module that has guarded controllers; each HTTP app's
+ * root module imports it once.
  */
 @Global()
 @Module({})
@@ -18,7 +22,9 @@ export class RateLimitModule {
   static forApp(app: RateLimitedApp): DynamicModule {
     return {
       module: RateLimitModule,
+      imports: [MetricsModule],
       providers: [
+        { provide: RateLimitMetrics, inject: [Registry], useFactory: (registry: Registry) => new RateLimitMetrics(registry, app) },
         {
           provide: RATE_LIMITER,
           inject: [AppConfig],
@@ -31,7 +37,7 @@ export class RateLimitModule {
             }),
         },
       ],
-      exports: [RATE_LIMITER],
+      exports: [RATE_LIMITER, RateLimitMetrics],
     };
   }
 }

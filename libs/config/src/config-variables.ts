@@ -166,8 +166,16 @@ export const CONFIG_VARIABLES = {
   },
   engineHttpPort: {
     name: 'KANSHI_ENGINE_HTTP_PORT',
-    description: 'Port of the `policy-engine` app\'s operations endpoint: `GET /metrics` (Prometheus) and `GET /health/live`; `0` takes any free port.',
+    description:
+      'Port of the `policy-engine` app\'s operations endpoint: `GET /metrics` (Prometheus), `GET /health/live` and `GET /health/ready` (PostgreSQL, Redis, Kafka answer; member of its group, no held partition stuck); `0` takes any free port.',
     default: '3002',
+    parse: integer(0, 65535),
+  },
+  workerHttpPort: {
+    name: 'KANSHI_WORKER_HTTP_PORT',
+    description:
+      'Port of the `alert-worker` app\'s operations endpoint: `GET /metrics` (Prometheus, with the queues\' depths), `GET /health/live` and `GET /health/ready` (PostgreSQL and Redis answer); `0` takes any free port.',
+    default: '3003',
     parse: integer(0, 65535),
   },
   kafkaBrokers: {
@@ -299,6 +307,12 @@ export const CONFIG_VARIABLES = {
     description: 'Least severe log level printed.',
     default: 'log',
     parse: oneOf('fatal', 'error', 'warn', 'log', 'debug', 'verbose'),
+  },
+  logFormat: {
+    name: 'KANSHI_LOG_FORMAT',
+    description:
+      '`json`: one JSON object per line (`level`, `pid`, `timestamp`, `app`, `context`, `message`, and `tenant_id`, `model_id`, `rule_id`, `alert_id`, `job_id` where a line is about one), for a log pipeline; `text`: readable lines. Default `json` when `NODE_ENV=production`, `text` otherwise.',
+    parse: oneOf('json', 'text'),
   },
   inventoryRefreshMs: {
     name: 'KANSHI_INVENTORY_REFRESH_MS',

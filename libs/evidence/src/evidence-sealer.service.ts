@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@kanshi/config';
 import { EvidenceBundleRepository } from '@kanshi/persistence';
+import { logEntry } from '@kanshi/runtime';
 import { EvidenceLedger } from './evidence-ledger.service';
 
 /** While sealing fails (PostgreSQL away), one warning this often. */
@@ -91,7 +92,9 @@ export class EvidenceSealer implements OnApplicationBootstrap, OnApplicationShut
         const { refused } = await this.ledger.checkpoint(new Date(now), { signedBefore: new Date(now - interval), stop: () => this.stopped });
         for (const { tenantId, problem } of refused) {
           if (!this.refusals.due(tenantId, now)) continue;
-          this.logger.error(`no checkpoint signed for tenant ${tenantId}: ${problem.message}; run npm run evidence -- verify --tenant ${tenantId} (said again in an hour while it lasts)`);
+          this.logger.error(
+            logEntry(`no checkpoint signed for tenant ${tenantId}: ${problem.message}; run npm run evidence -- verify --tenant ${tenantId} (said again in an hour while it lasts)`, { tenant: tenantId }),
+          );
         }
         // Bundles made through the API are kept for KANSHI_EVIDENCE_BUNDLE_TTL_HOURS.
         await this.bundles.expire(new Date(now));

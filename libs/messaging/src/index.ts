@@ -8,7 +8,15 @@ export {
   type KafkaConnection,
 } from './kafka-client';
 export { murmur2, TELEMETRY_PARTITIONER, telemetryPartition } from './murmur2';
-export { heartbeatIntervalMs, KafkaBatchServer, type BatchRecord, type KafkaBatch, type KafkaBatchServerOptions } from './kafka-batch.server';
+export {
+  heartbeatIntervalMs,
+  KAFKA_ASSIGNMENT_PATTERN,
+  KafkaBatchServer,
+  type BatchRecord,
+  type KafkaAssignment,
+  type KafkaBatch,
+  type KafkaBatchServerOptions,
+} from './kafka-batch.server';
 export { batchFailure } from './batch-retry';
 export { KAFKA_CLIENT, KafkaProducer, KafkaSendTimeoutError, PRODUCE_REQUEST_BYTES, requestChunks, type OutgoingRecord } from './kafka-producer.service';
 export { aclEntries, DLQ_TOOL_GROUP_PREFIX, ensureAcls, KAFKA_PRINCIPALS, kanshiAclPlan, type AclGrant } from './kafka-acls';

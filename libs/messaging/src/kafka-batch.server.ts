@@ -31,6 +31,22 @@ export interface KafkaBatch {
   readonly heartbeat: () => Promise<void>;
 }
 
+/**
+ * The pattern of an optional `@EventPattern` handler told which partitions this member holds:
+ * at every group join, and none when the consumer stops or crashes.
+ */
+export const KAFKA_ASSIGNMENT_PATTERN = 'kanshi.kafka.assignment';
+
+/** What a {@link KAFKA_ASSIGNMENT_PATTERN} handler receives. */
+export interface KafkaAssignment {
+  /** Counts the group's partition assignments, as {@link KafkaBatch.assignment} does. */
+  readonly assignment: number;
+  /** Whether this consumer is a member of its group now (false once it stopped or crashed). */
+  readonly member: boolean;
+  /** The partitions this member holds, by topic; a topic not named has none. */
+  readonly partitions: Readonly<Record<string, readonly number[]>>;
+}
+
 export interface KafkaBatchServerOptions {
   readonly kafka: Kafka;
   readonly groupId: string;
@@ -98,6 +114,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.log.error(`consumer crashed (restart: ${String(payload.restart)}): ${payload.error.message}`);
+      // Its partitions are gone until it joins again (after a restart).
+      this.announceAssignment({}, false);
       if (!payload.restart) {
         // A consumer that will not restart leaves the process alive but idle; exit so the
         // supervisor (npm start, Kubernetes, compose) starts a fresh one.
@@ -113,7 +131,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       this.log.log(`joined group ${payload.groupId} as ${payload.memberId} (assignment ${this.assignment}): ${owned.join('; ') || 'no partitions'}`);
       // Partitions added to a topic make the group rejoin: count them again.
       this.refreshPartitionCounts().catch((error: unknown) => this.log.warn(`could not read the topics' partition counts: ${String(error)}`));
+      this.announceAssignment(payload.memberAssignment, true);
     });
+    // A stopped consumer holds nothing.
+    consumer.on(consumer.events.STOP, () => this.announceAssignment({}, false));
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
     await consumer.run({
@@ -122,6 +143,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(consumer, payload),
     });
+  }
+
+  private announceAssignment(partitions: KafkaAssignment['partitions'], member: boolean): void {
+    const handler = this.getHandlerByPattern(KAFKA_ASSIGNMENT_PATTERN);
+    if (!handler) return;
+    const assignment: KafkaAssignment = { assignment: this.assignment, member, partitions };
+    lastValueFrom(this.transformToObservable(handler(assignment)), { defaultValue: undefined }).catch((error: unknown) =>
+      this.log.warn(`the partition assignment handler failed: ${batchFailureReason(error).message}`),
+    );
   }
 
   private async refreshPartitionCounts(): Promise<void> {

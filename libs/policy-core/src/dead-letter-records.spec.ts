@@ -1,5 +1,5 @@
 import { DEAD_LETTER_BUNDLE_HEADER, DEAD_LETTER_HEADERS, DEAD_LETTER_IN_PLACE_HEADER, decodeDeadLetterBundle, decodeInPlaceDeadLetters, SIGNATURE_HEADER } from '@kanshi/contracts';
-import { BUNDLE_FROM, BUNDLE_MAX_BYTES, IN_PLACE_MAX_RANGES, summarizeDeadLetters, toDeadLetterRecord, toDeadLetterRecords } from './dead-letter-records';
+import { BUNDLE_FROM, BUNDLE_MAX_BYTES, IN_PLACE_MAX_RANGES, tallyDeadLetters, toDeadLetterRecord, toDeadLetterRecords } from './dead-letter-records';
 import type { DeadLetter } from './telemetry-batch.processor';
 
 function deadLetter(value: Buffer | null, key: string | null = 'acme:m1'): DeadLetter {
@@ -42,33 +42,31 @@ describe('toDeadLetterRecord', () => {
   });
 });
 
-describe('summarizeDeadLetters', () => {
+describe('tallyDeadLetters', () => {
   function refused(offset: number, reason: DeadLetter['reason'], error: string): DeadLetter {
     return { record: { topic: 't', partition: 2, offset: String(offset), key: null, value: null }, reason, error };
   }
 
-  it('gives one line per reason, however many records, with the count and the first record', () => {
+  it('gives one tally per reason, however many records, with the count and the first record', () => {
     const deadLetters = [
       ...Array.from({ length: 5000 }, (_, i) => refused(100 + i, 'UNAUTHENTICATED', `bad signature ${i}`)),
       refused(9000, 'NOT_JSON', 'Unexpected token'),
     ];
 
-    const lines = summarizeDeadLetters(deadLetters);
-
-    expect(lines).toEqual([
-      'dead-lettered 5000 records as UNAUTHENTICATED; the first, t/2@100: bad signature 0',
-      'dead-lettered t/2@9000: NOT_JSON: Unexpected token',
+    expect(tallyDeadLetters(deadLetters)).toEqual([
+      { reason: 'UNAUTHENTICATED', count: 5000, sample: 't/2@100: bad signature 0' },
+      { reason: 'NOT_JSON', count: 1, sample: 't/2@9000: Unexpected token' },
     ]);
   });
 
   it('cuts a long error a producer could have chosen', () => {
-    const [line] = summarizeDeadLetters([refused(1, 'SCHEMA_INVALID', 'x'.repeat(100_000))]);
+    const [tally] = tallyDeadLetters([refused(1, 'SCHEMA_INVALID', 'x'.repeat(100_000))]);
 
-    expect(line?.length).toBeLessThan(400);
+    expect(tally?.sample.length).toBeLessThan(400);
   });
 
   it('says nothing for a batch without dead letters', () => {
-    expect(summarizeDeadLetters([])).toEqual([]);
+    expect(tallyDeadLetters([])).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   rangeCount,
   SIGNATURE_HEADER,
   type BundledDeadLetter,
+  type DeadLetterReason,
 } from '@kanshi/contracts';
 import type { OutgoingRecord } from '@kanshi/messaging';
 import type { DeadLetter } from './telemetry-batch.processor';
@@ -126,24 +127,23 @@ function inPlaceRecords(same: readonly DeadLetter[], consumerGroup: string, maxV
   }));
 }
 
-/**
- * One log line per reason for a batch's dead letters: how many, and the first one's place and
- * error. A line per record would let a producer that sends garbage fill the engine's log (and
- * spend its time writing it) as fast as it can send; the records themselves are on the
- * dead-letter topic.
- */
-export function summarizeDeadLetters(deadLetters: readonly DeadLetter[]): string[] {
-  const byReason = new Map<string, { count: number; first: DeadLetter }>();
+/** One reason's dead letters of a batch: how many, and where and why the first was refused (its error cut). */
+export interface DeadLetterTally {
+  readonly reason: DeadLetterReason;
+  readonly count: number;
+  readonly sample: string;
+}
+
+/** The batch's dead letters by reason, for a log line (a producer can multiply the records, not the reasons). */
+export function tallyDeadLetters(deadLetters: readonly DeadLetter[]): DeadLetterTally[] {
+  const byReason = new Map<DeadLetterReason, { count: number; first: DeadLetter }>();
   for (const dead of deadLetters) {
     const seen = byReason.get(dead.reason);
     if (seen) seen.count += 1;
     else byReason.set(dead.reason, { count: 1, first: dead });
   }
   return [...byReason].map(([reason, { count, first }]) => {
-    const where = `${first.record.topic}/${first.record.partition}@${first.record.offset}`;
     const error = first.error.length > 300 ? `${first.error.slice(0, 300)}…` : first.error;
-    return count === 1
-      ? `dead-lettered ${where}: ${reason}: ${error}`
-      : `dead-lettered ${count} records as ${reason}; the first, ${where}: ${error}`;
+    return { reason, count, sample: `${first.record.topic}/${first.record.partition}@${first.record.offset}: ${error}` };
   });
 }

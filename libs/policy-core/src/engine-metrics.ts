@@ -1,16 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Registry } from 'prom-client';
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kanshi/contracts';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DEAD_LETTER_REASONS, QUOTA_RULE_ID, TENANT_QUOTAS, type DeadLetterReason, type RaiseAlertJob } from '@kanshi/contracts';
+import type { KafkaBatch } from '@kanshi/messaging';
+import type { ConsumerState } from './engine-readiness';
+import { PolicyEvaluator } from './policy-evaluator';
+import type { BatchOutcome, EngineQuota } from './telemetry-batch.processor';
 
-/** The engine's own counters, in the app's Prometheus registry (labels never carry ids). */
+/** Seconds, from 1 ms to 30 s: a batch or a checkpoint takes milliseconds, and many seconds through an outage. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+const ENGINE_QUOTAS: readonly EngineQuota[] = [TENANT_QUOTAS.events, TENANT_QUOTAS.unregisteredModels];
+
+export type BatchResult = 'ok' | 'failed';
+
+/**
+ * The engine's metrics, in the app's Prometheus registry. Labels never carry ids of tenants,
+ * models, events or alerts: only partitions, reasons, quotas, and the loaded modules and rules.
+ * Also answers what a readiness check needs: partitions held, and when a batch last went through.
+ */
 @Injectable()
 export class EngineMetrics {
   private readonly moved: Counter;
   private readonly movedTwice: Counter;
   private readonly misplaced: Counter;
   private readonly deadLetters: Counter<'reason'>;
+  private readonly consumed: Counter;
+  private readonly evaluated: Counter;
+  private readonly findings: Counter<'rule'>;
+  private readonly quotaRefusals: Counter<'quota'>;
+  private readonly lag: Gauge<'partition'>;
+  private readonly assigned: Gauge;
+  private readonly batchSeconds: Histogram<'outcome'>;
+  private readonly checkpointSeconds: Histogram;
+  /** Partitions of the telemetry topic held now; `undefined` until the first group join is told. */
+  private held: ReadonlySet<number> | undefined;
+  private member = false;
+  private lastBatch: number | undefined;
+  private failingSince: number | undefined;
+  /** Records behind each held partition's high watermark after its last batch. */
+  private readonly behind = new Map<number, number>();
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, evaluator: PolicyEvaluator) {
     const registers = [registry];
     this.moved = new Counter({
       name: 'kanshi_engine_records_repartitioned_total',
@@ -28,17 +58,158 @@ export class EngineMetrics {
       registers,
     });
     this.deadLetters = new Counter({ name: 'kanshi_engine_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason.', labelNames: ['reason'], registers });
-    // Every reason shows from the start, at 0, so a rate over it is defined.
+    this.consumed = new Counter({
+      name: 'kanshi_engine_records_consumed_total',
+      help: 'Telemetry records read from Kafka in batches handled, before any filtering (a batch retried through an outage counts once).',
+      registers,
+    });
+    this.evaluated = new Counter({ name: 'kanshi_engine_events_evaluated_total', help: 'Telemetry events that reached rule evaluation.', registers });
+    this.findings = new Counter({
+      name: 'kanshi_engine_findings_total',
+      help: "Findings raised, by rule id: a batch's distinct findings, each finding of a rule timer, and tenant quota breaches (Q1).",
+      labelNames: ['rule'],
+      registers,
+      // Timer findings, kept by the evaluator since the last scrape (the rule clock has no metrics of its own).
+      collect: () => {
+        for (const [rule, count] of evaluator.takeTimerFindings()) this.findings.inc({ rule }, count);
+      },
+    });
+    this.quotaRefusals = new Counter({
+      name: 'kanshi_quota_refusals_total',
+      help: 'Records refused (dead-lettered) because their tenant was over a quota, by quota.',
+      labelNames: ['quota'],
+      registers,
+    });
+    this.lag = new Gauge({
+      name: 'kanshi_engine_consumer_lag',
+      help: "Records behind the partition's high watermark after the engine's last batch on it; only partitions this instance holds.",
+      labelNames: ['partition'],
+      registers,
+    });
+    this.assigned = new Gauge({ name: 'kanshi_engine_partitions_assigned', help: 'Partitions of the telemetry topic this instance holds now.', registers });
+    this.batchSeconds = new Histogram({
+      name: 'kanshi_engine_batch_duration_seconds',
+      help: 'Wall time of handling one telemetry batch, by outcome (a failed attempt is retried).',
+      labelNames: ['outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.checkpointSeconds = new Histogram({
+      name: 'kanshi_engine_checkpoint_duration_seconds',
+      help: "Wall time of saving a partition's rule-state checkpoint.",
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    const moduleSeconds: Counter<'module'> = new Counter({
+      name: 'kanshi_engine_module_evaluation_seconds_total',
+      help: "Time spent in each sector module's rules, by module id (events: estimated from a random one in 8; timers: all).",
+      labelNames: ['module'],
+      registers,
+      // Kept by the evaluator since the last scrape: its hot path only adds to plain numbers.
+      collect: () => {
+        for (const [module, seconds] of evaluator.takeModuleSeconds()) if (seconds > 0) moduleSeconds.inc({ module }, seconds);
+      },
+    });
+    // Every label value known now shows from the start, at 0, so a rate over it is defined.
     for (const reason of DEAD_LETTER_REASONS) this.deadLetters.inc({ reason }, 0);
+    for (const rule of [...evaluator.ruleIds, QUOTA_RULE_ID]) this.findings.inc({ rule }, 0);
+    for (const quota of ENGINE_QUOTAS) this.quotaRefusals.inc({ quota }, 0);
+    for (const module of evaluator.moduleIds) moduleSeconds.inc({ module }, 0);
+    for (const outcome of ['ok', 'failed'] satisfies BatchResult[]) this.batchSeconds.zero({ outcome });
+    this.assigned.set(0);
   }
 
-  repartitioned(moved: number, duplicates: number, misplaced: number): void {
+  /** Partitions of the telemetry topic this instance holds now. */
+  partitionsAssigned(): number {
+    return this.held?.size ?? 0;
+  }
+
+  /** When a batch was last handled successfully (epoch ms); `undefined` before the first. */
+  lastBatchAt(): number | undefined {
+    return this.lastBatch;
+  }
+
+  /**
+   * The group gave this instance these partitions of the telemetry topic (`member` false: it left
+   * the group, stopped or crashed): the lag of any other is no longer its to report.
+   */
+  partitionsHeld(partitions: readonly number[], member = true): void {
+    const held = new Set(partitions);
+    for (const partition of this.held ?? []) {
+      if (held.has(partition)) continue;
+      this.lag.remove({ partition: String(partition) });
+      this.behind.delete(partition);
+    }
+    this.held = held;
+    this.member = member;
+    this.assigned.set(held.size);
+  }
+
+  /** What readiness is judged on (see `consumerUnreadiness`). */
+  consumerState(): ConsumerState {
+    let behind = 0;
+    for (const records of this.behind.values()) behind += records;
+    return { member: this.member, held: this.held?.size ?? 0, behind, lastBatchAt: this.lastBatch, failingSince: this.failingSince };
+  }
+
+  /** Starts timing a batch; call the result once with how it ended. */
+  startBatch(now: () => number = Date.now): (outcome: BatchResult) => void {
+    const end = this.batchSeconds.startTimer();
+    return (outcome) => {
+      end({ outcome });
+      if (outcome === 'failed') this.failingSince ??= now();
+      else this.failingSince = undefined;
+    };
+  }
+
+  /** Times saving a checkpoint. */
+  async timeCheckpoint<T>(save: () => Promise<T>): Promise<T> {
+    const end = this.checkpointSeconds.startTimer();
+    try {
+      return await save();
+    } finally {
+      end();
+    }
+  }
+
+  /**
+   * A batch went through (its writes, checkpoint and offsets follow only a success, so a failed
+   * attempt counts nothing): what it read, evaluated, refused and found, and where its partition
+   * stands. `raised` are all the alert jobs it enqueued, quota alerts included.
+   */
+  batchHandled(batch: KafkaBatch, outcome: BatchOutcome, raised: readonly RaiseAlertJob[], now = Date.now()): void {
+    this.consumed.inc(batch.records.length);
+    this.evaluated.inc(outcome.evaluated);
+    // Tallied first: a flood refuses thousands of records a batch, and each `inc` hashes its labels.
+    const reasons = new Map<DeadLetterReason, number>();
+    const quotas = new Map<EngineQuota, number>();
+    for (const dead of outcome.deadLetters) {
+      reasons.set(dead.reason, (reasons.get(dead.reason) ?? 0) + 1);
+      if (dead.quota !== undefined) quotas.set(dead.quota, (quotas.get(dead.quota) ?? 0) + 1);
+    }
+    for (const [reason, count] of reasons) this.deadLetters.inc({ reason }, count);
+    for (const [quota, count] of quotas) this.quotaRefusals.inc({ quota }, count);
+    for (const job of raised) this.findings.inc({ rule: job.rule_id }, job.findings.length);
+    this.repartitioned(outcome.forwards.length, outcome.repartitionDuplicates, outcome.misplacedEvaluated);
+    const last = batch.records.at(-1);
+    // A batch that ends after its partition was taken away (rebalance) must not bring its series back.
+    if (last && (this.held === undefined || this.held.has(batch.partition))) {
+      const behind = consumerLag(batch.highWatermark, last.offset);
+      this.lag.set({ partition: String(batch.partition) }, behind);
+      this.behind.set(batch.partition, behind);
+    }
+    this.lastBatch = now;
+  }
+
+  private repartitioned(moved: number, duplicates: number, misplaced: number): void {
     if (moved > 0) this.moved.inc(moved);
     if (duplicates > 0) this.movedTwice.inc(duplicates);
     if (misplaced > 0) this.misplaced.inc(misplaced);
   }
+}
 
-  deadLettered(reason: DeadLetterReason, count = 1): void {
-    this.deadLetters.inc({ reason }, count);
-  }
+/** Records from the one after `lastOffset` up to the high watermark, never below 0. */
+export function consumerLag(highWatermark: string, lastOffset: string): number {
+  const behind = BigInt(highWatermark) - (BigInt(lastOffset) + 1n);
+  return behind > 0n ? Number(behind) : 0;
 }

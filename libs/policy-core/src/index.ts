@@ -1,4 +1,5 @@
 export { EngineMetrics } from './engine-metrics';
+export { consumerHealthCheck, consumerUnreadiness, STUCK_AFTER_MS, type ConsumerState } from './engine-readiness';
 export { EngineQuotas, type EngineQuotaLimits } from './engine-quotas';
 export { InventoryCache } from './inventory-cache.service';
 export {
@@ -37,6 +38,7 @@ export {
   type BatchOutcome,
   type BatchPlacement,
   type DeadLetter,
+  type EngineQuota,
   type Forward,
   type RepartitionMarks,
   type TelemetryRecord,

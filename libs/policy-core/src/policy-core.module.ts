@@ -1,6 +1,7 @@
 import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { QueueModule } from '@kanshi/queue';
 import { MessagingModule } from '@kanshi/messaging';
+import { MetricsModule } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
 import { PolicyEvaluator } from './policy-evaluator';
 import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptions } from './policy-core.options';
@@ -26,7 +27,11 @@ export class PolicyCoreModule {
         ...(options.imports ?? []),
         // Sector modules are Nest modules too, so a plug-in can bring providers of its own.
         ...(options.sectorModules as Type<unknown>[]),
-        MessagingModule.forRoot('policy-engine'), QueueModule.forProducer()],
+        MessagingModule.forRoot('policy-engine'),
+        QueueModule.forProducer(),
+        // The engine's metrics (EngineMetrics) register in the app's one registry.
+        MetricsModule,
+      ],
       controllers: [TelemetryConsumer],
       providers: [
         options.inventorySource,

@@ -158,20 +158,58 @@ function add(
 }
 
 /**
+ * One event in this many has its modules timed, and counts for this many: timing every event
+ * cost about 170 ns of 10 µs (a clock read of 40 ns per module routed, plus one), sampling
+ * cuts that by as much. Chosen at random, so no pattern in the stream (a producer cycling
+ * through its models) skews it.
+ */
+const TIME_ONE_EVENT_IN = 8;
+
+/**
  * Runs the routed rules of the registry over events and timers, keeping each rule's state per
  * model within `limits` (idle state dropped, records over the size limit reset; see
- * {@link RuleRuntimeOptions}).
+ * {@link RuleRuntimeOptions}). It also keeps the time each module's rules take.
  */
 export class PolicyEvaluator {
   readonly runtime: RuleRuntime;
+  /** Ids of the loaded modules and rules: the label values of the engine's metrics. */
+  readonly moduleIds: readonly string[];
+  readonly ruleIds: readonly string[];
+  private readonly moduleIndex = new Map<string, number>();
+  /** Milliseconds per module (in {@link moduleIds} order) since {@link takeModuleSeconds}. */
+  private readonly spentMs: Float64Array;
+  private timerFindings = new Map<string, number>();
+  /** While the evaluator judges: what its time counts for (0: not timed), the module being timed and since when. */
+  private timedWeight = 0;
+  private timedModule: string | undefined;
+  private timedIndex = 0;
+  private timedSince = 0;
 
-  constructor(registry: SectorModuleRegistry, argsFor?: ArgsResolver, limits: RuleRuntimeOptions = {}) {
-    this.runtime = new RuleRuntime(registry.rules, argsFor, limits);
+  constructor(registry: SectorModuleRegistry, argsFor: ArgsResolver = (rule) => rule.defaultArgs, limits: RuleRuntimeOptions = {}) {
+    this.moduleIds = registry.modules.map((m) => m.id);
+    this.ruleIds = registry.rules.map((r) => r.rule.id);
+    this.moduleIds.forEach((id, i) => this.moduleIndex.set(id, i));
+    this.spentMs = new Float64Array(this.moduleIds.length);
+    // The runtime asks for a rule's arguments right before it runs the rule: the clock is read
+    // there when the module changes, not twice per rule.
+    this.runtime = new RuleRuntime(
+      registry.rules,
+      (rule, tenantId, modelId, model) => {
+        if (rule.moduleId !== this.timedModule && this.timedWeight > 0) this.timeModule(rule.moduleId);
+        return argsFor(rule, tenantId, modelId, model);
+      },
+      limits,
+    );
   }
 
   /** Judges one event; `time` is its parsed `timestamp` (epoch ms). */
   evaluate(event: TelemetryEvent, model: ModelProfile | undefined, into: FindingCollector, owner?: number, time = Date.parse(event.timestamp)): void {
-    this.runtime.evaluate(event, model, into.output, owner, time);
+    if (Math.random() * TIME_ONE_EVENT_IN < 1) this.timedWeight = TIME_ONE_EVENT_IN;
+    try {
+      this.runtime.evaluate(event, model, into.output, owner, time);
+    } finally {
+      this.stopTiming();
+    }
   }
 
   /** Fires the rules' timers due by `now`. */
@@ -181,6 +219,53 @@ export class PolicyEvaluator {
     into: FindingCollector,
     clockOf?: (owner: number | undefined) => number,
   ): void {
-    this.runtime.advanceTo(now, lookupModel, into.output, clockOf);
+    const { findings } = into.output;
+    const before = findings.length;
+    // Once a second: every tick is timed.
+    this.timedWeight = 1;
+    try {
+      this.runtime.advanceTo(now, lookupModel, into.output, clockOf);
+    } finally {
+      this.stopTiming();
+    }
+    for (let i = before; i < findings.length; i += 1) {
+      const id = (findings[i] as RuntimeFinding).rule.rule.id;
+      this.timerFindings.set(id, (this.timerFindings.get(id) ?? 0) + 1);
+    }
+  }
+
+  /** Seconds spent in each module's rules (events and timers; estimated, see {@link TIME_ONE_EVENT_IN}) since the last call, by module id. */
+  takeModuleSeconds(): Map<string, number> {
+    const seconds = new Map<string, number>();
+    this.moduleIds.forEach((id, i) => seconds.set(id, (this.spentMs[i] ?? 0) / 1000));
+    this.spentMs.fill(0);
+    return seconds;
+  }
+
+  /** Findings the rules' timers raised since the last call, by rule id. */
+  takeTimerFindings(): Map<string, number> {
+    const found = this.timerFindings;
+    this.timerFindings = new Map();
+    return found;
+  }
+
+  /** The previous module's rules are done: its time ends, the next module's starts. */
+  private timeModule(moduleId: string): void {
+    const now = performance.now();
+    this.addTimed(now);
+    this.timedModule = moduleId;
+    this.timedIndex = this.moduleIndex.get(moduleId) ?? 0;
+    this.timedSince = now;
+  }
+
+  private stopTiming(): void {
+    if (this.timedModule !== undefined) this.addTimed(performance.now());
+    this.timedModule = undefined;
+    this.timedWeight = 0;
+  }
+
+  private addTimed(now: number): void {
+    if (this.timedModule === undefined) return;
+    this.spentMs[this.timedIndex] = (this.spentMs[this.timedIndex] ?? 0) + (now - this.timedSince) * this.timedWeight;
   }
 }

@@ -39,7 +39,12 @@ export interface DeadLetter {
   readonly retryAfterRefresh?: boolean;
   /** The tenant whose quota refused it (reason `QUOTA_EXCEEDED`): its dead letter stays in place. */
   readonly tenantId?: string;
+  /** Which of the tenant's quotas refused it (reason `QUOTA_EXCEEDED`). */
+  readonly quota?: EngineQuota;
 }
+
+/** The tenant quotas the engine enforces. */
+export type EngineQuota = typeof TENANT_QUOTAS.events | typeof TENANT_QUOTAS.unregisteredModels;
 
 /** A record on the wrong partition for its model, and the partition it belongs to. */
 export interface Forward {
@@ -219,7 +224,7 @@ export class TelemetryBatchProcessor {
   private overQuota(
     record: TelemetryRecord,
     tenantId: string,
-    quota: typeof TENANT_QUOTAS.events | typeof TENANT_QUOTAS.unregisteredModels,
+    quota: EngineQuota,
     batch: BatchState,
   ): DeadLetter {
     const breach = this.quotas.breach(tenantId, quota);
@@ -237,7 +242,7 @@ export class TelemetryBatchProcessor {
       error = `tenant "${tenantId}" is over ${what}; not evaluated: replay it with npm run dlq -- replay --reason QUOTA_EXCEEDED`;
       ofQuota.set(tenantId, error);
     }
-    return { record, reason: 'QUOTA_EXCEEDED', tenantId, error };
+    return { record, reason: 'QUOTA_EXCEEDED', tenantId, quota, error };
   }
 
   /**

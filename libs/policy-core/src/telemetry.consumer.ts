@@ -2,10 +2,11 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { quotaAlertJob, REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/queue';
-import { batchFailure, KafkaProducer, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
+import { batchFailure, KAFKA_ASSIGNMENT_PATTERN, KafkaProducer, type KafkaAssignment, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
+import { LogDigest, logEntry } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
-import { summarizeDeadLetters, toDeadLetterRecords } from './dead-letter-records';
+import { tallyDeadLetters, toDeadLetterRecords } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
 import { EngineMetrics } from './engine-metrics';
@@ -58,6 +59,10 @@ async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
 @Controller()
 export class TelemetryConsumer {
   private readonly logger = new Logger(TelemetryConsumer.name);
+  // A producer can multiply refused records, and a broken rule fails on every event: each sums
+  // up in one line every 10 s (the first at once), with counts and a sample.
+  private readonly deadLetterLog = new LogDigest((line) => this.logger.warn(line), (n) => `dead-lettered ${n} record${n === 1 ? '' : 's'}`);
+  private readonly ruleFailureLog = new LogDigest((line) => this.logger.error(line), (n) => `${n} rule failure${n === 1 ? '' : 's'}`);
 
   constructor(
     private readonly processor: TelemetryBatchProcessor,
@@ -72,15 +77,24 @@ export class TelemetryConsumer {
 
   @EventPattern(TOPICS.telemetry)
   async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
+    const timed = this.metrics.startBatch();
     try {
       await this.handle(batch);
+      timed('ok');
     } catch (error) {
+      timed('failed');
       // The batch is retried: it must start again from the partition's last checkpoint, not from
       // state its failed attempt already changed in memory.
       this.checkpoints.invalidate(batch.topic, batch.partition);
       // The transport logs it, sparingly through an outage; the batch is retried.
       throw batchFailure(error);
     }
+  }
+
+  /** The group's assignment changed: the metrics follow the telemetry partitions this instance holds. */
+  @EventPattern(KAFKA_ASSIGNMENT_PATTERN)
+  onAssignment(@Payload() assignment: KafkaAssignment): void {
+    this.metrics.partitionsHeld(assignment.partitions[TOPICS.telemetry] ?? [], assignment.member);
   }
 
   private async handle(batch: KafkaBatch): Promise<void> {
@@ -101,12 +115,9 @@ export class TelemetryConsumer {
       );
     }
     for (const failure of outcome.ruleFailures) {
-      this.logger.error(
-        `rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`,
-      );
+      this.ruleFailureLog.add(`${failure.moduleId}/${failure.ruleId}`, 1, `on ${failure.trigger}: ${String(failure.error)}`);
     }
-    for (const line of summarizeDeadLetters(outcome.deadLetters)) this.logger.warn(line);
-    for (const dead of outcome.deadLetters) this.metrics.deadLettered(dead.reason);
+    for (const { reason, count, sample } of tallyDeadLetters(outcome.deadLetters)) this.deadLetterLog.add(reason, count, sample);
     const { engineGroupId, maxEventBytes } = this.config.values;
     const deadLetters = toDeadLetterRecords(outcome.deadLetters, engineGroupId, maxEventBytes);
     if (outcome.forwards.length > 0 || outcome.misplacedEvaluated > 0) {
@@ -115,9 +126,10 @@ export class TelemetryConsumer {
           (outcome.misplacedEvaluated > 0 ? `; evaluated ${outcome.misplacedEvaluated} moved records still misplaced (partition count changed?)` : ''),
       );
     }
-    this.metrics.repartitioned(outcome.forwards.length, outcome.repartitionDuplicates, outcome.misplacedEvaluated);
     for (const breach of outcome.quotaBreaches) {
-      this.logger.warn(`tenant ${breach.tenantId} is over its ${breach.quota} quota (${breach.limit}): its events are dead-lettered as QUOTA_EXCEEDED`);
+      this.logger.warn(
+        logEntry(`tenant ${breach.tenantId} is over its ${breach.quota} quota (${breach.limit}): its events are dead-lettered as QUOTA_EXCEEDED`, { tenant: breach.tenantId }),
+      );
     }
     // What the batch writes elsewhere, all before its checkpoint and offsets (so a crash writes it
     // again: every one is idempotent or counted once by its reader), and at the same time: each
@@ -135,9 +147,11 @@ export class TelemetryConsumer {
       this.inventory.recordTelemetrySeen(outcome.telemetrySeen),
       this.inventory.recordRuleVerdicts(outcome.ruleVerdicts),
     ]);
-    await this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n);
+    await this.metrics.timeCheckpoint(() => this.checkpoints.save(batch.topic, batch.partition, BigInt(last.offset) + 1n));
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
     this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n, BigInt(batch.highWatermark));
+    // Counted once the batch is through: an attempt that fails is retried, and counts nothing.
+    this.metrics.batchHandled(batch, outcome, alertJobs);
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
         `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,

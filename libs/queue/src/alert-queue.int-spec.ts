@@ -1,5 +1,6 @@
 import { Injectable, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Registry } from 'prom-client';
 import { JOBS, QUEUES, raiseAlertSetJobId, type JobName, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { ConfigModule, loadConfig } from '@kanshi/config';
 import { deleteQueueKeys, findingRecord, g1Fingerprint, raiseAlertJob, TcpFaultProxy, uniqueId, waitFor } from '@kanshi/testing';
@@ -8,6 +9,7 @@ import { BullJobQueue } from './bull-job-queue';
 import { HoldJobUntil } from './hold-job-until';
 import { JobHandler, type JobHandlerOf } from './job-handler.decorator';
 import { QueueInspector } from './queue-inspector';
+import { QueueMetrics } from './queue-metrics';
 import { QueueModule } from './queue.module';
 import { startQueueWorkers, type QueueWorkers } from './queue-workers';
 
@@ -136,6 +138,35 @@ describe('the alerts queue (real Redis)', () => {
       await jobs.close();
       await inspector.close();
       await deleteQueueKeys(config.values.redisUrl, holdPrefix);
+    }
+  });
+
+  it('counts the jobs it queues, and reads each queue’s depth by state for the gauge scraped from the worker', async () => {
+    const depthPrefix = uniqueId('kanshi-test-depth');
+    const registry = new Registry();
+    const metrics = new QueueMetrics(registry);
+    const jobs = new BullJobQueue(config.values.redisUrl, depthPrefix, undefined, metrics);
+    try {
+      const job = raiseJob(uniqueId('t'), 1);
+      await jobs.add([
+        { name: JOBS.raiseAlert, data: job, id: 'now' },
+        { name: JOBS.raiseAlert, data: job, id: 'later', delayMs: 3_600_000 },
+        { name: JOBS.raiseAlert, data: job, id: 'ranked', priority: 5 },
+        { name: JOBS.clearAlert, data: { tenant_id: job.tenant_id, model_id: 'model-q', rule_id: 'G1', scope: job.scope, fingerprint: job.fingerprint, cleared_at: new Date().toISOString(), clear_for_ms: 0 }, id: 'clear' },
+      ]);
+      metrics.watchDepths(jobs, new Logger('test'));
+
+      const text = await registry.metrics();
+
+      expect(text).toContain('kanshi_queue_jobs_enqueued_total{queue="alerts",job_name="alert.raise"} 3');
+      expect(text).toContain('kanshi_queue_jobs_enqueued_total{queue="alerts",job_name="alert.clear"} 1');
+      for (const [state, n] of Object.entries({ waiting: 2, prioritized: 1, delayed: 1, active: 0, failed: 0 })) {
+        expect(text).toContain(`kanshi_queue_jobs{queue="alerts",state="${state}"} ${n}`);
+      }
+      expect(text).toContain('kanshi_queue_jobs{queue="notifications",state="waiting"} 0');
+    } finally {
+      await jobs.close();
+      await deleteQueueKeys(config.values.redisUrl, depthPrefix);
     }
   });
 

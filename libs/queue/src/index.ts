@@ -8,6 +8,7 @@ export { JobQueue, queueOf, type JobRetry, type QueuedJob, type QueuedJobOf } fr
 export { MemoryJobQueue, type HeldJob } from './memory-job-queue';
 export { QueueInspector, type JobRecord, type JobState } from './queue-inspector';
 export { QueueModule } from './queue.module';
+export { DEPTH_STATES, QueueMetrics, type DepthState, type JobCounts, type JobOutcome } from './queue-metrics';
 export { checkHandlers, JobHandlerError, startQueueWorkers, type QueueWorkers, type QueueWorkersOptions } from './queue-workers';
 export { QueueWorkerHost } from './queue-worker.host';
 export { assertNoEviction, createRedisConnection, logRedisOutages, redisHealthCheck } from './redis-connection';

@@ -5,6 +5,7 @@ import { QUEUE_JOBS, type JobName, type QueueName } from '@kanshi/contracts';
 import { cappedBackoff } from './job-options';
 import type { JobHandlerOf } from './job-handler.decorator';
 import { HoldJobUntil } from './hold-job-until';
+import type { QueueMetrics } from './queue-metrics';
 import { assertNoEviction, createRedisConnection, logRedisOutages } from './redis-connection';
 
 /** A worker cannot start: a job with no handler or two, or Redis set up to lose jobs. */
@@ -38,6 +39,8 @@ export interface QueueWorkersOptions {
   readonly logger: Logger;
   /** The queues to work; every queue with jobs by default. */
   readonly queues?: readonly QueueName[];
+  /** Where each handler's run is timed, with its outcome (the app's; tests go without). */
+  readonly metrics?: QueueMetrics;
 }
 
 /** BullMQ workers running; `close` waits for the jobs in flight. */
@@ -68,7 +71,7 @@ export async function startQueueWorkers(handlers: ReadonlyMap<JobName, JobHandle
     const jobNames = QUEUE_JOBS[queue];
     if (jobNames.length === 0) continue;
     const concurrency = options.concurrency(queue);
-    const worker = new Worker(queue, (job: Job, token?: string) => processJob(handlers, job, token, logger), {
+    const worker = new Worker(queue, (job: Job, token?: string) => processJob(handlers, job, token, logger, options.metrics), {
       connection,
       prefix: options.prefix,
       concurrency,
@@ -95,14 +98,24 @@ export async function startQueueWorkers(handlers: ReadonlyMap<JobName, JobHandle
 /**
  * Runs one job with its handler. A handler that holds the job back ({@link HoldJobUntil}: a
  * tenant quota) sends it back to the queue, delayed, without spending an attempt; one whose data
- * the database can never store fails for good; anything else is retried by the queue.
+ * the database can never store fails for good; anything else is retried by the queue. The
+ * handler's run is timed into `metrics` (not the move back to the queue).
  */
-export async function processJob(handlers: ReadonlyMap<JobName, JobHandlerOf<JobName>>, job: Job, token: string | undefined, logger: Logger): Promise<void> {
+export async function processJob(
+  handlers: ReadonlyMap<JobName, JobHandlerOf<JobName>>,
+  job: Job,
+  token: string | undefined,
+  logger: Logger,
+  metrics?: QueueMetrics,
+): Promise<void> {
   const handler = handlers.get(job.name as JobName);
   if (!handler) throw new Error(`no handler for job "${job.name}"`);
+  const ran = metrics?.startJob(job.name as JobName);
   try {
     await handler.handle(job.data as never, { jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+    ran?.('completed');
   } catch (error) {
+    ran?.(error instanceof HoldJobUntil ? 'held' : 'failed');
     if (error instanceof HoldJobUntil) {
       await job.moveToDelayed(error.until, token);
       throw new DelayedError(error.message);

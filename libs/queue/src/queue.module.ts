@@ -4,14 +4,22 @@ import { AppConfig } from '@kanshi/config';
 import { AlertQueue } from './alert-queue.service';
 import { BullJobQueue } from './bull-job-queue';
 import { JobQueue } from './job-queue';
+import { QueueMetrics, QueueMetricsModule } from './queue-metrics';
 import { QueueWorkerHost } from './queue-worker.host';
 
-/** The process's one connection for queuing jobs, on the configured Redis and prefix. */
-const JOB_QUEUE: Provider = {
-  provide: JobQueue,
-  inject: [AppConfig],
-  useFactory: (config: AppConfig) => new BullJobQueue(config.values.redisUrl, config.values.queuePrefix),
-};
+/**
+ * The process's one connection for queuing jobs, on the configured Redis and prefix, counting
+ * what it queues; {@link JobQueue} for the code that queues, the BullMQ driver itself for the
+ * worker host (which reads the queues' depths through it).
+ */
+const JOB_QUEUE: Provider[] = [
+  {
+    provide: BullJobQueue,
+    inject: [AppConfig, QueueMetrics],
+    useFactory: (config: AppConfig, metrics: QueueMetrics) => new BullJobQueue(config.values.redisUrl, config.values.queuePrefix, undefined, metrics),
+  },
+  { provide: JobQueue, useExisting: BullJobQueue },
+];
 
 /**
  * The queues: where jobs are put ({@link JobQueue}, with the `alerts` queue's producer
@@ -21,15 +29,15 @@ const JOB_QUEUE: Provider = {
 export class QueueModule {
   /** For apps that queue jobs (the engine, the API). */
   static forProducer(): DynamicModule {
-    return { module: QueueModule, providers: [JOB_QUEUE, AlertQueue], exports: [JobQueue, AlertQueue] };
+    return { module: QueueModule, imports: [QueueMetricsModule], providers: [...JOB_QUEUE, AlertQueue], exports: [JobQueue, AlertQueue] };
   }
 
   /** For the alert worker: the producer side, and the BullMQ workers that run every `@JobHandler` of the app. */
   static forWorker(): DynamicModule {
     return {
       module: QueueModule,
-      imports: [DiscoveryModule],
-      providers: [JOB_QUEUE, AlertQueue, QueueWorkerHost],
+      imports: [DiscoveryModule, QueueMetricsModule],
+      providers: [...JOB_QUEUE, AlertQueue, QueueWorkerHost],
       exports: [JobQueue, AlertQueue],
     };
   }

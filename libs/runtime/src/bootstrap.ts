@@ -1,23 +1,18 @@
 import { isUtf8 } from 'node:buffer';
-import { ConsoleLogger, type DynamicModule, type INestApplicationContext, type LogLevel, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Registry } from 'prom-client';
 import { ConfigError, type AppConfig } from '@kanshi/config';
 import { bodyParserErrors } from './body-errors';
 import { jsonDepthLimit, MAX_JSON_DEPTH } from './json-depth';
+import { createLogger } from './logger';
+import { httpMetrics, MetricsController, MetricsModule } from './metrics';
 import { serveOpenApi, type OpenApiOptions } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 /** Kanshi's release, as in the root `package.json` (a spec keeps them equal). */
 export const KANSHI_VERSION = '0.1.0';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** A logger that prints the configured level and the more severe ones, named after the app. */
-export function createLogger(appName: string, config: AppConfig): ConsoleLogger {
-  const upTo = LEVELS.indexOf(config.values.logLevel);
-  return new ConsoleLogger(appName, { logLevels: LEVELS.slice(0, upTo + 1), prefix: `kanshi` });
-}
 
 export interface HttpAppOptions {
   readonly name: string;
@@ -35,16 +30,23 @@ export interface HttpAppOptions {
   readonly openApi?: OpenApiOptions;
 }
 
-/** Creates, configures and starts an HTTP app; shut it down with `app.close()`. */
+/** Every HTTP app: its own module, and `GET /metrics` over the app's registry. */
+@Module({})
+class HttpAppModule {
+  static of(rootModule: Type<unknown> | DynamicModule): DynamicModule {
+    return { module: HttpAppModule, imports: [rootModule, MetricsModule], controllers: [MetricsController] };
+  }
+}
+
+/** Creates, configures and starts an HTTP app (its metrics and probes included); shut it down with `app.close()`. */
 export async function startHttpApp(
   rootModule: Type<unknown> | DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
-    logger: createLogger(options.name, options.config),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const logger = createLogger(options.name, options.config);
+  const app = await NestFactory.create<NestExpressApplication>(HttpAppModule.of(rootModule), { logger, bodyParser: false, abortOnError: false });
+  // First, so every request is timed, refused ones included.
+  app.use(httpMetrics(app.get(Registry)));
   app.useBodyParser('json', {
     limit: options.bodyLimitBytes ?? 1_048_576,
     type: ['application/json', 'application/*+json'],
@@ -59,6 +61,7 @@ export async function startHttpApp(
   app.enableShutdownHooks();
   if (options.openApi) serveOpenApi(app, options.openApi, KANSHI_VERSION);
   await app.listen(options.port, options.config.values.bindHost);
+  logger.log(logger.startupSummary(), 'NestApplication');
   return app;
 }
 

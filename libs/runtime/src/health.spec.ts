@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { HealthController, type HealthCheck } from './health';
+import { HealthController, HealthProbe, type HealthCheck } from './health';
 
 /** A response that keeps what the controller sent. */
 function fakeResponse() {
@@ -37,7 +37,7 @@ describe('HealthController', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('answers 503 naming the dependency that is down, with no error text; the reason goes to the log', async () => {
-    const controller = new HealthController(checks);
+    const controller = new HealthController(new HealthProbe(checks));
     failure = secret;
     const { response, sent } = fakeResponse();
 
@@ -50,7 +50,7 @@ describe('HealthController', () => {
   });
 
   it('logs a reason once while it lasts, again when it changes, and the recovery', async () => {
-    const controller = new HealthController(checks);
+    const controller = new HealthController(new HealthProbe(checks));
     failure = secret;
     await controller.health(fakeResponse().response);
     await controller.health(fakeResponse().response);
@@ -66,5 +66,25 @@ describe('HealthController', () => {
     await controller.health(response);
     expect(sent).toEqual({ status: 200, body: { status: 'up', checks: { postgres: { status: 'up' }, kafka: { status: 'up' } } } });
     expect(log).toHaveBeenCalledWith('postgres is up again');
+  });
+});
+
+describe('HealthController probes', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers readiness from the checks and liveness without asking any', async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const asked: string[] = [];
+    const controller = new HealthController(
+      new HealthProbe([{ name: 'redis', check: () => (asked.push('redis'), Promise.reject(new Error('ECONNREFUSED'))) }]),
+    );
+
+    expect(controller.live()).toEqual({ status: 'up', checks: {} });
+    expect(asked).toEqual([]);
+
+    const { response, sent } = fakeResponse();
+    await controller.ready(response);
+    expect(sent).toEqual({ status: 503, body: { status: 'down', checks: { redis: { status: 'down' } } } });
+    expect(asked).toEqual(['redis']);
   });
 });

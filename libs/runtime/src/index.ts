@@ -1,4 +1,5 @@
-export { createLogger, KANSHI_VERSION, runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
+export { KANSHI_VERSION, runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
+export { createLogger, KanshiLogger, logEntry, type LogEntry, type LogFields } from './logger';
 export { limitHeapGrowth } from './heap-growth';
 export {
   ApiProblemResponse,
@@ -14,9 +15,20 @@ export {
   type OpenApiOptions,
 } from './openapi';
 export { exceedsJsonDepth, jsonDepthLimit, MAX_JSON_DEPTH, tooDeepProblem } from './json-depth';
-export { HEALTH_CHECKS, HealthController, HealthModule, type HealthCheck } from './health';
-export { MetricsModule, OpsServerHost, OpsServerModule, startOpsServer, type OpsServer } from './metrics';
+export { HEALTH_CHECKS, HealthController, HealthModule, HealthProbe, LIVE_REPORT, type HealthCheck, type HealthReport } from './health';
+export {
+  httpMetrics,
+  MetricsController,
+  MetricsModule,
+  OpsServerHost,
+  OpsServerModule,
+  startOpsServer,
+  UNMATCHED_ROUTE,
+  type OpsServer,
+  type OpsServerOptions,
+} from './metrics';
 export { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter';
 export { requestValidator, type FieldError } from './request-validation';
 export { OutageLog, type OutageLogger } from './outage-log';
 export { Batcher, type BatcherOptions } from './batcher';
+export { LogDigest, type DigestWriter } from './log-digest';

@@ -136,8 +136,9 @@ async function main(): Promise<number> {
   // On the local broker the benchmark and the apps it starts sign in as its super user: they
   // use consumer groups and topics of the run's own, outside the apps' ACLs.
   Object.assign(process.env, withLocalKafkaPrincipal(process.env, 'kanshi-admin'));
-  // The engines it starts (several at once) take any free port for their operations endpoint.
+  // The engines and workers it starts (several at once) take any free port for their operations endpoint.
   process.env['KANSHI_ENGINE_HTTP_PORT'] ??= '0';
+  process.env['KANSHI_WORKER_HTTP_PORT'] ??= '0';
   const config = loadConfig();
   const started = Date.now();
   const runId = `bench-${started.toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

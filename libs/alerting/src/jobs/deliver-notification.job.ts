@@ -4,6 +4,7 @@ import { JOBS, type DeliverNotificationJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { NotificationRepository, type AttemptRecord, type DeliveryTarget } from '@kanshi/persistence';
 import { Batcher } from '@kanshi/runtime';
+import { AlertWorkerMetrics } from '../alert-metrics';
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, type ChannelKind, type ChannelTarget } from '../channels/channel-config';
 import { ChannelSender } from '../channels/channel-sender';
 import type { DeliveryOutcome, NotificationKind, NotificationMessage } from '../channels/notification-message';
@@ -36,6 +37,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     private readonly config: AppConfig,
     private readonly quotas: QuotaCounter,
     private readonly queue: AlertQueue,
+    private readonly metrics: AlertWorkerMetrics,
   ) {
     this.targets = new Batcher((asked) => this.targetsWithinQuota(asked), DELIVERY_BATCHES);
     this.attempts = new Batcher(async (records) => {
@@ -51,6 +53,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
       const limit = this.config.values.notificationsPerMinuteQuota;
       const windowStart = minuteOf(Date.now());
       const quota = TENANT_QUOTAS.notifications;
+      this.metrics.quotaRefused(quota);
       await this.queue.enqueue([quotaAlertJob({ tenantId: job.tenant_id, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
       throw new HoldJobUntil(windowStart + 60_000, `tenant ${job.tenant_id} is over its ${quota} quota (${limit}); notification ${job.notification_id} waits for the next minute`);
     }
@@ -62,6 +65,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
           { ok: false, permanent: target.channel.sealError === null, httpStatus: null, error: channel, durationMs: 0 }
         : await this.sender.send(toNotificationMessage(target, this.config.values.publicUrl), channel);
     const final = !outcome.ok && (outcome.permanent || context.attempt >= context.maxAttempts);
+    this.metrics.deliveryAttempted(target.channel.kind, outcome.ok);
     await this.attempts.submit({ notificationId: job.notification_id, tenantId: job.tenant_id, attempt: context.attempt, outcome, final });
     const about = `notification ${job.notification_id} (${target.notification.kind}) to ${target.channel.kind} channel "${target.channel.name}"`;
     if (outcome.ok) {

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JOBS, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
+import { JOBS, maxSeverity, type RaiseAlertJob, type RaiseAlertSetJob, type Severity } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { AlertWrites, type RecordFindingsResult } from '@kanshi/persistence';
 import { AlertQueue, JobHandler, type JobHandlerOf } from '@kanshi/queue';
+import { AlertMetrics, AlertWorkerMetrics } from '../alert-metrics';
 import { OutboxRelay } from '../outbox-relay.service';
 import { QuotaCounter } from '../quotas/quota-counter';
 import { minuteOf, QUOTA_RULE_ID, QUOTA_VARIABLES, quotaAlertJob, TENANT_QUOTAS } from '@kanshi/contracts';
@@ -26,6 +27,8 @@ export class AlertRaiser {
     private readonly quotas: QuotaCounter,
     private readonly queue: AlertQueue,
     private readonly config: AppConfig,
+    private readonly metrics: AlertMetrics,
+    private readonly workerMetrics: AlertWorkerMetrics,
   ) {}
 
   async raise(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<void> {
@@ -36,8 +39,11 @@ export class AlertRaiser {
     const exempt = raises.filter((r) => r.rule_id === QUOTA_RULE_ID);
     const counted = raises.filter((r) => r.rule_id !== QUOTA_RULE_ID);
     const recorded: RecordFindingsResult[] = exempt.length > 0 ? (await this.alerts.recordFindingSet(tenantId, exempt)).recorded : [];
+    // Counted as each set commits: a retry after the second fails finds the first's alerts made.
+    this.count(exempt, recorded, 0);
     const { recorded: countedRecorded, held } =
       counted.length > 0 ? await this.alerts.recordFindingSet(tenantId, counted, (wanted) => this.quotas.takeUpTo(tenantId, TENANT_QUOTAS.alertCreations, limit, wanted, now)) : { recorded: [], held: [] };
+    this.count(counted, countedRecorded, held.length);
     recorded.push(...countedRecorded);
     if (held.length > 0) {
       const windowStart = minuteOf(now);
@@ -51,6 +57,22 @@ export class AlertRaiser {
     // The alerts that changed left outbox entries in the same transaction: the relay schedules
     // their follow-ups now, or once Redis is back if it is away (not awaited: the set is stored).
     void this.relay.kick();
+  }
+
+  /** Alerts created (at the worst severity of their findings, as the insert stores them), reopened, and held back by the quota. */
+  private count(raises: readonly RaiseAlertJob[], recorded: readonly RecordFindingsResult[], held: number): void {
+    const severityOf = new Map<string, Severity>();
+    for (const raise of raises) {
+      for (const finding of raise.findings) severityOf.set(raise.fingerprint, maxSeverity(severityOf.get(raise.fingerprint) ?? finding.severity, finding.severity));
+    }
+    const created = new Map<Severity, number>();
+    for (const r of recorded) {
+      const severity = severityOf.get(r.fingerprint);
+      if (r.created && severity) created.set(severity, (created.get(severity) ?? 0) + 1);
+    }
+    for (const [severity, n] of created) this.metrics.alertsCreated(severity, n);
+    this.metrics.transitioned('reopen', recorded.filter((r) => r.reopened).length);
+    this.workerMetrics.quotaRefused(TENANT_QUOTAS.alertCreations, held);
   }
 }
 

@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { JOBS, QUOTA_RULE_ID, type RaiseAlertJob } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
@@ -5,6 +6,7 @@ import { AlertRepository, AlertWrites, createDataSource, Transactions } from '@k
 import { createTenantFixture, findingRecord, g1Fingerprint, raiseAlertJob, uniqueId } from '@kanshi/testing';
 import type { OutboxRelay } from '../outbox-relay.service';
 import { AlertQueue, MemoryJobQueue } from '@kanshi/queue';
+import { AlertMetrics, AlertWorkerMetrics } from '../alert-metrics';
 import { AlertRaiser } from '../jobs/raise-alert.job';
 import { QuotaCounter } from './quota-counter';
 
@@ -42,7 +44,16 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
   it('holds back new alerts past the quota as a delayed set, raises the tenant’s quota alert, and never holds findings of an existing alert', async () => {
     const { tenantId } = await createTenantFixture(dataSource, uniqueId('quota-alerts'));
     const queued = new MemoryJobQueue();
-    const raiser = new AlertRaiser(new AlertWrites(new Transactions(dataSource), new AlertRepository(dataSource)), { kick: () => Promise.resolve() } as unknown as OutboxRelay, counter, new AlertQueue(queued, config), config);
+    const registry = new Registry();
+    const raiser = new AlertRaiser(
+      new AlertWrites(new Transactions(dataSource), new AlertRepository(dataSource)),
+      { kick: () => Promise.resolve() } as unknown as OutboxRelay,
+      counter,
+      new AlertQueue(queued, config),
+      config,
+      new AlertMetrics(registry),
+      new AlertWorkerMetrics(registry),
+    );
     // Held sets are named after the minute they wait for (`held-<minute>-…`); the rest are raised at once.
     const sets = () => queued.jobsNamed(JOBS.raiseAlerts);
     const raisedNow = () => sets().filter((j) => !j.id.startsWith('held-')).flatMap((j): readonly RaiseAlertJob[] => j.data.raises);
@@ -75,5 +86,9 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
       [QUOTA_RULE_ID, 1],
     ]);
     expect(rows[0]?.model_id).toBe('m1');
+    // Counted as committed: m1, one of m2–m4 and the quota alert created (all high); 2, then m5, held back.
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('kanshi_alerts_created_total{severity="high"} 3');
+    expect(metrics).toContain('kanshi_quota_refusals_total{quota="alert-creations-per-minute"} 3');
   });
 });

@@ -6,6 +6,7 @@ import { JOBS, type ExportBundleJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { EvidenceBundleRepository, EvidenceReportRepository, EvidenceRepository, SupersededRunError, type BundleRow } from '@kanshi/persistence';
 import { JobHandler, type JobContext, type JobHandlerOf } from '@kanshi/queue';
+import { logEntry } from '@kanshi/runtime';
 import { exportBundle } from '../evidence-bundle';
 import { EvidenceLedger } from '../evidence-ledger.service';
 import { gatherReportFacts, type RulesInForce } from '../report/report-facts';
@@ -69,7 +70,7 @@ export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBu
       const size = await packBundle(dir, (n, data) => this.bundles.addPart(bundle.id, token, n, data));
       await progress.flush();
       if (await this.bundles.finish(bundle.id, token, manifest as unknown as Record<string, unknown>, size)) {
-        this.logger.log(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}: ${manifest.entries} entries, ${size} bytes`);
+        this.logger.log(logEntry(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}: ${manifest.entries} entries, ${size} bytes`, { tenant: bundle.tenantId, job: context.jobId }));
       }
     } catch (error) {
       if (error instanceof SupersededRunError) return;
@@ -77,10 +78,10 @@ export class ExportBundleJobHandler implements JobHandlerOf<typeof JOBS.exportBu
       // A database or disk hiccup deserves another run (BullMQ's retries); the last attempt
       // records why, for the person who asked.
       if (context.attempt < context.maxAttempts) {
-        this.logger.warn(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}, attempt ${context.attempt} of ${context.maxAttempts}, failed (tried again): ${message}`);
+        this.logger.warn(logEntry(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId}, attempt ${context.attempt} of ${context.maxAttempts}, failed (tried again): ${message}`, { tenant: bundle.tenantId, job: context.jobId }));
         throw error;
       }
-      this.logger.warn(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId} failed: ${message}`);
+      this.logger.warn(logEntry(`evidence bundle ${bundle.id} of tenant ${bundle.tenantId} failed: ${message}`, { tenant: bundle.tenantId, job: context.jobId }));
       await this.bundles.fail(bundle.id, token, message);
     } finally {
       await rm(work, { recursive: true, force: true });

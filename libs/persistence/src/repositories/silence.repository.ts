@@ -57,14 +57,14 @@ export class SilenceRepository {
 
   /**
    * Stores the silence and, in the same transaction, silences the firing alerts it matches when it
-   * is in force at `now`, and writes its outbox entry (its reminder and end follow).
+   * is in force at `now` (their ids are returned), and writes its outbox entry (its reminder and end follow).
    */
-  async create(tenantId: string, silence: NewSilence, now: Date = new Date()): Promise<SilenceEntity> {
+  async create(tenantId: string, silence: NewSilence, now: Date = new Date()): Promise<{ readonly silence: SilenceEntity; readonly silencedAlertIds: readonly string[] }> {
     return this.dataSource.transaction(async (manager) => {
       const created = await this.insert(manager, tenantId, silence);
-      await applySilenceIn(manager, tenantId, created.id, now);
+      const silencedAlertIds = await applySilenceIn(manager, tenantId, created.id, now);
       await addToOutbox(manager, [{ tenantId, kind: 'silence', subjectId: created.id }]);
-      return created;
+      return { silence: created, silencedAlertIds };
     });
   }
 

@@ -110,7 +110,7 @@ describe('docker-compose.yml', () => {
       expect(script).toBe(`dist/apps/${app}/src/main.js`);
       expect(existsSync(join(ROOT, 'apps', app, 'src', 'main.ts'))).toBe(true);
     }
-    expect(commandOf(service(compose, 'migrate'))).toEqual(['node', 'dist/infra/scripts/infra.js', 'up']);
+    expect(commandOf(service(compose, 'migrate'))).toEqual(['node', 'dist/infra/scripts/infra.js', 'migrate']);
   });
 
   it('refers, in every Kanshi command, only to dist/ files that a source file compiles to', () => {

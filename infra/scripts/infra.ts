@@ -82,6 +82,19 @@ async function up(config: AppConfig): Promise<void> {
   step('infrastructure is up');
 }
 
+/**
+ * For a deployment (the Kubernetes migration Job, Compose's `migrate`): the servers checked,
+ * topics, ACLs, migrations and grants on the configured servers; nothing started, no test database.
+ */
+async function migrateForDeployment(config: AppConfig): Promise<void> {
+  const { databaseUrl, databaseMigrationUrl, redisUrl } = config.values;
+  await ensurePostgres(databaseMigrationUrl);
+  await ensureRedis(redisUrl);
+  await waitForKafka(loadConfig(withLocalKafkaPrincipal(process.env, 'kanshi-admin')));
+  await prepareDatabase(databaseMigrationUrl, databaseUrl);
+  step('migrated');
+}
+
 function down(config: AppConfig): void {
   if (isLocalBroker(config.values.kafkaBrokers)) kafkaScript('stop', config.values.kafkaBrokers);
   stopIfStartedByUs('redis', config.values.redisUrl);
@@ -116,13 +129,15 @@ async function main(): Promise<void> {
   switch (command) {
     case 'up':
       return up(config);
+    case 'migrate':
+      return migrateForDeployment(config);
     case 'down':
       down(config);
       return;
     case 'reset':
       return reset(config);
     default:
-      throw new InfraError(`usage: infra.sh up|down|reset (got "${command ?? ''}")`);
+      throw new InfraError(`usage: infra.js up|migrate|down|reset (got "${command ?? ''}")`);
   }
 }
 

@@ -43,7 +43,7 @@ type App = keyof typeof APPS;
 const APP_NAMES = Object.keys(APPS) as App[];
 
 /** The one-shot Job that migrates and creates the topics, as the schema owner and the Kafka super user. */
-const MIGRATE = { workload: 'kanshi-migrate', command: ['node', 'dist/infra/scripts/infra.js', 'up'], kafkaUser: 'kanshi-admin', reaches: ['postgres', 'redis', 'kafka'] } as const;
+const MIGRATE = { workload: 'kanshi-migrate', command: ['node', 'dist/infra/scripts/infra.js', 'migrate'], kafkaUser: 'kanshi-admin', reaches: ['postgres', 'redis', 'kafka'] } as const;
 type Workloads = App | 'migrate';
 
 /** The overlays there must be, and their namespaces. */
@@ -224,7 +224,7 @@ describe('deploy/k8s', () => {
       const migrate = r.container('migrate');
       expect([...(migrate.command ?? []), ...(migrate.args ?? [])]).toEqual(MIGRATE.command);
       // infra.js's subcommand that migrates as the owner and creates the topics.
-      expect(readFileSync(join(REPO_ROOT, 'infra', 'scripts', 'infra.ts'), 'utf8')).toMatch(/case 'up':\s*\n\s*return up\(config\)/);
+      expect(readFileSync(join(REPO_ROOT, 'infra', 'scripts', 'infra.ts'), 'utf8')).toMatch(/case 'migrate':\s*\n\s*return migrateForDeployment\(config\)/);
     });
 
     it('gives every app liveness on /health/live and readiness on /health/ready, on the port it is configured to serve', () => {

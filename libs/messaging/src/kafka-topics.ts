@@ -48,6 +48,11 @@ async function restoreConfigs(admin: Admin, plans: readonly TopicPlan[]): Promis
   if (changes.length > 0) await admin.alterConfigs({ validateOnly: false, resources: changes });
 }
 
+/** Copies of each partition Kanshi asks for when it creates a topic on a cluster of `brokers`. */
+export function replicationFactorFor(brokers: number): number {
+  return Math.max(1, Math.min(3, brokers));
+}
+
 /**
  * Creates missing topics (existing ones keep their partitions) with the planned configuration,
  * restores that configuration on existing ones, and reports each topic's partition count.
@@ -59,12 +64,16 @@ export async function ensureTopics(kafka: Kafka, plans: readonly TopicPlan[]): P
     const existing = new Set(await admin.listTopics());
     const missing = plans.filter((p) => !existing.has(p.topic));
     if (missing.length > 0) {
+      // Three copies where the cluster has three brokers or more (a broker may fail without
+      // losing a record); as many as there are brokers otherwise (one on a laptop).
+      const { brokers } = await admin.describeCluster();
+      const replicationFactor = replicationFactorFor(brokers.length);
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((p) => ({
           topic: p.topic,
           numPartitions: p.numPartitions,
-          replicationFactor: 1,
+          replicationFactor,
           configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })),
         })),
       });

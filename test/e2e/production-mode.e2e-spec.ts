@@ -6,7 +6,7 @@ import { generateApiKey } from '@kanshi/auth';
 import { loadConfig } from '@kanshi/config';
 import { createDataSource } from '@kanshi/persistence';
 import { createTenantFixture, uniqueId } from '@kanshi/testing';
-import { requireBuild, runApp, runBuiltScript } from './run-built-app';
+import { requireBuild, runApp, runBuiltScript, startBuiltApp } from './run-built-app';
 
 describe('production mode refuses the dev key and runs only with a secrets key of its own', () => {
   beforeAll(requireBuild);
@@ -69,5 +69,33 @@ describe('production mode refuses the dev key and runs only with a secrets key o
       await dataSource.destroy();
       rmSync(cacheDir, { recursive: true, force: true });
     }
+  });
+
+  it('logs JSON lines in production: one object per line, the app named, start-up summed up in one line', async () => {
+    const worker = startBuiltApp('alert-worker', {
+      NODE_ENV: 'production',
+      KANSHI_SECRETS_KEY: secretsKey,
+      KANSHI_EVIDENCE_SIGNING_KEY: evidenceKey,
+      KANSHI_DEV_API_KEY: '',
+      KANSHI_QUEUE_PREFIX: `kanshi-test-${uniqueId('json-logs')}`,
+      KANSHI_LOG_LEVEL: 'log',
+    });
+    try {
+      await worker.waitForOutput(/modules initialised/);
+    } finally {
+      await worker.stop('SIGTERM');
+    }
+    const lines = worker.output().split('\n').filter((line) => line.trim() !== '');
+    const parsed = lines.map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return { notJson: line };
+      }
+    });
+    expect(parsed.filter((line) => 'notJson' in line)).toEqual([]);
+    expect(parsed.every((line) => line['app'] === 'alert-worker' && typeof line['level'] === 'string' && typeof line['message'] === 'string')).toBe(true);
+    expect(parsed.filter((line) => line['context'] === 'InstanceLoader')).toEqual([]);
+    expect(parsed.some((line) => /^\d+ modules initialised/.test(String(line['message'])))).toBe(true);
   });
 });

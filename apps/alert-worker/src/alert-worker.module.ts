@@ -4,7 +4,7 @@ import { AppConfig, ConfigModule } from '@kanshi/config';
 import { EvidenceModule } from '@kanshi/evidence';
 import { PersistenceModule, postgresHealthCheck } from '@kanshi/persistence';
 import { redisHealthCheck } from '@kanshi/queue';
-import { OpsServerModule } from '@kanshi/runtime';
+import { OpsServerModule, TracingModule } from '@kanshi/runtime';
 import { DataSource } from 'typeorm';
 
 /** Runs the BullMQ workers of the alert queues, and the evidence ledger's sealer; serves metrics and probes. */
@@ -15,6 +15,7 @@ export class AlertWorkerModule {
       module: AlertWorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        TracingModule.forApp('alert-worker'),
         PersistenceModule.forRoot('kanshi-alert-worker'),
         AlertingModule.forWorker(),
         EvidenceModule.forWorker(config),

@@ -6,7 +6,7 @@ import { KAFKA_CLIENT, kafkaHealthCheck } from '@kanshi/messaging';
 import { ModelRepository, PersistenceModule, postgresHealthCheck, RuleStateRepository } from '@kanshi/persistence';
 import { sectorModulesFromConfig } from '@kanshi/policy-catalog';
 import { redisHealthCheck } from '@kanshi/queue';
-import { OpsServerModule } from '@kanshi/runtime';
+import { OpsServerModule, TracingModule } from '@kanshi/runtime';
 import { SecretBox } from '@kanshi/secrets';
 import {
   consumerHealthCheck,
@@ -44,6 +44,7 @@ export class PolicyEngineModule {
       module: PolicyEngineModule,
       imports: [
         ConfigModule.forRoot(config),
+        TracingModule.forApp('policy-engine'),
         PersistenceModule.forRoot('kanshi-policy-engine'),
         core,
         // The engine has no HTTP API: metrics and probes on a port of their own.

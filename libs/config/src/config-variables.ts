@@ -47,6 +47,13 @@ function oneOf<const T extends string>(...values: T[]) {
 
 const text = (raw: string): string => raw;
 
+/** A fraction from 0 to 1, such as a sampling ratio. */
+function fraction(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new Error('expected a number from 0 to 1, such as 0.01');
+  return value;
+}
+
 /** What every error about a secrets key says: how to make a good one. */
 const MAKE_A_KEY = 'make one with `openssl rand -base64 32`';
 
@@ -307,6 +314,26 @@ export const CONFIG_VARIABLES = {
     description: 'Least severe log level printed.',
     default: 'log',
     parse: oneOf('fatal', 'error', 'warn', 'log', 'debug', 'verbose'),
+  },
+  tracing: {
+    name: 'KANSHI_TRACING',
+    description:
+      '`otlp` exports OpenTelemetry traces over OTLP/HTTP to `KANSHI_TRACING_OTLP_URL`: a telemetry event followed from the gateway request or its producer\'s `traceparent` Kafka header through the engine\'s batch and the alert job to the stored alert (docs/operations.md#traces); `off`: no spans are made.',
+    default: 'off',
+    parse: oneOf('off', 'otlp'),
+  },
+  tracingOtlpUrl: {
+    name: 'KANSHI_TRACING_OTLP_URL',
+    description: 'Where traces go with `KANSHI_TRACING=otlp`: an OpenTelemetry collector\'s (or Jaeger\'s, Tempo\'s) OTLP/HTTP traces endpoint.',
+    default: 'http://127.0.0.1:4318/v1/traces',
+    parse: url('http:', 'https:'),
+  },
+  tracingSampleRatio: {
+    name: 'KANSHI_TRACING_SAMPLE_RATIO',
+    description:
+      'Share of the traces Kanshi starts (gateway requests without a `traceparent`) that are recorded; a producer\'s `traceparent` decides for its own events (its sampled flag is followed).',
+    default: '0.01',
+    parse: fraction,
   },
   logFormat: {
     name: 'KANSHI_LOG_FORMAT',

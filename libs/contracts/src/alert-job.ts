@@ -38,6 +38,8 @@ export interface RaiseAlertJob {
   /** Regulatory deadline, ISO 8601, for clock rules. */
   readonly due_at: string | null;
   readonly findings: readonly FindingRecord[];
+  /** W3C trace context of the engine's span for a traced event behind the findings (added in 0.2): the worker continues that trace. */
+  readonly traceparent?: string;
 }
 
 /** Most alerts one `alert.raise-set` job carries: a set is one database transaction in the worker. */

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { SpanStatusCode } from '@opentelemetry/api';
 import {
   TOPICS,
   telemetryKey,
@@ -7,7 +8,7 @@ import {
 } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { KafkaProducer, type OutgoingRecord } from '@kanshi/messaging';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@kanshi/runtime';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, SpanKind, TRACEPARENT, Tracing } from '@kanshi/runtime';
 import { GatewaySigner } from './gateway-signer';
 import { IssueBudget, shownEventId } from './intake-answer';
 
@@ -48,13 +49,42 @@ export class TelemetryUnavailableError extends Error {
 export class TelemetryIntakeService {
   private readonly logger = new Logger(TelemetryIntakeService.name);
 
+  private readonly tracing: Tracing;
+
   constructor(
     private readonly producer: KafkaProducer,
     private readonly config: AppConfig,
     private readonly signer: GatewaySigner,
-  ) {}
+    @Optional() tracing?: Tracing,
+  ) {
+    this.tracing = tracing ?? Tracing.off;
+  }
 
-  async submit(tenantId: string, items: readonly unknown[]): Promise<IntakeResult> {
+  /**
+   * `traceparent`: the caller's W3C trace context, if it sent one. The request's span continues
+   * it (or starts a trace, sampled), and every record written carries the span's context for the
+   * engine to continue.
+   */
+  async submit(tenantId: string, items: readonly unknown[], traceparent?: string): Promise<IntakeResult> {
+    const span = this.tracing.startSpan('kanshi.ingest', {
+      parent: this.tracing.contextOf(traceparent),
+      kind: SpanKind.PRODUCER,
+      attributes: { 'kanshi.tenant_id': tenantId, 'messaging.system': 'kafka', 'messaging.destination.name': TOPICS.telemetry, 'messaging.batch.message_count': items.length },
+    });
+    try {
+      // A trace this gateway does not record is passed on as the caller sent it: the engine follows its sampled flag.
+      const result = await this.write(tenantId, items, this.tracing.traceparentOf(span) ?? Tracing.wellFormed(traceparent));
+      span.setAttributes({ 'kanshi.events.accepted': result.accepted, 'kanshi.events.rejected': result.rejected });
+      return result;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async write(tenantId: string, items: readonly unknown[], traceparent: string | undefined): Promise<IntakeResult> {
     const maxBytes = this.config.values.maxEventBytes;
     const results: EventFate[] = [];
     const accepted: OutgoingRecord[] = [];
@@ -84,7 +114,8 @@ export class TelemetryIntakeService {
       }
       const key = telemetryKey(event.tenant_id, event.model_id);
       const encoded = value ?? JSON.stringify(event);
-      accepted.push({ key, value: encoded, headers: this.signer.headers(event.tenant_id, key, encoded) });
+      const headers = this.signer.headers(event.tenant_id, key, encoded);
+      accepted.push({ key, value: encoded, headers: traceparent === undefined ? headers : { ...headers, [TRACEPARENT]: traceparent } });
       results.push({ index, event_id: event.event_id, status: 'accepted' });
     });
     try {

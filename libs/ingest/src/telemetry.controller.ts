@@ -74,7 +74,7 @@ export class TelemetryController {
       throw new PayloadTooLargeException(`The batch has ${items.length} events; the limit is ${max}. Split it.`);
     }
     try {
-      const result = await this.intake.submit(principal.tenantId, items);
+      const result = await this.intake.submit(principal.tenantId, items, request.header('traceparent'));
       if (result.accepted === 0) {
         throw new HttpException({ title: 'No event was valid', message: 'Every event was rejected; see results.', ...result }, 400);
       }

@@ -1,16 +1,17 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { quotaAlertJob, REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/queue';
 import { batchFailure, KAFKA_ASSIGNMENT_PATTERN, KafkaProducer, type KafkaAssignment, type KafkaBatch, type OutgoingRecord } from '@kanshi/messaging';
 import { AppConfig } from '@kanshi/config';
-import { LogDigest, logEntry } from '@kanshi/runtime';
+import { LogDigest, logEntry, Tracing } from '@kanshi/runtime';
+import { BatchTraces } from './batch-traces';
 import { InventoryCache } from './inventory-cache.service';
 import { tallyDeadLetters, toDeadLetterRecords } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
 import { EngineMetrics } from './engine-metrics';
-import { TelemetryBatchProcessor, type BatchOutcome, type Forward } from './telemetry-batch.processor';
+import { TelemetryBatchProcessor, type BatchOutcome, type Forward, type TelemetryRecord } from './telemetry-batch.processor';
 
 /** A record moved to its model's partition: as it was (key, value, signature), marked with where it was read. */
 function toForwardedRecord({ record, partition }: Forward): OutgoingRecord {
@@ -73,7 +74,12 @@ export class TelemetryConsumer {
     private readonly checkpoints: RuleCheckpoints,
     private readonly clocks: PartitionClocks,
     private readonly metrics: EngineMetrics,
-  ) {}
+    @Optional() tracing?: Tracing,
+  ) {
+    this.tracing = tracing ?? Tracing.off;
+  }
+
+  private readonly tracing: Tracing;
 
   @EventPattern(TOPICS.telemetry)
   async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
@@ -103,6 +109,20 @@ export class TelemetryConsumer {
     // Records the partition's checkpointed state already counts (redelivered after a crash) are skipped.
     const resumeAt = await this.checkpoints.resume(batch.topic, batch.partition, batch.assignment);
     const records = resumeAt === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= resumeAt);
+    // Records carrying a `traceparent` are followed, each by a span from here to the commit.
+    const traces = new BatchTraces(this.tracing, records);
+    try {
+      await this.evaluate(batch, records, traces);
+      traces.end();
+    } catch (error) {
+      traces.end(error);
+      throw error;
+    }
+  }
+
+  private async evaluate(batch: KafkaBatch, records: readonly TelemetryRecord[], traces: BatchTraces): Promise<void> {
+    const last = batch.records.at(-1);
+    if (!last) return;
     const placement = { partitions: batch.partitionCount, marks: this.checkpoints.marksOf(batch.topic, batch.partition) };
     let outcome = this.processor.process(records, batch.partition, placement);
     // A tenant or an ingest key made a moment ago may not be in memory yet: reload once, and
@@ -137,7 +157,7 @@ export class TelemetryConsumer {
     // Records a producer's partitioner put on the wrong partition go to their model's, marked so
     // that a second move after a replay is counted once there. (Built before any write starts.)
     const forwards = outcome.forwards.map((f) => toForwardedRecord(f));
-    const alertJobs = [...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)];
+    const alertJobs = traces.label([...outcome.alertJobs, ...outcome.quotaBreaches.map(quotaAlertJob)]);
     await settleAll([
       this.producer.send(TOPICS.telemetryDeadLetter, deadLetters),
       this.producer.send(batch.topic, forwards),

@@ -7,12 +7,12 @@ import { ConfigError, type AppConfig } from '@kanshi/config';
 import { bodyParserErrors } from './body-errors';
 import { jsonDepthLimit, MAX_JSON_DEPTH } from './json-depth';
 import { createLogger } from './logger';
+import { TracingModule } from './tracing';
+import { KANSHI_VERSION } from './version';
 import { httpMetrics, MetricsController, MetricsModule } from './metrics';
 import { serveOpenApi, type OpenApiOptions } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
-/** Kanshi's release, as in the root `package.json` (a spec keeps them equal). */
-export const KANSHI_VERSION = '0.1.0';
 
 export interface HttpAppOptions {
   readonly name: string;
@@ -30,11 +30,11 @@ export interface HttpAppOptions {
   readonly openApi?: OpenApiOptions;
 }
 
-/** Every HTTP app: its own module, and `GET /metrics` over the app's registry. */
+/** Every HTTP app: its own module, its tracing, and `GET /metrics` over the app's registry. */
 @Module({})
 class HttpAppModule {
-  static of(rootModule: Type<unknown> | DynamicModule): DynamicModule {
-    return { module: HttpAppModule, imports: [rootModule, MetricsModule], controllers: [MetricsController] };
+  static of(rootModule: Type<unknown> | DynamicModule, name: string): DynamicModule {
+    return { module: HttpAppModule, imports: [TracingModule.forApp(name), rootModule, MetricsModule], controllers: [MetricsController] };
   }
 }
 
@@ -44,7 +44,7 @@ export async function startHttpApp(
   options: HttpAppOptions,
 ): Promise<NestExpressApplication> {
   const logger = createLogger(options.name, options.config);
-  const app = await NestFactory.create<NestExpressApplication>(HttpAppModule.of(rootModule), { logger, bodyParser: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(HttpAppModule.of(rootModule, options.name), { logger, bodyParser: false, abortOnError: false });
   // First, so every request is timed, refused ones included.
   app.use(httpMetrics(app.get(Registry)));
   app.useBodyParser('json', {

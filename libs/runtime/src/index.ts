@@ -1,4 +1,6 @@
-export { KANSHI_VERSION, runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
+export { runMain, startHttpApp, type HttpAppOptions } from './bootstrap';
+export { KANSHI_VERSION } from './version';
+export { SpanKind, TRACEPARENT, Tracing, TracingModule, type SpanOptions } from './tracing';
 export { createLogger, KanshiLogger, logEntry, type LogEntry, type LogFields } from './logger';
 export { limitHeapGrowth } from './heap-growth';
 export {

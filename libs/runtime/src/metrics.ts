@@ -7,6 +7,7 @@ import {
   Header,
   Inject,
   Injectable,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -156,6 +157,7 @@ export class OpsServerHost implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     this.server = await startOpsServer(this.registry, this.address.port, this.address.host, () => this.probe.report());
+    new Logger('ops').log(`operations endpoint on http://${this.address.host}:${this.server.port} (GET /metrics, /health/live, /health/ready)`);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KANSHI_VERSION } from './bootstrap';
+import { KANSHI_VERSION } from './version';
 
 describe('KANSHI_VERSION', () => {
   it('is the version in the root package.json', () => {

@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { JOBS, maxSeverity, type RaiseAlertJob, type RaiseAlertSetJob, type Severity } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { AlertWrites, type RecordFindingsResult } from '@kanshi/persistence';
 import { AlertQueue, JobHandler, type JobHandlerOf } from '@kanshi/queue';
+import { SpanKind, Tracing } from '@kanshi/runtime';
 import { AlertMetrics, AlertWorkerMetrics } from '../alert-metrics';
 import { OutboxRelay } from '../outbox-relay.service';
 import { QuotaCounter } from '../quotas/quota-counter';
@@ -29,9 +31,40 @@ export class AlertRaiser {
     private readonly config: AppConfig,
     private readonly metrics: AlertMetrics,
     private readonly workerMetrics: AlertWorkerMetrics,
-  ) {}
+    @Optional() tracing?: Tracing,
+  ) {
+    this.tracing = tracing ?? Tracing.off;
+  }
+
+  private readonly tracing: Tracing;
 
   async raise(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<void> {
+    // A raise of a traced event continues its trace: a span until its alert is stored.
+    const traced = this.tracing.enabled ? raises.filter((r) => r.traceparent !== undefined) : [];
+    const spans = traced.map((r) => ({
+      fingerprint: r.fingerprint,
+      span: this.tracing.startSpan('kanshi.alert.store', {
+        parent: this.tracing.contextOf(r.traceparent),
+        kind: SpanKind.CONSUMER,
+        attributes: { 'kanshi.tenant_id': tenantId, 'kanshi.model_id': r.model_id, 'kanshi.rule_id': r.rule_id, 'kanshi.fingerprint': r.fingerprint },
+      }),
+    }));
+    try {
+      const recorded = await this.store(tenantId, raises);
+      for (const { fingerprint, span } of spans) {
+        const stored = recorded.find((r) => r.fingerprint === fingerprint);
+        if (stored) span.setAttributes({ 'kanshi.alert_id': stored.alertId, 'kanshi.alert.created': stored.created, 'kanshi.alert.reopened': stored.reopened });
+        else span.addEvent('held back by the alert creations quota');
+      }
+    } catch (error) {
+      for (const { span } of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      for (const { span } of spans) span.end();
+    }
+  }
+
+  private async store(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<RecordFindingsResult[]> {
     const limit = this.config.values.alertCreationsPerMinuteQuota;
     const now = Date.now();
     // The tenant's own quota alert is never held back by the quota it reports (a set mixing it
@@ -57,6 +90,7 @@ export class AlertRaiser {
     // The alerts that changed left outbox entries in the same transaction: the relay schedules
     // their follow-ups now, or once Redis is back if it is away (not awaited: the set is stored).
     void this.relay.kick();
+    return recorded;
   }
 
   /** Alerts created (at the worst severity of their findings, as the insert stores them), reopened, and held back by the quota. */

@@ -39,7 +39,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
  * The benchmark harness works end to end in quick mode: data set, bare consumer, built engine,
  * table and JSON result. It checks the harness, never a speed: quick figures mean nothing.
  */
-describe('npm run bench (quick, ceiling, engine and evidence)', () => {
+describe('npm run bench (quick, ceiling, engine, tracing and evidence)', () => {
   const out = mkdtempSync(join(tmpdir(), 'kanshi-bench-'));
 
   beforeAll(() => requireBuild());
@@ -49,7 +49,7 @@ describe('npm run bench (quick, ceiling, engine and evidence)', () => {
     'runs the scenarios, prints the table and writes the JSON result',
     async () => {
       expect(existsSync(BENCH)).toBe(true);
-      const { code, stdout, stderr } = await runBench(['--quick', '--only', 'ceiling,engine,evidence', '--out', out]);
+      const { code, stdout, stderr } = await runBench(['--quick', '--only', 'ceiling,engine,tracing,evidence', '--out', out]);
       expect({ code, stderr: code === 0 ? '' : stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
       expect(stdout).toMatch(/scenario\s+figure\s+value\s+unit\s+goal\s+met\?/);
 
@@ -64,6 +64,7 @@ describe('npm run bench (quick, ceiling, engine and evidence)', () => {
       expect(result.scenarios.map((s) => [s.id, s.status])).toEqual([
         ['ceiling', 'ok'],
         ['engine', 'ok'],
+        ['tracing', 'ok'],
         ['evidence', 'ok'],
       ]);
       const figure = (id: string, name: string) => result.scenarios.find((s) => s.id === id)?.figures.find((f) => f.name === name)?.value;
@@ -73,6 +74,9 @@ describe('npm run bench (quick, ceiling, engine and evidence)', () => {
         ['engine', 'throughput'],
         ['engine', 'ratio to ceiling'],
         ['engine', 'engine peak RSS'],
+        ['tracing', 'throughput'],
+        ['tracing', 'ratio to engine (tracing off)'],
+        ['tracing', 'spans received'],
         ['evidence', 'rows sealed (chained, stored, taken off the pending table)'],
         ['evidence', 'ledger bytes per row, canonical text'],
         ['evidence', 'rows verified'],

@@ -4,6 +4,7 @@ import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { QueueInspector } from '@kanshi/queue';
 import { committedOffsets, committedRecords, deleteGroups, every, formatInt, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
+import { cpuSnapshot, cpuUsed } from './cpu-accounting';
 import type { BenchContext, BenchDataset } from './scenario';
 
 /** Printed by Nest once `listen()` returned, i.e. once the engine's consumer has joined its group (kafkajs `run()` resolves after join and sync). */
@@ -17,6 +18,8 @@ export function engineEnv(groupId: string, queuePrefix: string): Record<string, 
     KANSHI_QUEUE_PREFIX: queuePrefix,
     KANSHI_LOG_LEVEL: 'log',
     KANSHI_KAFKA_CLIENT_ID: 'kanshi-bench',
+    // Off whatever the shell says: these engines are the baseline the tracing scenario compares with.
+    KANSHI_TRACING: 'off',
     // The scenarios measure the engine, not the tenants' quota: their data set reaches Kafka far
     // faster than a tenant's quota allows. (The flood scenario puts the default back.)
     KANSHI_QUOTA_EVENTS_PER_MINUTE: '1000000000',
@@ -35,6 +38,19 @@ export interface EngineRun {
   readonly steadySeconds: number;
   /** Records committed in that time (the rest were committed while instances were still joining). */
   readonly steadyRecords: number;
+  /** CPU (user + system) the engines used from the last instance joining to every end offset committed, seconds, all instances. */
+  readonly engineCpuSeconds: number;
+  /** How busy the machine's CPUs were meanwhile (0..1): the engines, the servers and anything else running. */
+  readonly machineBusy: number;
+}
+
+export interface EngineRunOptions {
+  readonly instances: number;
+  readonly groupId: string;
+  readonly queuePrefix: string;
+  readonly label: string;
+  /** Added to each engine's environment, over {@link engineEnv} (e.g. tracing settings). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,20 +58,23 @@ export interface EngineRun {
  * the group has committed every end offset; then stops them and deletes the group. The queue
  * prefix's keys are left for the caller to count and delete.
  */
-export async function runEngines(context: BenchContext, dataset: BenchDataset, options: { instances: number; groupId: string; queuePrefix: string; label: string }): Promise<EngineRun> {
+export async function runEngines(context: BenchContext, dataset: BenchDataset, options: EngineRunOptions): Promise<EngineRun> {
   const { config, signal } = context;
   const log = (message: string) => context.log(message);
   const { instances, groupId, queuePrefix, label } = options;
+  const env = { ...engineEnv(groupId, queuePrefix), ...options.env };
   const kafka = createKafkaClient(kafkaConnectionOf(config), `${config.values.kafkaClientId}-bench-${label}`);
   const engines: RunningApp[] = [];
   try {
     return await withAdmin(kafka, async (admin) => {
       await setGroupOffsets(admin, groupId, dataset.topic, dataset.partitions.map((p) => ({ partition: p.partition, offset: p.start })));
       const spawnedAt = Date.now();
-      for (let i = 0; i < instances; i += 1) engines.push(startApp('policy-engine', `${label} engine ${i + 1}`, engineEnv(groupId, queuePrefix)));
+      for (let i = 0; i < instances; i += 1) engines.push(startApp('policy-engine', `${label} engine ${i + 1}`, env));
       const ready = await Promise.all(engines.map((e) => e.waitForOutput(ENGINE_READY, 90_000, signal)));
       const startedAt = Math.min(...ready);
       const allReadyAt = Math.max(...ready);
+      const cpuPids = Object.fromEntries(engines.map((e) => [e.name, e.pid]));
+      const cpuBefore = cpuSnapshot(cpuPids, []);
       const committedWhenAllReady = committedRecords(await committedOffsets(admin, groupId, dataset.topic), dataset.partitions);
       let committed = committedWhenAllReady;
       const stopProgress = every(3000, () => {
@@ -65,6 +84,7 @@ export async function runEngines(context: BenchContext, dataset: BenchDataset, o
       });
       try {
         const watch = await waitForCommitted(admin, groupId, dataset.topic, dataset.partitions, signal, (n) => (committed = n));
+        const cpu = cpuUsed(cpuBefore, cpuSnapshot(cpuPids, []));
         const peakRssMb = engines.map((e) => e.peakRssMb());
         const assignment = await groupAssignment(kafka, groupId, dataset.topic, instances);
         return {
@@ -75,6 +95,8 @@ export async function runEngines(context: BenchContext, dataset: BenchDataset, o
           startupMs: ready.map((at) => at - spawnedAt),
           steadySeconds: (watch.doneAt - allReadyAt) / 1000,
           steadyRecords: committed - committedWhenAllReady,
+          engineCpuSeconds: [...cpu.groups.values()].reduce((sum, seconds) => sum + seconds, 0),
+          machineBusy: cpu.machineBusy,
         };
       } finally {
         stopProgress();

@@ -11,6 +11,7 @@ import { microScenario } from './micro.scenario';
 import { naiveHandlerScenario } from './naive-handler.scenario';
 import type { Scenario } from './scenario';
 import { scaleOutScenario } from './scale-out.scenario';
+import { tracingScenario } from './tracing.scenario';
 
 /**
  * Every scenario of `npm run bench`, in the order they run (the issue's numbering). A scenario
@@ -21,6 +22,8 @@ export const SCENARIOS: readonly Scenario[] = [
   // (1) the ceiling, (2) the engine
   ceilingScenario,
   engineScenario,
+  // Tracing's cost: the engine again with tracing on (after it: the ratio reads it).
+  tracingScenario,
   // (3) what a team would write (naive handler): here, after the engine it is compared with.
   naiveHandlerScenario,
   // (4) latency at fixed rates

@@ -88,8 +88,9 @@ async function up(config: AppConfig): Promise<void> {
  */
 async function migrateForDeployment(config: AppConfig): Promise<void> {
   const { databaseUrl, databaseMigrationUrl, redisUrl } = config.values;
-  await ensurePostgres(databaseMigrationUrl);
-  await ensureRedis(redisUrl);
+  // Checked, never started: a server that does not answer fails the run (the Job is retried).
+  await ensurePostgres(databaseMigrationUrl, { start: false });
+  await ensureRedis(redisUrl, { start: false });
   await waitForKafka(loadConfig(withLocalKafkaPrincipal(process.env, 'kanshi-admin')));
   await prepareDatabase(databaseMigrationUrl, databaseUrl);
   step('migrated');

@@ -59,7 +59,7 @@ async function pgReachable(url: string): Promise<void> {
 }
 
 /** PostgreSQL at the configured address: reachable, or started when installed here and stopped. */
-export async function ensurePostgres(url: string): Promise<void> {
+export async function ensurePostgres(url: string, { start = true }: { readonly start?: boolean } = {}): Promise<void> {
   const { hostname, port } = new URL(url);
   const where = `${hostname}:${port || 5432}`;
   try {
@@ -69,7 +69,7 @@ export async function ensurePostgres(url: string): Promise<void> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     // Only "nobody listens" means stopped; anything else (auth, missing role) is for a person.
-    if (!LOCAL_HOSTS.has(hostname) || (code !== 'ECONNREFUSED' && code !== 'ENOENT')) {
+    if (!start || !LOCAL_HOSTS.has(hostname) || (code !== 'ECONNREFUSED' && code !== 'ENOENT')) {
       throw new InfraError(`PostgreSQL at ${where} does not accept the connection (${String(error)}). Start it, or fix KANSHI_DATABASE_MIGRATION_URL (the owner; it defaults to KANSHI_DATABASE_URL when that is set).`);
     }
   }
@@ -102,7 +102,7 @@ async function redisPing(url: string): Promise<Redis> {
 }
 
 /** Redis at the configured address, running with `maxmemory-policy noeviction` (BullMQ needs it). */
-export async function ensureRedis(url: string): Promise<void> {
+export async function ensureRedis(url: string, { start = true }: { readonly start?: boolean } = {}): Promise<void> {
   const { hostname, port } = new URL(url);
   const where = `${hostname}:${port || 6379}`;
   let redis: Redis;
@@ -110,7 +110,7 @@ export async function ensureRedis(url: string): Promise<void> {
     redis = await redisPing(url);
     step(`Redis ${where} is up`);
   } catch (error) {
-    if (!LOCAL_HOSTS.has(hostname)) {
+    if (!start || !LOCAL_HOSTS.has(hostname)) {
       throw new InfraError(`Redis at ${where} does not answer (${String(error)}). Start it, or fix KANSHI_REDIS_URL.`);
     }
     if (!which('redis-server')) {

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AlertMetrics, AlertWorkerMetrics } from '@kanshi/alerting';
 import { RateLimitMetrics } from '@kanshi/auth';
 import { BUILT_IN_SECTOR_MODULES } from '@kanshi/policy-catalog';
-import { EngineMetrics, PolicyEvaluator, SectorModuleRegistry } from '@kanshi/policy-core';
+import { ConsumerProgress, EngineMetrics, PartitionClocks, PolicyEvaluator, SectorModuleRegistry } from '@kanshi/policy-core';
 import { QueueMetrics } from '@kanshi/queue';
 import { httpMetrics } from '@kanshi/runtime';
 
@@ -22,7 +22,7 @@ function appRegistry(): Registry {
  */
 export function appRegistries(): Record<AppName, Registry> {
   const engine = appRegistry();
-  new EngineMetrics(engine, new PolicyEvaluator(SectorModuleRegistry.load(BUILT_IN_SECTOR_MODULES)));
+  new EngineMetrics(engine, new PolicyEvaluator(SectorModuleRegistry.load(BUILT_IN_SECTOR_MODULES)), new ConsumerProgress(), new PartitionClocks());
   new QueueMetrics(engine);
 
   const worker = appRegistry();

@@ -10,9 +10,10 @@ import { OpsServerModule, TracingModule } from '@kanshi/runtime';
 import { SecretBox } from '@kanshi/secrets';
 import {
   consumerHealthCheck,
-  EngineMetrics,
+  ConsumerProgress,
   ingestSecretsOf,
   MODEL_INVENTORY_SOURCE,
+  PartitionClocks,
   PolicyCoreModule,
   RULE_STATE_STORE,
   SectorModuleRegistry,
@@ -53,13 +54,13 @@ export class PolicyEngineModule {
           host: config.values.bindHost,
           imports: [core],
           checks: {
-            inject: [DataSource, AppConfig, KAFKA_CLIENT, EngineMetrics],
+            inject: [DataSource, AppConfig, KAFKA_CLIENT, ConsumerProgress, PartitionClocks],
             // Ready: its servers answer, it is a member of its group, and no partition it holds is stuck.
-            useFactory: (dataSource: DataSource, c: AppConfig, kafka: Kafka, metrics: EngineMetrics) => [
+            useFactory: (dataSource: DataSource, c: AppConfig, kafka: Kafka, progress: ConsumerProgress, clocks: PartitionClocks) => [
               postgresHealthCheck(dataSource),
               redisHealthCheck(c.values.redisUrl),
               kafkaHealthCheck(kafka),
-              consumerHealthCheck(metrics),
+              consumerHealthCheck(progress, clocks),
             ],
           },
         }),

@@ -53,7 +53,7 @@ describe('AlertRaiser: alerts created, reopened and held back, counted once thei
 
     expect(await counted(registry, 'kanshi_alerts_created_total')).toEqual({ critical: 1 });
     expect(await counted(registry, 'kanshi_alert_transitions_total')).toEqual({ reopen: 1 });
-    expect(await counted(registry, 'kanshi_quota_refusals_total')).toEqual({ 'alert-creations-per-minute': 1 });
+    expect(await counted(registry, 'kanshi_quota_holds_total')).toEqual({ 'alert-creations-per-minute': 1 });
   });
 
   it('counts nothing of a set the database rolled back (the job is retried and counts then)', async () => {

@@ -51,7 +51,7 @@ export type WorkerQuota = typeof TENANT_QUOTAS.alertCreations | typeof TENANT_QU
 @Injectable()
 export class AlertWorkerMetrics {
   private readonly notifications: Counter<'channel' | 'outcome'>;
-  private readonly quotaRefusals: Counter<'quota'>;
+  private readonly quotaHolds: Counter<'quota'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -61,14 +61,15 @@ export class AlertWorkerMetrics {
       labelNames: ['channel', 'outcome'],
       registers,
     });
-    this.quotaRefusals = new Counter({
-      name: 'kanshi_quota_refusals_total',
-      help: 'Work held back for the next minute because its tenant was over a quota, by quota: new alerts (alert-creations-per-minute) and delivery attempts (notifications-per-minute).',
+    // Not the engine's kanshi_quota_holds_total: nothing is refused here, the work waits.
+    this.quotaHolds = new Counter({
+      name: 'kanshi_quota_holds_total',
+      help: 'Work held back for the next minute because its tenant was over a quota, by quota: new alerts (alert-creations-per-minute) and delivery runs (notifications-per-minute; a notification held again the next minute counts again).',
       labelNames: ['quota'],
       registers,
     });
     for (const channel of CHANNEL_KINDS) for (const outcome of ['delivered', 'failed']) this.notifications.inc({ channel, outcome }, 0);
-    for (const quota of [TENANT_QUOTAS.alertCreations, TENANT_QUOTAS.notifications]) this.quotaRefusals.inc({ quota }, 0);
+    for (const quota of [TENANT_QUOTAS.alertCreations, TENANT_QUOTAS.notifications]) this.quotaHolds.inc({ quota }, 0);
   }
 
   /** One delivery attempt's outcome; a channel of a kind Kanshi does not know (the table allows none) is not counted. */
@@ -77,7 +78,7 @@ export class AlertWorkerMetrics {
     this.notifications.inc({ channel, outcome: delivered ? 'delivered' : 'failed' });
   }
 
-  quotaRefused(quota: WorkerQuota, count = 1): void {
-    if (count > 0) this.quotaRefusals.inc({ quota }, count);
+  quotaHeld(quota: WorkerQuota, count = 1): void {
+    if (count > 0) this.quotaHolds.inc({ quota }, count);
   }
 }

@@ -64,17 +64,19 @@ export async function ensureTopics(kafka: Kafka, plans: readonly TopicPlan[]): P
     const existing = new Set(await admin.listTopics());
     const missing = plans.filter((p) => !existing.has(p.topic));
     if (missing.length > 0) {
-      // Three copies where the cluster has three brokers or more (a broker may fail without
-      // losing a record); as many as there are brokers otherwise (one on a laptop).
+      // Three copies where the cluster has three brokers or more, and a write acknowledged only
+      // once two hold it (acks=-1), so a broker may fail without losing a record; as many copies
+      // as there are brokers otherwise (one on a laptop).
       const { brokers } = await admin.describeCluster();
       const replicationFactor = replicationFactorFor(brokers.length);
+      const durability: Readonly<Record<string, string>> = replicationFactor >= 3 ? { 'min.insync.replicas': '2' } : {};
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((p) => ({
           topic: p.topic,
           numPartitions: p.numPartitions,
           replicationFactor,
-          configEntries: Object.entries(p.configs).map(([name, value]) => ({ name, value })),
+          configEntries: Object.entries({ ...p.configs, ...durability }).map(([name, value]) => ({ name, value })),
         })),
       });
     }

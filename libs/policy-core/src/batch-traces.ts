@@ -12,8 +12,12 @@ function headerText(record: TelemetryRecord, name: string): string | undefined {
   return first === undefined ? undefined : first.toString();
 }
 
-/** The event id of a record, read only for the few traced ones (the batch decodes them anyway; this copy is cheap at that count). */
-function eventIdOf(record: TelemetryRecord): string | undefined {
+/**
+ * The event id of a record, read only for the few traced ones and only when within the event
+ * size limit (the batch decodes them anyway; a second parse is cheap at that count and size).
+ */
+function eventIdOf(record: TelemetryRecord, maxValueBytes: number): string | undefined {
+  if (!record.value || record.value.length > maxValueBytes) return undefined;
   try {
     const parsed = JSON.parse(record.value?.toString() ?? '') as { event_id?: unknown };
     return typeof parsed.event_id === 'string' ? parsed.event_id : undefined;
@@ -25,7 +29,7 @@ function eventIdOf(record: TelemetryRecord): string | undefined {
 /**
  * The spans of one engine batch for the records that carry a `traceparent` (the gateway sets it,
  * a producer may): one `kanshi.engine.evaluate` span per traced record, continuing its trace, from
- * the batch's start to its commit. An alert job raised by a traced event carries that span's
+ * the batch's start to its checkpoint (its offsets are committed right after). An alert job raised by a traced event carries that span's
  * `traceparent`, so the worker's span that stores the alert continues the same trace.
  */
 export class BatchTraces {
@@ -35,6 +39,7 @@ export class BatchTraces {
   constructor(
     private readonly tracing: Tracing,
     records: readonly TelemetryRecord[],
+    maxValueBytes: number,
   ) {
     if (!tracing.enabled) return;
     for (const record of records) {
@@ -54,7 +59,7 @@ export class BatchTraces {
       });
       if (!span.isRecording()) continue;
       this.spans.push(span);
-      const eventId = eventIdOf(record);
+      const eventId = eventIdOf(record, maxValueBytes);
       if (eventId !== undefined) {
         span.setAttribute('kanshi.event_id', eventId);
         this.byEvent.set(eventId, span);

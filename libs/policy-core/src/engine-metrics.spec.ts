@@ -6,7 +6,8 @@ import type { KafkaBatch, KafkaProducer } from '@kanshi/messaging';
 import type { AlertQueue } from '@kanshi/queue';
 import { defineRule, modelProfile, SectorModule, Type } from '@kanshi/policy-sdk';
 import { telemetryEvent } from '@kanshi/testing';
-import { consumerLag, EngineMetrics } from './engine-metrics';
+import { ConsumerProgress } from './consumer-progress';
+import { EngineMetrics } from './engine-metrics';
 import { EngineQuotas } from './engine-quotas';
 import { StaticIngestKeyring } from './ingest-keyring';
 import type { InventoryCache } from './inventory-cache.service';
@@ -110,7 +111,9 @@ function setup() {
   // One model outside the inventory a day: the second is refused.
   const quotas = new EngineQuotas({ eventsPerMinute: 1_000_000, unregisteredModelsPerDay: 1 });
   const processor = new TelemetryBatchProcessor(evaluator, new StaticModelInventory([known]), 4096, keyring, quotas);
-  const metrics = new EngineMetrics(registry, evaluator);
+  const progress = new ConsumerProgress();
+  const clocks = new PartitionClocks();
+  const metrics = new EngineMetrics(registry, evaluator, progress, clocks);
   const redis = { up: true };
   const enqueued: RaiseAlertJob[] = [];
   const alerts = {
@@ -130,8 +133,8 @@ function setup() {
     save: () => Promise.resolve(),
     invalidate: jest.fn(),
   } as unknown as RuleCheckpoints;
-  const consumer = new TelemetryConsumer(processor, producer, alerts, inventory, config, checkpoints, new PartitionClocks(), metrics);
-  return { registry, evaluator, metrics, consumer, redis, enqueued };
+  const consumer = new TelemetryConsumer(processor, producer, alerts, inventory, config, checkpoints, clocks, metrics, progress);
+  return { registry, evaluator, metrics, consumer, redis, enqueued, clocks, progress };
 }
 
 /** The samples of one metric (of a histogram, its counts), by their label values joined with commas. */
@@ -152,7 +155,7 @@ afterEach(() => jest.restoreAllMocks());
 
 describe('EngineMetrics', () => {
   it('shows every label value it knows from the start, at 0', async () => {
-    const { registry, metrics } = setup();
+    const { registry } = setup();
 
     expect(await samples(registry, 'kanshi_engine_dead_letters_total')).toEqual(Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0])));
     expect(await samples(registry, 'kanshi_engine_findings_total')).toEqual({ U1: 0, T1: 0, F1: 0, Q1: 0 });
@@ -162,12 +165,11 @@ describe('EngineMetrics', () => {
     expect(await samples(registry, 'kanshi_engine_records_consumed_total')).toEqual({ '': 0 });
     expect(await samples(registry, 'kanshi_engine_partitions_assigned')).toEqual({ '': 0 });
     expect(await samples(registry, 'kanshi_engine_consumer_lag')).toEqual({});
-    expect([metrics.partitionsAssigned(), metrics.lastBatchAt()]).toEqual([0, undefined]);
   });
 
   it('counts what a batch read, evaluated, refused and found, and where its partition stands', async () => {
-    const { registry, metrics, consumer } = setup();
-    const before = Date.now();
+    const { registry, consumer } = setup();
+    consumer.onAssignment({ assignment: 1, member: true, partitions: { [TOPICS.telemetry]: [2] } });
 
     await consumer.onBatch(
       batchOf(
@@ -194,11 +196,10 @@ describe('EngineMetrics', () => {
     expect(await samples(registry, 'kanshi_engine_consumer_lag')).toEqual({ '2': 7 });
     expect(await samples(registry, 'kanshi_engine_batch_duration_seconds')).toEqual({ ok: 1, failed: 0 });
     expect(await samples(registry, 'kanshi_engine_checkpoint_duration_seconds')).toEqual({ '': 1 });
-    expect(metrics.lastBatchAt()).toBeGreaterThanOrEqual(before);
   });
 
   it('counts a failed attempt only as a failed batch: its retry counts the records once', async () => {
-    const { registry, metrics, consumer, redis } = setup();
+    const { registry, consumer, redis } = setup();
     const batch = batchOf(0, [event('ghost', { event_id: 'g1' })]);
 
     redis.up = false;
@@ -206,7 +207,6 @@ describe('EngineMetrics', () => {
     expect(await samples(registry, 'kanshi_engine_batch_duration_seconds')).toEqual({ ok: 0, failed: 1 });
     expect(await samples(registry, 'kanshi_engine_records_consumed_total')).toEqual({ '': 0 });
     expect(await samples(registry, 'kanshi_engine_findings_total')).toMatchObject({ U1: 0 });
-    expect(metrics.lastBatchAt()).toBeUndefined();
 
     redis.up = true;
     await consumer.onBatch(batch);
@@ -216,7 +216,7 @@ describe('EngineMetrics', () => {
   });
 
   it('reports the lag of the partitions this instance holds, and drops a partition taken away', async () => {
-    const { registry, metrics, consumer } = setup();
+    const { registry, consumer, clocks } = setup();
     consumer.onAssignment({ assignment: 1, member: true, partitions: { [TOPICS.telemetry]: [0, 1], 'another.topic': [0, 1, 2] } });
     expect(await samples(registry, 'kanshi_engine_partitions_assigned')).toEqual({ '': 2 });
 
@@ -224,17 +224,21 @@ describe('EngineMetrics', () => {
     await consumer.onBatch(batchOf(1, [event('ghost')], 20, 0));
     expect(await samples(registry, 'kanshi_engine_consumer_lag')).toEqual({ '0': 5, '1': 0 });
 
+    // Records arrive while no batch goes through (a batch hangs, or fails): the lag grows with
+    // the log ends the rule clock reads, not only at the end of a batch.
+    clocks.observeLogEnds(new Map([[0, 40n], [1, 21n]]));
+    expect(await samples(registry, 'kanshi_engine_consumer_lag')).toEqual({ '0': 29, '1': 0 });
+
     // A rebalance leaves this instance partition 1 only; a batch of partition 0 still in flight then ends.
     consumer.onAssignment({ assignment: 2, member: true, partitions: { [TOPICS.telemetry]: [1] } });
     await consumer.onBatch(batchOf(0, [event('ghost')], 11, 9));
     expect(await samples(registry, 'kanshi_engine_consumer_lag')).toEqual({ '1': 0 });
     expect(await samples(registry, 'kanshi_engine_partitions_assigned')).toEqual({ '': 1 });
-    expect(metrics.partitionsAssigned()).toBe(1);
 
     // Stopped: nothing held, no lag.
     consumer.onAssignment({ assignment: 2, member: false, partitions: {} });
     expect(await samples(registry, 'kanshi_engine_consumer_lag')).toEqual({});
-    expect(metrics.partitionsAssigned()).toBe(0);
+    expect(await samples(registry, 'kanshi_engine_partitions_assigned')).toEqual({ '': 0 });
   });
 
   it("adds up each module's time and the findings of rule timers at each scrape", async () => {
@@ -255,35 +259,5 @@ describe('EngineMetrics', () => {
     // Taken once: the next scrape adds only what came since.
     expect(await samples(registry, 'kanshi_engine_module_evaluation_seconds_total')).toEqual(spent);
     expect(await samples(registry, 'kanshi_engine_findings_total')).toMatchObject({ T1: 1 });
-  });
-});
-
-describe('consumerLag', () => {
-  it('counts the records after the last one handled, never below 0', () => {
-    expect(consumerLag('110', '99')).toBe(10);
-    expect(consumerLag('100', '99')).toBe(0);
-    // The watermark read at fetch time can trail a batch the broker wrote on meanwhile.
-    expect(consumerLag('90', '99')).toBe(0);
-  });
-});
-
-describe('EngineMetrics.consumerState', () => {
-  it('follows membership, the records left behind and failing batches', () => {
-    const metrics = new EngineMetrics(new Registry(), new PolicyEvaluator(SectorModuleRegistry.load([GeneralModule])));
-    expect(metrics.consumerState()).toEqual({ member: false, held: 0, behind: 0, lastBatchAt: undefined, failingSince: undefined });
-
-    metrics.partitionsHeld([0, 1], true);
-    let clock = 1000;
-    const failed = metrics.startBatch(() => clock);
-    failed('failed');
-    clock = 5000;
-    metrics.startBatch(() => clock)('failed');
-    expect(metrics.consumerState()).toMatchObject({ member: true, held: 2, failingSince: 1000 });
-
-    metrics.startBatch(() => clock)('ok');
-    expect(metrics.consumerState().failingSince).toBeUndefined();
-
-    metrics.partitionsHeld([], false);
-    expect(metrics.consumerState()).toMatchObject({ member: false, held: 0, behind: 0 });
   });
 });

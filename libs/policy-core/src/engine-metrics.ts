@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DEAD_LETTER_REASONS, QUOTA_RULE_ID, TENANT_QUOTAS, type DeadLetterReason, type RaiseAlertJob } from '@kanshi/contracts';
-import type { KafkaBatch } from '@kanshi/messaging';
-import type { ConsumerState } from './engine-readiness';
+import { ConsumerProgress } from './consumer-progress';
+import { PartitionClocks } from './partition-clocks';
 import { PolicyEvaluator } from './policy-evaluator';
 import type { BatchOutcome, EngineQuota } from './telemetry-batch.processor';
 
@@ -16,7 +16,8 @@ export type BatchResult = 'ok' | 'failed';
 /**
  * The engine's metrics, in the app's Prometheus registry. Labels never carry ids of tenants,
  * models, events or alerts: only partitions, reasons, quotas, and the loaded modules and rules.
- * Also answers what a readiness check needs: partitions held, and when a batch last went through.
+ * The partitions held and their lag are read when scraped, from the consumer's progress and the
+ * log ends the rule clock reads every second: they move even while a batch hangs.
  */
 @Injectable()
 export class EngineMetrics {
@@ -28,19 +29,10 @@ export class EngineMetrics {
   private readonly evaluated: Counter;
   private readonly findings: Counter<'rule'>;
   private readonly quotaRefusals: Counter<'quota'>;
-  private readonly lag: Gauge<'partition'>;
-  private readonly assigned: Gauge;
   private readonly batchSeconds: Histogram<'outcome'>;
   private readonly checkpointSeconds: Histogram;
-  /** Partitions of the telemetry topic held now; `undefined` until the first group join is told. */
-  private held: ReadonlySet<number> | undefined;
-  private member = false;
-  private lastBatch: number | undefined;
-  private failingSince: number | undefined;
-  /** Records behind each held partition's high watermark after its last batch. */
-  private readonly behind = new Map<number, number>();
 
-  constructor(registry: Registry, evaluator: PolicyEvaluator) {
+  constructor(registry: Registry, evaluator: PolicyEvaluator, progress: ConsumerProgress, clocks: PartitionClocks) {
     const registers = [registry];
     this.moved = new Counter({
       name: 'kanshi_engine_records_repartitioned_total',
@@ -60,7 +52,7 @@ export class EngineMetrics {
     this.deadLetters = new Counter({ name: 'kanshi_engine_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason.', labelNames: ['reason'], registers });
     this.consumed = new Counter({
       name: 'kanshi_engine_records_consumed_total',
-      help: 'Telemetry records read from Kafka in batches handled, before any filtering (a batch retried through an outage counts once).',
+      help: 'Telemetry records read from Kafka in batches handled, before any filtering; a batch retried or redelivered counts its records once.',
       registers,
     });
     this.evaluated = new Counter({ name: 'kanshi_engine_events_evaluated_total', help: 'Telemetry events that reached rule evaluation.', registers });
@@ -80,13 +72,25 @@ export class EngineMetrics {
       labelNames: ['quota'],
       registers,
     });
-    this.lag = new Gauge({
+    const lag: Gauge<'partition'> = new Gauge({
       name: 'kanshi_engine_consumer_lag',
-      help: "Records behind the partition's high watermark after the engine's last batch on it; only partitions this instance holds.",
+      help: "Records behind the partition's log end (as read from Kafka about every second) after what the engine processed; only partitions this instance holds, from their first batch here.",
       labelNames: ['partition'],
       registers,
+      collect: () => {
+        lag.reset();
+        for (const partition of progress.partitions()) {
+          const behind = clocks.lagOf(partition);
+          if (behind !== undefined) lag.set({ partition: String(partition) }, behind);
+        }
+      },
     });
-    this.assigned = new Gauge({ name: 'kanshi_engine_partitions_assigned', help: 'Partitions of the telemetry topic this instance holds now.', registers });
+    const assigned: Gauge = new Gauge({
+      name: 'kanshi_engine_partitions_assigned',
+      help: 'Partitions of the telemetry topic this instance holds now.',
+      registers,
+      collect: () => assigned.set(progress.held),
+    });
     this.batchSeconds = new Histogram({
       name: 'kanshi_engine_batch_duration_seconds',
       help: 'Wall time of handling one telemetry batch, by outcome (a failed attempt is retried).',
@@ -116,50 +120,12 @@ export class EngineMetrics {
     for (const quota of ENGINE_QUOTAS) this.quotaRefusals.inc({ quota }, 0);
     for (const module of evaluator.moduleIds) moduleSeconds.inc({ module }, 0);
     for (const outcome of ['ok', 'failed'] satisfies BatchResult[]) this.batchSeconds.zero({ outcome });
-    this.assigned.set(0);
-  }
-
-  /** Partitions of the telemetry topic this instance holds now. */
-  partitionsAssigned(): number {
-    return this.held?.size ?? 0;
-  }
-
-  /** When a batch was last handled successfully (epoch ms); `undefined` before the first. */
-  lastBatchAt(): number | undefined {
-    return this.lastBatch;
-  }
-
-  /**
-   * The group gave this instance these partitions of the telemetry topic (`member` false: it left
-   * the group, stopped or crashed): the lag of any other is no longer its to report.
-   */
-  partitionsHeld(partitions: readonly number[], member = true): void {
-    const held = new Set(partitions);
-    for (const partition of this.held ?? []) {
-      if (held.has(partition)) continue;
-      this.lag.remove({ partition: String(partition) });
-      this.behind.delete(partition);
-    }
-    this.held = held;
-    this.member = member;
-    this.assigned.set(held.size);
-  }
-
-  /** What readiness is judged on (see `consumerUnreadiness`). */
-  consumerState(): ConsumerState {
-    let behind = 0;
-    for (const records of this.behind.values()) behind += records;
-    return { member: this.member, held: this.held?.size ?? 0, behind, lastBatchAt: this.lastBatch, failingSince: this.failingSince };
   }
 
   /** Starts timing a batch; call the result once with how it ended. */
-  startBatch(now: () => number = Date.now): (outcome: BatchResult) => void {
+  startBatch(): (outcome: BatchResult) => void {
     const end = this.batchSeconds.startTimer();
-    return (outcome) => {
-      end({ outcome });
-      if (outcome === 'failed') this.failingSince ??= now();
-      else this.failingSince = undefined;
-    };
+    return (outcome) => void end({ outcome });
   }
 
   /** Times saving a checkpoint. */
@@ -174,11 +140,11 @@ export class EngineMetrics {
 
   /**
    * A batch went through (its writes, checkpoint and offsets follow only a success, so a failed
-   * attempt counts nothing): what it read, evaluated, refused and found, and where its partition
-   * stands. `raised` are all the alert jobs it enqueued, quota alerts included.
+   * attempt counts nothing): the records it read (past those its checkpoint already counted),
+   * evaluated, refused and found. `raised` are all the alert jobs it enqueued, quota alerts included.
    */
-  batchHandled(batch: KafkaBatch, outcome: BatchOutcome, raised: readonly RaiseAlertJob[], now = Date.now()): void {
-    this.consumed.inc(batch.records.length);
+  batchHandled(records: number, outcome: BatchOutcome, raised: readonly RaiseAlertJob[]): void {
+    this.consumed.inc(records);
     this.evaluated.inc(outcome.evaluated);
     // Tallied first: a flood refuses thousands of records a batch, and each `inc` hashes its labels.
     const reasons = new Map<DeadLetterReason, number>();
@@ -191,14 +157,6 @@ export class EngineMetrics {
     for (const [quota, count] of quotas) this.quotaRefusals.inc({ quota }, count);
     for (const job of raised) this.findings.inc({ rule: job.rule_id }, job.findings.length);
     this.repartitioned(outcome.forwards.length, outcome.repartitionDuplicates, outcome.misplacedEvaluated);
-    const last = batch.records.at(-1);
-    // A batch that ends after its partition was taken away (rebalance) must not bring its series back.
-    if (last && (this.held === undefined || this.held.has(batch.partition))) {
-      const behind = consumerLag(batch.highWatermark, last.offset);
-      this.lag.set({ partition: String(batch.partition) }, behind);
-      this.behind.set(batch.partition, behind);
-    }
-    this.lastBatch = now;
   }
 
   private repartitioned(moved: number, duplicates: number, misplaced: number): void {
@@ -206,10 +164,4 @@ export class EngineMetrics {
     if (duplicates > 0) this.movedTwice.inc(duplicates);
     if (misplaced > 0) this.misplaced.inc(misplaced);
   }
-}
-
-/** Records from the one after `lastOffset` up to the high watermark, never below 0. */
-export function consumerLag(highWatermark: string, lastOffset: string): number {
-  const behind = BigInt(highWatermark) - (BigInt(lastOffset) + 1n);
-  return behind > 0n ? Number(behind) : 0;
 }

@@ -1,5 +1,6 @@
 export { EngineMetrics } from './engine-metrics';
-export { consumerHealthCheck, consumerUnreadiness, STUCK_AFTER_MS, type ConsumerState } from './engine-readiness';
+export { ConsumerProgress, STUCK_AFTER_MS } from './consumer-progress';
+export { consumerHealthCheck } from './engine-readiness';
 export { EngineQuotas, type EngineQuotaLimits } from './engine-quotas';
 export { InventoryCache } from './inventory-cache.service';
 export {

@@ -43,6 +43,19 @@ export class PartitionClocks {
     return state.nextOffset < state.fetchedEnd || (end !== undefined && state.nextOffset < end);
   }
 
+  /**
+   * Records behind the partition's log end as last read from Kafka (about a second old), after
+   * what it has processed; `undefined` before its first batch here. Goes on growing while a
+   * batch hangs or fails, unlike a figure taken at the end of each batch.
+   */
+  lagOf(partition: number): number | undefined {
+    const state = this.partitions.get(partition);
+    if (!state) return undefined;
+    const end = this.latestLogEnds?.get(partition) ?? state.fetchedEnd;
+    const behind = (end > state.fetchedEnd ? end : state.fetchedEnd) - state.nextOffset;
+    return behind > 0n ? Number(behind) : 0;
+  }
+
   /** The time up to which timers of `owner`'s rule state may fire, given the wall clock `now`. */
   clockOf(owner: number | undefined, now: number): number {
     const partition = owner === undefined ? undefined : this.partitions.get(owner);

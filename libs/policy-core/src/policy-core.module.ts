@@ -8,6 +8,7 @@ import { POLICY_CORE_OPTIONS, type PolicyCoreModuleOptions, type PolicyCoreOptio
 import { SectorModuleRegistry } from './sector-module-registry';
 import { TelemetryBatchProcessor } from './telemetry-batch.processor';
 import { RULE_STATE_STORE, RuleCheckpoints, type RuleStateStore } from './rule-checkpoints';
+import { ConsumerProgress } from './consumer-progress';
 import { PartitionClocks } from './partition-clocks';
 import { RuleClock } from './rule-clock.service';
 import { EngineMetrics } from './engine-metrics';
@@ -77,10 +78,11 @@ export class PolicyCoreModule {
           useFactory: (store: RuleStateStore, evaluator: PolicyEvaluator, o: PolicyCoreOptions) => new RuleCheckpoints(store, evaluator, o.consumerGroup),
         },
         { provide: PartitionClocks, useValue: new PartitionClocks() },
+        { provide: ConsumerProgress, useValue: new ConsumerProgress() },
         EngineMetrics,
         RuleClock,
       ],
-      exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule, EngineMetrics],
+      exports: [SectorModuleRegistry, PolicyEvaluator, InventoryCache, TelemetryBatchProcessor, RuleClock, MessagingModule, EngineMetrics, ConsumerProgress, PartitionClocks],
     };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { AlertQueue } from '@kanshi/queue';
 import { keepLatestVerdict, ruleVerdictKey, TOPICS } from '@kanshi/contracts';
 import { TopicLogEnds } from '@kanshi/messaging';
-import { OutageLog } from '@kanshi/runtime';
+import { LogDigest, OutageLog } from '@kanshi/runtime';
 import { InventoryCache } from './inventory-cache.service';
 import { PartitionClocks } from './partition-clocks';
 import type { RuleVerdict } from './model-inventory';
@@ -27,6 +27,8 @@ const LOG_ENDS_WAIT_MS = 2000;
 @Injectable()
 export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RuleClock.name);
+  /** A broken timer rule fails for every model at every tick: one line every 10 s, with counts and a sample. */
+  private readonly ruleFailureLog = new LogDigest((line) => this.logger.error(line), (n) => `${n} rule timer failure${n === 1 ? '' : 's'}`);
   /** Through a Redis outage every tick fails: logged sparingly. */
   private readonly outage = new OutageLog(this.logger, 'enqueueing the alert jobs of rule timers');
   private readonly verdictOutage = new OutageLog(this.logger, 'recording the verdicts of rule timers');
@@ -52,6 +54,7 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.ruleFailureLog.flush();
     clearInterval(this.timer);
     await this.running;
   }
@@ -67,9 +70,7 @@ export class RuleClock implements OnApplicationBootstrap, OnModuleDestroy {
       this.pending,
       (owner) => this.clocks.clockOf(owner, now),
     );
-    for (const failure of this.pending.failures) {
-      this.logger.error(`rule ${failure.ruleId} of module "${failure.moduleId}" failed on ${failure.trigger}: ${String(failure.error)}`);
-    }
+    for (const failure of this.pending.failures) this.ruleFailureLog.add(`${failure.moduleId}/${failure.ruleId}`, 1, `on ${failure.trigger}: ${String(failure.error)}`);
     const jobs = this.pending.toJobs();
     const clears = this.pending.toClearJobs();
     // Verdicts (for the posture) are written apart from the alert jobs: an outage of either

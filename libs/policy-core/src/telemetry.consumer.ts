@@ -1,4 +1,4 @@
-import { Controller, Logger, Optional } from '@nestjs/common';
+import { Controller, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { quotaAlertJob, REPARTITIONED_FROM_HEADER, TOPICS } from '@kanshi/contracts';
 import { AlertQueue } from '@kanshi/queue';
@@ -10,6 +10,7 @@ import { InventoryCache } from './inventory-cache.service';
 import { tallyDeadLetters, toDeadLetterRecords } from './dead-letter-records';
 import { PartitionClocks } from './partition-clocks';
 import { RuleCheckpoints } from './rule-checkpoints';
+import { ConsumerProgress } from './consumer-progress';
 import { EngineMetrics } from './engine-metrics';
 import { TelemetryBatchProcessor, type BatchOutcome, type Forward, type TelemetryRecord } from './telemetry-batch.processor';
 
@@ -58,7 +59,7 @@ async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
  * redeliver it, so a finding is never lost between the two.
  */
 @Controller()
-export class TelemetryConsumer {
+export class TelemetryConsumer implements OnModuleDestroy {
   private readonly logger = new Logger(TelemetryConsumer.name);
   // A producer can multiply refused records, and a broken rule fails on every event: each sums
   // up in one line every 10 s (the first at once), with counts and a sample.
@@ -74,6 +75,7 @@ export class TelemetryConsumer {
     private readonly checkpoints: RuleCheckpoints,
     private readonly clocks: PartitionClocks,
     private readonly metrics: EngineMetrics,
+    private readonly progress: ConsumerProgress,
     @Optional() tracing?: Tracing,
   ) {
     this.tracing = tracing ?? Tracing.off;
@@ -81,14 +83,23 @@ export class TelemetryConsumer {
 
   private readonly tracing: Tracing;
 
+  /** What the digests counted since their last line is written before the engine stops. */
+  onModuleDestroy(): void {
+    this.deadLetterLog.flush();
+    this.ruleFailureLog.flush();
+  }
+
   @EventPattern(TOPICS.telemetry)
   async onBatch(@Payload() batch: KafkaBatch): Promise<void> {
     const timed = this.metrics.startBatch();
+    this.progress.batchStarted(batch.partition, Date.now());
     try {
       await this.handle(batch);
       timed('ok');
+      this.progress.batchEnded(batch.partition, true, Date.now());
     } catch (error) {
       timed('failed');
+      this.progress.batchEnded(batch.partition, false, Date.now());
       // The batch is retried: it must start again from the partition's last checkpoint, not from
       // state its failed attempt already changed in memory.
       this.checkpoints.invalidate(batch.topic, batch.partition);
@@ -97,10 +108,10 @@ export class TelemetryConsumer {
     }
   }
 
-  /** The group's assignment changed: the metrics follow the telemetry partitions this instance holds. */
+  /** The group's assignment changed: readiness and the metrics follow the telemetry partitions this instance holds. */
   @EventPattern(KAFKA_ASSIGNMENT_PATTERN)
   onAssignment(@Payload() assignment: KafkaAssignment): void {
-    this.metrics.partitionsHeld(assignment.partitions[TOPICS.telemetry] ?? [], assignment.member);
+    this.progress.assigned(assignment.partitions[TOPICS.telemetry] ?? [], assignment.member, Date.now());
   }
 
   private async handle(batch: KafkaBatch): Promise<void> {
@@ -110,7 +121,7 @@ export class TelemetryConsumer {
     const resumeAt = await this.checkpoints.resume(batch.topic, batch.partition, batch.assignment);
     const records = resumeAt === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= resumeAt);
     // Records carrying a `traceparent` are followed, each by a span from here to the commit.
-    const traces = new BatchTraces(this.tracing, records);
+    const traces = new BatchTraces(this.tracing, records, this.config.values.maxEventBytes);
     try {
       await this.evaluate(batch, records, traces);
       traces.end();
@@ -171,7 +182,7 @@ export class TelemetryConsumer {
     // Behind the log end, the partition's timers follow its event time (see PartitionClocks).
     this.clocks.record(batch.partition, outcome.latestEventTime, BigInt(last.offset) + 1n, BigInt(batch.highWatermark));
     // Counted once the batch is through: an attempt that fails is retried, and counts nothing.
-    this.metrics.batchHandled(batch, outcome, alertJobs);
+    this.metrics.batchHandled(records.length, outcome, alertJobs);
     this.logger.debug(
       `partition ${batch.partition}: ${batch.records.length} records, ${outcome.evaluated} evaluated, ` +
         `${outcome.findings} findings, ${outcome.deadLetters.length} dead-lettered`,

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUE_JOBS, type JobName, type QueueName } from '@kanshi/contracts';
+import { logEntry } from '@kanshi/runtime';
 import { cappedBackoff } from './job-options';
 import type { JobHandlerOf } from './job-handler.decorator';
 import { HoldJobUntil } from './hold-job-until';
@@ -80,8 +81,10 @@ export async function startQueueWorkers(handlers: ReadonlyMap<JobName, JobHandle
       maxStalledCount: 20,
       settings: { backoffStrategy: cappedBackoff },
     });
-    worker.on('failed', (job, error) => logger.warn(`job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed on attempt ${job?.attemptsMade ?? '?'}: ${error.message}`));
-    worker.on('stalled', (jobId) => logger.warn(`job ${jobId} stalled; it will be processed again`));
+    worker.on('failed', (job, error) =>
+      logger.warn(logEntry(`job ${job?.id ?? '?'} (${job?.name ?? '?'}) failed on attempt ${job?.attemptsMade ?? '?'}: ${error.message}`, { job: job?.id, tenant: tenantOf(job) })),
+    );
+    worker.on('stalled', (jobId) => logger.warn(logEntry(`job ${jobId} stalled; it will be processed again`, { job: jobId })));
     workers.push(worker);
     logger.log(`processing queue "${queue}" (${jobNames.join(', ')}) with concurrency ${concurrency}`);
   }
@@ -93,6 +96,12 @@ export async function startQueueWorkers(handlers: ReadonlyMap<JobName, JobHandle
       connection.disconnect();
     },
   };
+}
+
+/** The tenant a job is about, when its data names one (every alert and notification job does). */
+function tenantOf(job: Job | undefined): string | undefined {
+  const tenant = (job?.data as { tenant_id?: unknown } | undefined)?.tenant_id;
+  return typeof tenant === 'string' ? tenant : undefined;
 }
 
 /**

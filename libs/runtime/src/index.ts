@@ -19,6 +19,7 @@ export {
 export { exceedsJsonDepth, jsonDepthLimit, MAX_JSON_DEPTH, tooDeepProblem } from './json-depth';
 export { HEALTH_CHECKS, HealthController, HealthModule, HealthProbe, LIVE_REPORT, type HealthCheck, type HealthReport } from './health';
 export {
+  ABORTED,
   httpMetrics,
   MetricsController,
   MetricsModule,

@@ -10,7 +10,6 @@ export interface LogFields {
   readonly rule?: string;
   readonly alert?: string;
   readonly job?: string;
-  readonly trace?: string;
 }
 
 const FIELD_NAMES: Readonly<Record<keyof LogFields, string>> = {
@@ -19,7 +18,6 @@ const FIELD_NAMES: Readonly<Record<keyof LogFields, string>> = {
   rule: 'rule_id',
   alert: 'alert_id',
   job: 'job_id',
-  trace: 'trace_id',
 };
 
 interface JsonLineOptions {

@@ -36,6 +36,8 @@ describe('httpMetrics', () => {
     const router = express.Router();
     router.post('/items/:item', (_request, response) => void response.status(409).end());
     app.use('/v1/nested', router);
+    let hanging: (() => void) | undefined;
+    app.get('/v1/slow', (_request, response) => void (hanging = () => response.end()));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as { port: number };
@@ -46,11 +48,25 @@ describe('httpMetrics', () => {
       await new Promise<void>((resolve, reject) =>
         httpRequest({ host: '127.0.0.1', port, path: '/v1/nested/items/x', method: 'POST' }, (r) => r.resume().on('end', resolve)).on('error', reject).end(),
       );
+      // A client that gives up before the answer.
+      await new Promise<void>((resolve) => {
+        const call = httpRequest({ host: '127.0.0.1', port, path: '/v1/slow' });
+        call.on('error', () => resolve());
+        call.end();
+        // Leaves once the app holds the request.
+        const leaveWhenServed = (): void => void (hanging ? call.destroy() : setImmediate(leaveWhenServed));
+        leaveWhenServed();
+      });
+      for (let turns = 0; turns < 10_000 && (await counts(registry))['GET /v1/slow aborted'] === undefined; turns += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     } finally {
+      hanging?.();
       server.close();
     }
 
     expect(await counts(registry)).toEqual({
+      'GET /v1/slow aborted': 1,
       'GET /v1/alerts/:id 200': 2,
       [`GET ${UNMATCHED_ROUTE} 404`]: 1,
       'POST /v1/nested/items/:item 409': 1,

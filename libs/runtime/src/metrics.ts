@@ -58,10 +58,13 @@ export class MetricsController {
 
 /** Label of a request that matched no route: the raw path would let any client mint series. */
 export const UNMATCHED_ROUTE = 'unmatched';
+/** Status label of a request whose client left before the answer was sent. */
+export const ABORTED = 'aborted';
 
 /**
  * Express middleware timing every request into `kanshi_http_request_duration_seconds` by method,
- * route pattern (`/v1/alerts/:id`, never the path itself) and status.
+ * route pattern (`/v1/alerts/:id`, never the path itself) and status (`aborted` when the client
+ * left first).
  */
 export function httpMetrics(registry: Registry): (request: Request, response: Response, next: NextFunction) => void {
   const durations = new Histogram({
@@ -73,12 +76,18 @@ export function httpMetrics(registry: Registry): (request: Request, response: Re
   });
   return (request, response, next) => {
     const end = durations.startTimer();
-    response.once('finish', () => {
+    let recorded = false;
+    const record = (status: string): void => {
+      if (recorded) return;
+      recorded = true;
       // Express sets `route` on the request it matched; the router's base joins nested ones.
       const pattern = (request.route as { path?: unknown } | undefined)?.path;
       const route = typeof pattern === 'string' ? `${request.baseUrl}${pattern}` : UNMATCHED_ROUTE;
-      end({ method: METHODS.has(request.method) ? request.method : 'OTHER', route, status: String(response.statusCode) });
-    });
+      end({ method: METHODS.has(request.method) ? request.method : 'OTHER', route, status });
+    };
+    response.once('finish', () => record(String(response.statusCode)));
+    // A client that gave up before the answer (a timeout on a slow intake) counts too.
+    response.once('close', () => record(response.writableFinished ? String(response.statusCode) : ABORTED));
     next();
   };
 }

@@ -104,7 +104,7 @@ export class Tracing implements OnApplicationShutdown {
     return this.tracer !== undefined;
   }
 
-  /** The trace context a `traceparent` names (with its `tracestate`), or `undefined` when it is missing or malformed, or tracing is off. */
+  /** The trace context a `traceparent` names (`tracestate` is not carried), or `undefined` when it is missing or malformed, or tracing is off. */
   contextOf(traceparent: string | undefined): Context | undefined {
     if (!this.tracer || traceparent === undefined) return undefined;
     const parsed = parseTraceParent(traceparent.trim());

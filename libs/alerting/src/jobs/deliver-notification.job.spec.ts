@@ -67,8 +67,8 @@ describe('DeliverNotificationJobHandler: notification metrics', () => {
 
     expect(await attempts(registry)).toEqual([]);
     const text = await registry.metrics();
-    expect(text).toContain('kanshi_quota_refusals_total{quota="notifications-per-minute"} 1');
-    expect(text).toContain('kanshi_quota_refusals_total{quota="alert-creations-per-minute"} 0');
+    expect(text).toContain('kanshi_quota_holds_total{quota="notifications-per-minute"} 1');
+    expect(text).toContain('kanshi_quota_holds_total{quota="alert-creations-per-minute"} 0');
     expect(text).toContain('kanshi_notifications_total{channel="slack",outcome="delivered"} 0');
   });
 });

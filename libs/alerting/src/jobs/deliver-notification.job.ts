@@ -53,7 +53,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
       const limit = this.config.values.notificationsPerMinuteQuota;
       const windowStart = minuteOf(Date.now());
       const quota = TENANT_QUOTAS.notifications;
-      this.metrics.quotaRefused(quota);
+      this.metrics.quotaHeld(quota);
       await this.queue.enqueue([quotaAlertJob({ tenantId: job.tenant_id, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
       throw new HoldJobUntil(windowStart + 60_000, `tenant ${job.tenant_id} is over its ${quota} quota (${limit}); notification ${job.notification_id} waits for the next minute`);
     }

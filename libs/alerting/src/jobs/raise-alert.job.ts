@@ -39,16 +39,16 @@ export class AlertRaiser {
   private readonly tracing: Tracing;
 
   async raise(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<void> {
-    // A raise of a traced event continues its trace: a span until its alert is stored.
-    const traced = this.tracing.enabled ? raises.filter((r) => r.traceparent !== undefined) : [];
-    const spans = traced.map((r) => ({
-      fingerprint: r.fingerprint,
-      span: this.tracing.startSpan('kanshi.alert.store', {
-        parent: this.tracing.contextOf(r.traceparent),
-        kind: SpanKind.CONSUMER,
-        attributes: { 'kanshi.tenant_id': tenantId, 'kanshi.model_id': r.model_id, 'kanshi.rule_id': r.rule_id, 'kanshi.fingerprint': r.fingerprint },
-      }),
-    }));
+    // A raise of a traced event continues its trace: a span until its alert is stored. Job data
+    // comes from Redis: a context that is not a well-formed string starts nothing.
+    const spans = this.tracing.enabled
+      ? raises.flatMap((r) => {
+          const parent = typeof r.traceparent === 'string' ? this.tracing.contextOf(r.traceparent) : undefined;
+          if (!parent) return [];
+          const attributes = { 'kanshi.tenant_id': tenantId, 'kanshi.model_id': r.model_id, 'kanshi.rule_id': r.rule_id, 'kanshi.fingerprint': r.fingerprint };
+          return [{ fingerprint: r.fingerprint, span: this.tracing.startSpan('kanshi.alert.store', { parent, kind: SpanKind.CONSUMER, attributes }) }];
+        })
+      : [];
     try {
       const recorded = await this.store(tenantId, raises);
       for (const { fingerprint, span } of spans) {
@@ -106,7 +106,7 @@ export class AlertRaiser {
     }
     for (const [severity, n] of created) this.metrics.alertsCreated(severity, n);
     this.metrics.transitioned('reopen', recorded.filter((r) => r.reopened).length);
-    this.workerMetrics.quotaRefused(TENANT_QUOTAS.alertCreations, held);
+    this.workerMetrics.quotaHeld(TENANT_QUOTAS.alertCreations, held);
   }
 }
 

@@ -89,6 +89,6 @@ describe('tenant quotas of the alert worker (real Redis and PostgreSQL)', () => 
     // Counted as committed: m1, one of m2–m4 and the quota alert created (all high); 2, then m5, held back.
     const metrics = await registry.metrics();
     expect(metrics).toContain('kanshi_alerts_created_total{severity="high"} 3');
-    expect(metrics).toContain('kanshi_quota_refusals_total{quota="alert-creations-per-minute"} 3');
+    expect(metrics).toContain('kanshi_quota_holds_total{quota="alert-creations-per-minute"} 3');
   });
 });

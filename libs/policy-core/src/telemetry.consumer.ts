@@ -66,6 +66,8 @@ export class TelemetryConsumer implements OnModuleDestroy {
   private readonly deadLetterLog = new LogDigest((line) => this.logger.warn(line), (n) => `dead-lettered ${n} record${n === 1 ? '' : 's'}`);
   private readonly ruleFailureLog = new LogDigest((line) => this.logger.error(line), (n) => `${n} rule failure${n === 1 ? '' : 's'}`);
 
+  private readonly tracing: Tracing;
+
   constructor(
     private readonly processor: TelemetryBatchProcessor,
     private readonly producer: KafkaProducer,
@@ -80,8 +82,6 @@ export class TelemetryConsumer implements OnModuleDestroy {
   ) {
     this.tracing = tracing ?? Tracing.off;
   }
-
-  private readonly tracing: Tracing;
 
   /** What the digests counted since their last line is written before the engine stops. */
   onModuleDestroy(): void {

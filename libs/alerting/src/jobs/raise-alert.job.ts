@@ -23,6 +23,8 @@ const LOGGED_RULES = 8;
 export class AlertRaiser {
   private readonly logger = new Logger(AlertRaiser.name);
 
+  private readonly tracing: Tracing;
+
   constructor(
     private readonly alerts: AlertWrites,
     private readonly relay: OutboxRelay,
@@ -35,8 +37,6 @@ export class AlertRaiser {
   ) {
     this.tracing = tracing ?? Tracing.off;
   }
-
-  private readonly tracing: Tracing;
 
   async raise(tenantId: string, raises: readonly RaiseAlertJob[]): Promise<void> {
     // A raise of a traced event continues its trace: a span until its alert is stored. Job data

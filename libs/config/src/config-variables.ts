@@ -338,7 +338,7 @@ export const CONFIG_VARIABLES = {
   logFormat: {
     name: 'KANSHI_LOG_FORMAT',
     description:
-      '`json`: one JSON object per line (`level`, `pid`, `timestamp`, `app`, `context`, `message`, and `tenant_id`, `job_id` on the lines about one tenant or job), for a log pipeline; `text`: readable lines. Default `json` when `NODE_ENV=production`, `text` otherwise.',
+      '`json`: one JSON object per line (`level`, `pid`, `timestamp`, `app`, `context`, `message`, and `tenant_id`, `model_id`, `rule_id`, `alert_id`, `job_id` on the lines about one), for a log pipeline; `text`: readable lines. Default `json` when `NODE_ENV=production`, `text` otherwise.',
     parse: oneOf('json', 'text'),
   },
   inventoryRefreshMs: {

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { JOBS, type DeliverNotificationJob } from '@kanshi/contracts';
 import { AppConfig } from '@kanshi/config';
 import { NotificationRepository, type AttemptRecord, type DeliveryTarget } from '@kanshi/persistence';
-import { Batcher } from '@kanshi/runtime';
+import { Batcher, logEntry } from '@kanshi/runtime';
 import { AlertWorkerMetrics } from '../alert-metrics';
 import { CHANNEL_CONFIG_SCHEMAS, CHANNEL_KINDS, type ChannelKind, type ChannelTarget } from '../channels/channel-config';
 import { ChannelSender } from '../channels/channel-sender';
@@ -58,7 +58,7 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
       throw new HoldJobUntil(windowStart + 60_000, `tenant ${job.tenant_id} is over its ${quota} quota (${limit}); notification ${job.notification_id} waits for the next minute`);
     }
     const channel = toChannelTarget(target);
-    if (target.channel.sealError) this.logger.error(`channel "${target.channel.name}" (${target.channel.id}): ${target.channel.sealError}`);
+    if (target.channel.sealError) this.logger.error(logEntry(`channel "${target.channel.name}" (${target.channel.id}): ${target.channel.sealError}`, { tenant: job.tenant_id, job: context.jobId }));
     const outcome: DeliveryOutcome =
       typeof channel === 'string'
         ? // A secret that does not open may once the operator sets its key: retried, not failed at once.
@@ -69,11 +69,11 @@ export class DeliverNotificationJobHandler implements JobHandlerOf<typeof JOBS.d
     await this.attempts.submit({ notificationId: job.notification_id, tenantId: job.tenant_id, attempt: context.attempt, outcome, final });
     const about = `notification ${job.notification_id} (${target.notification.kind}) to ${target.channel.kind} channel "${target.channel.name}"`;
     if (outcome.ok) {
-      this.logger.log(`${about} delivered on attempt ${context.attempt}`);
+      this.logger.log(logEntry(`${about} delivered on attempt ${context.attempt}`, { tenant: job.tenant_id, job: context.jobId }));
       return;
     }
     if (final) {
-      this.logger.error(`${about} failed for good after ${context.attempt} attempt(s): ${outcome.error ?? 'unknown error'}`);
+      this.logger.error(logEntry(`${about} failed for good after ${context.attempt} attempt(s): ${outcome.error ?? 'unknown error'}`, { tenant: job.tenant_id, job: context.jobId }));
       return;
     }
     throw new Error(`${about}: attempt ${context.attempt} of ${context.maxAttempts} failed: ${outcome.error ?? 'unknown error'}`);

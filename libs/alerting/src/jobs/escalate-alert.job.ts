@@ -5,6 +5,7 @@ import { AlertFollowUps } from '../alert-follow-ups.service';
 import { NotificationRuns } from '../notification-runs.service';
 import { settingMs } from '@kanshi/alerting-core';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
+import { logEntry } from '@kanshi/runtime';
 
 /** Payload: {@link EscalateAlertJob}. Escalates an alert still unacknowledged after its SLA and plans the next level. */
 @Injectable()
@@ -25,7 +26,7 @@ export class EscalateAlertJobHandler implements JobHandlerOf<typeof JOBS.escalat
     if (sla === null) return;
     const result = await this.runs.escalate(job, settingMs(sla), new Date());
     if (result.outcome === 'void') return;
-    this.logger.warn(`alert ${job.alert_id} escalated to level ${job.level}: not acknowledged within ${sla} (tenant ${job.tenant_id})`);
+    this.logger.warn(logEntry(`alert ${job.alert_id} escalated to level ${job.level}: not acknowledged within ${sla} (tenant ${job.tenant_id})`, { tenant: job.tenant_id, alert: job.alert_id }));
     await this.followUps.deliver(result.pending);
     await this.followUps.afterAlertChange(job.tenant_id, job.alert_id);
   }

@@ -3,6 +3,7 @@ import { JOBS, type SilenceTimerJob } from '@kanshi/contracts';
 import { NotificationRuns } from '../notification-runs.service';
 import { AlertFollowUps } from '../alert-follow-ups.service';
 import { JobHandler, type JobHandlerOf } from '@kanshi/queue';
+import { logEntry } from '@kanshi/runtime';
 
 /** Payload: {@link SilenceTimerJob}. A silence ended: its alerts fire again and are notified as usual. */
 @Injectable()
@@ -18,7 +19,7 @@ export class ExpireSilenceJobHandler implements JobHandlerOf<typeof JOBS.expireS
   async handle(job: SilenceTimerJob): Promise<void> {
     const result = await this.runs.expireSilence(job, new Date());
     if (result.outcome === 'void') return;
-    this.logger.log(`silence ${job.silence_id} ended: ${result.alertIds.length} alert(s) fire again (tenant ${job.tenant_id})`);
+    this.logger.log(logEntry(`silence ${job.silence_id} ended: ${result.alertIds.length} alert(s) fire again (tenant ${job.tenant_id})`, { tenant: job.tenant_id }));
     for (const alertId of result.alertIds) await this.followUps.afterAlertChange(job.tenant_id, alertId);
   }
 }

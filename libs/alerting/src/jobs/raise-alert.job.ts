@@ -4,7 +4,7 @@ import { JOBS, maxSeverity, type RaiseAlertJob, type RaiseAlertSetJob, type Seve
 import { AppConfig } from '@kanshi/config';
 import { AlertWrites, type RecordFindingsResult } from '@kanshi/persistence';
 import { AlertQueue, JobHandler, type JobHandlerOf } from '@kanshi/queue';
-import { SpanKind, Tracing } from '@kanshi/runtime';
+import { logEntry, SpanKind, Tracing } from '@kanshi/runtime';
 import { AlertMetrics, AlertWorkerMetrics } from '../alert-metrics';
 import { OutboxRelay } from '../outbox-relay.service';
 import { QuotaCounter } from '../quotas/quota-counter';
@@ -83,10 +83,10 @@ export class AlertRaiser {
       const quota = TENANT_QUOTAS.alertCreations;
       await this.queue.enqueue([quotaAlertJob({ tenantId, quota, limit, windowStart, variable: QUOTA_VARIABLES[quota], action: 'held back' })]);
       await this.queue.hold(tenantId, held, windowStart + 60_000, now);
-      this.logger.warn(`tenant ${tenantId} is over its ${quota} quota (${limit}): ${held.length} new alert(s) wait for the next minute`);
+      this.logger.warn(logEntry(`tenant ${tenantId} is over its ${quota} quota (${limit}): ${held.length} new alert(s) wait for the next minute`, { tenant: tenantId }));
     }
     const created = recorded.filter((r) => r.created);
-    if (created.length > 0) this.logger.log(`${created.length} alert(s) raised for tenant ${tenantId}: ${ruleCounts(raises, created)}`);
+    if (created.length > 0) this.logger.log(logEntry(`${created.length} alert(s) raised for tenant ${tenantId}: ${ruleCounts(raises, created)}`, { tenant: tenantId }));
     // The alerts that changed left outbox entries in the same transaction: the relay schedules
     // their follow-ups now, or once Redis is back if it is away (not awaited: the set is stored).
     void this.relay.kick();

@@ -39,6 +39,7 @@ describe('npm run evidence arguments', () => {
     [['bundle', '--tenant', 'a'], '--out <dir> is required'],
     [['bundle', '--tenant', 'a', '--out', 'o', '--model', 'm', '--sector', 'finance'], 'give --model or --sector, not both'],
     [['bundle', '--tenant', 'a', '--out', 'o', '--sector', 'finance', '--no-report'], 'make no sense with --no-report'],
+    [['bundle', '--tenant', 'a', '--out', 'o', '--sector', 'insurance'], '--sector "insurance" is none of general, finance, medical, platform'],
     [['verify-bundle', '--public-key', 'k.pem'], 'the bundle directory comes first'],
     [[], 'missing command'],
     [['export'], 'unknown command "export"'],

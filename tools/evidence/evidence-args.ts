@@ -1,3 +1,4 @@
+import { SECTORS } from '@kanshi/contracts';
 import { UsageError } from '../cli/command-line';
 
 export { UsageError };
@@ -110,6 +111,7 @@ export function parseEvidenceArgs(argv: readonly string[]): EvidenceCommand {
     const modelId = values.get('--model');
     const sector = values.get('--sector');
     if (modelId !== undefined && sector !== undefined) throw new UsageError('bundle: give --model or --sector, not both');
+    if (sector !== undefined && !(SECTORS as readonly string[]).includes(sector)) throw new UsageError(`bundle: --sector "${sector}" is none of ${SECTORS.join(', ')}`);
     const report = !values.has('--no-report');
     if (!report && (modelId !== undefined || sector !== undefined)) throw new UsageError('bundle: --model and --sector choose what the report covers; they make no sense with --no-report');
     return { command: name0, tenantId, out, ...period, ...(modelId ? { modelId } : {}), ...(sector ? { sector } : {}), report };

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssignerProtocol, CompressionTypes, type Admin, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Admin, type Message, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { telemetryKey, TOPICS, type TelemetryEvent } from '@kanshi/contracts';
 import { loadConfig } from '@kanshi/config';
 import { createKafkaClient, kafkaConnectionOf, TELEMETRY_PARTITIONER, telemetryPartition } from '@kanshi/messaging';
 import { createDataSource } from '@kanshi/persistence';
-import { alertTally, createTenantFixture, deleteQueueKeys, signedMessage, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
+import { alertTally, createTenantFixture, deleteQueueKeys, groupOwners, signedMessage, telemetryEvent, uniqueId, waitFor } from '@kanshi/testing';
 import { requireBuild, startBuiltApp, type RunningBuiltApp } from './run-built-app';
 
 const PLUGIN = './dist/examples/acme-credit-override/src/index.js';
@@ -41,18 +41,6 @@ interface Engine {
   readonly app: RunningBuiltApp;
   readonly clientId: string;
   readonly opsPort: number;
-}
-
-/** Who holds what in the group, by client id. */
-async function groupOwners(admin: Admin, groupId: string): Promise<{ state: string; partitions: Map<string, number[]> }> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const group = groups[0];
-  const partitions = new Map<string, number[]>();
-  for (const member of group?.members ?? []) {
-    const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-    partitions.set(member.clientId, [...(assignment?.assignment[TOPICS.telemetry] ?? [])].sort((a, b) => a - b));
-  }
-  return { state: group?.state ?? 'Unknown', partitions };
 }
 
 /** One metric's samples from a Prometheus text exposition, by the value of `label` ('' without labels). */
@@ -205,7 +193,7 @@ describe('scale-out: three engines and two alert workers, one engine killed mid-
     waitFor(
       what,
       async () => {
-        const { state, partitions: held } = await groupOwners(admin, groupId);
+        const { state, partitions: held } = await groupOwners(admin, groupId, TOPICS.telemetry);
         const all = new Set([...held.values()].flat());
         const ok =
           state === 'Stable' && held.size === engines.length && engines.every((e) => (held.get(e.clientId)?.length ?? 0) > 0) && all.size === partitions;
@@ -304,7 +292,7 @@ describe('scale-out: three engines and two alert workers, one engine killed mid-
       async () => {
         const total = await committed();
         if (total < KILL_AT * (EVENTS - TAIL)) throw new Error(`${total} committed`);
-        const { state, partitions: held } = await groupOwners(admin, groupId);
+        const { state, partitions: held } = await groupOwners(admin, groupId, TOPICS.telemetry);
         const mine = held.get(victim.clientId) ?? [];
         const [offsets] = await admin.fetchOffsets({ groupId, topics: [TOPICS.telemetry] });
         const at = new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
@@ -329,7 +317,7 @@ describe('scale-out: three engines and two alert workers, one engine killed mid-
     const reassigned = waitFor(
       'the partitions to be reassigned to the three live engines after the kill',
       async () => {
-        const { state, partitions: held } = await groupOwners(admin, groupId);
+        const { state, partitions: held } = await groupOwners(admin, groupId, TOPICS.telemetry);
         const all = new Set([...held.values()].flat());
         const stable = state === 'Stable' && !held.has(victim.clientId) && all.size === partitions;
         if (stable && victimOutAt === 0) victimOutAt = Date.now();

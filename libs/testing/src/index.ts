@@ -1,4 +1,4 @@
-export { committedOffsets, groupCaughtUp, startGroupAtEnd, topicMaxMessageBytes } from './kafka-fixture';
+export { committedOffsets, groupCaughtUp, groupOwners, startGroupAtEnd, topicMaxMessageBytes } from './kafka-fixture';
 export { tapDeadLetters, type DeadLetterTap, type TappedDeadLetter } from './dead-letter-tap';
 export { createIngestKey, ingestKeyId, signedMessage } from './signed-telemetry';
 export { telemetryEvent } from './telemetry-factory';

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import { AssignerProtocol, ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
 import { waitFor } from './wait-for';
 
 /**
@@ -63,4 +63,16 @@ export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Who holds which partitions of `topic` in the group, by client id, and the group's state. */
+export async function groupOwners(admin: Admin, groupId: string, topic: string): Promise<{ state: string; partitions: Map<string, number[]> }> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  const partitions = new Map<string, number[]>();
+  for (const member of group?.members ?? []) {
+    const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+    partitions.set(member.clientId, [...(assignment?.assignment[topic] ?? [])].sort((a, b) => a - b));
+  }
+  return { state: group?.state ?? 'Unknown', partitions };
 }

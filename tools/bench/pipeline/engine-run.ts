@@ -2,7 +2,7 @@ import { AssignerProtocol, type Kafka } from 'kafkajs';
 import { QUEUES, type ClearAlertJob, type RaiseAlertJob, type RaiseAlertSetJob } from '@kanshi/contracts';
 import { createKafkaClient, kafkaConnectionOf } from '@kanshi/messaging';
 import { QueueInspector } from '@kanshi/queue';
-import { committedOffsets, committedRecords, deleteGroups, every, formatInt, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
+import { committedOffsets, committedRecords, deleteGroups, every, formatInt, round, setGroupOffsets, waitForCommitted, withAdmin } from './bench-support';
 import { startApp, type RunningApp } from './child-app';
 import { cpuSnapshot, cpuUsed } from './cpu-accounting';
 import type { BenchContext, BenchDataset } from './scenario';
@@ -42,6 +42,19 @@ export interface EngineRun {
   readonly engineCpuSeconds: number;
   /** How busy the machine's CPUs were meanwhile (0..1): the engines, the servers and anything else running. */
   readonly machineBusy: number;
+}
+
+/** The figure both engine scenarios report, so one can be read against the other. */
+export const CPU_PER_EVENT = 'engine CPU per event';
+
+/** Engine CPU per record committed while every instance ran, µs (NaN when none was). */
+export function cpuPerEventUs(run: EngineRun): number {
+  return run.steadyRecords > 0 ? (run.engineCpuSeconds / run.steadyRecords) * 1e6 : Number.NaN;
+}
+
+/** The settings a one-engine run over the data set reports. */
+export function engineRunSettings(dataset: BenchDataset, run: EngineRun, consumerGroup: string, queuePrefix: string): Record<string, string | number | boolean> {
+  return { ...dataset.settings, events: run.records, seconds: round(run.seconds, 2), instances: 1, consumerGroup, queuePrefix, engineStartupMs: run.startupMs[0] ?? 0 };
 }
 
 export interface EngineRunOptions {

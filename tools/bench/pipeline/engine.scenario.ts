@@ -1,6 +1,6 @@
 import { deleteQueueKeys } from '@kanshi/testing';
 import { round } from './bench-support';
-import { countQueuedAlerts, runEngines } from './engine-run';
+import { countQueuedAlerts, CPU_PER_EVENT, cpuPerEventUs, engineRunSettings, runEngines } from './engine-run';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 
 /**
@@ -26,7 +26,7 @@ export const engineScenario: Scenario = {
         { name: 'throughput', value: round(throughput), unit: 'events/s', goal: { op: '>=', value: 50_000 } },
         ...(ceiling === undefined ? [] : [{ name: 'ratio to ceiling', value: round(throughput / ceiling, 3), unit: 'x', goal: { op: '>=' as const, value: 0.7 } }]),
         // The same figure the tracing scenario reports, for its CPU ratio.
-        { name: 'engine CPU per event', value: round(run.steadyRecords > 0 ? (run.engineCpuSeconds / run.steadyRecords) * 1e6 : Number.NaN, 1), unit: 'µs' },
+        { name: CPU_PER_EVENT, value: round(cpuPerEventUs(run), 1), unit: 'µs' },
         { name: 'findings', value: queued.findings, unit: 'findings' },
         { name: 'alert jobs', value: queued.jobs, unit: 'jobs' },
         { name: 'engine peak RSS', value: round(run.peakRssMb[0] ?? 0, 1), unit: 'MB', goal: { op: '<=', value: 300 } },
@@ -35,15 +35,7 @@ export const engineScenario: Scenario = {
         id: 'engine',
         title: this.title,
         figures,
-        settings: {
-          ...dataset.settings,
-          events: run.records,
-          seconds: round(run.seconds, 2),
-          instances: 1,
-          consumerGroup: groupId,
-          queuePrefix,
-          engineStartupMs: run.startupMs[0] ?? 0,
-        },
+        settings: engineRunSettings(dataset, run, groupId, queuePrefix),
         notes: [
           'Timed from the engine printing "Nest microservice successfully started" (its consumer has joined the group; the first fetch follows at once) to the poll (every 100 ms) that saw every end offset committed.',
           `Findings: counted in the alert jobs left in ${queuePrefix}:alerts (no worker ran); ${queued.raiseJobs} raises in ${queued.raiseSets} set jobs, ${queued.clearJobs} clear jobs. The generator made ${dataset.violating} events break a rule; a rule may fire on several events (windows, timers) or once per fingerprint.`,

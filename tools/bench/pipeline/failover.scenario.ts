@@ -1,7 +1,7 @@
-import { AssignerProtocol, CompressionTypes, type Admin, type Producer } from 'kafkajs';
+import { CompressionTypes, type Admin, type Producer } from 'kafkajs';
 import { TOPICS } from '@kanshi/contracts';
 import { createKafkaClient, heartbeatIntervalMs, kafkaConnectionOf, TELEMETRY_PARTITIONER } from '@kanshi/messaging';
-import { deleteQueueKeys, signedMessage } from '@kanshi/testing';
+import { deleteQueueKeys, groupOwners, signedMessage } from '@kanshi/testing';
 import { TelemetryMix } from '../telemetry-mix';
 import { benchTenants, seedBenchTenants } from './bench-dataset';
 import { committedOffsets, deleteGroups, formatInt, quantile, round, setGroupOffsets, sleep, withAdmin } from './bench-support';
@@ -14,18 +14,6 @@ const RATE = 1000;
 const SLICE_MS = 100;
 /** How often the committed offsets are read while a failover is timed: the figure's resolution. */
 const POLL_MS = 100;
-
-/** Who owns what in the group, by client id (each engine of the scenario has its own). */
-async function owners(admin: Admin, groupId: string): Promise<{ state: string; partitions: Map<string, number[]> }> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const group = groups[0];
-  const partitions = new Map<string, number[]>();
-  for (const member of group?.members ?? []) {
-    const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-    partitions.set(member.clientId, [...(assignment?.assignment[TOPICS.telemetry] ?? [])].sort((a, b) => a - b));
-  }
-  return { state: group?.state ?? 'Unknown', partitions };
-}
 
 /** Produces the mix at {@link RATE} (live event time) until stopped; every record is signed by its tenant's key. */
 function produceSteadily(producer: Producer, mix: TelemetryMix, ingestKeys: ReadonlyMap<string, string>, signal: AbortSignal): { stop(): Promise<number> } {
@@ -184,7 +172,7 @@ export const failoverScenario: Scenario = {
 async function waitForStableGroup(admin: Admin, groupId: string, clientIds: readonly string[], signal: AbortSignal): Promise<Map<string, number[]>> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const { state, partitions } = await owners(admin, groupId);
+    const { state, partitions } = await groupOwners(admin, groupId, TOPICS.telemetry);
     const settled = state === 'Stable' && partitions.size === clientIds.length && clientIds.every((id) => (partitions.get(id)?.length ?? 0) > 0);
     if (settled) return partitions;
     if (Date.now() > deadline) throw new Error(`group ${groupId} did not settle with ${clientIds.join(', ')} within 90 s (state ${state}, members ${[...partitions.keys()].join(', ')})`);

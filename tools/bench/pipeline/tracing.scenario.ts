@@ -4,12 +4,11 @@ import { gunzipSync } from 'node:zlib';
 import { deleteQueueKeys } from '@kanshi/testing';
 import { sampledRecords, TRACED_EVERY } from './bench-dataset';
 import { round } from './bench-support';
-import { countQueuedAlerts, runEngines } from './engine-run';
+import { countQueuedAlerts, CPU_PER_EVENT, cpuPerEventUs, engineRunSettings, runEngines } from './engine-run';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from './scenario';
 
 /** The engine scenario's figures this one sets itself beside (same names there). */
 const THROUGHPUT = 'throughput';
-const CPU_PER_EVENT = 'engine CPU per event';
 
 /** Largest export body the receiver reads (the exporter sends at most 512 spans, well under 1 MiB): beyond it, 413. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -124,7 +123,7 @@ export const tracingScenario: Scenario = {
       const spans = receiver.spans();
       const queued = await countQueuedAlerts(context.config.values.redisUrl, queuePrefix);
       const throughput = run.records / run.seconds;
-      const cpuPerEventUs = run.steadyRecords > 0 ? (run.engineCpuSeconds / run.steadyRecords) * 1e6 : Number.NaN;
+      const cpuUs = cpuPerEventUs(run);
       const engine = context.results.get('engine');
       const engineFigure = (name: string) => engine?.figures.find((f) => f.name === name)?.value;
       const engineThroughput = engineFigure(THROUGHPUT);
@@ -133,8 +132,8 @@ export const tracingScenario: Scenario = {
       const figures: Figure[] = [
         { name: THROUGHPUT, value: round(throughput), unit: 'events/s' },
         ...(engineThroughput === undefined ? [] : [{ name: 'ratio to engine (tracing off)', value: round(throughput / engineThroughput, 3), unit: 'x', goal: { op: '>=' as const, value: 0.95 } }]),
-        { name: CPU_PER_EVENT, value: round(cpuPerEventUs, 1), unit: 'µs' },
-        ...(engineCpuPerEventUs === undefined ? [] : [{ name: 'CPU per event, ratio to engine (tracing off)', value: round(cpuPerEventUs / engineCpuPerEventUs, 3), unit: 'x' }]),
+        { name: CPU_PER_EVENT, value: round(cpuUs, 1), unit: 'µs' },
+        ...(engineCpuPerEventUs === undefined ? [] : [{ name: 'CPU per event, ratio to engine (tracing off)', value: round(cpuUs / engineCpuPerEventUs, 3), unit: 'x' }]),
         { name: 'spans received', value: spans, unit: 'spans' },
         { name: 'records traced', value: round((spans / Math.max(1, run.records)) * 100, 3), unit: '%' },
         { name: 'alert jobs', value: queued.jobs, unit: 'jobs' },
@@ -158,13 +157,7 @@ export const tracingScenario: Scenario = {
         title: this.title,
         figures,
         settings: {
-          ...dataset.settings,
-          events: run.records,
-          seconds: round(run.seconds, 2),
-          instances: 1,
-          consumerGroup: groupId,
-          queuePrefix,
-          engineStartupMs: run.startupMs[0] ?? 0,
+          ...engineRunSettings(dataset, run, groupId, queuePrefix),
           engineCpuSeconds: round(run.engineCpuSeconds, 2),
           machineBusy: round(run.machineBusy, 3),
           tracing: `KANSHI_TRACING=otlp, KANSHI_TRACING_SAMPLE_RATIO=0, KANSHI_TRACING_OTLP_URL=${receiver.url} (OTLP/HTTP JSON receiver in the bench process)`,
